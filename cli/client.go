@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/ledger"
+	"github.com/vault-runtime/vault/projector"
+)
+
+// stateSubject answers with the node's current projector.Snapshot.
+const stateSubject = "vault.api.state"
+
+type stateRequest struct {
+	// WaitSeq, when set, delays the answer until the node applied it.
+	WaitSeq uint64 `json:"waitSeq,omitempty"`
+}
+
+type stateReply struct {
+	Snapshot *projector.Snapshot `json:"snapshot,omitempty"`
+	Error    string              `json:"error,omitempty"`
+}
+
+func connect(server string) (*nats.Conn, error) {
+	nc, err := nats.Connect(server, nats.Name("vault-cli"), nats.Timeout(5*time.Second), nats.MaxReconnects(0))
+	if err != nil {
+		return nil, fmt.Errorf("connect to node at %s: %w (is 'vault serve' running? see --server)", server, err)
+	}
+	return nc, nil
+}
+
+func fetchSnapshot(ctx context.Context, nc *nats.Conn, waitSeq uint64) (*projector.Snapshot, error) {
+	req, _ := json.Marshal(stateRequest{WaitSeq: waitSeq})
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	msg, err := nc.RequestWithContext(ctx, stateSubject, req)
+	if err != nil {
+		return nil, fmt.Errorf("ask node for state: %w", err)
+	}
+	var reply stateReply
+	if err := json.Unmarshal(msg.Data, &reply); err != nil {
+		return nil, fmt.Errorf("ask node for state: bad reply: %w", err)
+	}
+	if reply.Error != "" {
+		return nil, fmt.Errorf("ask node for state: %s", reply.Error)
+	}
+	return reply.Snapshot, nil
+}
+
+// signAndAppend builds an event for the node's ledger, signs it with the
+// operator key, appends it and waits until the node applied it.
+func signAndAppend(ctx context.Context, nc *nats.Conn, ledgerID string, typ events.Type, subject string, body any) (ledger.Appended, *projector.Snapshot, error) {
+	signer, err := loadOperatorKey()
+	if err != nil {
+		return ledger.Appended{}, nil, err
+	}
+	payload, err := events.NewEvent(ledgerID, typ, subject, body)
+	if err != nil {
+		return ledger.Appended{}, nil, err
+	}
+	env, err := events.Seal(payload, signer)
+	if err != nil {
+		return ledger.Appended{}, nil, err
+	}
+	actx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	res, err := ledger.Append(actx, nc, env, ledger.AppendOptions{})
+	if err != nil {
+		return ledger.Appended{}, nil, err
+	}
+	snap, err := fetchSnapshot(ctx, nc, res.Seq)
+	if err != nil {
+		return res, nil, err
+	}
+	return res, snap, nil
+}

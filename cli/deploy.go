@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/spf13/cobra"
+
+	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/ledger"
+	"github.com/vault-runtime/vault/schemas"
+)
+
+func deployCommand() *cobra.Command {
+	var server string
+	cmd := &cobra.Command{
+		Use:   "deploy DIR",
+		Short: "Bundle a function, upload its artifact and append a signed function.deployed event",
+		Long: `Deploy reads DIR/vault.yaml, bundles its entry (ES module or TypeScript) into one
+script with a source map, stores the artifact by its SHA-256 and appends a
+function.deployed event signed with the operator key. It prints the new
+version; 'vault activate' makes it serve. Nothing is appended when the
+manifest or the code has an error.`,
+		Example: "  vault deploy ./myfn\n  vault deploy ./myfn --server nats://10.0.0.5:4222",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := args[0]
+			m, blob, err := schemas.BuildArtifact(dir)
+			var perrs schemas.PosErrors
+			if errors.As(err, &perrs) {
+				return &exitError{1, perrs.Error()}
+			}
+			if err != nil {
+				return err
+			}
+			nc, err := connect(server)
+			if err != nil {
+				return err
+			}
+			defer nc.Close()
+			ctx := cmd.Context()
+			snap, err := fetchSnapshot(ctx, nc, 0)
+			if err != nil {
+				return err
+			}
+			js, err := jetstream.New(nc)
+			if err != nil {
+				return err
+			}
+			obs, err := ledger.OpenArtifactBucket(ctx, js, false)
+			if err != nil {
+				return err
+			}
+			digest, err := ledger.PutArtifact(ctx, obs, blob)
+			if err != nil {
+				return err
+			}
+			body := events.Deployed{Name: m.Name, Artifact: digest, Size: int64(len(blob)), Routes: m.Routes}
+			res, after, err := signAndAppend(ctx, nc, snap.State.Ledger, events.TypeDeployed, m.Name, body)
+			if err != nil {
+				return fmt.Errorf("deploy %s: %w", m.Name, err)
+			}
+			version := 0
+			if f := after.State.Functions[m.Name]; f != nil {
+				for _, v := range f.Versions {
+					if v.DeployedSeq == res.Seq {
+						version = v.Number
+					}
+				}
+			}
+			if version == 0 {
+				return fmt.Errorf("deploy %s: appended at seq %d but the node did not apply it (see its log)", m.Name, res.Seq)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s@v%d (seq %d)\n", m.Name, version, res.Seq)
+			return nil
+		},
+	}
+	addServerFlag(cmd, &server)
+	return cmd
+}

@@ -1,0 +1,55 @@
+// Package cli is the vault command: one file per subcommand, plus the
+// wiring of a node (node.go). Business logic lives in the other packages.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Main runs the vault command with the process's arguments and exits.
+func Main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Run executes one command line and returns the exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := &cobra.Command{
+		Use:           "vault",
+		Short:         "Vault: a self-hosted edge runtime for JavaScript functions with a verifiable ledger",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(initCommand(), serveCommand(), deployCommand(), activateCommand(), lsCommand())
+	root.SetArgs(args)
+	if err := root.ExecuteContext(ctx); err != nil {
+		var coded *exitError
+		if errors.As(err, &coded) {
+			fmt.Fprintln(stderr, coded.msg)
+			return coded.code
+		}
+		fmt.Fprintf(stderr, "vault: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// exitError is an error already phrased for the user.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }

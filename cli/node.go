@@ -1,0 +1,268 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sys/unix"
+
+	"github.com/vault-runtime/vault/edge"
+	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/ledger"
+	"github.com/vault-runtime/vault/projector"
+)
+
+// nodeConfig is what `vault serve` was asked to run.
+type nodeConfig struct {
+	Data       string
+	NATSListen string
+	Edge       edge.Config
+	Log        *slog.Logger
+}
+
+// node is a running Vault node: embedded NATS with JetStream, pebble, the
+// ledger store, the projector and the edge server.
+type node struct {
+	cfg    nodeConfig
+	lock   *os.File
+	ns     *server.Server
+	nc     *nats.Conn
+	db     *pebble.DB
+	edge   *edge.Server
+	subs   []*nats.Subscription
+	cancel context.CancelFunc
+	done   chan error
+	// NATSURL is the client URL of the embedded server.
+	NATSURL string
+}
+
+// startNode brings a node up; it returns once the projector has caught
+// up with the ledger and the edge listens.
+func startNode(ctx context.Context, cfg nodeConfig) (n *node, err error) {
+	log := cfg.Log
+	genesis, err := os.ReadFile(filepath.Join(cfg.Data, genesisFile))
+	if err != nil {
+		return nil, fmt.Errorf("%s is not an initialised data directory (run 'vault init --data %s'): %w", cfg.Data, cfg.Data, err)
+	}
+	n = &node{cfg: cfg, done: make(chan error, 1)}
+	defer func() {
+		if err != nil {
+			n.close(context.Background())
+		}
+	}()
+	if n.lock, err = lockDataDir(cfg.Data); err != nil {
+		return nil, err
+	}
+	if n.ns, n.NATSURL, err = startNATS(cfg.Data, cfg.NATSListen, log.With("component", "nats")); err != nil {
+		return nil, err
+	}
+	if n.nc, err = nats.Connect("", nats.InProcessServer(n.ns), nats.Name("vault-node")); err != nil {
+		return nil, fmt.Errorf("connect to embedded NATS: %w", err)
+	}
+	js, err := jetstream.New(n.nc)
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	if n.db, err = pebble.Open(filepath.Join(cfg.Data, "index"), &pebble.Options{Logger: pebbleLogger{log.With("component", "pebble")}}); err != nil {
+		return nil, fmt.Errorf("open pebble index: %w", err)
+	}
+	store, err := ledger.Open(ctx, js, n.db, log.With("component", "ledger"))
+	if err != nil {
+		return nil, err
+	}
+	obs, err := ledger.OpenArtifactBucket(ctx, js, true)
+	if err != nil {
+		return nil, err
+	}
+	fns := edge.NewFunctions(log.With("component", "edge"))
+	proj := projector.New(projector.Config{
+		Source: store, Artifacts: ledger.NewArtifacts(obs, n.db, log.With("component", "artifacts")),
+		Warmer: fns, Publisher: fns, DB: n.db, Logger: log.With("component", "projector"),
+	})
+	runCtx, cancel := context.WithCancel(context.Background())
+	n.cancel = cancel
+	go func() { n.done <- proj.Run(runCtx) }()
+
+	if err := ensureGenesis(ctx, store, proj, genesis); err != nil {
+		return nil, err
+	}
+	if err := n.serveAPI(store, proj, log.With("component", "api")); err != nil {
+		return nil, err
+	}
+	// Project before serving: the edge opens only once every record
+	// stored so far is applied and its versions are warm.
+	wctx, wcancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer wcancel()
+	if err := proj.WaitApplied(wctx, store.Head()); err != nil {
+		return nil, fmt.Errorf("catch up with the ledger: %w", err)
+	}
+	n.edge = edge.NewServer(cfg.Edge, fns, log.With("component", "edge"))
+	if err := n.edge.Start(); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// ensureGenesis appends the data directory's genesis to an empty ledger,
+// and otherwise checks that record 1 is that genesis.
+func ensureGenesis(ctx context.Context, store *ledger.Store, gate ledger.Gate, genesis []byte) error {
+	if store.Head() == 0 {
+		if _, err := store.Append(ctx, genesis, gate, ledger.AppendOptions{}); err != nil {
+			return fmt.Errorf("append genesis: %w", err)
+		}
+	}
+	first, err := store.Get(ctx, 1)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(first.Envelope, genesis) {
+		return fmt.Errorf("ledger record 1 (event %s) is not this data directory's genesis (%s)", first.ID, events.ID(genesis))
+	}
+	return nil
+}
+
+func (n *node) serveAPI(store *ledger.Store, proj *projector.Projector, log *slog.Logger) error {
+	sub, err := ledger.Serve(n.nc, store, proj, log)
+	if err != nil {
+		return err
+	}
+	n.subs = append(n.subs, sub)
+	sub, err = n.nc.Subscribe(stateSubject, func(msg *nats.Msg) {
+		var req stateRequest
+		var reply stateReply
+		if err := json.Unmarshal(msg.Data, &req); err != nil && len(msg.Data) > 0 {
+			reply.Error = "bad state request: " + err.Error()
+		} else {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := proj.WaitApplied(ctx, req.WaitSeq); err != nil {
+				reply.Error = err.Error()
+			} else {
+				reply.Snapshot = proj.Current()
+			}
+			cancel()
+		}
+		data, _ := json.Marshal(reply)
+		if err := msg.Respond(data); err != nil {
+			log.Warn("answer state request", "err", err)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("serve state: %w", err)
+	}
+	n.subs = append(n.subs, sub)
+	return nil
+}
+
+// close drains the edge (in-flight requests finish until ctx ends), then
+// stops the projector, NATS and pebble, and releases the data directory.
+func (n *node) close(ctx context.Context) error {
+	var errs []error
+	if n.edge != nil {
+		errs = append(errs, n.edge.Shutdown(ctx))
+	}
+	for _, s := range n.subs {
+		s.Unsubscribe()
+	}
+	if n.cancel != nil {
+		n.cancel()
+		errs = append(errs, <-n.done)
+	}
+	if n.nc != nil {
+		n.nc.Close()
+	}
+	if n.ns != nil {
+		n.ns.Shutdown()
+		n.ns.WaitForShutdown()
+	}
+	if n.db != nil {
+		errs = append(errs, n.db.Close())
+	}
+	if n.lock != nil {
+		errs = append(errs, n.lock.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// lockDataDir takes an exclusive flock so two nodes never share a data
+// directory; the kernel drops it when the process dies.
+func lockDataDir(data string) (*os.File, error) {
+	path := filepath.Join(data, "LOCK")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock data directory: %w", err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		owner, _ := os.ReadFile(path)
+		f.Close()
+		return nil, fmt.Errorf("data directory %s is in use by another vault serve (pid %s)", data, bytes.TrimSpace(owner))
+	}
+	f.Truncate(0)
+	f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	return f, nil
+}
+
+// startNATS runs the embedded server with JetStream, fsyncing every write.
+func startNATS(data, listen string, log *slog.Logger) (*server.Server, string, error) {
+	host, portStr, err := net.SplitHostPort(listen)
+	if err != nil {
+		return nil, "", fmt.Errorf("--nats-listen %q: %w", listen, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return nil, "", fmt.Errorf("--nats-listen %q: bad port", listen)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, "", fmt.Errorf("--nats-listen %s: refusing to expose the embedded NATS beyond loopback without TLS and authentication", listen)
+	}
+	// NATS reports a busy port only in its log; find out first, clearly.
+	if ln, err := net.Listen("tcp", listen); err != nil {
+		return nil, "", fmt.Errorf("embedded NATS cannot listen on %s: %w", listen, err)
+	} else {
+		ln.Close()
+	}
+	ns, err := server.NewServer(&server.Options{
+		ServerName: "vault",
+		Host:       host,
+		Port:       port,
+		JetStream:  true,
+		StoreDir:   filepath.Join(data, "nats"),
+		SyncAlways: true,
+		NoSigs:     true,
+		NoLog:      true,
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("embedded NATS: %w", err)
+	}
+	ns.Start()
+	if !ns.ReadyForConnections(15 * time.Second) {
+		ns.Shutdown()
+		return nil, "", fmt.Errorf("embedded NATS did not become ready on %s", listen)
+	}
+	url := ns.ClientURL()
+	log.Info("embedded NATS ready", "url", url, "store", filepath.Join(data, "nats"))
+	return ns, url, nil
+}
+
+// pebbleLogger routes pebble's messages to slog; its routine WAL-replay
+// chatter goes to debug.
+type pebbleLogger struct{ log *slog.Logger }
+
+func (l pebbleLogger) Infof(format string, args ...any)  { l.log.Debug(fmt.Sprintf(format, args...)) }
+func (l pebbleLogger) Errorf(format string, args ...any) { l.log.Error(fmt.Sprintf(format, args...)) }
+func (l pebbleLogger) Fatalf(format string, args ...any) {
+	l.log.Error(fmt.Sprintf(format, args...))
+	os.Exit(1)
+}

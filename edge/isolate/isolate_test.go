@@ -1,0 +1,121 @@
+package isolate
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/vault-runtime/vault/schemas"
+)
+
+func compile(t *testing.T, src string, limits schemas.Limits) *Program {
+	t.Helper()
+	code := "var " + ModuleGlobal + " = (function(){ " + src + " })();"
+	p, err := Compile(Config{Function: "t", Version: 1, Code: []byte(code), Vars: map[string]string{"GREETING": "hi"},
+		Limits: limits, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	return p
+}
+
+func invoke(t *testing.T, p *Program, method, body string) (*Response, error) {
+	t.Helper()
+	h := http.Header{"X-Test": {"a", "b"}, "Content-Type": {"application/json"}}
+	return p.Invoke(context.Background(), &Request{ID: "r1", Method: method, URL: "http://x/p?q=1", Header: h, Body: []byte(body)})
+}
+
+func TestInvoke(t *testing.T) {
+	tests := []struct {
+		name, src, method, body string
+		status                  int
+		wantBody                string
+		header                  [2]string
+	}{
+		{"StringBody", `return {default:{fetch(r, env){ return new Response(env.GREETING + " " + r.method + " " + r.url) }}}`,
+			"GET", "", 200, "hi GET http://x/p?q=1", [2]string{"Content-Type", "text/plain;charset=UTF-8"}},
+		{"AsyncJSON", `return {default:{async fetch(r){ const b = await r.json(); return Response.json({got: b.n + 1}, {status: 201}) }}}`,
+			"POST", `{"n":41}`, 201, `{"got":42}`, [2]string{"Content-Type", "application/json"}},
+		{"HeadersMultiValue", `return {default:{fetch(r){ return new Response(r.headers.get("x-test"), {headers: [["set-cookie","a=1"],["set-cookie","b=2"]]}) }}}`,
+			"GET", "", 200, "a, b", [2]string{"Set-Cookie", "a=1"}},
+		{"Uint8Array", `return {default:{fetch(){ return new Response(new Uint8Array([104,105])) }}}`,
+			"GET", "", 200, "hi", [2]string{}},
+		{"ArrayBuffer", `return {default:{fetch(){ return new Response(new Uint8Array([111,107]).buffer) }}}`,
+			"GET", "", 200, "ok", [2]string{}},
+		{"Redirect", `return {default:{fetch(){ return Response.redirect("https://e.x/", 301) }}}`,
+			"GET", "", 301, "", [2]string{"Location", "https://e.x/"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := compile(t, tt.src, schemas.Limits{})
+			for range 3 { // a reused instance must answer the same
+				resp, err := invoke(t, p, tt.method, tt.body)
+				if err != nil {
+					t.Fatalf("invoke: %v", err)
+				}
+				if resp.Status != tt.status || string(resp.Body) != tt.wantBody {
+					t.Fatalf("got %d %q, want %d %q", resp.Status, resp.Body, tt.status, tt.wantBody)
+				}
+				if tt.header[0] != "" && resp.Header.Get(tt.header[0]) != tt.header[1] {
+					t.Fatalf("header %s = %q, want %q", tt.header[0], resp.Header.Get(tt.header[0]), tt.header[1])
+				}
+			}
+		})
+	}
+}
+
+func TestInvokeFailures(t *testing.T) {
+	tests := []struct {
+		name, src string
+		limits    schemas.Limits
+		want      error
+		msg       string
+	}{
+		{"ErrThrew", `return {default:{fetch(){ throw new Error("boom") }}}`, schemas.Limits{}, ErrThrew, "boom"},
+		{"ErrThrewAsync", `return {default:{async fetch(){ await null; throw new Error("late boom") }}}`, schemas.Limits{}, ErrThrew, "late boom"},
+		{"ErrBadResponse", `return {default:{fetch(){ return "not a response" }}}`, schemas.Limits{}, ErrBadResponse, "must return a Response"},
+		{"ErrUnsettled", `return {default:{fetch(){ return new Promise(() => {}) }}}`, schemas.Limits{}, ErrUnsettled, ""},
+		{"ErrWallTime", `return {default:{fetch(){ for(;;){} }}}`, schemas.Limits{WallMillis: 20}, ErrWallTime, ""},
+		{"ErrResponseTooLarge", `return {default:{fetch(){ return new Response("x".repeat(100)) }}}`, schemas.Limits{ResponseBodyBytes: 10}, ErrResponseTooLarge, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := compile(t, tt.src, tt.limits)
+			_, err := invoke(t, p, "GET", "")
+			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.msg) {
+				t.Fatalf("got %v, want %v containing %q", err, tt.want, tt.msg)
+			}
+		})
+	}
+}
+
+func TestThrownInstanceIsDiscarded(t *testing.T) {
+	// The handler poisons its global on the way to throwing; a reused
+	// instance would carry the poison into the next request.
+	p := compile(t, `var n = 0; return {default:{fetch(r){ n++; if (r.method === "POST") throw new Error("x"); return new Response(String(n)) }}}`, schemas.Limits{})
+	if _, err := invoke(t, p, "POST", ""); !errors.Is(err, ErrThrew) {
+		t.Fatalf("want ErrThrew, got %v", err)
+	}
+	resp, err := invoke(t, p, "GET", "")
+	if err != nil || string(resp.Body) != "1" {
+		t.Fatalf("after a throw got %v %q, want a fresh instance answering 1", err, resp.Body)
+	}
+}
+
+func TestCompileRejectsModuleWithoutHandler(t *testing.T) {
+	for _, src := range []string{`return {}`, `return {default: {}}`, `return {default: {fetch: 1}}`} {
+		code := "var " + ModuleGlobal + " = (function(){ " + src + " })();"
+		_, err := Compile(Config{Function: "t", Version: 1, Code: []byte(code), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if !errors.Is(err, ErrNoHandler) {
+			t.Errorf("%s: got %v, want ErrNoHandler", src, err)
+		}
+	}
+	_, err := Compile(Config{Function: "t", Version: 1, Code: []byte("syntax error here"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err == nil {
+		t.Error("a syntax error compiled")
+	}
+}

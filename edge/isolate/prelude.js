@@ -1,0 +1,162 @@
+// The Web API surface offered to functions, installed once per isolate.
+// Host hooks live on the non-enumerable global __vault.
+(function (g) {
+  "use strict";
+  const lower = (s) => String(s).toLowerCase();
+  const tokenRE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+  const checkName = (n) => {
+    n = String(n);
+    if (!tokenRE.test(n)) throw new TypeError("invalid header name: " + JSON.stringify(n));
+    return n.toLowerCase();
+  };
+  const checkValue = (v) => {
+    v = String(v).replace(/^[\t ]+|[\t ]+$/g, "");
+    if (/[\0\r\n]/.test(v)) throw new TypeError("invalid header value");
+    return v;
+  };
+
+  class Headers {
+    constructor(init) {
+      Object.defineProperty(this, "_m", { value: new Map() });
+      if (init == null) return;
+      if (init instanceof Headers) {
+        for (const [k, v] of init._m) this._m.set(k, v.slice());
+      } else if (Array.isArray(init)) {
+        for (const pair of init) {
+          if (pair.length !== 2) throw new TypeError("header pairs must have two items");
+          this.append(pair[0], pair[1]);
+        }
+      } else if (typeof init === "object") {
+        for (const k of Object.keys(init)) this.append(k, init[k]);
+      } else {
+        throw new TypeError("Headers: init must be an object, array of pairs or Headers");
+      }
+    }
+    append(name, value) {
+      const k = checkName(name), v = checkValue(value);
+      const vs = this._m.get(k);
+      if (vs) vs.push(v); else this._m.set(k, [v]);
+    }
+    set(name, value) { this._m.set(checkName(name), [checkValue(value)]); }
+    get(name) {
+      const vs = this._m.get(lower(name));
+      return vs ? vs.join(", ") : null;
+    }
+    has(name) { return this._m.has(lower(name)); }
+    delete(name) { this._m.delete(lower(name)); }
+    getSetCookie() { return (this._m.get("set-cookie") || []).slice(); }
+    *entries() {
+      for (const k of [...this._m.keys()].sort()) {
+        const vs = this._m.get(k);
+        if (k === "set-cookie") { for (const v of vs) yield [k, v]; }
+        else yield [k, vs.join(", ")];
+      }
+    }
+    *keys() { for (const [k] of this.entries()) yield k; }
+    *values() { for (const [, v] of this.entries()) yield v; }
+    forEach(cb, thisArg) { for (const [k, v] of this.entries()) cb.call(thisArg, v, k, this); }
+    [Symbol.iterator]() { return this.entries(); }
+  }
+
+  const bodyText = (b) => {
+    if (b == null) return "";
+    if (typeof b === "string") return b;
+    return g.__vault.decodeUTF8(b);
+  };
+  const normBody = (b) => {
+    if (b == null) return null;
+    if (typeof b === "string" || b instanceof ArrayBuffer || ArrayBuffer.isView(b)) return b;
+    return String(b);
+  };
+
+  class Body {
+    get bodyUsed() { return this._used === true; }
+    _take() {
+      if (this._used) return Promise.reject(new TypeError("body already used"));
+      Object.defineProperty(this, "_used", { value: true });
+      return null;
+    }
+    text() { return this._take() || Promise.resolve(bodyText(this._body)); }
+    json() {
+      return this._take() || new Promise((ok) => ok(JSON.parse(bodyText(this._body))));
+    }
+  }
+
+  class Request extends Body {
+    constructor(input, init) {
+      super();
+      init = init || {};
+      const src = input instanceof Request ? input : null;
+      this.url = src ? src.url : String(input);
+      this.method = String(init.method || (src ? src.method : "GET")).toUpperCase();
+      this.headers = new Headers(init.headers || (src ? src.headers : undefined));
+      Object.defineProperty(this, "_body", { value: normBody(init.body !== undefined ? init.body : src ? src._body : null), writable: true });
+      if (this._body != null && (this.method === "GET" || this.method === "HEAD")) {
+        throw new TypeError("a GET or HEAD request cannot have a body");
+      }
+    }
+  }
+
+  class Response extends Body {
+    constructor(body, init) {
+      super();
+      init = init || {};
+      const status = init.status === undefined ? 200 : Number(init.status);
+      if (!Number.isInteger(status) || status < 200 || status > 599) {
+        throw new RangeError("Response status must be 200..599, got " + init.status);
+      }
+      this.status = status;
+      this.statusText = init.statusText === undefined ? "" : String(init.statusText);
+      this.headers = new Headers(init.headers);
+      Object.defineProperty(this, "_body", { value: normBody(body), writable: true });
+      if (typeof body === "string" && !this.headers.has("content-type")) {
+        this.headers.set("content-type", "text/plain;charset=UTF-8");
+      }
+    }
+    get ok() { return this.status >= 200 && this.status < 300; }
+    static json(data, init) {
+      const r = new Response(JSON.stringify(data), init);
+      r.headers.set("content-type", "application/json");
+      return r;
+    }
+    static redirect(url, status) {
+      status = status === undefined ? 302 : status;
+      if ([301, 302, 303, 307, 308].indexOf(status) < 0) throw new RangeError("invalid redirect status " + status);
+      return new Response(null, { status, headers: { location: String(url) } });
+    }
+  }
+
+  const fmt = (args) => args.map((a) => {
+    if (typeof a === "string") return a;
+    if (a instanceof Error) return a.stack || String(a);
+    try { return JSON.stringify(a); } catch (e) { return String(a); }
+  }).join(" ");
+  const log = g.__vault.log;
+  g.console = {
+    log: (...a) => log("info", fmt(a)),
+    info: (...a) => log("info", fmt(a)),
+    debug: (...a) => log("debug", fmt(a)),
+    warn: (...a) => log("warn", fmt(a)),
+    error: (...a) => log("error", fmt(a)),
+  };
+
+  g.Headers = Headers;
+  g.Request = Request;
+  g.Response = Response;
+
+  // Host side: build a Request from flat header pairs, and take a
+  // Response apart into [status, flat headers, body].
+  g.__vault.request = (method, url, flat, body) => {
+    const r = new Request(url, { method, body: body === "" && (method === "GET" || method === "HEAD") ? null : body });
+    for (let i = 0; i + 1 < flat.length; i += 2) r.headers.append(flat[i], flat[i + 1]);
+    return r;
+  };
+  g.__vault.response = (r) => {
+    if (!(r instanceof Response)) {
+      throw new TypeError("fetch handler must return a Response, got " + (r === null ? "null" : typeof r));
+    }
+    const flat = [];
+    for (const [k, v] of r.headers) flat.push(k, v);
+    return [r.status, flat, r._body];
+  };
+})(globalThis);

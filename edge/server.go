@@ -1,0 +1,210 @@
+package edge
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/vault-runtime/vault/edge/isolate"
+)
+
+// Config says where and how the edge listens.
+type Config struct {
+	// Listen is the h2c (prior knowledge) address; empty disables it.
+	Listen string
+	// TLSListen is the TLS 1.3 address; it needs CertFile and KeyFile.
+	TLSListen         string
+	CertFile, KeyFile string
+	// ReadHeaderTimeout and IdleTimeout bound slow or idle clients.
+	ReadHeaderTimeout time.Duration
+	IdleTimeout       time.Duration
+	// MaxConcurrentStreams per connection (HTTP/2 SETTINGS).
+	MaxConcurrentStreams int
+}
+
+// DefaultConfig listens for h2c on loopback.
+func DefaultConfig() Config {
+	return Config{Listen: "127.0.0.1:8080", ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout: 120 * time.Second, MaxConcurrentStreams: 250}
+}
+
+// Validate reports a config that cannot start.
+func (c Config) Validate() error {
+	if c.Listen == "" && c.TLSListen == "" {
+		return errors.New("edge: no listener: set an h2c or a TLS address")
+	}
+	if c.TLSListen != "" && (c.CertFile == "" || c.KeyFile == "") {
+		return errors.New("edge: a TLS listener needs a certificate and a key file")
+	}
+	return nil
+}
+
+// Server is the HTTP/2 front of a node.
+type Server struct {
+	cfg     Config
+	fns     *Functions
+	log     *slog.Logger
+	servers []*http.Server
+	// Addrs are the bound addresses, by scheme ("h2c", "tls"), once started.
+	Addrs map[string]string
+}
+
+// NewServer serves the routes that fns publishes.
+func NewServer(cfg Config, fns *Functions, log *slog.Logger) *Server {
+	return &Server{cfg: cfg, fns: fns, log: log, Addrs: map[string]string{}}
+}
+
+func (s *Server) httpServer(tlsOn bool) *http.Server {
+	var p http.Protocols
+	p.SetHTTP1(true) // only to answer 505 with an explanation
+	if tlsOn {
+		p.SetHTTP2(true)
+	} else {
+		p.SetUnencryptedHTTP2(true)
+	}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, tlsOn) })
+	return &http.Server{
+		Handler:           h,
+		Protocols:         &p,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		HTTP2:             &http.HTTP2Config{MaxConcurrentStreams: s.cfg.MaxConcurrentStreams},
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+}
+
+// Start binds the listeners and serves in the background.
+func (s *Server) Start() error {
+	if err := s.cfg.Validate(); err != nil {
+		return err
+	}
+	if s.cfg.Listen != "" {
+		ln, err := net.Listen("tcp", s.cfg.Listen)
+		if err != nil {
+			return fmt.Errorf("listen h2c on %s: %w", s.cfg.Listen, err)
+		}
+		s.run(s.httpServer(false), ln, "h2c")
+	}
+	if s.cfg.TLSListen != "" {
+		cert, err := tls.LoadX509KeyPair(s.cfg.CertFile, s.cfg.KeyFile)
+		if err != nil {
+			s.Shutdown(context.Background())
+			return fmt.Errorf("load TLS certificate: %w", err)
+		}
+		ln, err := net.Listen("tcp", s.cfg.TLSListen)
+		if err != nil {
+			s.Shutdown(context.Background())
+			return fmt.Errorf("listen TLS on %s: %w", s.cfg.TLSListen, err)
+		}
+		srv := s.httpServer(true)
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{cert},
+			NextProtos: []string{"h2", "http/1.1"}}
+		s.run(srv, tls.NewListener(ln, srv.TLSConfig), "tls")
+	}
+	return nil
+}
+
+func (s *Server) run(srv *http.Server, ln net.Listener, scheme string) {
+	s.servers = append(s.servers, srv)
+	s.Addrs[scheme] = ln.Addr().String()
+	s.log.Info("edge listening", "scheme", scheme, "addr", ln.Addr().String())
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("edge listener stopped", "scheme", scheme, "err", err)
+		}
+	}()
+}
+
+// Shutdown stops accepting and waits for in-flight requests until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	var errs []error
+	for _, srv := range s.servers {
+		errs = append(errs, srv.Shutdown(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+const http1Refusal = "Vault serves HTTP/2 only: use h2c with prior knowledge (curl --http2-prior-knowledge) or TLS with ALPN h2.\n"
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, tlsOn bool) {
+	id := newRequestID()
+	w.Header().Set("X-Request-Id", id)
+	if r.ProtoMajor != 2 {
+		w.Header().Set("Connection", "close")
+		http.Error(w, http1Refusal, http.StatusHTTPVersionNotSupported)
+		return
+	}
+	t, ok := s.fns.lookup(r.Host, r.URL.Path)
+	if !ok {
+		http.Error(w, fmt.Sprintf("no route for %s%s (request id %s)", r.Host, r.URL.Path, id), http.StatusNotFound)
+		return
+	}
+	limits := t.program.Limits()
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limits.RequestBodyBytes))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		http.Error(w, fmt.Sprintf("request body exceeds %d bytes (request id %s)", limits.RequestBodyBytes, id), http.StatusRequestEntityTooLarge)
+		return
+	}
+	if err != nil {
+		http.Error(w, fmt.Sprintf("reading request body: %v (request id %s)", err, id), http.StatusBadRequest)
+		return
+	}
+	scheme := "http"
+	if tlsOn {
+		scheme = "https"
+	}
+	resp, err := t.program.Invoke(r.Context(), &isolate.Request{
+		ID: id, Method: r.Method, URL: scheme + "://" + r.Host + r.URL.RequestURI(), Header: r.Header, Body: body,
+	})
+	if err != nil {
+		s.fail(w, t, id, err)
+		return
+	}
+	h := w.Header()
+	for k, vs := range resp.Header {
+		if !connectionSpecific[k] {
+			h[k] = vs
+		}
+	}
+	h.Set("Content-Length", strconv.Itoa(len(resp.Body)))
+	w.WriteHeader(resp.Status)
+	if r.Method != http.MethodHead {
+		w.Write(resp.Body)
+	}
+}
+
+// connectionSpecific headers are illegal in HTTP/2 responses.
+var connectionSpecific = map[string]bool{
+	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Transfer-Encoding": true, "Upgrade": true,
+}
+
+func (s *Server) fail(w http.ResponseWriter, t *target, id string, err error) {
+	status, what := http.StatusInternalServerError, "the function failed"
+	switch {
+	case errors.Is(err, isolate.ErrWallTime), errors.Is(err, isolate.ErrResponseTooLarge):
+		status, what = http.StatusServiceUnavailable, "the function exceeded a limit"
+	case errors.Is(err, isolate.ErrCanceled):
+		status, what = 499, "the request was canceled"
+	}
+	s.log.Warn("invocation failed", "fn", t.fn, "version", t.version, "request", id, "status", status, "err", err)
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	http.Error(w, fmt.Sprintf("%s (request id %s)", what, id), status)
+}
+
+func newRequestID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,103 @@
+package ledger
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/schemas"
+)
+
+var artifactPrefix = []byte("ledger/artifact/")
+
+// ArtifactBucketConfig is the object store holding artifact blobs.
+func ArtifactBucketConfig() jetstream.ObjectStoreConfig {
+	return jetstream.ObjectStoreConfig{
+		Bucket:      ArtifactBucket,
+		Description: "Vault artifacts, named by the SHA-256 of their bytes",
+		Storage:     jetstream.FileStorage,
+	}
+}
+
+// OpenArtifactBucket opens the artifact object store, creating it if asked.
+func OpenArtifactBucket(ctx context.Context, js jetstream.JetStream, create bool) (jetstream.ObjectStore, error) {
+	obs, err := js.ObjectStore(ctx, ArtifactBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) && create {
+		obs, err = js.CreateObjectStore(ctx, ArtifactBucketConfig())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open artifact store: %w", err)
+	}
+	return obs, nil
+}
+
+// Artifacts reads content-addressed blobs from the object store through a
+// local pebble cache. Every blob is digest-checked before it is cached or
+// returned.
+type Artifacts struct {
+	obs jetstream.ObjectStore
+	db  *pebble.DB
+	log *slog.Logger
+}
+
+// NewArtifacts wires the artifact reader.
+func NewArtifacts(obs jetstream.ObjectStore, db *pebble.DB, log *slog.Logger) *Artifacts {
+	return &Artifacts{obs: obs, db: db, log: log}
+}
+
+// Get returns the blob whose hex SHA-256 is digest.
+func (a *Artifacts) Get(ctx context.Context, digest string) ([]byte, error) {
+	key := append(bytes.Clone(artifactPrefix), digest...)
+	if v, closer, err := a.db.Get(key); err == nil {
+		blob := bytes.Clone(v)
+		closer.Close()
+		if schemas.Digest(blob) == digest {
+			return blob, nil
+		}
+		a.log.Warn("cached artifact failed its digest check; fetching again", "artifact", digest)
+	}
+	blob, err := a.obs.GetBytes(ctx, digest)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return nil, fmt.Errorf("get artifact %s: %w", digest, events.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get artifact %s: %w", digest, err)
+	}
+	if got := schemas.Digest(blob); got != digest {
+		return nil, fmt.Errorf("get artifact %s: content hashes to %s: %w", digest, got, events.ErrDigestMismatch)
+	}
+	if err := a.db.Set(key, blob, pebble.Sync); err != nil {
+		return nil, fmt.Errorf("cache artifact %s: %w", digest, err)
+	}
+	return blob, nil
+}
+
+// Has reports whether the object store holds digest, without fetching it.
+func (a *Artifacts) Has(ctx context.Context, digest string) (bool, error) {
+	_, err := a.obs.GetInfo(ctx, digest)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("stat artifact %s: %w", digest, err)
+	}
+	return true, nil
+}
+
+// PutArtifact stores blob under its digest unless it is already there.
+func PutArtifact(ctx context.Context, obs jetstream.ObjectStore, blob []byte) (string, error) {
+	digest := schemas.Digest(blob)
+	if _, err := obs.GetInfo(ctx, digest); err == nil {
+		return digest, nil
+	}
+	if _, err := obs.PutBytes(ctx, digest, blob); err != nil {
+		return "", fmt.Errorf("put artifact %s: %w", digest, err)
+	}
+	return digest, nil
+}

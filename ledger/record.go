@@ -1,0 +1,31 @@
+package ledger
+
+import (
+	"errors"
+	"time"
+)
+
+// Stream and subject names shared by nodes and clients.
+const (
+	StreamName     = "LEDGER"
+	RecordsSubject = "ledger.records"
+	ArtifactBucket = "ARTIFACTS"
+)
+
+// Sentinel errors.
+var (
+	ErrNotFound = errors.New("ledger: record not found")
+	ErrRejected = errors.New("ledger: append rejected")
+	ErrHeadMoved = errors.New("ledger: head is not the expected sequence")
+)
+
+// Record is one stored envelope and its position.
+type Record struct {
+	Seq uint64
+	// ID is the hex SHA-256 of Envelope.
+	ID string
+	// Envelope is the signed envelope exactly as appended.
+	Envelope []byte
+	// Time is when the stream stored the record (informational).
+	Time time.Time
+}

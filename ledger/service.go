@@ -1,0 +1,83 @@
+package ledger
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// AppendSubject is where a node takes append requests: the request body is
+// a signed envelope; the reply is an appendReply.
+const AppendSubject = "vault.api.ledger.append"
+
+// expectHeadHeader carries AppendOptions.ExpectHead on a request.
+const expectHeadHeader = "Vault-Expect-Head"
+
+type appendReply struct {
+	Appended
+	Error    string `json:"error,omitempty"`
+	Rejected bool   `json:"rejected,omitempty"`
+	Moved    bool   `json:"headMoved,omitempty"`
+}
+
+// Serve answers append requests on nc until the subscription is drained.
+func Serve(nc *nats.Conn, store *Store, gate Gate, log *slog.Logger) (*nats.Subscription, error) {
+	sub, err := nc.QueueSubscribe(AppendSubject, "vault-sequencer", func(msg *nats.Msg) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		var opts AppendOptions
+		if h := msg.Header.Get(expectHeadHeader); h != "" {
+			opts.ExpectHead, _ = strconv.ParseUint(h, 10, 64)
+		}
+		res, err := store.Append(ctx, msg.Data, gate, opts)
+		reply := appendReply{Appended: res}
+		if err != nil {
+			reply.Error = err.Error()
+			reply.Rejected = errors.Is(err, ErrRejected)
+			reply.Moved = errors.Is(err, ErrHeadMoved)
+			log.Warn("append refused", "id", res.ID, "err", err)
+		} else if !res.Duplicate {
+			log.Info("appended", "seq", res.Seq, "id", res.ID)
+		}
+		data, _ := json.Marshal(reply)
+		if err := msg.Respond(data); err != nil {
+			log.Error("answer append request", "err", err)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("serve appends: %w", err)
+	}
+	return sub, nil
+}
+
+// Append asks the node behind nc to append a signed envelope.
+func Append(ctx context.Context, nc *nats.Conn, envelope []byte, opts AppendOptions) (Appended, error) {
+	req := nats.NewMsg(AppendSubject)
+	req.Data = envelope
+	if opts.ExpectHead != 0 {
+		req.Header.Set(expectHeadHeader, strconv.FormatUint(opts.ExpectHead, 10))
+	}
+	msg, err := nc.RequestMsgWithContext(ctx, req)
+	if err != nil {
+		return Appended{}, fmt.Errorf("append: ask node: %w", err)
+	}
+	var reply appendReply
+	if err := json.Unmarshal(msg.Data, &reply); err != nil {
+		return Appended{}, fmt.Errorf("append: bad reply from node: %w", err)
+	}
+	switch {
+	case reply.Rejected:
+		return Appended{}, fmt.Errorf("%w: %s", ErrRejected, reply.Error)
+	case reply.Moved:
+		return Appended{}, fmt.Errorf("%w: %s", ErrHeadMoved, reply.Error)
+	case reply.Error != "":
+		return Appended{}, errors.New(reply.Error)
+	}
+	return reply.Appended, nil
+}

@@ -1,0 +1,90 @@
+package schemas
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/evanw/esbuild/pkg/api"
+)
+
+// BundleGlobal is the global the bundled script assigns the module's
+// namespace to; the runtime reads its "default" export from there.
+const BundleGlobal = "__vault_module"
+
+// Bundle compiles the manifest's entry (ES module or TypeScript, with
+// relative imports and packages from node_modules) into one script that
+// runs without a module loader, plus its source map.
+func Bundle(dir string, m *Manifest) (code, sourceMap []byte, err error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bundle %s: %w", dir, err)
+	}
+	res := api.Build(api.BuildOptions{
+		EntryPoints:    []string{m.Entry},
+		AbsWorkingDir:  abs,
+		Bundle:         true,
+		Write:          false,
+		Format:         api.FormatIIFE,
+		GlobalName:     BundleGlobal,
+		Platform:       api.PlatformNeutral,
+		MainFields:     []string{"module", "main"},
+		Conditions:     []string{"workerd", "worker", "browser"},
+		Target:         api.ES2020,
+		Sourcemap:      api.SourceMapExternal,
+		SourcesContent: api.SourcesContentInclude,
+		Outfile:        "bundle.js",
+		LogLevel:       api.LogLevelSilent,
+	})
+	if len(res.Errors) > 0 {
+		lines := make([]string, 0, len(res.Errors))
+		for _, e := range res.Errors {
+			if e.Location != nil {
+				lines = append(lines, fmt.Sprintf("%s:%d:%d: %s",
+					filepath.Join(dir, e.Location.File), e.Location.Line, e.Location.Column+1, e.Text))
+			} else {
+				lines = append(lines, fmt.Sprintf("%s: %s", filepath.Join(dir, m.Entry), e.Text))
+			}
+		}
+		return nil, nil, fmt.Errorf("bundle %s:\n%s", dir, strings.Join(lines, "\n"))
+	}
+	for _, f := range res.OutputFiles {
+		switch {
+		case strings.HasSuffix(f.Path, ".map"):
+			sourceMap = f.Contents
+		case strings.HasSuffix(f.Path, ".js"):
+			code = f.Contents
+		}
+	}
+	if code == nil {
+		return nil, nil, fmt.Errorf("bundle %s: esbuild produced no script", dir)
+	}
+	return code, sourceMap, nil
+}
+
+// BuildArtifact reads a function directory, bundles it and lays out the
+// artifact blob: manifest, code and source map sections.
+func BuildArtifact(dir string) (*Manifest, []byte, error) {
+	m, err := LoadManifest(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	code, sm, err := Bundle(dir, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	mj, err := json.Marshal(m)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode manifest: %w", err)
+	}
+	sections := []Section{{SectionManifest, mj}, {SectionCode, code}}
+	if sm != nil {
+		sections = append(sections, Section{SectionSourceMap, sm})
+	}
+	blob, err := EncodeArtifact(sections...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, blob, nil
+}
