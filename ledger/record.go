@@ -14,8 +14,8 @@ const (
 
 // Sentinel errors.
 var (
-	ErrNotFound = errors.New("ledger: record not found")
-	ErrRejected = errors.New("ledger: append rejected")
+	ErrNotFound  = errors.New("ledger: record not found")
+	ErrRejected  = errors.New("ledger: append rejected")
 	ErrHeadMoved = errors.New("ledger: head is not the expected sequence")
 )
 
