@@ -51,13 +51,13 @@ type node struct {
 
 // startNode brings a node up; it returns once the projector has caught
 // up with the ledger and the edge listens.
-func startNode(ctx context.Context, cfg nodeConfig) (n *node, err error) {
+func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	log := cfg.Log
 	genesis, err := os.ReadFile(filepath.Join(cfg.Data, genesisFile))
 	if err != nil {
 		return nil, fmt.Errorf("%s is not an initialised data directory (run 'vault init --data %s'): %w", cfg.Data, cfg.Data, err)
 	}
-	n = &node{cfg: cfg, done: make(chan error, 1)}
+	n := &node{cfg: cfg, done: make(chan error, 1)}
 	defer func() {
 		if err != nil {
 			n.close(context.Background())

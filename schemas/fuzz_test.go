@@ -1,0 +1,91 @@
+package schemas
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"testing"
+)
+
+func FuzzDecodeArtifact(f *testing.F) {
+	f.Add(mustEncode(f, testSections()...))
+	f.Add(mustEncode(f, Section{SectionCode, nil}))
+	f.Add(mustEncode(f, Section{SectionManifest, []byte("{}")}, Section{SectionSourceMap, nil}))
+	f.Add([]byte(artifactMagic))
+	f.Add([]byte{})
+
+	f.Fuzz(func(t *testing.T, blob []byte) {
+		a, err := DecodeArtifact(blob)
+		if err != nil {
+			if a != nil || !errors.Is(err, ErrInvalid) {
+				t.Errorf("DecodeArtifact = %v, %v; want nil, ErrInvalid", a, err)
+			}
+			return
+		}
+		// Re-encoding the sections in table order must give back the input:
+		// the decoder accepts exactly one spelling of each artifact.
+		n := int(binary.BigEndian.Uint16(blob[10:]))
+		sections := make([]Section, n)
+		for i := range sections {
+			kind := SectionKind(binary.BigEndian.Uint16(blob[headerSize+entrySize*i:]))
+			data := a.Section(kind)
+			if data == nil {
+				t.Fatalf("table entry %d names kind %d, which Section does not return", i, kind)
+			}
+			off := binary.BigEndian.Uint64(blob[headerSize+entrySize*i+8:])
+			if len(data) > 0 && &data[0] != &blob[off] {
+				t.Errorf("section %d does not alias the input at offset %d", kind, off)
+			}
+			sections[i] = Section{kind, data}
+		}
+		again, err := EncodeArtifact(sections...)
+		if err != nil {
+			t.Fatalf("re-encode: %v", err)
+		}
+		if !bytes.Equal(again, blob) {
+			t.Errorf("re-encoded artifact differs from the input:\n got %x\nwant %x", again, blob)
+		}
+		_, _ = a.Manifest()
+	})
+}
+
+func FuzzParseManifest(f *testing.F) {
+	f.Add([]byte("name: hello\nentry: index.ts\nroutes:\n  - /\n  - api.example.com/v1/:id\nlimits:\n  cpu_ms: 10\nvars:\n  A: b\n"))
+	f.Add([]byte("name: hello\nentry: [index.ts\n"))
+	f.Add([]byte("{name: h, entry: x.ts, bogus: 1}"))
+	f.Add([]byte("name: &a h\nentry: *a\n"))
+	f.Add([]byte("---\n"))
+	f.Add([]byte(""))
+
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ParseManifest("vault.yaml", data)
+		if err != nil {
+			if m != nil || !errors.Is(err, ErrInvalid) {
+				t.Errorf("ParseManifest = %+v, %v; want nil, ErrInvalid", m, err)
+			}
+			var pe PosErrors
+			if !errors.As(err, &pe) || len(pe) == 0 {
+				t.Fatalf("error %v is not a non-empty PosErrors", err)
+			}
+			for _, e := range pe {
+				if e.File != "vault.yaml" || e.Line < 1 || e.Col < 1 || e.Msg == "" {
+					t.Errorf("bad position error %#v", e)
+				}
+			}
+			return
+		}
+		if m.Name == "" || m.Entry == "" {
+			t.Errorf("parsed manifest without name or entry: %+v", m)
+		}
+		for _, r := range m.Routes {
+			if _, err := ParseRoute(r); err != nil {
+				t.Errorf("accepted route %q does not parse: %v", r, err)
+			}
+		}
+		for _, v := range []int64{m.Limits.CPUMillis, m.Limits.WallMillis, m.Limits.MemoryMB, m.Limits.RequestBodyBytes, m.Limits.ResponseBodyBytes} {
+			if v < 0 {
+				t.Errorf("negative limit in %+v", m.Limits)
+			}
+		}
+	})
+}

@@ -1,0 +1,244 @@
+package schemas
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+func TestParseManifestValid(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want *Manifest
+	}{
+		{
+			name: "Minimal",
+			yaml: "name: hello\nentry: index.ts\n",
+			want: &Manifest{Name: "hello", Entry: "index.ts"},
+		},
+		{
+			name: "Full",
+			yaml: `# a comment
+name: hello-2
+entry: src/index.ts
+routes:
+  - /
+  - /users/:id
+  - API.Example.com/v1/*
+  - /trailing/
+limits:
+  cpu_ms: 10
+  wall_ms: 2000
+  memory_mb: 64
+  request_body_bytes: 1024
+  response_body_bytes: 0x800
+vars:
+  GREETING: "hello: world"
+  EMPTY: ""
+  NUMBER: 42
+`,
+			want: &Manifest{
+				Name: "hello-2", Entry: "src/index.ts",
+				Routes: []string{"/", "/users/:id", "api.example.com/v1/*", "/trailing/"},
+				Limits: Limits{CPUMillis: 10, WallMillis: 2000, MemoryMB: 64, RequestBodyBytes: 1024, ResponseBodyBytes: 2048},
+				Vars:   map[string]string{"GREETING": "hello: world", "EMPTY": "", "NUMBER": "42"},
+			},
+		},
+		{
+			name: "FlowStyle",
+			yaml: `{name: a, entry: "./main.js", routes: [/x, "h.example/y"], limits: {cpu_ms: 1}, vars: {}}`,
+			want: &Manifest{Name: "a", Entry: "./main.js", Routes: []string{"/x", "h.example/y"}, Limits: Limits{CPUMillis: 1}, Vars: map[string]string{}},
+		},
+		{
+			name: "EmptyRoutesAndLimits",
+			yaml: "name: a\nentry: a.ts\nroutes: []\nlimits: {}\n",
+			want: &Manifest{Name: "a", Entry: "a.ts"},
+		},
+		{
+			name: "DocumentMarker",
+			yaml: "---\nname: a\nentry: dir/../a.ts\n",
+			want: &Manifest{Name: "a", Entry: "dir/../a.ts"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseManifest("vault.yaml", []byte(tt.yaml))
+			if err != nil {
+				t.Fatalf("ParseManifest: %v", err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("ParseManifest =\n%#v\nwant\n%#v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseManifestErrors(t *testing.T) {
+	const head = "name: hello\nentry: index.ts\n"
+	tests := []struct {
+		name string
+		yaml string
+		want []string // "line:col: message", one per error, in file order
+	}{
+		{"EmptyFile", "", []string{`1:1: empty manifest: name and entry are required`}},
+		{"OnlyComments", "# nothing\n\n# here\n", []string{`1:1: empty manifest: name and entry are required`}},
+		{"NotAMapping", "- a\n- b\n", []string{`1:1: manifest must be a mapping of keys (name, entry, routes, limits, vars)`}},
+		{"UnknownKey", head + "colour: red\n", []string{`3:1: unknown key "colour" (known: name, entry, routes, limits, vars)`}},
+		{"UnknownKeyIndentedInFlow", "{name: h, entry: x.ts, bogus: 1}", []string{`1:24: unknown key "bogus" (known: name, entry, routes, limits, vars)`}},
+		{"MissingName", "entry: index.ts\n", []string{`1:1: missing required key "name"`}},
+		{"MissingEntryAfterBlankLines", "\n\nname: hello\n", []string{`3:1: missing required key "entry"`}},
+		{"MissingBoth", "routes: []\n", []string{`1:1: missing required key "name"`, `1:1: missing required key "entry"`}},
+		{"DuplicateKey", head + "name: again\n", []string{`3:1: duplicate key "name" (first at line 1)`}},
+		{"DuplicateKeyReportedEachTime", head + "entry: b.ts\nentry: c.ts\n", []string{
+			`3:1: duplicate key "entry" (first at line 2)`, `4:1: duplicate key "entry" (first at line 2)`,
+		}},
+		{"NameNull", "name: ~\nentry: index.ts\n", []string{`1:7: name must be a string`}},
+		{"NameList", "name: [a]\nentry: index.ts\n", []string{`1:7: name must be a string`}},
+		{"NameInvalid", "name: Hello_World\nentry: index.ts\n", []string{
+			`1:7: name "Hello_World" must be lower-case letters, digits and dashes, starting with a letter (at most 63)`,
+		}},
+		{"EntryEmpty", "name: hello\nentry: ''\n", []string{`2:8: entry must not be empty`}},
+		{"EntryAbsolute", "name: hello\nentry: /etc/index.ts\n", []string{`2:8: entry "/etc/index.ts" must be a relative path inside the function directory`}},
+		{"EntryEscapes", "name: hello\nentry:   src/../../index.ts\n", []string{`2:10: entry "src/../../index.ts" must be a relative path inside the function directory`}},
+		{"RoutesNotAList", head + "routes: /a\n", []string{`3:9: routes must be a list of patterns such as "/api/:id" or "example.com/*"`}},
+		{"BadRouteAtItem", head + "routes:\n  - /ok\n  - /a/*/b\n", []string{`5:5: route "/a/*/b": * must be the last segment`}},
+		{"BadRouteInFlowList", head + "routes: [/ok, \"/a//b\"]\n", []string{`3:15: route "/a//b": empty path segment`}},
+		{"RouteListedTwice", head + "routes:\n  - /a/:id\n  - /b\n  - /a/:id\n", []string{`6:5: route "/a/:id" listed twice`}},
+		{"RouteSameAfterHostLowercased", head + "routes:\n  - H.example/a\n  - h.EXAMPLE/a\n", []string{`5:5: route "h.EXAMPLE/a" listed twice`}},
+		{"RouteNotString", head + "routes:\n  - {a: b}\n  - ~\n", []string{`4:5: route must be a string`, `5:5: route must be a string`}},
+		{"LimitsNotAMapping", head + "limits: 5\n", []string{`3:9: limits must be a mapping`}},
+		{"NegativeLimit", head + "limits:\n  cpu_ms: -5\n", []string{`4:11: limit cpu_ms must be a positive whole number`}},
+		{"ZeroLimit", head + "limits:\n  memory_mb: 0\n", []string{`4:14: limit memory_mb must be a positive whole number`}},
+		{"TextLimit", head + "limits:\n  wall_ms: lots\n", []string{`4:12: limit wall_ms must be a positive whole number`}},
+		{"QuotedNumberLimit", head + "limits:\n  wall_ms: \"100\"\n", []string{`4:12: limit wall_ms must be a positive whole number`}},
+		{"OverflowLimit", head + "limits:\n  request_body_bytes: 99999999999999999999\n", []string{`4:23: limit request_body_bytes must be a positive whole number`}},
+		{"UnknownLimit", head + "limits:\n  cpu: 5\n", []string{
+			`4:3: unknown limit "cpu" (known: cpu_ms, wall_ms, memory_mb, request_body_bytes, response_body_bytes)`,
+		}},
+		{"VarsNotAMapping", head + "vars: [A]\n", []string{`3:7: vars must be a mapping of names to strings`}},
+		{"VarNotString", head + "vars:\n  A: x\n  B: [1, 2]\n", []string{`5:6: var B must be a string`}},
+		{"VarNameEmpty", head + "vars:\n  \"\": x\n", []string{`4:3: var name must not be empty`}},
+		{"EveryProblemInFileOrder", "nme: hello\nentry: /abs.ts\nlimits:\n  cpu_ms: -1\n", []string{
+			`1:1: unknown key "nme" (known: name, entry, routes, limits, vars)`,
+			`2:8: entry "/abs.ts" must be a relative path inside the function directory`,
+			`4:11: limit cpu_ms must be a positive whole number`,
+			`1:1: missing required key "name"`,
+		}},
+		// YAML syntax errors carry the line only; the column is always 1.
+		{"SyntaxTabIndent", "name: hello\n\tentry: index.ts\n", []string{`2:1: found a tab character that violates indentation`}},
+		{"SyntaxMappingInScalar", head + "  bad: indent\n", []string{`3:1: mapping values are not allowed in this context`}},
+		{"SyntaxUnterminatedQuote", head + "\n\nvars: 'open\n", []string{`5:1: found unexpected end of stream`}},
+		{"SyntaxBadToken", head + "vars: @x\n", []string{`3:1: found character that cannot start any token`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := ParseManifest("fn/vault.yaml", []byte(tt.yaml))
+			if err == nil {
+				t.Fatalf("ParseManifest = %+v, want errors %q", m, tt.want)
+			}
+			if m != nil {
+				t.Errorf("ParseManifest returned %+v with an error", m)
+			}
+			if !errors.Is(err, ErrInvalid) {
+				t.Errorf("error %v is not ErrInvalid", err)
+			}
+			var pe PosErrors
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %T is not PosErrors", err)
+			}
+			var got []string
+			for _, e := range pe {
+				if e.File != "fn/vault.yaml" {
+					t.Errorf("error file %q", e.File)
+				}
+				got = append(got, strings.TrimPrefix(e.Error(), "fn/vault.yaml:"))
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("errors\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
+			}
+			want := "fn/vault.yaml:" + strings.Join(tt.want, "\nfn/vault.yaml:")
+			if err.Error() != want {
+				t.Errorf("Error() = %q, want %q", err.Error(), want)
+			}
+		})
+	}
+}
+
+func TestPosError(t *testing.T) {
+	e := &PosError{File: "a/vault.yaml", Line: 3, Col: 7, Msg: "bad"}
+	if got := e.Error(); got != "a/vault.yaml:3:7: bad" {
+		t.Errorf("Error() = %q", got)
+	}
+	if !errors.Is(e, ErrInvalid) || !errors.Is(PosErrors{e}, ErrInvalid) {
+		t.Error("PosError and PosErrors must wrap ErrInvalid")
+	}
+}
+
+// TestLoadManifestGolden loads every testdata/manifests/*/vault.yaml and
+// compares the manifest (as JSON) or the error text with want.golden in
+// the same directory. Refresh with go test -run LoadManifestGolden -update.
+func TestLoadManifestGolden(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join("testdata", "manifests", "*"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			var got []byte
+			m, err := LoadManifest(dir)
+			if err != nil {
+				got = []byte(err.Error() + "\n")
+			} else {
+				j, err := json.MarshalIndent(m, "", "  ")
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(j, '\n')
+			}
+			golden := filepath.Join(dir, "want.golden")
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if string(got) != string(want) {
+				t.Errorf("LoadManifest(%s):\n%s\nwant:\n%s", dir, got, want)
+			}
+		})
+	}
+}
+
+func TestLoadManifestMissingFile(t *testing.T) {
+	if _, err := LoadManifest(t.TempDir()); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("LoadManifest(empty dir) = %v, want fs.ErrNotExist", err)
+	}
+}
+
+func TestLimitsWithDefaults(t *testing.T) {
+	d := DefaultLimits()
+	if (Limits{}).WithDefaults() != d {
+		t.Errorf("zero limits with defaults = %+v, want %+v", (Limits{}).WithDefaults(), d)
+	}
+	l := Limits{CPUMillis: 1, ResponseBodyBytes: 2}
+	want := d
+	want.CPUMillis, want.ResponseBodyBytes = 1, 2
+	if got := l.WithDefaults(); got != want {
+		t.Errorf("WithDefaults = %+v, want %+v", got, want)
+	}
+	if l.CPUMillis != 1 || l.WallMillis != 0 {
+		t.Errorf("WithDefaults changed its receiver: %+v", l)
+	}
+}
