@@ -149,7 +149,7 @@ func (inst *instance) invoke(ctx context.Context, req *Request, p *Program) (res
 			flat = append(flat, k, v)
 		}
 	}
-	jsReq, err := inst.request(goja.Undefined(), vm.ToValue(req.Method), vm.ToValue(req.URL), vm.ToValue(flat), vm.ToValue(string(req.Body)))
+	jsReq, err := inst.request(goja.Undefined(), vm.ToValue(req.Method), vm.ToValue(req.URL), vm.NewArray(flat...), vm.ToValue(string(req.Body)))
 	if err != nil {
 		return nil, false, classify(err)
 	}
@@ -177,10 +177,11 @@ func (inst *instance) invoke(ctx context.Context, req *Request, p *Program) (res
 func (inst *instance) unpack(parts goja.Value, maxBody int64) (*Response, bool, error) {
 	arr := parts.ToObject(inst.vm)
 	resp := &Response{Status: int(arr.Get("0").ToInteger()), Header: http.Header{}}
-	flat := arr.Get("1").ToObject(inst.vm)
-	n := int(flat.Get("length").ToInteger())
-	for i := 0; i+1 < n; i += 2 {
-		resp.Header.Add(flat.Get(fmt.Sprint(i)).String(), flat.Get(fmt.Sprint(i+1)).String())
+	flat, _ := arr.Get("1").Export().([]any)
+	for i := 0; i+1 < len(flat); i += 2 {
+		k, _ := flat[i].(string)
+		v, _ := flat[i+1].(string)
+		resp.Header[http.CanonicalHeaderKey(k)] = append(resp.Header[http.CanonicalHeaderKey(k)], v)
 	}
 	body, err := bytesOf(arr.Get("2"))
 	if err != nil {

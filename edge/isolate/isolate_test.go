@@ -16,7 +16,7 @@ func compile(t *testing.T, src string, limits schemas.Limits) *Program {
 	t.Helper()
 	code := "var " + ModuleGlobal + " = (function(){ " + src + " })();"
 	p, err := Compile(Config{Function: "t", Version: 1, Code: []byte(code), Vars: map[string]string{"GREETING": "hi"},
-		Limits: limits, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Limits: limits, Logger: discardLogger()})
 	if err != nil {
 		t.Fatalf("compile: %v", err)
 	}
@@ -109,13 +109,15 @@ func TestThrownInstanceIsDiscarded(t *testing.T) {
 func TestCompileRejectsModuleWithoutHandler(t *testing.T) {
 	for _, src := range []string{`return {}`, `return {default: {}}`, `return {default: {fetch: 1}}`} {
 		code := "var " + ModuleGlobal + " = (function(){ " + src + " })();"
-		_, err := Compile(Config{Function: "t", Version: 1, Code: []byte(code), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		_, err := Compile(Config{Function: "t", Version: 1, Code: []byte(code), Logger: discardLogger()})
 		if !errors.Is(err, ErrNoHandler) {
 			t.Errorf("%s: got %v, want ErrNoHandler", src, err)
 		}
 	}
-	_, err := Compile(Config{Function: "t", Version: 1, Code: []byte("syntax error here"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	_, err := Compile(Config{Function: "t", Version: 1, Code: []byte("syntax error here"), Logger: discardLogger()})
 	if err == nil {
 		t.Error("a syntax error compiled")
 	}
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -147,8 +147,14 @@
   // Host side: build a Request from flat header pairs, and take a
   // Response apart into [status, flat headers, body].
   g.__vault.request = (method, url, flat, body) => {
-    const r = new Request(url, { method, body: body === "" && (method === "GET" || method === "HEAD") ? null : body });
-    for (let i = 0; i + 1 < flat.length; i += 2) r.headers.append(flat[i], flat[i + 1]);
+    const noBody = body === "" && (method === "GET" || method === "HEAD");
+    const r = new Request(url, { method, body: noBody ? null : body });
+    // Go's HTTP/2 server has already validated names and values.
+    const m = r.headers._m;
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const k = flat[i].toLowerCase(), vs = m.get(k);
+      if (vs) vs.push(flat[i + 1]); else m.set(k, [flat[i + 1]]);
+    }
     return r;
   };
   g.__vault.response = (r) => {
@@ -156,7 +162,10 @@
       throw new TypeError("fetch handler must return a Response, got " + (r === null ? "null" : typeof r));
     }
     const flat = [];
-    for (const [k, v] of r.headers) flat.push(k, v);
+    r.headers._m.forEach((vs, k) => {
+      if (k === "set-cookie") { for (const v of vs) flat.push(k, v); }
+      else flat.push(k, vs.length === 1 ? vs[0] : vs.join(", "));
+    });
     return [r.status, flat, r._body];
   };
 })(globalThis);

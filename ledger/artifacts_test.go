@@ -1,0 +1,64 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/schemas"
+)
+
+func TestArtifacts(t *testing.T) {
+	b := newBackend(t)
+	ctx := context.Background()
+	obs, err := OpenArtifactBucket(ctx, b.js, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arts := NewArtifacts(obs, b.db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	blob := []byte("an artifact's bytes")
+	digest, err := PutArtifact(ctx, obs, blob)
+	if err != nil || digest != schemas.Digest(blob) {
+		t.Fatalf("put: %s %v", digest, err)
+	}
+	if ok, err := arts.Has(ctx, digest); !ok || err != nil {
+		t.Fatalf("has: %v %v", ok, err)
+	}
+	got, err := arts.Get(ctx, digest)
+	if err != nil || string(got) != string(blob) {
+		t.Fatalf("get: %q %v", got, err)
+	}
+
+	t.Run("CorruptCacheIsRefetched", func(t *testing.T) {
+		if err := b.db.Set(append([]byte("ledger/artifact/"), digest...), []byte("tampered"), pebble.Sync); err != nil {
+			t.Fatal(err)
+		}
+		got, err := arts.Get(ctx, digest)
+		if err != nil || string(got) != string(blob) {
+			t.Fatalf("got %q %v, want the original bytes", got, err)
+		}
+	})
+	t.Run("ErrDigestMismatch", func(t *testing.T) {
+		wrong := schemas.Digest([]byte("something else"))
+		if _, err := obs.PutBytes(ctx, wrong, blob); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := arts.Get(ctx, wrong); !errors.Is(err, events.ErrDigestMismatch) {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		missing := schemas.Digest([]byte("never stored"))
+		if _, err := arts.Get(ctx, missing); !errors.Is(err, events.ErrNotFound) {
+			t.Fatalf("got %v", err)
+		}
+		if ok, err := arts.Has(ctx, missing); ok || err != nil {
+			t.Fatalf("has: %v %v", ok, err)
+		}
+	})
+}

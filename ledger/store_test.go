@@ -1,0 +1,226 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// backend is a real embedded JetStream and pebble in a temp dir.
+type backend struct {
+	ns  *server.Server
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	db  *pebble.DB
+	dir string
+}
+
+func newBackend(t *testing.T) *backend {
+	t.Helper()
+	dir := t.TempDir()
+	ns, err := server.NewServer(&server.Options{JetStream: true, StoreDir: dir + "/js", DontListen: true, NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats not ready")
+	}
+	nc, err := nats.Connect("", nats.InProcessServer(ns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &backend{ns: ns, nc: nc, js: js, dir: dir}
+	b.openDB(t)
+	t.Cleanup(func() {
+		b.db.Close()
+		nc.Close()
+		ns.Shutdown()
+	})
+	return b
+}
+
+func (b *backend) openDB(t *testing.T) {
+	t.Helper()
+	db, err := pebble.Open(b.dir+"/index", &pebble.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.db = db
+}
+
+func (b *backend) open(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), b.js, b.db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// gateFunc adapts a function to Gate.
+type gateFunc func(ctx context.Context, head uint64, env []byte) error
+
+func (f gateFunc) Admit(ctx context.Context, head uint64, env []byte) error { return f(ctx, head, env) }
+
+var admitAll = gateFunc(func(context.Context, uint64, []byte) error { return nil })
+
+func envelope(i int) []byte { return fmt.Appendf(nil, `{"n":%d}`, i) }
+
+func TestAppendDedupeOutlivesJetStreamWindow(t *testing.T) {
+	b := newBackend(t)
+	cfg := StreamConfig()
+	cfg.Duplicates = 100 * time.Millisecond // JetStream forgets IDs quickly
+	if _, err := b.js.CreateStream(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	s := b.open(t)
+	ctx := context.Background()
+	first, err := s.Append(ctx, envelope(1), admitAll, AppendOptions{})
+	if err != nil || first.Seq != 1 || first.Duplicate {
+		t.Fatalf("first append: %+v %v", first, err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	again, err := s.Append(ctx, envelope(1), admitAll, AppendOptions{})
+	if err != nil || again.Seq != 1 || !again.Duplicate || again.ID != first.ID {
+		t.Fatalf("append after the window: %+v %v; want seq 1, duplicate", again, err)
+	}
+	// And across a restart of the store.
+	again, err = b.open(t).Append(ctx, envelope(1), admitAll, AppendOptions{})
+	if err != nil || again.Seq != 1 || !again.Duplicate {
+		t.Fatalf("append after reopening: %+v %v", again, err)
+	}
+	if s.Head() != 1 {
+		t.Fatalf("head %d, want 1", s.Head())
+	}
+}
+
+func TestAppendRefusals(t *testing.T) {
+	b := newBackend(t)
+	s := b.open(t)
+	ctx := context.Background()
+	if _, err := s.Append(ctx, envelope(1), admitAll, AppendOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("ErrRejected", func(t *testing.T) {
+		no := gateFunc(func(_ context.Context, head uint64, _ []byte) error {
+			if head != 1 {
+				t.Errorf("gate saw head %d, want 1", head)
+			}
+			return errors.New("signer lacks the deploy role")
+		})
+		_, err := s.Append(ctx, envelope(2), no, AppendOptions{})
+		if !errors.Is(err, ErrRejected) || s.Head() != 1 {
+			t.Fatalf("got %v, head %d", err, s.Head())
+		}
+	})
+	t.Run("ErrHeadMoved", func(t *testing.T) {
+		_, err := s.Append(ctx, envelope(2), admitAll, AppendOptions{ExpectHead: 7})
+		if !errors.Is(err, ErrHeadMoved) || s.Head() != 1 {
+			t.Fatalf("got %v, head %d", err, s.Head())
+		}
+		res, err := s.Append(ctx, envelope(2), admitAll, AppendOptions{ExpectHead: 1})
+		if err != nil || res.Seq != 2 {
+			t.Fatalf("conditional append at the right head: %+v %v", res, err)
+		}
+	})
+}
+
+func TestConcurrentAppendersNeverFork(t *testing.T) {
+	b := newBackend(t)
+	s := b.open(t)
+	const writers, each = 16, 20
+	var wg sync.WaitGroup
+	seqs := make(chan uint64, writers*each)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				res, err := s.Append(context.Background(), envelope(w*1000+i), admitAll, AppendOptions{})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				seqs <- res.Seq
+			}
+		}()
+	}
+	wg.Wait()
+	close(seqs)
+	seen := map[uint64]bool{}
+	for seq := range seqs {
+		if seen[seq] {
+			t.Fatalf("seq %d handed out twice", seq)
+		}
+		seen[seq] = true
+	}
+	for seq := uint64(1); seq <= writers*each; seq++ {
+		if !seen[seq] {
+			t.Fatalf("seq %d missing", seq)
+		}
+		r, err := s.Get(context.Background(), seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id, ok, _ := s.idx.lookup(r.ID); !ok || id != seq {
+			t.Fatalf("index has %d for seq %d", id, seq)
+		}
+	}
+}
+
+func TestOpenRepairsIndexAfterCrash(t *testing.T) {
+	b := newBackend(t)
+	s := b.open(t)
+	ctx := context.Background()
+	if _, err := s.Append(ctx, envelope(1), admitAll, AppendOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// A record that reached the stream but not the index, as after a crash
+	// between publish and index.
+	if _, err := b.js.Publish(ctx, RecordsSubject, envelope(2)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := b.open(t).Append(ctx, envelope(2), admitAll, AppendOptions{})
+	if err != nil || res.Seq != 2 || !res.Duplicate {
+		t.Fatalf("got %+v %v; want the repaired index to answer seq 2, duplicate", res, err)
+	}
+}
+
+func TestFollowDeliversInOrder(t *testing.T) {
+	b := newBackend(t)
+	s := b.open(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range 50 {
+		if _, err := s.Append(ctx, envelope(i), admitAll, AppendOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := make(chan Record, 4)
+	go s.Follow(ctx, 11, out)
+	for want := uint64(11); want <= 50; want++ {
+		select {
+		case r := <-out:
+			if r.Seq != want || string(r.Envelope) != string(envelope(int(want-1))) {
+				t.Fatalf("got seq %d %q, want seq %d", r.Seq, r.Envelope, want)
+			}
+		case <-ctx.Done():
+			t.Fatalf("timed out waiting for seq %d", want)
+		}
+	}
+}
