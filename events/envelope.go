@@ -1,6 +1,7 @@
 package events
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
@@ -66,7 +67,11 @@ func Seal(payload []byte, signers ...*Signer) ([]byte, error) {
 }
 
 // DecodeEnvelope parses stored envelope bytes and checks their shape (not
-// their signatures: see Keyring.Verify).
+// their signatures: see Keyring.Verify). Only the canonical encoding that
+// Seal produces is accepted: JSON and base64 both allow other spellings of
+// the same envelope (white space, unused base64 bits), and each spelling
+// would hash to a different event ID, letting an old signed event slip
+// past deduplication as "new".
 func DecodeEnvelope(stored []byte) (*Envelope, error) {
 	if len(stored) > MaxEnvelopeSize {
 		return nil, fmt.Errorf("decode envelope: %d bytes exceeds %d: %w", len(stored), MaxEnvelopeSize, ErrMalformed)
@@ -87,6 +92,9 @@ func DecodeEnvelope(stored []byte) (*Envelope, error) {
 		if s.KeyID == "" || len(s.Sig) != ed25519.SignatureSize {
 			return nil, fmt.Errorf("decode envelope: signature %d is malformed: %w", i, ErrMalformed)
 		}
+	}
+	if canonical, err := json.Marshal(env); err != nil || !bytes.Equal(canonical, stored) {
+		return nil, fmt.Errorf("decode envelope: not in canonical encoding: %w", ErrMalformed)
 	}
 	return &env, nil
 }

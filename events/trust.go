@@ -59,6 +59,9 @@ func NewKeyring(g *Genesis) (*Keyring, error) {
 		if len(kg.PublicKey) != ed25519.PublicKeySize || KeyID(kg.PublicKey) != kg.ID {
 			return nil, fmt.Errorf("genesis: key %q does not match its public key: %w", kg.ID, ErrInvalidEvent)
 		}
+		if kr.Keys[kg.ID] != nil {
+			return nil, fmt.Errorf("genesis: key %s granted twice: %w", kg.ID, ErrInvalidEvent)
+		}
 		kr.Keys[kg.ID] = &Key{ID: kg.ID, PublicKey: kg.PublicKey, Roles: slices.Clone(kg.Roles), AddedSeq: 1}
 		if slices.Contains(kg.Roles, RoleAdmin) {
 			admins++
@@ -109,7 +112,7 @@ func (kr *Keyring) Verify(env *Envelope, role Role, threshold int) ([]string, er
 			firstProblem = cmpErr(firstProblem, fmt.Errorf("key %s: %w", s.KeyID, ErrUnknownKey))
 			continue
 		}
-		if !ed25519.Verify(k.PublicKey, msg, s.Sig) {
+		if len(k.PublicKey) != ed25519.PublicKeySize || !ed25519.Verify(k.PublicKey, msg, s.Sig) {
 			return nil, fmt.Errorf("key %s: %w", s.KeyID, ErrBadSignature)
 		}
 		if !k.Has(role) {

@@ -2,11 +2,13 @@ package schemas
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // The artifact is the immutable blob a deploy stores, addressed by the
@@ -25,6 +27,10 @@ import (
 //	                8  length in bytes
 //	                32 SHA-256 of the section's bytes
 //	...           section data, in table order, without gaps or overlaps
+//
+// The table lists known kinds only, in increasing kind order, and must
+// hold a manifest and a code section; so a changed kind byte is caught
+// even though the digests cover only section data.
 //
 // Any section is reachable in O(1) from the table; each carries its own
 // digest so a reader of one section can check it without hashing the rest.
@@ -51,10 +57,15 @@ type Section struct {
 	Data []byte
 }
 
-// EncodeArtifact lays out sections in the documented format.
+// EncodeArtifact lays out sections in the documented format, in kind order.
 func EncodeArtifact(sections ...Section) ([]byte, error) {
 	if len(sections) == 0 || len(sections) > maxSections {
 		return nil, fmt.Errorf("encode artifact: %d sections (want 1..%d): %w", len(sections), maxSections, ErrInvalid)
+	}
+	sections = slices.Clone(sections)
+	slices.SortStableFunc(sections, func(a, b Section) int { return cmp.Compare(a.Kind, b.Kind) })
+	if err := checkKinds(len(sections), func(i int) SectionKind { return sections[i].Kind }); err != nil {
+		return nil, fmt.Errorf("encode artifact: %w", err)
 	}
 	size := headerSize + entrySize*len(sections)
 	for _, s := range sections {
@@ -64,12 +75,7 @@ func EncodeArtifact(sections ...Section) ([]byte, error) {
 	copy(out, artifactMagic)
 	binary.BigEndian.PutUint16(out[8:], artifactVersion)
 	binary.BigEndian.PutUint16(out[10:], uint16(len(sections)))
-	seen := map[SectionKind]bool{}
 	for i, s := range sections {
-		if seen[s.Kind] {
-			return nil, fmt.Errorf("encode artifact: section kind %d twice: %w", s.Kind, ErrInvalid)
-		}
-		seen[s.Kind] = true
 		e := out[headerSize+entrySize*i:]
 		binary.BigEndian.PutUint16(e[0:], uint16(s.Kind))
 		binary.BigEndian.PutUint64(e[8:], uint64(len(out)))
@@ -131,8 +137,6 @@ func DecodeArtifact(blob []byte) (*Artifact, error) {
 			return bad("section %d: offset %d, want %d (sections must follow each other)", i, off, next)
 		case length > uint64(len(blob))-off:
 			return bad("section %d: length %d runs past the end", i, length)
-		case a.sections[kind] != nil:
-			return bad("section kind %d twice", kind)
 		}
 		data := blob[off : off+length : off+length]
 		if sum := sha256.Sum256(data); !bytes.Equal(sum[:], e[24:56]) {
@@ -144,7 +148,36 @@ func DecodeArtifact(blob []byte) (*Artifact, error) {
 	if next != uint64(len(blob)) {
 		return bad("%d trailing bytes after the last section", uint64(len(blob))-next)
 	}
+	kindAt := func(i int) SectionKind {
+		return SectionKind(binary.BigEndian.Uint16(blob[headerSize+entrySize*i:]))
+	}
+	if err := checkKinds(n, kindAt); err != nil {
+		return nil, fmt.Errorf("decode artifact: %w", err)
+	}
 	return a, nil
+}
+
+// checkKinds requires known kinds in strictly increasing order, including
+// a manifest and a code section.
+func checkKinds(n int, kind func(int) SectionKind) error {
+	var prev SectionKind
+	hasManifest, hasCode := false, false
+	for i := range n {
+		k := kind(i)
+		switch {
+		case k < SectionManifest || k > SectionSourceMap:
+			return fmt.Errorf("section %d has unknown kind %d: %w", i, k, ErrInvalid)
+		case k <= prev:
+			return fmt.Errorf("section %d: kind %d after kind %d (kinds must increase): %w", i, k, prev, ErrInvalid)
+		}
+		prev = k
+		hasManifest = hasManifest || k == SectionManifest
+		hasCode = hasCode || k == SectionCode
+	}
+	if !hasManifest || !hasCode {
+		return fmt.Errorf("a manifest and a code section are required: %w", ErrInvalid)
+	}
+	return nil
 }
 
 // Manifest decodes the manifest section.

@@ -35,9 +35,9 @@ func TestArtifactRoundTrip(t *testing.T) {
 		sections []Section
 	}{
 		{"ThreeSections", testSections()},
-		{"OneSection", []Section{{SectionCode, []byte("x")}}},
+		{"NoSourceMap", []Section{{SectionManifest, []byte("{}")}, {SectionCode, []byte("x")}}},
 		{"EmptySection", []Section{{SectionManifest, []byte("{}")}, {SectionSourceMap, nil}, {SectionCode, []byte("code")}}},
-		{"OnlyEmptySection", []Section{{SectionCode, nil}}},
+		{"EmptyCode", []Section{{SectionManifest, []byte("{}")}, {SectionCode, nil}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -235,12 +235,25 @@ func TestDecodeArtifactRejects(t *testing.T) {
 		{"LengthShort", patch(func(b []byte) {
 			be.PutUint64(b[entry(2)+16:], be.Uint64(b[entry(2)+16:])-1)
 		})},
-		{"DigestMismatch", patch(func(b []byte) { b[entry(0)+24] ^= 0xff })},
+		{"DigestFirstByte", patch(func(b []byte) { b[entry(0)+24] ^= 0xff })},
+		{"DigestLastByte", patch(func(b []byte) { b[entry(1)+55] ^= 0x01 })},
 		{"DataCorrupt", patch(func(b []byte) { b[len(b)-1] ^= 0xff })},
 		{"DuplicateKind", patch(func(b []byte) { be.PutUint16(b[entry(2):], uint16(SectionManifest)) })},
 		{"DuplicateEmptyKind", func() []byte {
-			b := mustEncode(t, Section{SectionCode, nil}, Section{SectionSourceMap, nil})
-			be.PutUint16(b[entry(1):], uint16(SectionCode))
+			b := mustEncode(t, Section{SectionManifest, nil}, Section{SectionCode, nil}, Section{SectionSourceMap, nil})
+			be.PutUint16(b[entry(2):], uint16(SectionCode))
+			return b
+		}()},
+		{"UnknownKind", patch(func(b []byte) { be.PutUint16(b[entry(2):], 4) })},
+		{"KindsOutOfOrder", func() []byte {
+			b := mustEncode(t, Section{SectionManifest, nil}, Section{SectionCode, nil}, Section{SectionSourceMap, nil})
+			be.PutUint16(b[entry(0):], uint16(SectionCode))
+			be.PutUint16(b[entry(1):], uint16(SectionManifest))
+			return b
+		}()},
+		{"CodeBecomesSourceMap", func() []byte {
+			b := mustEncode(t, Section{SectionManifest, nil}, Section{SectionCode, []byte("x")})
+			be.PutUint16(b[entry(1):], uint16(SectionSourceMap))
 			return b
 		}()},
 	}
@@ -266,6 +279,9 @@ func TestEncodeArtifactRejects(t *testing.T) {
 		{"SeventeenSections", make([]Section, 17)},
 		{"DuplicateKind", []Section{{SectionManifest, []byte("{}")}, {SectionCode, nil}, {SectionManifest, []byte("{}")}}},
 		{"DuplicateEmptyKind", []Section{{SectionCode, nil}, {SectionCode, nil}}},
+		{"NoManifest", []Section{{SectionCode, []byte("x")}}},
+		{"NoCode", []Section{{SectionManifest, []byte("{}")}, {SectionSourceMap, nil}}},
+		{"UnknownKind", []Section{{SectionManifest, nil}, {SectionCode, nil}, {9, nil}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -298,17 +314,8 @@ func TestArtifactManifest(t *testing.T) {
 			t.Errorf("Manifest = %+v, want %+v", got, want)
 		}
 	})
-	t.Run("ErrInvalidNoManifestSection", func(t *testing.T) {
-		a, err := DecodeArtifact(mustEncode(t, Section{SectionCode, []byte("x")}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if m, err := a.Manifest(); !errors.Is(err, ErrInvalid) {
-			t.Errorf("Manifest = %+v, %v; want ErrInvalid", m, err)
-		}
-	})
 	t.Run("ErrInvalidManifestNotJSON", func(t *testing.T) {
-		a, err := DecodeArtifact(mustEncode(t, Section{SectionManifest, []byte("name: hello")}))
+		a, err := DecodeArtifact(mustEncode(t, Section{SectionManifest, []byte("name: hello")}, Section{SectionCode, nil}))
 		if err != nil {
 			t.Fatal(err)
 		}

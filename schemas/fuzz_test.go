@@ -9,8 +9,8 @@ import (
 
 func FuzzDecodeArtifact(f *testing.F) {
 	f.Add(mustEncode(f, testSections()...))
-	f.Add(mustEncode(f, Section{SectionCode, nil}))
-	f.Add(mustEncode(f, Section{SectionManifest, []byte("{}")}, Section{SectionSourceMap, nil}))
+	f.Add(mustEncode(f, Section{SectionManifest, nil}, Section{SectionCode, nil}))
+	f.Add(mustEncode(f, Section{SectionManifest, []byte("{}")}, Section{SectionCode, []byte("x")}, Section{SectionSourceMap, nil}))
 	f.Add([]byte(artifactMagic))
 	f.Add([]byte{})
 

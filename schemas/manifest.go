@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -84,7 +85,14 @@ func ParseManifest(file string, data []byte) (*Manifest, error) {
 		return nil, PosErrors{p.yamlError(err)}
 	}
 	m := p.manifest(&doc)
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		p.fail(&extra, "a manifest is one YAML document; remove everything from this \"---\" on")
+	} else if err != io.EOF {
+		p.errs = append(p.errs, p.yamlError(err))
+	}
 	if len(p.errs) > 0 {
+		slices.SortStableFunc(p.errs, func(a, b *PosError) int { return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col)) })
 		return nil, p.errs
 	}
 	return m, nil
@@ -203,15 +211,21 @@ func (p *manifestParser) limits(n *yaml.Node) Limits {
 		"cpu_ms": &l.CPUMillis, "wall_ms": &l.WallMillis, "memory_mb": &l.MemoryMB,
 		"request_body_bytes": &l.RequestBodyBytes, "response_body_bytes": &l.ResponseBodyBytes,
 	}
+	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := n.Content[i], n.Content[i+1]
+		if line, dup := seen[key.Value]; dup {
+			p.fail(key, "duplicate limit %q (first at line %d)", key.Value, line)
+			continue
+		}
+		seen[key.Value] = key.Line
 		f, ok := fields[key.Value]
 		if !ok {
 			p.fail(key, "unknown limit %q (known: cpu_ms, wall_ms, memory_mb, request_body_bytes, response_body_bytes)", key.Value)
 			continue
 		}
 		var v int64
-		if val.Kind != yaml.ScalarNode || val.Decode(&v) != nil || v <= 0 {
+		if val.Kind != yaml.ScalarNode || val.Tag != "!!int" || val.Decode(&v) != nil || v <= 0 {
 			p.fail(val, "limit %s must be a positive whole number", key.Value)
 			continue
 		}
@@ -226,8 +240,14 @@ func (p *manifestParser) vars(n *yaml.Node) map[string]string {
 		return nil
 	}
 	out := map[string]string{}
+	lines := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := n.Content[i], n.Content[i+1]
+		if line, dup := lines[key.Value]; dup {
+			p.fail(key, "duplicate var %q (first at line %d)", key.Value, line)
+			continue
+		}
+		lines[key.Value] = key.Line
 		if key.Value == "" {
 			p.fail(key, "var name must not be empty")
 			continue

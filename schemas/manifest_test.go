@@ -95,6 +95,11 @@ func TestParseManifestErrors(t *testing.T) {
 		{"UnknownKey", head + "colour: red\n", []string{`3:1: unknown key "colour" (known: name, entry, routes, limits, vars)`}},
 		{"UnknownKeyIndentedInFlow", "{name: h, entry: x.ts, bogus: 1}", []string{`1:24: unknown key "bogus" (known: name, entry, routes, limits, vars)`}},
 		{"MissingName", "entry: index.ts\n", []string{`1:1: missing required key "name"`}},
+		{"FractionalLimit", "name: a\nentry: b.ts\nlimits:\n  cpu_ms: 1.5\n", []string{`4:11: limit cpu_ms must be a positive whole number`}},
+		{"DuplicateLimit", "name: a\nentry: b.ts\nlimits:\n  cpu_ms: 1\n  cpu_ms: 2\n", []string{`5:3: duplicate limit "cpu_ms" (first at line 4)`}},
+		{"DuplicateVar", "name: a\nentry: b.ts\nvars:\n  A: x\n  A: y\n", []string{`5:3: duplicate var "A" (first at line 4)`}},
+		{"SecondDocument", "name: a\nentry: b.ts\n---\nfoo: 1\n", []string{`3:1: a manifest is one YAML document; remove everything from this "---" on`}},
+		{"ControlCharInRoute", "name: a\nentry: b.ts\nroutes:\n  - \"/a\\u0000b\"\n", []string{`4:5: route "/a\x00b": path may not contain spaces, control characters, ? or #`}},
 		{"MissingEntryAfterBlankLines", "\n\nname: hello\n", []string{`3:1: missing required key "entry"`}},
 		{"MissingBoth", "routes: []\n", []string{`1:1: missing required key "name"`, `1:1: missing required key "entry"`}},
 		{"DuplicateKey", head + "name: again\n", []string{`3:1: duplicate key "name" (first at line 1)`}},
@@ -129,9 +134,9 @@ func TestParseManifestErrors(t *testing.T) {
 		{"VarNameEmpty", head + "vars:\n  \"\": x\n", []string{`4:3: var name must not be empty`}},
 		{"EveryProblemInFileOrder", "nme: hello\nentry: /abs.ts\nlimits:\n  cpu_ms: -1\n", []string{
 			`1:1: unknown key "nme" (known: name, entry, routes, limits, vars)`,
+			`1:1: missing required key "name"`,
 			`2:8: entry "/abs.ts" must be a relative path inside the function directory`,
 			`4:11: limit cpu_ms must be a positive whole number`,
-			`1:1: missing required key "name"`,
 		}},
 		// YAML syntax errors carry the line only; the column is always 1.
 		{"SyntaxTabIndent", "name: hello\n\tentry: index.ts\n", []string{`2:1: found a tab character that violates indentation`}},

@@ -3,6 +3,7 @@ package schemas
 import (
 	"fmt"
 	"strings"
+	"unicode"
 )
 
 // Route is a parsed route pattern: an optional host and a path of
@@ -31,8 +32,8 @@ func ParseRoute(s string) (Route, error) {
 	if strings.ContainsAny(r.Host, " \t:*?#@[]") {
 		return Route{}, fmt.Errorf("route %q: invalid host %q", s, r.Host)
 	}
-	if strings.ContainsAny(r.Path, " \t?#") {
-		return Route{}, fmt.Errorf("route %q: path may not contain spaces, ? or #", s)
+	if strings.ContainsAny(r.Path, " ?#") || strings.ContainsFunc(s, unicode.IsControl) {
+		return Route{}, fmt.Errorf("route %q: path may not contain spaces, control characters, ? or #", s)
 	}
 	if r.Path == "/" {
 		return r, nil
