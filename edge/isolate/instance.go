@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/dop251/goja"
+	"golang.org/x/net/http/httpguts"
 )
 
 // Invocation failures. Callers branch on them with errors.Is.
@@ -61,6 +63,14 @@ func (p *Program) newInstance() (*instance, error) {
 	host := vm.NewObject()
 	_ = host.Set("log", inst.console)
 	_ = host.Set("decodeUTF8", func(v goja.Value) string { b, _ := bytesOf(v); return string(b) })
+	_ = host.Set("validName", httpguts.ValidHeaderFieldName)
+	_ = host.Set("trimValue", func(v string) goja.Value {
+		v = strings.Trim(v, " \t\r\n")
+		if !httpguts.ValidHeaderFieldValue(v) || strings.ContainsAny(v, "\r\n") {
+			return goja.Null()
+		}
+		return vm.ToValue(v)
+	})
 	if err := vm.GlobalObject().DefineDataProperty("__vault", host, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
 		return nil, err
 	}

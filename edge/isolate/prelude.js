@@ -3,24 +3,27 @@
 (function (g) {
   "use strict";
   const lower = (s) => String(s).toLowerCase();
-  const tokenRE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+  const host = g.__vault;
+  // Internal slots are symbol-keyed: invisible to Object.keys, JSON and
+  // for-in, and cheaper than defineProperty.
+  const MAP = Symbol("headers"), BODY = Symbol("body"), USED = Symbol("used");
   const checkName = (n) => {
     n = String(n);
-    if (!tokenRE.test(n)) throw new TypeError("invalid header name: " + JSON.stringify(n));
+    if (!host.validName(n)) throw new TypeError("invalid header name: " + JSON.stringify(n));
     return n.toLowerCase();
   };
   const checkValue = (v) => {
-    v = String(v).replace(/^[\t ]+|[\t ]+$/g, "");
-    if (/[\0\r\n]/.test(v)) throw new TypeError("invalid header value");
+    v = host.trimValue(String(v));
+    if (v === null) throw new TypeError("invalid header value");
     return v;
   };
 
   class Headers {
     constructor(init) {
-      Object.defineProperty(this, "_m", { value: new Map() });
+      this[MAP] = new Map();
       if (init == null) return;
       if (init instanceof Headers) {
-        for (const [k, v] of init._m) this._m.set(k, v.slice());
+        for (const [k, v] of init[MAP]) this[MAP].set(k, v.slice());
       } else if (Array.isArray(init)) {
         for (const pair of init) {
           if (pair.length !== 2) throw new TypeError("header pairs must have two items");
@@ -34,20 +37,20 @@
     }
     append(name, value) {
       const k = checkName(name), v = checkValue(value);
-      const vs = this._m.get(k);
-      if (vs) vs.push(v); else this._m.set(k, [v]);
+      const vs = this[MAP].get(k);
+      if (vs) vs.push(v); else this[MAP].set(k, [v]);
     }
-    set(name, value) { this._m.set(checkName(name), [checkValue(value)]); }
+    set(name, value) { this[MAP].set(checkName(name), [checkValue(value)]); }
     get(name) {
-      const vs = this._m.get(lower(name));
+      const vs = this[MAP].get(lower(name));
       return vs ? vs.join(", ") : null;
     }
-    has(name) { return this._m.has(lower(name)); }
-    delete(name) { this._m.delete(lower(name)); }
-    getSetCookie() { return (this._m.get("set-cookie") || []).slice(); }
+    has(name) { return this[MAP].has(lower(name)); }
+    delete(name) { this[MAP].delete(lower(name)); }
+    getSetCookie() { return (this[MAP].get("set-cookie") || []).slice(); }
     *entries() {
-      for (const k of [...this._m.keys()].sort()) {
-        const vs = this._m.get(k);
+      for (const k of [...this[MAP].keys()].sort()) {
+        const vs = this[MAP].get(k);
         if (k === "set-cookie") { for (const v of vs) yield [k, v]; }
         else yield [k, vs.join(", ")];
       }
@@ -61,7 +64,7 @@
   const bodyText = (b) => {
     if (b == null) return "";
     if (typeof b === "string") return b;
-    return g.__vault.decodeUTF8(b);
+    return host.decodeUTF8(b);
   };
   const normBody = (b) => {
     if (b == null) return null;
@@ -70,15 +73,15 @@
   };
 
   class Body {
-    get bodyUsed() { return this._used === true; }
+    get bodyUsed() { return this[USED] === true; }
     _take() {
-      if (this._used) return Promise.reject(new TypeError("body already used"));
-      Object.defineProperty(this, "_used", { value: true });
+      if (this[USED]) return Promise.reject(new TypeError("body already used"));
+      this[USED] = true;
       return null;
     }
-    text() { return this._take() || Promise.resolve(bodyText(this._body)); }
+    text() { return this._take() || Promise.resolve(bodyText(this[BODY])); }
     json() {
-      return this._take() || new Promise((ok) => ok(JSON.parse(bodyText(this._body))));
+      return this._take() || new Promise((ok) => ok(JSON.parse(bodyText(this[BODY]))));
     }
   }
 
@@ -90,8 +93,8 @@
       this.url = src ? src.url : String(input);
       this.method = String(init.method || (src ? src.method : "GET")).toUpperCase();
       this.headers = new Headers(init.headers || (src ? src.headers : undefined));
-      Object.defineProperty(this, "_body", { value: normBody(init.body !== undefined ? init.body : src ? src._body : null), writable: true });
-      if (this._body != null && (this.method === "GET" || this.method === "HEAD")) {
+      this[BODY] = normBody(init.body !== undefined ? init.body : src ? src[BODY] : null);
+      if (this[BODY] != null && (this.method === "GET" || this.method === "HEAD")) {
         throw new TypeError("a GET or HEAD request cannot have a body");
       }
     }
@@ -108,15 +111,15 @@
       this.status = status;
       this.statusText = init.statusText === undefined ? "" : String(init.statusText);
       this.headers = new Headers(init.headers);
-      Object.defineProperty(this, "_body", { value: normBody(body), writable: true });
+      this[BODY] = normBody(body);
       if (typeof body === "string" && !this.headers.has("content-type")) {
-        this.headers.set("content-type", "text/plain;charset=UTF-8");
+        this.headers[MAP].set("content-type", ["text/plain;charset=UTF-8"]);
       }
     }
     get ok() { return this.status >= 200 && this.status < 300; }
     static json(data, init) {
       const r = new Response(JSON.stringify(data), init);
-      r.headers.set("content-type", "application/json");
+      r.headers[MAP].set("content-type", ["application/json"]);
       return r;
     }
     static redirect(url, status) {
@@ -131,7 +134,7 @@
     if (a instanceof Error) return a.stack || String(a);
     try { return JSON.stringify(a); } catch (e) { return String(a); }
   }).join(" ");
-  const log = g.__vault.log;
+  const log = host.log;
   g.console = {
     log: (...a) => log("info", fmt(a)),
     info: (...a) => log("info", fmt(a)),
@@ -146,26 +149,26 @@
 
   // Host side: build a Request from flat header pairs, and take a
   // Response apart into [status, flat headers, body].
-  g.__vault.request = (method, url, flat, body) => {
+  host.request = (method, url, flat, body) => {
     const noBody = body === "" && (method === "GET" || method === "HEAD");
     const r = new Request(url, { method, body: noBody ? null : body });
     // Go's HTTP/2 server has already validated names and values.
-    const m = r.headers._m;
+    const m = r.headers[MAP];
     for (let i = 0; i + 1 < flat.length; i += 2) {
       const k = flat[i].toLowerCase(), vs = m.get(k);
       if (vs) vs.push(flat[i + 1]); else m.set(k, [flat[i + 1]]);
     }
     return r;
   };
-  g.__vault.response = (r) => {
+  host.response = (r) => {
     if (!(r instanceof Response)) {
       throw new TypeError("fetch handler must return a Response, got " + (r === null ? "null" : typeof r));
     }
     const flat = [];
-    r.headers._m.forEach((vs, k) => {
+    r.headers[MAP].forEach((vs, k) => {
       if (k === "set-cookie") { for (const v of vs) flat.push(k, v); }
       else flat.push(k, vs.length === 1 ? vs[0] : vs.join(", "));
     });
-    return [r.status, flat, r._body];
+    return [r.status, flat, r[BODY]];
   };
 })(globalThis);
