@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -75,7 +76,7 @@ type node struct {
 	h2c     string
 	tls     string
 	nats    string
-	stderr  *bytes.Buffer
+	stderr  *lockedBuffer
 	exited  chan struct{}
 	exitErr error
 }
@@ -86,7 +87,7 @@ type nodeOptions struct {
 
 func (e *env) serve(opts nodeOptions) *node {
 	e.t.Helper()
-	n := &node{t: e.t, h2c: freeAddr(e.t), nats: freeAddr(e.t), stderr: &bytes.Buffer{}, exited: make(chan struct{})}
+	n := &node{t: e.t, h2c: freeAddr(e.t), nats: freeAddr(e.t), stderr: &lockedBuffer{}, exited: make(chan struct{})}
 	args := []string{"serve", "--data", e.data, "--listen", n.h2c, "--nats-listen", n.nats}
 	if opts.tls {
 		cert, key := e.certificate()
@@ -249,4 +250,22 @@ func (e *env) writeFunction(name string, files map[string]string) string {
 		}
 	}
 	return dir
+}
+
+// lockedBuffer collects a process's output while tests read it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
