@@ -41,6 +41,7 @@ type node struct {
 	ns     *server.Server
 	nc     *nats.Conn
 	db     *pebble.DB
+	store  *ledger.Store
 	edge   *edge.Server
 	subs   []*nats.Subscription
 	cancel context.CancelFunc
@@ -83,6 +84,7 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	if err != nil {
 		return nil, err
 	}
+	n.store = store
 	obs, err := ledger.OpenArtifactBucket(ctx, js, true)
 	if err != nil {
 		return nil, err
@@ -96,10 +98,11 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	n.cancel = cancel
 	go func() { n.done <- proj.Run(runCtx) }()
 
-	if err := ensureGenesis(ctx, store, proj, genesis); err != nil {
+	gate := proj.Admission()
+	if err := ensureGenesis(ctx, store, gate, genesis); err != nil {
 		return nil, err
 	}
-	if err := n.serveAPI(store, proj, log.With("component", "api")); err != nil {
+	if err := n.serveAPI(store, gate, proj, log.With("component", "api")); err != nil {
 		return nil, err
 	}
 	// Project before serving: the edge opens only once every record
@@ -134,8 +137,8 @@ func ensureGenesis(ctx context.Context, store *ledger.Store, gate ledger.Gate, g
 	return nil
 }
 
-func (n *node) serveAPI(store *ledger.Store, proj *projector.Projector, log *slog.Logger) error {
-	sub, err := ledger.Serve(n.nc, store, proj, log)
+func (n *node) serveAPI(store *ledger.Store, gate ledger.Gate, proj *projector.Projector, log *slog.Logger) error {
+	sub, err := ledger.Serve(n.nc, store, gate, log)
 	if err != nil {
 		return err
 	}
@@ -179,6 +182,9 @@ func (n *node) close(ctx context.Context) error {
 	if n.cancel != nil {
 		n.cancel()
 		errs = append(errs, <-n.done)
+	}
+	if n.store != nil {
+		n.store.Close()
 	}
 	if n.nc != nil {
 		n.nc.Close()

@@ -43,3 +43,6 @@ func (s *Signer) Public() ed25519.PublicKey { return s.key.Public().(ed25519.Pub
 
 // Seed returns the private seed, for storing the key.
 func (s *Signer) Seed() []byte { return s.key.Seed() }
+
+// Sign signs msg with the private key (ed25519, no pre-hash).
+func (s *Signer) Sign(msg []byte) []byte { return ed25519.Sign(s.key, msg) }

@@ -4,21 +4,52 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // Keys the ledger owns in the node's pebble database.
 var (
-	idPrefix   = []byte("ledger/id/")
+	idPrefix   = []byte("ledger/id/")   // + event ID → seq
+	hashPrefix = []byte("ledger/hash/") // + stored hash index (8 bytes) → tlog.Hash
 	indexedKey = []byte("ledger/indexed")
 )
 
-// index maps event IDs to sequences in pebble.
-type index struct{ db *pebble.DB }
+// index maps event IDs to sequences and keeps the RFC 6962 Merkle tree
+// over the records (tlog's stored hashes), both in pebble. Records enter
+// it strictly in sequence order; size is the number indexed.
+type index struct {
+	db   *pebble.DB
+	size atomic.Uint64
+}
 
-func (x index) lookup(id string) (uint64, bool, error) {
-	v, closer, err := x.db.Get(append(idPrefix[:len(idPrefix):len(idPrefix)], id...))
+func openIndex(db *pebble.DB) (*index, error) {
+	x := &index{db: db}
+	v, closer, err := db.Get(indexedKey)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return x, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read index mark: %w", err)
+	}
+	defer closer.Close()
+	if len(v) != 8 {
+		return nil, fmt.Errorf("read index mark: corrupt")
+	}
+	x.size.Store(binary.BigEndian.Uint64(v))
+	return x, nil
+}
+
+func idKey(id string) []byte { return append(append(make([]byte, 0, len(idPrefix)+len(id)), idPrefix...), id...) }
+
+func hashKey(i int64) []byte {
+	return binary.BigEndian.AppendUint64(append(make([]byte, 0, len(hashPrefix)+8), hashPrefix...), uint64(i))
+}
+
+func (x *index) lookup(id string) (uint64, bool, error) {
+	v, closer, err := x.db.Get(idKey(id))
 	if errors.Is(err, pebble.ErrNotFound) {
 		return 0, false, nil
 	}
@@ -32,40 +63,77 @@ func (x index) lookup(id string) (uint64, bool, error) {
 	return binary.BigEndian.Uint64(v), true, nil
 }
 
-// put records id→seq and advances the indexed mark in one synced batch.
-func (x index) put(recs ...Record) error {
+// put indexes records that must directly follow what is indexed, with
+// their Merkle hashes, in one synced batch.
+func (x *index) put(recs ...Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
 	b := x.db.NewBatch()
 	defer b.Close()
-	for _, r := range recs {
-		if err := b.Set(append(idPrefix[:len(idPrefix):len(idPrefix)], r.ID...), u64(r.Seq), nil); err != nil {
+	pending := map[int64]tlog.Hash{}
+	read := x.reader(pending)
+	size := x.size.Load()
+	for i, r := range recs {
+		if r.Seq != size+uint64(i)+1 {
+			return fmt.Errorf("index seq %d: expected seq %d next", r.Seq, size+uint64(i)+1)
+		}
+		hashes, err := tlog.StoredHashes(int64(r.Seq-1), r.Envelope, read)
+		if err != nil {
+			return fmt.Errorf("index seq %d: merkle hashes: %w", r.Seq, err)
+		}
+		base := tlog.StoredHashIndex(0, int64(r.Seq-1))
+		for j, h := range hashes {
+			pending[base+int64(j)] = h
+			if err := b.Set(hashKey(base+int64(j)), h[:], nil); err != nil {
+				return fmt.Errorf("index seq %d: %w", r.Seq, err)
+			}
+		}
+		if err := b.Set(idKey(r.ID), u64(r.Seq), nil); err != nil {
 			return fmt.Errorf("index seq %d: %w", r.Seq, err)
 		}
 	}
-	if err := b.Set(indexedKey, u64(recs[len(recs)-1].Seq), nil); err != nil {
+	last := recs[len(recs)-1].Seq
+	if err := b.Set(indexedKey, u64(last), nil); err != nil {
 		return fmt.Errorf("index mark: %w", err)
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("commit index: %w", err)
 	}
+	x.size.Store(last)
 	return nil
 }
 
-func (x index) indexed() (uint64, error) {
-	v, closer, err := x.db.Get(indexedKey)
-	if errors.Is(err, pebble.ErrNotFound) {
-		return 0, nil
+// reader reads stored hashes from pebble, or from pending first.
+func (x *index) reader(pending map[int64]tlog.Hash) tlog.HashReaderFunc {
+	return func(indexes []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(indexes))
+		for i, idx := range indexes {
+			if h, ok := pending[idx]; ok {
+				out[i] = h
+				continue
+			}
+			v, closer, err := x.db.Get(hashKey(idx))
+			if err != nil {
+				return nil, fmt.Errorf("read merkle hash %d: %w", idx, err)
+			}
+			if len(v) != tlog.HashSize {
+				closer.Close()
+				return nil, fmt.Errorf("read merkle hash %d: corrupt", idx)
+			}
+			copy(out[i][:], v)
+			closer.Close()
+		}
+		return out, nil
 	}
-	if err != nil {
-		return 0, fmt.Errorf("read index mark: %w", err)
+}
+
+// treeHash is the Merkle root over the first n records.
+func (x *index) treeHash(n uint64) (tlog.Hash, error) {
+	if size := x.size.Load(); n > size {
+		return tlog.Hash{}, fmt.Errorf("tree hash of %d records: only %d indexed", n, size)
 	}
-	defer closer.Close()
-	if len(v) != 8 {
-		return 0, fmt.Errorf("read index mark: corrupt")
-	}
-	return binary.BigEndian.Uint64(v), nil
+	return tlog.TreeHash(int64(n), x.reader(nil))
 }
 
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }

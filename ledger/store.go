@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -15,8 +15,9 @@ import (
 )
 
 // Gate decides whether an envelope may follow the record at head. The
-// store calls it under its sequencer lock, so what the gate saw at head is
-// still true when the record is published.
+// sequencer calls it for one envelope at a time, in sequence order: an
+// admitted envelope becomes record head+1 unless publishing fails, in
+// which case the next call names the same head again.
 type Gate interface {
 	Admit(ctx context.Context, head uint64, envelope []byte) error
 }
@@ -30,15 +31,43 @@ type Appended struct {
 	Duplicate bool `json:"duplicate,omitempty"`
 }
 
-// Store is a node's handle on the ledger stream and its pebble index.
+// AppendOptions are optional conditions on an append.
+type AppendOptions struct {
+	// ExpectHead, when non-zero, makes the append fail with ErrHeadMoved
+	// unless it would land directly after record ExpectHead.
+	ExpectHead uint64
+}
+
+// maxBatch caps how many appends one group commit takes.
+const maxBatch = 256
+
+// Store is a node's handle on the ledger stream and its pebble index. All
+// appends go through one sequencer goroutine that commits them in groups.
 type Store struct {
 	js     jetstream.JetStream
 	stream jetstream.Stream
-	idx    index
+	idx    *index
 	log    *slog.Logger
 
-	mu   sync.Mutex // the sequencer: one append at a time
-	head uint64
+	reqs chan *appendReq
+	head atomic.Uint64 // last committed sequence
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+type appendReq struct {
+	ctx      context.Context
+	envelope []byte
+	id       string
+	gate     Gate
+	opts     AppendOptions
+	attempts int
+	done     chan appendResult
+}
+
+type appendResult struct {
+	res Appended
+	err error
 }
 
 // StreamConfig is the LEDGER stream's configuration.
@@ -59,8 +88,9 @@ func StreamConfig() jetstream.StreamConfig {
 	}
 }
 
-// Open creates the LEDGER stream when missing and brings the ID index up
-// to the stream's head (a crash between publish and index is repaired here).
+// Open creates the LEDGER stream when missing, brings the index up to the
+// stream's head (a crash between publish and index is repaired here) and
+// starts the sequencer. Close stops it.
 func Open(ctx context.Context, js jetstream.JetStream, db *pebble.DB, log *slog.Logger) (*Store, error) {
 	stream, err := js.CreateStream(ctx, StreamConfig())
 	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
@@ -69,14 +99,29 @@ func Open(ctx context.Context, js jetstream.JetStream, db *pebble.DB, log *slog.
 	if err != nil {
 		return nil, fmt.Errorf("open ledger stream: %w", err)
 	}
-	s := &Store{js: js, stream: stream, idx: index{db}, log: log}
-	if s.head, err = s.streamHead(ctx); err != nil {
+	idx, err := openIndex(db)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.catchUpIndex(ctx); err != nil {
+	s := &Store{js: js, stream: stream, idx: idx, log: log, reqs: make(chan *appendReq, maxBatch), done: make(chan struct{})}
+	head, err := s.streamHead(ctx)
+	if err != nil {
 		return nil, err
 	}
+	s.head.Store(head)
+	if err := s.catchUpIndex(ctx, head); err != nil {
+		return nil, err
+	}
+	runCtx, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	go s.sequence(runCtx)
 	return s, nil
+}
+
+// Close stops the sequencer; appends in flight fail.
+func (s *Store) Close() {
+	s.stop()
+	<-s.done
 }
 
 func (s *Store) streamHead(ctx context.Context) (uint64, error) {
@@ -87,81 +132,48 @@ func (s *Store) streamHead(ctx context.Context) (uint64, error) {
 	return info.State.LastSeq, nil
 }
 
-func (s *Store) catchUpIndex(ctx context.Context) error {
-	from, err := s.idx.indexed()
-	if err != nil {
-		return err
-	}
+func (s *Store) catchUpIndex(ctx context.Context, head uint64) error {
+	from := s.idx.size.Load()
 	var batch []Record
-	for seq := from + 1; seq <= s.head; seq++ {
+	for seq := from + 1; seq <= head; seq++ {
 		r, err := s.Get(ctx, seq)
 		if err != nil {
 			return fmt.Errorf("catch up index: %w", err)
 		}
-		batch = append(batch, Record{Seq: r.Seq, ID: r.ID})
-		if len(batch) == 1024 || seq == s.head {
+		batch = append(batch, r)
+		if len(batch) == 1024 || seq == head {
 			if err := s.idx.put(batch...); err != nil {
 				return err
 			}
 			batch = batch[:0]
 		}
 	}
-	if s.head > from {
-		s.log.Info("ledger index caught up", "from", from+1, "to", s.head)
+	if head > from {
+		s.log.Info("ledger index caught up", "from", from+1, "to", head)
 	}
 	return nil
 }
 
 // Head is the sequence of the last appended record (0 for an empty ledger).
-func (s *Store) Head() uint64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.head
-}
-
-// AppendOptions are optional conditions on an append.
-type AppendOptions struct {
-	// ExpectHead, when non-zero, makes the append fail with ErrHeadMoved
-	// unless the ledger's head is exactly this sequence.
-	ExpectHead uint64
-}
+func (s *Store) Head() uint64 { return s.head.Load() }
 
 // Append adds an envelope to the ledger after gate admits it. Appending
 // an envelope that is already stored returns its first sequence.
 func (s *Store) Append(ctx context.Context, envelope []byte, gate Gate, opts AppendOptions) (Appended, error) {
-	id := events.ID(envelope)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if seq, ok, err := s.idx.lookup(id); err != nil || ok {
-		return Appended{Seq: seq, ID: id, Duplicate: ok}, err
+	req := &appendReq{ctx: ctx, envelope: envelope, id: events.ID(envelope), gate: gate, opts: opts, done: make(chan appendResult, 1)}
+	select {
+	case s.reqs <- req:
+	case <-ctx.Done():
+		return Appended{}, fmt.Errorf("append %s: %w", req.id, ctx.Err())
+	case <-s.done:
+		return Appended{}, fmt.Errorf("append %s: ledger store is closed", req.id)
 	}
-	for attempt := 0; ; attempt++ {
-		if opts.ExpectHead != 0 && opts.ExpectHead != s.head {
-			return Appended{}, fmt.Errorf("append %s: head is %d, expected %d: %w", id, s.head, opts.ExpectHead, ErrHeadMoved)
-		}
-		if err := gate.Admit(ctx, s.head, envelope); err != nil {
-			return Appended{}, fmt.Errorf("append %s at seq %d: %w: %w", id, s.head+1, ErrRejected, err)
-		}
-		ack, err := s.js.Publish(ctx, RecordsSubject, envelope,
-			jetstream.WithMsgID(id), jetstream.WithExpectLastSequence(s.head))
-		var apiErr *jetstream.APIError
-		if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence && attempt < 3 {
-			// Another writer moved the stream: re-read the head and judge again.
-			if s.head, err = s.streamHead(ctx); err != nil {
-				return Appended{}, err
-			}
-			continue
-		}
-		if err != nil {
-			return Appended{}, fmt.Errorf("append %s: publish: %w", id, err)
-		}
-		if err := s.idx.put(Record{Seq: ack.Sequence, ID: id}); err != nil {
-			return Appended{}, err
-		}
-		if ack.Sequence > s.head {
-			s.head = ack.Sequence
-		}
-		return Appended{Seq: ack.Sequence, ID: id, Duplicate: ack.Duplicate}, nil
+	select {
+	case r := <-req.done:
+		return r.res, r.err
+	case <-ctx.Done():
+		// The append may still commit; its ID makes a retry idempotent.
+		return Appended{}, fmt.Errorf("append %s: %w", req.id, ctx.Err())
 	}
 }
 

@@ -41,6 +41,28 @@ func Fold(s *State, seq uint64, id string, envelope []byte) error {
 	return nil
 }
 
+// advance validates envelope as record s.Seq+1, runs extra (if any) on
+// the valid event, and applies it; on error s is unchanged and nothing is
+// recorded.
+func advance(s *State, envelope []byte, extra func(*events.Event) error) error {
+	seq, id := s.Seq+1, events.ID(envelope)
+	c, err := validate(s, seq, id, envelope)
+	if err != nil {
+		return err
+	}
+	if extra != nil {
+		if err := extra(c.ev); err != nil {
+			return err
+		}
+	}
+	s.Seq = seq
+	if c.ev.Type == events.TypeGenesis {
+		s.Ledger = id
+	}
+	c.apply(s)
+	return nil
+}
+
 func validate(s *State, seq uint64, id string, envelope []byte) (*change, error) {
 	env, err := events.DecodeEnvelope(envelope)
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 
-	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
 )
 
@@ -112,33 +111,6 @@ func (p *Projector) WaitApplied(ctx context.Context, seq uint64) error {
 			return fmt.Errorf("wait for seq %d (applied %d): %w", seq, applied, ctx.Err())
 		}
 	}
-}
-
-// Admit is the projector's Gate: the envelope must be valid after head.
-func (p *Projector) Admit(ctx context.Context, head uint64, envelope []byte) error {
-	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := p.WaitApplied(wctx, head); err != nil {
-		return err
-	}
-	st := p.Current().State
-	if err := Check(st, envelope); err != nil {
-		return err
-	}
-	env, _ := events.DecodeEnvelope(envelope)
-	ev, _ := events.DecodeEvent(env.Payload)
-	if ev.Type != events.TypeDeployed {
-		return nil
-	}
-	d, _ := events.DecodeBody[events.Deployed](ev)
-	ok, err := p.cfg.Artifacts.Has(ctx, d.Artifact)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return fmt.Errorf("deploy %s: artifact %s was not uploaded: %w", d.Name, d.Artifact, events.ErrNotFound)
-	}
-	return nil
 }
 
 // Run loads the persisted state, warms what it serves, then folds new

@@ -1,0 +1,575 @@
+package projector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/ledger"
+)
+
+// testTimeout bounds every wait, so a broken projector fails the test
+// instead of hanging it.
+const testTimeout = 10 * time.Second
+
+type fakeSource struct {
+	follow func(ctx context.Context, from uint64, out chan<- ledger.Record) error
+}
+
+func (f *fakeSource) Follow(ctx context.Context, from uint64, out chan<- ledger.Record) error {
+	return f.follow(ctx, from, out)
+}
+
+// followRecords is a Source like the ledger's: it reports from on froms
+// (when not nil), sends the records at from and after, then whatever
+// arrives on feed, until ctx ends.
+func followRecords(records []ledger.Record, feed <-chan ledger.Record, froms chan<- uint64) *fakeSource {
+	return &fakeSource{follow: func(ctx context.Context, from uint64, out chan<- ledger.Record) error {
+		if froms != nil {
+			froms <- from
+		}
+		for _, r := range records {
+			if r.Seq < from {
+				continue
+			}
+			select {
+			case out <- r:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		for {
+			select {
+			case r := <-feed:
+				select {
+				case out <- r:
+				case <-ctx.Done():
+					return nil
+				}
+			case <-ctx.Done():
+				return nil
+			}
+		}
+	}}
+}
+
+type fakeArtifacts struct {
+	blobs map[string][]byte // digest -> blob
+}
+
+func artifacts(blobs ...string) *fakeArtifacts {
+	a := &fakeArtifacts{blobs: map[string][]byte{}}
+	for _, b := range blobs {
+		a.blobs[digest(b)] = []byte(b)
+	}
+	return a
+}
+
+func (a *fakeArtifacts) Get(_ context.Context, d string) ([]byte, error) {
+	b, ok := a.blobs[d]
+	if !ok {
+		return nil, fmt.Errorf("artifact %s: %w", d, events.ErrNotFound)
+	}
+	return b, nil
+}
+
+func (a *fakeArtifacts) Has(_ context.Context, d string) (bool, error) {
+	_, ok := a.blobs[d]
+	return ok, nil
+}
+
+type fakeWarmer struct {
+	warm func(ctx context.Context, v Served, artifact []byte) error
+}
+
+func (w *fakeWarmer) Warm(ctx context.Context, v Served, artifact []byte) error {
+	return w.warm(ctx, v, artifact)
+}
+
+type fakePublisher struct{ publish func(*Snapshot) }
+
+func (p *fakePublisher) Publish(s *Snapshot) { p.publish(s) }
+
+// journal is the shared, ordered record of what the fakes saw.
+type journal struct {
+	mu      sync.Mutex
+	entries []entry
+}
+
+type entry struct {
+	warm    *Served // a Warm call
+	warmErr error   // what it returned
+	snap    *Snapshot
+	hash    string // of snap.State when it was published
+}
+
+func (j *journal) add(e entry) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.entries = append(j.entries, e)
+}
+
+func (j *journal) all() []entry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.entries)
+}
+
+// warmer records every call in j and fails for the artifacts in fail.
+// It checks that it was given the blob the version names.
+func (j *journal) warmer(t *testing.T, fail ...string) *fakeWarmer {
+	return &fakeWarmer{warm: func(_ context.Context, v Served, blob []byte) error {
+		var err error
+		if digest(string(blob)) != v.Artifact {
+			t.Errorf("Warm(%s@v%d) got a blob of digest %s, want %s", v.Function, v.Version, digest(string(blob)), v.Artifact)
+		}
+		if slices.Contains(fail, v.Artifact) {
+			err = fmt.Errorf("compile %s: syntax error", v.Artifact[:8])
+		}
+		j.add(entry{warm: &v, warmErr: err})
+		return err
+	}}
+}
+
+func (j *journal) publisher() *fakePublisher {
+	return &fakePublisher{publish: func(s *Snapshot) { j.add(entry{snap: s, hash: s.State.Hash()}) }}
+}
+
+func openDB(t *testing.T, dir string) *pebble.DB {
+	t.Helper()
+	db, err := pebble.Open(dir, &pebble.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Registered before any projector starts, so it runs after they stop.
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("close pebble: %v", err)
+		}
+	})
+	return db
+}
+
+// start runs a projector until the returned stop is called (or the test
+// ends), and fails the test if Run fails or does not stop.
+func start(t *testing.T, cfg Config) (p *Projector, stop func()) {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	p = New(cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(testTimeout):
+				t.Error("Run did not return after its context ended")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return p, stop
+}
+
+func waitApplied(t *testing.T, p *Projector, seq uint64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if err := p.WaitApplied(ctx, seq); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lifecycle is a ledger with two functions and two versions of hello:
+// every version's activation is its own record.
+func lifecycle(t *testing.T) *testLedger {
+	l := newTestLedger(t)
+	l.append(l.genesis)
+	l.append(l.deploy("hello", "hello-1", "/hello"))
+	l.append(l.activate("hello", 1, "hello-1"))
+	l.append(l.deploy("other", "other-1", "/other/*"))
+	l.append(l.deploy("hello", "hello-2", "/hello", "/hello/:id"))
+	l.append(l.activate("other", 1, "other-1"))
+	l.append(l.activate("hello", 2, "hello-2"))
+	return l
+}
+
+func TestProjectorWarmsBeforePublishing(t *testing.T) {
+	for _, batch := range []int{1, 2, 256} {
+		t.Run(fmt.Sprintf("BatchSize%d", batch), func(t *testing.T) {
+			l := lifecycle(t)
+			var j journal
+			p, stop := start(t, Config{
+				Source:    followRecords(l.records, nil, nil),
+				Artifacts: artifacts("hello-1", "hello-2", "other-1"),
+				Warmer:    j.warmer(t),
+				Publisher: j.publisher(),
+				DB:        openDB(t, t.TempDir()),
+				BatchSize: batch,
+			})
+			waitApplied(t, p, uint64(len(l.records)))
+			stop()
+
+			entries := j.all()
+			checkPublications(t, entries)
+			servedV1 := false
+			for _, e := range entries {
+				if e.snap != nil && e.snap.Served["hello"].Version == 1 {
+					servedV1 = true
+				}
+			}
+			if batch == 1 && !servedV1 {
+				t.Error("hello@v1 was never served, though it was active for a whole batch")
+			}
+			want := map[string]Served{
+				"hello": {Function: "hello", Version: 2, Artifact: digest("hello-2"), Routes: []string{"/hello", "/hello/:id"}, ActivatedSeq: 7},
+				"other": {Function: "other", Version: 1, Artifact: digest("other-1"), Routes: []string{"/other/*"}, ActivatedSeq: 6},
+			}
+			cur := p.Current()
+			if !reflect.DeepEqual(cur.Served, want) || len(cur.Failed) != 0 {
+				t.Errorf("served %+v failed %v\nwant %+v", cur.Served, cur.Failed, want)
+			}
+			if got, want := cur.State.Hash(), foldRecords(t, l.records).Hash(); got != want {
+				t.Errorf("projected state %+v\nwant the folded ledger", cur.State)
+			}
+		})
+	}
+}
+
+// checkPublications checks the promises a projector makes about what
+// it publishes: every version a snapshot serves was warmed, successfully,
+// before that snapshot was published; snapshots come in ledger order and
+// never change once published.
+func checkPublications(t *testing.T, entries []entry) {
+	t.Helper()
+	var warmed []Served
+	var lastSeq uint64
+	published := 0
+	for i, e := range entries {
+		if e.warm != nil {
+			if e.warmErr == nil {
+				warmed = append(warmed, *e.warm)
+			}
+			continue
+		}
+		published++
+		if e.snap.State.Seq < lastSeq {
+			t.Errorf("entry %d: published seq %d after %d", i, e.snap.State.Seq, lastSeq)
+		}
+		lastSeq = e.snap.State.Seq
+		for name, s := range e.snap.Served {
+			if !slices.ContainsFunc(warmed, func(w Served) bool { return reflect.DeepEqual(w, s) }) {
+				t.Errorf("entry %d: snapshot at seq %d serves %s@v%d (%+v) before it was warmed", i, e.snap.State.Seq, name, s.Version, s)
+			}
+		}
+		if got := e.snap.State.Hash(); got != e.hash {
+			t.Errorf("entry %d: snapshot at seq %d changed after publication", i, e.snap.State.Seq)
+		}
+	}
+	if published == 0 {
+		t.Error("nothing was published")
+	}
+}
+
+func foldRecords(t *testing.T, records []ledger.Record) *State {
+	t.Helper()
+	s := NewState()
+	for _, r := range records {
+		_ = Fold(s, r.Seq, r.ID, r.Envelope)
+	}
+	return s
+}
+
+func TestProjectorWarmFailure(t *testing.T) {
+	tests := []struct {
+		name       string
+		fail       string // blob whose warming fails
+		wantServed map[string]int
+		wantFailed string
+	}{
+		{"KeepsServingV1WhenV2Fails", "hello-2", map[string]int{"hello": 1, "other": 1}, "hello@v2"},
+		{"ServesV2WhenV1Failed", "hello-1", map[string]int{"hello": 2, "other": 1}, "hello@v1"},
+		{"ServesNothingWhenOnlyVersionFails", "other-1", map[string]int{"hello": 2}, "other@v1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := lifecycle(t)
+			var j journal
+			feed := make(chan ledger.Record)
+			p, _ := start(t, Config{
+				Source:    followRecords(l.records, feed, nil),
+				Artifacts: artifacts("hello-1", "hello-2", "other-1", "more"),
+				Warmer:    j.warmer(t, digest(tt.fail)),
+				Publisher: j.publisher(),
+				DB:        openDB(t, t.TempDir()),
+				BatchSize: 1,
+			})
+			waitApplied(t, p, 7)
+
+			check := func(cur *Snapshot, wantServed map[string]int) {
+				t.Helper()
+				served := map[string]int{}
+				for name, s := range cur.Served {
+					served[name] = s.Version
+				}
+				if !maps.Equal(served, wantServed) {
+					t.Errorf("serving %v, want %v", served, wantServed)
+				}
+				if len(cur.Failed) != 1 {
+					t.Fatalf("failed = %v, want just %s", cur.Failed, tt.wantFailed)
+				}
+				for key, reason := range cur.Failed {
+					if !strings.Contains(key, tt.wantFailed) || !strings.Contains(reason, "syntax error") {
+						t.Errorf("failed = %v, want %s and the warm error", cur.Failed, tt.wantFailed)
+					}
+				}
+				if f := cur.State.Functions["hello"]; f.Active != 2 {
+					t.Errorf("ledger state has hello active at v%d, want v2 whatever this node serves", f.Active)
+				}
+			}
+			check(p.Current(), tt.wantServed)
+
+			// More batches neither retry the failed version nor forget it.
+			feed <- l.append(l.deploy("more", "more"))
+			feed <- l.append(l.activate("more", 1, "more"))
+			waitApplied(t, p, 9)
+			wantServed := maps.Clone(tt.wantServed)
+			wantServed["more"] = 1
+			check(p.Current(), wantServed)
+			checkPublications(t, j.all())
+			attempts := 0
+			for _, e := range j.all() {
+				if e.warm != nil && e.warm.Artifact == digest(tt.fail) {
+					attempts++
+				}
+			}
+			if attempts != 1 {
+				t.Errorf("the failing version was warmed %d times, want once", attempts)
+			}
+		})
+	}
+}
+
+func TestProjectorWaitApplied(t *testing.T) {
+	l := lifecycle(t)
+	feed := make(chan ledger.Record)
+	var j journal
+	p, _ := start(t, Config{
+		Source:    followRecords(l.records[:3], feed, nil),
+		Artifacts: artifacts("hello-1", "hello-2", "other-1"),
+		Warmer:    j.warmer(t),
+		Publisher: j.publisher(),
+		DB:        openDB(t, t.TempDir()),
+	})
+
+	t.Run("ReturnsOnceApplied", func(t *testing.T) {
+		waitApplied(t, p, 3)
+		if got := p.Current().State.Seq; got < 3 {
+			t.Errorf("WaitApplied(3) returned at seq %d", got)
+		}
+		waitApplied(t, p, 1) // already passed
+	})
+	t.Run("TimesOutWithContext", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		err := p.WaitApplied(ctx, 4)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("WaitApplied(4) = %v, want the context's deadline", err)
+		}
+	})
+	t.Run("WakesWhenRecordArrives", func(t *testing.T) {
+		done := make(chan error, 1)
+		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+		defer cancel()
+		go func() { done <- p.WaitApplied(ctx, 4) }()
+		select {
+		case err := <-done:
+			t.Fatalf("WaitApplied(4) returned %v before record 4 was sent", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+		feed <- l.records[3]
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(testTimeout):
+			t.Fatal("WaitApplied(4) did not return after record 4 was applied")
+		}
+		if got := p.Current().State.Seq; got != 4 {
+			t.Errorf("seq %d after WaitApplied(4)", got)
+		}
+	})
+}
+
+func TestProjectorRestart(t *testing.T) {
+	tests := []struct {
+		name string
+		// honest sources start at from; others redeliver from 1.
+		honest bool
+	}{
+		{"FollowsFromNextSeq", true},
+		{"SkipsRedeliveredRecords", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := lifecycle(t)
+			dir := t.TempDir()
+			db := openDB(t, dir)
+
+			first, stop := start(t, Config{
+				Source:    followRecords(l.records, nil, nil),
+				Artifacts: artifacts("hello-1", "hello-2", "other-1"),
+				Warmer:    (&journal{}).warmer(t),
+				Publisher: (&journal{}).publisher(),
+				DB:        db,
+			})
+			waitApplied(t, first, 7)
+			stop()
+			applied := first.Current()
+
+			// A new node on the same database, with a ledger that grew.
+			l.append(l.deploy("hello", "hello-3"))
+			var j journal
+			froms := make(chan uint64, 1)
+			feed := make(chan ledger.Record)
+			source := followRecords(nil, feed, froms)
+			if !tt.honest {
+				inner := source
+				source = &fakeSource{follow: func(ctx context.Context, from uint64, out chan<- ledger.Record) error {
+					go func() {
+						for _, r := range l.records {
+							select {
+							case feed <- r:
+							case <-ctx.Done():
+								return
+							}
+						}
+					}()
+					return inner.follow(ctx, from, out)
+				}}
+			}
+			second, _ := start(t, Config{
+				Source:    source,
+				Artifacts: artifacts("hello-1", "hello-2", "other-1", "hello-3"),
+				Warmer:    j.warmer(t),
+				Publisher: j.publisher(),
+				DB:        db,
+			})
+			select {
+			case from := <-froms:
+				if from != 8 {
+					t.Errorf("Follow from %d, want 8", from)
+				}
+			case <-time.After(testTimeout):
+				t.Fatal("Follow was not called")
+			}
+			if tt.honest {
+				restored := second.Current()
+				if restored.State.Hash() != applied.State.Hash() {
+					t.Errorf("restored state %+v\nwant %+v", restored.State, applied.State)
+				}
+				if !reflect.DeepEqual(restored.Served, applied.Served) {
+					t.Errorf("restored serving %+v, want %+v", restored.Served, applied.Served)
+				}
+				feed <- l.records[7]
+			}
+			waitApplied(t, second, 8)
+			if got, want := second.Current().State.Hash(), foldRecords(t, l.records).Hash(); got != want {
+				t.Errorf("state after restart and record 8 = %+v\nwant the whole ledger folded", second.Current().State)
+			}
+			if got := second.Current().Served["hello"].Version; got != 2 {
+				t.Errorf("serving hello@v%d, want v2 (v3 is deployed, not active)", got)
+			}
+			// The restored active versions were warmed again before the
+			// restored state was served.
+			checkPublications(t, j.all())
+		})
+	}
+}
+
+// errAny in a table accepts any error.
+var errAny = errors.New("any error")
+
+func TestProjectorAdmit(t *testing.T) {
+	l := newTestLedger(t)
+	l.append(l.genesis)
+	l.append(l.deploy("hello", "hello-1"))
+	var j journal
+	p, _ := start(t, Config{
+		Source:    followRecords(l.records, nil, nil),
+		Artifacts: artifacts("hello-1", "hello-2"),
+		Warmer:    j.warmer(t),
+		Publisher: j.publisher(),
+		DB:        openDB(t, t.TempDir()),
+	})
+	waitApplied(t, p, 2)
+
+	tests := []struct {
+		name     string
+		head     uint64
+		envelope []byte
+		want     error // nil: admitted
+	}{
+		{"AdmitsUploadedArtifact", 2, l.deploy("hello", "hello-2"), nil},
+		{"AdmitsActivation", 2, l.activate("hello", 1, "hello-1"), nil},
+		{"ErrNotFound/ArtifactNotUploaded", 2, l.deploy("hello", "never-uploaded"), events.ErrNotFound},
+		{"ErrNotFound/ActivateMissingVersion", 2, l.activate("hello", 2, "hello-2"), events.ErrNotFound},
+		{"ErrUnauthorized", 2, l.deployed(events.Deployed{Name: "hello", Artifact: digest("hello-2"), Size: 7}, l.logger), events.ErrUnauthorized},
+		{"SecondGenesis", 2, l.genesis, errAny},
+		{"DeadlineExceeded/HeadNotApplied", 3, l.deploy("hello", "hello-2"), context.DeadlineExceeded},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			defer cancel()
+			before := p.Current().State.Hash()
+			err := p.Admission().Admit(ctx, tt.head, tt.envelope)
+			switch {
+			case tt.want == nil && err != nil:
+				t.Errorf("Admit = %v, want admitted", err)
+			case tt.want == errAny && err == nil:
+				t.Error("Admit admitted it")
+			case tt.want != nil && tt.want != errAny && !errors.Is(err, tt.want):
+				t.Errorf("Admit = %v, want %v", err, tt.want)
+			}
+			if after := p.Current().State.Hash(); after != before {
+				t.Error("Admit changed the projected state")
+			}
+		})
+	}
+}
+
+// An empty node admits the genesis without running: there is nothing to
+// wait for at head 0.
+func TestProjectorAdmitGenesis(t *testing.T) {
+	l := newTestLedger(t)
+	p := New(Config{Artifacts: artifacts(), Logger: slog.New(slog.DiscardHandler)})
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if err := p.Admission().Admit(ctx, 0, l.genesis); err != nil {
+		t.Errorf("Admit(genesis) = %v", err)
+	}
+	if err := p.Admission().Admit(ctx, 0, l.deploy("hello", "hello-1")); !errors.Is(err, events.ErrInvalidEvent) {
+		t.Errorf("Admit(deploy before genesis) = %v, want %v", err, events.ErrInvalidEvent)
+	}
+}
