@@ -42,7 +42,9 @@ func openIndex(db *pebble.DB) (*index, error) {
 	return x, nil
 }
 
-func idKey(id string) []byte { return append(append(make([]byte, 0, len(idPrefix)+len(id)), idPrefix...), id...) }
+func idKey(id string) []byte {
+	return append(append(make([]byte, 0, len(idPrefix)+len(id)), idPrefix...), id...)
+}
 
 func hashKey(i int64) []byte {
 	return binary.BigEndian.AppendUint64(append(make([]byte, 0, len(hashPrefix)+8), hashPrefix...), uint64(i))

@@ -56,7 +56,7 @@ func newBackend(t *testing.T) *backend {
 
 func (b *backend) openDB(t *testing.T) {
 	t.Helper()
-	db, err := pebble.Open(b.dir+"/index", &pebble.Options{})
+	db, err := pebble.Open(b.dir+"/index", &pebble.Options{Logger: quietPebble{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,3 +225,9 @@ func TestFollowDeliversInOrder(t *testing.T) {
 		}
 	}
 }
+
+type quietPebble struct{}
+
+func (quietPebble) Infof(string, ...any)            {}
+func (quietPebble) Errorf(format string, a ...any) { fmt.Printf(format+"\n", a...) }
+func (quietPebble) Fatalf(format string, a ...any) { panic(fmt.Sprintf(format, a...)) }
