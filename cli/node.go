@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -36,16 +37,19 @@ type nodeConfig struct {
 // node is a running Vault node: embedded NATS with JetStream, pebble, the
 // ledger store, the projector and the edge server.
 type node struct {
-	cfg    nodeConfig
-	lock   *os.File
-	ns     *server.Server
-	nc     *nats.Conn
-	db     *pebble.DB
-	store  *ledger.Store
-	edge   *edge.Server
-	subs   []*nats.Subscription
-	cancel context.CancelFunc
-	done   chan error
+	cfg   nodeConfig
+	lock  *os.File
+	ns    *server.Server
+	nc    *nats.Conn
+	db    *pebble.DB
+	store *ledger.Store
+	edge  *edge.Server
+	// checkpoints signs checkpoints with the node key (role log).
+	checkpoints *ledger.Checkpointer
+	subs        []*nats.Subscription
+	cancel      context.CancelFunc
+	done        chan error
+	bg          sync.WaitGroup // loops that must end before pebble closes
 	// NATSURL is the client URL of the embedded server.
 	NATSURL string
 }
@@ -102,6 +106,16 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	if err := ensureGenesis(ctx, store, gate, genesis); err != nil {
 		return nil, err
 	}
+	nodeKey, err := loadKey(filepath.Join(cfg.Data, nodeKeyFile))
+	if err != nil {
+		return nil, err
+	}
+	origin := ledger.Origin(events.ID(genesis))
+	n.checkpoints, err = ledger.NewCheckpointer(ctx, store, ledger.NoteSigner(origin, nodeKey), origin, log.With("component", "checkpoints"))
+	if err != nil {
+		return nil, err
+	}
+	n.bg.Go(func() { n.checkpoints.Run(runCtx) })
 	if err := n.serveAPI(store, gate, proj, log.With("component", "api")); err != nil {
 		return nil, err
 	}
@@ -140,6 +154,10 @@ func ensureGenesis(ctx context.Context, store *ledger.Store, gate ledger.Gate, g
 func (n *node) serveAPI(store *ledger.Store, gate ledger.Gate, proj *projector.Projector, log *slog.Logger) error {
 	sub, err := ledger.Serve(n.nc, store, gate, log)
 	if err != nil {
+		return err
+	}
+	n.subs = append(n.subs, sub)
+	if sub, err = ledger.ServeProofs(n.nc, store, n.checkpoints, log); err != nil {
 		return err
 	}
 	n.subs = append(n.subs, sub)
@@ -182,6 +200,7 @@ func (n *node) close(ctx context.Context) error {
 	if n.cancel != nil {
 		n.cancel()
 		errs = append(errs, <-n.done)
+		n.bg.Wait()
 	}
 	if n.store != nil {
 		n.store.Close()

@@ -150,3 +150,7 @@ func LogVerifiers(origin string, kr *events.Keyring) (note.Verifiers, error) {
 	}
 	return note.VerifierList(vs...), nil
 }
+
+// PeekCheckpoint parses a signed checkpoint's body without verifying its
+// signatures, to learn its size and origin.
+func PeekCheckpoint(msg []byte) (Checkpoint, error) { return ParseCheckpoint(noteText(msg)) }

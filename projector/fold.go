@@ -17,7 +17,7 @@ type change struct {
 
 // Check judges whether envelope may follow state s, without changing s.
 func Check(s *State, envelope []byte) error {
-	_, err := validate(s, s.Seq+1, events.ID(envelope), envelope)
+	_, err := validate(s, s.Seq+1, events.ID(envelope), envelope, nil)
 	return err
 }
 
@@ -25,14 +25,19 @@ func Check(s *State, envelope []byte) error {
 // nothing but is remembered in s.Rejected; Fold returns the reason too.
 // Records must come in order: seq must be s.Seq+1.
 func Fold(s *State, seq uint64, id string, envelope []byte) error {
+	return FoldWith(s, seq, id, envelope, nil)
+}
+
+// FoldWith is Fold with signatures checked by check (nil: ed25519).
+func FoldWith(s *State, seq uint64, id string, envelope []byte, check events.SigCheck) error {
 	if seq != s.Seq+1 {
 		return fmt.Errorf("fold seq %d: state is at %d: out of order", seq, s.Seq)
 	}
-	c, err := validate(s, seq, id, envelope)
+	c, err := validate(s, seq, id, envelope, check)
 	s.Seq = seq
 	if err != nil {
 		s.Rejected = append(s.Rejected, Rejection{Seq: seq, ID: id, Reason: err.Error()})
-		return fmt.Errorf("seq %d event %s: %w", seq, id, err)
+		return err
 	}
 	if c.ev.Type == events.TypeGenesis {
 		s.Ledger = id
@@ -46,7 +51,7 @@ func Fold(s *State, seq uint64, id string, envelope []byte) error {
 // recorded.
 func advance(s *State, envelope []byte, extra func(*events.Event) error) error {
 	seq, id := s.Seq+1, events.ID(envelope)
-	c, err := validate(s, seq, id, envelope)
+	c, err := validate(s, seq, id, envelope, nil)
 	if err != nil {
 		return err
 	}
@@ -63,7 +68,7 @@ func advance(s *State, envelope []byte, extra func(*events.Event) error) error {
 	return nil
 }
 
-func validate(s *State, seq uint64, id string, envelope []byte) (*change, error) {
+func validate(s *State, seq uint64, id string, envelope []byte, check events.SigCheck) (*change, error) {
 	env, err := events.DecodeEnvelope(envelope)
 	if err != nil {
 		return nil, err
@@ -85,7 +90,7 @@ func validate(s *State, seq uint64, id string, envelope []byte) (*change, error)
 	if err != nil {
 		return nil, err
 	}
-	signers, err := s.Keys.Verify(env, role, 1)
+	signers, err := s.Keys.VerifyWith(env, role, 1, check)
 	if err != nil {
 		return nil, err
 	}

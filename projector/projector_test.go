@@ -190,6 +190,17 @@ func start(t *testing.T, cfg Config) (p *Projector, stop func()) {
 	return p, stop
 }
 
+// send hands r to a source's feed, failing if the projector does not
+// take it.
+func send(t *testing.T, feed chan<- ledger.Record, r ledger.Record) {
+	t.Helper()
+	select {
+	case feed <- r:
+	case <-time.After(testTimeout):
+		t.Fatalf("record %d was not taken from the source", r.Seq)
+	}
+}
+
 func waitApplied(t *testing.T, p *Projector, seq uint64) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
@@ -349,8 +360,8 @@ func TestProjectorWarmFailure(t *testing.T) {
 			check(p.Current(), tt.wantServed)
 
 			// More batches neither retry the failed version nor forget it.
-			feed <- l.append(l.deploy("more", "more"))
-			feed <- l.append(l.activate("more", 1, "more"))
+			send(t, feed, l.append(l.deploy("more", "more")))
+			send(t, feed, l.append(l.activate("more", 1, "more")))
 			waitApplied(t, p, 9)
 			wantServed := maps.Clone(tt.wantServed)
 			wantServed["more"] = 1
@@ -406,7 +417,7 @@ func TestProjectorWaitApplied(t *testing.T) {
 			t.Fatalf("WaitApplied(4) returned %v before record 4 was sent", err)
 		case <-time.After(50 * time.Millisecond):
 		}
-		feed <- l.records[3]
+		send(t, feed, l.records[3])
 		select {
 		case err := <-done:
 			if err != nil {
@@ -491,7 +502,7 @@ func TestProjectorRestart(t *testing.T) {
 				if !reflect.DeepEqual(restored.Served, applied.Served) {
 					t.Errorf("restored serving %+v, want %+v", restored.Served, applied.Served)
 				}
-				feed <- l.records[7]
+				send(t, feed, l.records[7])
 			}
 			waitApplied(t, second, 8)
 			if got, want := second.Current().State.Hash(), foldRecords(t, l.records).Hash(); got != want {

@@ -1,0 +1,287 @@
+package projector
+
+import (
+	"cmp"
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/ledger"
+)
+
+// RecordIter yields a ledger's records in the order they are stored.
+type RecordIter func(yield func(ledger.Record) error) error
+
+// AuditOptions tune Audit.
+type AuditOptions struct {
+	// Workers verify signatures in parallel (default GOMAXPROCS).
+	Workers int
+	// Progress, if set, is called now and then with the records checked.
+	Progress func(records uint64)
+}
+
+// AuditReport summarises a ledger that verified.
+type AuditReport struct {
+	Ledger      string            `json:"ledger"`
+	Records     uint64            `json:"records"`
+	Checkpoints int               `json:"checkpoints"`
+	// LatestCheckpoint is the tree size of the newest checkpoint.
+	LatestCheckpoint uint64 `json:"latestCheckpoint"`
+	// Signers counts the records each key signed.
+	Signers   map[string]uint64 `json:"signers"`
+	Root      string            `json:"root"`
+	StateHash string            `json:"stateHash"`
+}
+
+// AuditError names the first problem found.
+type AuditError struct {
+	Seq    uint64
+	ID     string
+	Reason string
+}
+
+func (e *AuditError) Error() string {
+	if e.ID == "" {
+		return fmt.Sprintf("seq %d: %s", e.Seq, e.Reason)
+	}
+	return fmt.Sprintf("seq %d (event %s): %s", e.Seq, e.ID, e.Reason)
+}
+
+// Audit checks a whole ledger trusting nothing but its genesis: every
+// record is in sequence, canonically encoded and signed by a key that
+// held the needed role at that position (the projector's own rules, so a
+// record the projector would reject fails the audit), and every checkpoint
+// is signed by a log key and matches the RFC 6962 root recomputed from the
+// records. Matching roots at every checkpoint implies consistency between
+// consecutive checkpoints. It stops at the first problem.
+func Audit(ctx context.Context, records RecordIter, checkpoints [][]byte, opts AuditOptions) (*AuditReport, error) {
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	cps, err := sortCheckpoints(checkpoints)
+	if err != nil {
+		return nil, err
+	}
+	a := &auditor{st: NewState(), cps: cps, report: &AuditReport{Signers: map[string]uint64{}}, opts: opts}
+	a.keys.Store(&map[string]ed25519.PublicKey{})
+
+	chunks := make(chan *auditChunk, 2)
+	readErr := make(chan error, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		defer close(chunks)
+		readErr <- a.produce(ctx, records, chunks)
+	}()
+	for c := range chunks {
+		c.wg.Wait()
+		for i := range c.recs {
+			if err := a.apply(&c.recs[i], c.pre[i]); err != nil {
+				cancel()
+				for range chunks {
+				}
+				return nil, err
+			}
+		}
+		if opts.Progress != nil {
+			opts.Progress(a.tree.Size())
+		}
+	}
+	if err := <-readErr; err != nil {
+		return nil, err
+	}
+	return a.finish()
+}
+
+type checkpointAt struct {
+	cp  ledger.Checkpoint
+	msg []byte
+}
+
+func sortCheckpoints(notes [][]byte) ([]checkpointAt, error) {
+	out := make([]checkpointAt, 0, len(notes))
+	for i, msg := range notes {
+		cp, err := ledger.PeekCheckpoint(msg)
+		if err != nil {
+			return nil, &AuditError{Reason: fmt.Sprintf("checkpoint %d: %v", i+1, err)}
+		}
+		out = append(out, checkpointAt{cp, msg})
+	}
+	slices.SortStableFunc(out, func(a, b checkpointAt) int { return cmp.Compare(a.cp.Size, b.cp.Size) })
+	return out, nil
+}
+
+type auditor struct {
+	st     *State
+	tree   ledger.Tree
+	cps    []checkpointAt
+	next   int // index of the next checkpoint to check
+	report *AuditReport
+	opts   AuditOptions
+	// keys is a snapshot of the keyring's public keys for the workers.
+	// Their answers are used only when the key they checked against is the
+	// one the keyring holds when the record is applied.
+	keys atomic.Pointer[map[string]ed25519.PublicKey]
+}
+
+type sigResult struct {
+	pub ed25519.PublicKey
+	ok  bool
+}
+
+type auditChunk struct {
+	recs []ledger.Record
+	pre  [][]sigResult
+	wg   sync.WaitGroup
+}
+
+const auditChunkSize = 1024
+
+// produce reads records into chunks and starts their signature checks.
+func (a *auditor) produce(ctx context.Context, records RecordIter, out chan<- *auditChunk) error {
+	c := &auditChunk{}
+	flush := func() error {
+		if len(c.recs) == 0 {
+			return nil
+		}
+		a.preverify(c)
+		select {
+		case out <- c:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		c = &auditChunk{}
+		return nil
+	}
+	err := records(func(r ledger.Record) error {
+		c.recs = append(c.recs, r)
+		if len(c.recs) == auditChunkSize {
+			return flush()
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
+func (a *auditor) preverify(c *auditChunk) {
+	keys := *a.keys.Load()
+	c.pre = make([][]sigResult, len(c.recs))
+	per := (len(c.recs) + a.opts.Workers - 1) / a.opts.Workers
+	for lo := 0; lo < len(c.recs); lo += per {
+		hi := min(lo+per, len(c.recs))
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			for i := lo; i < hi; i++ {
+				env, err := events.DecodeEnvelope(c.recs[i].Envelope)
+				if err != nil {
+					continue // the fold reports it
+				}
+				msg := events.PAE(env.PayloadType, env.Payload)
+				res := make([]sigResult, len(env.Signatures))
+				for j, s := range env.Signatures {
+					if pub := keys[s.KeyID]; pub != nil {
+						res[j] = sigResult{pub: pub, ok: ed25519.Verify(pub, msg, s.Sig)}
+					}
+				}
+				c.pre[i] = res
+			}
+		}()
+	}
+}
+
+func (a *auditor) apply(r *ledger.Record, pre []sigResult) error {
+	want := a.st.Seq + 1
+	if r.Seq != want {
+		reason := fmt.Sprintf("record %d is missing (next stored record is seq %d)", want, r.Seq)
+		if r.Seq < want {
+			reason = fmt.Sprintf("record seq %d is out of order (expected %d)", r.Seq, want)
+		}
+		return &AuditError{Seq: want, Reason: reason}
+	}
+	var signedBy []string
+	check := func(i int, k *events.Key) bool {
+		var ok bool
+		if i < len(pre) && pre[i].pub != nil && pre[i].pub.Equal(k.PublicKey) {
+			ok = pre[i].ok
+		} else {
+			env, _ := events.DecodeEnvelope(r.Envelope)
+			ok = env != nil && ed25519.Verify(k.PublicKey, events.PAE(env.PayloadType, env.Payload), env.Signatures[i].Sig)
+		}
+		if ok {
+			signedBy = append(signedBy, k.ID)
+		}
+		return ok
+	}
+	keysBefore := a.st.Keys
+	if err := FoldWith(a.st, r.Seq, r.ID, r.Envelope, check); err != nil {
+		return &AuditError{Seq: r.Seq, ID: r.ID, Reason: err.Error()}
+	}
+	for _, id := range slices.Compact(slices.Sorted(slices.Values(signedBy))) {
+		a.report.Signers[id]++
+	}
+	if a.st.Keys != keysBefore {
+		snap := map[string]ed25519.PublicKey{}
+		for id, k := range a.st.Keys.Keys {
+			snap[id] = k.PublicKey
+		}
+		a.keys.Store(&snap)
+	}
+	a.tree.Add(r.Envelope)
+	return a.checkpointsAt(a.tree.Size())
+}
+
+// checkpointsAt checks every checkpoint of exactly size records.
+func (a *auditor) checkpointsAt(size uint64) error {
+	for a.next < len(a.cps) && a.cps[a.next].cp.Size <= size {
+		c := a.cps[a.next]
+		a.next++
+		if c.cp.Size == 0 {
+			return &AuditError{Reason: "a checkpoint of an empty ledger"}
+		}
+		origin := ledger.Origin(a.st.Ledger)
+		verifiers, err := ledger.LogVerifiers(origin, a.st.Keys)
+		if err != nil {
+			return &AuditError{Seq: c.cp.Size, Reason: err.Error()}
+		}
+		cp, _, err := ledger.OpenCheckpoint(c.msg, origin, verifiers)
+		if err != nil {
+			return &AuditError{Seq: c.cp.Size, Reason: fmt.Sprintf("checkpoint at tree size %d: %v (not signed by a key with the log role?)", c.cp.Size, err)}
+		}
+		if root := a.tree.Root(); cp.Root != root {
+			return &AuditError{Seq: c.cp.Size, Reason: fmt.Sprintf(
+				"checkpoint at tree size %d has root %s, the records give %s: a record up to seq %d was changed, dropped or reordered",
+				c.cp.Size, base64.StdEncoding.EncodeToString(cp.Root[:]), base64.StdEncoding.EncodeToString(root[:]), c.cp.Size)}
+		}
+		a.report.Checkpoints++
+		a.report.LatestCheckpoint = c.cp.Size
+	}
+	return nil
+}
+
+func (a *auditor) finish() (*AuditReport, error) {
+	n := a.tree.Size()
+	if a.next < len(a.cps) {
+		c := a.cps[a.next]
+		return nil, &AuditError{Seq: n + 1, Reason: fmt.Sprintf(
+			"a checkpoint covers %d records but the ledger has only %d: records %d..%d are missing", c.cp.Size, n, n+1, c.cp.Size)}
+	}
+	if n == 0 {
+		return nil, &AuditError{Seq: 1, Reason: "the ledger is empty (no genesis)"}
+	}
+	root := a.tree.Root()
+	a.report.Ledger = a.st.Ledger
+	a.report.Records = n
+	a.report.Root = base64.StdEncoding.EncodeToString(root[:])
+	a.report.StateHash = a.st.Hash()
+	return a.report, nil
+}
