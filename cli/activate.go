@@ -8,10 +8,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/ledger"
 )
 
 func activateCommand() *cobra.Command {
 	var server string
+	var opts ledger.AppendOptions
 	cmd := &cobra.Command{
 		Use:   "activate NAME@VERSION",
 		Short: "Make a deployed version serve (appends a signed function.activated event)",
@@ -43,7 +45,7 @@ routes to that version once it has fetched, checked and compiled it.`,
 				return fmt.Errorf("activate %s: %s has versions v1..v%d", args[0], name, len(f.Versions))
 			}
 			body := events.Activated{Name: name, Version: version, Artifact: f.Versions[version-1].Artifact}
-			res, after, err := signAndAppend(ctx, nc, snap.State.Ledger, events.TypeActivated, name, body)
+			res, after, err := signAndAppend(ctx, nc, snap.State.Ledger, events.TypeActivated, name, body, opts)
 			if err != nil {
 				return fmt.Errorf("activate %s: %w", args[0], err)
 			}
@@ -59,6 +61,7 @@ routes to that version once it has fetched, checked and compiled it.`,
 		},
 	}
 	addServerFlag(cmd, &server)
+	cmd.Flags().Uint64Var(&opts.ExpectHead, "expect-head", 0, "append only if the ledger's last record is this sequence")
 	return cmd
 }
 

@@ -54,7 +54,7 @@ func fetchSnapshot(ctx context.Context, nc *nats.Conn, waitSeq uint64) (*project
 
 // signAndAppend builds an event for the node's ledger, signs it with the
 // operator key, appends it and waits until the node applied it.
-func signAndAppend(ctx context.Context, nc *nats.Conn, ledgerID string, typ events.Type, subject string, body any) (ledger.Appended, *projector.Snapshot, error) {
+func signAndAppend(ctx context.Context, nc *nats.Conn, ledgerID string, typ events.Type, subject string, body any, opts ledger.AppendOptions) (ledger.Appended, *projector.Snapshot, error) {
 	signer, err := loadOperatorKey()
 	if err != nil {
 		return ledger.Appended{}, nil, err
@@ -69,7 +69,7 @@ func signAndAppend(ctx context.Context, nc *nats.Conn, ledgerID string, typ even
 	}
 	actx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	res, err := ledger.Append(actx, nc, env, ledger.AppendOptions{})
+	res, err := ledger.Append(actx, nc, env, opts)
 	if err != nil {
 		return ledger.Appended{}, nil, err
 	}

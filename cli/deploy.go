@@ -14,6 +14,7 @@ import (
 
 func deployCommand() *cobra.Command {
 	var server string
+	var opts ledger.AppendOptions
 	cmd := &cobra.Command{
 		Use:   "deploy DIR",
 		Short: "Bundle a function, upload its artifact and append a signed function.deployed event",
@@ -57,7 +58,7 @@ manifest or the code has an error.`,
 				return err
 			}
 			body := events.Deployed{Name: m.Name, Artifact: digest, Size: int64(len(blob)), Routes: m.Routes}
-			res, after, err := signAndAppend(ctx, nc, snap.State.Ledger, events.TypeDeployed, m.Name, body)
+			res, after, err := signAndAppend(ctx, nc, snap.State.Ledger, events.TypeDeployed, m.Name, body, opts)
 			if err != nil {
 				return fmt.Errorf("deploy %s: %w", m.Name, err)
 			}
@@ -77,5 +78,6 @@ manifest or the code has an error.`,
 		},
 	}
 	addServerFlag(cmd, &server)
+	cmd.Flags().Uint64Var(&opts.ExpectHead, "expect-head", 0, "append only if the ledger's last record is this sequence")
 	return cmd
 }

@@ -30,6 +30,8 @@ import (
 type nodeConfig struct {
 	Data       string
 	NATSListen string
+	// LedgerSync is "always" (fsync every write) or "interval".
+	LedgerSync string
 	Edge       edge.Config
 	Log        *slog.Logger
 }
@@ -71,7 +73,7 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	if n.lock, err = lockDataDir(cfg.Data); err != nil {
 		return nil, err
 	}
-	if n.ns, n.NATSURL, err = startNATS(cfg.Data, cfg.NATSListen, log.With("component", "nats")); err != nil {
+	if n.ns, n.NATSURL, err = startNATS(cfg.Data, cfg.NATSListen, cfg.LedgerSync != "interval", log.With("component", "nats")); err != nil {
 		return nil, err
 	}
 	if n.nc, err = nats.Connect("", nats.InProcessServer(n.ns), nats.Name("vault-node")); err != nil {
@@ -116,6 +118,7 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 		return nil, err
 	}
 	n.bg.Go(func() { n.checkpoints.Run(runCtx) })
+	n.bg.Go(func() { store.Scrub(runCtx) })
 	if err := n.serveAPI(store, gate, proj, log.With("component", "api")); err != nil {
 		return nil, err
 	}
@@ -239,8 +242,9 @@ func lockDataDir(data string) (*os.File, error) {
 	return f, nil
 }
 
-// startNATS runs the embedded server with JetStream, fsyncing every write.
-func startNATS(data, listen string, log *slog.Logger) (*server.Server, string, error) {
+// startNATS runs the embedded server with JetStream; with syncAlways every
+// write is fsynced before it is acknowledged.
+func startNATS(data, listen string, syncAlways bool, log *slog.Logger) (*server.Server, string, error) {
 	host, portStr, err := net.SplitHostPort(listen)
 	if err != nil {
 		return nil, "", fmt.Errorf("--nats-listen %q: %w", listen, err)
@@ -264,7 +268,7 @@ func startNATS(data, listen string, log *slog.Logger) (*server.Server, string, e
 		Port:       port,
 		JetStream:  true,
 		StoreDir:   filepath.Join(data, "nats"),
-		SyncAlways: true,
+		SyncAlways: syncAlways,
 		NoSigs:     true,
 		NoLog:      true,
 	})

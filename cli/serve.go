@@ -43,12 +43,16 @@ h2c with prior knowledge on --listen and, with --cert and --key, TLS 1.3 on
 	f.StringVar(&cfg.Edge.CertFile, "cert", "", "TLS certificate (PEM)")
 	f.StringVar(&cfg.Edge.KeyFile, "key", "", "TLS private key (PEM)")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&cfg.LedgerSync, "ledger-sync", "always", "when JetStream fsyncs: 'always' (every acknowledged record survives power loss) or 'interval' (NATS's periodic sync: faster; survives a process crash but not power loss)")
 	return cmd
 }
 
 func runServe(ctx context.Context, cmd *cobra.Command, cfg nodeConfig) error {
 	if err := cfg.Edge.Validate(); err != nil {
 		return err
+	}
+	if cfg.LedgerSync != "always" && cfg.LedgerSync != "interval" {
+		return fmt.Errorf("--ledger-sync %q: want always or interval", cfg.LedgerSync)
 	}
 	start := time.Now()
 	n, err := startNode(ctx, cfg)

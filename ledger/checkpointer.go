@@ -43,8 +43,10 @@ func CheckpointStreamConfig() jetstream.StreamConfig {
 	}
 }
 
-// Checkpointer signs a checkpoint over the whole ledger shortly after it
-// grows: within Interval of any new record, and on demand.
+// Checkpointer signs a checkpoint over the whole ledger as soon as it
+// grows: right after each group commit (so records appended one at a time
+// get a checkpoint each, and an auditor can name a tampered record
+// exactly), on a ticker as a fallback, and on demand.
 type Checkpointer struct {
 	store    *Store
 	js       jetstream.JetStream
@@ -88,10 +90,11 @@ func (c *Checkpointer) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-c.store.Committed():
 		case <-t.C:
-			if _, _, err := c.Now(ctx); err != nil && ctx.Err() == nil {
-				c.log.Error("checkpoint failed", "err", err)
-			}
+		}
+		if _, _, err := c.Now(ctx); err != nil && ctx.Err() == nil {
+			c.log.Error("checkpoint failed", "err", err)
 		}
 	}
 }

@@ -148,7 +148,7 @@ func (x *ExportReader) Next() (Frame, error) {
 		return Frame{}, io.EOF
 	}
 	bad := func(format string, args ...any) (Frame, error) {
-		where := fmt.Sprintf("export frame at byte %d (after seq %d): ", x.offset, x.lastSeq)
+		where := fmt.Sprintf("seq %d: export frame at byte %d: ", x.lastSeq+1, x.offset)
 		return Frame{}, fmt.Errorf(where+format+": %w", append(args, ErrBadExport)...)
 	}
 	var hdr [5]byte
@@ -184,7 +184,7 @@ func (x *ExportReader) Next() (Frame, error) {
 			if seq <= x.lastSeq {
 				return bad("record seq %d out of order", seq)
 			}
-			return bad("record seq %d follows seq %d: records %d..%d missing", seq, x.lastSeq, x.lastSeq+1, seq-1)
+			return bad("record missing (the next record in the file is seq %d)", seq)
 		}
 		x.lastSeq = seq
 		env := body[8:]

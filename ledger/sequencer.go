@@ -115,6 +115,12 @@ func (s *Store) commit(ctx context.Context, batch []*appendReq) (retry []*append
 		committed = nil
 	}
 	s.head.Store(head + uint64(len(committed)))
+	if len(committed) > 0 {
+		select {
+		case s.committed <- struct{}{}:
+		default:
+		}
+	}
 	for i, r := range admitted {
 		var res appendResult
 		if i < len(committed) {

@@ -51,6 +51,11 @@ type Store struct {
 
 	reqs chan *appendReq
 	head atomic.Uint64 // last committed sequence
+	// damaged, once set, refuses every append: the stream lost or changed
+	// records (holds an error).
+	damaged atomic.Pointer[error]
+	// committed gets a signal after every group commit.
+	committed chan struct{}
 	stop context.CancelFunc
 	done chan struct{}
 }
@@ -103,14 +108,22 @@ func Open(ctx context.Context, js jetstream.JetStream, db *pebble.DB, log *slog.
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{js: js, stream: stream, idx: idx, log: log, reqs: make(chan *appendReq, maxBatch), done: make(chan struct{})}
-	head, err := s.streamHead(ctx)
+	s := &Store{js: js, stream: stream, idx: idx, log: log, reqs: make(chan *appendReq, maxBatch), done: make(chan struct{}), committed: make(chan struct{}, 1)}
+	info, err := stream.Info(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("ledger head: %w", err)
 	}
+	head, st := info.State.LastSeq, info.State
 	s.head.Store(head)
-	if err := s.catchUpIndex(ctx, head); err != nil {
-		return nil, err
+	switch indexed := idx.size.Load(); {
+	case head < indexed:
+		s.markDamaged(fmt.Errorf("the ledger stream ends at seq %d but this node had indexed %d records: records %d..%d are lost", head, indexed, head+1, indexed))
+	case head > 0 && (st.FirstSeq != 1 || st.Msgs != head):
+		s.markDamaged(fmt.Errorf("the ledger stream has holes: it holds %d records for sequences %d..%d", st.Msgs, st.FirstSeq, head))
+	default:
+		if err := s.catchUpIndex(ctx, head); err != nil {
+			return nil, err
+		}
 	}
 	runCtx, stop := context.WithCancel(context.Background())
 	s.stop = stop
@@ -122,6 +135,56 @@ func Open(ctx context.Context, js jetstream.JetStream, db *pebble.DB, log *slog.
 func (s *Store) Close() {
 	s.stop()
 	<-s.done
+}
+
+// Committed signals (coalesced) that records were committed.
+func (s *Store) Committed() <-chan struct{} { return s.committed }
+
+// Damaged reports why the store refuses appends, or nil.
+func (s *Store) Damaged() error {
+	if p := s.damaged.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (s *Store) markDamaged(err error) {
+	if s.damaged.CompareAndSwap(nil, &err) {
+		s.log.Error("LEDGER DAMAGED: appends are refused; run 'vault ledger verify' and restore from a replica or an export", "err", err)
+	}
+}
+
+// Scrub reads every stored record and checks it against the index: the
+// sequence has no holes and each record's event ID is the one indexed at
+// that sequence. JetStream drops a message whose checksum fails only when
+// it is read, so this is what notices a damaged store file. On the first
+// problem the store refuses appends.
+func (s *Store) Scrub(ctx context.Context) error {
+	head := s.Head()
+	next := uint64(1)
+	err := ReadRecords(ctx, s.js, 1, head, func(r Record) error {
+		if r.Seq != next {
+			return fmt.Errorf("record %d is missing from the stream (next stored record is seq %d)", next, r.Seq)
+		}
+		seq, ok, err := s.idx.lookup(r.ID)
+		if err != nil {
+			return err
+		}
+		if !ok || seq != r.Seq {
+			return fmt.Errorf("record %d (event %s) is not the record indexed at that sequence", r.Seq, r.ID)
+		}
+		next++
+		return nil
+	})
+	if err == nil && next <= head {
+		err = fmt.Errorf("records %d..%d are missing from the stream", next, head)
+	}
+	if err != nil && ctx.Err() == nil {
+		s.markDamaged(err)
+		return err
+	}
+	s.log.Info("ledger scrubbed", "records", next-1)
+	return nil
 }
 
 func (s *Store) streamHead(ctx context.Context) (uint64, error) {
@@ -160,6 +223,9 @@ func (s *Store) Head() uint64 { return s.head.Load() }
 // Append adds an envelope to the ledger after gate admits it. Appending
 // an envelope that is already stored returns its first sequence.
 func (s *Store) Append(ctx context.Context, envelope []byte, gate Gate, opts AppendOptions) (Appended, error) {
+	if err := s.Damaged(); err != nil {
+		return Appended{}, fmt.Errorf("append refused: %w", err)
+	}
 	req := &appendReq{ctx: ctx, envelope: envelope, id: events.ID(envelope), gate: gate, opts: opts, done: make(chan appendResult, 1)}
 	select {
 	case s.reqs <- req:

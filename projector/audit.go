@@ -258,9 +258,10 @@ func (a *auditor) checkpointsAt(size uint64) error {
 			return &AuditError{Seq: c.cp.Size, Reason: fmt.Sprintf("checkpoint at tree size %d: %v (not signed by a key with the log role?)", c.cp.Size, err)}
 		}
 		if root := a.tree.Root(); cp.Root != root {
-			return &AuditError{Seq: c.cp.Size, Reason: fmt.Sprintf(
-				"checkpoint at tree size %d has root %s, the records give %s: a record up to seq %d was changed, dropped or reordered",
-				c.cp.Size, base64.StdEncoding.EncodeToString(cp.Root[:]), base64.StdEncoding.EncodeToString(root[:]), c.cp.Size)}
+			first := a.report.LatestCheckpoint + 1
+			return &AuditError{Seq: first, Reason: fmt.Sprintf(
+				"records %d..%d do not match the signed checkpoint at tree size %d (root %s, the records give %s): one of them was changed, dropped or reordered",
+				first, c.cp.Size, c.cp.Size, base64.StdEncoding.EncodeToString(cp.Root[:]), base64.StdEncoding.EncodeToString(root[:]))}
 		}
 		a.report.Checkpoints++
 		a.report.LatestCheckpoint = c.cp.Size
