@@ -72,7 +72,7 @@ func (a *Artifacts) Get(ctx context.Context, digest string) ([]byte, error) {
 	if got := schemas.Digest(blob); got != digest {
 		return nil, fmt.Errorf("get artifact %s: content hashes to %s: %w", digest, got, events.ErrDigestMismatch)
 	}
-	if err := a.db.Set(key, blob, pebble.Sync); err != nil {
+	if err := a.db.Set(key, blob, pebble.NoSync); err != nil { // a cache: refetched if lost
 		return nil, fmt.Errorf("cache artifact %s: %w", digest, err)
 	}
 	return blob, nil

@@ -99,7 +99,10 @@ func (x *index) put(recs ...Record) error {
 	if err := b.Set(indexedKey, u64(last), nil); err != nil {
 		return fmt.Errorf("index mark: %w", err)
 	}
-	if err := b.Commit(pebble.Sync); err != nil {
+	// No fsync: the index is derived from the stream, which JetStream
+	// fsyncs before it acknowledges, and Open re-indexes whatever a power
+	// loss took from pebble before the next append is admitted.
+	if err := b.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("commit index: %w", err)
 	}
 	x.size.Store(last)

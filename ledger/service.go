@@ -26,9 +26,30 @@ type appendReply struct {
 	Moved    bool   `json:"headMoved,omitempty"`
 }
 
+// maxInFlight bounds the append requests handled at once.
+const maxInFlight = 1024
+
 // Serve answers append requests on nc until the subscription is drained.
+// NATS runs a subscription's callback one message at a time, so each
+// request is handled in its own goroutine: otherwise the sequencer would
+// never see two appends waiting together and could not group them.
 func Serve(nc *nats.Conn, store *Store, gate Gate, log *slog.Logger) (*nats.Subscription, error) {
+	slots := make(chan struct{}, maxInFlight)
 	sub, err := nc.QueueSubscribe(AppendSubject, "vault-sequencer", func(msg *nats.Msg) {
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots }()
+			handleAppend(msg, store, gate, log)
+		}()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("serve appends: %w", err)
+	}
+	return sub, nil
+}
+
+func handleAppend(msg *nats.Msg, store *Store, gate Gate, log *slog.Logger) {
+	{
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		var opts AppendOptions
@@ -49,11 +70,7 @@ func Serve(nc *nats.Conn, store *Store, gate Gate, log *slog.Logger) (*nats.Subs
 		if err := msg.Respond(data); err != nil {
 			log.Error("answer append request", "err", err)
 		}
-	})
-	if err != nil {
-		return nil, fmt.Errorf("serve appends: %w", err)
 	}
-	return sub, nil
 }
 
 // Append asks the node behind nc to append a signed envelope.

@@ -22,6 +22,13 @@ type Gate interface {
 	Admit(ctx context.Context, head uint64, envelope []byte) error
 }
 
+// Preparer is an optional Gate method: the sequencer hands it a whole
+// group of envelopes before admitting them one by one, so it can do the
+// order-independent work (signature checks) in parallel.
+type Preparer interface {
+	Prepare(envelopes [][]byte)
+}
+
 // Appended is the outcome of an append.
 type Appended struct {
 	Seq uint64 `json:"seq"`
@@ -56,8 +63,8 @@ type Store struct {
 	damaged atomic.Pointer[error]
 	// committed gets a signal after every group commit.
 	committed chan struct{}
-	stop context.CancelFunc
-	done chan struct{}
+	stop      context.CancelFunc
+	done      chan struct{}
 }
 
 type appendReq struct {

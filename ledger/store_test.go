@@ -228,6 +228,65 @@ func TestFollowDeliversInOrder(t *testing.T) {
 
 type quietPebble struct{}
 
-func (quietPebble) Infof(string, ...any)            {}
+func (quietPebble) Infof(string, ...any)           {}
 func (quietPebble) Errorf(format string, a ...any) { fmt.Printf(format+"\n", a...) }
 func (quietPebble) Fatalf(format string, a ...any) { panic(fmt.Sprintf(format, a...)) }
+
+// TestSequencerRecoversWhenStreamMovesUnderIt publishes straight to the
+// stream while appenders run, so groups in the pipeline fail and are
+// retried: every acknowledged append must hold its envelope at its seq,
+// and the index must agree with the stream.
+func TestSequencerRecoversWhenStreamMovesUnderIt(t *testing.T) {
+	b := newBackend(t)
+	s := b.open(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	results := make(chan Appended, 400)
+	for w := range 8 {
+		wg.Go(func() {
+			for i := range 40 {
+				res, err := s.Append(ctx, envelope(w*1000+i), admitAll, AppendOptions{})
+				if err != nil {
+					continue // a refused append is fine; a wrong ack is not
+				}
+				results <- res
+			}
+		})
+	}
+	wg.Go(func() {
+		for i := range 20 {
+			b.js.Publish(ctx, RecordsSubject, fmt.Appendf(nil, `{"intruder":%d}`, i))
+			time.Sleep(2 * time.Millisecond)
+		}
+	})
+	wg.Wait()
+	close(results)
+	n := 0
+	for res := range results {
+		n++
+		r, err := s.Get(ctx, res.Seq)
+		if err != nil || r.ID != res.ID {
+			t.Fatalf("acknowledged seq %d for %s, the stream holds %s (%v)", res.Seq, res.ID, r.ID, err)
+		}
+	}
+	if n < 250 {
+		t.Fatalf("only %d of 320 appends succeeded", n)
+	}
+	// Every stored record is indexed at its own sequence, once.
+	head, _ := s.streamHead(ctx)
+	s2 := b.open(t) // reopening catches the index up with the intruder's records
+	seen := map[string]bool{}
+	for seq := uint64(1); seq <= head; seq++ {
+		r, err := s2.Get(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[r.ID] {
+			t.Fatalf("event %s stored twice", r.ID)
+		}
+		seen[r.ID] = true
+		if got, ok, _ := s2.idx.lookup(r.ID); !ok || got != seq {
+			t.Fatalf("index has %d for the record at seq %d", got, seq)
+		}
+	}
+}

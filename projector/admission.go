@@ -19,6 +19,17 @@ type Admission struct {
 	p  *Projector
 	mu sync.Mutex
 	st *State
+	// pending are the records folded into st that the projector has not
+	// confirmed yet. If the ledger turns out to hold another record at one
+	// of those sequences (an admitted envelope was never stored and
+	// another writer's took its place), st describes a history that does
+	// not exist and is dropped.
+	pending []admitted
+}
+
+type admitted struct {
+	seq uint64
+	id  string
 }
 
 // Admission returns the projector's gate.
@@ -28,6 +39,7 @@ func (p *Projector) Admission() *Admission { return &Admission{p: p} }
 func (a *Admission) Admit(ctx context.Context, head uint64, envelope []byte) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.confirm()
 	if a.st == nil || a.st.Seq != head {
 		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		err := a.p.WaitApplied(wctx, head)
@@ -39,9 +51,45 @@ func (a *Admission) Admit(ctx context.Context, head uint64, envelope []byte) err
 		if st.Seq != head {
 			return fmt.Errorf("projector is at seq %d, the ledger head at %d: %w", st.Seq, head, events.ErrConflict)
 		}
-		a.st = st
+		a.st, a.pending = st, nil
 	}
-	return advance(a.st, envelope, func(ev *events.Event) error { return a.checkArtifact(ctx, ev) })
+	id := events.ID(envelope)
+	var check events.SigCheck
+	if env, err := events.DecodeEnvelope(envelope); err == nil {
+		check = a.p.sigs.check(id, env)
+	}
+	if err := advance(a.st, envelope, check, func(ev *events.Event) error { return a.checkArtifact(ctx, ev) }); err != nil {
+		return err
+	}
+	a.pending = append(a.pending, admitted{seq: a.st.Seq, id: id})
+	return nil
+}
+
+// confirm checks pending records the projector has since applied.
+func (a *Admission) confirm() {
+	applied := a.p.Current().State.Seq
+	for len(a.pending) > 0 && a.pending[0].seq <= applied {
+		if id, ok := a.p.recordID(a.pending[0].seq); !ok || id != a.pending[0].id {
+			a.st, a.pending = nil, nil
+			return
+		}
+		a.pending = a.pending[1:]
+	}
+}
+
+// Prepare verifies the signatures of a group of envelopes in parallel
+// before the sequencer admits them one by one.
+func (a *Admission) Prepare(envelopes [][]byte) {
+	a.mu.Lock()
+	var kr *events.Keyring
+	if a.st != nil {
+		kr = a.st.Keys
+	}
+	a.mu.Unlock()
+	if kr == nil {
+		kr = a.p.Current().State.Keys
+	}
+	a.p.sigs.preverify(envelopes, kr)
 }
 
 // checkArtifact refuses a deploy whose artifact was never uploaded.

@@ -28,9 +28,9 @@ type AuditOptions struct {
 
 // AuditReport summarises a ledger that verified.
 type AuditReport struct {
-	Ledger      string            `json:"ledger"`
-	Records     uint64            `json:"records"`
-	Checkpoints int               `json:"checkpoints"`
+	Ledger      string `json:"ledger"`
+	Records     uint64 `json:"records"`
+	Checkpoints int    `json:"checkpoints"`
 	// LatestCheckpoint is the tree size of the newest checkpoint.
 	LatestCheckpoint uint64 `json:"latestCheckpoint"`
 	// Signers counts the records each key signed.

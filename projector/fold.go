@@ -49,9 +49,9 @@ func FoldWith(s *State, seq uint64, id string, envelope []byte, check events.Sig
 // advance validates envelope as record s.Seq+1, runs extra (if any) on
 // the valid event, and applies it; on error s is unchanged and nothing is
 // recorded.
-func advance(s *State, envelope []byte, extra func(*events.Event) error) error {
+func advance(s *State, envelope []byte, check events.SigCheck, extra func(*events.Event) error) error {
 	seq, id := s.Seq+1, events.ID(envelope)
-	c, err := validate(s, seq, id, envelope, nil)
+	c, err := validate(s, seq, id, envelope, check)
 	if err != nil {
 		return err
 	}

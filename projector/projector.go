@@ -12,6 +12,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
 )
 
@@ -77,7 +78,23 @@ type Projector struct {
 
 	mu     sync.Mutex
 	snap   *Snapshot
-	notify chan struct{} // closed and replaced on every publication
+	notify chan struct{}     // closed and replaced on every publication
+	sigs   *sigCache         // verdicts shared with the Admission gate
+	recent [recentIDs]string // event IDs of recently applied records, by seq % recentIDs
+}
+
+// recentIDs is how many applied records' IDs the projector remembers, for
+// the Admission gate to confirm what it admitted.
+const recentIDs = 8192
+
+// recordID is the event ID of applied record seq, if still remembered.
+func (p *Projector) recordID(seq uint64) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if seq == 0 || seq > p.snap.State.Seq || p.snap.State.Seq-seq >= recentIDs {
+		return "", false
+	}
+	return p.recent[seq%recentIDs], true
 }
 
 // New makes a projector; Run starts it.
@@ -85,7 +102,7 @@ func New(cfg Config) *Projector {
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 256
 	}
-	return &Projector{cfg: cfg, log: cfg.Logger, notify: make(chan struct{}),
+	return &Projector{cfg: cfg, log: cfg.Logger, notify: make(chan struct{}), sigs: newSigCache(1 << 14),
 		snap: &Snapshot{State: NewState(), Served: map[string]Served{}}}
 }
 
@@ -138,8 +155,8 @@ func (p *Projector) Run(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			<-ctx.Done()
-			return nil
+			followErr = nil // keep applying what it delivered
+			continue
 		case first = <-recs:
 		}
 		batch := []ledger.Record{first}
@@ -164,6 +181,13 @@ func (p *Projector) Run(ctx context.Context) error {
 }
 
 func (p *Projector) apply(ctx context.Context, st *State, batch []ledger.Record) error {
+	defer func() {
+		p.mu.Lock()
+		for _, r := range batch {
+			p.recent[r.Seq%recentIDs] = r.ID
+		}
+		p.mu.Unlock()
+	}()
 	for _, r := range batch {
 		if r.Seq <= st.Seq {
 			continue // redelivered
@@ -171,7 +195,11 @@ func (p *Projector) apply(ctx context.Context, st *State, batch []ledger.Record)
 		if r.Seq != st.Seq+1 {
 			return fmt.Errorf("projector: gap in ledger: got seq %d after %d", r.Seq, st.Seq)
 		}
-		if err := Fold(st, r.Seq, r.ID, r.Envelope); err != nil {
+		var check events.SigCheck
+		if env, err := events.DecodeEnvelope(r.Envelope); err == nil {
+			check = p.sigs.check(r.ID, env)
+		}
+		if err := FoldWith(st, r.Seq, r.ID, r.Envelope, check); err != nil {
 			p.log.Warn("record rejected at projection", "seq", r.Seq, "id", r.ID, "err", err)
 		}
 	}
@@ -247,7 +275,9 @@ func (p *Projector) save(st *State) error {
 	if err != nil {
 		return fmt.Errorf("save projected state: %w", err)
 	}
-	if err := p.cfg.DB.Set(stateKey, data, pebble.Sync); err != nil {
+	// No fsync: the state is derived from the ledger; after a power loss
+	// the projector replays from whatever seq pebble kept.
+	if err := p.cfg.DB.Set(stateKey, data, pebble.NoSync); err != nil {
 		return fmt.Errorf("save projected state at seq %d: %w", st.Seq, err)
 	}
 	return nil

@@ -148,7 +148,7 @@ func (j *journal) publisher() *fakePublisher {
 
 func openDB(t *testing.T, dir string) *pebble.DB {
 	t.Helper()
-	db, err := pebble.Open(dir, &pebble.Options{})
+	db, err := pebble.Open(dir, &pebble.Options{Logger: quietPebble{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -584,3 +584,9 @@ func TestProjectorAdmitGenesis(t *testing.T) {
 		t.Errorf("Admit(deploy before genesis) = %v, want %v", err, events.ErrInvalidEvent)
 	}
 }
+
+type quietPebble struct{}
+
+func (quietPebble) Infof(string, ...any)           {}
+func (quietPebble) Errorf(format string, a ...any) { fmt.Printf(format+"\n", a...) }
+func (quietPebble) Fatalf(format string, a ...any) { panic(fmt.Sprintf(format, a...)) }

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"maps"
 	"slices"
 
 	"github.com/vault-runtime/vault/events"
@@ -68,12 +67,22 @@ func (s *State) Clone() *State {
 	for name, f := range s.Functions {
 		fc := *f
 		fc.Versions = slices.Clone(f.Versions)
+		for i := range fc.Versions {
+			fc.Versions[i].Routes = slices.Clone(fc.Versions[i].Routes)
+			fc.Versions[i].DeployedBy = slices.Clone(fc.Versions[i].DeployedBy)
+		}
 		c.Functions[name] = &fc
 	}
 	c.Rejected = slices.Clone(s.Rejected)
 	if s.Keys != nil {
 		kc := *s.Keys
-		kc.Keys = maps.Clone(s.Keys.Keys)
+		kc.Keys = make(map[string]*events.Key, len(s.Keys.Keys))
+		for id, k := range s.Keys.Keys {
+			k2 := *k
+			k2.PublicKey = slices.Clone(k.PublicKey)
+			k2.Roles = slices.Clone(k.Roles)
+			kc.Keys[id] = &k2
+		}
 		c.Keys = &kc
 	}
 	return &c

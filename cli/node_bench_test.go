@@ -1,0 +1,200 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/vault-runtime/vault/edge"
+	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/ledger"
+	"github.com/vault-runtime/vault/schemas"
+)
+
+// benchNode is a real node in this process: embedded NATS with JetStream
+// fsyncing every write, pebble, the projector and the edge.
+type benchNode struct {
+	n        *node
+	nc       *nats.Conn
+	op       *events.Signer
+	ledgerID string
+	artifact string
+}
+
+func startBenchNode(b *testing.B) *benchNode {
+	b.Helper()
+	dir := b.TempDir()
+	op, _ := events.GenerateSigner()
+	nodeKey, _ := events.GenerateSigner()
+	genesis, err := genesisEnvelope("bench", op, nodeKey)
+	if err != nil {
+		b.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, genesisFile), genesis, 0o600)
+	if err := saveKey(filepath.Join(dir, nodeKeyFile), nodeKey); err != nil {
+		b.Fatal(err)
+	}
+	ec := edge.DefaultConfig()
+	ec.Listen = "127.0.0.1:0"
+	n, err := startNode(context.Background(), nodeConfig{Data: dir, NATSListen: freeLoopback(b), LedgerSync: "always", Edge: ec,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { n.close(context.Background()) })
+	nc, err := nats.Connect(n.NATSURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(nc.Close)
+	bn := &benchNode{n: n, nc: nc, op: op, ledgerID: events.ID(genesis)}
+	js, _ := jetstream.New(nc)
+	obs, err := ledger.OpenArtifactBucket(context.Background(), js, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	blob, _ := schemas.EncodeArtifact(
+		schemas.Section{Kind: schemas.SectionManifest, Data: []byte(`{"name":"fn","entry":"i.js","routes":["/fn"]}`)},
+		schemas.Section{Kind: schemas.SectionCode, Data: []byte(`var __vault_module={default:{fetch(){return new Response("x")}}};`)})
+	if bn.artifact, err = ledger.PutArtifact(context.Background(), obs, blob); err != nil {
+		b.Fatal(err)
+	}
+	bn.append(b, events.TypeDeployed, events.Deployed{Name: "fn", Artifact: bn.artifact, Size: int64(len(blob)), Routes: []string{"/fn"}})
+	return bn
+}
+
+func freeLoopback(b *testing.B) string {
+	// The embedded NATS needs a concrete port; reserve one and release it.
+	l, err := netListen()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// append signs and appends one event, as the CLI does.
+func (bn *benchNode) append(b *testing.B, typ events.Type, body any) ledger.Appended {
+	payload, _ := events.NewEvent(bn.ledgerID, typ, "fn", body)
+	env, _ := events.Seal(payload, bn.op)
+	res, err := ledger.Append(context.Background(), bn.nc, env, ledger.AppendOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return res
+}
+
+func (bn *benchNode) activate(b *testing.B) ledger.Appended {
+	return bn.append(b, events.TypeActivated, events.Activated{Name: "fn", Version: 1, Artifact: bn.artifact})
+}
+
+// BenchmarkDurableAppend measures signed appends acknowledged only after
+// JetStream fsynced them, from 1 and 16 concurrent clients, and the delay
+// from acknowledgement to the first checkpoint that covers the record.
+func BenchmarkDurableAppend(b *testing.B) {
+	for _, clients := range []int{1, 16} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			bn := startBenchNode(b)
+			cps := watchCheckpoints(b, bn.nc)
+			var mu sync.Mutex
+			acks := map[uint64]time.Time{}
+			start := time.Now()
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			per := (b.N + clients - 1) / clients
+			for range clients {
+				wg.Go(func() {
+					for range per {
+						res := bn.activate(b)
+						mu.Lock()
+						acks[res.Seq] = time.Now()
+						mu.Unlock()
+					}
+				})
+			}
+			wg.Wait()
+			elapsed := time.Since(start)
+			b.StopTimer()
+			b.ReportMetric(float64(clients*per)/elapsed.Seconds(), "appends/s")
+			p50, p99 := cps.latency(b, acks)
+			b.ReportMetric(float64(p50.Microseconds())/1000, "ckpt-p50-ms")
+			b.ReportMetric(float64(p99.Microseconds())/1000, "ckpt-p99-ms")
+		})
+	}
+}
+
+// checkpointWatch records when each checkpoint size was first seen.
+type checkpointWatch struct {
+	mu   sync.Mutex
+	seen []struct {
+		size uint64
+		at   time.Time
+	}
+}
+
+func watchCheckpoints(b *testing.B, nc *nats.Conn) *checkpointWatch {
+	w := &checkpointWatch{}
+	sub, err := nc.Subscribe(ledger.CheckpointSubject, func(m *nats.Msg) {
+		cp, err := ledger.PeekCheckpoint(m.Data)
+		if err != nil {
+			return
+		}
+		w.mu.Lock()
+		w.seen = append(w.seen, struct {
+			size uint64
+			at   time.Time
+		}{cp.Size, time.Now()})
+		w.mu.Unlock()
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { sub.Unsubscribe() })
+	return w
+}
+
+// latency waits for a checkpoint covering every acknowledged record and
+// returns p50 and p99 of acknowledgement → covering checkpoint.
+func (w *checkpointWatch) latency(b *testing.B, acks map[uint64]time.Time) (time.Duration, time.Duration) {
+	var last uint64
+	for seq := range acks {
+		last = max(last, seq)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		w.mu.Lock()
+		done := len(w.seen) > 0 && w.seen[len(w.seen)-1].size >= last
+		w.mu.Unlock()
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("no checkpoint covered seq %d within 10s", last)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var lat []time.Duration
+	for seq, at := range acks {
+		for _, s := range w.seen {
+			if s.size >= seq {
+				lat = append(lat, max(0, s.at.Sub(at)))
+				break
+			}
+		}
+	}
+	slices.Sort(lat)
+	return lat[len(lat)/2], lat[len(lat)*99/100]
+}
+
