@@ -160,6 +160,9 @@ func (a *auditor) produce(ctx context.Context, records RecordIter, out chan<- *a
 		return nil
 	}
 	err := records(func(r ledger.Record) error {
+		if r.Seq == 1 {
+			a.seedKeys(r.Envelope)
+		}
 		c.recs = append(c.recs, r)
 		if len(c.recs) == auditChunkSize {
 			return flush()
@@ -170,6 +173,29 @@ func (a *auditor) produce(ctx context.Context, records RecordIter, out chan<- *a
 		return err
 	}
 	return flush()
+}
+
+// seedKeys gives the workers the keys a genesis record names, before the
+// record is verified: their verdicts count only for a key that the
+// keyring, once the genesis is applied, holds with the same bytes.
+func (a *auditor) seedKeys(genesis []byte) {
+	env, err := events.DecodeEnvelope(genesis)
+	if err != nil {
+		return
+	}
+	ev, err := events.DecodeEvent(env.Payload)
+	if err != nil || ev.Type != events.TypeGenesis {
+		return
+	}
+	g, err := events.DecodeBody[events.Genesis](ev)
+	if err != nil {
+		return
+	}
+	snap := map[string]ed25519.PublicKey{}
+	for _, k := range g.Keys {
+		snap[k.ID] = k.PublicKey
+	}
+	a.keys.Store(&snap)
 }
 
 func (a *auditor) preverify(c *auditChunk) {
