@@ -197,4 +197,3 @@ func (w *checkpointWatch) latency(b *testing.B, acks map[uint64]time.Time) (time
 	slices.Sort(lat)
 	return lat[len(lat)/2], lat[len(lat)*99/100]
 }
-
