@@ -27,16 +27,12 @@ routes to that version once it has fetched, checked and compiled it.`,
 			if err != nil {
 				return err
 			}
-			nc, err := connect(server)
+			ctx := cmd.Context()
+			nc, snap, err := dialNode(ctx, server)
 			if err != nil {
 				return err
 			}
 			defer nc.Close()
-			ctx := cmd.Context()
-			snap, err := fetchSnapshot(ctx, nc, 0)
-			if err != nil {
-				return err
-			}
 			f := snap.State.Functions[name]
 			if f == nil {
 				return fmt.Errorf("activate %s: no function %q is deployed", args[0], name)

@@ -34,6 +34,21 @@ func connect(server string) (*nats.Conn, error) {
 	return nc, nil
 }
 
+// dialNode connects to a node and reads its current snapshot; the caller
+// closes the connection.
+func dialNode(ctx context.Context, server string) (*nats.Conn, *projector.Snapshot, error) {
+	nc, err := connect(server)
+	if err != nil {
+		return nil, nil, err
+	}
+	snap, err := fetchSnapshot(ctx, nc, 0)
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	return nc, snap, nil
+}
+
 func fetchSnapshot(ctx context.Context, nc *nats.Conn, waitSeq uint64) (*projector.Snapshot, error) {
 	req, _ := json.Marshal(stateRequest{WaitSeq: waitSeq})
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)

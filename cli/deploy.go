@@ -35,16 +35,12 @@ manifest or the code has an error.`,
 			if err != nil {
 				return err
 			}
-			nc, err := connect(server)
+			ctx := cmd.Context()
+			nc, snap, err := dialNode(ctx, server)
 			if err != nil {
 				return err
 			}
 			defer nc.Close()
-			ctx := cmd.Context()
-			snap, err := fetchSnapshot(ctx, nc, 0)
-			if err != nil {
-				return err
-			}
 			js, err := jetstream.New(nc)
 			if err != nil {
 				return err
