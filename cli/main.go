@@ -25,8 +25,11 @@ func Main() {
 // Run executes one command line and returns the exit code.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := &cobra.Command{
-		Use:           "vault",
-		Short:         "Vault: a self-hosted edge runtime for JavaScript functions with a verifiable ledger",
+		Use:   "vault",
+		Short: "Vault: a self-hosted edge runtime for JavaScript functions with a verifiable ledger",
+		Example: `  vault init --data .vault && vault serve --data .vault
+  vault deploy ./myfn && vault activate myfn@v1 && vault ls
+  vault ledger verify`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
