@@ -244,6 +244,13 @@ func (s *Store) Append(ctx context.Context, envelope []byte, gate Gate, opts App
 	select {
 	case r := <-req.done:
 		return r.res, r.err
+	case <-s.done:
+		select { // answered while closing?
+		case r := <-req.done:
+			return r.res, r.err
+		default:
+			return Appended{}, fmt.Errorf("append %s: ledger store closed before it committed (a retry is idempotent)", req.id)
+		}
 	case <-ctx.Done():
 		// The append may still commit; its ID makes a retry idempotent.
 		return Appended{}, fmt.Errorf("append %s: %w", req.id, ctx.Err())
