@@ -147,6 +147,27 @@ func TestLedgerAppendsVerifyAndProve(t *testing.T) {
 		}
 	})
 
+	t.Run("ConsistencyProofChecks", func(t *testing.T) {
+		var p ledger.Proof
+		out := e.mustVault(srv, "ledger", "prove", "--consistency", fmt.Sprint(sequential[0]), fmt.Sprint(sequential[3]), "--json")
+		if err := json.Unmarshal([]byte(out), &p); err != nil {
+			t.Fatal(err)
+		}
+		oldCP, err1 := ledger.PeekCheckpoint([]byte(p.OldCheckpoint))
+		newCP, err2 := ledger.PeekCheckpoint([]byte(p.Checkpoint))
+		if err1 != nil || err2 != nil || oldCP.Size != sequential[0] || newCP.Size != sequential[3] {
+			t.Fatalf("checkpoints %+v %+v (%v %v)", oldCP, newCP, err1, err2)
+		}
+		if err := tlog.CheckTree(p.Hashes, int64(newCP.Size), newCP.Root, int64(oldCP.Size), oldCP.Root); err != nil {
+			t.Fatalf("consistency %d → %d: %v", oldCP.Size, newCP.Size, err)
+		}
+		forged := oldCP.Root
+		forged[0] ^= 1
+		if tlog.CheckTree(p.Hashes, int64(newCP.Size), newCP.Root, int64(oldCP.Size), forged) == nil {
+			t.Fatal("consistency proof verified a forged old root")
+		}
+	})
+
 	exp := filepath.Join(e.root, "ledger.vexp")
 	e.mustVault(srv, "ledger", "export", "-o", exp)
 	if out := e.mustVault("", "ledger", "verify", "--file", exp); !strings.Contains(out, fmt.Sprintf("records      %d:", head)) {
