@@ -149,15 +149,22 @@
 
   // Host side: build a Request from flat header pairs, and take a
   // Response apart into [status, flat headers, body].
+  // The server's own Requests skip the public constructors: Go has already
+  // validated the method, URL, header names and values.
+  const RequestProto = Request.prototype, HeadersProto = Headers.prototype;
   host.request = (method, url, flat, body) => {
-    const noBody = body === "" && (method === "GET" || method === "HEAD");
-    const r = new Request(url, { method, body: noBody ? null : body });
-    // Go's HTTP/2 server has already validated names and values.
-    const m = r.headers[MAP];
+    const m = new Map();
     for (let i = 0; i + 1 < flat.length; i += 2) {
       const k = flat[i].toLowerCase(), vs = m.get(k);
       if (vs) vs.push(flat[i + 1]); else m.set(k, [flat[i + 1]]);
     }
+    const h = Object.create(HeadersProto);
+    h[MAP] = m;
+    const r = Object.create(RequestProto);
+    r.url = url;
+    r.method = method;
+    r.headers = h;
+    r[BODY] = body === "" && (method === "GET" || method === "HEAD") ? null : body;
     return r;
   };
   host.response = (r) => {
