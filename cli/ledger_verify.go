@@ -16,6 +16,7 @@ import (
 func ledgerVerifyCommand() *cobra.Command {
 	var src ledgerSource
 	var asJSON bool
+	var pin string
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Check every signature, signer authority, checkpoint and the Merkle tree",
@@ -55,6 +56,9 @@ event ID and the reason.`,
 			if err != nil {
 				return verifyFailed(err)
 			}
+			if pin != "" && report.Ledger != pin {
+				return &exitError{1, fmt.Sprintf("verify: FAILED: this is ledger %s, not the expected %s (a different genesis)", report.Ledger, pin)}
+			}
 			elapsed := time.Since(start)
 			out := cmd.OutOrStdout()
 			if asJSON {
@@ -85,6 +89,7 @@ event ID and the reason.`,
 	}
 	src.addFlags(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	cmd.Flags().StringVar(&pin, "ledger", "", "require this ledger ID (the genesis event ID), so a forged ledger with its own genesis fails")
 	return cmd
 }
 

@@ -49,8 +49,10 @@ type node struct {
 	// checkpoints signs checkpoints with the node key (role log).
 	checkpoints *ledger.Checkpointer
 	subs        []*nats.Subscription
+	appends     *ledger.Service
 	cancel      context.CancelFunc
-	done        chan error
+	projDone    chan struct{} // closed when the projector stops
+	projErr     error
 	bg          sync.WaitGroup // loops that must end before pebble closes
 	// NATSURL is the client URL of the embedded server.
 	NATSURL string
@@ -64,7 +66,7 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s is not an initialised data directory (run 'vault init --data %s'): %w", cfg.Data, cfg.Data, err)
 	}
-	n := &node{cfg: cfg, done: make(chan error, 1)}
+	n := &node{cfg: cfg, projDone: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			n.close(context.Background())
@@ -97,12 +99,15 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	}
 	fns := edge.NewFunctions(log.With("component", "edge"))
 	proj := projector.New(projector.Config{
-		Source: store, Artifacts: ledger.NewArtifacts(obs, n.db, log.With("component", "artifacts")),
+		Source: store, Index: store, Artifacts: ledger.NewArtifacts(obs, n.db, log.With("component", "artifacts")),
 		Warmer: fns, Publisher: fns, DB: n.db, Logger: log.With("component", "projector"),
 	})
 	runCtx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
-	go func() { n.done <- proj.Run(runCtx) }()
+	go func() {
+		defer close(n.projDone)
+		n.projErr = proj.Run(runCtx)
+	}()
 
 	gate := proj.Admission()
 	if err := ensureGenesis(ctx, store, gate, genesis); err != nil {
@@ -154,13 +159,12 @@ func ensureGenesis(ctx context.Context, store *ledger.Store, gate ledger.Gate, g
 	return nil
 }
 
-func (n *node) serveAPI(store *ledger.Store, gate ledger.Gate, proj *projector.Projector, log *slog.Logger) error {
-	sub, err := ledger.Serve(n.nc, store, gate, log)
-	if err != nil {
+func (n *node) serveAPI(store *ledger.Store, gate ledger.Gate, proj *projector.Projector, log *slog.Logger) (err error) {
+	if n.appends, err = ledger.Serve(n.nc, store, gate, log); err != nil {
 		return err
 	}
-	n.subs = append(n.subs, sub)
-	if sub, err = ledger.ServeProofs(n.nc, store, n.checkpoints, log); err != nil {
+	sub, err := ledger.ServeProofs(n.nc, store, n.checkpoints, log)
+	if err != nil {
 		return err
 	}
 	n.subs = append(n.subs, sub)
@@ -197,12 +201,22 @@ func (n *node) close(ctx context.Context) error {
 	if n.edge != nil {
 		errs = append(errs, n.edge.Shutdown(ctx))
 	}
+	// No request may still be running when the store and pebble close.
+	if n.appends != nil {
+		n.appends.Stop()
+	}
 	for _, s := range n.subs {
-		s.Unsubscribe()
+		s.Drain()
+	}
+	for _, s := range n.subs {
+		for deadline := time.Now().Add(5 * time.Second); s.IsValid() && time.Now().Before(deadline); {
+			time.Sleep(5 * time.Millisecond)
+		}
 	}
 	if n.cancel != nil {
 		n.cancel()
-		errs = append(errs, <-n.done)
+		<-n.projDone
+		errs = append(errs, n.projErr)
 		n.bg.Wait()
 	}
 	if n.store != nil {

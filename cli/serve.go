@@ -71,13 +71,21 @@ func runServe(ctx context.Context, cmd *cobra.Command, cfg nodeConfig) error {
 	if f, ok := out.(*os.File); ok {
 		f.Sync()
 	}
-	<-ctx.Done()
+	var failure error
+	select {
+	case <-ctx.Done():
+	case <-n.projDone:
+		// A node that no longer applies the ledger must not keep serving
+		// and accepting appends as if it did.
+		failure = fmt.Errorf("projector stopped: %v", n.projErr)
+		cfg.Log.Error("stopping: the projector stopped", "err", n.projErr)
+	}
 	cfg.Log.Info("stopping: draining in-flight requests")
 	drain, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := n.close(drain); err != nil {
+	if err := n.close(drain); err != nil && failure == nil {
 		return fmt.Errorf("stop node: %w", err)
 	}
 	cfg.Log.Info("stopped")
-	return nil
+	return failure
 }

@@ -74,6 +74,7 @@ func (x *index) put(recs ...Record) error {
 	b := x.db.NewBatch()
 	defer b.Close()
 	pending := map[int64]tlog.Hash{}
+	pendingIDs := map[string]struct{}{}
 	read := x.reader(pending)
 	size := x.size.Load()
 	for i, r := range recs {
@@ -91,8 +92,17 @@ func (x *index) put(recs ...Record) error {
 				return fmt.Errorf("index seq %d: %w", r.Seq, err)
 			}
 		}
-		if err := b.Set(idKey(r.ID), u64(r.Seq), nil); err != nil {
-			return fmt.Errorf("index seq %d: %w", r.Seq, err)
+		// An ID keeps the sequence it was first stored at: a later copy
+		// (a replay published around the sequencer) must not move it.
+		if _, dup := pendingIDs[r.ID]; !dup {
+			if _, known, err := x.lookup(r.ID); err != nil {
+				return err
+			} else if !known {
+				pendingIDs[r.ID] = struct{}{}
+				if err := b.Set(idKey(r.ID), u64(r.Seq), nil); err != nil {
+					return fmt.Errorf("index seq %d: %w", r.Seq, err)
+				}
+			}
 		}
 	}
 	last := recs[len(recs)-1].Seq

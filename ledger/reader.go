@@ -96,6 +96,11 @@ func readStream(ctx context.Context, js jetstream.JetStream, stream string, from
 			return err
 		}
 		next = seq + 1
+		if meta.NumPending == 0 {
+			// Nothing more is stored, even if the stream's info claimed
+			// sequences up to `to` (a damaged store drops unreadable ones).
+			return nil
+		}
 	}
 	return nil
 }

@@ -17,6 +17,9 @@ var (
 	ErrNotFound  = errors.New("ledger: record not found")
 	ErrRejected  = errors.New("ledger: append rejected")
 	ErrHeadMoved = errors.New("ledger: head is not the expected sequence")
+	// ErrUnavailable is a transient refusal (the node was busy catching
+	// up or shutting down): the same append may succeed when retried.
+	ErrUnavailable = errors.New("ledger: temporarily unavailable")
 )
 
 // Record is one stored envelope and its position.

@@ -12,64 +12,77 @@ import (
 // The sequencer is the only writer of the stream from this node. It takes
 // the appends waiting at that moment (at most maxBatch), admits them one
 // by one in order, and publishes them together, each expecting its
-// predecessor's sequence. A completer waits for the acknowledgements (each
-// fsynced by JetStream), indexes the group in pebble and answers the
-// callers, while the sequencer already admits and publishes the next
-// group: group commit, pipelined, so appenders share the fsync latency
-// instead of queueing behind it.
+// predecessor's sequence and message ID. A completer waits for the
+// acknowledgements (each fsynced by JetStream), indexes the group in
+// pebble and answers the callers, while the sequencer already admits and
+// publishes the next group: group commit, pipelined, so appenders share
+// the fsync latency instead of queueing behind it.
 //
 // If a group fails (another writer moved the stream, a publish error),
-// the groups published after it fail too, since they expect sequences
-// that no longer follow. The sequencer then waits for the pipeline to
-// drain, restarts from the committed head, and retries what is worth it.
+// the groups published after it fail too: they expect a predecessor that
+// is not there. The sequencer then waits for the pipeline to drain,
+// restarts from the stream's head, resets the gates (their view included
+// records that were never stored) and retries what is worth it.
 
 var errEarlierGroupFailed = errors.New("an earlier group failed")
+
+// errCodeWrongLastMsgID is JetStream's JSStreamWrongLastMsgIDErrF, which
+// nats.go does not name.
+const errCodeWrongLastMsgID jetstream.ErrorCode = 10070
 
 // pipelineDepth is how many published groups may await acknowledgement.
 const pipelineDepth = 4
 
 type group struct {
 	base     uint64 // head before the group
+	prevID   string // message ID of record base ("" if unknown)
 	admitted []*appendReq
-	twins    map[string][]*appendReq // the same envelope twice in one group
 	futures  []jetstream.PubAckFuture
 	pubErr   error
 }
 
 type pipeline struct {
-	mu      sync.Mutex
-	retry   []*appendReq
-	broken  bool // a group failed: drain and resync before the next
-	pending sync.WaitGroup
+	mu     sync.Mutex
+	retry  []*appendReq
+	broken bool // a group failed: drain and resync before the next
+	// inflight holds every admitted request until it is answered, by event
+	// ID, so a copy of an envelope that is still in flight waits for the
+	// first copy's answer instead of being admitted twice.
+	inflight map[string]*appendReq
+	pending  sync.WaitGroup
 	// wake tells a sequencer waiting for new requests that retries are
 	// queued (their callers are waiting, so none may come otherwise).
 	wake chan struct{}
 }
 
-func (s *Store) sequence(ctx context.Context) {
+func (s *Store) sequence(ctx context.Context, prevID string) {
 	defer close(s.done)
-	p := pipeline{wake: make(chan struct{}, 1)}
+	p := &pipeline{wake: make(chan struct{}, 1), inflight: map[string]*appendReq{}}
 	groups := make(chan *group, pipelineDepth)
 	completed := make(chan struct{})
 	go func() {
 		defer close(completed)
 		for g := range groups {
-			s.complete(ctx, g, &p)
+			s.complete(ctx, g, p)
 			p.pending.Done()
 		}
 	}()
 	defer func() { close(groups); <-completed }()
 
-	next := s.head.Load() // where the next group starts
-	for {
+	resetters := map[Resetter]bool{} // Resetters are pointers in practice: comparable
+	next := s.head.Load()            // where the next group starts
+	for ctx.Err() == nil {
 		p.mu.Lock()
 		broken, batch := p.broken, p.retry
 		p.retry = nil
 		p.mu.Unlock()
 		if broken {
 			p.pending.Wait()
-			s.resync(ctx)
+			prevID = s.resync(ctx)
 			next = s.head.Load()
+			for r := range resetters {
+				r.Reset()
+			}
 			p.mu.Lock()
 			p.broken = false
 			batch = append(batch, p.retry...)
@@ -95,45 +108,63 @@ func (s *Store) sequence(ctx context.Context) {
 				break drain
 			}
 		}
-		g := s.admit(batch, next)
+		for _, r := range batch {
+			if rs, ok := r.gate.(Resetter); ok {
+				resetters[rs] = true
+			}
+		}
+		g := s.admit(batch, next, prevID, p)
 		if len(g.admitted) == 0 {
 			continue
 		}
 		s.publish(g)
 		next = g.base + uint64(len(g.admitted))
+		prevID = g.admitted[len(g.admitted)-1].id
 		p.pending.Add(1)
 		groups <- g
 	}
 }
 
 // admit judges a batch as records base+1, base+2, …
-func (s *Store) admit(batch []*appendReq, base uint64) *group {
+func (s *Store) admit(batch []*appendReq, base uint64, prevID string, p *pipeline) *group {
 	prepare(batch)
-	g := &group{base: base, twins: map[string][]*appendReq{}}
-	first := map[string]*appendReq{}
+	g := &group{base: base, prevID: prevID}
 	for _, r := range batch {
 		if r.ctx.Err() != nil {
-			r.done <- appendResult{err: fmt.Errorf("append %s: %w", r.id, r.ctx.Err())}
+			s.answer(p, r, appendResult{err: fmt.Errorf("append %s: %w", r.id, r.ctx.Err())})
 			continue
 		}
+		p.mu.Lock()
+		first := p.inflight[r.id]
+		if first != nil && first != r {
+			first.twins = append(first.twins, r)
+		}
+		p.mu.Unlock()
+		if first != nil && first != r {
+			continue // answered with the first copy
+		}
+		// Not in flight: the index answers for anything committed (the
+		// completer indexes before it lets go of the in-flight entry).
 		if seq, ok, err := s.idx.lookup(r.id); err != nil || ok {
-			r.done <- appendResult{res: Appended{Seq: seq, ID: r.id, Duplicate: ok}, err: err}
-			continue
-		}
-		if f, ok := first[r.id]; ok {
-			g.twins[f.id] = append(g.twins[f.id], r)
+			s.answer(p, r, appendResult{res: Appended{Seq: seq, ID: r.id, Duplicate: ok}, err: err})
 			continue
 		}
 		next := base + uint64(len(g.admitted))
 		if r.opts.ExpectHead != 0 && r.opts.ExpectHead != next {
-			r.done <- appendResult{err: fmt.Errorf("append %s: head is %d, expected %d: %w", r.id, next, r.opts.ExpectHead, ErrHeadMoved)}
+			s.answer(p, r, appendResult{err: fmt.Errorf("append %s: head is %d, expected %d: %w", r.id, next, r.opts.ExpectHead, ErrHeadMoved)})
 			continue
 		}
 		if err := r.gate.Admit(r.ctx, next, r.envelope); err != nil {
-			r.done <- appendResult{err: fmt.Errorf("append %s at seq %d: %w: %w", r.id, next+1, ErrRejected, err)}
+			kind := ErrRejected
+			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+				kind = ErrUnavailable
+			}
+			s.answer(p, r, appendResult{err: fmt.Errorf("append %s at seq %d: %w: %w", r.id, next+1, kind, err)})
 			continue
 		}
-		first[r.id] = r
+		p.mu.Lock()
+		p.inflight[r.id] = r
+		p.mu.Unlock()
 		g.admitted = append(g.admitted, r)
 	}
 	return g
@@ -141,14 +172,38 @@ func (s *Store) admit(batch []*appendReq, base uint64) *group {
 
 func (s *Store) publish(g *group) {
 	g.futures = make([]jetstream.PubAckFuture, 0, len(g.admitted))
+	prev := g.prevID
 	for i, r := range g.admitted {
-		f, err := s.js.PublishAsync(RecordsSubject, r.envelope,
-			jetstream.WithMsgID(r.id), jetstream.WithExpectLastSequence(g.base+uint64(i)))
+		opts := []jetstream.PublishOpt{jetstream.WithMsgID(r.id), jetstream.WithExpectLastSequence(g.base + uint64(i))}
+		if prev != "" {
+			// A count alone could line up with another writer's records.
+			opts = append(opts, jetstream.WithExpectLastMsgID(prev))
+		}
+		f, err := s.js.PublishAsync(RecordsSubject, r.envelope, opts...)
 		if err != nil {
 			g.pubErr = err
 			return
 		}
 		g.futures = append(g.futures, f)
+		prev = r.id
+	}
+}
+
+// waitAck waits for one acknowledgement; after ctx ends it still takes one
+// that has already arrived.
+func waitAck(ctx context.Context, f jetstream.PubAckFuture) (*jetstream.PubAck, error) {
+	select {
+	case ack := <-f.Ok():
+		return ack, nil
+	case err := <-f.Err():
+		return nil, err
+	case <-ctx.Done():
+		select {
+		case ack := <-f.Ok():
+			return ack, nil
+		default:
+			return nil, ctx.Err()
+		}
 	}
 }
 
@@ -156,36 +211,36 @@ func (s *Store) publish(g *group) {
 // and answers every caller.
 func (s *Store) complete(ctx context.Context, g *group, p *pipeline) {
 	var committed []Record
+	dupAt := map[int]uint64{} // an envelope JetStream already had, and where
 	failedAt, failErr := len(g.futures), g.pubErr
 	for i, f := range g.futures {
-		select {
-		case ack := <-f.Ok():
-			want := g.base + uint64(i) + 1
-			if i < failedAt && ack.Sequence == want && !ack.Duplicate {
-				committed = append(committed, Record{Seq: ack.Sequence, ID: g.admitted[i].id, Envelope: g.admitted[i].envelope})
-				continue
-			}
-			if i < failedAt {
-				failedAt, failErr = i, fmt.Errorf("stream stored seq %d (duplicate %v), expected %d", ack.Sequence, ack.Duplicate, want)
-			}
-		case err := <-f.Err():
-			if i < failedAt {
-				failedAt, failErr = i, err
-			}
-		case <-ctx.Done():
-			if i < failedAt {
-				failedAt, failErr = i, ctx.Err()
-			}
+		if i > failedAt {
+			break
+		}
+		ack, err := waitAck(ctx, f)
+		want := g.base + uint64(i) + 1
+		switch {
+		case err != nil:
+			failedAt, failErr = i, err
+		case ack.Duplicate:
+			// Stored before under this event ID: that is the answer for
+			// this envelope, and the rest of the group lost its place.
+			dupAt[i] = ack.Sequence
+			failedAt, failErr = i, errEarlierGroupFailed
+		case ack.Sequence != want:
+			failedAt, failErr = i, fmt.Errorf("stream stored seq %d, expected %d", ack.Sequence, want)
+		default:
+			committed = append(committed, Record{Seq: ack.Sequence, ID: g.admitted[i].id, Envelope: g.admitted[i].envelope})
 		}
 	}
 	if len(committed) > 0 && s.head.Load() != g.base {
 		// An earlier group failed: these acks cannot have lined up.
-		committed, failedAt, failErr = nil, 0, errEarlierGroupFailed
+		committed, failErr = nil, errEarlierGroupFailed
 	}
 	if err := s.idx.put(committed...); err != nil {
 		// The records are in the stream; resync re-indexes them.
 		s.log.Error("index commit failed", "from", g.base+1, "count", len(committed), "err", err)
-		committed, failedAt, failErr = nil, 0, err
+		committed, failErr = nil, err
 	}
 	if len(committed) > 0 {
 		s.head.Store(g.base + uint64(len(committed)))
@@ -196,21 +251,16 @@ func (s *Store) complete(ctx context.Context, g *group, p *pipeline) {
 	}
 	var retry []*appendReq
 	for i, r := range g.admitted {
-		var res appendResult
-		if i < len(committed) {
-			res.res = Appended{Seq: committed[i].Seq, ID: r.id}
-		} else {
-			res.err = fmt.Errorf("append %s: publish: %w", r.id, failErr)
-			if r.attempts < 3 && retryable(failErr) {
-				r.attempts++
-				retry = append(retry, r)
-				retry = append(retry, g.twins[r.id]...)
-				continue
-			}
-		}
-		r.done <- res
-		for _, t := range g.twins[r.id] {
-			t.done <- appendResult{res: Appended{Seq: res.res.Seq, ID: r.id, Duplicate: res.err == nil}, err: res.err}
+		switch seq, dup := dupAt[i]; {
+		case i < len(committed):
+			s.answer(p, r, appendResult{res: Appended{Seq: committed[i].Seq, ID: r.id}})
+		case dup:
+			s.answer(p, r, appendResult{res: Appended{Seq: seq, ID: r.id, Duplicate: true}})
+		case r.attempts < 3 && ctx.Err() == nil && retryable(failErr):
+			r.attempts++
+			retry = append(retry, r) // stays in flight, with its twins
+		default:
+			s.answer(p, r, appendResult{err: fmt.Errorf("append %s: publish: %w", r.id, failErr)})
 		}
 	}
 	if len(committed) < len(g.admitted) {
@@ -225,31 +275,53 @@ func (s *Store) complete(ctx context.Context, g *group, p *pipeline) {
 	}
 }
 
+// answer replies to a request and every copy of it that waited for it,
+// and lets go of its in-flight entry.
+func (s *Store) answer(p *pipeline, r *appendReq, res appendResult) {
+	p.mu.Lock()
+	if p.inflight[r.id] == r {
+		delete(p.inflight, r.id)
+	}
+	twins := r.twins
+	r.twins = nil
+	p.mu.Unlock()
+	r.done <- res
+	for _, t := range twins {
+		tr := res
+		tr.res.Duplicate = res.err == nil
+		t.done <- tr
+	}
+}
+
 // resync re-reads the stream's head after a failed group, indexing any
-// record that reached the stream without being indexed here.
-func (s *Store) resync(ctx context.Context) {
+// record that reached the stream without being indexed here, and returns
+// the message ID of the last record.
+func (s *Store) resync(ctx context.Context) string {
 	h, err := s.streamHead(ctx)
 	if err != nil {
 		s.log.Error("resync with the ledger stream", "err", err)
-		return
+		return ""
 	}
-	if h > s.idx.size.Load() {
+	if indexed := s.idx.size.Load(); h < indexed {
+		s.markDamaged(fmt.Errorf("the ledger stream ends at seq %d but this node had indexed %d records", h, indexed))
+	} else if h > indexed {
 		if err := s.catchUpIndex(ctx, h); err != nil {
 			s.log.Error("resync index", "err", err)
-			return
 		}
 	}
 	if h != s.head.Load() {
 		s.log.Warn("ledger stream moved under the sequencer; continuing from its head", "head", h)
 		s.head.Store(h)
 	}
+	return s.lastMsgID(ctx, h)
 }
 
 // retryable: the group lost its place in line, not its validity.
 func retryable(err error) bool {
 	var apiErr *jetstream.APIError
 	return errors.Is(err, errEarlierGroupFailed) ||
-		errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
+		errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+			apiErr.ErrorCode == errCodeWrongLastMsgID)
 }
 
 // prepare lets each gate that can do so look at its envelopes together.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -29,23 +30,37 @@ type appendReply struct {
 // maxInFlight bounds the append requests handled at once.
 const maxInFlight = 1024
 
-// Serve answers append requests on nc until the subscription is drained.
-// NATS runs a subscription's callback one message at a time, so each
-// request is handled in its own goroutine: otherwise the sequencer would
-// never see two appends waiting together and could not group them.
-func Serve(nc *nats.Conn, store *Store, gate Gate, log *slog.Logger) (*nats.Subscription, error) {
+// Service answers append requests until Stop.
+type Service struct {
+	sub      *nats.Subscription
+	inflight sync.WaitGroup
+}
+
+// Serve answers append requests on nc. NATS runs a subscription's
+// callback one message at a time, so each request is handled in its own
+// goroutine: otherwise the sequencer would never see two appends waiting
+// together and could not group them.
+func Serve(nc *nats.Conn, store *Store, gate Gate, log *slog.Logger) (*Service, error) {
+	svc := &Service{}
 	slots := make(chan struct{}, maxInFlight)
 	sub, err := nc.QueueSubscribe(AppendSubject, "vault-sequencer", func(msg *nats.Msg) {
 		slots <- struct{}{}
-		go func() {
+		svc.inflight.Go(func() {
 			defer func() { <-slots }()
 			handleAppend(msg, store, gate, log)
-		}()
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("serve appends: %w", err)
 	}
-	return sub, nil
+	svc.sub = sub
+	return svc, nil
+}
+
+// Stop takes no new requests and waits for those being handled.
+func (s *Service) Stop() {
+	s.sub.Unsubscribe()
+	s.inflight.Wait()
 }
 
 func handleAppend(msg *nats.Msg, store *Store, gate Gate, log *slog.Logger) {
@@ -53,10 +68,16 @@ func handleAppend(msg *nats.Msg, store *Store, gate Gate, log *slog.Logger) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		var opts AppendOptions
+		var res Appended
+		var err error
 		if h := msg.Header.Get(expectHeadHeader); h != "" {
-			opts.ExpectHead, _ = strconv.ParseUint(h, 10, 64)
+			if opts.ExpectHead, err = strconv.ParseUint(h, 10, 64); err != nil {
+				err = fmt.Errorf("bad %s header %q: %w", expectHeadHeader, h, ErrRejected)
+			}
 		}
-		res, err := store.Append(ctx, msg.Data, gate, opts)
+		if err == nil {
+			res, err = store.Append(ctx, msg.Data, gate, opts)
+		}
 		reply := appendReply{Appended: res}
 		if err != nil {
 			reply.Error = err.Error()

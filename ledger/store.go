@@ -29,6 +29,14 @@ type Preparer interface {
 	Prepare(envelopes [][]byte)
 }
 
+// Resetter is an optional Gate method: the sequencer calls it after a
+// group failed, since what the gate admitted on top of that group's
+// records describes a history the ledger does not have. A Resetter must be
+// comparable (a pointer), as must a Preparer.
+type Resetter interface {
+	Reset()
+}
+
 // Appended is the outcome of an append.
 type Appended struct {
 	Seq uint64 `json:"seq"`
@@ -75,6 +83,7 @@ type appendReq struct {
 	opts     AppendOptions
 	attempts int
 	done     chan appendResult
+	twins    []*appendReq // copies sent while this one was in flight
 }
 
 type appendResult struct {
@@ -134,7 +143,7 @@ func Open(ctx context.Context, js jetstream.JetStream, db *pebble.DB, log *slog.
 	}
 	runCtx, stop := context.WithCancel(context.Background())
 	s.stop = stop
-	go s.sequence(runCtx)
+	go s.sequence(runCtx, s.lastMsgID(ctx, head))
 	return s, nil
 }
 
@@ -142,6 +151,19 @@ func Open(ctx context.Context, js jetstream.JetStream, db *pebble.DB, log *slog.
 func (s *Store) Close() {
 	s.stop()
 	<-s.done
+}
+
+// lastMsgID is the Nats-Msg-Id of record seq, as JetStream will compare
+// it ("" for none or an empty stream).
+func (s *Store) lastMsgID(ctx context.Context, seq uint64) string {
+	if seq == 0 {
+		return ""
+	}
+	msg, err := s.stream.GetMsg(ctx, seq)
+	if err != nil {
+		return ""
+	}
+	return msg.Header.Get(jetstream.MsgIDHeader)
 }
 
 // Committed signals (coalesced) that records were committed.
@@ -177,7 +199,10 @@ func (s *Store) Scrub(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if !ok || seq != r.Seq {
+		switch {
+		case ok && seq < r.Seq:
+			s.log.Warn("ledger record replays an earlier one; projection rejects it", "seq", r.Seq, "first", seq, "id", r.ID)
+		case !ok || seq != r.Seq:
 			return fmt.Errorf("record %d (event %s) is not the record indexed at that sequence", r.Seq, r.ID)
 		}
 		next++
@@ -223,6 +248,9 @@ func (s *Store) catchUpIndex(ctx context.Context, head uint64) error {
 	}
 	return nil
 }
+
+// FirstSeq is the sequence at which event id was first stored.
+func (s *Store) FirstSeq(id string) (uint64, bool, error) { return s.idx.lookup(id) }
 
 // Head is the sequence of the last appended record (0 for an empty ledger).
 func (s *Store) Head() uint64 { return s.head.Load() }
@@ -279,10 +307,15 @@ func (s *Store) Follow(ctx context.Context, from uint64, out chan<- Record) erro
 	if err != nil {
 		return fmt.Errorf("follow ledger from %d: %w", from, err)
 	}
+	failed := make(chan error, 1)
 	cc, err := cons.Consume(func(msg jetstream.Msg) {
 		meta, err := msg.Metadata()
 		if err != nil {
-			s.log.Error("ledger record without metadata", "err", err)
+			// Never skip a record: stop, so the gap cannot go unnoticed.
+			select {
+			case failed <- fmt.Errorf("follow ledger: record without metadata: %w", err):
+			default:
+			}
 			return
 		}
 		rec := Record{Seq: meta.Sequence.Stream, ID: events.ID(msg.Data()), Envelope: msg.Data(), Time: meta.Timestamp}
@@ -294,7 +327,11 @@ func (s *Store) Follow(ctx context.Context, from uint64, out chan<- Record) erro
 	if err != nil {
 		return fmt.Errorf("follow ledger from %d: %w", from, err)
 	}
-	<-ctx.Done()
-	cc.Stop()
-	return nil
+	defer cc.Stop()
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-failed:
+		return err
+	}
 }

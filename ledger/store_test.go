@@ -290,3 +290,92 @@ func TestSequencerRecoversWhenStreamMovesUnderIt(t *testing.T) {
 		}
 	}
 }
+
+// TestCopiesInFlightShareOneAnswer sends each envelope twice, the second
+// copy while the first may still await its ack in the pipeline, under
+// background load: every copy must succeed with one and the same
+// sequence, and no unrelated append may fail because of them.
+func TestCopiesInFlightShareOneAnswer(t *testing.T) {
+	b := newBackend(t)
+	s := b.open(t)
+	ctx := context.Background()
+	stop := make(chan struct{})
+	var bg sync.WaitGroup
+	for w := range 8 {
+		bg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := s.Append(ctx, envelope(1_000_000+w*100_000+i), admitAll, AppendOptions{}); err != nil {
+					t.Errorf("background append: %v", err)
+					return
+				}
+			}
+		})
+	}
+	var pairs sync.WaitGroup
+	for k := range 200 {
+		env := envelope(k)
+		var seqs [2]uint64
+		var dups [2]bool
+		pairs.Add(1)
+		go func() {
+			defer pairs.Done()
+			var both sync.WaitGroup
+			for j := range 2 {
+				both.Go(func() {
+					if j == 1 {
+						time.Sleep(time.Duration(k%7) * 50 * time.Microsecond)
+					}
+					res, err := s.Append(ctx, env, admitAll, AppendOptions{})
+					if err != nil {
+						t.Errorf("copy %d of envelope %d: %v", j, k, err)
+						return
+					}
+					seqs[j], dups[j] = res.Seq, res.Duplicate
+				})
+			}
+			both.Wait()
+			if seqs[0] != seqs[1] || dups[0] == dups[1] {
+				t.Errorf("envelope %d: copies answered seq %d (dup %v) and %d (dup %v)", k, seqs[0], dups[0], seqs[1], dups[1])
+			}
+		}()
+		time.Sleep(200 * time.Microsecond)
+	}
+	pairs.Wait()
+	close(stop)
+	bg.Wait()
+}
+
+// TestReplayAroundSequencerKeepsFirstSeq publishes a stored envelope
+// straight into the stream again, as a replay after JetStream's duplicate
+// window would: the index keeps the first sequence, the store is not
+// marked damaged, and appending the envelope still answers the first seq.
+func TestReplayAroundSequencerKeepsFirstSeq(t *testing.T) {
+	b := newBackend(t)
+	s := b.open(t)
+	ctx := context.Background()
+	first, err := s.Append(ctx, envelope(1), admitAll, AppendOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Append(ctx, envelope(2), admitAll, AppendOptions{})
+	if _, err := b.js.Publish(ctx, RecordsSubject, envelope(1)); err != nil { // no msg ID: no JetStream dedupe
+		t.Fatal(err)
+	}
+	s.Close()
+	s2 := b.open(t)
+	if seq, ok, _ := s2.FirstSeq(first.ID); !ok || seq != first.Seq {
+		t.Fatalf("index has %d for the replayed event, want %d", seq, first.Seq)
+	}
+	if err := s2.Scrub(ctx); err != nil || s2.Damaged() != nil {
+		t.Fatalf("scrub: %v, damaged: %v", err, s2.Damaged())
+	}
+	again, err := s2.Append(ctx, envelope(1), admitAll, AppendOptions{})
+	if err != nil || again.Seq != first.Seq || !again.Duplicate {
+		t.Fatalf("append after replay: %+v %v", again, err)
+	}
+}

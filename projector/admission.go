@@ -77,6 +77,14 @@ func (a *Admission) confirm() {
 	}
 }
 
+// Reset forgets the gate's own state: the next Admit starts again from the
+// projector's.
+func (a *Admission) Reset() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.st, a.pending = nil, nil
+}
+
 // Prepare verifies the signatures of a group of envelopes in parallel
 // before the sequencer admits them one by one.
 func (a *Admission) Prepare(envelopes [][]byte) {

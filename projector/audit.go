@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"runtime"
@@ -68,7 +69,7 @@ func Audit(ctx context.Context, records RecordIter, checkpoints [][]byte, opts A
 	if err != nil {
 		return nil, err
 	}
-	a := &auditor{st: NewState(), cps: cps, report: &AuditReport{Signers: map[string]uint64{}}, opts: opts}
+	a := &auditor{st: NewState(), cps: cps, report: &AuditReport{Signers: map[string]uint64{}}, opts: opts, seen: map[[32]byte]uint64{}}
 	a.keys.Store(&map[string]ed25519.PublicKey{})
 
 	chunks := make(chan *auditChunk, 2)
@@ -123,6 +124,7 @@ type auditor struct {
 	cps    []checkpointAt
 	next   int // index of the next checkpoint to check
 	report *AuditReport
+	seen   map[[32]byte]uint64 // event ID → first seq, to reject replays
 	opts   AuditOptions
 	// keys is a snapshot of the keyring's public keys for the workers.
 	// Their answers are used only when the key they checked against is the
@@ -248,6 +250,11 @@ func (a *auditor) apply(r *ledger.Record, pre []sigResult) error {
 		}
 		return ok
 	}
+	idKey := [32]byte(sha256.Sum256(r.Envelope))
+	if first, dup := a.seen[idKey]; dup {
+		return &AuditError{Seq: r.Seq, ID: r.ID, Reason: FoldReplay(a.st, r.Seq, r.ID, first).Error()}
+	}
+	a.seen[idKey] = r.Seq
 	keysBefore := a.st.Keys
 	if err := FoldWith(a.st, r.Seq, r.ID, r.Envelope, check); err != nil {
 		return &AuditError{Seq: r.Seq, ID: r.ID, Reason: err.Error()}
@@ -299,6 +306,16 @@ func (a *auditor) finish() (*AuditReport, error) {
 	n := a.tree.Size()
 	if a.next < len(a.cps) {
 		c := a.cps[a.next]
+		if a.st.Keys != nil {
+			origin := ledger.Origin(a.st.Ledger)
+			verifiers, err := ledger.LogVerifiers(origin, a.st.Keys)
+			if err == nil {
+				_, _, err = ledger.OpenCheckpoint(c.msg, origin, verifiers)
+			}
+			if err != nil {
+				return nil, &AuditError{Seq: c.cp.Size, Reason: fmt.Sprintf("checkpoint at tree size %d: %v (not signed by a key with the log role?)", c.cp.Size, err)}
+			}
+		}
 		return nil, &AuditError{Seq: n + 1, Reason: fmt.Sprintf(
 			"a checkpoint covers %d records but the ledger has only %d: records %d..%d are missing", c.cp.Size, n, n+1, c.cp.Size)}
 	}

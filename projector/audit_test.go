@@ -122,6 +122,7 @@ func TestAuditFailures(t *testing.T) {
 		{"CheckpointByNonLogKey", l.records, l.checkpoints(t, l.deployer, 12), 12, "checkpoint at tree size 12"},
 		{"CheckpointForkedRoot", l.records, l.checkpoints(t, l.logger, 31), 31, "covers 31 records"},
 		{"Empty", nil, nil, 1, "empty"},
+		{"ReplayedEvent", append(append([]ledger.Record(nil), l.records...), ledger.Record{Seq: 31, ID: l.records[2].ID, Envelope: l.records[2].Envelope}), nil, 31, "replays the event already stored at seq 3"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -28,6 +28,20 @@ func Fold(s *State, seq uint64, id string, envelope []byte) error {
 	return FoldWith(s, seq, id, envelope, nil)
 }
 
+// FoldReplay records seq as rejected: it carries the event first stored at
+// seq first. An event counts once; a copy stored again later (published
+// around the sequencer, say after JetStream's duplicate window) would
+// otherwise re-apply an old activation with no new signature.
+func FoldReplay(s *State, seq uint64, id string, first uint64) error {
+	if seq != s.Seq+1 {
+		return fmt.Errorf("fold seq %d: state is at %d: out of order", seq, s.Seq)
+	}
+	err := fmt.Errorf("replays the event already stored at seq %d: %w", first, events.ErrConflict)
+	s.Seq = seq
+	s.Rejected = append(s.Rejected, Rejection{Seq: seq, ID: id, Reason: err.Error()})
+	return err
+}
+
 // FoldWith is Fold with signatures checked by check (nil: ed25519).
 func FoldWith(s *State, seq uint64, id string, envelope []byte, check events.SigCheck) error {
 	if seq != s.Seq+1 {

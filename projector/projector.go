@@ -21,6 +21,12 @@ type Source interface {
 	Follow(ctx context.Context, from uint64, out chan<- ledger.Record) error
 }
 
+// IDIndex tells where an event ID was first stored, so a replayed copy of
+// an event is rejected. Optional.
+type IDIndex interface {
+	FirstSeq(id string) (uint64, bool, error)
+}
+
 // ArtifactSource fetches digest-checked artifact blobs.
 type ArtifactSource interface {
 	Get(ctx context.Context, digest string) ([]byte, error)
@@ -60,6 +66,7 @@ type Snapshot struct {
 // Config wires a Projector.
 type Config struct {
 	Source    Source
+	Index     IDIndex
 	Artifacts ArtifactSource
 	Warmer    Warmer
 	Publisher Publisher
@@ -194,6 +201,17 @@ func (p *Projector) apply(ctx context.Context, st *State, batch []ledger.Record)
 		}
 		if r.Seq != st.Seq+1 {
 			return fmt.Errorf("projector: gap in ledger: got seq %d after %d", r.Seq, st.Seq)
+		}
+		if p.cfg.Index != nil {
+			first, ok, err := p.cfg.Index.FirstSeq(r.ID)
+			if err != nil {
+				return err
+			}
+			if ok && first < r.Seq {
+				err := FoldReplay(st, r.Seq, r.ID, first)
+				p.log.Warn("record rejected at projection", "seq", r.Seq, "id", r.ID, "err", err)
+				continue
+			}
 		}
 		var check events.SigCheck
 		if env, err := events.DecodeEnvelope(r.Envelope); err == nil {
