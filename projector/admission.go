@@ -53,15 +53,10 @@ func (a *Admission) Admit(ctx context.Context, head uint64, envelope []byte) err
 		}
 		a.st, a.pending = st, nil
 	}
-	id := events.ID(envelope)
-	var check events.SigCheck
-	if env, err := events.DecodeEnvelope(envelope); err == nil {
-		check = a.p.sigs.check(id, env)
-	}
-	if err := advance(a.st, envelope, check, func(ev *events.Event) error { return a.checkArtifact(ctx, ev) }); err != nil {
+	if err := advance(a.st, envelope, a.p.sigs.check, func(ev *events.Event) error { return a.checkArtifact(ctx, ev) }); err != nil {
 		return err
 	}
-	a.pending = append(a.pending, admitted{seq: a.st.Seq, id: id})
+	a.pending = append(a.pending, admitted{seq: a.st.Seq, id: events.ID(envelope)})
 	return nil
 }
 

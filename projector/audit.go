@@ -237,18 +237,19 @@ func (a *auditor) apply(r *ledger.Record, pre []sigResult) error {
 		return &AuditError{Seq: want, Reason: reason}
 	}
 	var signedBy []string
-	check := func(i int, k *events.Key) bool {
-		var ok bool
-		if i < len(pre) && pre[i].pub != nil && pre[i].pub.Equal(k.PublicKey) {
-			ok = pre[i].ok
-		} else {
-			env, _ := events.DecodeEnvelope(r.Envelope)
-			ok = env != nil && ed25519.Verify(k.PublicKey, events.PAE(env.PayloadType, env.Payload), env.Signatures[i].Sig)
+	check := func(_ string, env *events.Envelope) events.SigCheck {
+		return func(i int, k *events.Key) bool {
+			var ok bool
+			if i < len(pre) && pre[i].pub != nil && pre[i].pub.Equal(k.PublicKey) {
+				ok = pre[i].ok
+			} else {
+				ok = ed25519.Verify(k.PublicKey, events.PAE(env.PayloadType, env.Payload), env.Signatures[i].Sig)
+			}
+			if ok {
+				signedBy = append(signedBy, k.ID)
+			}
+			return ok
 		}
-		if ok {
-			signedBy = append(signedBy, k.ID)
-		}
-		return ok
 	}
 	idKey := [32]byte(sha256.Sum256(r.Envelope))
 	if first, dup := a.seen[idKey]; dup {

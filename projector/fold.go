@@ -42,12 +42,17 @@ func FoldReplay(s *State, seq uint64, id string, first uint64) error {
 	return err
 }
 
-// FoldWith is Fold with signatures checked by check (nil: ed25519).
-func FoldWith(s *State, seq uint64, id string, envelope []byte, check events.SigCheck) error {
+// SigChecker builds the signature check for one decoded envelope, so a
+// caller with verdicts at hand (a cache, parallel workers) can supply them
+// without decoding the envelope a second time.
+type SigChecker func(id string, env *events.Envelope) events.SigCheck
+
+// FoldWith is Fold with signatures checked by sc (nil: ed25519).
+func FoldWith(s *State, seq uint64, id string, envelope []byte, sc SigChecker) error {
 	if seq != s.Seq+1 {
 		return fmt.Errorf("fold seq %d: state is at %d: out of order", seq, s.Seq)
 	}
-	c, err := validate(s, seq, id, envelope, check)
+	c, err := validate(s, seq, id, envelope, sc)
 	s.Seq = seq
 	if err != nil {
 		s.Rejected = append(s.Rejected, Rejection{Seq: seq, ID: id, Reason: err.Error()})
@@ -63,9 +68,9 @@ func FoldWith(s *State, seq uint64, id string, envelope []byte, check events.Sig
 // advance validates envelope as record s.Seq+1, runs extra (if any) on
 // the valid event, and applies it; on error s is unchanged and nothing is
 // recorded.
-func advance(s *State, envelope []byte, check events.SigCheck, extra func(*events.Event) error) error {
+func advance(s *State, envelope []byte, sc SigChecker, extra func(*events.Event) error) error {
 	seq, id := s.Seq+1, events.ID(envelope)
-	c, err := validate(s, seq, id, envelope, check)
+	c, err := validate(s, seq, id, envelope, sc)
 	if err != nil {
 		return err
 	}
@@ -82,10 +87,14 @@ func advance(s *State, envelope []byte, check events.SigCheck, extra func(*event
 	return nil
 }
 
-func validate(s *State, seq uint64, id string, envelope []byte, check events.SigCheck) (*change, error) {
+func validate(s *State, seq uint64, id string, envelope []byte, sc SigChecker) (*change, error) {
 	env, err := events.DecodeEnvelope(envelope)
 	if err != nil {
 		return nil, err
+	}
+	var check events.SigCheck
+	if sc != nil {
+		check = sc(id, env)
 	}
 	if s.Ledger == "" {
 		if seq != 1 {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 
-	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
 )
 
@@ -213,11 +212,7 @@ func (p *Projector) apply(ctx context.Context, st *State, batch []ledger.Record)
 				continue
 			}
 		}
-		var check events.SigCheck
-		if env, err := events.DecodeEnvelope(r.Envelope); err == nil {
-			check = p.sigs.check(r.ID, env)
-		}
-		if err := FoldWith(st, r.Seq, r.ID, r.Envelope, check); err != nil {
+		if err := FoldWith(st, r.Seq, r.ID, r.Envelope, p.sigs.check); err != nil {
 			p.log.Warn("record rejected at projection", "seq", r.Seq, "id", r.ID, "err", err)
 		}
 	}
