@@ -50,4 +50,3 @@ func TestReplayedActivationIsRejected(t *testing.T) {
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
-
