@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -58,6 +59,9 @@ func lsCommand() *cobra.Command {
 				}
 			}
 			tw.Flush()
+			for _, key := range slices.Sorted(maps.Keys(snap.Failed)) {
+				fmt.Fprintf(out, "not served here: %s: %s\n", key, snap.Failed[key])
+			}
 			fmt.Fprintf(out, "ledger %s at seq %d\n", snap.State.Ledger, snap.State.Seq)
 			return nil
 		},

@@ -32,7 +32,8 @@ export default { fetch() { return new Response("w v2") } };`})
 		t.Fatalf("after the failed activation the node serves %d %q, want v1", r.status, r.body)
 	}
 	if ls := e.mustVault(srv, "ls"); !regexp.MustCompile(`w\s+v1\s+served`).MatchString(ls) ||
-		!regexp.MustCompile(`w\s+v2\s+active \(not served here\)`).MatchString(ls) {
+		!regexp.MustCompile(`w\s+v2\s+active \(not served here\)`).MatchString(ls) ||
+		!strings.Contains(ls, "not served here: w@v2 (activated at seq 5)") || !strings.Contains(ls, "broken at load") {
 		t.Fatalf("ls:\n%s", ls)
 	}
 }
