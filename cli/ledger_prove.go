@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -55,9 +54,7 @@ A consistency proof is between the checkpoints of tree sizes OLD and NEW.`,
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(p)
+				return printJSON(out, p)
 			}
 			if p.OldCheckpoint != "" {
 				fmt.Fprintf(out, "old checkpoint:\n%s\n", p.OldCheckpoint)

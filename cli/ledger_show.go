@@ -43,9 +43,7 @@ func ledgerShowCommand() *cobra.Command {
 					shown["event"] = payload
 				}
 			}
-			enc := json.NewEncoder(cmd.OutOrStdout())
-			enc.SetIndent("", "  ")
-			return enc.Encode(shown)
+			return printJSON(cmd.OutOrStdout(), shown)
 		},
 	}
 	src.addFlags(cmd)

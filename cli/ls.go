@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -31,9 +30,7 @@ func lsCommand() *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(snap)
+				return printJSON(out, snap)
 			}
 			names := make([]string, 0, len(snap.State.Functions))
 			for name := range snap.State.Functions {
