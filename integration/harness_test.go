@@ -27,13 +27,13 @@ import (
 
 // env is one operator's world: a config directory and a data directory.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	root   string
 	config string
 	data   string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("integration test: skipped with -short")
@@ -71,7 +71,7 @@ func (e *env) mustVault(server string, args ...string) string {
 
 // node is a running `vault serve`.
 type node struct {
-	t       *testing.T
+	t       testing.TB
 	cmd     *exec.Cmd
 	h2c     string
 	tls     string
@@ -135,7 +135,7 @@ func (e *env) serve(opts nodeOptions) *node {
 func (n *node) server() string { return "nats://" + n.nats }
 
 // waitLog waits until the node's log contains text.
-func (n *node) waitLog(t *testing.T, text string) {
+func (n *node) waitLog(t testing.TB, text string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(n.stderr.String(), text) {
@@ -169,7 +169,7 @@ func (n *node) kill() {
 	}
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
