@@ -69,7 +69,19 @@ timestamp; authority is judged by sequence, never by time.`,
 			if limit > 0 {
 				to = max(from, 1) + limit - 1
 			}
+			expect := max(from, 1)
 			err := src.records(cmd.Context(), from, to, func(r ledger.Record) error {
+				if r.Seq > expect { // the store lost these: say so rather than skip them
+					missing := logLine{Seq: expect, Problem: fmt.Sprintf("records %d..%d are missing from the stream", expect, r.Seq-1)}
+					if asJSON {
+						if err := enc.Encode(missing); err != nil {
+							return err
+						}
+					} else {
+						fmt.Fprintf(tw, "%d\t\t!%s\t\t\t\n", missing.Seq, missing.Problem)
+					}
+				}
+				expect = r.Seq + 1
 				l := describeRecord(r)
 				if asJSON {
 					return enc.Encode(l)

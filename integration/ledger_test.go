@@ -249,6 +249,9 @@ func TestLedgerAppendsVerifyAndProve(t *testing.T) {
 		if code == 0 || !strings.Contains(errs, "FAILED at seq 4") {
 			t.Fatalf("verify after tampering: exit %d, stderr %q", code, errs)
 		}
+		if log := e.mustVault(n2.server(), "ledger", "log", "--limit", "6"); !strings.Contains(log, "records 4..4 are missing") {
+			t.Fatalf("ledger log does not show the lost record:\n%s", log)
+		}
 		n2.waitLog(t, "LEDGER DAMAGED")
 		n2c := dial(t, n2.server())
 		defer n2c.Close()
