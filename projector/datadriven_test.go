@@ -1,0 +1,164 @@
+package projector
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/cockroachdb/datadriven"
+
+	"github.com/vault-runtime/vault/events"
+)
+
+// TestDataDriven runs the scripts in testdata/fold: each appends signed
+// events to an in-memory ledger and folds them, printing what each record
+// did; `state` prints the projected state. Refresh expectations with
+// `go test ./projector -run DataDriven -rewrite` and read the diff.
+//
+// Commands:
+//
+//	ledger                                  a new ledger (genesis at seq 1)
+//	deploy fn=NAME blob=B [routes=/a,/b] [signer=S] [foreign]
+//	activate fn=NAME version=N [blob=B] [signer=S] [foreign]
+//	replay seq=N                            store record N's envelope again
+//	state                                   the projected state
+//
+// Signers: operator (admin, deploy, activate; the default), deployer
+// (deploy only), logger (log only), stranger (not in the ledger). foreign
+// seals the event for another ledger.
+func TestDataDriven(t *testing.T) {
+	datadriven.Walk(t, "testdata/fold", func(t *testing.T, path string) {
+		var l *testLedger
+		var st *State
+		seen := map[string]uint64{}
+		blobs := map[string]string{} // digest → blob name, for readable output
+		stranger := newSigner(t)
+		// Keys, the ledger ID and digests are random: print names instead.
+		redact := func(out string) string {
+			pairs := []string{l.operator.ID, "<operator>", l.deployer.ID, "<deployer>", l.logger.ID, "<logger>",
+				stranger.ID, "<stranger>", l.id, "<this ledger>"}
+			for d, name := range blobs {
+				pairs = append(pairs, d, "<"+name+">")
+			}
+			return strings.NewReplacer(pairs...).Replace(out)
+		}
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			arg := func(key, def string) string {
+				if a, ok := d.Arg(key); ok && len(a.Vals) > 0 {
+					return strings.Join(a.Vals, ",")
+				}
+				return def
+			}
+			if d.Cmd != "ledger" && l == nil {
+				d.Fatalf(t, "no ledger yet: start with `ledger`")
+			}
+			signer := func() *events.Signer {
+				switch s := arg("signer", "operator"); s {
+				case "operator":
+					return l.operator
+				case "deployer":
+					return l.deployer
+				case "logger":
+					return l.logger
+				case "stranger":
+					return stranger
+				default:
+					d.Fatalf(t, "unknown signer %q", s)
+					return nil
+				}
+			}
+			ledgerID := func() string {
+				if d.HasArg("foreign") {
+					return "another-ledger"
+				}
+				return l.id
+			}
+			apply := func(env []byte) string {
+				r := l.append(env)
+				var err error
+				if first, dup := seen[r.ID]; dup {
+					err = FoldReplay(st, r.Seq, r.ID, first)
+				} else {
+					seen[r.ID] = r.Seq
+					err = Fold(st, r.Seq, r.ID, r.Envelope)
+				}
+				if err != nil {
+					return redact(fmt.Sprintf("seq %d: rejected: %v\n", r.Seq, err))
+				}
+				return fmt.Sprintf("seq %d: ok\n", r.Seq)
+			}
+			switch d.Cmd {
+			case "ledger":
+				l, st = newTestLedger(t), NewState()
+				clear(seen)
+				clear(blobs)
+				return apply(l.genesis)
+			case "deploy":
+				fn, blob := arg("fn", ""), arg("blob", "")
+				blobs[digest(blob)] = blob
+				var routes []string
+				if r := arg("routes", ""); r != "" {
+					routes = strings.Split(r, ",")
+				}
+				d := events.Deployed{Name: fn, Artifact: digest(blob), Size: int64(len(blob)), Routes: routes}
+				return apply(l.seal(ledgerID(), events.TypeDeployed, fn, d, signer()))
+			case "activate":
+				fn := arg("fn", "")
+				v, _ := strconv.Atoi(arg("version", "0"))
+				artifact := digest(arg("blob", ""))
+				if b, ok := d.Arg("blob"); ok && len(b.Vals) > 0 {
+					blobs[artifact] = b.Vals[0]
+				}
+				if _, ok := d.Arg("blob"); !ok {
+					if f := st.Functions[fn]; f != nil && v >= 1 && v <= len(f.Versions) {
+						artifact = f.Versions[v-1].Artifact
+					}
+				}
+				a := events.Activated{Name: fn, Version: v, Artifact: artifact}
+				return apply(l.seal(ledgerID(), events.TypeActivated, fn, a, signer()))
+			case "replay":
+				n, _ := strconv.Atoi(arg("seq", "0"))
+				if n < 1 || n > len(l.records) {
+					d.Fatalf(t, "no record %d", n)
+				}
+				return apply(l.records[n-1].Envelope)
+			case "state":
+				return describeState(st, blobs)
+			}
+			d.Fatalf(t, "unknown command %q", d.Cmd)
+			return ""
+		})
+	})
+}
+
+// describeState prints functions in name order with their versions, the
+// active one marked, then the rejected records.
+func describeState(st *State, blobs map[string]string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "seq %d\n", st.Seq)
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for n := range st.Functions {
+			if !yield(n) {
+				return
+			}
+		}
+	}) {
+		f := st.Functions[name]
+		fmt.Fprintf(&b, "%s:", name)
+		if f.Active > 0 {
+			fmt.Fprintf(&b, " active v%d (since seq %d)", f.Active, f.ActivatedSeq)
+		} else {
+			b.WriteString(" inactive")
+		}
+		b.WriteString("\n")
+		for _, v := range f.Versions {
+			fmt.Fprintf(&b, "  v%d %s routes=%s (seq %d)\n", v.Number, blobs[v.Artifact], strings.Join(v.Routes, ","), v.DeployedSeq)
+		}
+	}
+	for _, r := range st.Rejected {
+		fmt.Fprintf(&b, "rejected seq %d\n", r.Seq)
+	}
+	return b.String()
+}
