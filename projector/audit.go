@@ -4,8 +4,8 @@ import (
 	"cmp"
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"runtime"
 	"slices"
@@ -251,7 +251,10 @@ func (a *auditor) apply(r *ledger.Record, pre []sigResult) error {
 			return ok
 		}
 	}
-	idKey := [32]byte(sha256.Sum256(r.Envelope))
+	var idKey [32]byte // r.ID is the hex SHA-256 of the envelope: no need to hash again
+	if _, err := hex.Decode(idKey[:], []byte(r.ID)); err != nil {
+		return &AuditError{Seq: r.Seq, ID: r.ID, Reason: "record ID is not a SHA-256"}
+	}
 	if first, dup := a.seen[idKey]; dup {
 		return &AuditError{Seq: r.Seq, ID: r.ID, Reason: FoldReplay(a.st, r.Seq, r.ID, first).Error()}
 	}
