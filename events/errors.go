@@ -15,3 +15,6 @@ var (
 	ErrInvalidEvent   = errors.New("events: invalid event")
 	ErrDigestMismatch = errors.New("events: digest mismatch")
 )
+
+// ErrRevoked marks a signature by a key revoked before the record's seq.
+var ErrRevoked = errors.New("events: key revoked")

@@ -14,7 +14,22 @@ const (
 	TypeGenesis   Type = "ledger.genesis"
 	TypeDeployed  Type = "function.deployed"
 	TypeActivated Type = "function.activated"
+
+	TypeKeyAdded    Type = "key.added"
+	TypeKeyRotated  Type = "key.rotated"
+	TypeKeyRevoked  Type = "key.revoked"
+	TypeRoleGranted Type = "role.granted"
+	TypeRoleRevoked Type = "role.revoked"
 )
+
+// IsKeyEvent reports whether t changes the trust state.
+func IsKeyEvent(t Type) bool {
+	switch t {
+	case TypeKeyAdded, TypeKeyRotated, TypeKeyRevoked, TypeRoleGranted, TypeRoleRevoked:
+		return true
+	}
+	return false
+}
 
 // Event is the signed payload of an envelope.
 type Event struct {

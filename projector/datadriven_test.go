@@ -24,21 +24,33 @@ import (
 //	activate fn=NAME version=N [blob=B] [signer=S] [foreign]
 //	replay seq=N                            store record N's envelope again
 //	state                                   the projected state
+//	key-add key=K roles=R1,R2 [threshold=T] [signer=S1,S2]
+//	key-rotate key=K to=K2 [threshold=T] [signer=...]
+//	key-revoke key=K [threshold=T] [signer=...]
+//	role-grant key=K role=R [threshold=T] [signer=...]
+//	role-revoke key=K role=R [threshold=T] [signer=...]
+//	keys                                    the projected keyring
 //
 // Signers: operator (admin, deploy, activate; the default), deployer
-// (deploy only), logger (log only), stranger (not in the ledger). foreign
-// seals the event for another ledger.
+// (deploy only), logger (log only), stranger (not in the ledger); any other
+// name is a fresh key, the same one each time the script names it.
+// signer=a,b seals with several keys. foreign seals the event for another
+// ledger.
 func TestDataDriven(t *testing.T) {
 	datadriven.Walk(t, "testdata/fold", func(t *testing.T, path string) {
 		var l *testLedger
 		var st *State
 		seen := map[string]uint64{}
 		blobs := map[string]string{} // digest → blob name, for readable output
-		stranger := newSigner(t)
+		stranger := namedSigner(t, "stranger")
+		named := map[string]*events.Signer{}
 		// Keys, the ledger ID and digests are random: print names instead.
 		redact := func(out string) string {
 			pairs := []string{l.operator.ID, "<operator>", l.deployer.ID, "<deployer>", l.logger.ID, "<logger>",
 				stranger.ID, "<stranger>", l.id, "<this ledger>"}
+			for name, s := range named {
+				pairs = append(pairs, s.ID, "<"+name+">")
+			}
 			for d, name := range blobs {
 				pairs = append(pairs, d, "<"+name+">")
 			}
@@ -54,8 +66,8 @@ func TestDataDriven(t *testing.T) {
 			if d.Cmd != "ledger" && l == nil {
 				d.Fatalf(t, "no ledger yet: start with `ledger`")
 			}
-			signer := func() *events.Signer {
-				switch s := arg("signer", "operator"); s {
+			key := func(name string) *events.Signer {
+				switch name {
 				case "operator":
 					return l.operator
 				case "deployer":
@@ -64,10 +76,18 @@ func TestDataDriven(t *testing.T) {
 					return l.logger
 				case "stranger":
 					return stranger
-				default:
-					d.Fatalf(t, "unknown signer %q", s)
-					return nil
 				}
+				if named[name] == nil {
+					named[name] = namedSigner(t, name)
+				}
+				return named[name]
+			}
+			signers := func() []*events.Signer {
+				var out []*events.Signer
+				for _, name := range strings.Split(arg("signer", "operator"), ",") {
+					out = append(out, key(name))
+				}
+				return out
 			}
 			ledgerID := func() string {
 				if d.HasArg("foreign") {
@@ -94,6 +114,7 @@ func TestDataDriven(t *testing.T) {
 				l, st = newTestLedger(t), NewState()
 				clear(seen)
 				clear(blobs)
+				clear(named)
 				return apply(l.genesis)
 			case "deploy":
 				fn, blob := arg("fn", ""), arg("blob", "")
@@ -103,7 +124,7 @@ func TestDataDriven(t *testing.T) {
 					routes = strings.Split(r, ",")
 				}
 				d := events.Deployed{Name: fn, Artifact: digest(blob), Size: int64(len(blob)), Routes: routes}
-				return apply(l.seal(ledgerID(), events.TypeDeployed, fn, d, signer()))
+				return apply(l.seal(ledgerID(), events.TypeDeployed, fn, d, signers()...))
 			case "activate":
 				fn := arg("fn", "")
 				v, _ := strconv.Atoi(arg("version", "0"))
@@ -117,7 +138,7 @@ func TestDataDriven(t *testing.T) {
 					}
 				}
 				a := events.Activated{Name: fn, Version: v, Artifact: artifact}
-				return apply(l.seal(ledgerID(), events.TypeActivated, fn, a, signer()))
+				return apply(l.seal(ledgerID(), events.TypeActivated, fn, a, signers()...))
 			case "replay":
 				n, _ := strconv.Atoi(arg("seq", "0"))
 				if n < 1 || n > len(l.records) {
@@ -126,6 +147,32 @@ func TestDataDriven(t *testing.T) {
 				return apply(l.records[n-1].Envelope)
 			case "state":
 				return describeState(st, blobs)
+			case "keys":
+				return describeKeys(st.Keys, redact)
+			case "key-add", "key-rotate", "key-revoke", "role-grant", "role-revoke":
+				k := key(arg("key", ""))
+				threshold, _ := strconv.Atoi(arg("threshold", "0"))
+				role := events.Role(arg("role", ""))
+				var typ events.Type
+				var body any
+				switch d.Cmd {
+				case "key-add":
+					var roles []events.Role
+					for _, r := range strings.Split(arg("roles", ""), ",") {
+						roles = append(roles, events.Role(r))
+					}
+					typ, body = events.TypeKeyAdded, events.KeyAdded{ID: k.ID, PublicKey: k.Public(), Roles: roles, AdminThreshold: threshold}
+				case "key-rotate":
+					to := key(arg("to", ""))
+					typ, body = events.TypeKeyRotated, events.KeyRotated{ID: k.ID, NewID: to.ID, NewPublicKey: to.Public(), AdminThreshold: threshold}
+				case "key-revoke":
+					typ, body = events.TypeKeyRevoked, events.KeyRevoked{ID: k.ID, Reason: "test", AdminThreshold: threshold}
+				case "role-grant":
+					typ, body = events.TypeRoleGranted, events.RoleChange{ID: k.ID, Role: role, AdminThreshold: threshold}
+				case "role-revoke":
+					typ, body = events.TypeRoleRevoked, events.RoleChange{ID: k.ID, Role: role, AdminThreshold: threshold}
+				}
+				return apply(l.seal(ledgerID(), typ, k.ID, body, signers()...))
 			}
 			d.Fatalf(t, "unknown command %q", d.Cmd)
 			return ""
@@ -161,4 +208,38 @@ func describeState(st *State, blobs map[string]string) string {
 		fmt.Fprintf(&b, "rejected seq %d\n", r.Seq)
 	}
 	return b.String()
+}
+
+// describeKeys prints the keyring: threshold, then each key, named by
+// redact, in name order with its roles and history.
+func describeKeys(kr *events.Keyring, redact func(string) string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "admin threshold %d\n", kr.AdminThreshold)
+	lines := []string{}
+	for _, k := range kr.Keys {
+		line := fmt.Sprintf("%s roles=%s added=%d", k.ID, joinRoles(k.Roles), k.AddedSeq)
+		if len(k.AddedBy) > 0 {
+			line += " by=" + strings.Join(k.AddedBy, ",")
+		}
+		if k.Revoked() {
+			line += fmt.Sprintf(" revoked=%d by=%s", k.RevokedSeq, strings.Join(k.RevokedBy, ","))
+		}
+		if k.RotatedTo != "" {
+			line += " rotated-to=" + k.RotatedTo
+		}
+		lines = append(lines, redact(line))
+	}
+	slices.Sort(lines)
+	return fmt.Sprintf("%s%s\n", b.String(), strings.Join(lines, "\n"))
+}
+
+func joinRoles(roles []events.Role) string {
+	var s []string
+	for _, r := range roles {
+		s = append(s, string(r))
+	}
+	if len(s) == 0 {
+		return "-"
+	}
+	return strings.Join(s, ",")
 }

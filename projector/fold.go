@@ -109,6 +109,13 @@ func validate(s *State, seq uint64, id string, envelope []byte, sc SigChecker) (
 	if ev.Ledger != s.Ledger {
 		return nil, fmt.Errorf("event names ledger %q, this is %q: %w", ev.Ledger, s.Ledger, events.ErrWrongLedger)
 	}
+	if events.IsKeyEvent(ev.Type) {
+		kc, err := s.Keys.Change(env, ev, seq, check)
+		if err != nil {
+			return nil, err
+		}
+		return &change{ev: ev, signers: kc.Signers, apply: func(s *State) { s.Keys = kc.Next }}, nil
+	}
 	role, err := events.RequiredRole(ev.Type)
 	if err != nil {
 		return nil, err

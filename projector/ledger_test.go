@@ -25,7 +25,7 @@ type testLedger struct {
 
 func newTestLedger(t testing.TB) *testLedger {
 	t.Helper()
-	l := &testLedger{t: t, operator: newSigner(t), logger: newSigner(t), deployer: newSigner(t)}
+	l := &testLedger{t: t, operator: namedSigner(t, "operator"), logger: namedSigner(t, "logger"), deployer: namedSigner(t, "deployer")}
 	l.genesis = l.sealGenesis("test", l.operator,
 		grant(l.operator, events.RoleAdmin, events.RoleDeploy, events.RoleActivate),
 		grant(l.logger, events.RoleLog),
@@ -37,6 +37,18 @@ func newTestLedger(t testing.TB) *testLedger {
 func newSigner(t testing.TB) *events.Signer {
 	t.Helper()
 	s, err := events.GenerateSigner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// namedSigner is the same key for the same name in every run, so that
+// outputs that list keys in ID order are stable.
+func namedSigner(t testing.TB, name string) *events.Signer {
+	t.Helper()
+	seed := sha256.Sum256([]byte("vault test key " + name))
+	s, err := events.NewSigner(seed[:])
 	if err != nil {
 		t.Fatal(err)
 	}

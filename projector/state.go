@@ -75,15 +75,7 @@ func (s *State) Clone() *State {
 	}
 	c.Rejected = slices.Clone(s.Rejected)
 	if s.Keys != nil {
-		kc := *s.Keys
-		kc.Keys = make(map[string]*events.Key, len(s.Keys.Keys))
-		for id, k := range s.Keys.Keys {
-			k2 := *k
-			k2.PublicKey = slices.Clone(k.PublicKey)
-			k2.Roles = slices.Clone(k.Roles)
-			kc.Keys[id] = &k2
-		}
-		c.Keys = &kc
+		c.Keys = s.Keys.Clone()
 	}
 	return &c
 }

@@ -1,0 +1,142 @@
+package projector
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/vault-runtime/vault/events"
+)
+
+// TestTrustMatrix judges every event type signed by keys of every role,
+// revoked or not, with the threshold met or not, and checks that exactly
+// the authorised combinations are applied, each refusal for its reason.
+// Admin events need 2 admin signatures here; deploy and activate need one.
+func TestTrustMatrix(t *testing.T) {
+	types := []events.Type{events.TypeDeployed, events.TypeActivated, events.TypeKeyAdded, events.TypeKeyRotated,
+		events.TypeKeyRevoked, events.TypeRoleGranted, events.TypeRoleRevoked}
+	for _, role := range events.Roles {
+		for _, typ := range types {
+			for _, revoked := range []bool{false, true} {
+				for _, met := range []bool{false, true} {
+					name := fmt.Sprintf("%s/%s/revoked=%v/met=%v", role, typ, revoked, met)
+					t.Run(name, func(t *testing.T) { trustCase(t, role, typ, revoked, met) })
+				}
+			}
+		}
+	}
+}
+
+func trustCase(t *testing.T, role events.Role, typ events.Type, revoked, met bool) {
+	l := &testLedger{t: t}
+	root1, root2 := namedSigner(t, "root1"), namedSigner(t, "root2")
+	s1, s2 := namedSigner(t, "s1"), namedSigner(t, "s2")
+	target, nobody, fresh := namedSigner(t, "target"), namedSigner(t, "nobody"), namedSigner(t, "fresh")
+	l.genesis = l.seal("", events.TypeGenesis, "", events.Genesis{Name: "matrix", AdminThreshold: 2, Keys: []events.KeyGrant{
+		grant(root1, events.RoleAdmin, events.RoleDeploy), grant(root2, events.RoleAdmin),
+		grant(s1, role), grant(s2, role), grant(target, events.RoleDeploy), grant(nobody),
+	}}, root1, root2)
+	l.id = events.ID(l.genesis)
+	d := events.Deployed{Name: "fn", Artifact: digest("fn-1"), Size: 4}
+	setup := [][]byte{l.genesis, l.seal(l.id, events.TypeDeployed, "fn", d, root1)}
+	if revoked {
+		for _, k := range []*events.Signer{s1, s2} {
+			setup = append(setup, l.seal(l.id, events.TypeKeyRevoked, k.ID, events.KeyRevoked{ID: k.ID}, root1, root2))
+		}
+	}
+	st := foldAll(t, setup...)
+
+	required, err := events.RequiredRole(typ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	need := 1
+	if required == events.RoleAdmin {
+		need = 2
+	}
+	signers := []*events.Signer{s1, s2}[:need]
+	if !met {
+		signers = []*events.Signer{s1, s2}[:need-1]
+		if need == 1 {
+			signers = []*events.Signer{nobody}
+		}
+	}
+	var subject string
+	var body any
+	switch typ {
+	case events.TypeDeployed:
+		subject, body = "fn", events.Deployed{Name: "fn", Artifact: digest("fn-2"), Size: 4}
+	case events.TypeActivated:
+		subject, body = "fn", events.Activated{Name: "fn", Version: 1, Artifact: digest("fn-1")}
+	case events.TypeKeyAdded:
+		subject, body = fresh.ID, events.KeyAdded{ID: fresh.ID, PublicKey: fresh.Public(), Roles: []events.Role{events.RoleDeploy}}
+	case events.TypeKeyRotated:
+		subject, body = target.ID, events.KeyRotated{ID: target.ID, NewID: fresh.ID, NewPublicKey: fresh.Public()}
+	case events.TypeKeyRevoked:
+		subject, body = target.ID, events.KeyRevoked{ID: target.ID}
+	case events.TypeRoleGranted:
+		subject, body = target.ID, events.RoleChange{ID: target.ID, Role: events.RoleActivate}
+	case events.TypeRoleRevoked:
+		subject, body = target.ID, events.RoleChange{ID: target.ID, Role: events.RoleDeploy}
+	}
+	env := l.seal(l.id, typ, subject, body, signers...)
+	before := st.Hash()
+	err = Fold(st, st.Seq+1, events.ID(env), env)
+
+	allowed := role == required && !revoked && met
+	switch {
+	case allowed && err != nil:
+		t.Fatalf("refused an authorised event: %v", err)
+	case allowed:
+		if st.Seq != uint64(len(setup))+1 || len(st.Rejected) != 0 {
+			t.Fatalf("applied event left seq %d, rejections %v", st.Seq, st.Rejected)
+		}
+		checkApplied(t, st, typ, target, fresh)
+		return
+	case err == nil:
+		t.Fatalf("applied an unauthorised event (signed by %d keys of role %s)", len(signers), role)
+	}
+	// The refusal changed nothing but the sequence and the rejection list.
+	st.Seq--
+	st.Rejected = nil
+	if st.Hash() != before {
+		t.Fatal("a refused event changed the state")
+	}
+	switch {
+	case revoked && len(signers) > 0 && signers[0] != nobody:
+		if !errors.Is(err, events.ErrRevoked) || !strings.Contains(err.Error(), "revoked at seq") {
+			t.Fatalf("want a revocation error, got %v", err)
+		}
+	default:
+		if !errors.Is(err, events.ErrUnauthorized) {
+			t.Fatalf("want ErrUnauthorized, got %v", err)
+		}
+	}
+}
+
+// checkApplied checks the effect of an applied event.
+func checkApplied(t *testing.T, st *State, typ events.Type, target, fresh *events.Signer) {
+	t.Helper()
+	kr := st.Keys
+	var ok bool
+	switch typ {
+	case events.TypeDeployed:
+		ok = len(st.Functions["fn"].Versions) == 2
+	case events.TypeActivated:
+		ok = st.Functions["fn"].Active == 1
+	case events.TypeKeyAdded:
+		ok = kr.Keys[fresh.ID] != nil && kr.Keys[fresh.ID].Has(events.RoleDeploy)
+	case events.TypeKeyRotated:
+		ok = kr.Keys[target.ID].Revoked() && kr.Keys[fresh.ID].Has(events.RoleDeploy)
+	case events.TypeKeyRevoked:
+		ok = kr.Keys[target.ID].Revoked() && !kr.Keys[target.ID].Has(events.RoleDeploy)
+	case events.TypeRoleGranted:
+		ok = kr.Keys[target.ID].Has(events.RoleActivate)
+	case events.TypeRoleRevoked:
+		ok = !kr.Keys[target.ID].Has(events.RoleDeploy)
+	}
+	if !ok {
+		t.Fatalf("%s was accepted but did not take effect", typ)
+	}
+}
