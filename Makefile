@@ -4,6 +4,10 @@
 GO          ?= go
 BIN         := bin/vault
 DATA        ?= .vault
+# make run's throwaway operator: its own config directory and a passphrase
+# written here, so it never prompts and never touches ~/.config/vault.
+DEV_CONFIG     ?= .vault-config
+DEV_PASSPHRASE ?= make-run-throwaway
 LISTEN      ?= 127.0.0.1:8080
 NATS_LISTEN ?= 127.0.0.1:4222
 SERVER      := nats://$(NATS_LISTEN)
@@ -20,12 +24,14 @@ DENO        := $(PEERS_CACHE)/node_modules/@deno/linux-x64-glibc/deno
 build:
 	$(GO) build -o $(BIN) .
 
-# Initialises $(DATA) once (the operator key goes to $$VAULT_CONFIG, by default
-# ~/.config/vault), starts a node, deploys and activates examples/hello, and
-# keeps the node in the foreground until Ctrl-C, which drains it.
+# Initialises $(DATA) once (the operator key goes to $(DEV_CONFIG); the keys
+# are encrypted with $(DEV_PASSPHRASE) at the cheapest scrypt cost, since the
+# passphrase is no secret), starts a node, deploys and activates
+# examples/hello, and keeps the node in the foreground until Ctrl-C, which
+# drains it.
 run: build
-	@set -e; \
-	[ -f $(DATA)/genesis.dsse ] || ./$(BIN) init --data $(DATA); \
+	@set -e; export VAULT_CONFIG=$(DEV_CONFIG) VAULT_PASSPHRASE=$(DEV_PASSPHRASE); \
+	[ -f $(DATA)/genesis.dsse ] || ./$(BIN) init --data $(DATA) --key-work-factor 10; \
 	./$(BIN) serve --data $(DATA) --listen $(LISTEN) --nats-listen $(NATS_LISTEN) & pid=$$!; \
 	trap 'kill -TERM $$pid 2>/dev/null; wait $$pid' INT TERM; \
 	for i in $$(seq 300); do \
@@ -35,7 +41,8 @@ run: build
 	ref=$$(./$(BIN) deploy examples/hello --server $(SERVER) | cut -d' ' -f1); \
 	./$(BIN) activate $$ref --server $(SERVER); \
 	echo; echo "examples/hello is live: curl --http2-prior-knowledge http://$(LISTEN)/"; \
-	echo "Deploy your own: ./$(BIN) deploy ./myfn && ./$(BIN) activate myfn@v1 && ./$(BIN) ls"; \
+	echo "Deploy your own: export VAULT_CONFIG=$(DEV_CONFIG) VAULT_PASSPHRASE=$(DEV_PASSPHRASE)"; \
+	echo "  ./$(BIN) deploy ./myfn && ./$(BIN) activate myfn@v1 && ./$(BIN) ls"; \
 	echo "Ctrl-C stops the node."; echo; \
 	wait $$pid
 

@@ -1,12 +1,12 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -47,59 +47,27 @@ func addServerFlag(cmd *cobra.Command, server *string) {
 	cmd.Flags().StringVar(server, "server", def, "NATS URL of a Vault node (default from $VAULT_SERVER)")
 }
 
-// keyFile is the on-disk form of a private key (mode 0600).
-type keyFile struct {
-	Kind string `json:"kind"`
-	ID   string `json:"id"`
-	Seed []byte `json:"seed"`
-}
+// openedOperatorKeys holds the operator keys this process has opened, by
+// path: a command may sign more than once (a NATS sign-in, then an event),
+// and each opening costs a scrypt derivation and perhaps a prompt.
+var openedOperatorKeys sync.Map // path → *events.Signer
 
-func saveKey(path string, s *events.Signer) error {
-	data, err := json.MarshalIndent(keyFile{Kind: "ed25519", ID: s.ID, Seed: s.Seed()}, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("save key: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return fmt.Errorf("save key: %w", err)
-	}
-	if _, err := f.Write(append(data, '\n')); err != nil {
-		f.Close()
-		return fmt.Errorf("save key %s: %w", path, err)
-	}
-	return f.Close()
-}
-
-func loadKey(path string) (*events.Signer, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("load key: %w", err)
-	}
-	var kf keyFile
-	if err := json.Unmarshal(data, &kf); err != nil {
-		return nil, fmt.Errorf("load key %s: %w", path, err)
-	}
-	s, err := events.NewSigner(kf.Seed)
-	if err != nil {
-		return nil, fmt.Errorf("load key %s: %w", path, err)
-	}
-	if s.ID != kf.ID {
-		return nil, fmt.Errorf("load key %s: id %s does not match the key (%s)", path, kf.ID, s.ID)
-	}
-	return s, nil
-}
-
+// loadOperatorKey opens the operator key in $VAULT_CONFIG, once per process.
 func loadOperatorKey() (*events.Signer, error) {
 	path, err := operatorKeyPath()
 	if err != nil {
 		return nil, err
 	}
+	if s, ok := openedOperatorKeys.Load(path); ok {
+		return s.(*events.Signer), nil
+	}
 	s, err := loadKey(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("no operator key at %s: run 'vault init' first or set VAULT_CONFIG", path)
 	}
-	return s, err
+	if err != nil {
+		return nil, err
+	}
+	openedOperatorKeys.Store(path, s)
+	return s, nil
 }

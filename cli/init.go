@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -20,35 +21,56 @@ const (
 
 func initCommand() *cobra.Command {
 	var data, name string
+	var keys keyProtection
 	cmd := &cobra.Command{
 		Use:   "init --data DIR",
 		Short: "Create a node's data directory, its keys and the genesis record of a new ledger",
 		Long: `Init creates DIR (mode 0700) with a node key and the genesis record of a new
 ledger. The genesis names the operator key (created in $VAULT_CONFIG if absent)
 as the first admin with the deploy and activate roles, and the node key with
-the log role. Running it on an initialised directory changes nothing.`,
-		Example: "  vault init --data .vault",
-		Args:    cobra.NoArgs,
+the log role. Running it on an initialised directory changes nothing.
+
+Both keys are stored encrypted with a passphrase (age, scrypt): it is read from
+$VAULT_PASSPHRASE, else typed twice on the terminal. Every command that signs
+and 'vault serve' need it again. --key-work-factor sets scrypt's cost (log2 N,
+recorded in the file); each increment doubles the time every command spends
+opening the key. --insecure-plaintext-keys stores the keys unencrypted, for
+throwaway setups only.`,
+		Example: `  vault init --data .vault
+  VAULT_PASSPHRASE=... vault init --data .vault --key-work-factor 16`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runInit(cmd, data, name)
+			if keys.WorkFactor < minKeyWorkFactor || keys.WorkFactor > maxKeyWorkFactor {
+				return fmt.Errorf("--key-work-factor %d: want %d to %d", keys.WorkFactor, minKeyWorkFactor, maxKeyWorkFactor)
+			}
+			return runInit(cmd, data, name, keys)
 		},
 	}
 	cmd.Flags().StringVar(&data, "data", ".vault", "data directory to create")
 	cmd.Flags().StringVar(&name, "name", "vault", "human-readable name of the new ledger")
+	cmd.Flags().IntVar(&keys.WorkFactor, "key-work-factor", defaultKeyWorkFactor, "scrypt cost of the key files' passphrase (log2 N, 10 to 22)")
+	cmd.Flags().BoolVar(&keys.Plaintext, "insecure-plaintext-keys", false, "store the private keys UNENCRYPTED (throwaway setups only)")
 	return cmd
 }
 
-func runInit(cmd *cobra.Command, data, name string) error {
+func runInit(cmd *cobra.Command, data, name string, keys keyProtection) error {
 	if _, err := os.Stat(filepath.Join(data, genesisFile)); err == nil {
 		return &exitError{1, fmt.Sprintf("vault init: %s is already initialised (it has a %s); nothing was changed", data, genesisFile)}
 	}
 	if entries, err := os.ReadDir(data); err == nil && len(entries) > 0 {
 		return &exitError{1, fmt.Sprintf("vault init: %s exists and is not empty; nothing was changed", data)}
 	}
-	operator, created, err := operatorKey()
+	stderr := cmd.ErrOrStderr()
+	if keys.Plaintext {
+		fmt.Fprintln(stderr, "vault: WARNING: --insecure-plaintext-keys: the private keys made now are stored UNENCRYPTED;")
+		fmt.Fprintln(stderr, "vault: WARNING: anyone who can read them can sign as you. Use this only for throwaway setups.")
+	}
+	pass := newPassphrase(stderr)
+	operator, created, err := operatorKey(keys, pass, stderr)
 	if err != nil {
 		return err
 	}
+	defer operator.Wipe()
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
@@ -59,11 +81,19 @@ func runInit(cmd *cobra.Command, data, name string) error {
 	if err != nil {
 		return err
 	}
+	defer node.Wipe()
+	lockKey(node, stderr)
 	genesis, err := genesisEnvelope(name, operator, node)
 	if err != nil {
 		return err
 	}
-	if err := saveKey(filepath.Join(data, nodeKeyFile), node); err != nil {
+	nodeKeyPath := filepath.Join(data, nodeKeyFile)
+	if !keys.Plaintext {
+		if keys.Passphrase, err = pass.get(nodeKeyPath, true); err != nil {
+			return fmt.Errorf("save key %s: %w", nodeKeyPath, err)
+		}
+	}
+	if err := writeKeyFile(nodeKeyPath, node, keys); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(data, genesisFile), genesis, 0o600); err != nil {
@@ -80,13 +110,15 @@ func runInit(cmd *cobra.Command, data, name string) error {
 	return nil
 }
 
-// operatorKey loads the operator key, creating it on first use.
-func operatorKey() (*events.Signer, bool, error) {
+// operatorKey loads the operator key, creating it protected as keys says
+// on first use. One passphrase serves the whole command: the existing
+// key's, or a new one typed twice.
+func operatorKey(keys keyProtection, pass *passphrase, warn io.Writer) (*events.Signer, bool, error) {
 	path, err := operatorKeyPath()
 	if err != nil {
 		return nil, false, err
 	}
-	s, err := loadKey(path)
+	s, err := readKeyFile(path, func() (string, error) { return pass.get(path, false) }, warn)
 	if err == nil {
 		return s, false, nil
 	}
@@ -96,7 +128,13 @@ func operatorKey() (*events.Signer, bool, error) {
 	if s, err = events.GenerateSigner(); err != nil {
 		return nil, false, err
 	}
-	if err := saveKey(path, s); err != nil {
+	lockKey(s, warn)
+	if !keys.Plaintext {
+		if keys.Passphrase, err = pass.get(path, true); err != nil {
+			return nil, false, fmt.Errorf("save key %s: %w", path, err)
+		}
+	}
+	if err := writeKeyFile(path, s, keys); err != nil {
 		return nil, false, err
 	}
 	return s, true, nil

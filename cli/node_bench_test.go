@@ -41,7 +41,8 @@ func startBenchNode(b *testing.B) *benchNode {
 		b.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, genesisFile), genesis, 0o600)
-	if err := saveKey(filepath.Join(dir, nodeKeyFile), nodeKey); err != nil {
+	b.Setenv(passphraseEnv, "bench passphrase")
+	if err := writeKeyFile(filepath.Join(dir, nodeKeyFile), nodeKey, keyProtection{Passphrase: "bench passphrase", WorkFactor: minKeyWorkFactor}); err != nil {
 		b.Fatal(err)
 	}
 	ec := edge.DefaultConfig()

@@ -46,3 +46,10 @@ func (s *Signer) Seed() []byte { return s.key.Seed() }
 
 // Sign signs msg with the private key (ed25519, no pre-hash).
 func (s *Signer) Sign(msg []byte) []byte { return ed25519.Sign(s.key, msg) }
+
+// Memory returns the private key's own storage (not a copy), so that the
+// caller can lock it into RAM; it is valid until Wipe.
+func (s *Signer) Memory() []byte { return s.key }
+
+// Wipe zeroes the private key; the Signer must not be used afterwards.
+func (s *Signer) Wipe() { clear(s.key) }

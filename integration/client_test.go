@@ -3,7 +3,6 @@ package integration
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -18,15 +17,7 @@ import (
 // way a second client would.
 func (e *env) operator() *events.Signer {
 	e.t.Helper()
-	data, err := os.ReadFile(filepath.Join(e.config, "operator.key"))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var kf struct{ Seed []byte }
-	if err := json.Unmarshal(data, &kf); err != nil {
-		e.t.Fatal(err)
-	}
-	s, err := events.NewSigner(kf.Seed)
+	s, err := events.NewSigner(e.keySeed(filepath.Join(e.config, "operator.key")))
 	if err != nil {
 		e.t.Fatal(err)
 	}

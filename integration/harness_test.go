@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -31,7 +32,12 @@ type env struct {
 	root   string
 	config string
 	data   string
+	// passphrase is the key files' VAULT_PASSPHRASE for every command.
+	passphrase string
 }
+
+// testKeyWorkFactor keeps scrypt cheap: every command opens a key file.
+const testKeyWorkFactor = "10"
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
@@ -39,16 +45,26 @@ func newEnv(t testing.TB) *env {
 		t.Skip("integration test: skipped with -short")
 	}
 	root := t.TempDir()
-	return &env{t: t, root: root, config: filepath.Join(root, "config"), data: filepath.Join(root, "data")}
+	return &env{t: t, root: root, config: filepath.Join(root, "config"), data: filepath.Join(root, "data"),
+		passphrase: "integration test passphrase"}
 }
 
-// vault runs one CLI command to completion.
+// environ is the environment of every vault child process.
+func (e *env) environ(extra ...string) []string {
+	return append(os.Environ(), append([]string{"VAULT_CONFIG=" + e.config, "VAULT_PASSPHRASE=" + e.passphrase}, extra...)...)
+}
+
+// vault runs one CLI command to completion; `vault init` gets a cheap
+// --key-work-factor unless the test chose one.
 func (e *env) vault(server string, args ...string) (stdout, stderr string, code int) {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	if len(args) > 0 && args[0] == "init" && !slices.Contains(args, "--key-work-factor") {
+		args = append(slices.Clone(args), "--key-work-factor", testKeyWorkFactor)
+	}
 	cmd := exec.CommandContext(ctx, vaultBin, args...)
-	cmd.Env = append(os.Environ(), "VAULT_CONFIG="+e.config, "VAULT_SERVER="+server)
+	cmd.Env = e.environ("VAULT_SERVER=" + server)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -95,7 +111,7 @@ func (e *env) serve(opts nodeOptions) *node {
 		args = append(args, "--tls-listen", n.tls, "--cert", cert, "--key", key)
 	}
 	n.cmd = exec.Command(vaultBin, args...)
-	n.cmd.Env = append(os.Environ(), "VAULT_CONFIG="+e.config)
+	n.cmd.Env = e.environ()
 	n.cmd.Stderr = n.stderr
 	stdout, err := n.cmd.StdoutPipe()
 	if err != nil {

@@ -97,7 +97,7 @@ func TestLedgerAppendsVerifyAndProve(t *testing.T) {
 		}
 	})
 	t.Run("CrossLedgerReplayRejected", func(t *testing.T) {
-		other := &env{t: t, root: t.TempDir(), config: e.config} // same operator, another ledger
+		other := &env{t: t, root: t.TempDir(), config: e.config, passphrase: e.passphrase} // same operator, another ledger
 		other.data = filepath.Join(other.root, "data")
 		other.mustVault("", "init", "--data", other.data)
 		on := other.serve(nodeOptions{})
@@ -224,25 +224,18 @@ func TestLedgerAppendsVerifyAndProve(t *testing.T) {
 	})
 
 	t.Run("TamperedJetStreamStoreNamesFirstBadSeq", func(t *testing.T) {
+		blk, at := ledgerBlockOffset(t, e, ln.server(), 4)
 		ln.stop()
-		target := exportedRecordFrom(t, exp, 4)
-		blocks, _ := filepath.Glob(filepath.Join(e.data, "nats", "jetstream", "*", "streams", ledger.StreamName, "msgs", "*.blk"))
-		flipped := false
-		for _, blk := range blocks {
-			data, err := os.ReadFile(blk)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if i := bytes.Index(data, target); i >= 0 {
-				data[i+len(target)/2] ^= 0x01
-				if err := os.WriteFile(blk, data, 0o600); err != nil {
-					t.Fatal(err)
-				}
-				flipped = true
-			}
+		data, err := os.ReadFile(blk)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if !flipped {
-			t.Fatal("record 4 not found in the JetStream block files")
+		if bytes.Contains(data, exportedRecordFrom(t, exp, 4)) {
+			t.Fatal("record 4 is stored in plaintext")
+		}
+		data[at] ^= 0x01
+		if err := os.WriteFile(blk, data, 0o600); err != nil {
+			t.Fatal(err)
 		}
 		n2 := e.serve(nodeOptions{})
 		_, errs, code := e.vault(n2.server(), "ledger", "verify")

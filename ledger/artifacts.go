@@ -39,28 +39,24 @@ func OpenArtifactBucket(ctx context.Context, js jetstream.JetStream, create bool
 
 // Artifacts reads content-addressed blobs from the object store through a
 // local pebble cache. Every blob is digest-checked before it is cached or
-// returned.
+// returned; the cache holds blobs sealed, since they are function code.
 type Artifacts struct {
-	obs jetstream.ObjectStore
-	db  *pebble.DB
-	log *slog.Logger
+	obs  jetstream.ObjectStore
+	db   *pebble.DB
+	seal *Sealer
+	log  *slog.Logger
 }
 
-// NewArtifacts wires the artifact reader.
-func NewArtifacts(obs jetstream.ObjectStore, db *pebble.DB, log *slog.Logger) *Artifacts {
-	return &Artifacts{obs: obs, db: db, log: log}
+// NewArtifacts wires the artifact reader; seal encrypts the cache.
+func NewArtifacts(obs jetstream.ObjectStore, db *pebble.DB, seal *Sealer, log *slog.Logger) *Artifacts {
+	return &Artifacts{obs: obs, db: db, seal: seal, log: log}
 }
 
 // Get returns the blob whose hex SHA-256 is digest.
 func (a *Artifacts) Get(ctx context.Context, digest string) ([]byte, error) {
 	key := append(bytes.Clone(artifactPrefix), digest...)
-	if v, closer, err := a.db.Get(key); err == nil {
-		blob := bytes.Clone(v)
-		closer.Close()
-		if schemas.Digest(blob) == digest {
-			return blob, nil
-		}
-		a.log.Warn("cached artifact failed its digest check; fetching again", "artifact", digest)
+	if blob, ok := a.cached(key, digest); ok {
+		return blob, nil
 	}
 	blob, err := a.obs.GetBytes(ctx, digest)
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
@@ -72,10 +68,31 @@ func (a *Artifacts) Get(ctx context.Context, digest string) ([]byte, error) {
 	if got := schemas.Digest(blob); got != digest {
 		return nil, fmt.Errorf("get artifact %s: content hashes to %s: %w", digest, got, events.ErrDigestMismatch)
 	}
-	if err := a.db.Set(key, blob, pebble.NoSync); err != nil { // a cache: refetched if lost
+	// A cache: refetched if lost.
+	if err := a.db.Set(key, a.seal.Seal(blob, key), pebble.NoSync); err != nil {
 		return nil, fmt.Errorf("cache artifact %s: %w", digest, err)
 	}
 	return blob, nil
+}
+
+// cached returns the cached blob for key if it opens and matches digest;
+// anything else is a miss, to be fetched again.
+func (a *Artifacts) cached(key []byte, digest string) ([]byte, bool) {
+	v, closer, err := a.db.Get(key)
+	if err != nil {
+		return nil, false
+	}
+	defer closer.Close()
+	blob, err := a.seal.Open(v, key)
+	if err != nil {
+		a.log.Warn("cached artifact does not open; fetching again", "artifact", digest, "err", err)
+		return nil, false
+	}
+	if schemas.Digest(blob) != digest {
+		a.log.Warn("cached artifact failed its digest check; fetching again", "artifact", digest)
+		return nil, false
+	}
+	return blob, true
 }
 
 // Has reports whether the object store holds digest, without fetching it.

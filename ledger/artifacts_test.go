@@ -1,10 +1,11 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -20,7 +21,8 @@ func TestArtifacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	arts := NewArtifacts(obs, b.db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	var logs bytes.Buffer
+	arts := NewArtifacts(obs, b.db, testSealer(t), slog.New(slog.NewTextHandler(&logs, nil)))
 	blob := []byte("an artifact's bytes")
 	digest, err := PutArtifact(ctx, obs, blob)
 	if err != nil || digest != schemas.Digest(blob) {
@@ -34,6 +36,46 @@ func TestArtifacts(t *testing.T) {
 		t.Fatalf("get: %q %v", got, err)
 	}
 
+	key := append([]byte("ledger/artifact/"), digest...)
+	t.Run("CacheIsSealed", func(t *testing.T) {
+		v, closer, err := b.db.Get(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer closer.Close()
+		if bytes.Contains(v, []byte("artifact's")) {
+			t.Fatalf("cached value holds the plaintext: %q", v)
+		}
+	})
+	t.Run("SwappedCacheIsRefetched", func(t *testing.T) {
+		other := []byte("another artifact")
+		od, err := PutArtifact(ctx, obs, other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := arts.Get(ctx, od); err != nil {
+			t.Fatal(err)
+		}
+		// The other blob's sealed value, moved under this digest's key.
+		v, closer, err := b.db.Get(append([]byte("ledger/artifact/"), od...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = b.db.Set(key, bytes.Clone(v), pebble.Sync)
+		closer.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		logs.Reset()
+		got, err := arts.Get(ctx, digest)
+		if err != nil || string(got) != string(blob) {
+			t.Fatalf("got %q %v, want the original bytes", got, err)
+		}
+		// Bound to its key, the moved value must not even open.
+		if !strings.Contains(logs.String(), "does not open") {
+			t.Fatalf("log %q, want the swapped value rejected by the seal", logs.String())
+		}
+	})
 	t.Run("CorruptCacheIsRefetched", func(t *testing.T) {
 		if err := b.db.Set(append([]byte("ledger/artifact/"), digest...), []byte("tampered"), pebble.Sync); err != nil {
 			t.Fatal(err)

@@ -62,6 +62,15 @@ type Snapshot struct {
 	Failed map[string]string `json:"failed,omitempty"`
 }
 
+// Sealer encrypts values kept in pebble, bound to their pebble key
+// (ledger.Sealer).
+type Sealer interface {
+	Seal(value, key []byte) []byte
+	Open(sealed, key []byte) ([]byte, error)
+}
+
+var _ Sealer = (*ledger.Sealer)(nil)
+
 // Config wires a Projector.
 type Config struct {
 	Source    Source
@@ -70,7 +79,10 @@ type Config struct {
 	Warmer    Warmer
 	Publisher Publisher
 	DB        *pebble.DB
-	Logger    *slog.Logger
+	// Sealer encrypts the persisted state, which holds function names and
+	// routes; nil stores it as plaintext.
+	Sealer Sealer
+	Logger *slog.Logger
 	// BatchSize caps how many records are folded between publications.
 	BatchSize int
 }
@@ -276,6 +288,13 @@ func (p *Projector) load() (*State, error) {
 		return nil, fmt.Errorf("load projected state: %w", err)
 	}
 	defer closer.Close()
+	if p.cfg.Sealer != nil {
+		if v, err = p.cfg.Sealer.Open(v, stateKey); err != nil {
+			// The state is derived from the ledger: rebuild it.
+			p.log.Warn("persisted state does not open; replaying the ledger", "err", err)
+			return NewState(), nil
+		}
+	}
 	st := NewState()
 	if err := json.Unmarshal(v, st); err != nil {
 		return nil, fmt.Errorf("load projected state: %w", err)
@@ -287,6 +306,9 @@ func (p *Projector) save(st *State) error {
 	data, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("save projected state: %w", err)
+	}
+	if p.cfg.Sealer != nil {
+		data = p.cfg.Sealer.Seal(data, stateKey)
 	}
 	// No fsync: the state is derived from the ledger; after a power loss
 	// the projector replays from whatever seq pebble kept.
