@@ -26,14 +26,6 @@ type stateReply struct {
 	Error    string              `json:"error,omitempty"`
 }
 
-func connect(server string) (*nats.Conn, error) {
-	nc, err := nats.Connect(server, nats.Name("vault-cli"), nats.Timeout(5*time.Second), nats.MaxReconnects(0))
-	if err != nil {
-		return nil, fmt.Errorf("connect to node at %s: %w (is 'vault serve' running? see --server)", server, err)
-	}
-	return nc, nil
-}
-
 // dialNode connects to a node and reads its current snapshot; the caller
 // closes the connection.
 func dialNode(ctx context.Context, server string) (*nats.Conn, *projector.Snapshot, error) {

@@ -30,6 +30,9 @@ import (
 type nodeConfig struct {
 	Data       string
 	NATSListen string
+	// NATSCert and NATSKey enable TLS on the NATS client port; NATSAuth
+	// is "none" or "keyring" (see keyringAuth).
+	NATSCert, NATSKey, NATSAuth string
 	// LedgerSync is "always" (fsync every write) or "interval".
 	LedgerSync string
 	Edge       edge.Config
@@ -50,6 +53,10 @@ type node struct {
 	checkpoints *ledger.Checkpointer
 	subs        []*nats.Subscription
 	appends     *ledger.Service
+	proj        *projector.Projector
+	id          string // the node key's ID
+	nodeKey     *events.Signer
+	started     time.Time
 	cancel      context.CancelFunc
 	projDone    chan struct{} // closed when the projector stops
 	projErr     error
@@ -66,7 +73,7 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s is not an initialised data directory (run 'vault init --data %s'): %w", cfg.Data, cfg.Data, err)
 	}
-	n := &node{cfg: cfg, projDone: make(chan struct{})}
+	n := &node{cfg: cfg, projDone: make(chan struct{}), started: time.Now()}
 	defer func() {
 		if err != nil {
 			n.close(context.Background())
@@ -85,10 +92,22 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if n.ns, n.NATSURL, err = startNATS(cfg.Data, cfg.NATSListen, cfg.LedgerSync != "interval", jsKey, log.With("component", "nats")); err != nil {
+	sec, auth, err := natsSecurityFor(cfg, genesis, nodeKey, log.With("component", "nats"))
+	if err != nil {
 		return nil, err
 	}
-	if n.nc, err = nats.Connect("", nats.InProcessServer(n.ns), nats.Name("vault-node")); err != nil {
+	if n.ns, n.NATSURL, err = startNATS(cfg.Data, cfg.NATSListen, cfg.LedgerSync != "interval", jsKey, sec, log.With("component", "nats")); err != nil {
+		return nil, err
+	}
+	connOpts := []nats.Option{nats.InProcessServer(n.ns), nats.Name("vault-node")}
+	if auth != nil {
+		opt, err := nkeyOption(nodeKey)
+		if err != nil {
+			return nil, err
+		}
+		connOpts = append(connOpts, opt)
+	}
+	if n.nc, err = nats.Connect("", connOpts...); err != nil {
 		return nil, fmt.Errorf("connect to embedded NATS: %w", err)
 	}
 	js, err := jetstream.New(n.nc)
@@ -112,6 +131,10 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 		Source: store, Index: store, Artifacts: ledger.NewArtifacts(obs, n.db, sealer, log.With("component", "artifacts")),
 		Warmer: fns, Publisher: fns, DB: n.db, Sealer: sealer, Logger: log.With("component", "projector"),
 	})
+	n.proj, n.id, n.nodeKey = proj, nodeKey.ID, nodeKey
+	if auth != nil {
+		auth.proj.Store(proj)
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
 	go func() {
@@ -197,6 +220,10 @@ func (n *node) serveAPI(store *ledger.Store, gate ledger.Gate, proj *projector.P
 		return fmt.Errorf("serve state: %w", err)
 	}
 	n.subs = append(n.subs, sub)
+	if sub, err = n.serveControl(proj, map[string]controlHandler{"status": n.status}, log); err != nil {
+		return err
+	}
+	n.subs = append(n.subs, sub)
 	return nil
 }
 
@@ -238,6 +265,9 @@ func (n *node) close(ctx context.Context) error {
 	if n.db != nil {
 		errs = append(errs, n.db.Close())
 	}
+	if n.nodeKey != nil {
+		n.nodeKey.Wipe() // nothing signs any more
+	}
 	if n.lock != nil {
 		errs = append(errs, n.lock.Close())
 	}
@@ -265,7 +295,7 @@ func lockDataDir(data string) (*os.File, error) {
 // startNATS runs the embedded server with JetStream; with syncAlways every
 // write is fsynced before it is acknowledged. JetStream encrypts what it
 // stores with keys derived from storeKey.
-func startNATS(data, listen string, syncAlways bool, storeKey string, log *slog.Logger) (*server.Server, string, error) {
+func startNATS(data, listen string, syncAlways bool, storeKey string, sec natsSecurity, log *slog.Logger) (*server.Server, string, error) {
 	host, portStr, err := net.SplitHostPort(listen)
 	if err != nil {
 		return nil, "", fmt.Errorf("--nats-listen %q: %w", listen, err)
@@ -274,16 +304,13 @@ func startNATS(data, listen string, syncAlways bool, storeKey string, log *slog.
 	if err != nil {
 		return nil, "", fmt.Errorf("--nats-listen %q: bad port", listen)
 	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return nil, "", fmt.Errorf("--nats-listen %s: refusing to expose the embedded NATS beyond loopback without TLS and authentication", listen)
-	}
 	// NATS reports a busy port only in its log; find out first, clearly.
 	if ln, err := net.Listen("tcp", listen); err != nil {
 		return nil, "", fmt.Errorf("embedded NATS cannot listen on %s: %w", listen, err)
 	} else {
 		ln.Close()
 	}
-	ns, err := server.NewServer(&server.Options{
+	opts := &server.Options{
 		ServerName: "vault",
 		Host:       host,
 		Port:       port,
@@ -298,7 +325,14 @@ func startNATS(data, listen string, syncAlways bool, storeKey string, log *slog.
 		SyncAlways:      syncAlways,
 		NoSigs:          true,
 		NoLog:           true,
-	})
+	}
+	if sec.TLS != nil {
+		opts.TLS, opts.TLSConfig, opts.TLSTimeout = true, sec.TLS, 2
+	}
+	if sec.Auth != nil {
+		opts.CustomClientAuthentication, opts.AlwaysEnableNonce = sec.Auth, true
+	}
+	ns, err := server.NewServer(opts)
 	if err != nil {
 		return nil, "", fmt.Errorf("embedded NATS: %w", err)
 	}

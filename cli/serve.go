@@ -22,7 +22,11 @@ func serveCommand() *cobra.Command {
 NATS server with JetStream (the ledger stream and the artifact store live under
 DIR), replays the ledger into the route table, and only then serves HTTP/2:
 h2c with prior knowledge on --listen and, with --cert and --key, TLS 1.3 on
---tls-listen. SIGINT or SIGTERM drain in-flight requests and stop cleanly.`,
+--tls-listen. SIGINT or SIGTERM drain in-flight requests and stop cleanly.
+
+The node key is encrypted: its passphrase comes from $VAULT_PASSPHRASE, else
+the terminal. The embedded NATS listens on loopback; --nats-listen beyond it
+needs --nats-cert, --nats-key and --nats-auth keyring.`,
 		Example: `  vault serve --data .vault
   vault serve --data .vault --listen 127.0.0.1:8080 --tls-listen 127.0.0.1:8443 --cert cert.pem --key key.pem`,
 		Args: cobra.NoArgs,
@@ -38,7 +42,10 @@ h2c with prior knowledge on --listen and, with --cert and --key, TLS 1.3 on
 	f := cmd.Flags()
 	f.StringVar(&cfg.Data, "data", ".vault", "data directory made by 'vault init'")
 	f.StringVar(&cfg.Edge.Listen, "listen", cfg.Edge.Listen, "h2c (HTTP/2 prior knowledge) address; empty to disable")
-	f.StringVar(&cfg.NATSListen, "nats-listen", "127.0.0.1:4222", "embedded NATS client address (loopback only)")
+	f.StringVar(&cfg.NATSListen, "nats-listen", "127.0.0.1:4222", "embedded NATS client address; beyond loopback it needs --nats-cert, --nats-key and --nats-auth keyring")
+	f.StringVar(&cfg.NATSCert, "nats-cert", "", "TLS certificate (PEM) of the NATS client port")
+	f.StringVar(&cfg.NATSKey, "nats-key", "", "TLS private key (PEM) of the NATS client port")
+	f.StringVar(&cfg.NATSAuth, "nats-auth", "none", "NATS client authentication: 'none' (loopback only) or 'keyring' (clients sign with a key the ledger trusts)")
 	f.StringVar(&cfg.Edge.TLSListen, "tls-listen", "", "TLS 1.3 (ALPN h2) address")
 	f.StringVar(&cfg.Edge.CertFile, "cert", "", "TLS certificate (PEM)")
 	f.StringVar(&cfg.Edge.KeyFile, "key", "", "TLS private key (PEM)")
@@ -50,6 +57,12 @@ h2c with prior knowledge on --listen and, with --cert and --key, TLS 1.3 on
 func runServe(ctx context.Context, cmd *cobra.Command, cfg nodeConfig) error {
 	if err := cfg.Edge.Validate(); err != nil {
 		return err
+	}
+	if cfg.NATSAuth != "none" && cfg.NATSAuth != "keyring" {
+		return fmt.Errorf("--nats-auth %q: want none or keyring", cfg.NATSAuth)
+	}
+	if (cfg.NATSCert == "") != (cfg.NATSKey == "") {
+		return fmt.Errorf("--nats-cert and --nats-key go together")
 	}
 	if cfg.LedgerSync != "always" && cfg.LedgerSync != "interval" {
 		return fmt.Errorf("--ledger-sync %q: want always or interval", cfg.LedgerSync)

@@ -55,16 +55,36 @@ func PAE(payloadType string, payload []byte) []byte {
 // Seal signs payload with every signer and returns the encoded envelope,
 // ready to be stored verbatim.
 func Seal(payload []byte, signers ...*Signer) ([]byte, error) {
+	return SealAs(PayloadType, payload, signers...)
+}
+
+// SealAs is Seal for another payload type (control requests use their
+// own, so that neither can pass for the other).
+func SealAs(payloadType string, payload []byte, signers ...*Signer) ([]byte, error) {
 	if len(signers) == 0 {
 		return nil, fmt.Errorf("seal envelope: no signer: %w", ErrMalformed)
 	}
-	env := Envelope{PayloadType: PayloadType, Payload: payload}
-	msg := PAE(PayloadType, payload)
+	env := Envelope{PayloadType: payloadType, Payload: payload}
+	msg := PAE(payloadType, payload)
 	for _, s := range signers {
 		env.Signatures = append(env.Signatures, Signature{KeyID: s.ID, Sig: ed25519.Sign(s.key, msg)})
 	}
 	return json.Marshal(env)
 }
+
+// Sign adds s's signature; a key signs an envelope at most once.
+func (e *Envelope) Sign(s *Signer) error {
+	for _, sig := range e.Signatures {
+		if sig.KeyID == s.ID {
+			return fmt.Errorf("sign envelope: key %s already signed it: %w", s.ID, ErrConflict)
+		}
+	}
+	e.Signatures = append(e.Signatures, Signature{KeyID: s.ID, Sig: ed25519.Sign(s.key, PAE(e.PayloadType, e.Payload))})
+	return nil
+}
+
+// Encode is the envelope's stored (canonical) form.
+func (e *Envelope) Encode() ([]byte, error) { return json.Marshal(e) }
 
 // DecodeEnvelope parses stored envelope bytes and checks their shape (not
 // their signatures: see Keyring.Verify). Only the canonical encoding that
@@ -73,6 +93,11 @@ func Seal(payload []byte, signers ...*Signer) ([]byte, error) {
 // would hash to a different event ID, letting an old signed event slip
 // past deduplication as "new".
 func DecodeEnvelope(stored []byte) (*Envelope, error) {
+	return DecodeEnvelopeAs(PayloadType, stored)
+}
+
+// DecodeEnvelopeAs is DecodeEnvelope for another payload type.
+func DecodeEnvelopeAs(payloadType string, stored []byte) (*Envelope, error) {
 	if len(stored) > MaxEnvelopeSize {
 		return nil, fmt.Errorf("decode envelope: %d bytes exceeds %d: %w", len(stored), MaxEnvelopeSize, ErrMalformed)
 	}
@@ -81,7 +106,7 @@ func DecodeEnvelope(stored []byte) (*Envelope, error) {
 		return nil, fmt.Errorf("decode envelope: %v: %w", err, ErrMalformed)
 	}
 	switch {
-	case env.PayloadType != PayloadType:
+	case env.PayloadType != payloadType:
 		return nil, fmt.Errorf("decode envelope: payload type %q: %w", env.PayloadType, ErrMalformed)
 	case len(env.Payload) == 0:
 		return nil, fmt.Errorf("decode envelope: empty payload: %w", ErrMalformed)

@@ -66,6 +66,9 @@ func (kr *Keyring) Change(env *Envelope, ev *Event, seq uint64, check SigCheck) 
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: current admins: %w", ev.Type, ev.Subject, err)
 	}
+	if threshold < 0 {
+		return nil, fmt.Errorf("%s %s: admin threshold %d: %w", ev.Type, ev.Subject, threshold, ErrInvalidEvent)
+	}
 	if threshold != 0 {
 		next.AdminThreshold = threshold
 	}

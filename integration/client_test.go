@@ -32,6 +32,7 @@ type snapshot struct {
 		Functions map[string]struct {
 			Versions []struct {
 				Artifact string `json:"artifact"`
+				Size     int64  `json:"size"`
 			} `json:"versions"`
 		} `json:"functions"`
 	} `json:"state"`

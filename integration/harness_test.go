@@ -58,13 +58,19 @@ func (e *env) environ(extra ...string) []string {
 // --key-work-factor unless the test chose one.
 func (e *env) vault(server string, args ...string) (stdout, stderr string, code int) {
 	e.t.Helper()
+	return e.vaultEnv(server, nil, args...)
+}
+
+// vaultEnv is vault with more environment variables.
+func (e *env) vaultEnv(server string, extra []string, args ...string) (stdout, stderr string, code int) {
+	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if len(args) > 0 && args[0] == "init" && !slices.Contains(args, "--key-work-factor") {
 		args = append(slices.Clone(args), "--key-work-factor", testKeyWorkFactor)
 	}
 	cmd := exec.CommandContext(ctx, vaultBin, args...)
-	cmd.Env = e.environ("VAULT_SERVER=" + server)
+	cmd.Env = e.environ(append([]string{"VAULT_SERVER=" + server}, extra...)...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -99,6 +105,8 @@ type node struct {
 
 type nodeOptions struct {
 	tls bool
+	// args are more `vault serve` flags.
+	args []string
 }
 
 func (e *env) serve(opts nodeOptions) *node {
@@ -110,6 +118,7 @@ func (e *env) serve(opts nodeOptions) *node {
 		n.tls = freeAddr(e.t)
 		args = append(args, "--tls-listen", n.tls, "--cert", cert, "--key", key)
 	}
+	args = append(args, opts.args...)
 	n.cmd = exec.Command(vaultBin, args...)
 	n.cmd.Env = e.environ()
 	n.cmd.Stderr = n.stderr

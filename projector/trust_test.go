@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/ledger"
 )
 
 // TestTrustMatrix judges every event type signed by keys of every role,
@@ -138,5 +139,55 @@ func checkApplied(t *testing.T, st *State, typ events.Type, target, fresh *event
 	}
 	if !ok {
 		t.Fatalf("%s was accepted but did not take effect", typ)
+	}
+}
+
+// TestReplayMatchesFold: replaying a ledger (with a rejected record and a
+// replayed copy) up to every seq gives the state a live fold had there.
+func TestReplayMatchesFold(t *testing.T) {
+	l := newTestLedger(t)
+	bob := namedSigner(t, "bob")
+	envs := [][]byte{
+		l.genesis,
+		l.deploy("api", "api-1", "/api/*"),
+		l.seal(l.id, events.TypeKeyAdded, bob.ID, events.KeyAdded{ID: bob.ID, PublicKey: bob.Public(), Roles: []events.Role{events.RoleActivate}}, l.operator),
+		l.activated(events.Activated{Name: "api", Version: 1, Artifact: digest("api-1")}, bob),
+		l.deployed(events.Deployed{Name: "api", Artifact: digest("x"), Size: 1}, bob), // bob may not deploy
+		l.seal(l.id, events.TypeKeyRevoked, bob.ID, events.KeyRevoked{ID: bob.ID}, l.operator),
+	}
+	envs = append(envs, envs[3]) // a replayed activation
+	for _, env := range envs {
+		l.append(env)
+	}
+	iter := func(yield func(ledger.Record) error) error {
+		for _, r := range l.records {
+			if err := yield(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	live := NewState()
+	seen := map[string]uint64{}
+	for _, r := range l.records {
+		if first, dup := seen[r.ID]; dup {
+			FoldReplay(live, r.Seq, r.ID, first)
+		} else {
+			seen[r.ID] = r.Seq
+			Fold(live, r.Seq, r.ID, r.Envelope)
+		}
+		got, err := Replay(iter, r.Seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Hash() != live.Hash() {
+			t.Fatalf("replay to seq %d differs from the live fold", r.Seq)
+		}
+	}
+	if len(live.Rejected) != 2 || !live.Keys.Keys[bob.ID].Revoked() {
+		t.Fatalf("want 2 rejections and bob revoked, got %+v", live.Rejected)
+	}
+	if _, err := Replay(iter, 99); err == nil {
+		t.Fatal("replay past the end succeeded")
 	}
 }

@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/projector"
+)
+
+// controlSubject carries signed control requests (events.Control) to a
+// node; the reply is a controlReply.
+const controlSubject = "vault.api.control"
+
+// controlWindow is how far a request's timestamp may be from the node's
+// clock.
+const controlWindow = 30 * time.Second
+
+type controlReply struct {
+	Result json.RawMessage `json:"result,omitempty"`
+	Error  string          `json:"error,omitempty"`
+}
+
+// controlHandler answers one method; it receives the request's body.
+type controlHandler func(ctx context.Context, body json.RawMessage) (any, error)
+
+// serveControl checks every request (signature, role in the projected
+// keyring, timestamp, nonce) before it runs a handler, and logs each
+// decision with the signer.
+func (n *node) serveControl(proj *projector.Projector, handlers map[string]controlHandler, log *slog.Logger) (*nats.Subscription, error) {
+	guard := events.NewControlGuard(controlWindow)
+	sub, err := n.nc.Subscribe(controlSubject, func(msg *nats.Msg) {
+		var reply controlReply
+		st := proj.Current().State
+		c, signer, err := guard.Check(st.Keys, st.Ledger, msg.Data)
+		if err != nil {
+			log.Warn("control request refused", "err", err)
+			reply.Error = err.Error()
+		} else if h := handlers[c.Method]; h == nil {
+			reply.Error = fmt.Sprintf("control %s: this node does not offer it yet", c.Method)
+		} else {
+			log.Info("control request", "method", c.Method, "key", signer)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			res, err := h(ctx, c.Body)
+			cancel()
+			if err != nil {
+				reply.Error = fmt.Sprintf("control %s: %v", c.Method, err)
+			} else if reply.Result, err = json.Marshal(res); err != nil {
+				reply.Error = fmt.Sprintf("control %s: encode result: %v", c.Method, err)
+			}
+		}
+		data, _ := json.Marshal(reply)
+		if err := msg.Respond(data); err != nil {
+			log.Warn("answer control request", "err", err)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("serve control requests: %w", err)
+	}
+	return sub, nil
+}
+
+// callControl signs a control request with the operator key, sends it to
+// the node and decodes the result into out.
+func callControl(ctx context.Context, nc *nats.Conn, ledgerID, method string, body, out any) error {
+	signer, err := loadOperatorKey()
+	if err != nil {
+		return err
+	}
+	req, err := events.NewControl(ledgerID, method, body, signer)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	msg, err := nc.RequestWithContext(ctx, controlSubject, req)
+	if err != nil {
+		return fmt.Errorf("%s: ask the node: %w", method, err)
+	}
+	var reply controlReply
+	if err := json.Unmarshal(msg.Data, &reply); err != nil {
+		return fmt.Errorf("%s: bad reply: %w", method, err)
+	}
+	if reply.Error != "" {
+		return fmt.Errorf("%s refused by the node: %s", method, reply.Error)
+	}
+	return json.Unmarshal(reply.Result, out)
+}

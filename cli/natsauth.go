@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"crypto/ed25519"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
+
+	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/projector"
+)
+
+// natsSecurity is how the embedded NATS protects its client port.
+type natsSecurity struct {
+	TLS  *tls.Config           // nil: plain TCP
+	Auth server.Authentication // nil: no authentication
+}
+
+// keyringAuth admits a NATS client that proves, by signing the server's
+// nonce, that it holds a key the ledger trusts now (nkey = the key's
+// ed25519 public key), and the node's own key. Trusted keys may use the
+// node's APIs and read streams, but not publish to the ledger's subjects
+// or change streams: appends go through the node's checks.
+type keyringAuth struct {
+	genesis *events.Keyring // until the projector runs
+	proj    atomic.Pointer[projector.Projector]
+	node    ed25519.PublicKey
+	log     *slog.Logger
+}
+
+// keyring is the trust state now.
+func (a *keyringAuth) keyring() *events.Keyring {
+	if p := a.proj.Load(); p != nil {
+		if snap := p.Current(); snap != nil && snap.State != nil && snap.State.Keys != nil {
+			return snap.State.Keys
+		}
+	}
+	return a.genesis
+}
+
+// natsSecurityFor checks what cfg asks of the NATS client port: beyond
+// loopback, TLS and keyring authentication are required.
+func natsSecurityFor(cfg nodeConfig, genesis []byte, nodeKey *events.Signer, log *slog.Logger) (natsSecurity, *keyringAuth, error) {
+	var sec natsSecurity
+	host, _, err := net.SplitHostPort(cfg.NATSListen)
+	if err != nil {
+		return sec, nil, fmt.Errorf("--nats-listen %q: %w", cfg.NATSListen, err)
+	}
+	ip := net.ParseIP(host)
+	loopback := host == "localhost" || (ip != nil && ip.IsLoopback())
+	if !loopback {
+		var missing []string
+		if cfg.NATSCert == "" {
+			missing = append(missing, "TLS (--nats-cert and --nats-key)")
+		}
+		if cfg.NATSAuth != "keyring" {
+			missing = append(missing, "authentication (--nats-auth keyring)")
+		}
+		if len(missing) > 0 {
+			return sec, nil, fmt.Errorf("--nats-listen %s is beyond loopback: refusing to expose the embedded NATS without %s",
+				cfg.NATSListen, strings.Join(missing, " and "))
+		}
+	}
+	if cfg.NATSCert != "" {
+		if sec.TLS, err = serverTLS(cfg.NATSCert, cfg.NATSKey); err != nil {
+			return sec, nil, err
+		}
+	}
+	if cfg.NATSAuth != "keyring" {
+		return sec, nil, nil
+	}
+	env, err := events.DecodeEnvelope(genesis)
+	if err != nil {
+		return sec, nil, fmt.Errorf("genesis: %w", err)
+	}
+	_, kr, err := events.VerifyGenesis(env)
+	if err != nil {
+		return sec, nil, fmt.Errorf("genesis: %w", err)
+	}
+	auth := &keyringAuth{genesis: kr, node: nodeKey.Public(), log: log}
+	sec.Auth = auth
+	return sec, auth, nil
+}
+
+// clientPermissions are those of every trusted key but the node's.
+var clientPermissions = &server.Permissions{
+	Publish: &server.SubjectPermission{
+		Allow: []string{"vault.api.>", "_INBOX.>", "$JS.API.INFO", "$JS.API.STREAM.INFO.>", "$JS.API.STREAM.NAMES",
+			"$JS.API.STREAM.LIST", "$JS.API.STREAM.MSG.GET.>", "$JS.API.DIRECT.GET.>", "$JS.API.CONSUMER.>",
+			"$JS.ACK.>", "$JS.FC.>", "$O.ARTIFACTS.>"},
+	},
+}
+
+func (a *keyringAuth) Check(c server.ClientAuthentication) bool {
+	opts := c.GetOpts()
+	pub, err := nkeys.Decode(nkeys.PrefixByteUser, []byte(opts.Nkey))
+	if err != nil {
+		a.log.Warn("NATS client without a key refused", "remote", c.RemoteAddress())
+		return false
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(opts.Sig)
+	if err != nil {
+		sig, err = base64.StdEncoding.DecodeString(opts.Sig)
+	}
+	if err != nil || !ed25519.Verify(pub, c.GetNonce(), sig) {
+		a.log.Warn("NATS client with a bad nonce signature refused", "remote", c.RemoteAddress())
+		return false
+	}
+	if ed25519.PublicKey(pub).Equal(a.node) {
+		c.RegisterUser(&server.User{Username: "node"})
+		return true
+	}
+	id := events.KeyID(pub)
+	k := a.keyring().Keys[id]
+	if k == nil || k.Revoked() {
+		a.log.Warn("NATS client key not trusted by the ledger", "key", id, "remote", c.RemoteAddress())
+		return false
+	}
+	c.RegisterUser(&server.User{Username: id, Permissions: clientPermissions})
+	return true
+}
+
+// serverTLS loads the NATS listener's certificate; TLS 1.3 only.
+func serverTLS(certFile, keyFile string) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("NATS TLS: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13}, nil
+}
+
+// nkeyOption signs the server's nonce with s.
+func nkeyOption(s *events.Signer) (nats.Option, error) {
+	pub, err := nkeys.Encode(nkeys.PrefixByteUser, s.Public())
+	if err != nil {
+		return nil, err
+	}
+	return nats.Nkey(string(pub), func(nonce []byte) ([]byte, error) { return s.Sign(nonce), nil }), nil
+}
+
+// connect dials a node. A node that demands authentication gets a second
+// attempt signed with the operator key (so local read-only commands never
+// need its passphrase). $VAULT_NATS_CA names the CA of a TLS listener.
+func connect(serverURL string) (*nats.Conn, error) {
+	opts := []nats.Option{nats.Name("vault-cli"), nats.Timeout(5 * time.Second), nats.MaxReconnects(0)}
+	if ca := os.Getenv("VAULT_NATS_CA"); ca != "" {
+		opts = append(opts, nats.RootCAs(ca))
+	}
+	nc, err := nats.Connect(serverURL, opts...)
+	if err != nil && isAuthError(err) {
+		signer, kerr := loadOperatorKey()
+		if kerr != nil {
+			return nil, fmt.Errorf("node at %s requires a trusted key: %w", serverURL, kerr)
+		}
+		opt, kerr := nkeyOption(signer)
+		if kerr != nil {
+			return nil, kerr
+		}
+		nc, err = nats.Connect(serverURL, append(opts, opt)...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("connect to node at %s: %w (is 'vault serve' running? see --server)", serverURL, err)
+	}
+	return nc, nil
+}
+
+func isAuthError(err error) bool {
+	return errors.Is(err, nats.ErrAuthorization) || strings.Contains(strings.ToLower(err.Error()), "authorization")
+}

@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// nodeStatus is what `vault status` shows.
+type nodeStatus struct {
+	NodeID     string            `json:"nodeId"`
+	Ledger     string            `json:"ledger"`
+	Head       uint64            `json:"head"`
+	Applied    uint64            `json:"applied"`
+	Functions  map[string]int    `json:"functions"` // served version per function
+	Failed     map[string]string `json:"failed,omitempty"`
+	Listeners  map[string]string `json:"listeners"`
+	Started    time.Time         `json:"started"`
+	UptimeSecs float64           `json:"uptimeSeconds"`
+}
+
+func (n *node) status(context.Context, json.RawMessage) (any, error) {
+	snap := n.proj.Current()
+	st := nodeStatus{
+		NodeID: n.id, Ledger: snap.State.Ledger, Head: n.store.Head(), Applied: snap.State.Seq,
+		Functions: map[string]int{}, Failed: snap.Failed,
+		Listeners: map[string]string{"nats": n.NATSURL},
+		Started:   n.started, UptimeSecs: time.Since(n.started).Seconds(),
+	}
+	for name, s := range snap.Served {
+		st.Functions[name] = s.Version
+	}
+	if n.edge != nil {
+		for k, v := range n.edge.Addrs {
+			st.Listeners[k] = v
+		}
+	}
+	return st, nil
+}
+
+func statusCommand() *cobra.Command {
+	var server string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show a node's ID, ledger head, applied sequence, served functions, listeners and uptime",
+		Long: `Status is a control request: it is signed with your operator key, and the node
+answers only if the key is trusted in its ledger.`,
+		Example: "  vault status\n  vault status --json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			nc, snap, err := dialNode(cmd.Context(), server)
+			if err != nil {
+				return err
+			}
+			defer nc.Close()
+			var st nodeStatus
+			if err := callControl(cmd.Context(), nc, snap.State.Ledger, "status", struct{}{}, &st); err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				return printJSON(out, st)
+			}
+			fmt.Fprintf(out, "node      %s\nledger    %s\nhead      seq %d\napplied   seq %d\nuptime    %s (since %s)\n",
+				st.NodeID, st.Ledger, st.Head, st.Applied, time.Duration(st.UptimeSecs*float64(time.Second)).Round(time.Second),
+				st.Started.Format(time.RFC3339))
+			for _, k := range slices.Sorted(maps.Keys(st.Listeners)) {
+				fmt.Fprintf(out, "listen    %-5s %s\n", k, st.Listeners[k])
+			}
+			for _, name := range slices.Sorted(maps.Keys(st.Functions)) {
+				fmt.Fprintf(out, "serving   %s@v%d\n", name, st.Functions[name])
+			}
+			for _, k := range slices.Sorted(maps.Keys(st.Failed)) {
+				fmt.Fprintf(out, "failed    %s: %s\n", k, st.Failed[k])
+			}
+			return nil
+		},
+	}
+	addServerFlag(cmd, &server)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
+	return cmd
+}

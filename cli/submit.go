@@ -1,0 +1,42 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+func submitCommand() *cobra.Command {
+	var server string
+	cmd := &cobra.Command{
+		Use:   "submit FILE",
+		Short: "Append a signed proposal once enough admins have signed it",
+		Long: `Submit checks the proposal against the node's current trust state and appends
+it if the signatures meet the threshold; otherwise it says how many are
+missing and who may still sign, and appends nothing.`,
+		Example: "  vault submit change.json",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := readProposal(args[0])
+			if err != nil {
+				return err
+			}
+			nc, snap, err := dialNode(cmd.Context(), server)
+			if err != nil {
+				return err
+			}
+			defer nc.Close()
+			res, err := submitEnvelope(cmd.Context(), nc, snap, p.Envelope)
+			if err != nil {
+				return fmt.Errorf("submit %s (%s): %w", args[0], p.Summary, err)
+			}
+			if _, err := fetchSnapshot(cmd.Context(), nc, res.Seq); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s (seq %d)\n", p.Summary, res.Seq)
+			return nil
+		},
+	}
+	addServerFlag(cmd, &server)
+	return cmd
+}
