@@ -139,29 +139,22 @@ func keysRevokeCommand() *cobra.Command {
 }
 
 func keysGrantCommand() *cobra.Command {
-	var f keyChangeFlags
-	cmd := &cobra.Command{
-		Use:     "grant KEY-ID ROLE",
-		Short:   "Give a trusted key another role (role.granted)",
-		Example: "  vault keys grant 1a2b3c4d5e6f7a8b activate",
-		Args:    cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return roleChange(cmd, &f, events.TypeRoleGranted, args[0], args[1], "grant")
-		},
-	}
-	f.add(cmd)
-	return cmd
+	return roleChangeCommand(events.TypeRoleGranted, "grant", "grant KEY-ID ROLE",
+		"Give a trusted key another role (role.granted)", "  vault keys grant 1a2b3c4d5e6f7a8b activate")
 }
 
 func keysRevokeRoleCommand() *cobra.Command {
+	return roleChangeCommand(events.TypeRoleRevoked, "revoke", "revoke-role KEY-ID ROLE",
+		"Take a role away from a key (role.revoked)", "  vault keys revoke-role 1a2b3c4d5e6f7a8b deploy")
+}
+
+func roleChangeCommand(typ events.Type, verb, use, short, example string) *cobra.Command {
 	var f keyChangeFlags
 	cmd := &cobra.Command{
-		Use:     "revoke-role KEY-ID ROLE",
-		Short:   "Take a role away from a key (role.revoked)",
-		Example: "  vault keys revoke-role 1a2b3c4d5e6f7a8b deploy",
-		Args:    cobra.ExactArgs(2),
+		Use: use, Short: short, Example: example,
+		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return roleChange(cmd, &f, events.TypeRoleRevoked, args[0], args[1], "revoke")
+			return roleChange(cmd, &f, typ, args[0], args[1], verb)
 		},
 	}
 	f.add(cmd)
