@@ -42,6 +42,39 @@ func openIndex(db *pebble.DB) (*index, error) {
 	return x, nil
 }
 
+// check reports whether the index can answer for every record it claims:
+// the Merkle root over all of them must be computable. An index written
+// by an older layout, or damaged, fails it.
+func (x *index) check() error {
+	if n := x.size.Load(); n > 0 {
+		if _, err := x.treeHash(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reset forgets everything indexed, so that it is rebuilt from the stream.
+func (x *index) reset() error {
+	b := x.db.NewBatch()
+	defer b.Close()
+	for _, prefix := range [][]byte{idPrefix, hashPrefix} {
+		end := append([]byte(nil), prefix...)
+		end[len(end)-1]++ // "ledger/id/" → "ledger/id0"
+		if err := b.DeleteRange(prefix, end, nil); err != nil {
+			return fmt.Errorf("reset index: %w", err)
+		}
+	}
+	if err := b.Delete(indexedKey, nil); err != nil {
+		return fmt.Errorf("reset index: %w", err)
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("reset index: %w", err)
+	}
+	x.size.Store(0)
+	return nil
+}
+
 func idKey(id string) []byte {
 	return append(append(make([]byte, 0, len(idPrefix)+len(id)), idPrefix...), id...)
 }

@@ -124,6 +124,12 @@ func Open(ctx context.Context, js jetstream.JetStream, db *pebble.DB, log *slog.
 	if err != nil {
 		return nil, err
 	}
+	if err := idx.check(); err != nil {
+		log.Warn("the ledger index is incomplete; rebuilding it from the stream", "indexed", idx.size.Load(), "err", err)
+		if err := idx.reset(); err != nil {
+			return nil, err
+		}
+	}
 	s := &Store{js: js, stream: stream, idx: idx, log: log, reqs: make(chan *appendReq, maxBatch), done: make(chan struct{}), committed: make(chan struct{}, 1)}
 	info, err := stream.Info(ctx)
 	if err != nil {
