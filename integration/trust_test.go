@@ -136,6 +136,20 @@ func TestTwoPersonRuleAndRevocation(t *testing.T) {
 	if code == 0 || !strings.Contains(errs, "revoked at seq 6") || !strings.Contains(errs, "seq "+itoa(ack.Sequence)) {
 		t.Fatalf("verify after the stray record: exit %d, %s", code, errs)
 	}
+
+	// Replay equals live state: the node's digest, a replay of its stream
+	// and a replay of an export agree, key events and rejection included.
+	live := alice.mustVault(srv, "state", "--hash")
+	replayed := alice.mustVault(srv, "state", "--hash", "--at", itoa(ack.Sequence))
+	export := filepath.Join(alice.root, "all.vexp")
+	alice.mustVault(srv, "ledger", "export", "-o", export)
+	offline := alice.mustVault("nats://127.0.0.1:1", "state", "--hash", "--file", export)
+	if live != replayed || live != offline || !strings.HasSuffix(strings.TrimSpace(live), "seq "+itoa(ack.Sequence)) {
+		t.Fatalf("state digests differ: live %q, replayed %q, from the export %q", live, replayed, offline)
+	}
+	if before := alice.mustVault(srv, "state", "--hash", "--at", "5"); before == live {
+		t.Fatal("the state after record 5 has the digest of the latest state")
+	}
 }
 
 func artifactSize(t *testing.T, e *env, srv string) int64 {
