@@ -191,3 +191,17 @@ func TestReplayMatchesFold(t *testing.T) {
 		t.Fatal("replay past the end succeeded")
 	}
 }
+
+// BenchmarkReplay replays 20,000 records from genesis, verifying every
+// signature on one goroutine (what `vault state --at` and `vault keys ls
+// --at` do); compare with BenchmarkAudit's parallel verification.
+func BenchmarkReplay(b *testing.B) {
+	l, _ := auditLedger(b, 20000)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Replay(iterate(l.records), 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(l.records)*b.N)/b.Elapsed().Seconds(), "records/s")
+}
