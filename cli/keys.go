@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -122,11 +123,7 @@ func printKeys(w io.Writer, st *projector.State) {
 		ids = append(ids, id)
 	}
 	slices.SortFunc(ids, func(a, b string) int {
-		ka, kb := kr.Keys[a], kr.Keys[b]
-		if ka.AddedSeq != kb.AddedSeq {
-			return int(ka.AddedSeq) - int(kb.AddedSeq)
-		}
-		return strings.Compare(a, b)
+		return cmp.Or(cmp.Compare(kr.Keys[a].AddedSeq, kr.Keys[b].AddedSeq), strings.Compare(a, b))
 	})
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KEY\tROLES\tADDED\tSTATUS")

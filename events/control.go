@@ -1,7 +1,6 @@
 package events
 
 import (
-	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -106,7 +105,7 @@ func (g *ControlGuard) Check(kr *Keyring, ledger string, stored []byte) (*Contro
 	switch {
 	case k == nil:
 		return nil, "", fmt.Errorf("control %s: key %s: %w", c.Method, id, ErrUnknownKey)
-	case !verifyOne(env, k):
+	case !k.verify(PAE(env.PayloadType, env.Payload), env.Signatures[0].Sig):
 		return nil, "", fmt.Errorf("control %s: key %s: %w", c.Method, id, ErrBadSignature)
 	case k.Revoked():
 		return nil, "", fmt.Errorf("control %s: key %s revoked at seq %d: %w", c.Method, id, k.RevokedSeq, ErrRevoked)
@@ -130,9 +129,4 @@ func (g *ControlGuard) Check(kr *Keyring, ledger string, stored []byte) (*Contro
 	}
 	g.seen[c.Nonce] = c.Time.Add(2 * g.Window)
 	return &c, id, nil
-}
-
-func verifyOne(env *Envelope, k *Key) bool {
-	return len(k.PublicKey) == ed25519.PublicKeySize &&
-		ed25519.Verify(k.PublicKey, PAE(env.PayloadType, env.Payload), env.Signatures[0].Sig)
 }

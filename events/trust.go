@@ -64,6 +64,11 @@ type Key struct {
 // Has reports whether the key, not revoked, holds role.
 func (k *Key) Has(r Role) bool { return k.RevokedSeq == 0 && slices.Contains(k.Roles, r) }
 
+// verify checks an ed25519 signature by the key over msg.
+func (k *Key) verify(msg, sig []byte) bool {
+	return len(k.PublicKey) == ed25519.PublicKeySize && ed25519.Verify(k.PublicKey, msg, sig)
+}
+
 // Revoked reports whether the key's signatures no longer count.
 func (k *Key) Revoked() bool { return k.RevokedSeq != 0 }
 
@@ -216,9 +221,7 @@ func (kr *Keyring) VerifyWith(env *Envelope, role Role, threshold int, check Sig
 	var msg []byte
 	if check == nil {
 		msg = PAE(env.PayloadType, env.Payload)
-		check = func(i int, k *Key) bool {
-			return len(k.PublicKey) == ed25519.PublicKeySize && ed25519.Verify(k.PublicKey, msg, env.Signatures[i].Sig)
-		}
+		check = func(i int, k *Key) bool { return k.verify(msg, env.Signatures[i].Sig) }
 	}
 	var signers []string
 	var problem error
