@@ -15,6 +15,12 @@ const (
 	TypeDeployed  Type = "function.deployed"
 	TypeActivated Type = "function.activated"
 
+	// Lifecycle events; each names the function as subject.
+	TypeRolledBack Type = "function.rolledback"
+	TypePaused     Type = "function.paused"
+	TypeResumed    Type = "function.resumed"
+	TypeRetired    Type = "function.retired"
+
 	TypeKeyAdded    Type = "key.added"
 	TypeKeyRotated  Type = "key.rotated"
 	TypeKeyRevoked  Type = "key.revoked"
@@ -69,6 +75,10 @@ type Deployed struct {
 	Artifact string   `json:"artifact"`
 	Size     int64    `json:"size"`
 	Routes   []string `json:"routes"`
+	// Transfer lists routes this deploy takes over from the function that
+	// owns them. It needs an admin signature besides the deploy one; a
+	// route owned by another function and not listed here is refused.
+	Transfer []string `json:"transfer,omitempty"`
 }
 
 // Activated makes one deployed version the one that serves. It names the
@@ -77,6 +87,26 @@ type Activated struct {
 	Name     string `json:"name"`
 	Version  int    `json:"version"`
 	Artifact string `json:"artifact"`
+	// Percent, if between 1 and 99, sends that share of requests to
+	// Version and the rest to the version already active (a split); 0
+	// and 100 mean all of them.
+	Percent int `json:"percent,omitempty"`
+}
+
+// RolledBack returns a function to a version that was active before, with
+// the routes, limits and vars that version was deployed with (they are in
+// its artifact). It ends any split.
+type RolledBack struct {
+	Name     string `json:"name"`
+	Version  int    `json:"version"`
+	Artifact string `json:"artifact"`
+}
+
+// Lifecycle is the body of function.paused, function.resumed and
+// function.retired.
+type Lifecycle struct {
+	Name   string `json:"name"`
+	Reason string `json:"reason,omitempty"`
 }
 
 var functionName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)

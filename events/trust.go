@@ -32,7 +32,7 @@ func RequiredRole(t Type) (Role, error) {
 	switch t {
 	case TypeDeployed:
 		return RoleDeploy, nil
-	case TypeActivated:
+	case TypeActivated, TypeRolledBack, TypePaused, TypeResumed, TypeRetired:
 		return RoleActivate, nil
 	case TypeKeyAdded, TypeKeyRotated, TypeKeyRevoked, TypeRoleGranted, TypeRoleRevoked:
 		return RoleAdmin, nil

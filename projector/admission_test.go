@@ -88,7 +88,8 @@ func TestAdmission(t *testing.T) {
 		waitApplied(t, p, 4)
 		admitAll(t, a,
 			admitStep{4, l.activate("hello", 2, "hello-2"), events.ErrNotFound},
-			admitStep{4, l.activate("other", 1, "other-1"), nil},
+			admitStep{4, l.activate("other", 1, "other-1"), events.ErrConflict},
+			admitStep{4, l.lifecycle(events.TypePaused, "other"), nil},
 		)
 	})
 	t.Run("ErrConflict/ProjectorPastHead", func(t *testing.T) {

@@ -2,6 +2,7 @@ package projector
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,8 +21,11 @@ import (
 // Commands:
 //
 //	ledger                                  a new ledger (genesis at seq 1)
-//	deploy fn=NAME blob=B [routes=/a,/b] [signer=S] [foreign]
-//	activate fn=NAME version=N [blob=B] [signer=S] [foreign]
+//	deploy fn=NAME blob=B [routes=/a,/b] [take=/a] [signer=S] [foreign]
+//	activate fn=NAME version=N [percent=P] [blob=B] [signer=S] [foreign]
+//	rollback fn=NAME version=N [blob=B] [signer=S]
+//	pause|resume|retire fn=NAME [signer=S]
+//	served                                  what a node serves, per function
 //	replay seq=N                            store record N's envelope again
 //	state                                   the projected state
 //	key-add key=K roles=R1,R2 [threshold=T] [signer=S1,S2]
@@ -124,10 +128,14 @@ func TestDataDriven(t *testing.T) {
 					routes = strings.Split(r, ",")
 				}
 				d := events.Deployed{Name: fn, Artifact: digest(blob), Size: int64(len(blob)), Routes: routes}
+				if r := arg("take", ""); r != "" {
+					d.Transfer = strings.Split(r, ",")
+				}
 				return apply(l.seal(ledgerID(), events.TypeDeployed, fn, d, signers()...))
-			case "activate":
+			case "activate", "rollback":
 				fn := arg("fn", "")
 				v, _ := strconv.Atoi(arg("version", "0"))
+				percent, _ := strconv.Atoi(arg("percent", "0"))
 				artifact := digest(arg("blob", ""))
 				if b, ok := d.Arg("blob"); ok && len(b.Vals) > 0 {
 					blobs[artifact] = b.Vals[0]
@@ -137,8 +145,18 @@ func TestDataDriven(t *testing.T) {
 						artifact = f.Versions[v-1].Artifact
 					}
 				}
-				a := events.Activated{Name: fn, Version: v, Artifact: artifact}
+				if d.Cmd == "rollback" {
+					r := events.RolledBack{Name: fn, Version: v, Artifact: artifact}
+					return apply(l.seal(ledgerID(), events.TypeRolledBack, fn, r, signers()...))
+				}
+				a := events.Activated{Name: fn, Version: v, Artifact: artifact, Percent: percent}
 				return apply(l.seal(ledgerID(), events.TypeActivated, fn, a, signers()...))
+			case "pause", "resume", "retire":
+				fn := arg("fn", "")
+				typ := map[string]events.Type{"pause": events.TypePaused, "resume": events.TypeResumed, "retire": events.TypeRetired}[d.Cmd]
+				return apply(l.seal(ledgerID(), typ, fn, events.Lifecycle{Name: fn}, signers()...))
+			case "served":
+				return describeServed(st, blobs)
 			case "replay":
 				n, _ := strconv.Atoi(arg("seq", "0"))
 				if n < 1 || n > len(l.records) {
@@ -180,32 +198,61 @@ func TestDataDriven(t *testing.T) {
 	})
 }
 
-// describeState prints functions in name order with their versions, the
-// active one marked, then the rejected records.
+// describeState prints functions in name order with their lifecycle
+// state, traffic and versions, then route owners and rejected records.
 func describeState(st *State, blobs map[string]string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "seq %d\n", st.Seq)
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for n := range st.Functions {
-			if !yield(n) {
-				return
-			}
-		}
-	}) {
+	for _, name := range slices.Sorted(maps.Keys(st.Functions)) {
 		f := st.Functions[name]
-		fmt.Fprintf(&b, "%s:", name)
-		if f.Active > 0 {
-			fmt.Fprintf(&b, " active v%d (since seq %d)", f.Active, f.ActivatedSeq)
-		} else {
-			b.WriteString(" inactive")
+		fmt.Fprintf(&b, "%s: %s", name, f.State)
+		var shares []string
+		for _, s := range f.Traffic() {
+			shares = append(shares, fmt.Sprintf("v%d %d%%", s.Version, s.Percent))
+		}
+		if len(shares) > 0 {
+			fmt.Fprintf(&b, " %s", strings.Join(shares, " / "))
+		}
+		if f.StateSeq > 0 {
+			fmt.Fprintf(&b, " (since seq %d)", f.StateSeq)
 		}
 		b.WriteString("\n")
 		for _, v := range f.Versions {
-			fmt.Fprintf(&b, "  v%d %s routes=%s (seq %d)\n", v.Number, blobs[v.Artifact], strings.Join(v.Routes, ","), v.DeployedSeq)
+			fmt.Fprintf(&b, "  v%d %s routes=%s (seq %d)", v.Number, blobs[v.Artifact], strings.Join(v.Routes, ","), v.DeployedSeq)
+			if len(v.Transferred) > 0 {
+				fmt.Fprintf(&b, " took=%s", strings.Join(v.Transferred, ","))
+			}
+			b.WriteString("\n")
 		}
+	}
+	for _, shape := range slices.Sorted(maps.Keys(st.Routes)) {
+		o := st.Routes[shape]
+		fmt.Fprintf(&b, "route %s -> %s (seq %d)\n", o.Route, o.Function, o.Since)
 	}
 	for _, r := range st.Rejected {
 		fmt.Fprintf(&b, "rejected seq %d\n", r.Seq)
+	}
+	return b.String()
+}
+
+// describeServed prints what a node would serve for each function: the
+// versions, their shares and the routes they answer.
+func describeServed(st *State, blobs map[string]string) string {
+	var b strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(st.Functions)) {
+		s, ok := servedFor(st, st.Functions[name])
+		if !ok {
+			fmt.Fprintf(&b, "%s: not served\n", name)
+			continue
+		}
+		if s.Paused {
+			fmt.Fprintf(&b, "%s: paused (503)\n", name)
+		} else {
+			fmt.Fprintf(&b, "%s:\n", name)
+		}
+		for _, v := range s.Versions {
+			fmt.Fprintf(&b, "  v%d %s %d%% routes=%s\n", v.Version, blobs[v.Artifact], v.Percent, strings.Join(v.Routes, ","))
+		}
 	}
 	return b.String()
 }

@@ -5,12 +5,13 @@ import (
 	"fmt"
 
 	"github.com/vault-runtime/vault/events"
-	"github.com/vault-runtime/vault/schemas"
 )
 
 // change is a validated event, ready to apply.
 type change struct {
 	ev      *events.Event
+	seq     uint64
+	id      string
 	signers []string
 	apply   func(s *State)
 }
@@ -124,12 +125,16 @@ func validate(s *State, seq uint64, id string, envelope []byte, sc SigChecker) (
 	if err != nil {
 		return nil, err
 	}
-	c := &change{ev: ev, signers: signers}
+	c := &change{ev: ev, seq: seq, id: id, signers: signers}
 	switch ev.Type {
 	case events.TypeDeployed:
-		err = validateDeployed(seq, id, c)
+		err = validateDeployed(s, c, func() ([]string, error) { return s.Keys.VerifyWith(env, events.RoleAdmin, 1, check) })
 	case events.TypeActivated:
-		err = validateActivated(s, seq, c)
+		err = validateActivated(s, c)
+	case events.TypeRolledBack:
+		err = validateRolledBack(s, c)
+	case events.TypePaused, events.TypeResumed, events.TypeRetired:
+		err = validateLifecycle(s, c)
 	default:
 		err = fmt.Errorf("event type %q: %w", ev.Type, events.ErrInvalidEvent)
 	}
@@ -146,65 +151,6 @@ func validateGenesis(env *events.Envelope) (*change, error) {
 	}
 	ev, _ := events.DecodeEvent(env.Payload)
 	return &change{ev: ev, apply: func(s *State) { s.Keys = kr }}, nil
-}
-
-func validateDeployed(seq uint64, id string, c *change) error {
-	d, err := events.DecodeBody[events.Deployed](c.ev)
-	if err != nil {
-		return err
-	}
-	switch {
-	case !events.ValidFunctionName(d.Name):
-		return fmt.Errorf("deploy: function name %q: %w", d.Name, events.ErrInvalidEvent)
-	case c.ev.Subject != d.Name:
-		return fmt.Errorf("deploy: subject %q differs from name %q: %w", c.ev.Subject, d.Name, events.ErrInvalidEvent)
-	case !validDigest(d.Artifact):
-		return fmt.Errorf("deploy %s: artifact %q is not a SHA-256: %w", d.Name, d.Artifact, events.ErrInvalidEvent)
-	case d.Size <= 0:
-		return fmt.Errorf("deploy %s: artifact size %d: %w", d.Name, d.Size, events.ErrInvalidEvent)
-	}
-	for _, r := range d.Routes {
-		if _, err := schemas.ParseRoute(r); err != nil {
-			return fmt.Errorf("deploy %s: %v: %w", d.Name, err, events.ErrInvalidEvent)
-		}
-	}
-	c.apply = func(s *State) {
-		f := s.Functions[d.Name]
-		if f == nil {
-			f = &Function{Name: d.Name}
-			s.Functions[d.Name] = f
-		}
-		f.Versions = append(f.Versions, Version{
-			Number: len(f.Versions) + 1, Artifact: d.Artifact, Size: d.Size, Routes: d.Routes,
-			DeployedSeq: seq, DeployedBy: c.signers, EventID: id,
-		})
-	}
-	return nil
-}
-
-func validateActivated(s *State, seq uint64, c *change) error {
-	a, err := events.DecodeBody[events.Activated](c.ev)
-	if err != nil {
-		return err
-	}
-	f := s.Functions[a.Name]
-	switch {
-	case f == nil:
-		return fmt.Errorf("activate %s: no such function: %w", a.Name, events.ErrNotFound)
-	case c.ev.Subject != a.Name:
-		return fmt.Errorf("activate: subject %q differs from name %q: %w", c.ev.Subject, a.Name, events.ErrInvalidEvent)
-	case a.Version < 1 || a.Version > len(f.Versions):
-		return fmt.Errorf("activate %s@v%d: no such version (latest is v%d): %w", a.Name, a.Version, len(f.Versions), events.ErrNotFound)
-	case f.Versions[a.Version-1].Artifact != a.Artifact:
-		return fmt.Errorf("activate %s@v%d: artifact %s is not the deployed %s: %w",
-			a.Name, a.Version, a.Artifact, f.Versions[a.Version-1].Artifact, events.ErrDigestMismatch)
-	}
-	c.apply = func(s *State) {
-		f := s.Functions[a.Name]
-		f.Active = a.Version
-		f.ActivatedSeq = seq
-	}
-	return nil
 }
 
 func validDigest(s string) bool {

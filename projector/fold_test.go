@@ -64,7 +64,7 @@ func TestFoldAccepts(t *testing.T) {
 				return [][]byte{l.genesis, l.deploy("hello", "blob-1", "/hello", "api.example.com/hello/:id")}
 			},
 			check: func(t *testing.T, l *testLedger, s *State, envs [][]byte) {
-				want := &Function{Name: "hello", Versions: []Version{{
+				want := &Function{Name: "hello", State: Inactive, Versions: []Version{{
 					Number: 1, Artifact: digest("blob-1"), Size: int64(len("blob-1")),
 					Routes:      []string{"/hello", "api.example.com/hello/:id"},
 					DeployedSeq: 2, DeployedBy: []string{l.operator.ID}, EventID: events.ID(envs[1]),

@@ -99,6 +99,23 @@ func (l *testLedger) activate(name string, version int, blob string) []byte {
 	return l.activated(events.Activated{Name: name, Version: version, Artifact: digest(blob)}, l.operator)
 }
 
+// split sends percent of fn's requests to version (blob).
+func (l *testLedger) split(name string, version int, blob string, percent int) []byte {
+	l.t.Helper()
+	return l.activated(events.Activated{Name: name, Version: version, Artifact: digest(blob), Percent: percent}, l.operator)
+}
+
+func (l *testLedger) rollback(name string, version int, blob string) []byte {
+	l.t.Helper()
+	return l.seal(l.id, events.TypeRolledBack, name, events.RolledBack{Name: name, Version: version, Artifact: digest(blob)}, l.operator)
+}
+
+// lifecycle seals a pause, resume or retire of fn.
+func (l *testLedger) lifecycle(typ events.Type, name string) []byte {
+	l.t.Helper()
+	return l.seal(l.id, typ, name, events.Lifecycle{Name: name}, l.operator)
+}
+
 // append adds envelope as the next record.
 func (l *testLedger) append(envelope []byte) ledger.Record {
 	r := ledger.Record{Seq: uint64(len(l.records)) + 1, ID: events.ID(envelope), Envelope: envelope}

@@ -2,17 +2,17 @@ package projector
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/vault-runtime/vault/ledger"
+	"github.com/vault-runtime/vault/schemas"
 )
 
 // Source delivers ledger records in order.
@@ -35,7 +35,7 @@ type ArtifactSource interface {
 // Warmer prepares a version to serve (decode, compile). The projector
 // calls it before any route of the version is published.
 type Warmer interface {
-	Warm(ctx context.Context, v Served, artifact []byte) error
+	Warm(ctx context.Context, fn string, v ServedVersion, artifact []byte) error
 }
 
 // Publisher receives each new snapshot once it is safe to serve.
@@ -43,13 +43,67 @@ type Publisher interface {
 	Publish(*Snapshot)
 }
 
-// Served is the version a node actually serves for a function.
+// Served is what a node actually serves for a function: one version, or
+// a split of two, or a paused function's routes answering 503.
 type Served struct {
-	Function     string   `json:"function"`
-	Version      int      `json:"version"`
-	Artifact     string   `json:"artifact"`
-	Routes       []string `json:"routes"`
-	ActivatedSeq uint64   `json:"activatedSeq"`
+	Function string `json:"function"`
+	// Paused routes answer 503 with Retry-After; no code runs.
+	Paused bool `json:"paused,omitempty"`
+	// Versions are the active version first, then the canary, if any.
+	Versions     []ServedVersion `json:"versions"`
+	ActivatedSeq uint64          `json:"activatedSeq"`
+	StateSeq     uint64          `json:"stateSeq"`
+}
+
+// ServedVersion is one version of a served function and its share.
+type ServedVersion struct {
+	Version  int    `json:"version"`
+	Artifact string `json:"artifact"`
+	Percent  int    `json:"percent"`
+	// Routes are the version's routes that its function owns.
+	Routes []string `json:"routes"`
+}
+
+// Weight is the percentage of requests version v takes (0 when paused).
+func (s Served) Weight(v int) int {
+	for _, sv := range s.Versions {
+		if sv.Version == v && !s.Paused {
+			return sv.Percent
+		}
+	}
+	return 0
+}
+
+func (s Served) equal(o Served) bool {
+	return s.Function == o.Function && s.Paused == o.Paused && s.ActivatedSeq == o.ActivatedSeq && s.StateSeq == o.StateSeq &&
+		slices.EqualFunc(s.Versions, o.Versions, func(a, b ServedVersion) bool {
+			return a.Version == b.Version && a.Artifact == b.Artifact && a.Percent == b.Percent && slices.Equal(a.Routes, b.Routes)
+		})
+}
+
+// servedFor is what st says a node should serve for f: nothing for an
+// inactive or retired function.
+func servedFor(st *State, f *Function) (Served, bool) {
+	if f.State != Active && f.State != Paused {
+		return Served{}, false
+	}
+	s := Served{Function: f.Name, Paused: f.State == Paused, ActivatedSeq: f.ActivatedSeq, StateSeq: f.StateSeq}
+	for _, share := range f.Traffic() {
+		v := f.Versions[share.Version-1]
+		sv := ServedVersion{Version: v.Number, Artifact: v.Artifact, Percent: share.Percent}
+		for _, pattern := range v.Routes {
+			if r, err := schemas.ParseRoute(pattern); err == nil && st.Routes[r.Shape()].Function == f.Name {
+				sv.Routes = append(sv.Routes, pattern)
+			}
+		}
+		s.Versions = append(s.Versions, sv)
+	}
+	return s, len(s.Versions) > 0
+}
+
+// failKey names a version that failed to warm on this node.
+func failKey(fn string, version int, activatedSeq uint64) string {
+	return fmt.Sprintf("%s@v%d (activated at seq %d)", fn, version, activatedSeq)
 }
 
 // Snapshot is a consistent view: the ledger state and what this node
@@ -87,8 +141,6 @@ type Config struct {
 	BatchSize int
 }
 
-var stateKey = []byte("projector/state")
-
 // Projector keeps a node's State in step with the ledger.
 type Projector struct {
 	cfg Config
@@ -99,6 +151,7 @@ type Projector struct {
 	notify chan struct{}     // closed and replaced on every publication
 	sigs   *sigCache         // verdicts shared with the Admission gate
 	recent [recentIDs]string // event IDs of recently applied records, by seq % recentIDs
+	saved  saved             // what pebble holds of the state (Run's goroutine only)
 }
 
 // recentIDs is how many applied records' IDs the projector remembers, for
@@ -151,7 +204,7 @@ func (p *Projector) WaitApplied(ctx context.Context, seq uint64) error {
 // Run loads the persisted state, warms what it serves, then folds new
 // records as they arrive until ctx ends.
 func (p *Projector) Run(ctx context.Context) error {
-	st, err := p.load()
+	st, err := p.loadState()
 	if err != nil {
 		return err
 	}
@@ -191,10 +244,10 @@ func (p *Projector) Run(ctx context.Context) error {
 			return err
 		}
 		served, failed = p.warm(ctx, st, served, failed)
-		if err := p.save(st); err != nil {
+		p.publish(st, served, failed)
+		if err := p.saveState(st); err != nil {
 			return err
 		}
-		p.publish(st, served, failed)
 	}
 }
 
@@ -231,27 +284,25 @@ func (p *Projector) apply(ctx context.Context, st *State, batch []ledger.Record)
 	return nil
 }
 
-// warm brings served up to date with the active versions in st: a new
-// active version replaces the served one only once it warmed.
+// warm brings served up to date with st: a function's new traffic goes
+// live only once every version in it warmed; until then (or for good, if
+// one fails) the node serves what it served before.
 func (p *Projector) warm(ctx context.Context, st *State, served map[string]Served, failed map[string]string) (map[string]Served, map[string]string) {
 	next := maps.Clone(served)
+	for name := range served {
+		if f := st.Functions[name]; f == nil || (f.State != Active && f.State != Paused) {
+			delete(next, name)
+		}
+	}
 	for name, f := range st.Functions {
-		v, ok := f.ActiveVersion()
+		want, ok := servedFor(st, f)
 		if !ok {
 			continue
 		}
-		want := Served{Function: name, Version: v.Number, Artifact: v.Artifact, Routes: v.Routes, ActivatedSeq: f.ActivatedSeq}
-		if cur, ok := served[name]; ok && cur.Version == want.Version && cur.ActivatedSeq == want.ActivatedSeq {
+		if cur, ok := served[name]; ok && cur.equal(want) {
 			continue
 		}
-		key := fmt.Sprintf("%s@v%d (activated at seq %d)", name, v.Number, f.ActivatedSeq)
-		if _, ok := failed[key]; ok {
-			continue
-		}
-		if err := p.warmOne(ctx, want); err != nil {
-			p.log.Error("version failed to warm; serving the previous one", "fn", name, "version", v.Number, "err", err)
-			failed = maps.Clone(failed)
-			failed[key] = err.Error()
+		if !want.Paused && !p.warmAll(ctx, want, &failed) {
 			continue
 		}
 		next[name] = want
@@ -259,14 +310,32 @@ func (p *Projector) warm(ctx context.Context, st *State, served map[string]Serve
 	return next, failed
 }
 
-func (p *Projector) warmOne(ctx context.Context, v Served) error {
+// warmAll warms every version of want, unless one failed before; a new
+// failure is added to *failed (a copy: published maps never change).
+func (p *Projector) warmAll(ctx context.Context, want Served, failed *map[string]string) bool {
+	for _, v := range want.Versions {
+		key := failKey(want.Function, v.Version, want.ActivatedSeq)
+		if _, ok := (*failed)[key]; ok {
+			return false
+		}
+		if err := p.warmOne(ctx, want.Function, v); err != nil {
+			p.log.Error("version failed to warm; serving the previous one", "fn", want.Function, "version", v.Version, "err", err)
+			*failed = maps.Clone(*failed)
+			(*failed)[key] = err.Error()
+			return false
+		}
+	}
+	return true
+}
+
+func (p *Projector) warmOne(ctx context.Context, fn string, v ServedVersion) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	blob, err := p.cfg.Artifacts.Get(ctx, v.Artifact)
 	if err != nil {
 		return err
 	}
-	return p.cfg.Warmer.Warm(ctx, v, blob)
+	return p.cfg.Warmer.Warm(ctx, fn, v, blob)
 }
 
 func (p *Projector) publish(st *State, served map[string]Served, failed map[string]string) {
@@ -277,43 +346,4 @@ func (p *Projector) publish(st *State, served map[string]Served, failed map[stri
 	close(p.notify)
 	p.notify = make(chan struct{})
 	p.mu.Unlock()
-}
-
-func (p *Projector) load() (*State, error) {
-	v, closer, err := p.cfg.DB.Get(stateKey)
-	if errors.Is(err, pebble.ErrNotFound) {
-		return NewState(), nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load projected state: %w", err)
-	}
-	defer closer.Close()
-	if p.cfg.Sealer != nil {
-		if v, err = p.cfg.Sealer.Open(v, stateKey); err != nil {
-			// The state is derived from the ledger: rebuild it.
-			p.log.Warn("persisted state does not open; replaying the ledger", "err", err)
-			return NewState(), nil
-		}
-	}
-	st := NewState()
-	if err := json.Unmarshal(v, st); err != nil {
-		return nil, fmt.Errorf("load projected state: %w", err)
-	}
-	return st, nil
-}
-
-func (p *Projector) save(st *State) error {
-	data, err := json.Marshal(st)
-	if err != nil {
-		return fmt.Errorf("save projected state: %w", err)
-	}
-	if p.cfg.Sealer != nil {
-		data = p.cfg.Sealer.Seal(data, stateKey)
-	}
-	// No fsync: the state is derived from the ledger; after a power loss
-	// the projector replays from whatever seq pebble kept.
-	if err := p.cfg.DB.Set(stateKey, data, pebble.NoSync); err != nil {
-		return fmt.Errorf("save projected state at seq %d: %w", st.Seq, err)
-	}
-	return nil
 }

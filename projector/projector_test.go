@@ -90,11 +90,17 @@ func (a *fakeArtifacts) Has(_ context.Context, d string) (bool, error) {
 }
 
 type fakeWarmer struct {
-	warm func(ctx context.Context, v Served, artifact []byte) error
+	warm func(ctx context.Context, v warmed, artifact []byte) error
 }
 
-func (w *fakeWarmer) Warm(ctx context.Context, v Served, artifact []byte) error {
-	return w.warm(ctx, v, artifact)
+// warmed is one Warm call's function and version.
+type warmed struct {
+	fn string
+	ServedVersion
+}
+
+func (w *fakeWarmer) Warm(ctx context.Context, fn string, v ServedVersion, artifact []byte) error {
+	return w.warm(ctx, warmed{fn, v}, artifact)
 }
 
 type fakePublisher struct{ publish func(*Snapshot) }
@@ -108,7 +114,7 @@ type journal struct {
 }
 
 type entry struct {
-	warm    *Served // a Warm call
+	warm    *warmed // a Warm call
 	warmErr error   // what it returned
 	snap    *Snapshot
 	hash    string // of snap.State when it was published
@@ -129,10 +135,10 @@ func (j *journal) all() []entry {
 // warmer records every call in j and fails for the artifacts in fail.
 // It checks that it was given the blob the version names.
 func (j *journal) warmer(t *testing.T, fail ...string) *fakeWarmer {
-	return &fakeWarmer{warm: func(_ context.Context, v Served, blob []byte) error {
+	return &fakeWarmer{warm: func(_ context.Context, v warmed, blob []byte) error {
 		var err error
 		if digest(string(blob)) != v.Artifact {
-			t.Errorf("Warm(%s@v%d) got a blob of digest %s, want %s", v.Function, v.Version, digest(string(blob)), v.Artifact)
+			t.Errorf("Warm(%s@v%d) got a blob of digest %s, want %s", v.fn, v.Version, digest(string(blob)), v.Artifact)
 		}
 		if slices.Contains(fail, v.Artifact) {
 			err = fmt.Errorf("compile %s: syntax error", v.Artifact[:8])
@@ -244,7 +250,7 @@ func TestProjectorWarmsBeforePublishing(t *testing.T) {
 			checkPublications(t, entries)
 			servedV1 := false
 			for _, e := range entries {
-				if e.snap != nil && e.snap.Served["hello"].Version == 1 {
+				if e.snap != nil && e.snap.Served["hello"].Weight(1) == 100 {
 					servedV1 = true
 				}
 			}
@@ -252,8 +258,10 @@ func TestProjectorWarmsBeforePublishing(t *testing.T) {
 				t.Error("hello@v1 was never served, though it was active for a whole batch")
 			}
 			want := map[string]Served{
-				"hello": {Function: "hello", Version: 2, Artifact: digest("hello-2"), Routes: []string{"/hello", "/hello/:id"}, ActivatedSeq: 7},
-				"other": {Function: "other", Version: 1, Artifact: digest("other-1"), Routes: []string{"/other/*"}, ActivatedSeq: 6},
+				"hello": {Function: "hello", ActivatedSeq: 7, StateSeq: 7, Versions: []ServedVersion{
+					{Version: 2, Artifact: digest("hello-2"), Percent: 100, Routes: []string{"/hello", "/hello/:id"}}}},
+				"other": {Function: "other", ActivatedSeq: 6, StateSeq: 6, Versions: []ServedVersion{
+					{Version: 1, Artifact: digest("other-1"), Percent: 100, Routes: []string{"/other/*"}}}},
 			}
 			cur := p.Current()
 			if !reflect.DeepEqual(cur.Served, want) || len(cur.Failed) != 0 {
@@ -272,13 +280,13 @@ func TestProjectorWarmsBeforePublishing(t *testing.T) {
 // never change once published.
 func checkPublications(t *testing.T, entries []entry) {
 	t.Helper()
-	var warmed []Served
+	var warm []warmed
 	var lastSeq uint64
 	published := 0
 	for i, e := range entries {
 		if e.warm != nil {
 			if e.warmErr == nil {
-				warmed = append(warmed, *e.warm)
+				warm = append(warm, *e.warm)
 			}
 			continue
 		}
@@ -288,8 +296,13 @@ func checkPublications(t *testing.T, entries []entry) {
 		}
 		lastSeq = e.snap.State.Seq
 		for name, s := range e.snap.Served {
-			if !slices.ContainsFunc(warmed, func(w Served) bool { return reflect.DeepEqual(w, s) }) {
-				t.Errorf("entry %d: snapshot at seq %d serves %s@v%d (%+v) before it was warmed", i, e.snap.State.Seq, name, s.Version, s)
+			for _, v := range s.Versions {
+				ok := slices.ContainsFunc(warm, func(w warmed) bool {
+					return w.fn == name && w.Version == v.Version && w.Artifact == v.Artifact
+				})
+				if !ok && !s.Paused {
+					t.Errorf("entry %d: snapshot at seq %d serves %s@v%d (%+v) before it was warmed", i, e.snap.State.Seq, name, v.Version, s)
+				}
 			}
 		}
 		if got := e.snap.State.Hash(); got != e.hash {
@@ -340,7 +353,7 @@ func TestProjectorWarmFailure(t *testing.T) {
 				t.Helper()
 				served := map[string]int{}
 				for name, s := range cur.Served {
-					served[name] = s.Version
+					served[name] = s.Versions[0].Version
 				}
 				if !maps.Equal(served, wantServed) {
 					t.Errorf("serving %v, want %v", served, wantServed)
@@ -508,7 +521,7 @@ func TestProjectorRestart(t *testing.T) {
 			if got, want := second.Current().State.Hash(), foldRecords(t, l.records).Hash(); got != want {
 				t.Errorf("state after restart and record 8 = %+v\nwant the whole ledger folded", second.Current().State)
 			}
-			if got := second.Current().Served["hello"].Version; got != 2 {
+			if got := second.Current().Served["hello"].Weight(2); got != 100 {
 				t.Errorf("serving hello@v%d, want v2 (v3 is deployed, not active)", got)
 			}
 			// The restored active versions were warmed again before the

@@ -4,7 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"slices"
+	"maps"
 
 	"github.com/vault-runtime/vault/events"
 )
@@ -16,19 +16,51 @@ type State struct {
 	Seq       uint64               `json:"seq"`
 	Keys      *events.Keyring      `json:"keys,omitempty"`
 	Functions map[string]*Function `json:"functions"`
+	// Routes maps every claimed route shape (schemas.Route.Shape) to the
+	// function that owns it. A retired function's routes are released.
+	Routes map[string]RouteOwner `json:"routes"`
 	// Rejected lists records that reached the ledger but failed
 	// projection checks; they change nothing else.
 	Rejected []Rejection `json:"rejected,omitempty"`
+
+	// touched names the functions changed since the projector last
+	// persisted the state; not part of the state itself.
+	touched map[string]bool
 }
+
+// Lifecycle is where a function stands. Only events move it, one legal
+// transition at a time:
+//
+//	inactive --activate--> active --pause--> paused --resume--> active
+//	active --activate/rollback--> active
+//	inactive, active, paused --retire--> retired (final)
+type Lifecycle string
+
+const (
+	Inactive Lifecycle = "inactive"
+	Active   Lifecycle = "active"
+	Paused   Lifecycle = "paused"
+	Retired  Lifecycle = "retired"
+)
 
 // Function is a deployed function and its history.
 type Function struct {
 	Name string `json:"name"`
 	// Versions[i] is version i+1.
 	Versions []Version `json:"versions"`
-	// Active is the serving version number, 0 for none.
-	Active       int    `json:"active"`
+	State    Lifecycle `json:"state"`
+	// Active is the version that takes the traffic the canary does not,
+	// 0 for none. A paused function keeps it, to resume with.
+	Active int `json:"active"`
+	// Canary, when not 0, takes CanaryPercent of the requests (a split).
+	Canary        int `json:"canary,omitempty"`
+	CanaryPercent int `json:"canaryPercent,omitempty"`
+	// ActivatedSeq is the seq of the last change of Active or Canary.
 	ActivatedSeq uint64 `json:"activatedSeq,omitempty"`
+	// StateSeq is the seq of the last lifecycle transition.
+	StateSeq uint64 `json:"stateSeq,omitempty"`
+	// History lists every lifecycle transition, in ledger order.
+	History []Transition `json:"history,omitempty"`
 }
 
 // Version is one immutable deploy.
@@ -40,6 +72,34 @@ type Version struct {
 	DeployedSeq uint64   `json:"deployedSeq"`
 	DeployedBy  []string `json:"deployedBy"`
 	EventID     string   `json:"eventId"`
+	// Transferred lists routes this deploy took over from other functions.
+	Transferred []string `json:"transferred,omitempty"`
+}
+
+// Transition is one applied lifecycle event and what it left.
+type Transition struct {
+	Seq     uint64 `json:"seq"`
+	EventID string `json:"eventId"`
+	// Action is activate, rollback, pause, resume or retire.
+	Action  string   `json:"action"`
+	Version int      `json:"version,omitempty"`
+	Percent int      `json:"percent,omitempty"`
+	Reason  string   `json:"reason,omitempty"`
+	By      []string `json:"by"`
+	// State, Active, Canary and CanaryPercent are the function's after
+	// the transition.
+	State         Lifecycle `json:"state"`
+	Active        int       `json:"active,omitempty"`
+	Canary        int       `json:"canary,omitempty"`
+	CanaryPercent int       `json:"canaryPercent,omitempty"`
+}
+
+// RouteOwner says which function owns a route and since when.
+type RouteOwner struct {
+	Function string `json:"function"`
+	// Route is the pattern as the owner wrote it.
+	Route string `json:"route"`
+	Since uint64 `json:"since"`
 }
 
 // Rejection records why a stored record was not applied.
@@ -49,10 +109,19 @@ type Rejection struct {
 	Reason string `json:"reason"`
 }
 
-// NewState is the state of an empty ledger.
-func NewState() *State { return &State{Functions: map[string]*Function{}} }
+// Share is one version's part of a function's traffic.
+type Share struct {
+	Version int `json:"version"`
+	Percent int `json:"percent"`
+}
 
-// ActiveVersion returns the serving version of fn, if any.
+// NewState is the state of an empty ledger.
+func NewState() *State {
+	return &State{Functions: map[string]*Function{}, Routes: map[string]RouteOwner{}}
+}
+
+// ActiveVersion returns the version that takes the traffic the canary
+// does not, if the function is active or paused.
 func (f *Function) ActiveVersion() (Version, bool) {
 	if f.Active < 1 || f.Active > len(f.Versions) {
 		return Version{}, false
@@ -60,20 +129,81 @@ func (f *Function) ActiveVersion() (Version, bool) {
 	return f.Versions[f.Active-1], true
 }
 
-// Clone is a deep copy, so a published state never changes under readers.
+// Traffic is how requests are shared between versions: the active
+// version first, then the canary if there is one.
+func (f *Function) Traffic() []Share {
+	switch {
+	case f.Active == 0:
+		return nil
+	case f.Canary == 0:
+		return []Share{{Version: f.Active, Percent: 100}}
+	}
+	return []Share{{Version: f.Active, Percent: 100 - f.CanaryPercent}, {Version: f.Canary, Percent: f.CanaryPercent}}
+}
+
+// Weight is the percentage of requests version v takes.
+func (f *Function) Weight(v int) int {
+	for _, s := range f.Traffic() {
+		if s.Version == v {
+			return s.Percent
+		}
+	}
+	return 0
+}
+
+// RollbackTarget is the version `vault rollback` returns to: during a
+// split, the active version (the canary is dropped); otherwise the most
+// recent version that was active before the current one.
+func (f *Function) RollbackTarget() (int, bool) {
+	if f.Canary != 0 {
+		return f.Active, true
+	}
+	for i := len(f.History) - 1; i >= 0; i-- {
+		if a := f.History[i].Active; a != 0 && a != f.Active {
+			return a, true
+		}
+	}
+	return 0, false
+}
+
+// wasActive reports whether version v was ever the active version.
+func (f *Function) wasActive(v int) bool {
+	for _, h := range f.History {
+		if h.Active == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Owner returns the function that owns route shape, if any.
+func (s *State) Owner(shape string) (RouteOwner, bool) {
+	o, ok := s.Routes[shape]
+	return o, ok
+}
+
+func (s *State) touch(name string) {
+	if s.touched == nil {
+		s.touched = map[string]bool{}
+	}
+	s.touched[name] = true
+}
+
+// Clone is a copy that later folds into s never change: Versions,
+// History, Rejected and their elements are append-only, so the copy
+// shares their backing arrays and sees only the elements it had.
 func (s *State) Clone() *State {
 	c := *s
+	c.touched = nil
 	c.Functions = make(map[string]*Function, len(s.Functions))
 	for name, f := range s.Functions {
 		fc := *f
-		fc.Versions = slices.Clone(f.Versions)
-		for i := range fc.Versions {
-			fc.Versions[i].Routes = slices.Clone(fc.Versions[i].Routes)
-			fc.Versions[i].DeployedBy = slices.Clone(fc.Versions[i].DeployedBy)
-		}
+		fc.Versions = f.Versions[:len(f.Versions):len(f.Versions)]
+		fc.History = f.History[:len(f.History):len(f.History)]
 		c.Functions[name] = &fc
 	}
-	c.Rejected = slices.Clone(s.Rejected)
+	c.Routes = maps.Clone(s.Routes)
+	c.Rejected = s.Rejected[:len(s.Rejected):len(s.Rejected)]
 	if s.Keys != nil {
 		c.Keys = s.Keys.Clone()
 	}

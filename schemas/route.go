@@ -63,3 +63,21 @@ func ParseRoute(s string) (Route, error) {
 	}
 	return r, nil
 }
+
+// Shape is the route with parameter names left out: two routes of the
+// same shape match the same requests, so they cannot both be served.
+func (r Route) Shape() string {
+	if len(r.Segments) == 0 {
+		return r.Host + r.Path
+	}
+	var b strings.Builder
+	b.WriteString(r.Host)
+	for _, seg := range r.Segments {
+		b.WriteByte('/')
+		if strings.HasPrefix(seg, ":") {
+			seg = ":"
+		}
+		b.WriteString(seg)
+	}
+	return b.String()
+}

@@ -84,3 +84,39 @@ func TestParseRouteRejects(t *testing.T) {
 		})
 	}
 }
+
+func TestRouteShape(t *testing.T) {
+	same := [][2]string{
+		{"/users/:id", "/users/:name"},
+		{"api.example.com/a/:x/*", "API.example.com/a/:y/*"},
+		{"/", "/"},
+	}
+	for _, p := range same {
+		a, b := mustRoute(t, p[0]), mustRoute(t, p[1])
+		if a.Shape() != b.Shape() {
+			t.Errorf("Shape(%s) = %q, Shape(%s) = %q: want equal", p[0], a.Shape(), p[1], b.Shape())
+		}
+	}
+	differ := [][2]string{
+		{"/users/:id", "/users/me"},
+		{"/a", "example.com/a"},
+		{"/a/*", "/a/:x"},
+		{"/a", "/a/"},
+		{"/", "/*"},
+	}
+	for _, p := range differ {
+		a, b := mustRoute(t, p[0]), mustRoute(t, p[1])
+		if a.Shape() == b.Shape() {
+			t.Errorf("Shape(%s) = Shape(%s) = %q: want different", p[0], p[1], a.Shape())
+		}
+	}
+}
+
+func mustRoute(t *testing.T, s string) Route {
+	t.Helper()
+	r, err := ParseRoute(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
