@@ -4,28 +4,41 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
+	"github.com/vault-runtime/vault/projector"
 )
 
 func activateCommand() *cobra.Command {
 	var server string
 	var opts ledger.AppendOptions
+	var percent int
+	var wait waitFlags
 	cmd := &cobra.Command{
 		Use:   "activate NAME@VERSION",
-		Short: "Make a deployed version serve (appends a signed function.activated event)",
+		Short: "Make a deployed version serve, or take a share of the traffic (appends a signed function.activated event)",
 		Long: `Activate appends a function.activated event, signed with the operator key, that
 names the version and its artifact digest. Every node switches the function's
-routes to that version once it has fetched, checked and compiled it.`,
-		Example: "  vault activate myfn@v1\n  vault activate myfn@2",
+routes to that version once it has fetched, checked and compiled it.
+
+With --percent P (1..99) the version takes P% of the requests and the active
+version the rest (a canary); activating the canary at 100 promotes it, and
+activating the active version ends the split. A paused or retired function
+cannot be activated. --wait waits until every node that answers has applied
+the event and prints each node's delay.`,
+		Example: "  vault activate myfn@v2\n  vault activate myfn@v3 --percent 10 --wait",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, version, err := parseRef(args[0])
 			if err != nil {
 				return err
+			}
+			if percent < 1 || percent > 100 {
+				return fmt.Errorf("activate %s: --percent %d is not within 1..100", args[0], percent)
 			}
 			ctx := cmd.Context()
 			nc, snap, err := dialNode(ctx, server)
@@ -41,24 +54,63 @@ routes to that version once it has fetched, checked and compiled it.`,
 				return fmt.Errorf("activate %s: %s has versions v1..v%d", args[0], name, len(f.Versions))
 			}
 			body := events.Activated{Name: name, Version: version, Artifact: f.Versions[version-1].Artifact}
+			if percent < 100 {
+				body.Percent = percent
+			}
+			w, err := wait.start(ctx, nc)
+			if err != nil {
+				return err
+			}
+			defer w.stop()
 			res, after, err := signAndAppend(ctx, nc, snap.State.Ledger, events.TypeActivated, name, body, opts)
 			if err != nil {
 				return fmt.Errorf("activate %s: %w", args[0], err)
 			}
-			served, ok := after.Served[name]
-			switch {
-			case ok && served.Version == version:
-				fmt.Fprintf(cmd.OutOrStdout(), "%s@v%d active (seq %d)\n", name, version, res.Seq)
-			default:
+			if err := reportApplied(cmd, after, res.Seq, name, fmt.Sprintf("%s@v%d", name, version)); err != nil {
+				return err
+			}
+			if served := after.Served[name]; served.Weight(version) != percent {
 				return fmt.Errorf("activate %s: recorded at seq %d, but the node could not serve it: %s",
 					args[0], res.Seq, after.Failed[fmt.Sprintf("%s@v%d (activated at seq %d)", name, version, res.Seq)])
 			}
-			return nil
+			return w.report(cmd, res, name)
 		},
 	}
 	addServerFlag(cmd, &server)
 	cmd.Flags().Uint64Var(&opts.ExpectHead, "expect-head", 0, "append only if the ledger's last record is this sequence")
+	cmd.Flags().IntVar(&percent, "percent", 100, "share of requests (1..100) for this version; the active version keeps the rest")
+	wait.addFlags(cmd)
 	return cmd
+}
+
+// reportApplied prints what fn looks like after record seq, or the reason
+// the node rejected it.
+func reportApplied(cmd *cobra.Command, after *projector.Snapshot, seq uint64, fn, what string) error {
+	for _, r := range after.State.Rejected {
+		if r.Seq == seq {
+			return fmt.Errorf("%s: the node rejected record %d: %s", what, seq, r.Reason)
+		}
+	}
+	f := after.State.Functions[fn]
+	if f == nil {
+		return fmt.Errorf("%s: the node has no function %s after seq %d", what, fn, seq)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s (seq %d)\n", fn, describeFunction(f), seq)
+	return nil
+}
+
+// describeFunction is a function's lifecycle state and traffic in words,
+// e.g. "active v1 80% / v2 20%".
+func describeFunction(f *projector.Function) string {
+	s := string(f.State)
+	var shares []string
+	for _, t := range f.Traffic() {
+		shares = append(shares, fmt.Sprintf("v%d %d%%", t.Version, t.Percent))
+	}
+	if len(shares) > 0 {
+		s += " " + strings.Join(shares, " / ")
+	}
+	return s
 }
 
 // parseRef reads NAME@vN or NAME@N.
@@ -72,4 +124,16 @@ func parseRef(ref string) (string, int, error) {
 		return "", 0, fmt.Errorf("%q: version must be v1, v2, …", ref)
 	}
 	return name, n, nil
+}
+
+// waitFlags are --wait and --wait-timeout of the commands that change
+// what nodes serve.
+type waitFlags struct {
+	on      bool
+	timeout time.Duration
+}
+
+func (w *waitFlags) addFlags(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&w.on, "wait", false, "wait until every node that answers has applied the event, and print each node's delay")
+	cmd.Flags().DurationVar(&w.timeout, "wait-timeout", 30*time.Second, "how long --wait waits")
 }

@@ -59,27 +59,34 @@ func fetchSnapshot(ctx context.Context, nc *nats.Conn, waitSeq uint64) (*project
 	return reply.Snapshot, nil
 }
 
+// appended is an acknowledged append and when the acknowledgement came.
+type appended struct {
+	ledger.Appended
+	At time.Time
+}
+
 // signAndAppend builds an event for the node's ledger, signs it with the
 // operator key, appends it and waits until the node applied it.
-func signAndAppend(ctx context.Context, nc *nats.Conn, ledgerID string, typ events.Type, subject string, body any, opts ledger.AppendOptions) (ledger.Appended, *projector.Snapshot, error) {
+func signAndAppend(ctx context.Context, nc *nats.Conn, ledgerID string, typ events.Type, subject string, body any, opts ledger.AppendOptions) (appended, *projector.Snapshot, error) {
 	signer, err := loadOperatorKey()
 	if err != nil {
-		return ledger.Appended{}, nil, err
+		return appended{}, nil, err
 	}
 	payload, err := events.NewEvent(ledgerID, typ, subject, body)
 	if err != nil {
-		return ledger.Appended{}, nil, err
+		return appended{}, nil, err
 	}
 	env, err := events.Seal(payload, signer)
 	if err != nil {
-		return ledger.Appended{}, nil, err
+		return appended{}, nil, err
 	}
 	actx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	res, err := ledger.Append(actx, nc, env, opts)
+	ack, err := ledger.Append(actx, nc, env, opts)
 	if err != nil {
-		return ledger.Appended{}, nil, err
+		return appended{}, nil, err
 	}
+	res := appended{Appended: ack, At: time.Now()}
 	snap, err := fetchSnapshot(ctx, nc, res.Seq)
 	if err != nil {
 		return res, nil, err

@@ -91,3 +91,46 @@ func callControl(ctx context.Context, nc *nats.Conn, ledgerID, method string, bo
 	}
 	return json.Unmarshal(reply.Result, out)
 }
+
+// broadcastControl signs one control request and sends it to every node;
+// it collects replies until none came for quiet (at most ten seconds).
+// Each node checks the request and its nonce on its own.
+func broadcastControl(ctx context.Context, nc *nats.Conn, ledgerID, method string, body any, quiet time.Duration) ([]controlReply, error) {
+	signer, err := loadOperatorKey()
+	if err != nil {
+		return nil, err
+	}
+	req, err := events.NewControl(ledgerID, method, body, signer)
+	if err != nil {
+		return nil, err
+	}
+	inbox := nc.NewRespInbox()
+	ch := make(chan *nats.Msg, 64)
+	sub, err := nc.ChanSubscribe(inbox, ch)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", method, err)
+	}
+	defer sub.Unsubscribe()
+	if err := nc.PublishRequest(controlSubject, inbox, req); err != nil {
+		return nil, fmt.Errorf("%s: %w", method, err)
+	}
+	var replies []controlReply
+	wait, deadline := 5*time.Second, time.After(10*time.Second) // the first answer may take a while
+	for {
+		select {
+		case msg := <-ch:
+			var r controlReply
+			if err := json.Unmarshal(msg.Data, &r); err != nil {
+				return nil, fmt.Errorf("%s: bad reply: %w", method, err)
+			}
+			replies = append(replies, r)
+			wait = quiet
+		case <-time.After(wait):
+			return replies, nil
+		case <-deadline:
+			return replies, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}

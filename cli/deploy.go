@@ -15,6 +15,7 @@ import (
 func deployCommand() *cobra.Command {
 	var server string
 	var opts ledger.AppendOptions
+	var take []string
 	cmd := &cobra.Command{
 		Use:   "deploy DIR",
 		Short: "Bundle a function, upload its artifact and append a signed function.deployed event",
@@ -53,7 +54,7 @@ manifest or the code has an error.`,
 			if err != nil {
 				return err
 			}
-			body := events.Deployed{Name: m.Name, Artifact: digest, Size: int64(len(blob)), Routes: m.Routes}
+			body := events.Deployed{Name: m.Name, Artifact: digest, Size: int64(len(blob)), Routes: m.Routes, Transfer: take}
 			res, after, err := signAndAppend(ctx, nc, snap.State.Ledger, events.TypeDeployed, m.Name, body, opts)
 			if err != nil {
 				return fmt.Errorf("deploy %s: %w", m.Name, err)
@@ -75,5 +76,6 @@ manifest or the code has an error.`,
 	}
 	addServerFlag(cmd, &server)
 	cmd.Flags().Uint64Var(&opts.ExpectHead, "expect-head", 0, "append only if the ledger's last record is this sequence")
+	cmd.Flags().StringArrayVar(&take, "take-route", nil, "take over ROUTE, owned by another function (needs an admin key); repeatable")
 	return cmd
 }

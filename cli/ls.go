@@ -8,7 +8,38 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/vault-runtime/vault/projector"
 )
+
+// versionState is what one version is doing: "active", "canary 20%",
+// "paused", with "(not served here)" when this node serves otherwise, or
+// "served" for a version this node still serves though the ledger moved on.
+func versionState(f *projector.Function, served projector.Served, v int) string {
+	want := f.Weight(v)
+	state := ""
+	switch {
+	case want == 0:
+	case f.State == projector.Paused:
+		state = "paused"
+	case v == f.Canary:
+		state = fmt.Sprintf("canary %d%%", want)
+	case f.Canary != 0:
+		state = fmt.Sprintf("active %d%%", want)
+	default:
+		state = "active"
+	}
+	has := slices.ContainsFunc(served.Versions, func(sv projector.ServedVersion) bool { return sv.Version == v })
+	switch {
+	case state != "" && f.State == projector.Paused && !served.Paused:
+		state += " (not served here)"
+	case state != "" && f.State != projector.Paused && served.Weight(v) != want:
+		state += " (not served here)"
+	case state == "" && has && !served.Paused:
+		state = "served"
+	}
+	return state
+}
 
 func lsCommand() *cobra.Command {
 	var server string
@@ -41,16 +72,11 @@ func lsCommand() *cobra.Command {
 			fmt.Fprintln(tw, "FUNCTION\tVERSION\tSTATE\tDEPLOYED AT\tARTIFACT\tROUTES")
 			for _, name := range names {
 				f := snap.State.Functions[name]
-				served, isServed := snap.Served[name]
+				served := snap.Served[name]
 				for _, v := range f.Versions {
-					state := ""
-					if v.Number == f.Active {
-						state = "active"
-						if !isServed || served.Version != v.Number {
-							state = "active (not served here)"
-						}
-					} else if isServed && served.Version == v.Number {
-						state = "served"
+					state := versionState(f, served, v.Number)
+					if f.State == projector.Retired && v.Number == len(f.Versions) {
+						state = "retired"
 					}
 					fmt.Fprintf(tw, "%s\tv%d\t%s\tseq %d\t%s\t%s\n", name, v.Number, state, v.DeployedSeq, v.Artifact[:12], strings.Join(v.Routes, " "))
 				}

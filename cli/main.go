@@ -36,7 +36,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(initCommand(), serveCommand(), deployCommand(), activateCommand(), lsCommand(), ledgerCommand(),
-		keysCommand(), signCommand(), submitCommand(), statusCommand(), stateCommand())
+		keysCommand(), signCommand(), submitCommand(), statusCommand(), stateCommand(),
+		rollbackCommand(), pauseCommand(), resumeCommand(), retireCommand(), killCommand(), inspectCommand())
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		var coded *exitError

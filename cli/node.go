@@ -54,6 +54,7 @@ type node struct {
 	subs        []*nats.Subscription
 	appends     *ledger.Service
 	proj        *projector.Projector
+	fns         *edge.Functions
 	id          string // the node key's ID
 	nodeKey     *events.Signer
 	started     time.Time
@@ -127,11 +128,12 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 		return nil, err
 	}
 	fns := edge.NewFunctions(log.With("component", "edge"))
+	pub := &announcer{Publisher: fns, id: nodeKey.ID, nc: n.nc, log: log.With("component", "announce")}
 	proj := projector.New(projector.Config{
 		Source: store, Index: store, Artifacts: ledger.NewArtifacts(obs, n.db, sealer, log.With("component", "artifacts")),
-		Warmer: fns, Publisher: fns, DB: n.db, Sealer: sealer, Logger: log.With("component", "projector"),
+		Warmer: fns, Publisher: pub, DB: n.db, Sealer: sealer, Logger: log.With("component", "projector"),
 	})
-	n.proj, n.id, n.nodeKey = proj, nodeKey.ID, nodeKey
+	n.proj, n.fns, n.id, n.nodeKey = proj, fns, nodeKey.ID, nodeKey
 	if auth != nil {
 		auth.proj.Store(proj)
 	}
@@ -220,7 +222,11 @@ func (n *node) serveAPI(store *ledger.Store, gate ledger.Gate, proj *projector.P
 		return fmt.Errorf("serve state: %w", err)
 	}
 	n.subs = append(n.subs, sub)
-	if sub, err = n.serveControl(proj, map[string]controlHandler{"status": n.status}, log); err != nil {
+	if sub, err = n.serveControl(proj, map[string]controlHandler{"status": n.status, "kill": n.kill}, log); err != nil {
+		return err
+	}
+	n.subs = append(n.subs, sub)
+	if sub, err = n.serveAnnouncements(proj); err != nil {
 		return err
 	}
 	n.subs = append(n.subs, sub)

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -19,8 +20,8 @@ func stateCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "state",
 		Short: "Show the projected state (functions, active versions, routes), now or after record SEQ",
-		Long: `State prints what the ledger says is served: every function, its active version
-and that version's routes. Without --at it is the node's live state; with --at
+		Long: `State prints what the ledger says is served: every function, its lifecycle
+state and traffic split, and the routes it owns. Without --at it is the node's live state; with --at
 SEQ (or --file EXPORT) it is computed by replaying records 1..SEQ, with no node
 needed for a file. --hash prints a digest of the whole projected state: a live
 node and a replay of the same records print the same digest.`,
@@ -57,14 +58,23 @@ func printState(w io.Writer, st *projector.State) {
 	}
 	slices.Sort(names)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "FUNCTION\tACTIVE\tSINCE\tVERSIONS\tROUTES")
+	fmt.Fprintln(tw, "FUNCTION\tSTATE\tSINCE\tVERSIONS\tROUTES")
 	for _, name := range names {
 		f := st.Functions[name]
-		active, since, routes := "-", "-", "-"
-		if v, ok := f.ActiveVersion(); ok {
-			active, since, routes = fmt.Sprintf("v%d", v.Number), fmt.Sprintf("seq %d", f.ActivatedSeq), strings.Join(v.Routes, " ")
+		since, routes := "-", "-"
+		if f.StateSeq != 0 {
+			since = fmt.Sprintf("seq %d", f.StateSeq)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", name, active, since, len(f.Versions), routes)
+		var owned []string
+		for _, shape := range slices.Sorted(maps.Keys(st.Routes)) {
+			if o := st.Routes[shape]; o.Function == name {
+				owned = append(owned, o.Route)
+			}
+		}
+		if len(owned) > 0 {
+			routes = strings.Join(owned, " ")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", name, describeFunction(f), since, len(f.Versions), routes)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "ledger %s at seq %d, %d rejected records, state %s\n", st.Ledger, st.Seq, len(st.Rejected), st.Hash()[:16])

@@ -17,7 +17,7 @@ type nodeStatus struct {
 	Ledger     string            `json:"ledger"`
 	Head       uint64            `json:"head"`
 	Applied    uint64            `json:"applied"`
-	Functions  map[string]int    `json:"functions"` // served version per function
+	Functions  map[string]string `json:"functions"` // what is served, per function
 	Failed     map[string]string `json:"failed,omitempty"`
 	Listeners  map[string]string `json:"listeners"`
 	Started    time.Time         `json:"started"`
@@ -28,12 +28,12 @@ func (n *node) status(context.Context, json.RawMessage) (any, error) {
 	snap := n.proj.Current()
 	st := nodeStatus{
 		NodeID: n.id, Ledger: snap.State.Ledger, Head: n.store.Head(), Applied: snap.State.Seq,
-		Functions: map[string]int{}, Failed: snap.Failed,
+		Functions: map[string]string{}, Failed: snap.Failed,
 		Listeners: map[string]string{"nats": n.NATSURL},
 		Started:   n.started, UptimeSecs: time.Since(n.started).Seconds(),
 	}
 	for name, s := range snap.Served {
-		st.Functions[name] = s.Version
+		st.Functions[name] = describeServed(s)
 	}
 	if n.edge != nil {
 		for k, v := range n.edge.Addrs {
@@ -74,7 +74,7 @@ answers only if the key is trusted in its ledger.`,
 				fmt.Fprintf(out, "listen    %-5s %s\n", k, st.Listeners[k])
 			}
 			for _, name := range slices.Sorted(maps.Keys(st.Functions)) {
-				fmt.Fprintf(out, "serving   %s@v%d\n", name, st.Functions[name])
+				fmt.Fprintf(out, "function  %s: %s\n", name, st.Functions[name])
 			}
 			for _, k := range slices.Sorted(maps.Keys(st.Failed)) {
 				fmt.Fprintf(out, "failed    %s: %s\n", k, st.Failed[k])

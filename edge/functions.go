@@ -3,8 +3,10 @@ package edge
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -14,11 +16,35 @@ import (
 	"github.com/vault-runtime/vault/schemas"
 )
 
-// target is what a route resolves to.
+// target is what a route resolves to: one function, and the versions
+// that answer the route with their weights.
 type target struct {
-	fn      string
+	fn     string
+	paused bool
+	// choices share the route's traffic; upto is cumulative.
+	choices []choice
+	total   uint32
+	calls   *inflight
+}
+
+type choice struct {
 	version int
 	program *isolate.Program
+	upto    uint32
+}
+
+// pick chooses the version for one request, at random by weight.
+func (t *target) pick() *choice {
+	if len(t.choices) == 1 {
+		return &t.choices[0]
+	}
+	n := rand.Uint32N(t.total)
+	for i := range t.choices {
+		if n < t.choices[i].upto {
+			return &t.choices[i]
+		}
+	}
+	return &t.choices[len(t.choices)-1]
 }
 
 // Functions holds the compiled versions and the live route table. It is
@@ -29,23 +55,24 @@ type Functions struct {
 
 	mu       sync.Mutex
 	programs map[string]*isolate.Program // by programKey
+	calls    map[string]*inflight        // by function
 }
 
 // NewFunctions starts with no routes.
 func NewFunctions(log *slog.Logger) *Functions {
-	f := &Functions{log: log, programs: map[string]*isolate.Program{}}
+	f := &Functions{log: log, programs: map[string]*isolate.Program{}, calls: map[string]*inflight{}}
 	f.routes.Store(NewRouter[*target]())
 	return f
 }
 
-func programKey(v projector.Served) string {
-	return fmt.Sprintf("%s@v%d/%s", v.Function, v.Version, v.Artifact)
+func programKey(fn string, v projector.ServedVersion) string {
+	return fmt.Sprintf("%s@v%d/%s", fn, v.Version, v.Artifact)
 }
 
 // Warm decodes the artifact and compiles its code; the version may be
 // published only after Warm returned nil.
-func (f *Functions) Warm(ctx context.Context, v projector.Served, blob []byte) error {
-	key := programKey(v)
+func (f *Functions) Warm(ctx context.Context, fn string, v projector.ServedVersion, blob []byte) error {
+	key := programKey(fn, v)
 	f.mu.Lock()
 	_, done := f.programs[key]
 	f.mu.Unlock()
@@ -61,7 +88,7 @@ func (f *Functions) Warm(ctx context.Context, v projector.Served, blob []byte) e
 		return fmt.Errorf("warm %s: %w", key, err)
 	}
 	prog, err := isolate.Compile(isolate.Config{
-		Function: v.Function, Version: v.Version, Code: art.Section(schemas.SectionCode),
+		Function: fn, Version: v.Version, Code: art.Section(schemas.SectionCode),
 		Vars: m.Vars, Limits: m.Limits, Logger: f.log,
 	})
 	if err != nil {
@@ -73,8 +100,11 @@ func (f *Functions) Warm(ctx context.Context, v projector.Served, blob []byte) e
 	return nil
 }
 
-// Publish builds the route table of a snapshot and swaps it in. Where two
-// functions claim the same route, the one activated first keeps it.
+// Publish builds the route table of a snapshot and swaps it in. A route
+// that several versions of a function answer is shared by their weights;
+// a route only one of them has goes to that one. The projector gives each
+// route to one function, so functions do not collide; if they did, the
+// one activated first would keep the route.
 func (f *Functions) Publish(snap *projector.Snapshot) {
 	served := make([]projector.Served, 0, len(snap.Served))
 	for _, v := range snap.Served {
@@ -85,31 +115,119 @@ func (f *Functions) Publish(snap *projector.Snapshot) {
 	})
 	router := NewRouter[*target]()
 	live := map[string]*isolate.Program{}
+	calls := map[string]*inflight{}
 	f.mu.Lock()
-	for _, v := range served {
-		prog := f.programs[programKey(v)]
-		if prog == nil {
-			// Cannot happen: the projector publishes only warmed versions.
-			f.log.Error("published version was never warmed; not serving it", "fn", v.Function, "version", v.Version)
+	for _, s := range served {
+		if calls[s.Function] = f.calls[s.Function]; calls[s.Function] == nil {
+			calls[s.Function] = &inflight{}
+		}
+		targets, order, err := f.targets(s, calls[s.Function], live)
+		if err != nil {
+			f.log.Error("function not served", "fn", s.Function, "err", err)
 			continue
 		}
-		live[programKey(v)] = prog
-		for _, pattern := range v.Routes {
-			route, err := schemas.ParseRoute(pattern)
-			if err == nil {
-				err = router.Add(route, &target{fn: v.Function, version: v.Version, program: prog})
-			}
-			if err != nil {
-				f.log.Warn("route not served", "fn", v.Function, "version", v.Version, "route", pattern, "err", err)
+		for _, shape := range order {
+			t := targets[shape]
+			if err := router.Add(t.route, t.target); err != nil {
+				f.log.Warn("route not served", "fn", s.Function, "route", t.route, "err", err)
 			}
 		}
 	}
-	f.programs = live
+	f.programs, f.calls = live, calls
 	f.mu.Unlock()
 	f.routes.Store(router)
 	f.log.Info("route table published", "seq", snap.State.Seq, "functions", len(served))
 }
 
+type routed struct {
+	route  schemas.Route
+	target *target
+}
+
+// targets builds the route targets of one served function, adding its
+// programs to live; f.mu is held.
+func (f *Functions) targets(s projector.Served, calls *inflight, live map[string]*isolate.Program) (map[string]*routed, []string, error) {
+	targets := map[string]*routed{}
+	var order []string
+	for _, v := range s.Versions {
+		var prog *isolate.Program
+		if !s.Paused {
+			if prog = f.programs[programKey(s.Function, v)]; prog == nil {
+				// Cannot happen: the projector publishes only warmed versions.
+				return nil, nil, fmt.Errorf("v%d was never warmed", v.Version)
+			}
+			live[programKey(s.Function, v)] = prog
+		}
+		for _, pattern := range v.Routes {
+			route, err := schemas.ParseRoute(pattern)
+			if err != nil {
+				f.log.Warn("route not served", "fn", s.Function, "version", v.Version, "route", pattern, "err", err)
+				continue
+			}
+			r := targets[route.Shape()]
+			if r == nil {
+				r = &routed{route: route, target: &target{fn: s.Function, paused: s.Paused, calls: calls}}
+				targets[route.Shape()] = r
+				order = append(order, route.Shape())
+			}
+			t := r.target
+			if v.Percent > 0 || len(s.Versions) == 1 {
+				t.total += uint32(max(v.Percent, 1))
+				t.choices = append(t.choices, choice{version: v.Version, program: prog, upto: t.total})
+			}
+		}
+	}
+	return targets, order, nil
+}
+
 func (f *Functions) lookup(host, path string) (*target, bool) {
 	return f.routes.Load().Lookup(host, path)
+}
+
+// ErrKilled is the cause of an invocation aborted by Kill.
+var ErrKilled = errors.New("killed by an operator")
+
+// Kill aborts the in-flight invocations of fn on this node and says how
+// many there were. Requests that arrive later run as usual.
+func (f *Functions) Kill(fn string) int {
+	f.mu.Lock()
+	calls := f.calls[fn]
+	f.mu.Unlock()
+	if calls == nil {
+		return 0
+	}
+	return calls.cancelAll(ErrKilled)
+}
+
+// inflight tracks one function's running invocations.
+type inflight struct {
+	mu    sync.Mutex
+	next  uint64
+	calls map[uint64]context.CancelCauseFunc
+}
+
+// start registers an invocation; done removes it.
+func (in *inflight) start(cancel context.CancelCauseFunc) (done func()) {
+	in.mu.Lock()
+	if in.calls == nil {
+		in.calls = map[uint64]context.CancelCauseFunc{}
+	}
+	in.next++
+	id := in.next
+	in.calls[id] = cancel
+	in.mu.Unlock()
+	return func() {
+		in.mu.Lock()
+		delete(in.calls, id)
+		in.mu.Unlock()
+	}
+}
+
+func (in *inflight) cancelAll(cause error) int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for _, cancel := range in.calls {
+		cancel(cause)
+	}
+	return len(in.calls)
 }

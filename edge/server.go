@@ -150,7 +150,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, tlsOn bool) {
 		http.Error(w, fmt.Sprintf("no route for %s%s (request id %s)", r.Host, r.URL.Path, id), http.StatusNotFound)
 		return
 	}
-	limits := t.program.Limits()
+	if t.paused {
+		w.Header().Set("Retry-After", strconv.Itoa(pausedRetryAfter))
+		http.Error(w, fmt.Sprintf("%s is paused (request id %s)", t.fn, id), http.StatusServiceUnavailable)
+		return
+	}
+	c := t.pick()
+	limits := c.program.Limits()
 	var body []byte
 	var err error
 	if r.ContentLength != 0 { // -1 (unknown) or a length: read it
@@ -169,13 +175,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, tlsOn bool) {
 	if tlsOn {
 		scheme = "https"
 	}
-	resp, err := t.program.Invoke(r.Context(), &isolate.Request{
+	ctx, cancel := context.WithCancelCause(r.Context())
+	done := t.calls.start(cancel)
+	resp, err := c.program.Invoke(ctx, &isolate.Request{
 		ID: id, Method: r.Method, URL: scheme + "://" + r.Host + r.URL.RequestURI(), Header: r.Header, Body: body,
 	})
+	done()
 	if err != nil {
-		s.fail(w, t, id, err)
+		s.fail(w, t.fn, c.version, id, err, context.Cause(ctx))
+		cancel(nil)
 		return
 	}
+	cancel(nil)
 	h := w.Header()
 	for k, vs := range resp.Header {
 		if !connectionSpecific[k] {
@@ -194,15 +205,20 @@ var connectionSpecific = map[string]bool{
 	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Transfer-Encoding": true, "Upgrade": true,
 }
 
-func (s *Server) fail(w http.ResponseWriter, t *target, id string, err error) {
+// pausedRetryAfter is the Retry-After, in seconds, of a paused route.
+const pausedRetryAfter = 5
+
+func (s *Server) fail(w http.ResponseWriter, fn string, version int, id string, err, cause error) {
 	status, what := http.StatusInternalServerError, "the function failed"
 	switch {
+	case errors.Is(cause, ErrKilled):
+		status, what = http.StatusServiceUnavailable, "the invocation was killed by an operator"
 	case errors.Is(err, isolate.ErrWallTime), errors.Is(err, isolate.ErrResponseTooLarge):
 		status, what = http.StatusServiceUnavailable, "the function exceeded a limit"
 	case errors.Is(err, isolate.ErrCanceled):
 		status, what = 499, "the request was canceled"
 	}
-	s.log.Warn("invocation failed", "fn", t.fn, "version", t.version, "request", id, "status", status, "err", err)
+	s.log.Warn("invocation failed", "fn", fn, "version", version, "request", id, "status", status, "err", err)
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "1")
 	}

@@ -266,7 +266,7 @@ func TestNATSExposure(t *testing.T) {
 	})
 	run("deploy", fn)
 	run("activate", "fn@v1")
-	if out := run("status"); !strings.Contains(out, "serving   fn@v1") {
+	if out := run("status"); !strings.Contains(out, "function  fn: serving v1 100%") {
 		t.Fatalf("status over TLS:\n%s", out)
 	}
 	if r := get(t, h2cClient(), "http://"+n.h2c+"/fn"); r.body != "over tls" {

@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+type killRequest struct {
+	Function string `json:"function"`
+}
+
+type killResult struct {
+	NodeID  string `json:"nodeId"`
+	Aborted int    `json:"aborted"`
+}
+
+// kill aborts the function's in-flight invocations on this node.
+func (n *node) kill(_ context.Context, body json.RawMessage) (any, error) {
+	var req killRequest
+	if err := json.Unmarshal(body, &req); err != nil || req.Function == "" {
+		return nil, fmt.Errorf("want {\"function\": NAME}")
+	}
+	aborted := n.fns.Kill(req.Function)
+	n.cfg.Log.Warn("in-flight invocations killed", "fn", req.Function, "aborted", aborted)
+	return killResult{NodeID: n.id, Aborted: aborted}, nil
+}
+
+func killCommand() *cobra.Command {
+	var server string
+	var quiet time.Duration
+	cmd := &cobra.Command{
+		Use:   "kill NAME",
+		Short: "Abort a function's in-flight invocations on every node (a signed control request)",
+		Long: `Kill sends a control request, signed with your operator key (admin or activate
+role), to every node on the NATS system. Each node aborts the function's running
+invocations (their callers get 503 with the request ID) and answers how many it
+aborted. The function keeps serving new requests: pause or roll it back to stop
+those. Nothing is written to the ledger.`,
+		Example: "  vault kill myfn",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			nc, snap, err := dialNode(ctx, server)
+			if err != nil {
+				return err
+			}
+			defer nc.Close()
+			if snap.State.Functions[args[0]] == nil {
+				return fmt.Errorf("kill %s: no function %q is deployed", args[0], args[0])
+			}
+			replies, err := broadcastControl(ctx, nc, snap.State.Ledger, "kill", killRequest{Function: args[0]}, quiet)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			failed := 0
+			for _, r := range replies {
+				if r.Error != "" {
+					fmt.Fprintf(out, "node ?: %s\n", r.Error)
+					failed++
+					continue
+				}
+				var res killResult
+				if err := json.Unmarshal(r.Result, &res); err != nil {
+					return fmt.Errorf("kill: bad reply: %w", err)
+				}
+				fmt.Fprintf(out, "node %s: aborted %d invocation(s) of %s\n", res.NodeID, res.Aborted, args[0])
+			}
+			switch {
+			case len(replies) == 0:
+				return fmt.Errorf("kill %s: no node answered", args[0])
+			case failed > 0:
+				return fmt.Errorf("kill %s: %d of %d node(s) refused", args[0], failed, len(replies))
+			}
+			return nil
+		},
+	}
+	addServerFlag(cmd, &server)
+	cmd.Flags().DurationVar(&quiet, "gather", 300*time.Millisecond, "how long to wait for more nodes after the last answer")
+	return cmd
+}

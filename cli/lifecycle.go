@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/ledger"
+)
+
+// lifecycleCommand builds pause, resume and retire: each appends one
+// signed event naming the function, and the node judges the transition.
+func lifecycleCommand(verb string, typ events.Type, short, long string) *cobra.Command {
+	var server, reason string
+	var opts ledger.AppendOptions
+	var wait waitFlags
+	cmd := &cobra.Command{
+		Use:     verb + " NAME",
+		Short:   short,
+		Long:    long,
+		Example: fmt.Sprintf("  vault %s myfn", verb),
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			ctx := cmd.Context()
+			nc, snap, err := dialNode(ctx, server)
+			if err != nil {
+				return err
+			}
+			defer nc.Close()
+			if snap.State.Functions[name] == nil {
+				return fmt.Errorf("%s %s: no function %q is deployed", verb, name, name)
+			}
+			w, err := wait.start(ctx, nc)
+			if err != nil {
+				return err
+			}
+			defer w.stop()
+			res, after, err := signAndAppend(ctx, nc, snap.State.Ledger, typ, name, events.Lifecycle{Name: name, Reason: reason}, opts)
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", verb, name, err)
+			}
+			if err := reportApplied(cmd, after, res.Seq, name, verb+" "+name); err != nil {
+				return err
+			}
+			return w.report(cmd, res, name)
+		},
+	}
+	addServerFlag(cmd, &server)
+	cmd.Flags().StringVar(&reason, "reason", "", "why, recorded in the ledger")
+	cmd.Flags().Uint64Var(&opts.ExpectHead, "expect-head", 0, "append only if the ledger's last record is this sequence")
+	wait.addFlags(cmd)
+	return cmd
+}
+
+func pauseCommand() *cobra.Command {
+	return lifecycleCommand("pause", events.TypePaused,
+		"Pause an active function: its routes answer 503 with Retry-After until it is resumed",
+		`Pause appends a signed function.paused event. Every node keeps the function's
+routes, versions and split, but answers them with 503 and Retry-After and runs
+no code. Nothing is lost: 'vault resume' brings back exactly what served.`)
+}
+
+func resumeCommand() *cobra.Command {
+	return lifecycleCommand("resume", events.TypeResumed,
+		"Resume a paused function with the versions and split it had",
+		`Resume appends a signed function.resumed event; only a paused function resumes.`)
+}
+
+func retireCommand() *cobra.Command {
+	return lifecycleCommand("retire", events.TypeRetired,
+		"Retire a function for good: its routes are removed and released, its history stays",
+		`Retire appends a signed function.retired event. The function's routes stop
+answering on every node and become free for other functions; its versions and
+history stay in the ledger. A retired function cannot be activated, resumed or
+deployed again.`)
+}
+
+func rollbackCommand() *cobra.Command {
+	var server string
+	var to int
+	var opts ledger.AppendOptions
+	var wait waitFlags
+	cmd := &cobra.Command{
+		Use:   "rollback NAME",
+		Short: "Return a function to the version that was active before, with that version's configuration",
+		Long: `Rollback appends a signed function.rolledback event. Without --to it returns to
+the version that was active before the current one; during a split it drops the
+canary. --to V picks an earlier active version. The routes, limits and vars come
+back with the version: they are part of its artifact, which the event names.`,
+		Example: "  vault rollback myfn\n  vault rollback myfn --to 3 --wait",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			ctx := cmd.Context()
+			nc, snap, err := dialNode(ctx, server)
+			if err != nil {
+				return err
+			}
+			defer nc.Close()
+			f := snap.State.Functions[name]
+			if f == nil {
+				return fmt.Errorf("rollback %s: no function %q is deployed", name, name)
+			}
+			target := to
+			if target == 0 {
+				var ok bool
+				if target, ok = f.RollbackTarget(); !ok {
+					return fmt.Errorf("rollback %s: %s has no earlier active version (%s)", name, name, describeFunction(f))
+				}
+			}
+			if target < 1 || target > len(f.Versions) {
+				return fmt.Errorf("rollback %s: %s has versions v1..v%d", name, name, len(f.Versions))
+			}
+			w, err := wait.start(ctx, nc)
+			if err != nil {
+				return err
+			}
+			defer w.stop()
+			body := events.RolledBack{Name: name, Version: target, Artifact: f.Versions[target-1].Artifact}
+			res, after, err := signAndAppend(ctx, nc, snap.State.Ledger, events.TypeRolledBack, name, body, opts)
+			if err != nil {
+				return fmt.Errorf("rollback %s: %w", name, err)
+			}
+			if err := reportApplied(cmd, after, res.Seq, name, "rollback "+name); err != nil {
+				return err
+			}
+			return w.report(cmd, res, name)
+		},
+	}
+	addServerFlag(cmd, &server)
+	cmd.Flags().IntVar(&to, "to", 0, "the version to return to (default: the one active before)")
+	cmd.Flags().Uint64Var(&opts.ExpectHead, "expect-head", 0, "append only if the ledger's last record is this sequence")
+	wait.addFlags(cmd)
+	return cmd
+}
