@@ -146,7 +146,7 @@ func (w *waitFlags) start(ctx context.Context, nc *nats.Conn) (*nodeWait, error)
 	if err != nil {
 		return nil, fmt.Errorf("--wait: %w", err)
 	}
-	if err := nc.FlushWithContext(ctx); err != nil {
+	if err := nc.Flush(); err != nil {
 		return nil, fmt.Errorf("--wait: %w", err)
 	}
 	if nw.nodes, err = gatherNodes(ctx, nc, 150*time.Millisecond, 2*time.Second); err != nil {

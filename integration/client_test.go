@@ -47,10 +47,12 @@ func (e *env) snapshot(server string) snapshot {
 	return s
 }
 
-// activation seals a function.activated event for fn@v1 in ledgerID.
-func activation(t testing.TB, signer *events.Signer, ledgerID, fn, artifact string) []byte {
+// redeploy seals a function.deployed event that adds a version of fn with
+// an artifact already stored: valid whatever came before, so concurrent
+// writers can append it over and over.
+func redeploy(t testing.TB, signer *events.Signer, ledgerID, fn, artifact string) []byte {
 	t.Helper()
-	payload, err := events.NewEvent(ledgerID, events.TypeActivated, fn, events.Activated{Name: fn, Version: 1, Artifact: artifact})
+	payload, err := events.NewEvent(ledgerID, events.TypeDeployed, fn, events.Deployed{Name: fn, Artifact: artifact, Size: 1, Routes: []string{"/fn"}})
 	if err != nil {
 		t.Fatal(err)
 	}

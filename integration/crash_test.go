@@ -31,7 +31,7 @@ func TestKill9LosesNoAcknowledgedRecord(t *testing.T) {
 		for range 4 {
 			wg.Go(func() {
 				for ctx.Err() == nil {
-					res, err := appendEnvelope(nc, activation(t, op, ln.ledgerID, "fn", ln.artifact))
+					res, err := appendEnvelope(nc, redeploy(t, op, ln.ledgerID, "fn", ln.artifact))
 					if err != nil {
 						return // the node died under us
 					}

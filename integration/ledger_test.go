@@ -56,7 +56,7 @@ func TestLedgerAppendsVerifyAndProve(t *testing.T) {
 		for range writers {
 			wg.Go(func() {
 				for range each {
-					res, err := appendEnvelope(nc, activation(t, op, ln.ledgerID, "fn", ln.artifact))
+					res, err := appendEnvelope(nc, redeploy(t, op, ln.ledgerID, "fn", ln.artifact))
 					if err != nil {
 						t.Error(err)
 						return
@@ -79,7 +79,7 @@ func TestLedgerAppendsVerifyAndProve(t *testing.T) {
 		}
 	})
 	t.Run("DuplicateEnvelopeGetsItsFirstSeq", func(t *testing.T) {
-		env := activation(t, op, ln.ledgerID, "fn", ln.artifact)
+		env := redeploy(t, op, ln.ledgerID, "fn", ln.artifact)
 		first, err := appendEnvelope(nc, env)
 		if err != nil {
 			t.Fatal(err)
@@ -91,7 +91,7 @@ func TestLedgerAppendsVerifyAndProve(t *testing.T) {
 	})
 	t.Run("UnknownSignerRejected", func(t *testing.T) {
 		stranger, _ := events.GenerateSigner()
-		_, err := appendEnvelope(nc, activation(t, stranger, ln.ledgerID, "fn", ln.artifact))
+		_, err := appendEnvelope(nc, redeploy(t, stranger, ln.ledgerID, "fn", ln.artifact))
 		if !errors.Is(err, ledger.ErrRejected) || !strings.Contains(err.Error(), "unknown key") {
 			t.Fatalf("got %v", err)
 		}
@@ -104,7 +104,7 @@ func TestLedgerAppendsVerifyAndProve(t *testing.T) {
 		onc := dial(t, on.server())
 		defer onc.Close()
 		// A valid envelope of this ledger, signed by an admin of both.
-		_, err := appendEnvelope(onc, activation(t, op, ln.ledgerID, "fn", ln.artifact))
+		_, err := appendEnvelope(onc, redeploy(t, op, ln.ledgerID, "fn", ln.artifact))
 		if !errors.Is(err, ledger.ErrRejected) || !strings.Contains(err.Error(), "another ledger") {
 			t.Fatalf("got %v", err)
 		}
@@ -115,7 +115,7 @@ func TestLedgerAppendsVerifyAndProve(t *testing.T) {
 	// them is pinned to its exact sequence.
 	var sequential []uint64
 	for range 4 {
-		res, err := appendEnvelope(nc, activation(t, op, ln.ledgerID, "fn", ln.artifact))
+		res, err := appendEnvelope(nc, redeploy(t, op, ln.ledgerID, "fn", ln.artifact))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -248,7 +248,7 @@ func TestLedgerAppendsVerifyAndProve(t *testing.T) {
 		n2.waitLog(t, "LEDGER DAMAGED")
 		n2c := dial(t, n2.server())
 		defer n2c.Close()
-		if _, err := appendEnvelope(n2c, activation(t, op, ln.ledgerID, "fn", ln.artifact)); err == nil || !strings.Contains(err.Error(), "refused") {
+		if _, err := appendEnvelope(n2c, redeploy(t, op, ln.ledgerID, "fn", ln.artifact)); err == nil || !strings.Contains(err.Error(), "refused") {
 			t.Fatalf("append on a damaged ledger: %v; want it refused", err)
 		}
 	})
