@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	voi "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 )
 
 // Role is a capability a key can hold.
@@ -64,9 +66,10 @@ type Key struct {
 // Has reports whether the key, not revoked, holds role.
 func (k *Key) Has(r Role) bool { return k.RevokedSeq == 0 && slices.Contains(k.Roles, r) }
 
-// verify checks an ed25519 signature by the key over msg.
+// verify checks an ed25519 signature by the key over msg, under ZIP-215's
+// rules (see zip215 in verify.go): the one implementation of the check.
 func (k *Key) verify(msg, sig []byte) bool {
-	return len(k.PublicKey) == ed25519.PublicKeySize && ed25519.Verify(k.PublicKey, msg, sig)
+	return len(k.PublicKey) == ed25519.PublicKeySize && voi.VerifyWithOptions(voi.PublicKey(k.PublicKey), msg, sig, zip215)
 }
 
 // Revoked reports whether the key's signatures no longer count.

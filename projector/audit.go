@@ -3,14 +3,11 @@ package projector
 import (
 	"cmp"
 	"context"
-	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
 
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
@@ -70,7 +67,6 @@ func Audit(ctx context.Context, records RecordIter, checkpoints [][]byte, opts A
 		return nil, err
 	}
 	a := &auditor{st: NewState(), cps: cps, report: &AuditReport{Signers: map[string]uint64{}}, opts: opts, seen: map[[32]byte]uint64{}}
-	a.keys.Store(&map[string]ed25519.PublicKey{})
 
 	chunks := make(chan *auditChunk, 2)
 	readErr := make(chan error, 1)
@@ -81,9 +77,8 @@ func Audit(ctx context.Context, records RecordIter, checkpoints [][]byte, opts A
 		readErr <- a.produce(ctx, records, chunks)
 	}()
 	for c := range chunks {
-		c.wg.Wait()
 		for i := range c.recs {
-			if err := a.apply(&c.recs[i], c.pre[i]); err != nil {
+			if err := a.apply(&c.recs[i], c.check); err != nil {
 				cancel()
 				for range chunks {
 				}
@@ -126,33 +121,26 @@ type auditor struct {
 	report *AuditReport
 	seen   map[[32]byte]uint64 // event ID → first seq, to reject replays
 	opts   AuditOptions
-	// keys is a snapshot of the keyring's public keys for the workers.
-	// Their answers are used only when the key they checked against is the
-	// one the keyring holds when the record is applied.
-	keys atomic.Pointer[map[string]ed25519.PublicKey]
 }
 
-type sigResult struct {
-	pub ed25519.PublicKey
-	ok  bool
-}
-
+// auditChunk is a run of records and their signature verdicts.
 type auditChunk struct {
-	recs []ledger.Record
-	pre  [][]sigResult
-	wg   sync.WaitGroup
+	recs  []ledger.Record
+	check SigChecker
 }
 
 const auditChunkSize = 1024
 
-// produce reads records into chunks and starts their signature checks.
+// produce reads records into chunks and verifies their signatures, on
+// opts.Workers goroutines, while the records before are applied.
 func (a *auditor) produce(ctx context.Context, records RecordIter, out chan<- *auditChunk) error {
+	prefetch := newSigPrefetch(a.opts.Workers)
 	c := &auditChunk{}
 	flush := func() error {
 		if len(c.recs) == 0 {
 			return nil
 		}
-		a.preverify(c)
+		c.check = prefetch.verify(c.recs).check
 		select {
 		case out <- c:
 		case <-ctx.Done():
@@ -162,9 +150,6 @@ func (a *auditor) produce(ctx context.Context, records RecordIter, out chan<- *a
 		return nil
 	}
 	err := records(func(r ledger.Record) error {
-		if r.Seq == 1 {
-			a.seedKeys(r.Envelope)
-		}
 		c.recs = append(c.recs, r)
 		if len(c.recs) == auditChunkSize {
 			return flush()
@@ -177,57 +162,7 @@ func (a *auditor) produce(ctx context.Context, records RecordIter, out chan<- *a
 	return flush()
 }
 
-// seedKeys gives the workers the keys a genesis record names, before the
-// record is verified: their verdicts count only for a key that the
-// keyring, once the genesis is applied, holds with the same bytes.
-func (a *auditor) seedKeys(genesis []byte) {
-	env, err := events.DecodeEnvelope(genesis)
-	if err != nil {
-		return
-	}
-	ev, err := events.DecodeEvent(env.Payload)
-	if err != nil || ev.Type != events.TypeGenesis {
-		return
-	}
-	g, err := events.DecodeBody[events.Genesis](ev)
-	if err != nil {
-		return
-	}
-	snap := map[string]ed25519.PublicKey{}
-	for _, k := range g.Keys {
-		snap[k.ID] = k.PublicKey
-	}
-	a.keys.Store(&snap)
-}
-
-func (a *auditor) preverify(c *auditChunk) {
-	keys := *a.keys.Load()
-	c.pre = make([][]sigResult, len(c.recs))
-	per := (len(c.recs) + a.opts.Workers - 1) / a.opts.Workers
-	for lo := 0; lo < len(c.recs); lo += per {
-		hi := min(lo+per, len(c.recs))
-		c.wg.Add(1)
-		go func() {
-			defer c.wg.Done()
-			for i := lo; i < hi; i++ {
-				env, err := events.DecodeEnvelope(c.recs[i].Envelope)
-				if err != nil {
-					continue // the fold reports it
-				}
-				msg := events.PAE(env.PayloadType, env.Payload)
-				res := make([]sigResult, len(env.Signatures))
-				for j, s := range env.Signatures {
-					if pub := keys[s.KeyID]; pub != nil {
-						res[j] = sigResult{pub: pub, ok: ed25519.Verify(pub, msg, s.Sig)}
-					}
-				}
-				c.pre[i] = res
-			}
-		}()
-	}
-}
-
-func (a *auditor) apply(r *ledger.Record, pre []sigResult) error {
+func (a *auditor) apply(r *ledger.Record, verdicts SigChecker) error {
 	want := a.st.Seq + 1
 	if r.Seq != want {
 		reason := fmt.Sprintf("record %d is missing (next stored record is seq %d)", want, r.Seq)
@@ -237,14 +172,10 @@ func (a *auditor) apply(r *ledger.Record, pre []sigResult) error {
 		return &AuditError{Seq: want, Reason: reason}
 	}
 	var signedBy []string
-	check := func(_ string, env *events.Envelope) events.SigCheck {
+	check := func(id string, env *events.Envelope) events.SigCheck {
+		verify := verdicts(id, env)
 		return func(i int, k *events.Key) bool {
-			var ok bool
-			if i < len(pre) && pre[i].pub != nil && pre[i].pub.Equal(k.PublicKey) {
-				ok = pre[i].ok
-			} else {
-				ok = ed25519.Verify(k.PublicKey, events.PAE(env.PayloadType, env.Payload), env.Signatures[i].Sig)
-			}
+			ok := verify(i, k)
 			if ok {
 				signedBy = append(signedBy, k.ID)
 			}
@@ -259,19 +190,11 @@ func (a *auditor) apply(r *ledger.Record, pre []sigResult) error {
 		return &AuditError{Seq: r.Seq, ID: r.ID, Reason: FoldReplay(a.st, r.Seq, r.ID, first).Error()}
 	}
 	a.seen[idKey] = r.Seq
-	keysBefore := a.st.Keys
 	if err := FoldWith(a.st, r.Seq, r.ID, r.Envelope, check); err != nil {
 		return &AuditError{Seq: r.Seq, ID: r.ID, Reason: err.Error()}
 	}
 	for _, id := range slices.Compact(slices.Sorted(slices.Values(signedBy))) {
 		a.report.Signers[id]++
-	}
-	if a.st.Keys != keysBefore {
-		snap := map[string]ed25519.PublicKey{}
-		for id, k := range a.st.Keys.Keys {
-			snap[id] = k.PublicKey
-		}
-		a.keys.Store(&snap)
 	}
 	a.tree.Add(r.Envelope)
 	return a.checkpointsAt(a.tree.Size())
