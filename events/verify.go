@@ -12,9 +12,10 @@ import (
 )
 
 // Every ed25519 signature Vault judges — envelopes at admission, in the
-// live projection, in a replay and in an audit, and control requests — is
-// verified under ZIP-215's rules (Zcash's ZIP 215), through Key.verify or a
-// BatchVerifier, never another way:
+// live projection, in a replay and in an audit, and control requests — must
+// be verified under ZIP-215's rules (Zcash's ZIP 215), through Key.verify
+// or a BatchVerifier, never another way, or a replay could disagree with
+// the live node:
 //
 //   - ZIP-215 fixes the validity of every (key, message, signature) triple,
 //     including the edge cases on which ed25519 libraries disagree
