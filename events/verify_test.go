@@ -381,3 +381,39 @@ func addOrder(t testing.TB, sig []byte) []byte {
 	}
 	return out
 }
+
+// BenchmarkVerify compares, per signature, crypto/ed25519, Key.Verify and
+// BatchVerifier on batches of two keys' signatures.
+func BenchmarkVerify(b *testing.B) {
+	f := newForger(b, 4)
+	f.signers = f.signers[:2]
+	items := make([]SigItem, 1024)
+	for i := range items {
+		items[i] = f.valid()
+	}
+	perSig := func(b *testing.B, n int) {
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e3/float64(n*b.N), "µs/sig")
+	}
+	b.Run("stdlib", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			it := items[i%len(items)]
+			ed25519.Verify(it.PublicKey, it.Msg, it.Sig)
+		}
+		perSig(b, 1)
+	})
+	b.Run("single", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			verifyOne(items[i%len(items)])
+		}
+		perSig(b, 1)
+	})
+	for _, n := range []int{64, maxBatch} {
+		b.Run(fmt.Sprintf("batch%d", n), func(b *testing.B) {
+			v := NewBatchVerifier()
+			for b.Loop() {
+				v.Verify(items[:n])
+			}
+			perSig(b, n)
+		})
+	}
+}
