@@ -154,7 +154,6 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 		return nil, err
 	}
 	n.bg.Go(func() { n.checkpoints.Run(runCtx) })
-	n.bg.Go(func() { store.Scrub(runCtx) })
 	if err := n.serveAPI(store, gate, proj, log.With("component", "api")); err != nil {
 		return nil, err
 	}
@@ -169,6 +168,9 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	if err := n.edge.Start(); err != nil {
 		return nil, err
 	}
+	// The scrub reads the whole ledger; it starts once the node is ready,
+	// so that a restart does not wait for the CPU it takes.
+	n.bg.Go(func() { store.Scrub(runCtx) })
 	return n, nil
 }
 

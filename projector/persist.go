@@ -5,6 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -149,95 +153,144 @@ func (p *Projector) readState() (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer iter.Close()
-	st := NewState()
-	var meta stateMeta
-	found := false
+	var pieces []piece
 	for iter.First(); iter.Valid(); iter.Next() {
-		key := iter.Key()
 		v, err := iter.ValueAndErr()
 		if err != nil {
+			iter.Close()
 			return nil, err
 		}
-		if p.cfg.Sealer != nil {
-			if v, err = p.cfg.Sealer.Open(v, key); err != nil {
-				return nil, fmt.Errorf("open %s: %w", key, err)
-			}
-		}
-		if err := decodePiece(st, &meta, string(key), v); err != nil {
-			return nil, fmt.Errorf("decode %s: %w", key, err)
-		}
-		found = found || string(key) == string(metaKey)
+		pieces = append(pieces, piece{key: string(iter.Key()), raw: slices.Clone(v)})
 	}
-	if err := iter.Error(); err != nil {
+	if err := errors.Join(iter.Error(), iter.Close()); err != nil {
 		return nil, err
 	}
+	if err := p.decodePieces(pieces); err != nil {
+		return nil, err
+	}
+	return assemble(pieces)
+}
+
+// piece is one stored value of the state, decoded into v.
+type piece struct {
+	key string
+	raw []byte
+	v   any
+}
+
+// decodePieces opens and decodes the pieces on every CPU: a restart with
+// a long history spends its time here.
+func (p *Projector) decodePieces(pieces []piece) error {
+	workers := runtime.GOMAXPROCS(0)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(pieces); i += workers {
+				pc := &pieces[i]
+				data := pc.raw
+				if p.cfg.Sealer != nil {
+					var err error
+					if data, err = p.cfg.Sealer.Open(data, []byte(pc.key)); err != nil {
+						errs[w] = fmt.Errorf("open %s: %w", pc.key, err)
+						return
+					}
+				}
+				if pc.v = pieceValue(pc.key); pc.v == nil {
+					errs[w] = fmt.Errorf("unknown key %s", pc.key)
+					return
+				}
+				if err := json.Unmarshal(data, pc.v); err != nil {
+					errs[w] = fmt.Errorf("decode %s: %w", pc.key, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// pieceValue is what the value under key decodes into, nil if the key is
+// not one of the state's.
+func pieceValue(key string) any {
 	switch {
-	case !found:
+	case key == string(metaKey):
+		return &stateMeta{}
+	case key == string(keysKey):
+		return new(*events.Keyring)
+	case key == string(routesKey):
+		return &map[string]RouteOwner{}
+	case strings.HasPrefix(key, rejPrefix):
+		return &Rejection{}
+	case strings.HasPrefix(key, fnPrefix):
+		if _, kind, ok := splitFnKey(key); ok {
+			if kind == 'v' {
+				return &Version{}
+			}
+			return &Transition{}
+		}
+		return &Function{}
+	}
+	return nil
+}
+
+// splitFnKey reads fnPrefix+NAME+"/v/"+N or "/h/"+I; a function header
+// (fnPrefix+NAME) gives ok false. Names hold no "/", so this is exact.
+func splitFnKey(key string) (name string, kind byte, ok bool) {
+	rest := key[len(fnPrefix):]
+	if n := len(rest); n > 11 && rest[n-11] == '/' && rest[n-9] == '/' && (rest[n-10] == 'v' || rest[n-10] == 'h') {
+		return rest[:n-11], rest[n-10], true
+	}
+	return rest, 0, false
+}
+
+// assemble builds the state from decoded pieces in key order, in which a
+// function's header comes before its versions and history.
+func assemble(pieces []piece) (*State, error) {
+	st := NewState()
+	var meta *stateMeta
+	for _, pc := range pieces {
+		switch v := pc.v.(type) {
+		case *stateMeta:
+			meta = v
+		case **events.Keyring:
+			st.Keys = *v
+		case *map[string]RouteOwner:
+			st.Routes = *v
+		case *Rejection:
+			st.Rejected = append(st.Rejected, *v)
+		case *Function:
+			name, _, _ := splitFnKey(pc.key)
+			if v.Name != name {
+				return nil, fmt.Errorf("function stored under %q is named %q", name, v.Name)
+			}
+			st.Functions[name] = v
+		case *Version, *Transition:
+			name, _, _ := splitFnKey(pc.key)
+			f := st.Functions[name]
+			if f == nil {
+				return nil, fmt.Errorf("%s has no function header", pc.key)
+			}
+			if ver, ok := v.(*Version); ok {
+				if ver.Number != len(f.Versions)+1 {
+					return nil, fmt.Errorf("function %s: version %d stored as %d", name, ver.Number, len(f.Versions)+1)
+				}
+				f.Versions = append(f.Versions, *ver)
+			} else {
+				f.History = append(f.History, *v.(*Transition))
+			}
+		}
+	}
+	switch {
+	case meta == nil:
 		return nil, pebble.ErrNotFound
 	case meta.Format != stateFormat:
 		return nil, fmt.Errorf("format %d, want %d: %w", meta.Format, stateFormat, errLegacy)
 	}
+	if st.Routes == nil {
+		st.Routes = map[string]RouteOwner{}
+	}
 	st.Ledger, st.Seq = meta.Ledger, meta.Seq
-	for name, f := range st.Functions {
-		if f.Name != name {
-			return nil, fmt.Errorf("function %q has versions or history but no header", name)
-		}
-		for i, v := range f.Versions {
-			if v.Number != i+1 {
-				return nil, fmt.Errorf("function %s: version %d stored as %d", name, v.Number, i+1)
-			}
-		}
-	}
 	return st, nil
-}
-
-// decodePiece folds one stored value into st; pieces come in key order,
-// so a function's versions and history follow its header.
-func decodePiece(st *State, meta *stateMeta, key string, v []byte) error {
-	function := func(name string) *Function {
-		if st.Functions[name] == nil {
-			st.Functions[name] = &Function{}
-		}
-		return st.Functions[name]
-	}
-	switch {
-	case key == string(metaKey):
-		return json.Unmarshal(v, meta)
-	case key == string(keysKey):
-		return json.Unmarshal(v, &st.Keys)
-	case key == string(routesKey):
-		return json.Unmarshal(v, &st.Routes)
-	case len(key) > len(rejPrefix) && key[:len(rejPrefix)] == rejPrefix:
-		var r Rejection
-		err := json.Unmarshal(v, &r)
-		st.Rejected = append(st.Rejected, r)
-		return err
-	case len(key) > len(fnPrefix) && key[:len(fnPrefix)] == fnPrefix:
-		rest := key[len(fnPrefix):]
-		if len(rest) > 11 && rest[len(rest)-11] == '/' && rest[len(rest)-9] == '/' {
-			name, kind := rest[:len(rest)-11], rest[len(rest)-10]
-			f := function(name)
-			switch kind {
-			case 'v':
-				var ver Version
-				err := json.Unmarshal(v, &ver)
-				f.Versions = append(f.Versions, ver)
-				return err
-			case 'h':
-				var t Transition
-				err := json.Unmarshal(v, &t)
-				f.History = append(f.History, t)
-				return err
-			}
-		}
-		f := function(rest)
-		versions, history := f.Versions, f.History
-		if err := json.Unmarshal(v, f); err != nil {
-			return err
-		}
-		f.Versions, f.History = versions, history
-		return nil
-	}
-	return fmt.Errorf("unknown key")
 }
