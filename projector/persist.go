@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"strings"
@@ -21,18 +22,21 @@ import (
 //	projector/meta                 {format, ledger, seq}
 //	projector/keys                 the keyring
 //	projector/routes               route owners
-//	projector/fn/NAME              the function without versions and history
-//	projector/fn/NAME/v/N          version N (8-byte big-endian N)
-//	projector/fn/NAME/h/I          transition I
+//	projector/fn/F                 the function without versions and history
+//	projector/fn/F/v/N             version N
+//	projector/fn/F/h/I             transition I
 //	projector/rejected/SEQ         a rejected record
 //
+// F, N, I and SEQ are 8-byte big-endian numbers; F numbers functions in
+// the order this node first saved them, so no function name appears in a
+// key (values are sealed; keys are not).
 // Versions, transitions and rejections are append-only, so after the
 // first save a batch writes only the new ones. Every value is sealed,
 // bound to its key. A state that does not open or decode is not repaired:
 // it is derived from the ledger, so the projector replays instead.
 const (
 	statePrefix = "projector/"
-	stateFormat = 2
+	stateFormat = 3
 )
 
 var (
@@ -53,9 +57,20 @@ type stateMeta struct {
 // saved is how much of the state pebble already holds.
 type saved struct {
 	keys     *events.Keyring
+	ords     map[string]uint64 // function name -> F
 	versions map[string]int
 	history  map[string]int
 	rejected int
+}
+
+// fnKey is the key of function ord's header, or with kind 'v' or 'h' of
+// its version or transition i.
+func fnKey(ord uint64, kind byte, i int) []byte {
+	k := binary.BigEndian.AppendUint64([]byte(fnPrefix), ord)
+	if kind == 0 {
+		return k
+	}
+	return binary.BigEndian.AppendUint64(append(k, '/', kind, '/'), uint64(i))
 }
 
 func seqKey(prefix string, n uint64) []byte {
@@ -84,16 +99,21 @@ func (p *Projector) saveState(st *State) error {
 	if len(st.touched) > 0 {
 		errs = append(errs, put(routesKey, st.Routes))
 	}
-	for name := range st.touched {
+	for _, name := range slices.Sorted(maps.Keys(st.touched)) {
 		f := st.Functions[name]
+		ord, ok := p.saved.ords[name]
+		if !ok {
+			ord = uint64(len(p.saved.ords))
+			p.saved.ords[name] = ord
+		}
 		head := *f
 		head.Versions, head.History = nil, nil
-		errs = append(errs, put([]byte(fnPrefix+name), head))
+		errs = append(errs, put(fnKey(ord, 0, 0), head))
 		for i := p.saved.versions[name]; i < len(f.Versions); i++ {
-			errs = append(errs, put(seqKey(fnPrefix+name+"/v/", uint64(i)), f.Versions[i]))
+			errs = append(errs, put(fnKey(ord, 'v', i), f.Versions[i]))
 		}
 		for i := p.saved.history[name]; i < len(f.History); i++ {
-			errs = append(errs, put(seqKey(fnPrefix+name+"/h/", uint64(i)), f.History[i]))
+			errs = append(errs, put(fnKey(ord, 'h', i), f.History[i]))
 		}
 	}
 	for _, r := range st.Rejected[p.saved.rejected:] {
@@ -120,9 +140,10 @@ func (p *Projector) saveState(st *State) error {
 // loadState reads the persisted state. A missing, older or unreadable
 // one gives a fresh state (and is deleted), to be rebuilt by replay.
 func (p *Projector) loadState() (*State, error) {
-	p.saved = saved{versions: map[string]int{}, history: map[string]int{}}
-	st, err := p.readState()
+	p.saved = saved{ords: map[string]uint64{}, versions: map[string]int{}, history: map[string]int{}}
+	st, ords, err := p.readState()
 	if err == nil {
+		p.saved.ords = ords
 		p.saved.keys = st.Keys
 		for name, f := range st.Functions {
 			p.saved.versions[name], p.saved.history[name] = len(f.Versions), len(f.History)
@@ -142,31 +163,31 @@ func (p *Projector) loadState() (*State, error) {
 // errLegacy marks a state saved by an older layout.
 var errLegacy = errors.New("persisted state has an older layout")
 
-func (p *Projector) readState() (*State, error) {
+func (p *Projector) readState() (*State, map[string]uint64, error) {
 	if _, closer, err := p.cfg.DB.Get(legacyState); err == nil {
 		closer.Close()
-		return nil, errLegacy
+		return nil, nil, errLegacy
 	}
 	iter, err := p.cfg.DB.NewIter(&pebble.IterOptions{
 		LowerBound: []byte(statePrefix), UpperBound: []byte(statePrefix[:len(statePrefix)-1] + "0"),
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var pieces []piece
 	for iter.First(); iter.Valid(); iter.Next() {
 		v, err := iter.ValueAndErr()
 		if err != nil {
 			iter.Close()
-			return nil, err
+			return nil, nil, err
 		}
 		pieces = append(pieces, piece{key: string(iter.Key()), raw: slices.Clone(v)})
 	}
 	if err := errors.Join(iter.Error(), iter.Close()); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := p.decodePieces(pieces); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return assemble(pieces)
 }
@@ -224,10 +245,12 @@ func pieceValue(key string) any {
 	case strings.HasPrefix(key, rejPrefix):
 		return &Rejection{}
 	case strings.HasPrefix(key, fnPrefix):
-		if _, kind, ok := splitFnKey(key); ok {
-			if kind == 'v' {
-				return &Version{}
-			}
+		switch _, kind, ok := splitFnKey(key); {
+		case !ok:
+			return nil
+		case kind == 'v':
+			return &Version{}
+		case kind == 'h':
 			return &Transition{}
 		}
 		return &Function{}
@@ -235,21 +258,26 @@ func pieceValue(key string) any {
 	return nil
 }
 
-// splitFnKey reads fnPrefix+NAME+"/v/"+N or "/h/"+I; a function header
-// (fnPrefix+NAME) gives ok false. Names hold no "/", so this is exact.
-func splitFnKey(key string) (name string, kind byte, ok bool) {
+// splitFnKey reads fnPrefix+F, a function header (kind 0), or
+// fnPrefix+F+"/v/"+N or "/h/"+I.
+func splitFnKey(key string) (ord string, kind byte, ok bool) {
 	rest := key[len(fnPrefix):]
-	if n := len(rest); n > 11 && rest[n-11] == '/' && rest[n-9] == '/' && (rest[n-10] == 'v' || rest[n-10] == 'h') {
-		return rest[:n-11], rest[n-10], true
+	switch {
+	case len(rest) == 8:
+		return rest, 0, true
+	case len(rest) == 19 && rest[8] == '/' && rest[10] == '/' && (rest[9] == 'v' || rest[9] == 'h'):
+		return rest[:8], rest[9], true
 	}
-	return rest, 0, false
+	return "", 0, false
 }
 
 // assemble builds the state from decoded pieces in key order, in which a
 // function's header comes before its versions and history.
-func assemble(pieces []piece) (*State, error) {
+func assemble(pieces []piece) (*State, map[string]uint64, error) {
 	st := NewState()
 	var meta *stateMeta
+	byOrd := map[string]*Function{}
+	ords := map[string]uint64{}
 	for _, pc := range pieces {
 		switch v := pc.v.(type) {
 		case *stateMeta:
@@ -261,20 +289,21 @@ func assemble(pieces []piece) (*State, error) {
 		case *Rejection:
 			st.Rejected = append(st.Rejected, *v)
 		case *Function:
-			name, _, _ := splitFnKey(pc.key)
-			if v.Name != name {
-				return nil, fmt.Errorf("function stored under %q is named %q", name, v.Name)
+			ord, _, _ := splitFnKey(pc.key)
+			if _, dup := st.Functions[v.Name]; dup || v.Name == "" {
+				return nil, nil, fmt.Errorf("function %q stored twice or without a name", v.Name)
 			}
-			st.Functions[name] = v
+			st.Functions[v.Name], byOrd[ord] = v, v
+			ords[v.Name] = binary.BigEndian.Uint64([]byte(ord))
 		case *Version, *Transition:
-			name, _, _ := splitFnKey(pc.key)
-			f := st.Functions[name]
+			ord, _, _ := splitFnKey(pc.key)
+			f := byOrd[ord]
 			if f == nil {
-				return nil, fmt.Errorf("%s has no function header", pc.key)
+				return nil, nil, fmt.Errorf("%x has no function header", pc.key)
 			}
 			if ver, ok := v.(*Version); ok {
 				if ver.Number != len(f.Versions)+1 {
-					return nil, fmt.Errorf("function %s: version %d stored as %d", name, ver.Number, len(f.Versions)+1)
+					return nil, nil, fmt.Errorf("function %s: version %d stored as %d", f.Name, ver.Number, len(f.Versions)+1)
 				}
 				f.Versions = append(f.Versions, *ver)
 			} else {
@@ -284,13 +313,13 @@ func assemble(pieces []piece) (*State, error) {
 	}
 	switch {
 	case meta == nil:
-		return nil, pebble.ErrNotFound
+		return nil, nil, pebble.ErrNotFound
 	case meta.Format != stateFormat:
-		return nil, fmt.Errorf("format %d, want %d: %w", meta.Format, stateFormat, errLegacy)
+		return nil, nil, fmt.Errorf("format %d, want %d: %w", meta.Format, stateFormat, errLegacy)
 	}
 	if st.Routes == nil {
 		st.Routes = map[string]RouteOwner{}
 	}
 	st.Ledger, st.Seq = meta.Ledger, meta.Seq
-	return st, nil
+	return st, ords, nil
 }

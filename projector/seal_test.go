@@ -67,6 +67,9 @@ func TestProjectorSealedState(t *testing.T) {
 				if bytes.Contains(iter.Value(), []byte(s)) {
 					t.Errorf("persisted %s holds %q in plaintext", iter.Key(), s)
 				}
+				if bytes.Contains(iter.Key(), []byte(s)) {
+					t.Errorf("persisted key %q names %q", iter.Key(), s)
+				}
 			}
 		}
 		if n < 5 {
