@@ -41,15 +41,11 @@ the event and prints each node's delay.`,
 				return fmt.Errorf("activate %s: --percent %d is not within 1..100", args[0], percent)
 			}
 			ctx := cmd.Context()
-			nc, snap, err := dialNode(ctx, server)
+			nc, snap, f, err := dialFunction(ctx, server, "activate", name)
 			if err != nil {
 				return err
 			}
 			defer nc.Close()
-			f := snap.State.Functions[name]
-			if f == nil {
-				return fmt.Errorf("activate %s: no function %q is deployed", args[0], name)
-			}
 			if version < 1 || version > len(f.Versions) {
 				return fmt.Errorf("activate %s: %s has versions v1..v%d", args[0], name, len(f.Versions))
 			}

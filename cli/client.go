@@ -41,6 +41,21 @@ func dialNode(ctx context.Context, server string) (*nats.Conn, *projector.Snapsh
 	return nc, snap, nil
 }
 
+// dialFunction is dialNode for a command about one function: it fails,
+// naming verb, if the node has no function called name.
+func dialFunction(ctx context.Context, server, verb, name string) (*nats.Conn, *projector.Snapshot, *projector.Function, error) {
+	nc, snap, err := dialNode(ctx, server)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	f := snap.State.Functions[name]
+	if f == nil {
+		nc.Close()
+		return nil, nil, nil, fmt.Errorf("%s %s: no function %q is deployed", verb, name, name)
+	}
+	return nc, snap, f, nil
+}
+
 func fetchSnapshot(ctx context.Context, nc *nats.Conn, waitSeq uint64) (*projector.Snapshot, error) {
 	req, _ := json.Marshal(stateRequest{WaitSeq: waitSeq})
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)

@@ -45,15 +45,11 @@ every node that answers serves of it, with versions a node failed to warm.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			ctx := cmd.Context()
-			nc, snap, err := dialNode(ctx, server)
+			nc, snap, f, err := dialFunction(ctx, server, "inspect", name)
 			if err != nil {
 				return err
 			}
 			defer nc.Close()
-			f := snap.State.Functions[name]
-			if f == nil {
-				return fmt.Errorf("inspect %s: no function %q is deployed", name, name)
-			}
 			nodes, err := gatherNodes(ctx, nc, 150*time.Millisecond, 2*time.Second)
 			if err != nil {
 				return err

@@ -44,14 +44,11 @@ those. Nothing is written to the ledger.`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			nc, snap, err := dialNode(ctx, server)
+			nc, snap, _, err := dialFunction(ctx, server, "kill", args[0])
 			if err != nil {
 				return err
 			}
 			defer nc.Close()
-			if snap.State.Functions[args[0]] == nil {
-				return fmt.Errorf("kill %s: no function %q is deployed", args[0], args[0])
-			}
 			replies, err := broadcastControl(ctx, nc, snap.State.Ledger, "kill", killRequest{Function: args[0]}, quiet)
 			if err != nil {
 				return err

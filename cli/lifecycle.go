@@ -24,14 +24,11 @@ func lifecycleCommand(verb string, typ events.Type, short, long string) *cobra.C
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			ctx := cmd.Context()
-			nc, snap, err := dialNode(ctx, server)
+			nc, snap, _, err := dialFunction(ctx, server, verb, name)
 			if err != nil {
 				return err
 			}
 			defer nc.Close()
-			if snap.State.Functions[name] == nil {
-				return fmt.Errorf("%s %s: no function %q is deployed", verb, name, name)
-			}
 			w, err := wait.start(ctx, nc)
 			if err != nil {
 				return err
@@ -94,15 +91,11 @@ back with the version: they are part of its artifact, which the event names.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			ctx := cmd.Context()
-			nc, snap, err := dialNode(ctx, server)
+			nc, snap, f, err := dialFunction(ctx, server, "rollback", name)
 			if err != nil {
 				return err
 			}
 			defer nc.Close()
-			f := snap.State.Functions[name]
-			if f == nil {
-				return fmt.Errorf("rollback %s: no function %q is deployed", name, name)
-			}
 			target := to
 			if target == 0 {
 				var ok bool

@@ -116,20 +116,14 @@ func BenchmarkRestart(b *testing.B) {
 		dir = d // keep the filled ledger for the next run (delete it yourself)
 		os.MkdirAll(dir, 0o700)
 	}
-	op, _ := events.GenerateSigner()
-	nodeKey, _ := events.GenerateSigner()
-	genesis, err := genesisEnvelope("bench", op, nodeKey)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Setenv(passphraseEnv, "bench passphrase")
-	_, err = os.Stat(filepath.Join(dir, genesisFile))
+	_, err := os.Stat(filepath.Join(dir, genesisFile))
 	filled := err == nil
-	if !filled {
-		os.WriteFile(filepath.Join(dir, genesisFile), genesis, 0o600)
-		if err := writeKeyFile(filepath.Join(dir, nodeKeyFile), nodeKey, keyProtection{Passphrase: "bench passphrase", WorkFactor: minKeyWorkFactor}); err != nil {
-			b.Fatal(err)
-		}
+	var op *events.Signer
+	var genesis []byte
+	if filled {
+		b.Setenv(passphraseEnv, "bench passphrase")
+	} else {
+		op, genesis = initBenchData(b, dir)
 	}
 	cfg := nodeConfig{Data: dir, NATSListen: freeLoopback(b), LedgerSync: "interval", Edge: edge.DefaultConfig(),
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}

@@ -34,17 +34,7 @@ type benchNode struct {
 func startBenchNode(b *testing.B) *benchNode {
 	b.Helper()
 	dir := b.TempDir()
-	op, _ := events.GenerateSigner()
-	nodeKey, _ := events.GenerateSigner()
-	genesis, err := genesisEnvelope("bench", op, nodeKey)
-	if err != nil {
-		b.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(dir, genesisFile), genesis, 0o600)
-	b.Setenv(passphraseEnv, "bench passphrase")
-	if err := writeKeyFile(filepath.Join(dir, nodeKeyFile), nodeKey, keyProtection{Passphrase: "bench passphrase", WorkFactor: minKeyWorkFactor}); err != nil {
-		b.Fatal(err)
-	}
+	op, genesis := initBenchData(b, dir)
 	ec := edge.DefaultConfig()
 	ec.Listen = "127.0.0.1:0"
 	n, err := startNode(context.Background(), nodeConfig{Data: dir, NATSListen: freeLoopback(b), LedgerSync: "always", Edge: ec,
@@ -72,6 +62,27 @@ func startBenchNode(b *testing.B) *benchNode {
 	}
 	bn.append(b, events.TypeDeployed, events.Deployed{Name: "fn", Artifact: bn.artifact, Size: int64(len(blob)), Routes: []string{"/fn"}})
 	return bn
+}
+
+// initBenchData makes dir a data directory, as vault init does, with a
+// fresh operator key (returned, with the genesis) and a node key
+// encrypted at the cheapest work factor.
+func initBenchData(b *testing.B, dir string) (*events.Signer, []byte) {
+	b.Helper()
+	op, _ := events.GenerateSigner()
+	nodeKey, _ := events.GenerateSigner()
+	genesis, err := genesisEnvelope("bench", op, nodeKey)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Setenv(passphraseEnv, "bench passphrase")
+	if err := os.WriteFile(filepath.Join(dir, genesisFile), genesis, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	if err := writeKeyFile(filepath.Join(dir, nodeKeyFile), nodeKey, keyProtection{Passphrase: "bench passphrase", WorkFactor: minKeyWorkFactor}); err != nil {
+		b.Fatal(err)
+	}
+	return op, genesis
 }
 
 func freeLoopback(b *testing.B) string {
