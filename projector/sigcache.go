@@ -75,7 +75,7 @@ func (c *sigCache) check(id string, env *events.Envelope) events.SigCheck {
 		if msg == nil {
 			msg = events.PAE(env.PayloadType, env.Payload)
 		}
-		ok := ed25519.Verify(k.PublicKey, msg, env.Signatures[i].Sig)
+		ok := k.Verify(msg, env.Signatures[i].Sig)
 		c.put(key, ok)
 		return ok
 	}
