@@ -67,7 +67,7 @@ the event and prints each node's delay.`,
 			}
 			if served := after.Served[name]; served.Weight(version) != percent {
 				return fmt.Errorf("activate %s: recorded at seq %d, but the node could not serve it: %s",
-					args[0], res.Seq, after.Failed[fmt.Sprintf("%s@v%d (activated at seq %d)", name, version, res.Seq)])
+					args[0], res.Seq, after.Failed[projector.FailKey(name, version, res.Seq)])
 			}
 			return w.report(cmd, res, name)
 		},
@@ -91,22 +91,8 @@ func reportApplied(cmd *cobra.Command, after *projector.Snapshot, seq uint64, fn
 	if f == nil {
 		return fmt.Errorf("%s: the node has no function %s after seq %d", what, fn, seq)
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s (seq %d)\n", fn, describeFunction(f), seq)
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s (seq %d)\n", fn, f.Summary(), seq)
 	return nil
-}
-
-// describeFunction is a function's lifecycle state and traffic in words,
-// e.g. "active v1 80% / v2 20%".
-func describeFunction(f *projector.Function) string {
-	s := string(f.State)
-	var shares []string
-	for _, t := range f.Traffic() {
-		shares = append(shares, fmt.Sprintf("v%d %d%%", t.Version, t.Percent))
-	}
-	if len(shares) > 0 {
-		s += " " + strings.Join(shares, " / ")
-	}
-	return s
 }
 
 // parseRef reads NAME@vN or NAME@N.

@@ -73,29 +73,45 @@ func (n *node) serveAnnouncements(proj *projector.Projector) (*nats.Subscription
 // gatherNodes asks every node for its announcement and collects answers
 // until none came for quiet (or max passed).
 func gatherNodes(ctx context.Context, nc *nats.Conn, quiet, max time.Duration) ([]announcement, error) {
+	msgs, err := gather(ctx, nc, nodesSubject, nil, quiet, quiet, max)
+	if err != nil {
+		return nil, fmt.Errorf("find nodes: %w", err)
+	}
+	seen := map[string]announcement{}
+	for _, msg := range msgs {
+		var a announcement
+		if json.Unmarshal(msg.Data, &a) == nil && a.NodeID != "" {
+			seen[a.NodeID] = a
+		}
+	}
+	return sortedNodes(seen), nil
+}
+
+// gather publishes data on subject with a reply inbox and collects the
+// answers of every responder: it waits up to first for the first answer,
+// then until none came for quiet, and never longer than max.
+func gather(ctx context.Context, nc *nats.Conn, subject string, data []byte, first, quiet, max time.Duration) ([]*nats.Msg, error) {
 	inbox := nc.NewRespInbox()
 	ch := make(chan *nats.Msg, 64)
 	sub, err := nc.ChanSubscribe(inbox, ch)
 	if err != nil {
-		return nil, fmt.Errorf("find nodes: %w", err)
+		return nil, err
 	}
 	defer sub.Unsubscribe()
-	if err := nc.PublishRequest(nodesSubject, inbox, nil); err != nil {
-		return nil, fmt.Errorf("find nodes: %w", err)
+	if err := nc.PublishRequest(subject, inbox, data); err != nil {
+		return nil, err
 	}
-	deadline := time.After(max)
-	seen := map[string]announcement{}
+	var msgs []*nats.Msg
+	wait, deadline := first, time.After(max)
 	for {
 		select {
 		case msg := <-ch:
-			var a announcement
-			if json.Unmarshal(msg.Data, &a) == nil && a.NodeID != "" {
-				seen[a.NodeID] = a
-			}
-		case <-time.After(quiet):
-			return sortedNodes(seen), nil
+			msgs = append(msgs, msg)
+			wait = quiet
+		case <-time.After(wait):
+			return msgs, nil
 		case <-deadline:
-			return sortedNodes(seen), nil
+			return msgs, nil
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}

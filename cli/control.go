@@ -104,33 +104,15 @@ func broadcastControl(ctx context.Context, nc *nats.Conn, ledgerID, method strin
 	if err != nil {
 		return nil, err
 	}
-	inbox := nc.NewRespInbox()
-	ch := make(chan *nats.Msg, 64)
-	sub, err := nc.ChanSubscribe(inbox, ch)
+	msgs, err := gather(ctx, nc, controlSubject, req, 5*time.Second, quiet, 10*time.Second) // the first answer may take a while
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", method, err)
 	}
-	defer sub.Unsubscribe()
-	if err := nc.PublishRequest(controlSubject, inbox, req); err != nil {
-		return nil, fmt.Errorf("%s: %w", method, err)
-	}
-	var replies []controlReply
-	wait, deadline := 5*time.Second, time.After(10*time.Second) // the first answer may take a while
-	for {
-		select {
-		case msg := <-ch:
-			var r controlReply
-			if err := json.Unmarshal(msg.Data, &r); err != nil {
-				return nil, fmt.Errorf("%s: bad reply: %w", method, err)
-			}
-			replies = append(replies, r)
-			wait = quiet
-		case <-time.After(wait):
-			return replies, nil
-		case <-deadline:
-			return replies, nil
-		case <-ctx.Done():
-			return nil, ctx.Err()
+	replies := make([]controlReply, len(msgs))
+	for i, msg := range msgs {
+		if err := json.Unmarshal(msg.Data, &replies[i]); err != nil {
+			return nil, fmt.Errorf("%s: bad reply: %w", method, err)
 		}
 	}
+	return replies, nil
 }

@@ -89,7 +89,7 @@ every node that answers serves of it, with versions a node failed to warm.`,
 
 func printInspection(w io.Writer, in inspection) {
 	f := in.Function
-	fmt.Fprintf(w, "%s: %s", f.Name, describeFunction(f))
+	fmt.Fprintf(w, "%s: %s", f.Name, f.Summary())
 	if f.StateSeq != 0 {
 		fmt.Fprintf(w, " since seq %d", f.StateSeq)
 	}
@@ -125,7 +125,7 @@ func printInspection(w io.Writer, in inspection) {
 		if h.Reason != "" {
 			what += fmt.Sprintf(" (%s)", h.Reason)
 		}
-		then := describeFunction(&projector.Function{State: h.State, Active: h.Active, Canary: h.Canary, CanaryPercent: h.CanaryPercent})
+		then := (&projector.Function{State: h.State, Active: h.Active, Canary: h.Canary, CanaryPercent: h.CanaryPercent}).Summary()
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", h.Seq, what, strings.Join(h.By, ","), then)
 	}
 	if len(f.History) == 0 {

@@ -100,7 +100,7 @@ back with the version: they are part of its artifact, which the event names.`,
 			if target == 0 {
 				var ok bool
 				if target, ok = f.RollbackTarget(); !ok {
-					return fmt.Errorf("rollback %s: %s has no earlier active version (%s)", name, name, describeFunction(f))
+					return fmt.Errorf("rollback %s: %s has no earlier active version (%s)", name, name, f.Summary())
 				}
 			}
 			if target < 1 || target > len(f.Versions) {

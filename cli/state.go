@@ -74,7 +74,7 @@ func printState(w io.Writer, st *projector.State) {
 		if len(owned) > 0 {
 			routes = strings.Join(owned, " ")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", name, describeFunction(f), since, len(f.Versions), routes)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", name, f.Summary(), since, len(f.Versions), routes)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "ledger %s at seq %d, %d rejected records, state %s\n", st.Ledger, st.Seq, len(st.Rejected), st.Hash()[:16])

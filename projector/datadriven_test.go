@@ -205,14 +205,7 @@ func describeState(st *State, blobs map[string]string) string {
 	fmt.Fprintf(&b, "seq %d\n", st.Seq)
 	for _, name := range slices.Sorted(maps.Keys(st.Functions)) {
 		f := st.Functions[name]
-		fmt.Fprintf(&b, "%s: %s", name, f.State)
-		var shares []string
-		for _, s := range f.Traffic() {
-			shares = append(shares, fmt.Sprintf("v%d %d%%", s.Version, s.Percent))
-		}
-		if len(shares) > 0 {
-			fmt.Fprintf(&b, " %s", strings.Join(shares, " / "))
-		}
+		fmt.Fprintf(&b, "%s: %s", name, f.Summary())
 		if f.StateSeq > 0 {
 			fmt.Fprintf(&b, " (since seq %d)", f.StateSeq)
 		}

@@ -130,21 +130,32 @@ func validateRolledBack(s *State, c *change) error {
 	return nil
 }
 
+// lifecycleMoves are the transitions pause, resume and retire make: from
+// which state (any but retired when empty) to which.
+var lifecycleMoves = map[events.Type]struct {
+	verb     string
+	from, to Lifecycle
+	why      string // the refusal when the function is not in from
+}{
+	events.TypePaused:  {"pause", Active, Paused, "only an active function can be paused"},
+	events.TypeResumed: {"resume", Paused, Active, "only a paused function can be resumed"},
+	events.TypeRetired: {"retire", "", Retired, ""},
+}
+
 // validateLifecycle judges pause, resume and retire.
 func validateLifecycle(s *State, c *change) error {
 	l, err := events.DecodeBody[events.Lifecycle](c.ev)
 	if err != nil {
 		return err
 	}
-	verb := map[events.Type]string{events.TypePaused: "pause", events.TypeResumed: "resume", events.TypeRetired: "retire"}[c.ev.Type]
+	move := lifecycleMoves[c.ev.Type]
+	verb, to := move.verb, move.to
 	f, err := lifecycleTarget(s, c, verb, l.Name)
 	if err != nil {
 		return err
 	}
-	from, to := map[string]Lifecycle{"pause": Active, "resume": Paused}[verb], map[string]Lifecycle{"pause": Paused, "resume": Active, "retire": Retired}[verb]
-	if from != "" && f.State != from {
-		why := map[string]string{"pause": "only an active function can be paused", "resume": "only a paused function can be resumed"}[verb]
-		return fmt.Errorf("%s %s: %s: %s: %w", verb, l.Name, f.describe(), why, events.ErrConflict)
+	if move.from != "" && f.State != move.from {
+		return fmt.Errorf("%s %s: %s: %s: %w", verb, l.Name, f.describe(), move.why, events.ErrConflict)
 	}
 	c.apply = func(s *State) {
 		f := changing(s, l.Name)

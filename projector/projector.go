@@ -101,8 +101,9 @@ func servedFor(st *State, f *Function) (Served, bool) {
 	return s, len(s.Versions) > 0
 }
 
-// failKey names a version that failed to warm on this node.
-func failKey(fn string, version int, activatedSeq uint64) string {
+// FailKey names a version that failed to warm on this node, as a key of
+// Snapshot.Failed.
+func FailKey(fn string, version int, activatedSeq uint64) string {
 	return fmt.Sprintf("%s@v%d (activated at seq %d)", fn, version, activatedSeq)
 }
 
@@ -314,7 +315,7 @@ func (p *Projector) warm(ctx context.Context, st *State, served map[string]Serve
 // failure is added to *failed (a copy: published maps never change).
 func (p *Projector) warmAll(ctx context.Context, want Served, failed *map[string]string) bool {
 	for _, v := range want.Versions {
-		key := failKey(want.Function, v.Version, want.ActivatedSeq)
+		key := FailKey(want.Function, v.Version, want.ActivatedSeq)
 		if _, ok := (*failed)[key]; ok {
 			return false
 		}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"maps"
 
 	"github.com/vault-runtime/vault/events"
@@ -139,6 +140,20 @@ func (f *Function) Traffic() []Share {
 		return []Share{{Version: f.Active, Percent: 100}}
 	}
 	return []Share{{Version: f.Active, Percent: 100 - f.CanaryPercent}, {Version: f.Canary, Percent: f.CanaryPercent}}
+}
+
+// Summary is the function's state and traffic in words, e.g.
+// "active v1 80% / v2 20%" or "retired".
+func (f *Function) Summary() string {
+	s := string(f.State)
+	for i, t := range f.Traffic() {
+		sep := " / "
+		if i == 0 {
+			sep = " "
+		}
+		s += fmt.Sprintf("%sv%d %d%%", sep, t.Version, t.Percent)
+	}
+	return s
 }
 
 // Weight is the percentage of requests version v takes.
