@@ -127,7 +127,7 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	fns := edge.NewFunctions(log.With("component", "edge"))
+	fns := edge.NewFunctions(log.With("component", "edge"), edge.Options{})
 	pub := &announcer{Publisher: fns, id: nodeKey.ID, nc: n.nc, log: log.With("component", "announce")}
 	proj := projector.New(projector.Config{
 		Source: store, Index: store, Artifacts: ledger.NewArtifacts(obs, n.db, sealer, log.With("component", "artifacts")),

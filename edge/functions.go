@@ -51,6 +51,7 @@ func (t *target) pick() *choice {
 // the projector's Warmer and Publisher.
 type Functions struct {
 	log    *slog.Logger
+	opts   Options
 	routes atomic.Pointer[Router[*target]]
 
 	mu       sync.Mutex
@@ -58,9 +59,15 @@ type Functions struct {
 	calls    map[string]*inflight        // by function
 }
 
+// Options are what every compiled version of this node shares.
+type Options struct {
+	// Logs receives functions' console output and runtime errors.
+	Logs isolate.LogSink
+}
+
 // NewFunctions starts with no routes.
-func NewFunctions(log *slog.Logger) *Functions {
-	f := &Functions{log: log, programs: map[string]*isolate.Program{}, calls: map[string]*inflight{}}
+func NewFunctions(log *slog.Logger, opts Options) *Functions {
+	f := &Functions{log: log, opts: opts, programs: map[string]*isolate.Program{}, calls: map[string]*inflight{}}
 	f.routes.Store(NewRouter[*target]())
 	return f
 }
@@ -89,7 +96,7 @@ func (f *Functions) Warm(ctx context.Context, fn string, v projector.ServedVersi
 	}
 	prog, err := isolate.Compile(isolate.Config{
 		Function: fn, Version: v.Version, Code: art.Section(schemas.SectionCode),
-		Vars: m.Vars, Limits: m.Limits, Logger: f.log,
+		Vars: m.Vars, Limits: m.Limits, Logger: f.log, Logs: f.opts.Logs,
 	})
 	if err != nil {
 		return fmt.Errorf("warm %s: %w", key, err)

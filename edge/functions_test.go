@@ -25,7 +25,7 @@ func warmVersion(t *testing.T, f *Functions, fn string, v projector.ServedVersio
 }
 
 func TestPublishSplitsEachRouteByItsVersions(t *testing.T) {
-	f := NewFunctions(slog.New(slog.DiscardHandler))
+	f := NewFunctions(slog.New(slog.DiscardHandler), Options{})
 	v1 := projector.ServedVersion{Version: 1, Artifact: "a1", Percent: 70, Routes: []string{"/api/:id", "/old"}}
 	v2 := projector.ServedVersion{Version: 2, Artifact: "a2", Percent: 30, Routes: []string{"/api/:key", "/new"}}
 	warmVersion(t, f, "api", v1)
@@ -68,7 +68,7 @@ func TestPublishSplitsEachRouteByItsVersions(t *testing.T) {
 }
 
 func TestPublishPausedNeedsNoProgram(t *testing.T) {
-	f := NewFunctions(slog.New(slog.DiscardHandler))
+	f := NewFunctions(slog.New(slog.DiscardHandler), Options{})
 	f.Publish(&projector.Snapshot{State: projector.NewState(), Served: map[string]projector.Served{
 		"p": {Function: "p", Paused: true, Versions: []projector.ServedVersion{{Version: 4, Artifact: "never-warmed", Percent: 100, Routes: []string{"/p"}}}},
 	}})
@@ -79,7 +79,7 @@ func TestPublishPausedNeedsNoProgram(t *testing.T) {
 }
 
 func TestKillCancelsOnlyThatFunction(t *testing.T) {
-	f := NewFunctions(slog.New(slog.DiscardHandler))
+	f := NewFunctions(slog.New(slog.DiscardHandler), Options{})
 	for _, fn := range []string{"a", "b"} {
 		warmVersion(t, f, fn, projector.ServedVersion{Version: 1, Artifact: fn, Percent: 100, Routes: []string{"/" + fn}})
 	}

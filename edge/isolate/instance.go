@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/dop251/goja"
-	"golang.org/x/net/http/httpguts"
 )
 
 // Invocation failures. Callers branch on them with errors.Is.
@@ -22,9 +19,6 @@ var (
 	ErrBadResponse      = errors.New("isolate: handler returned an invalid response")
 	ErrResponseTooLarge = errors.New("isolate: response body exceeds the limit")
 )
-
-// maxLogLine caps one console message.
-const maxLogLine = 16 << 10
 
 // Request is what a function's fetch handler receives.
 type Request struct {
@@ -49,7 +43,7 @@ type instance struct {
 	env, ctx goja.Value
 	request  goja.Callable
 	response goja.Callable
-	log      *slog.Logger
+	prog     *Program
 	reqID    string
 }
 
@@ -59,23 +53,16 @@ func (p *Program) newInstance() (*instance, error) {
 		return nil, fmt.Errorf("prelude: %w", err)
 	}
 	vm := goja.New()
-	inst := &instance{vm: vm, log: p.log}
+	inst := &instance{vm: vm, prog: p}
 	host := vm.NewObject()
-	_ = host.Set("log", inst.console)
-	_ = host.Set("decodeUTF8", func(v goja.Value) string { b, _ := bytesOf(v); return string(b) })
-	_ = host.Set("validName", httpguts.ValidHeaderFieldName)
-	_ = host.Set("trimValue", func(v string) goja.Value {
-		v = strings.Trim(v, " \t\r\n")
-		if !httpguts.ValidHeaderFieldValue(v) || strings.ContainsAny(v, "\r\n") {
-			return goja.Null()
-		}
-		return vm.ToValue(v)
-	})
+	inst.installHost(host)
 	if err := vm.GlobalObject().DefineDataProperty("__vault", host, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
 		return nil, err
 	}
-	if _, err := vm.RunProgram(pre); err != nil {
-		return nil, fmt.Errorf("prelude: %w", err)
+	for _, prog := range pre {
+		if _, err := vm.RunProgram(prog); err != nil {
+			return nil, fmt.Errorf("prelude: %w", err)
+		}
 	}
 	if _, err := vm.RunProgram(p.prog); err != nil {
 		return nil, fmt.Errorf("evaluate module: %w", err)
@@ -109,19 +96,7 @@ func (p *Program) newInstance() (*instance, error) {
 }
 
 func (inst *instance) console(level, msg string) {
-	if len(msg) > maxLogLine {
-		msg = msg[:maxLogLine] + "…(truncated)"
-	}
-	lvl := slog.LevelInfo
-	switch level {
-	case "debug":
-		lvl = slog.LevelDebug
-	case "warn":
-		lvl = slog.LevelWarn
-	case "error":
-		lvl = slog.LevelError
-	}
-	inst.log.Log(context.Background(), lvl, msg, "source", "console", "request", inst.reqID)
+	inst.prog.emit(inst.reqID, level, SourceConsole, msg)
 }
 
 // Invoke runs the handler for one request. The error wraps one of the
@@ -134,6 +109,9 @@ func (p *Program) Invoke(ctx context.Context, req *Request) (*Response, error) {
 	resp, clean, err := inst.invoke(ctx, req, p)
 	if clean && err == nil {
 		p.put(inst)
+	}
+	if err != nil {
+		p.emit(req.ID, "error", SourceRuntime, err.Error())
 	}
 	return resp, err
 }

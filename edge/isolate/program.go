@@ -1,9 +1,10 @@
 package isolate
 
 import (
-	_ "embed"
+	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"sync"
 
@@ -12,17 +13,39 @@ import (
 	"github.com/vault-runtime/vault/schemas"
 )
 
-//go:embed prelude.js
-var preludeSource string
+// The Web API prelude: every js/*.js file, run in name order in each new
+// instance before the function's bundle.
+//
+//go:embed js/*.js
+var preludeFiles embed.FS
 
 var (
 	preludeOnce sync.Once
-	prelude     *goja.Program
+	prelude     []*goja.Program
 	preludeErr  error
 )
 
-func compiledPrelude() (*goja.Program, error) {
-	preludeOnce.Do(func() { prelude, preludeErr = goja.Compile("vault:prelude.js", preludeSource, true) })
+func compiledPrelude() ([]*goja.Program, error) {
+	preludeOnce.Do(func() {
+		names, err := fs.Glob(preludeFiles, "js/*.js")
+		if err != nil {
+			preludeErr = err
+			return
+		}
+		for _, name := range names { // fs.Glob sorts
+			src, err := preludeFiles.ReadFile(name)
+			if err != nil {
+				preludeErr = err
+				return
+			}
+			prog, err := goja.Compile("vault:"+name, string(src), true)
+			if err != nil {
+				preludeErr = fmt.Errorf("compile %s: %w", name, err)
+				return
+			}
+			prelude = append(prelude, prog)
+		}
+	})
 	return prelude, preludeErr
 }
 
@@ -41,6 +64,8 @@ type Config struct {
 	// MaxIdle caps pooled instances (default 8).
 	MaxIdle int
 	Logger  *slog.Logger
+	// Logs, if set, receives console output and runtime errors.
+	Logs LogSink
 }
 
 // ModuleGlobal is the global the bundle assigns its module namespace to.

@@ -1,9 +1,9 @@
-// The Web API surface offered to functions, installed once per isolate.
-// Host hooks live on the non-enumerable global __vault.
-(function (g) {
+// Core Web API: Headers, Request, Response, console. Each file in js/ is
+// one IIFE taking the global object and the host hooks (the
+// non-enumerable global __vault); they run in name order.
+(function (g, host) {
   "use strict";
   const lower = (s) => String(s).toLowerCase();
-  const host = g.__vault;
   // Internal slots are symbol-keyed: invisible to Object.keys, JSON and
   // for-in, and cheaper than defineProperty.
   const MAP = Symbol("headers"), BODY = Symbol("body"), USED = Symbol("used");
@@ -178,4 +178,4 @@
     });
     return [r.status, flat, r[BODY]];
   };
-})(globalThis);
+})(globalThis, globalThis.__vault);
