@@ -2,6 +2,7 @@ package isolate
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/dop251/goja"
 	"golang.org/x/net/http/httpguts"
@@ -12,15 +13,32 @@ import (
 // own installer in its own file.
 func (inst *instance) installHost(host *goja.Object) {
 	inst.installCore(host)
+	inst.installLoop(host)
 	installURL(inst.vm, host)
 	installEncoding(inst.vm, host)
 	installCrypto(inst.vm, host)
 }
 
+// commonMethods are interned per instance, so a request's method costs
+// no allocation.
+var commonMethods = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"}
+
 func (inst *instance) installCore(host *goja.Object) {
 	vm := inst.vm
+	inst.installResponse(host)
+	inst.methods = make(map[string]goja.Value, len(commonMethods))
+	for _, m := range commonMethods {
+		inst.methods[m] = vm.ToValue(m)
+	}
+
 	_ = host.Set("log", inst.console)
-	_ = host.Set("decodeUTF8", func(v goja.Value) string { b, _ := bytesOf(v); return string(b) })
+	_ = host.Set("decodeUTF8", func(v goja.Value) string { b, _ := bytesOf(v); return strings.ToValidUTF8(string(b), "\uFFFD") })
+	_ = host.Set("utf8Buffer", func(s string) goja.Value {
+		if !utf8.ValidString(s) {
+			s = strings.ToValidUTF8(s, "\uFFFD")
+		}
+		return vm.ToValue(vm.NewArrayBuffer([]byte(s)))
+	})
 	_ = host.Set("validName", httpguts.ValidHeaderFieldName)
 	_ = host.Set("trimValue", func(v string) goja.Value {
 		v = strings.Trim(v, " \t\r\n")

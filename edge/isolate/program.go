@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/dop251/goja"
+	"github.com/dop251/goja/parser"
 
 	"github.com/vault-runtime/vault/schemas"
 )
@@ -58,9 +59,12 @@ type Config struct {
 	Version  int
 	// Code is the bundled script: an IIFE that assigns the module's
 	// namespace to the global named by ModuleGlobal.
-	Code   []byte
-	Vars   map[string]string
-	Limits schemas.Limits
+	Code []byte
+	// SourceMap, if set, maps Code back to the function's own files in
+	// stack traces.
+	SourceMap []byte
+	Vars      map[string]string
+	Limits    schemas.Limits
 	// MaxIdle caps pooled instances (default 8).
 	MaxIdle int
 	Logger  *slog.Logger
@@ -87,9 +91,9 @@ func Compile(cfg Config) (*Program, error) {
 	}
 	cfg.Limits = cfg.Limits.WithDefaults()
 	name := fmt.Sprintf("%s@v%d.js", cfg.Function, cfg.Version)
-	prog, err := goja.Compile(name, string(cfg.Code), false)
+	prog, err := compileModule(name, cfg.Code, cfg.SourceMap)
 	if err != nil {
-		return nil, fmt.Errorf("compile %s: %w", name, err)
+		return nil, err
 	}
 	p := &Program{cfg: cfg, prog: prog, idle: make(chan *instance, cfg.MaxIdle),
 		log: cfg.Logger.With("fn", cfg.Function, "version", cfg.Version)}
@@ -118,4 +122,29 @@ func (p *Program) put(inst *instance) {
 	case p.idle <- inst:
 	default: // pool full: let it go
 	}
+}
+
+// compileModule parses the bundle with its source map. The loader only
+// ever returns the artifact's own map: a sourceMappingURL comment cannot
+// make the node read a file.
+func compileModule(name string, code, sourceMap []byte) (*goja.Program, error) {
+	loader := func(string) ([]byte, error) {
+		if sourceMap == nil {
+			return nil, errors.New("no source map in the artifact")
+		}
+		return sourceMap, nil
+	}
+	opts := []parser.Option{parser.WithSourceMapLoader(loader)}
+	if sourceMap == nil {
+		opts = []parser.Option{parser.WithDisableSourceMaps}
+	}
+	ast, err := parser.ParseFile(nil, name, string(code), 0, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("compile %s: %w", name, err)
+	}
+	prog, err := goja.CompileAST(ast, false)
+	if err != nil {
+		return nil, fmt.Errorf("compile %s: %w", name, err)
+	}
+	return prog, nil
 }

@@ -1,6 +1,8 @@
 package isolate
 
 import (
+	"context"
+	"net/http"
 	"testing"
 
 	"github.com/dop251/goja"
@@ -11,29 +13,36 @@ import (
 func BenchmarkStages(b *testing.B) {
 	p := compileBench(b, `return {default:{fetch(){ return new Response("hello") }}}`)
 	inst, _ := p.get()
-	vm := inst.vm
-	flat := []any{"accept", "*/*", "user-agent", "h2load"}
+	req := &Request{ID: "r", Method: "GET", URL: "http://x/", Header: http.Header{"Accept": {"*/*"}}}
+	inst.req = req
+	b.Run("watchdog", func(b *testing.B) {
+		ctx := context.Background()
+		for b.Loop() {
+			inst.watch.begin(ctx)
+			inst.watch.end()
+		}
+	})
 	b.Run("request", func(b *testing.B) {
 		for b.Loop() {
-			inst.request(goja.Undefined(), vm.ToValue("GET"), vm.ToValue("http://x/"), vm.NewArray(flat...), vm.ToValue(""))
+			inst.newRequest(req)
 		}
 	})
-	req, _ := inst.request(goja.Undefined(), vm.ToValue("GET"), vm.ToValue("http://x/"), vm.NewArray(flat...), vm.ToValue(""))
+	jsReq := inst.newRequest(req)
 	b.Run("fetch", func(b *testing.B) {
 		for b.Loop() {
-			inst.fetch(inst.module, req, inst.env, inst.ctx)
+			inst.fetch(inst.module, jsReq, inst.env, inst.ctx)
 		}
 	})
-	res, _ := inst.fetch(inst.module, req, inst.env, inst.ctx)
-	b.Run("response", func(b *testing.B) {
-		for b.Loop() {
-			inst.response(goja.Undefined(), res)
-		}
-	})
-	parts, _ := inst.response(goja.Undefined(), res)
+	res, _ := inst.fetch(inst.module, jsReq, inst.env, inst.ctx)
 	b.Run("unpack", func(b *testing.B) {
 		for b.Loop() {
-			inst.unpack(parts, 1<<20)
+			inst.unpack(res)
+		}
+	})
+	b.Run("call", func(b *testing.B) {
+		empty, _ := goja.AssertFunction(inst.vm.ToValue(func() {}))
+		for b.Loop() {
+			empty(goja.Undefined())
 		}
 	})
 }

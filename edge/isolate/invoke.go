@@ -1,0 +1,179 @@
+package isolate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/dop251/goja"
+)
+
+// Invoke runs the handler for one request. The error wraps one of the
+// Err* values; the function's own message is in its text. The response
+// returns as soon as the handler's promise settles; ctx.waitUntil work
+// goes on in the background, under the same limits, and the instance goes
+// back to the pool after it.
+func (p *Program) Invoke(ctx context.Context, req *Request) (*Response, error) {
+	inst, err := p.get()
+	if err != nil {
+		return nil, fmt.Errorf("start isolate: %w", err)
+	}
+	resp, err := inst.invoke(ctx, req)
+	if err == nil && len(inst.loop.waiting) > 0 {
+		// The caller is done with the request; only the limits bound
+		// the rest.
+		inst.watch.detach()
+		go p.finish(inst)
+		return resp, nil
+	}
+	p.release(inst, err)
+	return resp, err
+}
+
+// finish runs an invocation's waitUntil work after its response went out.
+func (p *Program) finish(inst *instance) {
+	inst.watch.resume()
+	err := inst.drain()
+	p.release(inst, err)
+}
+
+// release ends the invocation and pools the instance if it is clean: no
+// error, nothing tripped, no Go work still out.
+func (p *Program) release(inst *instance, err error) {
+	if err != nil {
+		p.emit(inst.reqID(), "error", SourceRuntime, err.Error())
+	}
+	pending := inst.loop.pending > 0
+	inst.loop.reset()
+	inst.loop.pending = 0
+	inst.req = nil
+	tripped := inst.watch.end()
+	if err == nil && tripped == nil && !pending {
+		p.put(inst)
+	}
+}
+
+// invoke runs the handler until its response is ready. On success the
+// watchdog is still running (release ends it).
+func (inst *instance) invoke(ctx context.Context, req *Request) (resp *Response, err error) {
+	inst.seq++
+	inst.req = req
+	inst.watch.begin(ctx)
+	err = inst.call(func() error {
+		res, err := inst.fetch(inst.module, inst.newRequest(req), inst.env, inst.ctx)
+		if err != nil {
+			return err
+		}
+		if res, err = inst.settle(res); err != nil {
+			return err
+		}
+		resp, err = inst.unpack(res)
+		return err
+	})
+	if err == nil && len(inst.loop.waiting) > 0 {
+		inst.watch.suspend() // finish resumes on its own goroutine
+	}
+	return resp, err
+}
+
+// unpack reads the handler's Response straight from its Go fields.
+func (inst *instance) unpack(v goja.Value) (*Response, error) {
+	obj, ok := v.(*goja.Object)
+	var r *jsResponse
+	if ok {
+		r, _ = obj.Export().(*jsResponse)
+	}
+	if r == nil {
+		return nil, fmt.Errorf("%w: fetch handler must return a Response, got %s", ErrBadResponse, typeOf(v))
+	}
+	resp := &Response{Status: r.status, Header: http.Header{}}
+	if r.headers != nil {
+		flat, err := inst.flatHeaders(goja.Undefined(), r.headers)
+		if err != nil {
+			return nil, err
+		}
+		pairs, _ := flat.Export().([]any)
+		for i := 0; i+1 < len(pairs); i += 2 {
+			k, _ := pairs[i].(string)
+			val, _ := pairs[i+1].(string)
+			ck := http.CanonicalHeaderKey(k)
+			resp.Header[ck] = append(resp.Header[ck], val)
+		}
+	}
+	if r.ctype != "" && resp.Header["Content-Type"] == nil {
+		resp.Header["Content-Type"] = []string{r.ctype}
+	}
+	body := r.raw
+	if r.body != nil {
+		b, err := bytesOf(r.body)
+		if err != nil {
+			return nil, err
+		}
+		body = b
+	}
+	if max := inst.prog.cfg.Limits.ResponseBodyBytes; int64(len(body)) > max {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrResponseTooLarge, len(body), max)
+	}
+	resp.Body = body
+	return resp, nil
+}
+
+func typeOf(v goja.Value) string {
+	switch {
+	case v == nil || goja.IsUndefined(v):
+		return "undefined"
+	case goja.IsNull(v):
+		return "null"
+	}
+	if obj, ok := v.(*goja.Object); ok {
+		return "an object (" + obj.ClassName() + ")"
+	}
+	return v.ExportType().String()
+}
+
+// bytesOf reads a body value: null, a string, an ArrayBuffer or a view.
+// It always copies: the VM may change the buffer after the call.
+func bytesOf(v goja.Value) ([]byte, error) {
+	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
+		return nil, nil
+	}
+	switch x := v.Export().(type) {
+	case string:
+		return []byte(x), nil
+	case goja.ArrayBuffer:
+		return append([]byte(nil), x.Bytes()...), nil
+	case []byte:
+		return append([]byte(nil), x...), nil
+	}
+	return nil, fmt.Errorf("%w: body of type %s", ErrBadResponse, v.ExportType())
+}
+
+func classify(err error) error {
+	var intr *goja.InterruptedError
+	if errors.As(err, &intr) {
+		if cause, ok := intr.Value().(error); ok {
+			return cause
+		}
+		return fmt.Errorf("%w: %v", ErrCanceled, intr.Value())
+	}
+	var exc *goja.Exception
+	if errors.As(err, &exc) {
+		return fmt.Errorf("%w: %s", ErrThrew, exc.String())
+	}
+	if errors.Is(err, ErrThrew) || errors.Is(err, ErrBadResponse) || errors.Is(err, ErrUnsettled) ||
+		errors.Is(err, ErrResponseTooLarge) || errors.Is(err, ErrCanceled) || errors.Is(err, ErrCPUTime) ||
+		errors.Is(err, ErrWallTime) || errors.Is(err, ErrMemory) {
+		return err
+	}
+	return fmt.Errorf("%w: %v", ErrThrew, err)
+}
+
+func describe(v goja.Value) string {
+	if obj, ok := v.(*goja.Object); ok {
+		if stack := obj.Get("stack"); stack != nil && !goja.IsUndefined(stack) {
+			return stack.String()
+		}
+	}
+	return v.String()
+}
