@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -41,17 +42,59 @@ limits:
   memory_mb: 64
   request_body_bytes: 1024
   response_body_bytes: 0x800
+  subrequests: 5
+  subrequest_response_bytes: 65536
+  subrequest_ms: 1500
 vars:
   GREETING: "hello: world"
   EMPTY: ""
   NUMBER: 42
+egress:
+  - api.example.com
+  - "*.Example.org:8443"
 `,
 			want: &Manifest{
 				Name: "hello-2", Entry: "src/index.ts",
 				Routes: []string{"/", "/users/:id", "api.example.com/v1/*", "/trailing/"},
-				Limits: Limits{CPUMillis: 10, WallMillis: 2000, MemoryMB: 64, RequestBodyBytes: 1024, ResponseBodyBytes: 2048},
+				Limits: Limits{
+					CPUMillis: 10, WallMillis: 2000, MemoryMB: 64, RequestBodyBytes: 1024, ResponseBodyBytes: 2048,
+					Subrequests: 5, SubrequestBytes: 65536, SubrequestMillis: 1500,
+				},
 				Vars:   map[string]string{"GREETING": "hello: world", "EMPTY": "", "NUMBER": "42"},
+				Egress: []string{"api.example.com", "*.example.org:8443"},
 			},
+		},
+		{
+			name: "EgressEveryForm",
+			yaml: `name: a
+entry: a.ts
+egress:
+  - API.example.com.
+  - "*.example.com"
+  - api.example.com:8443
+  - 203.0.113.7
+  - 203.0.113.8:80
+  - "[2001:DB8::1]"
+  - "[2001:db8::2]:443"
+  - 2001:db8::3
+  - "[::ffff:198.51.100.1]"
+  - 10.1.0.0/16
+  - fd00::/8
+  - ::ffff:192.168.0.0/112
+  - localhost
+  - localhost:8080
+  - my_host.internal
+`,
+			want: &Manifest{Name: "a", Entry: "a.ts", Egress: []string{
+				"api.example.com", "*.example.com", "api.example.com:8443",
+				"203.0.113.7", "203.0.113.8:80", "[2001:db8::1]", "[2001:db8::2]:443", "[2001:db8::3]", "198.51.100.1",
+				"10.1.0.0/16", "fd00::/8", "192.168.0.0/16", "localhost", "localhost:8080", "my_host.internal",
+			}},
+		},
+		{
+			name: "EmptyEgress",
+			yaml: "name: a\nentry: a.ts\negress: []\n",
+			want: &Manifest{Name: "a", Entry: "a.ts"},
 		},
 		{
 			name: "FlowStyle",
@@ -91,9 +134,9 @@ func TestParseManifestErrors(t *testing.T) {
 	}{
 		{"EmptyFile", "", []string{`1:1: empty manifest: name and entry are required`}},
 		{"OnlyComments", "# nothing\n\n# here\n", []string{`1:1: empty manifest: name and entry are required`}},
-		{"NotAMapping", "- a\n- b\n", []string{`1:1: manifest must be a mapping of keys (name, entry, routes, limits, vars)`}},
-		{"UnknownKey", head + "colour: red\n", []string{`3:1: unknown key "colour" (known: name, entry, routes, limits, vars)`}},
-		{"UnknownKeyIndentedInFlow", "{name: h, entry: x.ts, bogus: 1}", []string{`1:24: unknown key "bogus" (known: name, entry, routes, limits, vars)`}},
+		{"NotAMapping", "- a\n- b\n", []string{`1:1: manifest must be a mapping of keys (name, entry, routes, limits, vars, egress)`}},
+		{"UnknownKey", head + "colour: red\n", []string{`3:1: unknown key "colour" (known: name, entry, routes, limits, vars, egress)`}},
+		{"UnknownKeyIndentedInFlow", "{name: h, entry: x.ts, bogus: 1}", []string{`1:24: unknown key "bogus" (known: name, entry, routes, limits, vars, egress)`}},
 		{"MissingName", "entry: index.ts\n", []string{`1:1: missing required key "name"`}},
 		{"FractionalLimit", "name: a\nentry: b.ts\nlimits:\n  cpu_ms: 1.5\n", []string{`4:11: limit cpu_ms must be a positive whole number`}},
 		{"DuplicateLimit", "name: a\nentry: b.ts\nlimits:\n  cpu_ms: 1\n  cpu_ms: 2\n", []string{`5:3: duplicate limit "cpu_ms" (first at line 4)`}},
@@ -127,13 +170,71 @@ func TestParseManifestErrors(t *testing.T) {
 		{"QuotedNumberLimit", head + "limits:\n  wall_ms: \"100\"\n", []string{`4:12: limit wall_ms must be a positive whole number`}},
 		{"OverflowLimit", head + "limits:\n  request_body_bytes: 99999999999999999999\n", []string{`4:23: limit request_body_bytes must be a positive whole number`}},
 		{"UnknownLimit", head + "limits:\n  cpu: 5\n", []string{
-			`4:3: unknown limit "cpu" (known: cpu_ms, wall_ms, memory_mb, request_body_bytes, response_body_bytes)`,
+			`4:3: unknown limit "cpu" (known: cpu_ms, wall_ms, memory_mb, request_body_bytes, response_body_bytes, subrequests, subrequest_response_bytes, subrequest_ms)`,
 		}},
+		{"EgressNotAList", head + "egress: api.example.com\n", []string{
+			`3:9: egress must be a list of hosts such as "api.example.com", "*.example.com:443" or "10.1.0.0/16"`,
+		}},
+		{"EgressNotString", head + "egress:\n  - [a]\n  - ~\n", []string{`4:5: egress pattern must be a string`, `5:5: egress pattern must be a string`}},
+		{"EgressEmpty", head + "egress: ['']\n", []string{`3:10: egress pattern must not be empty`}},
+		{"EgressURL", head + "egress:\n  - https://api.example.com/v1\n", []string{
+			`4:5: egress pattern "https://api.example.com/v1": write the host only, without a scheme`,
+		}},
+		{"EgressListedTwice", head + "egress:\n  - a.example\n  - A.Example.\n", []string{`5:5: egress pattern "A.Example." listed twice`}},
+		{"EgressSameIPTwice", head + "egress: [\"::ffff:10.0.0.1\", 10.0.0.1]\n", []string{`3:29: egress pattern "10.0.0.1" listed twice`}},
+		{"EgressEveryBadPattern", head + `egress:
+  - "*"
+  - a.*.example.com
+  - "*.*.example.com"
+  - api.example.com:0
+  - api.example.com:70000
+  - api.example.com:http
+  - 10.1.2.0/16
+  - 10.0.0.0/8:443
+  - 2130706433
+  - 0177.0.0.1
+  - 0x7f000001
+  - 127.1
+  - "[203.0.113.7]"
+  - "[fe80::1%25eth0]"
+  - "[2001:db8::1"
+  - "[2001:db8::1]443"
+  - "[example.com]"
+  - user@api.example.com
+  - bücher.example
+  - -a.example
+  - a..example
+  - "a b.example"
+`, []string{
+			`4:5: egress pattern "*": * may only stand for the first label, as in *.example.com`,
+			`5:5: egress pattern "a.*.example.com": * may only stand for the first label, as in *.example.com`,
+			`6:5: egress pattern "*.*.example.com": * may only stand for the first label, as in *.example.com`,
+			`7:5: egress pattern "api.example.com:0": port must be a number from 1 to 65535`,
+			`8:5: egress pattern "api.example.com:70000": port must be a number from 1 to 65535`,
+			`9:5: egress pattern "api.example.com:http": port must be a number from 1 to 65535`,
+			`10:5: egress pattern "10.1.2.0/16": bits are set after the /16; did you mean 10.1.0.0/16?`,
+			`11:5: egress pattern "10.0.0.0/8:443": not a CIDR block such as 10.1.0.0/16 (paths are not allowed)`,
+			`12:5: egress pattern "2130706433": looks like an IP address in an unusual notation; write IPv4 addresses as four decimal numbers, such as 203.0.113.7`,
+			`13:5: egress pattern "0177.0.0.1": looks like an IP address in an unusual notation; write IPv4 addresses as four decimal numbers, such as 203.0.113.7`,
+			`14:5: egress pattern "0x7f000001": looks like an IP address in an unusual notation; write IPv4 addresses as four decimal numbers, such as 203.0.113.7`,
+			`15:5: egress pattern "127.1": looks like an IP address in an unusual notation; write IPv4 addresses as four decimal numbers, such as 203.0.113.7`,
+			`16:5: egress pattern "[203.0.113.7]": write IPv6 addresses in brackets, such as [2001:db8::1]:443, and IPv4 addresses without`,
+			`17:5: egress pattern "[fe80::1%25eth0]": may not contain spaces, control characters, @, ?, #, % or \`,
+			`18:5: egress pattern "[2001:db8::1": missing ]`,
+			`19:5: egress pattern "[2001:db8::1]443": unexpected "443" after ]`,
+			`20:5: egress pattern "[example.com]": not an IPv6 address`,
+			`21:5: egress pattern "user@api.example.com": may not contain spaces, control characters, @, ?, #, % or \`,
+			`22:5: egress pattern "bücher.example": write internationalized names in their xn-- (punycode) form`,
+			`23:5: egress pattern "-a.example": a label may not start or end with -`,
+			`24:5: egress pattern "a..example": every dot-separated label must have 1 to 63 characters`,
+			`25:5: egress pattern "a b.example": may not contain spaces, control characters, @, ?, #, % or \`,
+		}},
+		{"ZeroSubrequests", head + "limits:\n  subrequests: 0\n", []string{`4:16: limit subrequests must be a positive whole number`}},
 		{"VarsNotAMapping", head + "vars: [A]\n", []string{`3:7: vars must be a mapping of names to strings`}},
 		{"VarNotString", head + "vars:\n  A: x\n  B: [1, 2]\n", []string{`5:6: var B must be a string`}},
 		{"VarNameEmpty", head + "vars:\n  \"\": x\n", []string{`4:3: var name must not be empty`}},
 		{"EveryProblemInFileOrder", "nme: hello\nentry: /abs.ts\nlimits:\n  cpu_ms: -1\n", []string{
-			`1:1: unknown key "nme" (known: name, entry, routes, limits, vars)`,
+			`1:1: unknown key "nme" (known: name, entry, routes, limits, vars, egress)`,
 			`1:1: missing required key "name"`,
 			`2:8: entry "/abs.ts" must be a relative path inside the function directory`,
 			`4:11: limit cpu_ms must be a positive whole number`,
@@ -237,13 +338,60 @@ func TestLimitsWithDefaults(t *testing.T) {
 	if (Limits{}).WithDefaults() != d {
 		t.Errorf("zero limits with defaults = %+v, want %+v", (Limits{}).WithDefaults(), d)
 	}
-	l := Limits{CPUMillis: 1, ResponseBodyBytes: 2}
+	if d.Subrequests != 50 || d.SubrequestBytes != 8<<20 || d.SubrequestMillis != 10000 {
+		t.Errorf("subrequest defaults = %d, %d, %d; want 50, 8 MiB, 10000 ms", d.Subrequests, d.SubrequestBytes, d.SubrequestMillis)
+	}
+	l := Limits{CPUMillis: 1, ResponseBodyBytes: 2, SubrequestMillis: 3}
 	want := d
-	want.CPUMillis, want.ResponseBodyBytes = 1, 2
+	want.CPUMillis, want.ResponseBodyBytes, want.SubrequestMillis = 1, 2, 3
 	if got := l.WithDefaults(); got != want {
 		t.Errorf("WithDefaults = %+v, want %+v", got, want)
 	}
 	if l.CPUMillis != 1 || l.WallMillis != 0 {
 		t.Errorf("WithDefaults changed its receiver: %+v", l)
+	}
+}
+
+// TestManifestJSONUnchanged pins the encoding of a manifest that uses no
+// new field: artifacts built before egress existed must keep their bytes.
+func TestManifestJSONUnchanged(t *testing.T) {
+	m := Manifest{Name: "a", Entry: "a.ts", Limits: Limits{CPUMillis: 5}}
+	got, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `{"name":"a","entry":"a.ts","routes":null,"limits":{"cpu_ms":5}}`
+	if string(got) != want {
+		t.Errorf("json = %s, want %s", got, want)
+	}
+}
+
+func TestEgressPatternRoundTrip(t *testing.T) {
+	tests := []struct {
+		in   string
+		want EgressPattern
+	}{
+		{"api.example.com", EgressPattern{Host: "api.example.com"}},
+		{"*.example.com:443", EgressPattern{Host: "example.com", Subdomains: true, Port: 443}},
+		{"203.0.113.7", EgressPattern{Prefix: netip.MustParsePrefix("203.0.113.7/32")}},
+		{"[2001:db8::1]:8443", EgressPattern{Prefix: netip.MustParsePrefix("2001:db8::1/128"), Port: 8443}},
+		{"10.1.0.0/16", EgressPattern{Prefix: netip.MustParsePrefix("10.1.0.0/16")}},
+		{"::ffff:10.0.0.0/104", EgressPattern{Prefix: netip.MustParsePrefix("10.0.0.0/8")}},
+		{"::/0", EgressPattern{Prefix: netip.MustParsePrefix("::/0")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseEgressPattern(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("ParseEgressPattern(%q) = %+v, want %+v", tt.in, got, tt.want)
+			}
+			again, err := ParseEgressPattern(got.String())
+			if err != nil || again != got {
+				t.Errorf("ParseEgressPattern(%q) = %+v, %v; want %+v", got.String(), again, err, got)
+			}
+		})
 	}
 }
