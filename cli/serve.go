@@ -49,6 +49,9 @@ needs --nats-cert, --nats-key and --nats-auth keyring.`,
 	f.StringVar(&cfg.Edge.TLSListen, "tls-listen", "", "TLS 1.3 (ALPN h2) address")
 	f.StringVar(&cfg.Edge.CertFile, "cert", "", "TLS certificate (PEM)")
 	f.StringVar(&cfg.Edge.KeyFile, "key", "", "TLS private key (PEM)")
+	f.Int64Var(&cfg.MaxLimits.CPUMillis, "max-cpu-ms", 0, "the most CPU time a function's invocation may ask for, in ms (0: no cap beyond the manifest)")
+	f.Int64Var(&cfg.MaxLimits.WallMillis, "max-wall-ms", 0, "the most wall time a function's invocation may ask for, in ms (0: no cap)")
+	f.Int64Var(&cfg.MaxLimits.MemoryMB, "max-memory-mb", 0, "the most heap growth a function's invocation may ask for, in MiB (0: no cap)")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&cfg.LedgerSync, "ledger-sync", "always", "when JetStream fsyncs: 'always' (every acknowledged record survives power loss) or 'interval' (NATS's periodic sync: faster; survives a process crash but not power loss)")
 	return cmd

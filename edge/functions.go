@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/vault-runtime/vault/edge/egress"
 	"github.com/vault-runtime/vault/edge/isolate"
 	"github.com/vault-runtime/vault/projector"
 	"github.com/vault-runtime/vault/schemas"
@@ -63,6 +64,9 @@ type Functions struct {
 type Options struct {
 	// Logs receives functions' console output and runtime errors.
 	Logs isolate.LogSink
+	// Max caps every function's limits: a manifest may ask for less, never
+	// for more. Zero fields mean the built-in defaults.
+	Max schemas.Limits
 }
 
 // NewFunctions starts with no routes.
@@ -94,9 +98,16 @@ func (f *Functions) Warm(ctx context.Context, fn string, v projector.ServedVersi
 	if err != nil {
 		return fmt.Errorf("warm %s: %w", key, err)
 	}
+	policy, err := egress.NewPolicy(m.Egress)
+	if err != nil {
+		return fmt.Errorf("warm %s: %w", key, err)
+	}
+	log := f.log.With("fn", fn, "version", v.Version)
 	prog, err := isolate.Compile(isolate.Config{
 		Function: fn, Version: v.Version, Code: art.Section(schemas.SectionCode),
-		Vars: m.Vars, Limits: m.Limits, Logger: f.log, Logs: f.opts.Logs,
+		SourceMap: art.Section(schemas.SectionSourceMap),
+		Vars:      m.Vars, Limits: f.opts.Max.Clamp(m.Limits), Logger: f.log, Logs: f.opts.Logs,
+		Egress: egress.NewClient(policy, log.With("component", "egress")),
 	})
 	if err != nil {
 		return fmt.Errorf("warm %s: %w", key, err)

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -213,8 +214,12 @@ func (s *Server) fail(w http.ResponseWriter, fn string, version int, id string, 
 	switch {
 	case errors.Is(cause, ErrKilled):
 		status, what = http.StatusServiceUnavailable, "the invocation was killed by an operator"
-	case errors.Is(err, isolate.ErrWallTime), errors.Is(err, isolate.ErrResponseTooLarge):
-		status, what = http.StatusServiceUnavailable, "the function exceeded a limit"
+	case errors.Is(err, isolate.ErrCPUTime), errors.Is(err, isolate.ErrWallTime), errors.Is(err, isolate.ErrMemory):
+		// The limit and the measured use: the caller can tell a slow
+		// function from a broken one.
+		status, what = http.StatusServiceUnavailable, "the function exceeded a limit: "+strings.TrimPrefix(err.Error(), "isolate: ")
+	case errors.Is(err, isolate.ErrResponseTooLarge):
+		status, what = http.StatusInternalServerError, "the function's response exceeded a limit: "+strings.TrimPrefix(err.Error(), "isolate: ")
 	case errors.Is(err, isolate.ErrCanceled):
 		status, what = 499, "the request was canceled"
 	}

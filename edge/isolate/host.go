@@ -14,6 +14,7 @@ import (
 func (inst *instance) installHost(host *goja.Object) {
 	inst.installCore(host)
 	inst.installLoop(host)
+	inst.installFetch(host)
 	installURL(inst.vm, host)
 	installEncoding(inst.vm, host)
 	installCrypto(inst.vm, host)

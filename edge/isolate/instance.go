@@ -63,10 +63,11 @@ type instance struct {
 	allSettled       goja.Callable
 
 	// The invocation in progress.
-	seq   uint64
-	req   *Request
-	loop  loop
-	watch watchdog
+	seq      uint64
+	req      *Request
+	loop     loop
+	watch    watchdog
+	outbound fetches
 }
 
 func (p *Program) newInstance() (*instance, error) {

@@ -48,6 +48,7 @@ func (p *Program) release(inst *instance, err error) {
 	inst.loop.reset()
 	inst.loop.pending = 0
 	inst.req = nil
+	inst.outbound = fetches{}
 	tripped := inst.watch.end()
 	if err == nil && tripped == nil && !pending {
 		p.put(inst)

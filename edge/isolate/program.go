@@ -11,6 +11,7 @@ import (
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
 
+	"github.com/vault-runtime/vault/edge/egress"
 	"github.com/vault-runtime/vault/schemas"
 )
 
@@ -70,6 +71,8 @@ type Config struct {
 	Logger  *slog.Logger
 	// Logs, if set, receives console output and runtime errors.
 	Logs LogSink
+	// Egress performs the function's fetch calls; nil makes fetch throw.
+	Egress *egress.Client
 }
 
 // ModuleGlobal is the global the bundle assigns its module namespace to.
@@ -134,11 +137,16 @@ func compileModule(name string, code, sourceMap []byte) (*goja.Program, error) {
 		}
 		return sourceMap, nil
 	}
+	src := string(code)
 	opts := []parser.Option{parser.WithSourceMapLoader(loader)}
 	if sourceMap == nil {
 		opts = []parser.Option{parser.WithDisableSourceMaps}
+	} else {
+		// esbuild's external maps carry no sourceMappingURL comment: name
+		// the map, so the parser asks the loader for it.
+		src += "\n//# sourceMappingURL=" + name + ".map\n"
 	}
-	ast, err := parser.ParseFile(nil, name, string(code), 0, opts...)
+	ast, err := parser.ParseFile(nil, name, src, 0, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("compile %s: %w", name, err)
 	}

@@ -196,7 +196,11 @@
       if (["follow", "manual", "error"].indexOf(this[REDIRECT]) < 0) throw new TypeError("invalid redirect mode " + this[REDIRECT]);
       this[SIGNAL] = init.signal !== undefined ? init.signal : src ? src.signal : undefined;
       let body = null, ct = null;
-      if (init.body !== undefined) {
+      if (init instanceof Request) {
+        // new Request(url, request): without streams, request.body is
+        // null; take the body itself.
+        body = host.isServerRequest(init) ? host.serverBody(init) : take(init);
+      } else if (init.body !== undefined) {
         [body, ct] = bodyInit(init.body);
       } else if (src) {
         body = host.isServerRequest(src) ? host.serverBody(src) : take(src);
@@ -302,6 +306,11 @@
     r[SIGNAL] = this.signal;
     r[BODY] = host.serverBody(this, true);
     return r;
+  };
+  // fetch's view of any Request: [method, url, flat headers, body, redirect, signal].
+  host.requestParts = (r) => {
+    if (host.isServerRequest(r)) return [r.method, r.url, flatHeaders(r.headers), host.serverBody(r), "follow", undefined];
+    return [r[METHOD], r[URLS], flatHeaders(r[HDRS]), take(r), r[REDIRECT], r[SIGNAL]];
   };
   host.newSignal = () => (g.AbortController ? new g.AbortController().signal : undefined);
 })(globalThis, globalThis.__vault);
