@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,7 @@ func (t *target) pick() *choice {
 type Functions struct {
 	log    *slog.Logger
 	opts   Options
+	lane   *isolate.Lane
 	routes atomic.Pointer[Router[*target]]
 
 	mu       sync.Mutex
@@ -69,9 +71,15 @@ type Options struct {
 	Max schemas.Limits
 }
 
+// heavyQueue is how many invocations of CPU-heavy versions may wait for
+// the heavy lane before they are refused.
+const heavyQueue = 64
+
 // NewFunctions starts with no routes.
 func NewFunctions(log *slog.Logger, opts Options) *Functions {
-	f := &Functions{log: log, opts: opts, programs: map[string]*isolate.Program{}, calls: map[string]*inflight{}}
+	// Heavy versions share half the cores (at least one slot).
+	lane := isolate.NewLane(runtime.GOMAXPROCS(0)/2, heavyQueue)
+	f := &Functions{log: log, opts: opts, lane: lane, programs: map[string]*isolate.Program{}, calls: map[string]*inflight{}}
 	f.routes.Store(NewRouter[*target]())
 	return f
 }
@@ -107,7 +115,7 @@ func (f *Functions) Warm(ctx context.Context, fn string, v projector.ServedVersi
 		Function: fn, Version: v.Version, Code: art.Section(schemas.SectionCode),
 		SourceMap: art.Section(schemas.SectionSourceMap),
 		Vars:      m.Vars, Limits: f.opts.Max.Clamp(m.Limits), Logger: f.log, Logs: f.opts.Logs,
-		Egress: egress.NewClient(policy, log.With("component", "egress")),
+		Egress: egress.NewClient(policy, log.With("component", "egress")), Lane: f.lane,
 	})
 	if err != nil {
 		return fmt.Errorf("warm %s: %w", key, err)

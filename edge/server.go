@@ -218,6 +218,8 @@ func (s *Server) fail(w http.ResponseWriter, fn string, version int, id string, 
 		// The limit and the measured use: the caller can tell a slow
 		// function from a broken one.
 		status, what = http.StatusServiceUnavailable, "the function exceeded a limit: "+strings.TrimPrefix(err.Error(), "isolate: ")
+	case errors.Is(err, isolate.ErrOverloaded):
+		status, what = http.StatusServiceUnavailable, "the function used a lot of CPU recently and the node's share for such functions is taken; retry later"
 	case errors.Is(err, isolate.ErrResponseTooLarge):
 		status, what = http.StatusInternalServerError, "the function's response exceeded a limit: "+strings.TrimPrefix(err.Error(), "isolate: ")
 	case errors.Is(err, isolate.ErrCanceled):

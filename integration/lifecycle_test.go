@@ -172,7 +172,7 @@ func TestKillAbortsInFlightInvocations(t *testing.T) {
 	n := e.serve(nodeOptions{})
 	srv := n.server()
 	fn := e.writeFunction("spin", map[string]string{
-		"vault.yaml": "name: spin\nentry: index.js\nroutes: [/spin]\nlimits:\n  wall_ms: 60000\n",
+		"vault.yaml": "name: spin\nentry: index.js\nroutes: [/spin]\nlimits:\n  wall_ms: 60000\n  cpu_ms: 60000\n",
 		"index.js": `export default { fetch(req) {
   if (req.url.endsWith("?forever=1")) { while (true) {} }
   return new Response("quick");

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
@@ -73,6 +74,8 @@ type Config struct {
 	Logs LogSink
 	// Egress performs the function's fetch calls; nil makes fetch throw.
 	Egress *egress.Client
+	// Lane, if set, is the node's lane for CPU-heavy versions.
+	Lane *Lane
 }
 
 // ModuleGlobal is the global the bundle assigns its module namespace to.
@@ -80,7 +83,9 @@ const ModuleGlobal = schemas.BundleGlobal
 
 // Program is a compiled version with a pool of warm instances.
 type Program struct {
-	cfg  Config
+	// heavyUntil is when the version's heavy mark ends (unix ns).
+	heavyUntil atomic.Int64
+	cfg        Config
 	prog *goja.Program
 	log  *slog.Logger
 	idle chan *instance

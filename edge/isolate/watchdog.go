@@ -174,6 +174,9 @@ func (w *watchdog) check() {
 		return
 	}
 	cpu, elapsed := w.cpu(), time.Since(w.start)
+	if cpu >= heavyCPU {
+		w.inst.prog.markHeavy()
+	}
 	var err error
 	switch {
 	case cpu >= w.cpuLimit:

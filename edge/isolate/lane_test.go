@@ -1,0 +1,63 @@
+package isolate
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+	"testing"
+
+	"github.com/vault-runtime/vault/schemas"
+)
+
+func TestLaneBoundsHeavyVersions(t *testing.T) {
+	lane := NewLane(1, 1)
+	code := "var " + ModuleGlobal + ` = (function(){ return {default:{fetch(){
+		const t = Date.now(); while (Date.now() - t < 20) {}
+		return new Response("done");
+	}}} })();`
+	p, err := Compile(Config{Function: "heavy", Version: 1, Code: []byte(code), Lane: lane, Logger: discardLogger(),
+		Limits: schemas.Limits{CPUMillis: 1000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := &Request{ID: "h", Method: "GET", URL: "http://x/", Header: http.Header{}}
+	if _, err := p.Invoke(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if !p.heavy(time.Now()) {
+		t.Fatal("20 ms of CPU did not mark the version heavy")
+	}
+	// One runs, one waits, the third is refused.
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	for range 3 {
+		wg.Go(func() {
+			_, err := p.Invoke(context.Background(), req)
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	var ok, overloaded int
+	for err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, ErrOverloaded):
+			overloaded++
+		default:
+			t.Errorf("unexpected error %v", err)
+		}
+	}
+	if ok != 2 || overloaded != 1 {
+		t.Fatalf("%d served and %d refused, want 2 and 1", ok, overloaded)
+	}
+
+	// A quick version never enters the lane.
+	quick := compile(t, `return {default:{fetch(){ return new Response("q") }}}`, schemas.Limits{})
+	if _, err := invoke(t, quick, "GET", ""); err != nil || quick.heavy(time.Now()) {
+		t.Fatalf("quick version: %v, heavy=%v", err, quick.heavy(time.Now()))
+	}
+}
