@@ -5,8 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/vault-runtime/vault/schemas"
 )

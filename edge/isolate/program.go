@@ -86,9 +86,9 @@ type Program struct {
 	// heavyUntil is when the version's heavy mark ends (unix ns).
 	heavyUntil atomic.Int64
 	cfg        Config
-	prog *goja.Program
-	log  *slog.Logger
-	idle chan *instance
+	prog       *goja.Program
+	log        *slog.Logger
+	idle       chan *instance
 }
 
 // Compile compiles cfg.Code and builds one instance, so that a module
