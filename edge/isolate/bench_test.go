@@ -2,8 +2,12 @@ package isolate
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"runtime"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/vault-runtime/vault/schemas"
 )
@@ -54,4 +58,64 @@ func compileBench(b *testing.B, src string) *Program {
 		b.Fatal(err)
 	}
 	return p
+}
+
+// BenchmarkIdleInstanceMemory reports what one idle warm instance keeps
+// on the heap (B/isolate): prelude, module and pooled state, after a GC.
+func BenchmarkIdleInstanceMemory(b *testing.B) {
+	p := compileBench(b, `return {default:{fetch(){ return new Response("hello") }}}`)
+	const n = 100
+	for b.Loop() {
+		keep := make([]*instance, 0, n)
+		before := heapInUse()
+		for range n {
+			inst, err := p.newInstance()
+			if err != nil {
+				b.Fatal(err)
+			}
+			keep = append(keep, inst)
+		}
+		after := heapInUse()
+		b.ReportMetric(float64(after-before)/n, "B/isolate")
+		runtime.KeepAlive(keep)
+	}
+}
+
+func heapInUse() int64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}
+
+// BenchmarkFirstRequest10KB is a version's first request after it went
+// live: Compile (what the node does before activating it, reported as
+// compile-ms) builds one warm instance; the timed part is the first
+// invocation of a 10 KB bundle on it.
+func BenchmarkFirstRequest10KB(b *testing.B) {
+	var src strings.Builder
+	src.WriteString("const table = {};\n")
+	for i := 0; src.Len() < 10<<10; i++ {
+		fmt.Fprintf(&src, "function helper%d(s) { return s.length > %d ? s.slice(0, %d) + \"…\" : s + \"-%d\"; }\ntable[\"k%d\"] = helper%d;\n", i, i, i, i, i, i)
+	}
+	src.WriteString(`return {default:{fetch(r){ return new Response(table.k3(r.url)) }}}`)
+	code := []byte("var " + ModuleGlobal + " = (function(){ " + src.String() + " })();")
+	req := &Request{ID: "r", Method: "GET", URL: "http://x/first", Header: http.Header{}}
+	var compile time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		start := time.Now()
+		p, err := Compile(Config{Function: "first", Version: 1, Code: code, Logger: discardLogger()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		compile += time.Since(start)
+		b.StartTimer()
+		if _, err := p.Invoke(context.Background(), req); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(compile.Microseconds())/1000/float64(b.N), "compile-ms")
+	b.ReportMetric(float64(len(code)), "bundle-B")
 }
