@@ -68,14 +68,15 @@ lint: tools
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./...
 
-# Deno's Deno.serve against a Vault node, same hello world, same h2load runs
-# (alternating, -c 16 -m 16); prints req/s, p50, p99 and the ratio. Deno
-# comes from npm into $(PEERS_CACHE); h2load from Debian's nghttp2-client.
+# Deno's Deno.serve against a Vault node, the same functions (hello world; a
+# 4 KB JSON transform), the same h2load runs (alternating, -c 16 -m 16);
+# prints req/s, p50, p99 and the ratio for each. Deno comes from npm into
+# $(PEERS_CACHE); h2load from Debian's nghttp2-client.
 bench-peers: build
 	@command -v h2load >/dev/null || { echo "bench-peers needs h2load: apt-get install nghttp2-client"; exit 1; }
 	@[ -x $(DENO) ] || npm install --no-audit --no-fund --prefix $(PEERS_CACHE) @deno/linux-x64-glibc
-	VAULT_BENCH_DENO=$(DENO) $(GO) test -run='^$$' -bench=PeersHello -benchtime=1x -timeout=30m -v ./integration/ \
-		| grep -E 'round|median|Benchmark|ok|FAIL'
+	VAULT_BENCH_DENO=$(DENO) $(GO) test -run='^$$' -bench='Peers(Hello|JSON)' -benchtime=1x -timeout=30m -v ./integration/ \
+		| grep -E 'round|median|check|Benchmark|ok|FAIL'
 
 # Runs every fuzz target for $(FUZZTIME); corpus seeds live in testdata/fuzz.
 fuzz:

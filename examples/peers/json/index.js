@@ -1,0 +1,12 @@
+// Renames every item's {id, name, price} to {identifier, title, cost} and
+// counts them; ../deno-json.ts must answer byte for byte the same.
+export default {
+  async fetch(request) {
+    const { order, items } = await request.json();
+    return Response.json({
+      order,
+      count: items.length,
+      items: items.map(({ id, name, price }) => ({ identifier: id, title: name, cost: price })),
+    });
+  },
+};
