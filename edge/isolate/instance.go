@@ -61,6 +61,9 @@ type instance struct {
 	bodyInit         goja.Callable
 	formFrom         goja.Callable
 	allSettled       goja.Callable
+	promiseCtor      goja.Value
+	promiseResolve   goja.Callable
+	promiseReject    goja.Callable
 
 	// The invocation in progress.
 	seq      uint64
@@ -152,6 +155,10 @@ func (inst *instance) bindCore(host *goja.Object) error {
 	inst.formFrom = fn("formFrom")
 	inst.allSettled = fn("allSettled")
 	inst.newSignalFn = fn("newSignal")
+	promise := inst.vm.Get("Promise").ToObject(inst.vm)
+	inst.promiseCtor = promise
+	inst.promiseResolve, _ = goja.AssertFunction(promise.Get("resolve"))
+	inst.promiseReject, _ = goja.AssertFunction(promise.Get("reject"))
 	inst.installServerRequest(host)
 	inst.reqProto, _ = host.Get("requestProto").(*goja.Object)
 	inst.respProto, _ = host.Get("responseProto").(*goja.Object)

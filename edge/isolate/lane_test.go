@@ -27,7 +27,7 @@ func TestLaneBoundsHeavyVersions(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !p.heavy(time.Now()) {
-		t.Fatal("20 ms of CPU did not mark the version heavy")
+		t.Fatal("a 20 ms invocation did not mark the version heavy")
 	}
 	// One runs, one waits, the third is refused.
 	var wg sync.WaitGroup

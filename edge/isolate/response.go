@@ -249,26 +249,32 @@ func (inst *instance) installResponse(host *goja.Object) {
 }
 
 // settled runs f and returns a promise of its result, rejected with what f
-// threw.
-func (inst *instance) settled(f func() goja.Value) goja.Value {
-	vm := inst.vm
-	p, resolve, reject := vm.NewPromise()
-	func() {
-		defer func() {
-			if x := recover(); x != nil {
-				switch e := x.(type) {
-				case *goja.Exception:
-					_ = reject(e.Value())
-				case goja.Value:
-					_ = reject(e)
-				default:
-					panic(x)
-				}
+// threw. Promise.resolve makes it without goja's resolving functions,
+// which cost more than the work in most body methods.
+func (inst *instance) settled(f func() goja.Value) (p goja.Value) {
+	defer func() {
+		if x := recover(); x != nil {
+			var reason goja.Value
+			switch e := x.(type) {
+			case *goja.Exception:
+				reason = e.Value()
+			case goja.Value:
+				reason = e
+			default:
+				panic(x)
 			}
-		}()
-		_ = resolve(f())
+			v, err := inst.promiseReject(inst.promiseCtor, reason)
+			if err != nil {
+				panic(err)
+			}
+			p = v
+		}
 	}()
-	return vm.ToValue(p)
+	v, err := inst.promiseResolve(inst.promiseCtor, f())
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 func (inst *instance) defaultContentType(headers goja.Value, ctype string) {
