@@ -37,7 +37,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	root.AddCommand(initCommand(), serveCommand(), deployCommand(), activateCommand(), lsCommand(), ledgerCommand(),
 		keysCommand(), signCommand(), submitCommand(), statusCommand(), stateCommand(),
-		rollbackCommand(), pauseCommand(), resumeCommand(), retireCommand(), killCommand(), inspectCommand())
+		rollbackCommand(), pauseCommand(), resumeCommand(), retireCommand(), killCommand(), inspectCommand(), logsCommand())
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		var coded *exitError

@@ -93,7 +93,10 @@ func natsSecurityFor(cfg nodeConfig, genesis []byte, nodeKey *events.Signer, log
 	return sec, auth, nil
 }
 
-// clientPermissions are those of every trusted key but the node's.
+// clientPermissions are those of every trusted key but the node's: they
+// call the node's APIs and read every stream (LEDGER, CHECKPOINTS, LOGS:
+// stream info, consumer create/info/next, direct gets), and publish to no
+// stream's subjects. Only the node publishes function logs (vault.logs.>).
 var clientPermissions = &server.Permissions{
 	Publish: &server.SubjectPermission{
 		Allow: []string{"vault.api.>", "_INBOX.>", "$JS.API.INFO", "$JS.API.STREAM.INFO.>", "$JS.API.STREAM.NAMES",

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/vault-runtime/vault/edge"
+	"github.com/vault-runtime/vault/edge/fnlog"
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
 	"github.com/vault-runtime/vault/projector"
@@ -55,6 +56,7 @@ type node struct {
 	appends     *ledger.Service
 	proj        *projector.Projector
 	fns         *edge.Functions
+	logs        *fnlog.Sink
 	id          string // the node key's ID
 	nodeKey     *events.Signer
 	started     time.Time
@@ -127,7 +129,11 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	fns := edge.NewFunctions(log.With("component", "edge"), edge.Options{})
+	if _, err := js.CreateOrUpdateStream(ctx, fnlog.StreamConfig()); err != nil {
+		return nil, fmt.Errorf("open function log stream: %w", err)
+	}
+	n.logs = fnlog.NewSink(n.nc, fnlog.Config{Node: nodeKey.ID, Logger: log.With("component", "fnlog")})
+	fns := edge.NewFunctions(log.With("component", "edge"), edge.Options{Logs: n.logs})
 	pub := &announcer{Publisher: fns, id: nodeKey.ID, nc: n.nc, log: log.With("component", "announce")}
 	proj := projector.New(projector.Config{
 		Source: store, Index: store, Artifacts: ledger.NewArtifacts(obs, n.db, sealer, log.With("component", "artifacts")),
@@ -241,6 +247,13 @@ func (n *node) close(ctx context.Context) error {
 	var errs []error
 	if n.edge != nil {
 		errs = append(errs, n.edge.Shutdown(ctx))
+	}
+	// Logs are best effort: a flush that fails is worth a warning, not a
+	// failed shutdown.
+	if n.logs != nil {
+		if err := n.logs.Close(ctx); err != nil {
+			n.cfg.Log.Warn("flush function logs", "err", err)
+		}
 	}
 	// No request may still be running when the store and pebble close.
 	if n.appends != nil {
