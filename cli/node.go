@@ -25,6 +25,7 @@ import (
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
 	"github.com/vault-runtime/vault/projector"
+	"github.com/vault-runtime/vault/schemas"
 )
 
 // nodeConfig is what `vault serve` was asked to run.
@@ -37,7 +38,9 @@ type nodeConfig struct {
 	// LedgerSync is "always" (fsync every write) or "interval".
 	LedgerSync string
 	Edge       edge.Config
-	Log        *slog.Logger
+	// MaxLimits caps what any function's manifest may ask for.
+	MaxLimits schemas.Limits
+	Log       *slog.Logger
 }
 
 // node is a running Vault node: embedded NATS with JetStream, pebble, the
@@ -133,7 +136,7 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 		return nil, fmt.Errorf("open function log stream: %w", err)
 	}
 	n.logs = fnlog.NewSink(n.nc, fnlog.Config{Node: nodeKey.ID, Logger: log.With("component", "fnlog")})
-	fns := edge.NewFunctions(log.With("component", "edge"), edge.Options{Logs: n.logs})
+	fns := edge.NewFunctions(log.With("component", "edge"), edge.Options{Logs: n.logs, Max: cfg.MaxLimits})
 	pub := &announcer{Publisher: fns, id: nodeKey.ID, nc: n.nc, log: log.With("component", "announce")}
 	proj := projector.New(projector.Config{
 		Source: store, Index: store, Artifacts: ledger.NewArtifacts(obs, n.db, sealer, log.With("component", "artifacts")),
