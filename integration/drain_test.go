@@ -14,7 +14,7 @@ func TestSIGTERMDrainsInFlightRequests(t *testing.T) {
 	e.mustVault("", "init", "--data", e.data)
 	n := e.serve(nodeOptions{})
 	fn := e.writeFunction("slow", map[string]string{
-		"vault.yaml": "name: slow\nentry: index.js\nroutes: [/slow]\nlimits:\n  wall_ms: 5000\n",
+		"vault.yaml": "name: slow\nentry: index.js\nroutes: [/slow]\nlimits:\n  wall_ms: 5000\n  cpu_ms: 5000\n",
 		"index.js": `export default { fetch() {
   const end = Date.now() + 800;
   while (Date.now() < end) {}
