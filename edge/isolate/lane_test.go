@@ -14,11 +14,11 @@ import (
 func TestLaneBoundsHeavyVersions(t *testing.T) {
 	lane := NewLane(1, 1)
 	code := "var " + ModuleGlobal + ` = (function(){ return {default:{fetch(){
-		const t = Date.now(); while (Date.now() - t < 20) {}
+		const t = Date.now(); while (Date.now() - t < 200) {}
 		return new Response("done");
 	}}} })();`
 	p, err := Compile(Config{Function: "heavy", Version: 1, Code: []byte(code), Lane: lane, Logger: discardLogger(),
-		Limits: schemas.Limits{CPUMillis: 1000}})
+		Limits: schemas.Limits{CPUMillis: 5000}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestLaneBoundsHeavyVersions(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !p.heavy(time.Now()) {
-		t.Fatal("a 20 ms invocation did not mark the version heavy")
+		t.Fatal("a 200 ms busy invocation did not mark the version heavy")
 	}
 	// One runs, one waits, the third is refused.
 	var wg sync.WaitGroup
