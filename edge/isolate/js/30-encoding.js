@@ -1,0 +1,112 @@
+// TextEncoder, TextDecoder (UTF-8 only), atob and btoa. The byte work is
+// in Go (encoding.go); this file holds the classes and argument handling.
+// The classes are built on first use (see host.lazy in 05-dom.js); atob
+// and btoa are the Go functions themselves.
+(function (g, host) {
+  "use strict";
+  const encodingHooks = host.encodingHooks;
+
+  host.encoding = host.lazy("TextEncoder TextDecoder", () => {
+    const U8 = Uint8Array, isView = ArrayBuffer.isView, { encode, encodeInto, decode, tail } = encodingHooks();
+    // The intrinsic getters read internal slots, so user code cannot fake
+    // a view's buffer or offset by shadowing properties.
+    const getter = (o, k) => Object.getOwnPropertyDescriptor(o, k).get;
+    const TA = Object.getPrototypeOf(U8.prototype), DV = DataView.prototype;
+    const taTag = getter(TA, Symbol.toStringTag), taBuffer = getter(TA, "buffer"),
+      taOffset = getter(TA, "byteOffset"), taLength = getter(TA, "byteLength");
+    const dvBuffer = getter(DV, "buffer"), dvOffset = getter(DV, "byteOffset"), dvLength = getter(DV, "byteLength");
+    const abLength = getter(ArrayBuffer.prototype, "byteLength");
+
+    // bytes turns a BufferSource into what the Go hooks read in place: the
+    // Uint8Array itself, an ArrayBuffer, or a Uint8Array over another
+    // view's bytes. null for anything else.
+    const bytes = (x) => {
+      const tag = taTag.call(x);
+      if (tag === "Uint8Array") return x;
+      if (tag !== undefined) return new U8(taBuffer.call(x), taOffset.call(x), taLength.call(x));
+      if (isView(x)) return new U8(dvBuffer.call(x), dvOffset.call(x), dvLength.call(x));
+      if (typeof x === "object" && x !== null) {
+        try { abLength.call(x); return x; } catch (_) { /* not an ArrayBuffer */ }
+      }
+      return null;
+    };
+
+    class TextEncoder {
+      get encoding() { return "utf-8"; }
+      encode(input) {
+        return new U8(encode(input === undefined ? "" : `${input}`));
+      }
+      encodeInto(source, destination) {
+        if (taTag.call(destination) !== "Uint8Array") {
+          throw new TypeError("TextEncoder.encodeInto: destination must be a Uint8Array");
+        }
+        return encodeInto(`${source}`, destination);
+      }
+    }
+
+    // The labels the Encoding standard maps to UTF-8.
+    const LABELS = ["unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "utf-8", "utf8", "x-unicode20utf8"];
+    const FATAL = Symbol("fatal"), IGNORE_BOM = Symbol("ignoreBOM");
+    const PENDING = Symbol("pending"), BOM_SEEN = Symbol("bomSeen");
+    const EMPTY = new U8(0);
+
+    class TextDecoder {
+      constructor(label, options) {
+        label = label === undefined ? "utf-8" : `${label}`;
+        if (LABELS.indexOf(label.replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, "").toLowerCase()) < 0) {
+          throw new RangeError(`TextDecoder: encoding "${label}" is not supported (only utf-8 is)`);
+        }
+        if (options != null && typeof options !== "object") {
+          throw new TypeError("TextDecoder: options must be an object");
+        }
+        this[FATAL] = !!(options && options.fatal);
+        this[IGNORE_BOM] = !!(options && options.ignoreBOM);
+        this[PENDING] = null; // the bytes of an incomplete character, while streaming
+        this[BOM_SEEN] = false;
+      }
+      get encoding() { return "utf-8"; }
+      get fatal() { return this[FATAL]; }
+      get ignoreBOM() { return this[IGNORE_BOM]; }
+      decode(input, options) {
+        if (typeof this[FATAL] !== "boolean") throw new TypeError("Illegal invocation");
+        const b = input === undefined ? EMPTY : bytes(input);
+        if (b === null) throw new TypeError("TextDecoder.decode: input must be an ArrayBuffer or ArrayBufferView");
+        const stream = options != null && !!options.stream;
+        if (!stream && this[PENDING] === null && !this[BOM_SEEN]) {
+          return decode(b, this[FATAL], !this[IGNORE_BOM]);
+        }
+        // Streaming: an incomplete character at the end waits for the next
+        // chunk, and a BOM is only looked for at the start of the stream.
+        let u = taTag.call(b) === undefined ? new U8(b) : b;
+        const p = this[PENDING];
+        if (p !== null) {
+          const c = new U8(p.length + taLength.call(u));
+          c.set(p);
+          c.set(u, p.length);
+          u = c;
+          this[PENDING] = null;
+        }
+        if (stream) {
+          const t = tail(u), n = taLength.call(u);
+          if (t > 0) {
+            this[PENDING] = u.slice(n - t);
+            u = u.subarray(0, n - t);
+          }
+        }
+        const strip = !this[IGNORE_BOM] && !this[BOM_SEEN];
+        if (taLength.call(u) > 0) this[BOM_SEEN] = true;
+        try {
+          return decode(u, this[FATAL], strip);
+        } finally {
+          if (!stream) this[BOM_SEEN] = false;
+        }
+      }
+    }
+
+    return { TextEncoder, TextDecoder, bytes, typedArrayTag: taTag, typedArrayLength: taLength };
+  });
+
+  for (const name of ["atob", "btoa"]) {
+    Object.defineProperty(g, name, { value: host[name], writable: true, configurable: true, enumerable: false });
+  }
+})(globalThis, globalThis.__vault);
