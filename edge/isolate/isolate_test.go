@@ -118,6 +118,11 @@ func TestCompileRejectsModuleWithoutHandler(t *testing.T) {
 	if err == nil {
 		t.Error("a syntax error compiled")
 	}
+	// goja's parser panics on this literal; Compile must return an error
+	// (and would, for the missing handler, once goja parses it).
+	if _, err = Compile(Config{Function: "t", Version: 1, Code: []byte(`var s = "\u{10FFFF}";`), Logger: discardLogger()}); err == nil {
+		t.Error("a module that crashes goja's parser compiled")
+	}
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -135,7 +135,14 @@ func (p *Program) put(inst *instance) {
 // compileModule parses the bundle with its source map. The loader only
 // ever returns the artifact's own map: a sourceMappingURL comment cannot
 // make the node read a file.
-func compileModule(name string, code, sourceMap []byte) (*goja.Program, error) {
+func compileModule(name string, code, sourceMap []byte) (prog *goja.Program, err error) {
+	// goja's parser panics on some inputs (a "\u{10FFFF}" literal): a
+	// bundle must fail to compile, not take the node down.
+	defer func() {
+		if r := recover(); r != nil {
+			prog, err = nil, fmt.Errorf("compile %s: the parser failed: %v", name, r)
+		}
+	}()
 	loader := func(string) ([]byte, error) {
 		if sourceMap == nil {
 			return nil, errors.New("no source map in the artifact")
@@ -155,8 +162,7 @@ func compileModule(name string, code, sourceMap []byte) (*goja.Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile %s: %w", name, err)
 	}
-	prog, err := goja.CompileAST(ast, false)
-	if err != nil {
+	if prog, err = goja.CompileAST(ast, false); err != nil {
 		return nil, fmt.Errorf("compile %s: %w", name, err)
 	}
 	return prog, nil
