@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -136,7 +137,9 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 		return nil, fmt.Errorf("open function log stream: %w", err)
 	}
 	n.logs = fnlog.NewSink(n.nc, fnlog.Config{Node: nodeKey.ID, Logger: log.With("component", "fnlog")})
-	fns := edge.NewFunctions(log.With("component", "edge"), edge.Options{Logs: n.logs, Max: cfg.MaxLimits})
+	lanes := edge.LaneWorkers()
+	runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + lanes) // see edge.LaneWorkers
+	fns := edge.NewFunctions(log.With("component", "edge"), edge.Options{Logs: n.logs, Max: cfg.MaxLimits, LaneWorkers: lanes})
 	pub := &announcer{Publisher: fns, id: nodeKey.ID, nc: n.nc, log: log.With("component", "announce")}
 	proj := projector.New(projector.Config{
 		Source: store, Index: store, Artifacts: ledger.NewArtifacts(obs, n.db, sealer, log.With("component", "artifacts")),

@@ -71,7 +71,6 @@ type instance struct {
 	loop     loop
 	watch    watchdog
 	outbound fetches
-	laned    time.Time // when the invocation took a heavy-lane slot
 }
 
 func (p *Program) newInstance() (*instance, error) {

@@ -16,21 +16,22 @@ import (
 // goes on in the background, under the same limits, and the instance goes
 // back to the pool after it.
 func (p *Program) Invoke(ctx context.Context, req *Request) (*Response, error) {
-	var laned time.Time
 	if p.cfg.Lane != nil && p.heavyUntil.Load() != 0 && p.heavy(time.Now()) {
-		if err := p.cfg.Lane.acquire(ctx); err != nil {
-			return nil, err
+		var resp *Response
+		var err error
+		if lerr := p.cfg.Lane.run(ctx, func() { resp, err = p.invoke(ctx, req) }); lerr != nil {
+			return nil, lerr
 		}
-		laned = time.Now()
+		return resp, err
 	}
+	return p.invoke(ctx, req)
+}
+
+func (p *Program) invoke(ctx context.Context, req *Request) (*Response, error) {
 	inst, err := p.get()
 	if err != nil {
-		if !laned.IsZero() {
-			p.cfg.Lane.release(0)
-		}
 		return nil, fmt.Errorf("start isolate: %w", err)
 	}
-	inst.laned = laned
 	resp, err := inst.invoke(ctx, req)
 	if err == nil && len(inst.loop.waiting) > 0 {
 		// The caller is done with the request; only the limits bound
@@ -61,10 +62,6 @@ func (p *Program) release(inst *instance, err error) {
 	inst.loop.pending = 0
 	inst.req = nil
 	inst.outbound = fetches{}
-	if !inst.laned.IsZero() {
-		p.cfg.Lane.release(time.Since(inst.laned))
-		inst.laned = time.Time{}
-	}
 	tripped := inst.watch.end()
 	if err == nil && tripped == nil && !pending {
 		p.put(inst)

@@ -4,8 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // ErrOverloaded means a heavy function's invocation found its lane full.
@@ -15,14 +20,18 @@ var ErrOverloaded = errors.New("isolate: the node's lane for CPU-heavy functions
 // A version becomes heavy when one of its invocations is seen using more
 // than heavyCPU of CPU (the watchdog notices; quick invocations never pay
 // for the check), and stays so for heavyFor. Invocations of heavy versions
-// take one of the lane's slots; after each, the slot rests for as long as
-// the invocation ran, so heavy work gets at most half of each slot's core.
-// A loop that burns its whole CPU limit on every request then costs the
-// node a bounded share, and everything else keeps its latency.
+// run on the lane's own OS threads, which the kernel schedules with
+// SCHED_IDLE: they get the CPU that nothing else wants, and any other
+// thread, the server's or a quick function's, preempts them at once. A loop
+// that burns its whole CPU limit on every request then costs the node only
+// idle time, while heavy work still uses an idle machine fully.
 type Lane struct {
-	slots      chan struct{}
+	workers    int
+	jobs       chan func()
 	waiting    atomic.Int32
 	maxWaiting int32
+	start      sync.Once
+	log        *slog.Logger
 }
 
 // Heavy versions: the CPU one invocation must use to mark its version, and
@@ -34,38 +43,48 @@ const (
 	heavyFor = 30 * time.Second
 )
 
-// NewLane has slots slots (at least 1) and lets at most maxWaiting
-// invocations queue for them.
-func NewLane(slots, maxWaiting int) *Lane {
-	l := &Lane{slots: make(chan struct{}, max(slots, 1)), maxWaiting: int32(maxWaiting)}
-	for range cap(l.slots) {
-		l.slots <- struct{}{}
-	}
-	return l
+// NewLane runs heavy invocations on workers threads (at least 1) and lets
+// at most maxWaiting more wait for one.
+func NewLane(workers, maxWaiting int, log *slog.Logger) *Lane {
+	return &Lane{workers: max(workers, 1), jobs: make(chan func()), maxWaiting: int32(maxWaiting), log: log}
 }
 
-func (l *Lane) acquire(ctx context.Context) error {
-	select {
-	case <-l.slots:
-		return nil
-	default:
-	}
-	if l.waiting.Add(1) > l.maxWaiting {
+// run runs job on a lane thread and returns when it is done.
+func (l *Lane) run(ctx context.Context, job func()) error {
+	l.start.Do(func() {
+		for range l.workers {
+			go l.work()
+		}
+	})
+	if l.waiting.Add(1) > l.maxWaiting+int32(l.workers) {
 		l.waiting.Add(-1)
 		return fmt.Errorf("%w: %d invocations already wait", ErrOverloaded, l.maxWaiting)
 	}
 	defer l.waiting.Add(-1)
+	done := make(chan struct{})
 	select {
-	case <-l.slots:
-		return nil
+	case l.jobs <- func() { defer close(done); job() }:
 	case <-ctx.Done():
 		return fmt.Errorf("%w: %w", ErrCanceled, context.Cause(ctx))
 	}
+	<-done
+	return nil
 }
 
-// release gives the slot back after it rested for ran.
-func (l *Lane) release(ran time.Duration) {
-	time.AfterFunc(ran, func() { l.slots <- struct{}{} })
+// work is a lane thread: locked for its whole life, so the scheduling
+// class set here stays with the goroutine and is never handed to others.
+func (l *Lane) work() {
+	runtime.LockOSThread()
+	attr := unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_IDLE}
+	if err := unix.SchedSetAttr(0, &attr, 0); err != nil {
+		// The lowest priority an unprivileged thread can take.
+		if err2 := unix.Setpriority(unix.PRIO_PROCESS, 0, 19); err2 != nil && l.log != nil {
+			l.log.Warn("heavy lane runs at normal priority", "sched_idle", err, "nice", err2)
+		}
+	}
+	for job := range l.jobs {
+		job()
+	}
 }
 
 // heavy reports whether the version is marked heavy now.

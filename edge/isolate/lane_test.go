@@ -12,7 +12,7 @@ import (
 )
 
 func TestLaneBoundsHeavyVersions(t *testing.T) {
-	lane := NewLane(1, 1)
+	lane := NewLane(1, 1, discardLogger())
 	code := "var " + ModuleGlobal + ` = (function(){ return {default:{fetch(){
 		const t = Date.now(); while (Date.now() - t < 200) {}
 		return new Response("done");

@@ -134,6 +134,10 @@ func (inst *instance) turn() error {
 		clock = l.clock.C
 	}
 	inst.watch.suspend()
+	var gone <-chan struct{}
+	if c := inst.watch.caller; c != nil {
+		gone = c.Done()
+	}
 	select {
 	case f := <-l.done:
 		inst.watch.resume()
@@ -147,6 +151,12 @@ func (inst *instance) turn() error {
 		inst.watch.resume()
 		l.clock.Stop()
 		return inst.watch.err()
+	case <-gone:
+		inst.watch.resume()
+		l.clock.Stop()
+		err := callerGone(inst.watch.caller)
+		inst.watch.trip(err)
+		return err
 	}
 }
 

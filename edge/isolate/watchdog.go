@@ -10,12 +10,19 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// watchdog enforces an invocation's CPU, wall and memory limits. While the
-// invocation runs JavaScript its goroutine is locked to its OS thread, so
-// that thread's CPU clock measures the invocation's own CPU time (and the
-// GC work it was made to assist with). One timer per instance wakes at the
-// earliest point a limit could be crossed; it reads the thread's clock from
-// outside, and interrupts the VM when a limit is crossed.
+// watchdog enforces an invocation's CPU, wall and memory limits and
+// follows the caller's context. While the invocation runs JavaScript its
+// goroutine is locked to its OS thread, so that thread's CPU clock
+// measures the invocation's own CPU time (and the GC work it was made to
+// assist with). One timer per instance wakes at the earliest point a limit
+// could be crossed, then every memInterval; it reads the thread's clock
+// from outside and interrupts the VM when a limit is crossed.
+//
+// Quick invocations, nearly all of them, end before the first check and
+// pay for no clock read: the CPU baseline is taken at the first check, and
+// the time before it is charged as wall time, which is never less than
+// the CPU time it contains. So CPU is never undercounted, and overcounted
+// by at most the first interval's time off the CPU (memFirst).
 type watchdog struct {
 	inst  *instance
 	timer *time.Timer
@@ -24,24 +31,33 @@ type watchdog struct {
 	cpuLimit, wallLimit time.Duration
 	memLimit            int64
 
+	// caller is the context of whoever asked for the invocation; the
+	// checks and the event loop's waits notice when it ends.
+	caller context.Context
 	// ctx is the invocation's context for Go work it starts (fetch),
 	// made on first use and canceled when the invocation ends.
 	ctx    context.Context
 	cancel context.CancelFunc
-	// unwatch stops watching the caller's context.
-	unwatch func() bool
 
 	mu      sync.Mutex
 	running bool
 	tripped error
 	start   time.Time
 	tid     int
-	segCPU  time.Duration // thread CPU when the running segment began; -1 while suspended
-	usedCPU time.Duration // CPU of finished segments
-	mem     memSample
+	// The running segment: when it began, and the thread's CPU clock then
+	// (segUnread until a check reads it; segOff while suspended).
+	segStart time.Time
+	segCPU   time.Duration
+	usedCPU  time.Duration // CPU of finished segments
+	mem      memSample
 }
 
-// First memory sample, and the interval between samples.
+const (
+	segOff    time.Duration = -1
+	segUnread time.Duration = -2
+)
+
+// First check, and the interval between checks.
 const (
 	memFirst    = 2 * time.Millisecond
 	memInterval = 5 * time.Millisecond
@@ -61,31 +77,25 @@ func (w *watchdog) init(inst *instance) {
 // begin starts watching an invocation that runs on the calling goroutine.
 func (w *watchdog) begin(ctx context.Context) {
 	runtime.LockOSThread()
-	tid, cpu := unix.Gettid(), threadCPU()
+	tid, now := unix.Gettid(), time.Now()
 	w.mu.Lock()
 	w.running, w.tripped = true, nil
-	w.start, w.tid, w.segCPU, w.usedCPU = time.Now(), tid, cpu, 0
+	w.start, w.tid, w.segStart, w.segCPU, w.usedCPU = now, tid, now, segUnread, 0
 	w.mem = memSample{}
 	w.mu.Unlock()
 	select { // a wake-up left over from an earlier invocation
 	case <-w.wake:
 	default:
 	}
-	w.timer.Reset(min(w.cpuLimit, w.wallLimit, memFirst))
+	w.caller = ctx
 	w.ctx, w.cancel = nil, nil
-	w.unwatch = context.AfterFunc(ctx, func() {
-		err := ErrCanceled
-		if cause := context.Cause(ctx); cause != nil && cause != context.Canceled {
-			err = fmt.Errorf("%w: %w", ErrCanceled, cause)
-		}
-		w.trip(err)
-	})
+	w.timer.Reset(min(w.cpuLimit, w.wallLimit, memFirst))
 }
 
-// detach stops following the caller's context.
+// detach stops following the caller's context: the response went out and
+// only the limits bound what is left (waitUntil).
 func (w *watchdog) detach() {
-	w.unwatch()
-	w.unwatch = func() bool { return false }
+	w.caller = context.Background()
 }
 
 // invocationContext is the context Go work of this invocation runs under.
@@ -100,15 +110,15 @@ func (w *watchdog) invocationContext() context.Context {
 // tripped, even after the handler finished: such an instance is dropped.
 func (w *watchdog) end() (tripped error) {
 	w.timer.Stop()
-	w.unwatch()
 	if w.cancel != nil {
 		w.cancel()
 	}
 	w.mu.Lock()
 	w.running = false
-	locked := w.segCPU >= 0
+	locked := w.segCPU != segOff
 	tripped = w.tripped
 	w.mu.Unlock()
+	w.caller = nil
 	if locked {
 		runtime.UnlockOSThread()
 	}
@@ -118,10 +128,10 @@ func (w *watchdog) end() (tripped error) {
 // suspend is called before the event loop blocks: the time it waits is not
 // the invocation's CPU, and the goroutine need not hold its thread.
 func (w *watchdog) suspend() {
-	cpu := threadCPU()
 	w.mu.Lock()
-	w.usedCPU += cpu - w.segCPU
-	w.segCPU = -1
+	seg := w.segmentCPU()
+	w.usedCPU += seg
+	w.segCPU = segOff
 	w.mu.Unlock()
 	runtime.UnlockOSThread()
 }
@@ -131,8 +141,24 @@ func (w *watchdog) resume() {
 	runtime.LockOSThread()
 	tid, cpu := unix.Gettid(), threadCPU()
 	w.mu.Lock()
-	w.tid, w.segCPU = tid, cpu
+	w.tid, w.segStart, w.segCPU = tid, time.Now(), cpu
 	w.mu.Unlock()
+}
+
+// segmentCPU is the running segment's CPU so far, on the segment's own
+// goroutine or from the timer's; w.mu must be held.
+func (w *watchdog) segmentCPU() time.Duration {
+	switch w.segCPU {
+	case segOff:
+		return 0
+	case segUnread:
+		// No baseline yet: charge the wall time so far, and read the
+		// clock now as the baseline for the rest.
+		w.usedCPU += time.Since(w.segStart)
+		w.segCPU = threadCPUOf(w.tid)
+		return 0
+	}
+	return threadCPUOf(w.tid) - w.segCPU
 }
 
 // err is what tripped, if anything.
@@ -157,13 +183,15 @@ func (w *watchdog) trip(err error) {
 	}
 }
 
-// cpu is the invocation's CPU time so far; w.mu must be held.
-func (w *watchdog) cpu() time.Duration {
-	used := w.usedCPU
-	if w.segCPU >= 0 {
-		used += threadCPUOf(w.tid) - w.segCPU
+// callerGone is the caller's context error, as an invocation error.
+func callerGone(ctx context.Context) error {
+	if ctx == nil || ctx.Err() == nil {
+		return nil
 	}
-	return used
+	if cause := context.Cause(ctx); cause != nil && cause != context.Canceled {
+		return fmt.Errorf("%w: %w", ErrCanceled, cause)
+	}
+	return ErrCanceled
 }
 
 // check runs on the timer's goroutine.
@@ -173,7 +201,10 @@ func (w *watchdog) check() {
 		w.mu.Unlock()
 		return
 	}
-	cpu, elapsed := w.cpu(), time.Since(w.start)
+	caller := w.caller
+	seg := w.segmentCPU() // first, as it may charge wall time to usedCPU
+	cpu := w.usedCPU + seg
+	elapsed := time.Since(w.start)
 	if cpu >= heavyCPU {
 		w.inst.prog.markHeavy()
 	}
@@ -184,8 +215,11 @@ func (w *watchdog) check() {
 	case elapsed >= w.wallLimit:
 		err = fmt.Errorf("%w: ran for %s, limit %s", ErrWallTime, elapsed.Round(time.Millisecond), w.wallLimit)
 	default:
-		if est := w.mem.sample(cpu); est > w.memLimit {
-			err = fmt.Errorf("%w: grew the heap by about %d MiB, limit %d MiB", ErrMemory, est>>20, w.memLimit>>20)
+		err = callerGone(caller)
+		if err == nil {
+			if est := w.mem.sample(cpu); est > w.memLimit {
+				err = fmt.Errorf("%w: grew the heap by about %d MiB, limit %d MiB", ErrMemory, est>>20, w.memLimit>>20)
+			}
 		}
 	}
 	if err == nil {
