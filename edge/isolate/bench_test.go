@@ -119,3 +119,31 @@ func BenchmarkFirstRequest10KB(b *testing.B) {
 	b.ReportMetric(float64(compile.Microseconds())/1000/float64(b.N), "compile-ms")
 	b.ReportMetric(float64(len(code)), "bundle-B")
 }
+
+// BenchmarkInvokeJSONTransform is make bench-peers' JSON handler in
+// process: parse a 4 KB order, rename every item's fields, answer JSON.
+func BenchmarkInvokeJSONTransform(b *testing.B) {
+	p := compileBench(b, `return {default:{async fetch(request){
+		const { order, items } = await request.json();
+		return Response.json({ order, count: items.length,
+			items: items.map(({ id, name, price }) => ({ identifier: id, title: name, cost: price })) });
+	}}}`)
+	var body strings.Builder
+	body.WriteString(`{"order":"bench-0001","items":[`)
+	for i := 1; body.Len() < 4000; i++ {
+		if i > 1 {
+			body.WriteByte(',')
+		}
+		fmt.Fprintf(&body, `{"id":%d,"name":"item %03d","price":%d.%02d}`, i, i, i*379%10000/100, i*379%100)
+	}
+	body.WriteString(`]}`)
+	req := &Request{ID: "r", Method: "POST", URL: "http://x/", Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(body.String())}
+	ctx := context.Background()
+	b.SetBytes(int64(body.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Invoke(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
