@@ -44,9 +44,9 @@ type watchdog struct {
 	tid     int
 	// The thread's CPU clock when the running segment began; segOff while
 	// suspended.
-	segCPU time.Duration
-	usedCPU  time.Duration // CPU of finished segments
-	mem      memSample
+	segCPU  time.Duration
+	usedCPU time.Duration // CPU of finished segments
+	mem     memSample
 }
 
 const segOff time.Duration = -1
