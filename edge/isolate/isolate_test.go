@@ -81,6 +81,14 @@ func TestInvokeFailures(t *testing.T) {
 		{"ErrUnsettled", `return {default:{fetch(){ return new Promise(() => {}) }}}`, schemas.Limits{}, ErrUnsettled, ""},
 		{"ErrWallTime", `return {default:{fetch(){ for(;;){} }}}`, schemas.Limits{WallMillis: 20}, ErrWallTime, ""},
 		{"ErrResponseTooLarge", `return {default:{fetch(){ return new Response("x".repeat(100)) }}}`, schemas.Limits{ResponseBodyBytes: 10}, ErrResponseTooLarge, ""},
+		// Limits that hold: CPU (across awaits too), wall while waiting, heap growth.
+		{"ErrCPUTime", `return {default:{fetch(){ for(;;){} }}}`, schemas.Limits{CPUMillis: 20, WallMillis: 5000}, ErrCPUTime, "limit 20ms"},
+		{"ErrCPUTimeAcrossAwaits", `return {default:{async fetch(){ for(;;){ const t = Date.now(); while (Date.now() - t < 2) {} await new Promise((ok) => setTimeout(ok, 1)) } }}}`,
+			schemas.Limits{CPUMillis: 30, WallMillis: 5000}, ErrCPUTime, ""},
+		{"ErrWallTimeWhileWaiting", `return {default:{async fetch(){ await new Promise((ok) => setTimeout(ok, 60000)); return new Response("late") }}}`,
+			schemas.Limits{CPUMillis: 50, WallMillis: 40}, ErrWallTime, "limit 40ms"},
+		{"ErrMemory", `return {default:{fetch(){ const keep = []; for(;;){ keep.push(new Array(4096).fill(keep.length)) } }}}`,
+			schemas.Limits{CPUMillis: 20000, WallMillis: 30000, MemoryMB: 32}, ErrMemory, "limit 32 MiB"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -117,32 +117,6 @@ type sinkFunc func(LogEntry)
 
 func (f sinkFunc) Log(e LogEntry) { f(e) }
 
-func TestLimits(t *testing.T) {
-	tests := []struct {
-		name, src string
-		limits    schemas.Limits
-		want      error
-		msg       string
-	}{
-		{"CPU", `return {default:{fetch(){ for(;;){} }}}`, schemas.Limits{CPUMillis: 20, WallMillis: 5000}, ErrCPUTime, "limit 20ms"},
-		{"CPUAcrossAwaits", `return {default:{async fetch(){ for(;;){ const t = Date.now(); while (Date.now() - t < 2) {} await new Promise((ok) => setTimeout(ok, 1)) } }}}`,
-			schemas.Limits{CPUMillis: 30, WallMillis: 5000}, ErrCPUTime, ""},
-		{"WallWhileWaiting", `return {default:{async fetch(){ await new Promise((ok) => setTimeout(ok, 60000)); return new Response("late") }}}`,
-			schemas.Limits{CPUMillis: 50, WallMillis: 40}, ErrWallTime, "limit 40ms"},
-		{"Memory", `return {default:{fetch(){ const keep = []; for(;;){ keep.push(new Array(4096).fill(keep.length)) } }}}`,
-			schemas.Limits{CPUMillis: 20000, WallMillis: 30000, MemoryMB: 32}, ErrMemory, "limit 32 MiB"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := compile(t, tt.src, tt.limits)
-			_, err := invoke(t, p, "GET", "")
-			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.msg) {
-				t.Fatalf("got %v, want %v containing %q", err, tt.want, tt.msg)
-			}
-		})
-	}
-}
-
 func TestCanceledInvocationStops(t *testing.T) {
 	p := compile(t, `return {default:{fetch(){ for(;;){} }}}`, schemas.Limits{CPUMillis: 60000, WallMillis: 60000})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
