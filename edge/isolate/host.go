@@ -33,7 +33,7 @@ func (inst *instance) installCore(host *goja.Object) {
 	}
 
 	_ = host.Set("log", inst.console)
-	_ = host.Set("decodeUTF8", func(v goja.Value) string { b, _ := bytesOf(v); return strings.ToValidUTF8(string(b), "\uFFFD") })
+	_ = host.Set("decodeUTF8", func(v goja.Value) string { b, _ := bytesOf(v); return toValidUTF8(b) })
 	_ = host.Set("utf8Buffer", func(s string) goja.Value {
 		if !utf8.ValidString(s) {
 			s = strings.ToValidUTF8(s, "\uFFFD")

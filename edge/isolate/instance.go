@@ -61,6 +61,7 @@ type instance struct {
 	bodyInit         goja.Callable
 	formFrom         goja.Callable
 	allSettled       goja.Callable
+	jsonParse        goja.Callable
 	promiseCtor      goja.Value
 	promiseResolve   goja.Callable
 	promiseReject    goja.Callable
@@ -154,6 +155,7 @@ func (inst *instance) bindCore(host *goja.Object) error {
 	inst.formFrom = fn("formFrom")
 	inst.allSettled = fn("allSettled")
 	inst.newSignalFn = fn("newSignal")
+	inst.jsonParse, _ = goja.AssertFunction(inst.vm.Get("JSON").ToObject(inst.vm).Get("parse"))
 	promise := inst.vm.Get("Promise").ToObject(inst.vm)
 	inst.promiseCtor = promise
 	inst.promiseResolve, _ = goja.AssertFunction(promise.Get("resolve"))

@@ -127,24 +127,17 @@ func (inst *instance) installServerRequest(host *goja.Object) {
 	settled := inst.settled
 	text := func(call goja.FunctionCall) goja.Value {
 		r := this(call)
-		return settled(func() goja.Value { return vm.ToValue(strings.ToValidUTF8(string(r.take()), "\uFFFD")) })
+		return settled(func() goja.Value { return vm.ToValue(toValidUTF8(r.take())) })
 	}
 	buffer := func(r *serverRequest) goja.ArrayBuffer {
 		return vm.NewArrayBuffer(append([]byte(nil), r.take()...))
 	}
-	jsonParse, _ := goja.AssertFunction(vm.Get("JSON").ToObject(vm).Get("parse"))
 	uint8Array, _ := goja.AssertConstructor(vm.Get("Uint8Array"))
 	inst.serverMethods = map[string]goja.Value{
 		"text": vm.ToValue(text),
 		"json": vm.ToValue(func(call goja.FunctionCall) goja.Value {
 			r := this(call)
-			return settled(func() goja.Value {
-				v, err := jsonParse(goja.Undefined(), vm.ToValue(strings.ToValidUTF8(string(r.take()), "\uFFFD")))
-				if err != nil {
-					panic(err)
-				}
-				return v
-			})
+			return settled(func() goja.Value { return inst.parseJSON(r.take()) })
 		}),
 		"arrayBuffer": vm.ToValue(func(call goja.FunctionCall) goja.Value {
 			r := this(call)

@@ -161,13 +161,13 @@ func (inst *instance) installResponse(host *goja.Object) {
 	text := func(r *jsResponse) string {
 		b, raw := r.take()
 		if b == nil {
-			return strings.ToValidUTF8(string(raw), "\uFFFD")
+			return toValidUTF8(raw)
 		}
 		if goja.IsString(b) {
 			return b.String()
 		}
 		bs, _ := bytesOf(b)
-		return strings.ToValidUTF8(string(bs), "\uFFFD")
+		return toValidUTF8(bs)
 	}
 	buffer := func(r *jsResponse) goja.ArrayBuffer {
 		b, raw := r.take()
@@ -178,7 +178,6 @@ func (inst *instance) installResponse(host *goja.Object) {
 		}
 		return vm.NewArrayBuffer(raw)
 	}
-	jsonParse, _ := goja.AssertFunction(vm.Get("JSON").ToObject(vm).Get("parse"))
 	uint8Array, _ := goja.AssertConstructor(vm.Get("Uint8Array"))
 	m := func(f func(r *jsResponse) goja.Value) goja.Value {
 		return vm.ToValue(func(call goja.FunctionCall) goja.Value {
@@ -189,7 +188,11 @@ func (inst *instance) installResponse(host *goja.Object) {
 	inst.responseMethods = map[string]goja.Value{
 		"text": m(func(r *jsResponse) goja.Value { return vm.ToValue(text(r)) }),
 		"json": m(func(r *jsResponse) goja.Value {
-			v, err := jsonParse(goja.Undefined(), vm.ToValue(text(r)))
+			if r.body == nil { // bytes from Go (fetch)
+				_, raw := r.take()
+				return inst.parseJSON(raw)
+			}
+			v, err := inst.jsonParse(goja.Undefined(), vm.ToValue(text(r)))
 			if err != nil {
 				panic(err)
 			}
