@@ -57,6 +57,7 @@ func (p *Program) release(inst *instance, err error) {
 	if err != nil {
 		p.emit(inst.reqID(), "error", SourceRuntime, err.Error())
 	}
+	inst.reportRejections()
 	pending := inst.loop.pending > 0
 	inst.loop.reset()
 	inst.loop.pending = 0
@@ -190,4 +191,12 @@ func describe(v goja.Value) string {
 		}
 	}
 	return v.String()
+}
+
+// reportRejections logs the promises the invocation rejected and never
+// handled, as a browser's console would; the invocation's result stands.
+func (inst *instance) reportRejections() {
+	for _, p := range inst.loop.rejected {
+		inst.prog.emit(inst.reqID(), "error", SourceRuntime, "uncaught (in promise) "+describe(p.Result()))
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/dop251/goja"
@@ -21,6 +22,9 @@ type loop struct {
 	pending int // Go operations whose completion is still to come
 	done    chan func()
 	waiting []goja.Value // ctx.waitUntil promises
+	// rejected holds promises rejected with no handler yet; what is left
+	// at the end of the invocation is logged as uncaught.
+	rejected []*goja.Promise
 }
 
 type jsTimer struct {
@@ -47,6 +51,15 @@ func (l *loop) init() {
 func (inst *instance) installLoop(host *goja.Object) {
 	l := &inst.loop
 	vm := inst.vm
+	vm.SetPromiseRejectionTracker(func(p *goja.Promise, op goja.PromiseRejectionOperation) {
+		if op == goja.PromiseRejectionReject {
+			l.rejected = append(l.rejected, p)
+			return
+		}
+		if i := slices.Index(l.rejected, p); i >= 0 {
+			l.rejected = slices.Delete(l.rejected, i, i+1)
+		}
+	})
 	_ = host.Set("setTimer", func(fn goja.Callable, ms float64, repeat bool, args []goja.Value) int64 {
 		if len(l.byID) >= maxTimers {
 			panic(vm.NewTypeError(fmt.Sprintf("more than %d timers pending", maxTimers)))
@@ -107,6 +120,11 @@ func (inst *instance) settle(v goja.Value) (goja.Value, error) {
 		case goja.PromiseStateFulfilled:
 			return prom.Result(), nil
 		case goja.PromiseStateRejected:
+			// Reported here as the invocation's error, not again as an
+			// unhandled rejection.
+			if i := slices.Index(inst.loop.rejected, prom); i >= 0 {
+				inst.loop.rejected = slices.Delete(inst.loop.rejected, i, i+1)
+			}
 			return nil, fmt.Errorf("%w: uncaught (in promise) %s", ErrThrew, describe(prom.Result()))
 		}
 		if err := inst.turn(); err != nil {
@@ -214,6 +232,8 @@ func (inst *instance) drain() error {
 // work keeps its completion channel slot; its completion is dropped when it
 // arrives, since the instance is discarded when work is still pending.
 func (l *loop) reset() {
+	clear(l.rejected)
+	l.rejected = l.rejected[:0]
 	clear(l.byID)
 	l.timers = l.timers[:0]
 	l.waiting = l.waiting[:0]

@@ -182,3 +182,32 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+func TestUnhandledRejectionIsLogged(t *testing.T) {
+	var mu sync.Mutex
+	var lines []string
+	sink := sinkFunc(func(e LogEntry) { mu.Lock(); lines = append(lines, e.Level+" "+e.Message); mu.Unlock() })
+	code := "var " + ModuleGlobal + ` = (function(){ return {default:{async fetch(r){
+		Promise.reject(new Error("nobody listens"));
+		Promise.reject(new Error("handled")).catch(() => {});
+		if (r.method === "POST") throw new Error("the handler's own");
+		return new Response("fine");
+	}}} })();`
+	p, err := Compile(Config{Function: "u", Version: 1, Code: []byte(code), Logger: discardLogger(), Logs: sink})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := body(t, p, "GET", ""); got != "fine" {
+		t.Fatalf("got %q", got)
+	}
+	if _, err := invoke(t, p, "POST", ""); !errors.Is(err, ErrThrew) {
+		t.Fatalf("POST: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	all := strings.Join(lines, "\n")
+	if strings.Count(all, "uncaught (in promise) Error: nobody listens") != 2 || strings.Contains(all, "handled\n") ||
+		strings.Count(all, "the handler's own") != 1 {
+		t.Fatalf("log lines:\n%s", all)
+	}
+}
