@@ -133,4 +133,22 @@ func TestCompileRejectsModuleWithoutHandler(t *testing.T) {
 	}
 }
 
+// preludeInstance is a fresh instance of a module whose source is script
+// (run as is, after the prelude), as a function's module sees the world.
+func preludeInstance(tb testing.TB, script string) *instance {
+	tb.Helper()
+	if script == "" {
+		script = "var " + ModuleGlobal + " = {default: {fetch() { return new Response('') }}};"
+	}
+	p, err := Compile(Config{Function: "t", Version: 1, Code: []byte(script), Logger: discardLogger()})
+	if err != nil {
+		tb.Fatalf("compile: %v", err)
+	}
+	inst, err := p.newInstance()
+	if err != nil {
+		tb.Fatalf("new instance: %v", err)
+	}
+	return inst
+}
+
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/dop251/goja"
-	"github.com/vault-runtime/vault/schemas"
 )
 
 // jsonTwins parses data with the fast parser and with goja's JSON.parse
@@ -39,23 +38,14 @@ func jsonTwins(t *testing.T, inst *instance, data []byte) (fast, slow string, fa
 // jsonInstance is an instance with __show: a walk that records every
 // value's type, -0, and own keys in order.
 func jsonInstance(t testing.TB) *instance {
-	p, err := Compile(Config{Function: "j", Version: 1, Limits: schemas.Limits{}, Logger: discardLogger(),
-		Code: []byte("var " + ModuleGlobal + ` = {default: {fetch() {}}};
+	return preludeInstance(t, "var "+ModuleGlobal+` = {default: {fetch() {}}};
 globalThis.__show = function show(v) {
   if (v === null) return "null";
   if (Array.isArray(v)) return "[" + v.map(show).join(",") + "]";
   if (typeof v === "object") return "{" + Reflect.ownKeys(v).map((k) => JSON.stringify(k) + ":" + show(v[k])).join(",") + "}" + (Object.getPrototypeOf(v) === Object.prototype ? "" : "!proto");
   if (Object.is(v, -0)) return "-0";
   return typeof v + ":" + JSON.stringify(v);
-};`)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := p.newInstance()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return inst
+};`)
 }
 
 var jsonCases = []string{

@@ -15,19 +15,7 @@ import (
 
 // urlRuntime is a fresh runtime with the whole prelude run, as a
 // function's module sees it.
-func urlRuntime(tb testing.TB) *goja.Runtime {
-	tb.Helper()
-	code := "var " + ModuleGlobal + " = {default: {fetch() { return new Response('') }}};"
-	p, err := Compile(Config{Function: "url", Version: 1, Code: []byte(code), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		tb.Fatalf("compile: %v", err)
-	}
-	inst, err := p.newInstance()
-	if err != nil {
-		tb.Fatalf("instance: %v", err)
-	}
-	return inst.vm
-}
+func urlRuntime(tb testing.TB) *goja.Runtime { return preludeInstance(tb, "").vm }
 
 // urlEval runs src and gives its value as a string, or the exception's
 // "TypeName: message" prefixed with "throws ".

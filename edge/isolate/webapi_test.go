@@ -19,19 +19,7 @@ import (
 )
 
 // webapiVM is a runtime that has run the prelude, as a function's has.
-func webapiVM(tb testing.TB) *goja.Runtime {
-	tb.Helper()
-	code := "var " + ModuleGlobal + " = {default:{fetch(){ return new Response('') }}};"
-	p, err := Compile(Config{Function: "webapi", Version: 1, Code: []byte(code), Logger: discardLogger()})
-	if err != nil {
-		tb.Fatalf("compile: %v", err)
-	}
-	inst, err := p.newInstance()
-	if err != nil {
-		tb.Fatalf("new instance: %v", err)
-	}
-	return inst.vm
-}
+func webapiVM(tb testing.TB) *goja.Runtime { return preludeInstance(tb, "").vm }
 
 // webapiPrologue gives every case a few helpers.
 const webapiPrologue = `
