@@ -152,9 +152,10 @@ func (inst *instance) turn() error {
 		clock = l.clock.C
 	}
 	inst.watch.suspend()
+	caller := inst.watch.callerContext()
 	var gone <-chan struct{}
-	if c := inst.watch.caller; c != nil {
-		gone = c.Done()
+	if caller != nil {
+		gone = caller.Done()
 	}
 	select {
 	case f := <-l.done:
@@ -172,7 +173,7 @@ func (inst *instance) turn() error {
 	case <-gone:
 		inst.watch.resume()
 		l.clock.Stop()
-		err := callerGone(inst.watch.caller)
+		err := callerGone(caller)
 		inst.watch.trip(err)
 		return err
 	}

@@ -29,15 +29,15 @@ type watchdog struct {
 	cpuLimit, wallLimit time.Duration
 	memLimit            int64
 
-	// caller is the context of whoever asked for the invocation; the
-	// checks and the event loop's waits notice when it ends.
-	caller context.Context
 	// ctx is the invocation's context for Go work it starts (fetch),
 	// made on first use and canceled when the invocation ends.
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// caller is the context of whoever asked for the invocation; the
+	// checks and the event loop's waits notice when it ends.
+	caller  context.Context
 	running bool
 	tripped error
 	start   time.Time
@@ -76,12 +76,12 @@ func (w *watchdog) begin(ctx context.Context) {
 	w.running, w.tripped = true, nil
 	w.start, w.tid, w.segCPU, w.usedCPU = time.Now(), tid, cpu, 0
 	w.mem = memSample{}
+	w.caller = ctx
 	w.mu.Unlock()
 	select { // a wake-up left over from an earlier invocation
 	case <-w.wake:
 	default:
 	}
-	w.caller = ctx
 	w.ctx, w.cancel = nil, nil
 	w.timer.Reset(min(w.cpuLimit, w.wallLimit, memFirst))
 }
@@ -89,7 +89,16 @@ func (w *watchdog) begin(ctx context.Context) {
 // detach stops following the caller's context: the response went out and
 // only the limits bound what is left (waitUntil).
 func (w *watchdog) detach() {
+	w.mu.Lock()
 	w.caller = context.Background()
+	w.mu.Unlock()
+}
+
+// callerContext is the context of whoever asked for the invocation.
+func (w *watchdog) callerContext() context.Context {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.caller
 }
 
 // invocationContext is the context Go work of this invocation runs under.
@@ -111,8 +120,8 @@ func (w *watchdog) end() (tripped error) {
 	w.running = false
 	locked := w.segCPU != segOff
 	tripped = w.tripped
-	w.mu.Unlock()
 	w.caller = nil
+	w.mu.Unlock()
 	if locked {
 		runtime.UnlockOSThread()
 	}
