@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/dop251/goja"
 )
@@ -42,7 +41,6 @@ type Response struct {
 type instance struct {
 	vm   *goja.Runtime
 	prog *Program
-	born time.Time
 
 	module   goja.Value
 	fetch    goja.Callable
@@ -80,7 +78,7 @@ func (p *Program) newInstance() (*instance, error) {
 		return nil, fmt.Errorf("prelude: %w", err)
 	}
 	vm := goja.New()
-	inst := &instance{vm: vm, prog: p, born: time.Now()}
+	inst := &instance{vm: vm, prog: p}
 	inst.loop.init()
 	inst.watch.init(inst)
 	host := vm.NewObject()
