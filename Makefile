@@ -75,8 +75,9 @@ bench:
 bench-peers: build
 	@command -v h2load >/dev/null || { echo "bench-peers needs h2load: apt-get install nghttp2-client"; exit 1; }
 	@[ -x $(DENO) ] || npm install --no-audit --no-fund --prefix $(PEERS_CACHE) @deno/linux-x64-glibc
-	VAULT_BENCH_DENO=$(DENO) $(GO) test -run='^$$' -bench='Peers(Hello|JSON)' -benchtime=1x -timeout=30m -v ./integration/ \
-		| grep -E 'round|median|check|Benchmark|ok|FAIL'
+	@out=$(PEERS_CACHE)/bench-peers.out; \
+	VAULT_BENCH_DENO=$(DENO) $(GO) test -run='^$$' -bench='Peers(Hello|JSON)' -benchtime=1x -timeout=30m -v ./integration/ > $$out 2>&1; \
+	status=$$?; grep -E 'round|median|check|Benchmark|ok|FAIL|Error|panic' $$out; exit $$status
 
 # Runs every fuzz target for $(FUZZTIME); corpus seeds live in testdata/fuzz.
 fuzz:

@@ -136,10 +136,10 @@ func quickLoad(t *testing.T, c *http.Client, url string, clients int, window tim
 					t.Errorf("quick: %v", err)
 					return
 				}
-				io.Copy(io.Discard, resp.Body)
+				body, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
 				if resp.StatusCode != http.StatusOK {
-					t.Errorf("quick: status %d", resp.StatusCode)
+					t.Errorf("quick: %d %s", resp.StatusCode, body)
 					return
 				}
 				mine = append(mine, time.Since(start))

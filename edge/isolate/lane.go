@@ -17,9 +17,12 @@ import (
 var ErrOverloaded = errors.New("isolate: the node's lane for CPU-heavy functions is full")
 
 // A Lane keeps CPU-heavy functions from crowding out the rest of a node.
-// A version becomes heavy when one of its invocations is seen using more
-// than heavyCPU of CPU (the watchdog notices; quick invocations never pay
-// for the check), and stays so for heavyFor. Invocations of heavy versions
+// A version becomes heavy when heavyStrikes of its invocations within
+// strikeWindow are each seen using more than heavyCPU or half their CPU
+// limit, whichever is more (the watchdog
+// notices; quick invocations never pay for the check), and stays so for
+// heavyFor. One strike is not enough: under a burst an ordinary invocation
+// can be charged a long GC assist. Invocations of heavy versions
 // run on the lane's own OS threads, which the kernel schedules with
 // SCHED_IDLE: they get the CPU that nothing else wants, and any other
 // thread, the server's or a quick function's, preempts them at once. A loop
@@ -39,8 +42,10 @@ type Lane struct {
 // JSON transform takes ~0.3-2 ms in goja here) and far below a default CPU
 // limit that a loop runs into (50 ms).
 const (
-	heavyCPU = 10 * time.Millisecond
-	heavyFor = 30 * time.Second
+	heavyCPU     = 10 * time.Millisecond
+	heavyStrikes = 3
+	strikeWindow = time.Second
+	heavyFor     = 30 * time.Second
 )
 
 // NewLane runs heavy invocations on workers threads (at least 1) and lets
@@ -92,6 +97,16 @@ func (p *Program) heavy(now time.Time) bool {
 	return p.heavyUntil.Load() > now.UnixNano()
 }
 
-func (p *Program) markHeavy() {
-	p.heavyUntil.Store(time.Now().Add(heavyFor).UnixNano())
+// strike records an invocation over heavyCPU, and marks the version heavy
+// at the heavyStrikes-th within strikeWindow.
+func (p *Program) strike() {
+	now := time.Now()
+	p.strikeMu.Lock()
+	defer p.strikeMu.Unlock()
+	if now.Sub(p.strikesSince) > strikeWindow {
+		p.strikes, p.strikesSince = 0, now
+	}
+	if p.strikes++; p.strikes >= heavyStrikes {
+		p.heavyUntil.Store(now.Add(heavyFor).UnixNano())
+	}
 }

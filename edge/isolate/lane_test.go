@@ -23,11 +23,14 @@ func TestLaneBoundsHeavyVersions(t *testing.T) {
 		t.Fatal(err)
 	}
 	req := &Request{ID: "h", Method: "GET", URL: "http://x/", Header: http.Header{}}
-	if _, err := p.Invoke(context.Background(), req); err != nil {
-		t.Fatal(err)
+	for i := range heavyStrikes {
+		if p.heavy(time.Now()) {
+			t.Fatalf("marked heavy after %d strikes, want %d", i, heavyStrikes)
+		}
+		p.strike()
 	}
 	if !p.heavy(time.Now()) {
-		t.Fatal("a 200 ms busy invocation did not mark the version heavy")
+		t.Fatalf("%d strikes did not mark the version heavy", heavyStrikes)
 	}
 	// One runs, one waits, the third is refused.
 	var wg sync.WaitGroup
@@ -59,5 +62,17 @@ func TestLaneBoundsHeavyVersions(t *testing.T) {
 	quick := compile(t, `return {default:{fetch(){ return new Response("q") }}}`, schemas.Limits{})
 	if _, err := invoke(t, quick, "GET", ""); err != nil || quick.heavy(time.Now()) {
 		t.Fatalf("quick version: %v, heavy=%v", err, quick.heavy(time.Now()))
+	}
+}
+
+func TestLoopsStrikeTheirVersion(t *testing.T) {
+	p := compile(t, `return {default:{fetch(){ for(;;){} }}}`, schemas.Limits{CPUMillis: 40})
+	for range heavyStrikes {
+		if _, err := invoke(t, p, "GET", ""); !errors.Is(err, ErrCPUTime) {
+			t.Fatalf("got %v, want ErrCPUTime", err)
+		}
+	}
+	if !p.heavy(time.Now()) {
+		t.Fatalf("%d invocations that ran into their CPU limit did not mark the version heavy", heavyStrikes)
 	}
 }

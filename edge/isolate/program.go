@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
@@ -83,12 +84,16 @@ const ModuleGlobal = schemas.BundleGlobal
 
 // Program is a compiled version with a pool of warm instances.
 type Program struct {
-	// heavyUntil is when the version's heavy mark ends (unix ns).
-	heavyUntil atomic.Int64
-	cfg        Config
-	prog       *goja.Program
-	log        *slog.Logger
-	idle       chan *instance
+	// heavyUntil is when the version's heavy mark ends (unix ns); strikes
+	// counts invocations over heavyCPU since strikesSince (lane.go).
+	heavyUntil   atomic.Int64
+	strikeMu     sync.Mutex
+	strikes      int
+	strikesSince time.Time
+	cfg          Config
+	prog         *goja.Program
+	log          *slog.Logger
+	idle         chan *instance
 }
 
 // Compile compiles cfg.Code and builds one instance, so that a module

@@ -40,6 +40,7 @@ type watchdog struct {
 	caller  context.Context
 	running bool
 	tripped error
+	struck  bool // this invocation counted as a heavy strike
 	start   time.Time
 	tid     int
 	// The thread's CPU clock when the running segment began; segOff while
@@ -73,7 +74,7 @@ func (w *watchdog) begin(ctx context.Context) {
 	runtime.LockOSThread()
 	tid, cpu := unix.Gettid(), threadCPU()
 	w.mu.Lock()
-	w.running, w.tripped = true, nil
+	w.running, w.tripped, w.struck = true, nil, false
 	w.start, w.tid, w.segCPU, w.usedCPU = time.Now(), tid, cpu, 0
 	w.mem = memSample{}
 	w.caller = ctx
@@ -199,8 +200,9 @@ func (w *watchdog) check() {
 	caller := w.caller
 	cpu := w.usedCPU + w.segmentCPU()
 	elapsed := time.Since(w.start)
-	if cpu >= heavyCPU {
-		w.inst.prog.markHeavy()
+	if cpu >= max(heavyCPU, w.cpuLimit/2) && !w.struck {
+		w.struck = true
+		w.inst.prog.strike()
 	}
 	var err error
 	switch {
