@@ -124,39 +124,13 @@ func (inst *instance) installServerRequest(host *goja.Object) {
 		}
 		panic(vm.NewTypeError("illegal invocation: not a Request"))
 	}
-	settled := inst.settled
-	text := func(call goja.FunctionCall) goja.Value {
+	inst.serverMethods = inst.bodyMethods(func(call goja.FunctionCall) func() (goja.Value, []byte) {
 		r := this(call)
-		return settled(func() goja.Value { return vm.ToValue(toValidUTF8(r.take())) })
-	}
-	buffer := func(r *serverRequest) goja.ArrayBuffer {
-		return vm.NewArrayBuffer(append([]byte(nil), r.take()...))
-	}
-	uint8Array, _ := goja.AssertConstructor(vm.Get("Uint8Array"))
-	inst.serverMethods = map[string]goja.Value{
-		"text": vm.ToValue(text),
-		"json": vm.ToValue(func(call goja.FunctionCall) goja.Value {
-			r := this(call)
-			return settled(func() goja.Value { return inst.parseJSON(r.take()) })
-		}),
-		"arrayBuffer": vm.ToValue(func(call goja.FunctionCall) goja.Value {
-			r := this(call)
-			return settled(func() goja.Value { return vm.ToValue(buffer(r)) })
-		}),
-		"bytes": vm.ToValue(func(call goja.FunctionCall) goja.Value {
-			r := this(call)
-			return settled(func() goja.Value {
-				u, err := uint8Array(nil, vm.ToValue(buffer(r)))
-				if err != nil {
-					panic(err)
-				}
-				return u
-			})
-		}),
-		// formData and clone are written in JS on top of the above.
-		"formData": host.Get("serverFormData"),
-		"clone":    host.Get("serverClone"),
-	}
+		return func() (goja.Value, []byte) { return nil, r.take() }
+	})
+	// formData and clone are written in JS on top of the above.
+	inst.serverMethods["formData"] = host.Get("serverFormData")
+	inst.serverMethods["clone"] = host.Get("serverClone")
 	// serverBody(request, peek) takes the body (or, with peek, copies it
 	// for a clone) as an ArrayBuffer, or null when there is none.
 	_ = host.Set("serverBody", func(call goja.FunctionCall) goja.Value {

@@ -158,55 +158,13 @@ func (inst *instance) installResponse(host *goja.Object) {
 		}
 		panic(vm.NewTypeError("illegal invocation: not a Response"))
 	}
-	text := func(r *jsResponse) string {
-		b, raw := r.take()
-		if b == nil {
-			return toValidUTF8(raw)
-		}
-		if goja.IsString(b) {
-			return b.String()
-		}
-		bs, _ := bytesOf(b)
-		return toValidUTF8(bs)
-	}
-	buffer := func(r *jsResponse) goja.ArrayBuffer {
-		b, raw := r.take()
-		if b != nil {
-			raw, _ = bytesOf(b) // copies
-		} else {
-			raw = append([]byte(nil), raw...)
-		}
-		return vm.NewArrayBuffer(raw)
-	}
-	uint8Array, _ := goja.AssertConstructor(vm.Get("Uint8Array"))
-	m := func(f func(r *jsResponse) goja.Value) goja.Value {
-		return vm.ToValue(func(call goja.FunctionCall) goja.Value {
-			r := this(call)
-			return inst.settled(func() goja.Value { return f(r) })
-		})
-	}
-	inst.responseMethods = map[string]goja.Value{
-		"text": m(func(r *jsResponse) goja.Value { return vm.ToValue(text(r)) }),
-		"json": m(func(r *jsResponse) goja.Value {
-			if r.body == nil { // bytes from Go (fetch)
-				_, raw := r.take()
-				return inst.parseJSON(raw)
-			}
-			v, err := inst.jsonParse(goja.Undefined(), vm.ToValue(text(r)))
-			if err != nil {
-				panic(err)
-			}
-			return v
-		}),
-		"arrayBuffer": m(func(r *jsResponse) goja.Value { return vm.ToValue(buffer(r)) }),
-		"bytes": m(func(r *jsResponse) goja.Value {
-			u, err := uint8Array(nil, vm.ToValue(buffer(r)))
-			if err != nil {
-				panic(err)
-			}
-			return u
-		}),
-		"formData": m(func(r *jsResponse) goja.Value {
+	inst.responseMethods = inst.bodyMethods(func(call goja.FunctionCall) func() (goja.Value, []byte) {
+		r := this(call)
+		return r.take
+	})
+	inst.responseMethods["formData"] = vm.ToValue(func(call goja.FunctionCall) goja.Value {
+		r := this(call)
+		return inst.settled(func() goja.Value {
 			ct := ""
 			if h := r.headerObject().ToObject(vm); h != nil {
 				get, _ := goja.AssertFunction(h.Get("get"))
@@ -214,30 +172,30 @@ func (inst *instance) installResponse(host *goja.Object) {
 					ct = strings.ToLower(v.String())
 				}
 			}
-			fd, err := inst.formFrom(goja.Undefined(), vm.ToValue(ct), vm.ToValue(text(r)))
+			fd, err := inst.formFrom(goja.Undefined(), vm.ToValue(ct), vm.ToValue(bodyText(r.take())))
 			if err != nil {
 				panic(err)
 			}
 			return fd
-		}),
-		"clone": vm.ToValue(func(call goja.FunctionCall) goja.Value {
-			r := this(call)
-			if r.used {
-				panic(vm.NewTypeError("cannot clone a Response whose body was used"))
+		})
+	})
+	inst.responseMethods["clone"] = vm.ToValue(func(call goja.FunctionCall) goja.Value {
+		r := this(call)
+		if r.used {
+			panic(vm.NewTypeError("cannot clone a Response whose body was used"))
+		}
+		c := *r
+		if r.headers != nil {
+			h, err := inst.newHeaders(goja.Undefined(), r.headers)
+			if err != nil {
+				panic(err)
 			}
-			c := *r
-			if r.headers != nil {
-				h, err := inst.newHeaders(goja.Undefined(), r.headers)
-				if err != nil {
-					panic(err)
-				}
-				c.headers = h
-			}
-			o := vm.NewDynamicObject(&c)
-			_ = o.SetPrototype(call.This.(*goja.Object).Prototype())
-			return o
-		}),
-	}
+			c.headers = h
+		}
+		o := vm.NewDynamicObject(&c)
+		_ = o.SetPrototype(call.This.(*goja.Object).Prototype())
+		return o
+	})
 	// setContentType(response, type): Response.json's content type, which
 	// headers given in init override.
 	_ = host.Set("setContentType", func(call goja.FunctionCall) goja.Value {
