@@ -102,17 +102,7 @@ func (inst *instance) domException(msg, name string) goja.Value {
 
 func (inst *instance) fetchedResponse(resp *egress.Response) goja.Value {
 	vm := inst.vm
-	flat := make([]any, 0, 2*len(resp.Header))
-	for k, vs := range resp.Header {
-		lk := strings.ToLower(k)
-		for _, v := range vs {
-			flat = append(flat, lk, v)
-		}
-	}
-	h, err := inst.headersFromFlat(goja.Undefined(), vm.NewArray(flat...))
-	if err != nil {
-		panic(err)
-	}
+	h := inst.headersOf(resp.Header)
 	r := &jsResponse{inst: inst, status: resp.Status, statusText: resp.StatusText, headers: h,
 		raw: resp.Body, url: resp.URL, redirected: resp.Redirected}
 	o := vm.NewDynamicObject(r)

@@ -1,6 +1,7 @@
 package isolate
 
 import (
+	"net/http"
 	"strings"
 
 	"github.com/dop251/goja"
@@ -87,9 +88,13 @@ func (r *serverRequest) live() *Request {
 }
 
 func (inst *instance) requestHeaders(r *serverRequest) goja.Value {
-	req := r.live()
-	flat := make([]any, 0, 2*len(req.Header))
-	for k, vs := range req.Header {
+	return inst.headersOf(r.live().Header)
+}
+
+// headersOf makes a JS Headers object of Go headers.
+func (inst *instance) headersOf(header http.Header) goja.Value {
+	flat := make([]any, 0, 2*len(header))
+	for k, vs := range header {
 		lk := strings.ToLower(k)
 		for _, v := range vs {
 			flat = append(flat, lk, v)
