@@ -168,6 +168,11 @@ func (f *Functions) Publish(snap *projector.Snapshot) {
 			}
 		}
 	}
+	for key, prog := range f.programs {
+		if live[key] == nil {
+			prog.Close()
+		}
+	}
 	f.programs, f.calls = live, calls
 	f.mu.Unlock()
 	f.routes.Store(router)

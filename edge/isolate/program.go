@@ -172,3 +172,11 @@ func compileModule(name string, code, sourceMap []byte) (prog *goja.Program, err
 	}
 	return prog, nil
 }
+
+// Close lets the version go: its egress client drops idle connections.
+// Invocations still running finish normally.
+func (p *Program) Close() {
+	if p.cfg.Egress != nil {
+		p.cfg.Egress.Close()
+	}
+}
