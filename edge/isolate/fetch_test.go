@@ -43,7 +43,7 @@ func compileFetch(t *testing.T, src string, allow []string, limits schemas.Limit
 		t.Fatal(err)
 	}
 	code := "var " + ModuleGlobal + " = (function(){ " + src + " })();"
-	p, err := Compile(Config{Function: "f", Version: 1, Code: []byte(code), Limits: limits, Logger: discardLogger(),
+	p, err := Compile(Config{Function: "f", Version: 1, Code: []byte(code), Limits: roomyCPU(limits), Logger: discardLogger(),
 		Egress: egress.NewClient(policy, discardLogger())})
 	if err != nil {
 		t.Fatalf("compile: %v", err)

@@ -14,6 +14,7 @@ import (
 
 func compile(t *testing.T, src string, limits schemas.Limits) *Program {
 	t.Helper()
+	limits = roomyCPU(limits)
 	code := "var " + ModuleGlobal + " = (function(){ " + src + " })();"
 	p, err := Compile(Config{Function: "t", Version: 1, Code: []byte(code), Vars: map[string]string{"GREETING": "hi"},
 		Limits: limits, Logger: discardLogger()})
@@ -149,6 +150,16 @@ func preludeInstance(tb testing.TB, script string) *instance {
 		tb.Fatalf("new instance: %v", err)
 	}
 	return inst
+}
+
+// roomyCPU gives tests that are not about CPU 10 s of it: under the race
+// detector on a starved machine, goja can spend the 50 ms default on a few
+// fetches and some JSON.
+func roomyCPU(l schemas.Limits) schemas.Limits {
+	if l.CPUMillis == 0 {
+		l.CPUMillis = 10000
+	}
+	return l
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
