@@ -1,0 +1,131 @@
+package sched
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+)
+
+// Defaults that do not depend on the machine. See DefaultConfig for the rest.
+const (
+	DefaultQueueSize = 1024
+	DefaultTick      = time.Millisecond
+	DefaultAgingRate = 4.0
+	DefaultMaxWait   = 2 * time.Second
+
+	// admitPerProcPerTick is the default admission budget per tick per
+	// GOMAXPROCS: one core runs at most ~250 hello-world calls (~4 µs each)
+	// per millisecond, so the budget never throttles steady load; it only
+	// bounds a burst.
+	admitPerProcPerTick = 256
+)
+
+// ErrInvalidConfig is wrapped by every error Validate returns.
+var ErrInvalidConfig = errors.New("sched: invalid config")
+
+// Config controls a Scheduler. The zero value of every field means "use the
+// default"; DefaultConfig spells the defaults out for this machine.
+type Config struct {
+	// Executors is the number of executor goroutines, each locked to its OS
+	// thread for life, and so the hard cap on concurrency and on the threads
+	// JS can occupy. Default 4×GOMAXPROCS: CPU-bound work saturates at
+	// GOMAXPROCS, but a function that awaits fetch holds its executor while
+	// it waits, so the adaptive limit needs headroom above the core count to
+	// find out whether more concurrency still pays.
+	Executors int
+
+	// MinLimit is the floor of the adaptive concurrency limit. Default
+	// GOMAXPROCS: below the core count the node would idle under load.
+	MinLimit int
+
+	// InitialLimit is the adaptive limit before any measurement. Default
+	// 2×GOMAXPROCS, clamped to [MinLimit, Executors].
+	InitialLimit int
+
+	// QueueSize is how many tasks may wait (admitted or not) before Submit
+	// sheds. Default 1024.
+	QueueSize int
+
+	// AdmitPerTick is how many waiting tasks may enter the ordered run queue
+	// per Tick; the rest wait, in arrival order, for the next tick. Default
+	// 256×GOMAXPROCS (see doc.go for why it is a cap on bursts, not on
+	// steady throughput).
+	AdmitPerTick int
+
+	// Tick is the admission period. Default 1 ms. The scheduler only ticks
+	// while tasks wait.
+	Tick time.Duration
+
+	// AgingRate is how fast waiting raises a task's priority: a task's
+	// priority is Expected − AgingRate×waited (lower runs first), so each
+	// second of waiting cancels AgingRate seconds of expected run time. A
+	// task of a class expected to run E longer than another is overtaken only
+	// by tasks of that class submitted less than E/AgingRate after it.
+	// Default 4.
+	AgingRate float64
+
+	// MaxWait is how long a task may wait; a task that waited longer is shed
+	// rather than run late (its client has likely given up). Default 2 s.
+	MaxWait time.Duration
+}
+
+// DefaultConfig returns the defaults for this process's GOMAXPROCS.
+func DefaultConfig() Config {
+	procs := runtime.GOMAXPROCS(0)
+	return Config{
+		Executors:    4 * procs,
+		MinLimit:     procs,
+		InitialLimit: 2 * procs,
+		QueueSize:    DefaultQueueSize,
+		AdmitPerTick: admitPerProcPerTick * procs,
+		Tick:         DefaultTick,
+		AgingRate:    DefaultAgingRate,
+		MaxWait:      DefaultMaxWait,
+	}
+}
+
+// withDefaults fills the zero fields of c from DefaultConfig and clamps
+// InitialLimit into [MinLimit, Executors].
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.Executors == 0 {
+		c.Executors = d.Executors
+	}
+	if c.MinLimit == 0 {
+		c.MinLimit = min(d.MinLimit, c.Executors)
+	}
+	if c.InitialLimit == 0 {
+		c.InitialLimit = d.InitialLimit
+	}
+	c.InitialLimit = max(c.MinLimit, min(c.InitialLimit, c.Executors))
+	if c.QueueSize == 0 {
+		c.QueueSize = d.QueueSize
+	}
+	if c.AdmitPerTick == 0 {
+		c.AdmitPerTick = d.AdmitPerTick
+	}
+	if c.Tick == 0 {
+		c.Tick = d.Tick
+	}
+	if c.AgingRate == 0 {
+		c.AgingRate = d.AgingRate
+	}
+	if c.MaxWait == 0 {
+		c.MaxWait = d.MaxWait
+	}
+	return c
+}
+
+// Validate reports whether c, with its zero fields defaulted, is usable.
+func (c Config) Validate() error {
+	if c.Executors < 0 || c.MinLimit < 0 || c.InitialLimit < 0 || c.QueueSize < 0 ||
+		c.AdmitPerTick < 0 || c.Tick < 0 || c.AgingRate < 0 || c.MaxWait < 0 {
+		return fmt.Errorf("%w: negative field", ErrInvalidConfig)
+	}
+	c = c.withDefaults()
+	if c.MinLimit > c.Executors {
+		return fmt.Errorf("%w: MinLimit %d above Executors %d", ErrInvalidConfig, c.MinLimit, c.Executors)
+	}
+	return nil
+}
