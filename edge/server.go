@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -53,11 +54,18 @@ func (c Config) Validate() error {
 
 // Server is the HTTP/2 front of a node.
 type Server struct {
-	cfg     Config
-	fns     *Functions
-	log     *slog.Logger
+	cfg Config
+	fns *Functions
+	log *slog.Logger
+	// Listen binds an address (default net.Listen "tcp"); the node sets it
+	// to bind with its socket options.
+	Listen func(addr string) (net.Listener, error)
+
+	mu      sync.Mutex
+	pending []bound // bound, not yet serving
 	servers []*http.Server
-	// Addrs are the bound addresses, by scheme ("h2c", "tls"), once started.
+	paused  bool
+	// Addrs are the bound addresses, by scheme ("h2c", "tls"), once bound.
 	Addrs map[string]string
 }
 
@@ -87,50 +95,160 @@ func (s *Server) httpServer(tlsOn bool) *http.Server {
 
 // Start binds the listeners and serves in the background.
 func (s *Server) Start() error {
+	if err := s.Bind(); err != nil {
+		return err
+	}
+	s.Serve()
+	return nil
+}
+
+// Bind binds the listeners without accepting: connections wait in the
+// kernel's queue until Serve. A node taking over a port from another
+// process binds first and serves once its routes are loaded.
+func (s *Server) Bind() error {
 	if err := s.cfg.Validate(); err != nil {
 		return err
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bindLocked()
+}
+
+func (s *Server) bindLocked() error {
+	if len(s.pending) > 0 || len(s.servers) > 0 {
+		return errors.New("edge: already bound")
+	}
 	if s.cfg.Listen != "" {
-		ln, err := net.Listen("tcp", s.cfg.Listen)
+		ln, err := s.listen(s.addr("h2c", s.cfg.Listen))
 		if err != nil {
 			return fmt.Errorf("listen h2c on %s: %w", s.cfg.Listen, err)
 		}
-		s.run(s.httpServer(false), ln, "h2c")
+		s.pending = append(s.pending, bound{s.httpServer(false), ln, "h2c"})
 	}
 	if s.cfg.TLSListen != "" {
 		cert, err := tls.LoadX509KeyPair(s.cfg.CertFile, s.cfg.KeyFile)
 		if err != nil {
-			s.Shutdown(context.Background())
+			s.closePendingLocked()
 			return fmt.Errorf("load TLS certificate: %w", err)
 		}
-		ln, err := net.Listen("tcp", s.cfg.TLSListen)
+		ln, err := s.listen(s.addr("tls", s.cfg.TLSListen))
 		if err != nil {
-			s.Shutdown(context.Background())
+			s.closePendingLocked()
 			return fmt.Errorf("listen TLS on %s: %w", s.cfg.TLSListen, err)
 		}
 		srv := s.httpServer(true)
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{cert},
 			NextProtos: []string{"h2", "http/1.1"}}
-		s.run(srv, tls.NewListener(ln, srv.TLSConfig), "tls")
+		s.pending = append(s.pending, bound{srv, tls.NewListener(ln, srv.TLSConfig), "tls"})
+	}
+	for _, b := range s.pending {
+		if s.Addrs[b.scheme] == "" { // a resumed server keeps its ports; readers need no lock
+			s.Addrs[b.scheme] = b.ln.Addr().String()
+		}
 	}
 	return nil
 }
 
-func (s *Server) run(srv *http.Server, ln net.Listener, scheme string) {
-	s.servers = append(s.servers, srv)
-	s.Addrs[scheme] = ln.Addr().String()
-	s.log.Info("edge listening", "scheme", scheme, "addr", ln.Addr().String())
+// addr is where a listener binds: after a pause, the port it had, so a
+// resumed node is where its clients left it even if it was asked for :0.
+func (s *Server) addr(scheme, configured string) string {
+	if a := s.Addrs[scheme]; a != "" {
+		return a
+	}
+	return configured
+}
+
+func (s *Server) listen(addr string) (net.Listener, error) {
+	if s.Listen != nil {
+		return s.Listen(addr)
+	}
+	return net.Listen("tcp", addr)
+}
+
+func (s *Server) closePendingLocked() {
+	for _, b := range s.pending {
+		b.ln.Close()
+	}
+	s.pending = nil
+}
+
+// Serve starts accepting on the bound listeners.
+func (s *Server) Serve() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, b := range s.pending {
+		s.run(b)
+	}
+	s.pending = nil
+	s.paused = false
+}
+
+type bound struct {
+	srv    *http.Server
+	ln     net.Listener
+	scheme string
+}
+
+func (s *Server) run(b bound) {
+	s.servers = append(s.servers, b.srv)
+	s.log.Info("edge listening", "scheme", b.scheme, "addr", b.ln.Addr().String())
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("edge listener stopped", "scheme", scheme, "err", err)
+		if err := b.srv.Serve(b.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("edge listener stopped", "scheme", b.scheme, "err", err)
 		}
 	}()
 }
 
+// Pause stops taking traffic: the listeners close, open connections are
+// told to go away, and in-flight requests finish until ctx ends. The
+// routes stay live, so Resume serves the current state at once.
+func (s *Server) Pause(ctx context.Context) error {
+	s.mu.Lock()
+	servers := s.servers
+	s.servers, s.paused = nil, true
+	s.closePendingLocked()
+	s.mu.Unlock()
+	s.log.Info("edge paused: draining")
+	return shutdownAll(ctx, servers)
+}
+
+// Resume binds the listeners again, on the ports they had, and serves.
+func (s *Server) Resume() error {
+	s.mu.Lock()
+	if !s.paused {
+		s.mu.Unlock()
+		return nil
+	}
+	err := s.bindLocked()
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	s.Serve()
+	s.log.Info("edge resumed")
+	return nil
+}
+
+// Paused reports whether the server stopped taking traffic.
+func (s *Server) Paused() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.paused
+}
+
 // Shutdown stops accepting and waits for in-flight requests until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	servers := s.servers
+	s.servers = nil
+	s.closePendingLocked()
+	s.mu.Unlock()
+	return shutdownAll(ctx, servers)
+}
+
+func shutdownAll(ctx context.Context, servers []*http.Server) error {
 	var errs []error
-	for _, srv := range s.servers {
+	for _, srv := range servers {
 		errs = append(errs, srv.Shutdown(ctx))
 	}
 	return errors.Join(errs...)
