@@ -1,0 +1,100 @@
+package sched
+
+import (
+	"runtime"
+	"runtime/debug"
+	"time"
+)
+
+// An executor is a long-lived goroutine locked to its OS thread for life:
+// the JS runtime locks the thread per invocation to measure its CPU time,
+// and nested locking makes that free and keeps the number of threads fixed.
+type executor struct {
+	s    *Scheduler
+	next chan entry // the task to run; capacity 1, sent to only while idle
+	shed []entry    // expired tasks found while taking the next, reused
+}
+
+func (x *executor) loop() {
+	runtime.LockOSThread()
+	defer x.s.wg.Done()
+	e, ok := <-x.next
+	start := x.s.now()
+	for ok {
+		e, start, ok = x.run(e, start)
+		if !ok {
+			e, ok = <-x.next
+			start = x.s.now()
+		}
+	}
+	// The goroutine exits still locked, so its thread exits with it.
+}
+
+// run runs e, records it, and takes the next task without sleeping if one
+// is ready. It returns that task and its start time, or ok false after
+// parking itself among the idle executors (or on close).
+func (x *executor) run(e entry, start int64) (next entry, nextStart int64, ok bool) {
+	s := x.s
+	c := e.class
+	wait := start - e.at
+	x.call(e.task.Run, c)
+	end := s.now()
+	d := end - start
+	if s.obs != nil {
+		s.obs.Observe(c, time.Duration(wait), time.Duration(d))
+	}
+	norm := c.observe(d)
+
+	s.mu.Lock()
+	s.limit = s.limiter.sample(norm, s.running)
+	s.running--
+	s.meanRun += (max(d, 1) - s.meanRun) >> expectedShift
+	s.counters.Completed++
+	if s.closed {
+		s.mu.Unlock()
+		close(x.next) // no one else sends to a busy executor; loop exits
+		return entry{}, 0, false
+	}
+	s.admitLocked(end)
+	for len(s.runq) > 0 && s.running < s.limit {
+		next = s.runq.pop()
+		if end-next.at > int64(s.cfg.MaxWait) {
+			x.shed = append(x.shed, next)
+			continue
+		}
+		s.running++
+		ok = true
+		break
+	}
+	s.dispatchLocked() // the limit may have grown
+	if !ok {
+		s.idle = append(s.idle, x)
+	}
+	var ra time.Duration
+	if len(x.shed) > 0 {
+		s.counters.ShedLate += uint64(len(x.shed))
+		ra = s.retryAfterLocked()
+	}
+	s.mu.Unlock()
+	x.shedAll(ra)
+	return next, end, ok
+}
+
+// call runs f, logging rather than dying if it panics: one bad request
+// must not take an executor, and the running count, with it.
+func (x *executor) call(f func(), c *Class) {
+	defer func() {
+		if r := recover(); r != nil {
+			x.s.log.Error("sched: task panicked", "fn", c.Name, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	f()
+}
+
+func (x *executor) shedAll(ra time.Duration) {
+	for i := range x.shed {
+		x.shed[i].task.Shed(ra)
+		x.shed[i] = entry{}
+	}
+	x.shed = x.shed[:0]
+}
