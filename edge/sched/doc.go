@@ -2,4 +2,105 @@
 // task on a bounded set of executors, short functions first, with aging,
 // under an adaptive concurrency limit, and sheds with Retry-After when its
 // queue is full.
+//
+// # Model
+//
+// The HTTP/2 engine calls Submit on its connection goroutine; Submit never
+// blocks. A task passes through three places:
+//
+//	Submit ──▶ inbox (FIFO) ──tick budget──▶ run queue (heap by priority) ──limit──▶ executor
+//
+// The inbox holds tasks that arrived after the current tick's admission
+// budget (AdmitPerTick) was spent; when the budget lasts, Submit puts a task
+// straight into the run queue. The run queue orders admitted tasks by
+// priority. An executor runs a task when fewer than the adaptive limit are
+// running. QueueSize bounds inbox + run queue together; past it Submit
+// sheds at once.
+//
+// Fast path: when nothing waits, an executor is idle and the limit allows,
+// Submit hands the task to that executor directly, with no tick latency.
+// Under load an executor that finishes takes the next task under the same
+// lock acquisition, without parking. Executors park only when there is
+// nothing to run; the ticker runs only while tasks wait, so an idle
+// scheduler has no timer.
+//
+// # Executors
+//
+// Executors are long-lived goroutines, each locked to its OS thread for
+// life. The JS runtime locks the thread per invocation to read thread CPU
+// time; nested locking makes that free, and the thread count stays at
+// Executors instead of churning (hundreds of threads at 256 streams).
+// Default 4×GOMAXPROCS: CPU-bound work saturates at GOMAXPROCS, but a
+// function awaiting fetch holds its executor, so the limiter needs room
+// above the core count to learn whether more concurrency still helps.
+//
+// # Priority and aging
+//
+// Each Class (function version) keeps an EWMA of its run time, E (weight
+// 1/8). A task's priority at time now, lower first, is
+//
+//	p = min(E, AgingRate·MaxWait/2) − AgingRate·(now − submitted)
+//
+// Every waiting task ages at the same rate, so the order never changes
+// while tasks wait, and the run queue keys on the constant
+// min(E, cap) + AgingRate·submitted (ties by submit order). Consequences,
+// with the default AgingRate 4:
+//
+//   - A task of class A runs before one of class B submitted Δ later iff
+//     Δ > (E_A − E_B)/AgingRate. A 100 ms function is overtaken only by
+//     1 ms requests that arrived within 24.75 ms after it: short first,
+//     and no starvation, since later arrivals stop overtaking it.
+//   - The cap AgingRate·MaxWait/2 (4 s by default) bounds that window to
+//     MaxWait/2, so even a very slow function ages past new arrivals well
+//     before it would be shed as late.
+//   - A class with no run yet takes the scheduler's mean run time over all
+//     classes (1 ms before any run): an unknown function is assumed
+//     average, so a new deployment neither jumps the queue nor waits last.
+//
+// # Admission per tick
+//
+// At most AdmitPerTick tasks enter the run queue per Tick (a budget per
+// tick window of the monotonic clock). Why a budget and not plain arrival:
+// a burst larger than the budget waits in arrival order and enters in
+// batches, each ordered by priority against the work already admitted, so
+// it cannot flood the run queue, and then the executors, ahead of earlier
+// work in one instant; the work done under the lock per tick is bounded;
+// and the operator has an explicit rate cap. The default, 1024×GOMAXPROCS
+// per 1 ms tick, is one task per microsecond per core, about four times
+// what a core can run of the cheapest function, so it bounds bursts without
+// throttling a node at capacity. A lower budget is a deliberate throttle:
+// with 256 per core per tick, empty tasks were capped at the budget.
+//
+// # Adaptive limit
+//
+// A gradient limiter in the style of Netflix's Gradient2 sets how many
+// tasks may run at once, within [MinLimit, Executors]. Each run time is
+// divided by its class's baseline, a near-unloaded run time that falls
+// fast (1/8) and rises slowly (1/256), so a mix of 1 ms and 1 s functions
+// reads as a steady 1 and only slowdowns relative to each function's norm
+// count. See limiter for the update rule: growth by 0.2·√limit per sample
+// while recent runs average under 1.5× their baselines, shrinking by up to
+// a tenth per sample when they inflate, no change while under half the
+// limit is in use.
+//
+// # Shedding
+//
+// Shed replaces Run when: the queue is full (synchronously, in Submit); a
+// task waited longer than MaxWait (at the head of the queue, or by the
+// ticker's sweep every MaxWait/8), since its client has probably given up;
+// or the scheduler is closed. The Retry-After for the first two is the
+// time the queue needs to drain,
+//
+//	retryAfter = ⌈queued · meanRun / limit⌉ seconds, at least 1 s,
+//
+// rounded up to whole seconds because HTTP Retry-After counts seconds, and
+// at least one because "retry after 0" invites an instant retry storm.
+// Close sheds with 1 s: another node may answer at once.
+//
+// # Metrics
+//
+// An Observer receives each task's class, queue wait and run time after
+// it runs; the metrics layer keeps its per-function series in Class.Tag.
+// Stats gives the limit, running and queued counts, and the admission and
+// shedding counters.
 package sched
