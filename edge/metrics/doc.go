@@ -6,23 +6,25 @@
 // # The hot path
 //
 // A request must not pay for a map lookup keyed by a string built from its
-// labels. The edge resolves a function version once, when it warms it, with
-// Metrics.Function, keeps the returned *FnHandles beside the version (and in
-// the scheduler class's Tag), and reports each request with Metrics.Request:
-// an atomic load of a pre-resolved counter, an add, and three histogram
-// observations. Counters for a status class nobody has returned yet are
-// resolved on first use, so a version that only answers 200 has one
-// vault_requests_total series, not six.
+// labels, nor for a lock. The edge resolves a function version once, when
+// it warms it, with Metrics.Function, keeps the returned *FnHandles beside
+// the version (and in the scheduler class's Tag), and reports each request
+// with Metrics.Request: three atomic adds (the status class's count, a
+// latency bucket, the latency sum). The counters and histograms are plain
+// atomics of this package, not client_golang's Counter and Histogram
+// (whose Observe takes four atomic operations, one a compare-and-swap
+// loop on a float); a collector turns them into Prometheus metrics when
+// scraped. A status class nobody returned yet is no series, so a version
+// that only answers 200 has one vault_requests_total series, not six.
 //
 // # Retired versions
 //
 // Every version that was ever served would keep its series for the life of
-// the process. Metrics.Forget removes a version's series when the edge drops
-// it from the route table, and a function's per-function series (latency,
-// queue wait, run time, shed, discarded isolates) with its last version.
-// Handles of a forgotten version stay safe to use: what they record after
-// Forget goes to series that are no longer exported, and they never
-// re-create the series Forget removed.
+// the process. Metrics.Forget stops exporting a version's series when the
+// edge drops it from the route table, and a function's per-function series
+// (latency, queue wait, run time, shed, discarded isolates) with its last
+// version. Handles of a forgotten version stay safe to use: a request in
+// flight may still record into them, but nothing exports them any more.
 //
 // # Scrape-time values
 //

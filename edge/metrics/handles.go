@@ -1,10 +1,10 @@
 package metrics
 
 import (
+	"maps"
+	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // codeClasses are the values of vault_requests_total's code label. A
@@ -20,49 +20,50 @@ func codeClass(code int) int {
 }
 
 // FnHandles are a function version's series, resolved once by
-// Metrics.Function so that recording a request takes no map lookup. The
-// edge keeps them beside the version and sets them as its scheduler
-// class's Tag. A nil *FnHandles records nothing.
+// Metrics.Function so that recording a request takes no map lookup and no
+// lock. The edge keeps them beside the version and sets them as its
+// scheduler class's Tag. A nil *FnHandles records nothing.
 type FnHandles struct {
-	m       *Metrics
+	mu      *sync.RWMutex // Metrics.mu, for a reason's first count
 	fn      *fnSeries
 	version string
-	codes   [len(codeClasses)]atomic.Pointer[counterRef]
-
-	forgotten bool // under m.mu
+	codes   [len(codeClasses)]atomic.Uint64 // requests by class
 }
 
 // fnSeries are the series a function's versions share.
 type fnSeries struct {
 	name                string
-	duration, wait, run prometheus.Observer
-	shed, discarded     reasonCounters
+	duration, wait, run histogram
+	shed, discarded     reasonCounts
 
-	versions  int  // handles that are not forgotten, under Metrics.mu
-	forgotten bool // under Metrics.mu
+	versions int // handles that are not forgotten, under Metrics.mu
 }
 
 // Name is the function the handles record.
 func (h *FnHandles) Name() string { return h.fn.name }
 
-// counter returns the requests counter for a status class, resolving it on
-// the class's first request.
-func (h *FnHandles) counter(class int) prometheus.Counter {
-	if c := h.codes[class].Load(); c != nil {
-		return c.Counter
+// reasonCounts count events by reason, reading without a lock: the map is
+// copied on write, which happens once per reason in a function's life.
+type reasonCounts struct {
+	byReason atomic.Pointer[map[string]*atomic.Uint64]
+}
+
+func (r *reasonCounts) inc(mu *sync.RWMutex, reason string) {
+	if n := (*r.byReason.Load())[reason]; n != nil {
+		n.Add(1)
+		return
 	}
-	m := h.m
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if c := h.codes[class].Load(); c != nil {
-		return c.Counter
+	mu.Lock()
+	defer mu.Unlock()
+	old := *r.byReason.Load()
+	n := old[reason]
+	if n == nil {
+		n = new(atomic.Uint64)
+		next := maps.Clone(old)
+		next[reason] = n
+		r.byReason.Store(&next)
 	}
-	c := discard
-	if !h.forgotten {
-		c = m.requests.WithLabelValues(h.fn.name, h.version, codeClasses[class])
-	}
-	h.codes[class].Store(&counterRef{c})
-	return c
+	n.Add(1)
 }
 
 // Request records a request the edge answered with code after d, from its
@@ -71,8 +72,8 @@ func (m *Metrics) Request(h *FnHandles, code int, d time.Duration) {
 	if h == nil {
 		return
 	}
-	h.counter(codeClass(code)).Inc()
-	h.fn.duration.Observe(d.Seconds())
+	h.codes[codeClass(code)].Add(1)
+	h.fn.duration.observe(d)
 }
 
 // ObserveRun records a request that waited in the scheduler's queue for
@@ -81,18 +82,18 @@ func (m *Metrics) ObserveRun(h *FnHandles, wait, run time.Duration) {
 	if h == nil {
 		return
 	}
-	h.fn.wait.Observe(wait.Seconds())
-	h.fn.run.Observe(run.Seconds())
+	h.fn.wait.observe(wait)
+	h.fn.run.observe(run)
 }
 
 // Shed records a request the scheduler refused to run. reason is one of a
-// few constants (such as "queue_full" or "deadline"), never a value from
-// the request: each distinct reason is a series.
+// few constants (such as "queue_full" or "late"), never a value from the
+// request: each distinct reason is a series.
 func (m *Metrics) Shed(h *FnHandles, reason string) {
 	if h == nil {
 		return
 	}
-	h.fn.shed.get(&h.m.mu, h.fn, reason).Inc()
+	h.fn.shed.inc(h.mu, reason)
 }
 
 // IsolateDiscarded records an isolate of h's function that was thrown away
@@ -102,5 +103,5 @@ func (m *Metrics) IsolateDiscarded(h *FnHandles, reason string) {
 	if h == nil {
 		return
 	}
-	h.fn.discarded.get(&h.m.mu, h.fn, reason).Inc()
+	h.fn.discarded.inc(h.mu, reason)
 }

@@ -1,7 +1,6 @@
 package metrics
 
 import (
-	"maps"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -10,30 +9,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
-// latencyBuckets span 50 µs (a hello world served from a warm isolate) to
-// 10 s (past any sane CPU limit) in 1-2.5-5 steps, so bucket bounds read as
-// round numbers on a dashboard.
-var latencyBuckets = []float64{
-	50e-6, 100e-6, 250e-6, 500e-6,
-	1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3,
-	1, 2.5, 5, 10,
-}
-
 // Metrics holds a node's metrics in a registry of its own. The zero value
 // is not usable; call New. A nil *Metrics records nothing, so components
 // can be wired without it in tests.
 type Metrics struct {
-	reg *prometheus.Registry
+	reg     *prometheus.Registry
+	sources atomic.Pointer[Sources]
 
-	requests  *prometheus.CounterVec   // function, version, code
-	duration  *prometheus.HistogramVec // function
-	queueWait *prometheus.HistogramVec // function
-	run       *prometheus.HistogramVec // function
-	shed      *prometheus.CounterVec   // function, reason
-	discarded *prometheus.CounterVec   // function, reason
-
-	sources *sourceCollector
-
+	// mu guards the maps. The hot path never takes it: it holds handles.
 	mu      sync.RWMutex
 	fns     map[string]*fnSeries
 	handles map[fnKey]*FnHandles
@@ -48,40 +31,11 @@ type fnKey struct {
 // process's, in a new registry.
 func New() *Metrics {
 	m := &Metrics{
-		reg: prometheus.NewRegistry(),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "vault_requests_total",
-			Help: "Requests answered, by function, version and status class (1xx…5xx, other).",
-		}, []string{"function", "version", "code"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "vault_request_duration_seconds",
-			Help:    "Time from a request's arrival to the end of its response.",
-			Buckets: latencyBuckets,
-		}, []string{"function"}),
-		queueWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "vault_queue_wait_seconds",
-			Help:    "Time a request waited in the scheduler's queue before it ran.",
-			Buckets: latencyBuckets,
-		}, []string{"function"}),
-		run: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "vault_run_seconds",
-			Help:    "Time a request ran in an isolate, from leaving the queue to finishing.",
-			Buckets: latencyBuckets,
-		}, []string{"function"}),
-		shed: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "vault_shed_total",
-			Help: "Requests the scheduler refused to run, by reason.",
-		}, []string{"function", "reason"}),
-		discarded: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "vault_isolates_discarded_total",
-			Help: "Isolates thrown away rather than reused, by reason.",
-		}, []string{"function", "reason"}),
-		sources: newSourceCollector(),
+		reg:     prometheus.NewRegistry(),
 		fns:     map[string]*fnSeries{},
 		handles: map[fnKey]*FnHandles{},
 	}
-	m.reg.MustRegister(m.requests, m.duration, m.queueWait, m.run, m.shed, m.discarded,
-		m.sources,
+	m.reg.MustRegister(collector{m},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -113,26 +67,24 @@ func (m *Metrics) Function(name string, version int) *FnHandles {
 	}
 	fn := m.fns[name]
 	if fn == nil {
-		fn = &fnSeries{
-			name:     name,
-			duration: m.duration.WithLabelValues(name),
-			wait:     m.queueWait.WithLabelValues(name),
-			run:      m.run.WithLabelValues(name),
-		}
-		fn.shed.init(m.shed, name)
-		fn.discarded.init(m.discarded, name)
+		fn = &fnSeries{name: name}
+		fn.shed.byReason.Store(&map[string]*atomic.Uint64{})
+		fn.discarded.byReason.Store(&map[string]*atomic.Uint64{})
 		m.fns[name] = fn
 	}
 	fn.versions++
-	h = &FnHandles{m: m, fn: fn, version: strconv.Itoa(version)}
+	h = &FnHandles{mu: &m.mu, fn: fn, version: strconv.Itoa(version)}
 	m.handles[k] = h
 	return h
 }
 
-// Forget removes a version's series, and its function's when it was the
-// function's last version with handles. The edge calls it when a version
-// leaves the route table, so retired versions do not pile up series.
-// Forgetting a version that has no handles does nothing.
+// Forget stops exporting a version's series, and its function's when it
+// was the function's last version with handles. The edge calls it when a
+// version leaves the route table, so retired versions do not pile up
+// series. Handles of a forgotten version stay safe to use (a request in
+// flight may still record), but what they record is not exported. A later
+// Function call for the same version starts from zero. Forgetting a version
+// that has no handles does nothing.
 func (m *Metrics) Forget(name string, version int) {
 	if m == nil {
 		return
@@ -145,64 +97,7 @@ func (m *Metrics) Forget(name string, version int) {
 		return
 	}
 	delete(m.handles, k)
-	h.forgotten = true
-	m.requests.DeletePartialMatch(prometheus.Labels{"function": name, "version": h.version})
-
-	fn := h.fn
-	fn.versions--
-	if fn.versions > 0 {
-		return
+	if h.fn.versions--; h.fn.versions == 0 {
+		delete(m.fns, name)
 	}
-	delete(m.fns, name)
-	fn.forgotten = true
-	only := prometheus.Labels{"function": name}
-	m.duration.DeletePartialMatch(only)
-	m.queueWait.DeletePartialMatch(only)
-	m.run.DeletePartialMatch(only)
-	m.shed.DeletePartialMatch(only)
-	m.discarded.DeletePartialMatch(only)
-}
-
-// discard takes what forgotten handles would otherwise resolve into a new
-// series; it is registered nowhere.
-var discard = prometheus.NewCounter(prometheus.CounterOpts{Name: "vault_discarded"})
-
-// counterRef boxes a Counter so that it fits an atomic.Pointer.
-type counterRef struct{ prometheus.Counter }
-
-// reasonCounters are a function's counters by reason (shed, discarded),
-// resolved once per reason and read without a lock: the map is copied on
-// write, which happens once per reason in a function's life.
-type reasonCounters struct {
-	vec      *prometheus.CounterVec
-	function string
-	byReason atomic.Pointer[map[string]prometheus.Counter]
-}
-
-func (r *reasonCounters) init(vec *prometheus.CounterVec, function string) {
-	r.vec, r.function = vec, function
-	r.byReason.Store(&map[string]prometheus.Counter{})
-}
-
-// get returns reason's counter. forgotten is read under m.mu, which the
-// caller passes as lock so that a counter is never created for a function
-// that Forget has already removed.
-func (r *reasonCounters) get(mu *sync.RWMutex, fn *fnSeries, reason string) prometheus.Counter {
-	if c, ok := (*r.byReason.Load())[reason]; ok {
-		return c
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	old := *r.byReason.Load()
-	if c, ok := old[reason]; ok {
-		return c
-	}
-	if fn.forgotten {
-		return discard
-	}
-	c := r.vec.WithLabelValues(r.function, reason)
-	next := maps.Clone(old)
-	next[reason] = c
-	r.byReason.Store(&next)
-	return c
 }

@@ -77,6 +77,7 @@ func TestRequestDurationBuckets(t *testing.T) {
 	h := m.Function("hello", 1)
 	m.Request(h, 200, 40*time.Microsecond)
 	m.Request(h, 200, 3*time.Millisecond)
+	m.Request(h, 200, 5*time.Millisecond) // le is inclusive
 	m.Request(h, 200, 20*time.Second)
 	mfs, err := m.Registry().Gather()
 	if err != nil {
@@ -87,14 +88,17 @@ func TestRequestDurationBuckets(t *testing.T) {
 			continue
 		}
 		hist := mf.GetMetric()[0].GetHistogram()
-		if got, want := hist.GetSampleSum(), 20.00304; got < want-1e-9 || got > want+1e-9 {
+		if got, want := hist.GetSampleSum(), 20.00804; got < want-1e-9 || got > want+1e-9 {
 			t.Errorf("sum = %v, want %v", got, want)
+		}
+		if n := hist.GetSampleCount(); n != 4 {
+			t.Errorf("count = %d, want 4", n)
 		}
 		cum := map[float64]uint64{}
 		for _, b := range hist.GetBucket() {
 			cum[b.GetUpperBound()] = b.GetCumulativeCount()
 		}
-		for bound, want := range map[float64]uint64{50e-6: 1, 2.5e-3: 1, 5e-3: 2, 10: 2} {
+		for bound, want := range map[float64]uint64{50e-6: 1, 2.5e-3: 1, 5e-3: 3, 10: 3} {
 			if cum[bound] != want {
 				t.Errorf("bucket le=%v = %d, want %d", bound, cum[bound], want)
 			}
