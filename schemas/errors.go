@@ -1,8 +1,10 @@
 package schemas
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -35,3 +37,19 @@ func (es PosErrors) Error() string {
 }
 
 func (es PosErrors) Unwrap() error { return ErrInvalid }
+
+// Sort orders es by position, as a reader meets the problems.
+func (es PosErrors) Sort() {
+	slices.SortStableFunc(es, func(a, b *PosError) int { return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col)) })
+}
+
+// YAMLError turns the YAML library's "yaml: line N: msg" into a PosError
+// of file (column 1: the library gives none).
+func YAMLError(file string, err error) *PosError {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 1
+	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
+		msg = strings.TrimSpace(msg[strings.IndexByte(msg, ':')+1:])
+	}
+	return &PosError{File: file, Line: line, Col: 1, Msg: msg}
+}

@@ -2,7 +2,6 @@ package schemas
 
 import (
 	"bytes"
-	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -51,17 +50,17 @@ func ParseManifest(file string, data []byte) (*Manifest, error) {
 		if err == io.EOF {
 			return nil, PosErrors{{File: file, Line: 1, Col: 1, Msg: "empty manifest: name and entry are required"}}
 		}
-		return nil, PosErrors{p.yamlError(err)}
+		return nil, PosErrors{YAMLError(file, err)}
 	}
 	m := p.manifest(&doc)
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
 		p.fail(&extra, "a manifest is one YAML document; remove everything from this \"---\" on")
 	} else if err != io.EOF {
-		p.errs = append(p.errs, p.yamlError(err))
+		p.errs = append(p.errs, YAMLError(file, err))
 	}
 	if len(p.errs) > 0 {
-		slices.SortStableFunc(p.errs, func(a, b *PosError) int { return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col)) })
+		p.errs.Sort()
 		return nil, p.errs
 	}
 	return m, nil
@@ -74,16 +73,6 @@ type manifestParser struct {
 
 func (p *manifestParser) fail(n *yaml.Node, format string, args ...any) {
 	p.errs = append(p.errs, &PosError{File: p.file, Line: n.Line, Col: n.Column, Msg: fmt.Sprintf(format, args...)})
-}
-
-// yamlError turns the YAML library's "yaml: line N: msg" into a PosError.
-func (p *manifestParser) yamlError(err error) *PosError {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 1
-	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
-		msg = strings.TrimSpace(msg[strings.IndexByte(msg, ':')+1:])
-	}
-	return &PosError{File: p.file, Line: line, Col: 1, Msg: msg}
 }
 
 func (p *manifestParser) manifest(doc *yaml.Node) *Manifest {
