@@ -212,7 +212,8 @@ func (s *Scheduler) retryAfterLocked() time.Duration {
 
 // Close stops the scheduler: queued tasks are shed, running ones finish,
 // and Close returns when every executor has exited. Tasks submitted after
-// Close are shed at once. Close may be called more than once.
+// Close are shed at once. Close may be called more than once, but not from
+// a task's Run, which it would wait for.
 func (s *Scheduler) Close() {
 	s.mu.Lock()
 	if s.closed {

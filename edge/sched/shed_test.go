@@ -188,3 +188,18 @@ func TestConcurrentSubmitRunsEachTaskOnce(t *testing.T) {
 	}
 	t.Logf("ran %d, shed %d", ran.Load(), shed.Load())
 }
+
+// A task that panics costs neither its executor nor a slot of the limit.
+func TestPanickingTaskKeepsExecutor(t *testing.T) {
+	h := newHarness(t, Config{Executors: 1, MinLimit: 1})
+	c := NewClass("fn")
+	h.s.Submit(h.task(c, "panics", func() { panic("boom") }))
+	h.waitFor("panicking task to finish", func(st Stats) bool { return st.Completed == 1 && st.Running == 0 })
+	ran := make(chan struct{})
+	h.s.Submit(h.task(c, "next", func() { close(ran) }))
+	select {
+	case <-ran:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no task ran after a panic")
+	}
+}
