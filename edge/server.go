@@ -18,7 +18,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/vault-runtime/vault/edge/h2"
 	"github.com/vault-runtime/vault/edge/isolate"
+	"github.com/vault-runtime/vault/edge/listener"
+	"github.com/vault-runtime/vault/edge/sched"
+	"github.com/vault-runtime/vault/edge/shield"
 )
 
 // Config says where and how the edge listens.
@@ -33,12 +37,23 @@ type Config struct {
 	IdleTimeout       time.Duration
 	// MaxConcurrentStreams per connection (HTTP/2 SETTINGS).
 	MaxConcurrentStreams int
+	// HTTP2 tunes the HTTP/2 engine: SETTINGS, windows, timeouts and
+	// frame-level abuse limits.
+	HTTP2 h2.Config
+	// Scheduler admits requests to the isolates.
+	Scheduler sched.Config
+	// Shield limits each client's request rate per route.
+	Shield shield.Config
+	// Sockets are the edge listeners' socket options.
+	Sockets listener.Options
 }
 
 // DefaultConfig listens for h2c on loopback.
 func DefaultConfig() Config {
 	return Config{Listen: "127.0.0.1:8080", ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout: 120 * time.Second, MaxConcurrentStreams: 250}
+		IdleTimeout: 120 * time.Second, MaxConcurrentStreams: 250,
+		HTTP2: h2.DefaultConfig(), Scheduler: sched.DefaultConfig(), Shield: shield.DefaultConfig(),
+		Sockets: listener.DefaultOptions()}
 }
 
 // Validate reports a config that cannot start.
