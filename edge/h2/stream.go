@@ -25,6 +25,9 @@ type Request struct {
 	RemoteAddr netip.AddrPort
 	TLS        bool
 
+	// Value is the handler's: what Route found, for Serve.
+	Value any
+
 	st *stream
 }
 
