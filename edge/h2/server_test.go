@@ -2,7 +2,9 @@ package h2
 
 import (
 	"bytes"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -29,6 +31,7 @@ func TestRoundTrip(t *testing.T) {
 				{"Early", "POST", "/early", makeBody(100000), 403, []byte("forbidden\n")},
 				{"Slow", "GET", "/slow?ms=50", nil, 200, []byte("slow")},
 				{"TooLarge", "POST", "/echo", makeBody(2 << 20), 413, nil},
+				{"TooLargeStreamed", "POST", "/echo", makeBody(2 << 20), 413, nil},
 			}
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
@@ -39,6 +42,9 @@ func TestRoundTrip(t *testing.T) {
 					req, _ := http.NewRequest(tt.method, ts.url(tt.path), nil)
 					if body != nil {
 						req, _ = http.NewRequest(tt.method, ts.url(tt.path), body)
+					}
+					if strings.HasSuffix(tt.name, "Streamed") {
+						req, _ = http.NewRequest(tt.method, ts.url(tt.path), io.MultiReader(body))
 					}
 					resp, err := c.Do(req)
 					if err != nil {

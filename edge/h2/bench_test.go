@@ -1,0 +1,187 @@
+package h2
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"golang.org/x/net/http2"
+)
+
+// helloHandler answers every request inline with "hello world".
+type helloHandler struct{}
+
+func (helloHandler) Route(*Request) (int64, *Response) { return 1 << 20, nil }
+func (helloHandler) Serve(r *Request) {
+	r.Respond(&Response{Status: 200, Body: helloBody, Header: http.Header{"Content-Type": {"text/plain"}}})
+}
+
+// startNetHTTP starts net/http's own h2c server (HTTP/1 off) with the same trivial handler.
+func startNetHTTP(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			w.Write(helloBody)
+		}),
+		Protocols: new(http.Protocols),
+	}
+	srv.Protocols.SetUnencryptedHTTP2(true)
+	go srv.Serve(ln)
+	tb.Cleanup(func() { srv.Close() })
+	return ln.Addr().String()
+}
+
+// benchHello runs b.N GETs from parallel goroutines over one HTTP/2 connection.
+func benchHello(b *testing.B, url string, c *http.Client) {
+	b.ReportAllocs()
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := c.Get(url)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	})
+}
+
+func BenchmarkServeHello(b *testing.B) {
+	ts := startServer(b, Config{}, helloHandler{}, false)
+	benchHello(b, ts.url("/"), ts.client())
+}
+
+func BenchmarkNetHTTPHello(b *testing.B) {
+	addr := startNetHTTP(b)
+	ts := &testServer{addr: addr}
+	benchHello(b, ts.url("/"), ts.client())
+}
+
+var h2loadReqs = regexp.MustCompile(`finished in [^,]+, ([0-9.]+) req/s`)
+
+// h2load runs h2load -c 16 -m 16 against addr and returns requests/s.
+func h2load(b *testing.B, addr string, n int) float64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "h2load", "-c", "16", "-m", "16", "-n", strconv.Itoa(n), "http://"+addr+"/").CombinedOutput()
+	m := h2loadReqs.FindSubmatch(out)
+	if err != nil || m == nil {
+		b.Fatalf("h2load: %v\n%s", err, out)
+	}
+	if !regexp.MustCompile(`requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, 0 failed`).Match(out) {
+		b.Fatalf("h2load had failures:\n%s", out)
+	}
+	v, _ := strconv.ParseFloat(string(m[1]), 64)
+	return v
+}
+
+// BenchmarkH2LoadVsNetHTTP compares this engine with net/http's h2c server under h2load,
+// alternating three rounds. Run with -benchtime=1x.
+func BenchmarkH2LoadVsNetHTTP(b *testing.B) {
+	if _, err := exec.LookPath("h2load"); err != nil {
+		b.Skip("h2load not installed")
+	}
+	ours := startServer(b, Config{}, helloHandler{}, false).addr
+	theirs := startNetHTTP(b)
+	n := 200000
+	h2load(b, ours, 10000) // warm up
+	h2load(b, theirs, 10000)
+	var sumOurs, sumTheirs float64
+	for range b.N {
+		for round := 0; round < 3; round++ {
+			o := h2load(b, ours, n)
+			t := h2load(b, theirs, n)
+			b.Logf("round %d: vault/h2 %.0f req/s, net/http %.0f req/s, ratio %.2f", round, o, t, o/t)
+			sumOurs += o
+			sumTheirs += t
+		}
+	}
+	b.ReportMetric(sumOurs/float64(3*b.N), "vault-req/s")
+	b.ReportMetric(sumTheirs/float64(3*b.N), "nethttp-req/s")
+	b.ReportMetric(sumOurs/sumTheirs, "ratio")
+}
+
+// BenchmarkServeHelloRaw measures the server alone: one connection, requests pipelined 16 at a
+// time from pre-encoded frames (as h2load does), responses counted without decoding them.
+func BenchmarkServeHelloRaw(b *testing.B) {
+	ts := startServer(b, Config{}, helloHandler{}, false)
+	nc, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	rc := newRaw(b, nc, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1 << 30})
+	nc.SetDeadline(time.Time{})
+	rc.fr.WriteWindowUpdate(0, 1<<30)
+	first := rc.headerBlock("GET", "/", "user-agent", "bench")
+	again := rc.headerBlock("GET", "/", "user-agent", "bench") // all indexed now
+	frame := func(dst []byte, id uint32, block []byte) []byte {
+		return append(appendFrameHeader(dst, len(block), http2.FrameHeaders,
+			http2.FlagHeadersEndHeaders|http2.FlagHeadersEndStream, id), block...)
+	}
+
+	done := make(chan int)
+	go func() {
+		br := bufio.NewReaderSize(nc, 64<<10)
+		var hdr [9]byte
+		n := 0
+		for n < b.N {
+			if _, err := io.ReadFull(br, hdr[:]); err != nil {
+				break
+			}
+			l := int(hdr[0])<<16 | int(hdr[1])<<8 | int(hdr[2])
+			br.Discard(l)
+			if http2.FrameType(hdr[3]) == http2.FrameData && hdr[4]&byte(http2.FlagDataEndStream) != 0 {
+				n++
+				if n%16 == 0 {
+					done <- n
+				}
+			}
+		}
+		close(done)
+	}()
+
+	b.ReportAllocs()
+	b.ResetTimer()
+	id := uint32(1)
+	var buf []byte
+	sent := 0
+	for sent < b.N {
+		buf = buf[:0]
+		batch := min(16, b.N-sent)
+		for range batch {
+			blk := again
+			if id == 1 {
+				blk = first
+			}
+			buf = frame(buf, id, blk)
+			id += 2
+		}
+		if _, err := nc.Write(buf); err != nil {
+			b.Fatal(err)
+		}
+		sent += batch
+		if batch == 16 {
+			if _, ok := <-done; !ok {
+				b.Fatal("connection ended")
+			}
+		}
+	}
+	for range done {
+	}
+}
