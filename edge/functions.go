@@ -9,11 +9,14 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/vault-runtime/vault/edge/egress"
 	"github.com/vault-runtime/vault/edge/isolate"
+	"github.com/vault-runtime/vault/edge/metrics"
+	"github.com/vault-runtime/vault/edge/sched"
 	"github.com/vault-runtime/vault/projector"
 	"github.com/vault-runtime/vault/schemas"
 )
@@ -32,6 +35,8 @@ type target struct {
 type choice struct {
 	version int
 	program *isolate.Program
+	class   *sched.Class       // the version's observed duration, for the scheduler
+	handles *metrics.FnHandles // the version's series
 	upto    uint32
 }
 
@@ -59,6 +64,7 @@ type Functions struct {
 
 	mu       sync.Mutex
 	programs map[string]*isolate.Program // by programKey
+	classes  map[string]*versionClass    // by programKey, kept while the program is
 	calls    map[string]*inflight        // by function
 }
 
@@ -72,6 +78,8 @@ type Options struct {
 	// LaneWorkers is how many idle-priority threads run CPU-heavy
 	// versions (default LaneWorkers()).
 	LaneWorkers int
+	// Metrics records requests per version; nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 // LaneWorkers is the default size of the heavy lane: half the Ps, at least
@@ -88,7 +96,8 @@ const heavyQueue = 64
 // NewFunctions starts with no routes.
 func NewFunctions(log *slog.Logger, opts Options) *Functions {
 	lane := isolate.NewLane(cmp.Or(opts.LaneWorkers, LaneWorkers()), heavyQueue, log.With("component", "lane"))
-	f := &Functions{log: log, opts: opts, lane: lane, programs: map[string]*isolate.Program{}, calls: map[string]*inflight{}}
+	f := &Functions{log: log, opts: opts, lane: lane, programs: map[string]*isolate.Program{},
+		classes: map[string]*versionClass{}, calls: map[string]*inflight{}}
 	f.routes.Store(NewRouter[*target]())
 	return f
 }
@@ -171,6 +180,10 @@ func (f *Functions) Publish(snap *projector.Snapshot) {
 	for key, prog := range f.programs {
 		if live[key] == nil {
 			prog.Close()
+			if c := f.classes[key]; c != nil {
+				f.opts.Metrics.Forget(c.fn, c.version)
+				delete(f.classes, key)
+			}
 		}
 	}
 	f.programs, f.calls = live, calls
@@ -213,11 +226,54 @@ func (f *Functions) targets(s projector.Served, calls *inflight, live map[string
 			t := r.target
 			if v.Percent > 0 || len(s.Versions) == 1 {
 				t.total += uint32(max(v.Percent, 1))
-				t.choices = append(t.choices, choice{version: v.Version, program: prog, upto: t.total})
+				c := choice{version: v.Version, program: prog, upto: t.total}
+				if prog != nil {
+					c.class = f.classLocked(s.Function, v)
+					c.handles, _ = c.class.Tag.(*metrics.FnHandles)
+				}
+				t.choices = append(t.choices, c)
 			}
 		}
 	}
 	return targets, order, nil
+}
+
+// versionClass is a version's scheduler class; its tag holds the
+// version's metric handles.
+type versionClass struct {
+	*sched.Class
+	fn      string
+	version int
+}
+
+// classLocked is the scheduler class of a version, made on first use;
+// f.mu is held.
+func (f *Functions) classLocked(fn string, v projector.ServedVersion) *sched.Class {
+	key := programKey(fn, v)
+	c := f.classes[key]
+	if c == nil {
+		c = &versionClass{Class: sched.NewClass(fmt.Sprintf("%s@v%d", fn, v.Version)), fn: fn, version: v.Version}
+		c.Tag = f.opts.Metrics.Function(fn, v.Version)
+		f.classes[key] = c
+	}
+	return c.Class
+}
+
+// Isolates counts the live and idle isolates of every served version, by
+// function.
+func (f *Functions) Isolates() map[string]metrics.IsolateCount {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]metrics.IsolateCount{}
+	for key, prog := range f.programs {
+		live, idle := prog.Isolates()
+		fn := key[:strings.LastIndex(key, "@v")]
+		c := out[fn]
+		c.Live += live
+		c.Idle += idle
+		out[fn] = c
+	}
+	return out
 }
 
 func (f *Functions) lookup(host, path string) (*target, bool) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/dop251/goja"
 )
@@ -16,7 +15,7 @@ import (
 // goes on in the background, under the same limits, and the instance goes
 // back to the pool after it.
 func (p *Program) Invoke(ctx context.Context, req *Request) (*Response, error) {
-	if p.cfg.Lane != nil && p.heavyUntil.Load() != 0 && p.heavy(time.Now()) {
+	if p.Heavy() {
 		var resp *Response
 		var err error
 		if lerr := p.cfg.Lane.run(ctx, func() { resp, err = p.invoke(ctx, req) }); lerr != nil {
@@ -66,6 +65,8 @@ func (p *Program) release(inst *instance, err error) {
 	tripped := inst.watch.end()
 	if err == nil && tripped == nil && !pending {
 		p.put(inst)
+	} else {
+		p.live.Add(-1) // discarded
 	}
 }
 

@@ -92,6 +92,13 @@ func (l *Lane) work() {
 	}
 }
 
+// Heavy reports whether the version is marked CPU-heavy now, so that its
+// invocations go to the lane: a caller should not hold a scarce executor
+// while one waits there.
+func (p *Program) Heavy() bool {
+	return p.cfg.Lane != nil && p.heavyUntil.Load() != 0 && p.heavy(time.Now())
+}
+
 // heavy reports whether the version is marked heavy now.
 func (p *Program) heavy(now time.Time) bool {
 	return p.heavyUntil.Load() > now.UnixNano()

@@ -94,6 +94,7 @@ type Program struct {
 	prog         *goja.Program
 	log          *slog.Logger
 	idle         chan *instance
+	live         atomic.Int64 // instances made and not yet let go
 }
 
 // Compile compiles cfg.Code and builds one instance, so that a module
@@ -114,6 +115,7 @@ func Compile(cfg Config) (*Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", name, err)
 	}
+	p.live.Add(1)
 	p.put(inst)
 	return p, nil
 }
@@ -126,7 +128,11 @@ func (p *Program) get() (*instance, error) {
 	case inst := <-p.idle:
 		return inst, nil
 	default:
-		return p.newInstance()
+		inst, err := p.newInstance()
+		if err == nil {
+			p.live.Add(1)
+		}
+		return inst, err
 	}
 }
 
@@ -134,7 +140,14 @@ func (p *Program) put(inst *instance) {
 	select {
 	case p.idle <- inst:
 	default: // pool full: let it go
+		p.live.Add(-1)
 	}
+}
+
+// Isolates counts the version's instances: live ones (running or idle)
+// and idle ones in the pool.
+func (p *Program) Isolates() (live, idle int) {
+	return int(p.live.Load()), len(p.idle)
 }
 
 // compileModule parses the bundle with its source map. The loader only

@@ -1,0 +1,118 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vault-runtime/vault/edge/h2"
+	"github.com/vault-runtime/vault/edge/isolate"
+	"github.com/vault-runtime/vault/edge/sched"
+)
+
+// call is one request on its way through the scheduler to an isolate. It
+// is pooled: its task's Run and Shed are bound once, so submitting costs
+// no allocation.
+type call struct {
+	s      *Server
+	r      *h2.Request
+	id     string
+	target *target
+	choice *choice
+	start  time.Time
+	task   sched.Task
+}
+
+var calls sync.Pool // of *call
+
+func init() {
+	calls.New = func() any {
+		c := &call{}
+		c.task.Run, c.task.Shed = c.run, c.shed
+		return c
+	}
+}
+
+func newCall(s *Server, r *h2.Request, id string, t *target, ch *choice, start time.Time) *call {
+	c := calls.Get().(*call)
+	c.s, c.r, c.id, c.target, c.choice, c.start = s, r, id, t, ch, start
+	c.task.Class = ch.class
+	return c
+}
+
+func (c *call) release() {
+	c.s, c.r, c.target, c.choice = nil, nil, nil, nil
+	c.task.Class = nil
+	calls.Put(c)
+}
+
+// run invokes the function and answers; on an executor, or on its own
+// goroutine for a version on the heavy lane.
+func (c *call) run() {
+	s, r, ch := c.s, c.r, c.choice
+	scheme := "http"
+	if r.TLS {
+		scheme = "https"
+	}
+	ctx, cancel := context.WithCancelCause(r.Context())
+	done := c.target.calls.start(cancel)
+	resp, err := ch.program.Invoke(ctx, &isolate.Request{
+		ID: c.id, Method: r.Method, URL: scheme + "://" + r.Authority + r.Path, Header: r.Header, Body: r.Body,
+	})
+	done()
+	cause := context.Cause(ctx)
+	cancel(nil)
+	var out *h2.Response
+	if err != nil {
+		out = s.failure(c.target.fn, ch.version, c.id, err, cause)
+	} else {
+		if resp.Header == nil {
+			resp.Header = http.Header{}
+		}
+		resp.Header["X-Request-Id"] = []string{c.id}
+		out = &h2.Response{Status: resp.Status, Header: resp.Header, Body: resp.Body}
+	}
+	r.Respond(out)
+	s.metrics.Request(ch.handles, out.Status, time.Since(c.start))
+	c.release()
+}
+
+// shed answers a request the scheduler could not run: its queue was full
+// or the request waited too long.
+func (c *call) shed(retryAfter time.Duration) {
+	resp := textResponse(http.StatusServiceUnavailable, c.id, "the node is overloaded; retry later")
+	resp.Header.Set("Retry-After", strconv.Itoa(retrySeconds(retryAfter)))
+	c.r.Respond(resp)
+	c.s.metrics.Shed(c.choice.handles, "overload")
+	c.s.metrics.Request(c.choice.handles, http.StatusServiceUnavailable, time.Since(c.start))
+	c.release()
+}
+
+// failure maps an invocation error to the caller's answer and logs it.
+func (s *Server) failure(fn string, version int, id string, err, cause error) *h2.Response {
+	status, what := http.StatusInternalServerError, "the function failed"
+	switch {
+	case errors.Is(cause, ErrKilled):
+		status, what = http.StatusServiceUnavailable, "the invocation was killed by an operator"
+	case errors.Is(err, isolate.ErrCPUTime), errors.Is(err, isolate.ErrWallTime), errors.Is(err, isolate.ErrMemory):
+		// The limit and the measured use: the caller can tell a slow
+		// function from a broken one.
+		status, what = http.StatusServiceUnavailable, "the function exceeded a limit: "+strings.TrimPrefix(err.Error(), "isolate: ")
+	case errors.Is(err, isolate.ErrOverloaded):
+		status, what = http.StatusServiceUnavailable, "the function used a lot of CPU recently and the node's share for such functions is taken; retry later"
+	case errors.Is(err, isolate.ErrResponseTooLarge):
+		status, what = http.StatusInternalServerError, "the function's response exceeded a limit: "+strings.TrimPrefix(err.Error(), "isolate: ")
+	case errors.Is(err, isolate.ErrCanceled):
+		status, what = 499, "the request was canceled"
+	}
+	s.log.Warn("invocation failed", "fn", fn, "version", version, "request", id, "status", status, "err", err)
+	resp := textResponse(status, id, what)
+	if status == http.StatusServiceUnavailable {
+		resp.Header.Set("Retry-After", "1")
+	}
+	return resp
+}

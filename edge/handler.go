@@ -1,0 +1,79 @@
+package edge
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vault-runtime/vault/edge/h2"
+)
+
+// handler is the edge's side of the HTTP/2 engine. Both methods run on a
+// connection's reader goroutine and never block: Route answers what needs
+// no function (404, paused, 429, 413) at once, Serve hands the request to
+// the scheduler.
+type handler struct{ s *Server }
+
+func (h *handler) Route(r *h2.Request) (int64, *h2.Response) {
+	s := h.s
+	id := newRequestID()
+	path := r.Path
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	t, ok := s.fns.lookup(r.Authority, path)
+	if !ok {
+		return 0, textResponse(http.StatusNotFound, id, fmt.Sprintf("no route for %s%s", r.Authority, path))
+	}
+	if t.paused {
+		resp := textResponse(http.StatusServiceUnavailable, id, t.fn+" is paused")
+		resp.Header.Set("Retry-After", strconv.Itoa(pausedRetryAfter))
+		return 0, resp
+	}
+	now := time.Now()
+	rule := s.shield.Match(r.Authority, path)
+	if ok, wait := s.shield.Allow(rule, r.RemoteAddr.Addr(), now); !ok {
+		resp := textResponse(http.StatusTooManyRequests, id, "too many requests from your address; retry later")
+		resp.Header.Set("Retry-After", strconv.Itoa(retrySeconds(wait)))
+		return 0, resp
+	}
+	c := t.pick()
+	limit := c.program.Limits().RequestBodyBytes
+	if routeLimit, ok := s.shield.BodyLimit(r.Authority, path); ok {
+		limit = routeLimit
+	}
+	r.Value = newCall(s, r, id, t, c, now)
+	return limit, nil
+}
+
+func (h *handler) Serve(r *h2.Request) {
+	call, _ := r.Value.(*call)
+	if call == nil { // cannot happen: Route set it
+		r.Respond(textResponse(http.StatusInternalServerError, newRequestID(), "request lost between route and serve"))
+		return
+	}
+	if call.choice.program.Heavy() {
+		// Its invocation waits for the heavy lane's threads: it must not
+		// hold an executor meanwhile. The lane bounds it on its own.
+		go call.run()
+		return
+	}
+	h.s.sched.Submit(&call.task)
+}
+
+// pausedRetryAfter is the Retry-After, in seconds, of a paused route.
+const pausedRetryAfter = 5
+
+// textResponse is a plain-text answer that names the request.
+func textResponse(status int, id, msg string) *h2.Response {
+	return &h2.Response{Status: status, Header: http.Header{
+		"Content-Type": {"text/plain; charset=utf-8"}, "X-Request-Id": {id},
+	}, Body: []byte(msg + " (request id " + id + ")\n")}
+}
+
+// retrySeconds rounds a wait up to whole seconds, at least one.
+func retrySeconds(d time.Duration) int {
+	return max(1, int((d+time.Second-1)/time.Second))
+}
