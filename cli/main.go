@@ -37,12 +37,15 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	root.AddCommand(initCommand(), serveCommand(), deployCommand(), activateCommand(), lsCommand(), ledgerCommand(),
 		keysCommand(), signCommand(), submitCommand(), statusCommand(), stateCommand(),
-		rollbackCommand(), pauseCommand(), resumeCommand(), retireCommand(), killCommand(), inspectCommand(), logsCommand())
+		rollbackCommand(), pauseCommand(), resumeCommand(), retireCommand(), killCommand(), inspectCommand(), logsCommand(),
+		daemonCommand(), serverCommand())
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		var coded *exitError
 		if errors.As(err, &coded) {
-			fmt.Fprintln(stderr, coded.msg)
+			if coded.msg != "" {
+				fmt.Fprintln(stderr, coded.msg)
+			}
 			return coded.code
 		}
 		fmt.Fprintf(stderr, "vault: %v\n", err)

@@ -13,16 +13,18 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"golang.org/x/sys/unix"
 
 	"github.com/vault-runtime/vault/edge"
+	"github.com/vault-runtime/vault/edge/admin"
 	"github.com/vault-runtime/vault/edge/fnlog"
+	"github.com/vault-runtime/vault/edge/metrics"
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
 	"github.com/vault-runtime/vault/projector"
@@ -39,21 +41,32 @@ type nodeConfig struct {
 	// LedgerSync is "always" (fsync every write) or "interval".
 	LedgerSync string
 	Edge       edge.Config
+	// AdminListen is the admin listener's address (Prometheus /metrics,
+	// /healthz, /readyz); empty disables it.
+	AdminListen string
 	// MaxLimits caps what any function's manifest may ask for.
 	MaxLimits schemas.Limits
 	Log       *slog.Logger
+	// Takeover replaces a node running on Data without refusing
+	// connections (see takeOver), waiting at most TakeoverTimeout for it.
+	Takeover        bool
+	TakeoverTimeout time.Duration
 }
 
 // node is a running Vault node: embedded NATS with JetStream, pebble, the
 // ledger store, the projector and the edge server.
 type node struct {
 	cfg   nodeConfig
-	lock  *os.File
+	lock  *dataLock
 	ns    *server.Server
 	nc    *nats.Conn
 	db    *pebble.DB
 	store *ledger.Store
 	edge  *edge.Server
+	// metrics are what the admin listener exports; admin is nil when
+	// disabled.
+	metrics *metrics.Metrics
+	admin   *admin.Server
 	// checkpoints signs checkpoints with the node key (role log).
 	checkpoints *ledger.Checkpointer
 	subs        []*nats.Subscription
@@ -70,6 +83,11 @@ type node struct {
 	bg          sync.WaitGroup // loops that must end before pebble closes
 	// NATSURL is the client URL of the embedded server.
 	NATSURL string
+
+	// sockets binds the edge listeners (a takeover binds them early).
+	sockets *edgeSockets
+	// closing is set once the node stops: the edge must not resume.
+	closing atomic.Bool
 }
 
 // startNode brings a node up; it returns once the projector has caught
@@ -80,13 +98,13 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s is not an initialised data directory (run 'vault init --data %s'): %w", cfg.Data, cfg.Data, err)
 	}
-	n := &node{cfg: cfg, projDone: make(chan struct{}), started: time.Now()}
+	n := &node{cfg: cfg, projDone: make(chan struct{}), started: time.Now(), sockets: &edgeSockets{opts: cfg.Edge.Sockets}}
 	defer func() {
 		if err != nil {
 			n.close(context.Background())
 		}
 	}()
-	if n.lock, err = lockDataDir(cfg.Data); err != nil {
+	if n.lock, err = acquireDataDir(ctx, cfg, n.sockets); err != nil {
 		return nil, err
 	}
 	// The node key comes first: the keys that encrypt JetStream and
@@ -139,7 +157,8 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	n.logs = fnlog.NewSink(n.nc, fnlog.Config{Node: nodeKey.ID, Logger: log.With("component", "fnlog")})
 	lanes := edge.LaneWorkers()
 	runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + lanes) // see edge.LaneWorkers
-	fns := edge.NewFunctions(log.With("component", "edge"), edge.Options{Logs: n.logs, Max: cfg.MaxLimits, LaneWorkers: lanes})
+	n.metrics = metrics.New()
+	fns := edge.NewFunctions(log.With("component", "edge"), edge.Options{Logs: n.logs, Max: cfg.MaxLimits, LaneWorkers: lanes, Metrics: n.metrics})
 	pub := &announcer{Publisher: fns, id: nodeKey.ID, nc: n.nc, log: log.With("component", "announce")}
 	proj := projector.New(projector.Config{
 		Source: store, Index: store, Artifacts: ledger.NewArtifacts(obs, n.db, sealer, log.With("component", "artifacts")),
@@ -176,8 +195,14 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	if err := proj.WaitApplied(wctx, store.Head()); err != nil {
 		return nil, fmt.Errorf("catch up with the ledger: %w", err)
 	}
-	n.edge = edge.NewServer(cfg.Edge, fns, log.With("component", "edge"))
+	if n.edge, err = edge.NewServer(cfg.Edge, fns, log.With("component", "edge")); err != nil {
+		return nil, err
+	}
+	n.edge.Listen = n.sockets.listen
 	if err := n.edge.Start(); err != nil {
+		return nil, err
+	}
+	if err := n.startAdmin(log.With("component", "admin")); err != nil {
 		return nil, err
 	}
 	// The scrub reads the whole ledger; it starts once the node is ready,
@@ -236,7 +261,8 @@ func (n *node) serveAPI(store *ledger.Store, gate ledger.Gate, proj *projector.P
 		return fmt.Errorf("serve state: %w", err)
 	}
 	n.subs = append(n.subs, sub)
-	if sub, err = n.serveControl(proj, map[string]controlHandler{"status": n.status, "kill": n.kill}, log); err != nil {
+	if sub, err = n.serveControl(proj, map[string]controlHandler{"status": n.status, "kill": n.kill,
+		"server.stop": n.serverStop, "server.start": n.serverStart}, log); err != nil {
 		return err
 	}
 	n.subs = append(n.subs, sub)
@@ -250,7 +276,14 @@ func (n *node) serveAPI(store *ledger.Store, gate ledger.Gate, proj *projector.P
 // close drains the edge (in-flight requests finish until ctx ends), then
 // stops the projector, NATS and pebble, and releases the data directory.
 func (n *node) close(ctx context.Context) error {
+	n.closing.Store(true)
 	var errs []error
+	if n.sockets != nil {
+		n.sockets.Close()
+	}
+	if n.admin != nil {
+		errs = append(errs, n.admin.Shutdown(ctx))
+	}
 	if n.edge != nil {
 		errs = append(errs, n.edge.Shutdown(ctx))
 	}
@@ -299,24 +332,6 @@ func (n *node) close(ctx context.Context) error {
 		errs = append(errs, n.lock.Close())
 	}
 	return errors.Join(errs...)
-}
-
-// lockDataDir takes an exclusive flock so two nodes never share a data
-// directory; the kernel drops it when the process dies.
-func lockDataDir(data string) (*os.File, error) {
-	path := filepath.Join(data, "LOCK")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("lock data directory: %w", err)
-	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		owner, _ := os.ReadFile(path)
-		f.Close()
-		return nil, fmt.Errorf("data directory %s is in use by another vault serve (pid %s)", data, bytes.TrimSpace(owner))
-	}
-	f.Truncate(0)
-	f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-	return f, nil
 }
 
 // startNATS runs the embedded server with JetStream; with syncAlways every

@@ -14,7 +14,7 @@ import (
 
 func serveCommand() *cobra.Command {
 	cfg := nodeConfig{Edge: edge.DefaultConfig()}
-	var logLevel string
+	var logLevel, configFile, adminListen string
 	cmd := &cobra.Command{
 		Use:   "serve --data DIR",
 		Short: "Run a node: embedded NATS with JetStream, the ledger, the projector and the HTTP/2 edge",
@@ -26,11 +26,31 @@ h2c with prior knowledge on --listen and, with --cert and --key, TLS 1.3 on
 
 The node key is encrypted: its passphrase comes from $VAULT_PASSPHRASE, else
 the terminal. The embedded NATS listens on loopback; --nats-listen beyond it
-needs --nats-cert, --nats-key and --nats-auth keyring.`,
+needs --nats-cert, --nats-key and --nats-auth keyring.
+
+The edge binds with SO_REUSEPORT, TCP_DEFER_ACCEPT and TCP_FASTOPEN, but
+refuses a port that anything else has bound. DIR is locked (DIR/LOCK holds the
+node's pid): a second node on it fails at once, naming the first.
+
+--takeover replaces the node running on DIR without refusing a connection
+(a zero-downtime restart, e.g. onto a new binary): it binds the same edge
+ports next to the running node's, sends that node SIGTERM (it stops
+accepting, finishes its in-flight requests and exits), waits for the lock
+(--takeover-timeout), starts, and accepts the connections that queued up
+meanwhile once its routes are loaded. Use the same --listen and --tls-listen
+as the running node. The limit is Linux's: connections that sit in the old
+node's accept queue at the instant it closes its listeners are reset, unless
+net.ipv4.tcp_migrate_req=1 (Linux 5.14+), which moves them to the new node.
+The node warns when it is 0; it does not set it.`,
 		Example: `  vault serve --data .vault
-  vault serve --data .vault --listen 127.0.0.1:8080 --tls-listen 127.0.0.1:8443 --cert cert.pem --key key.pem`,
+  vault serve --config node.yaml --listen 127.0.0.1:9000    # flags override the file (see examples/node.yaml)
+  vault serve --data .vault --listen 127.0.0.1:8080 --tls-listen 127.0.0.1:8443 --cert cert.pem --key key.pem
+  vault serve --data .vault --takeover    # replace the node running on .vault, same ports`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := applyNodeConfig(cmd, configFile, serveTarget{&cfg, &logLevel, &adminListen}); err != nil {
+				return err
+			}
 			var level slog.Level
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 				return fmt.Errorf("--log-level: %w", err)
@@ -53,6 +73,9 @@ needs --nats-cert, --nats-key and --nats-auth keyring.`,
 	f.Int64Var(&cfg.MaxLimits.WallMillis, "max-wall-ms", 0, "the most wall time a function's invocation may ask for, in ms (0: no cap)")
 	f.Int64Var(&cfg.MaxLimits.MemoryMB, "max-memory-mb", 0, "the most heap growth a function's invocation may ask for, in MiB (0: no cap)")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.BoolVar(&cfg.Takeover, "takeover", false, "replace the node running on --data without refusing connections (see above)")
+	f.DurationVar(&cfg.TakeoverTimeout, "takeover-timeout", 60*time.Second, "how long --takeover waits for the running node to drain and release the data directory")
+	addNodeConfigFlags(f, &configFile, &cfg, &adminListen)
 	f.StringVar(&cfg.LedgerSync, "ledger-sync", "always", "when JetStream fsyncs: 'always' (every acknowledged record survives power loss) or 'interval' (NATS's periodic sync: faster; survives a process crash but not power loss)")
 	return cmd
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -22,6 +24,15 @@ type nodeStatus struct {
 	Listeners  map[string]string `json:"listeners"`
 	Started    time.Time         `json:"started"`
 	UptimeSecs float64           `json:"uptimeSeconds"`
+	// PID is the node's process; Server is "serving", "paused" (vault
+	// server stop) or "starting".
+	PID    int    `json:"pid"`
+	Server string `json:"server"`
+	// Lock is the data directory's lock file; LockHeld says this node
+	// holds it, else LockError says why not.
+	Lock      string `json:"lock"`
+	LockHeld  bool   `json:"lockHeld"`
+	LockError string `json:"lockError,omitempty"`
 }
 
 func (n *node) status(context.Context, json.RawMessage) (any, error) {
@@ -40,6 +51,21 @@ func (n *node) status(context.Context, json.RawMessage) (any, error) {
 			st.Listeners[k] = v
 		}
 	}
+	st.PID = os.Getpid()
+	switch {
+	case n.edge == nil:
+		st.Server = "starting"
+	case n.edge.Paused():
+		st.Server = "paused"
+	default:
+		st.Server = "serving"
+	}
+	st.Lock = filepath.Join(n.cfg.Data, lockFile)
+	if err := n.lock.check(); err != nil {
+		st.LockError = err.Error()
+	} else {
+		st.LockHeld = true
+	}
 	return st, nil
 }
 
@@ -48,9 +74,11 @@ func statusCommand() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show a node's ID, ledger head, applied sequence, served functions, listeners and uptime",
+		Short: "Show a node's ID, ledger head, applied sequence, served functions, listeners, uptime, pid and whether it serves",
 		Long: `Status is a control request: it is signed with your operator key, and the node
-answers only if the key is trusted in its ledger.`,
+answers only if the key is trusted in its ledger. It also says whether the
+server is serving or paused (vault server stop|start), the node's pid, and
+whether the node still holds its data directory's lock.`,
 		Example: "  vault status\n  vault status --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -70,6 +98,17 @@ answers only if the key is trusted in its ledger.`,
 			fmt.Fprintf(out, "node      %s\nledger    %s\nhead      seq %d\napplied   seq %d\nuptime    %s (since %s)\n",
 				st.NodeID, st.Ledger, st.Head, st.Applied, time.Duration(st.UptimeSecs*float64(time.Second)).Round(time.Second),
 				st.Started.Format(time.RFC3339))
+			fmt.Fprintf(out, "pid       %d\n", st.PID)
+			if st.Server == "paused" {
+				fmt.Fprintln(out, "server    paused: not taking traffic, still applying the ledger (vault server start resumes)")
+			} else {
+				fmt.Fprintf(out, "server    %s\n", st.Server)
+			}
+			if st.LockHeld {
+				fmt.Fprintf(out, "lock      %s held by this node\n", st.Lock)
+			} else {
+				fmt.Fprintf(out, "lock      NOT HELD: %s\n", st.LockError)
+			}
 			for _, k := range slices.Sorted(maps.Keys(st.Listeners)) {
 				fmt.Fprintf(out, "listen    %-5s %s\n", k, st.Listeners[k])
 			}
