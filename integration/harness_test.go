@@ -119,6 +119,23 @@ func (e *env) serve(opts nodeOptions) *node {
 		args = append(args, "--tls-listen", n.tls, "--cert", cert, "--key", key)
 	}
 	args = append(args, opts.args...)
+	return e.start(n, args, 60*time.Second)
+}
+
+// serveOn runs `vault serve` with more flags on given h2c and NATS
+// addresses, waiting up to ready for it to serve: a takeover runs a second
+// node on the ports of the first.
+func (e *env) serveOn(h2c, nats string, ready time.Duration, more ...string) *node {
+	e.t.Helper()
+	n := &node{t: e.t, h2c: h2c, nats: nats, stderr: &lockedBuffer{}, exited: make(chan struct{})}
+	args := append([]string{"serve", "--data", e.data, "--listen", h2c, "--nats-listen", nats}, more...)
+	return e.start(n, args, ready)
+}
+
+// start runs the vault command line args as node n and waits up to ready
+// for it to print that it is ready.
+func (e *env) start(n *node, args []string, ready time.Duration) *node {
+	e.t.Helper()
 	n.cmd = exec.Command(vaultBin, args...)
 	n.cmd.Env = e.environ()
 	n.cmd.Stderr = n.stderr
@@ -129,30 +146,30 @@ func (e *env) serve(opts nodeOptions) *node {
 	if err := n.cmd.Start(); err != nil {
 		e.t.Fatal(err)
 	}
-	ready := make(chan bool, 1)
+	readyc := make(chan bool, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		signalled := false
 		for sc.Scan() {
 			if !signalled && strings.HasPrefix(sc.Text(), "vault node ready") {
-				ready <- true
+				readyc <- true
 				signalled = true
 			}
 		}
 		if !signalled {
-			ready <- false
+			readyc <- false
 		}
 	}()
 	go func() { n.exitErr = n.cmd.Wait(); close(n.exited) }()
 	e.t.Cleanup(func() { n.kill() })
 	select {
-	case ok := <-ready:
+	case ok := <-readyc:
 		if !ok {
 			<-n.exited
 			e.t.Fatalf("vault serve exited before it was ready: %v\n%s", n.exitErr, n.stderr)
 		}
-	case <-time.After(60 * time.Second):
-		e.t.Fatalf("vault serve not ready after 60s\n%s", n.stderr)
+	case <-time.After(ready):
+		e.t.Fatalf("vault serve not ready after %v\n%s", ready, n.stderr)
 	}
 	return n
 }
