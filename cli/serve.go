@@ -14,7 +14,7 @@ import (
 
 func serveCommand() *cobra.Command {
 	cfg := nodeConfig{Edge: edge.DefaultConfig()}
-	var logLevel, configFile, adminListen string
+	var logLevel, configFile string
 	cmd := &cobra.Command{
 		Use:   "serve --data DIR",
 		Short: "Run a node: embedded NATS with JetStream, the ledger, the projector and the HTTP/2 edge",
@@ -48,7 +48,7 @@ The node warns when it is 0; it does not set it.`,
   vault serve --data .vault --takeover    # replace the node running on .vault, same ports`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := applyNodeConfig(cmd, configFile, serveTarget{&cfg, &logLevel, &adminListen}); err != nil {
+			if err := applyNodeConfig(cmd, configFile, serveTarget{&cfg, &logLevel}); err != nil {
 				return err
 			}
 			var level slog.Level
@@ -75,7 +75,7 @@ The node warns when it is 0; it does not set it.`,
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.BoolVar(&cfg.Takeover, "takeover", false, "replace the node running on --data without refusing connections (see above)")
 	f.DurationVar(&cfg.TakeoverTimeout, "takeover-timeout", 60*time.Second, "how long --takeover waits for the running node to drain and release the data directory")
-	addNodeConfigFlags(f, &configFile, &cfg, &adminListen)
+	addNodeConfigFlags(f, &configFile, &cfg)
 	f.StringVar(&cfg.LedgerSync, "ledger-sync", "always", "when JetStream fsyncs: 'always' (every acknowledged record survives power loss) or 'interval' (NATS's periodic sync: faster; survives a process crash but not power loss)")
 	return cmd
 }
