@@ -96,13 +96,24 @@ func New(cfg Config) (*Shield, error) {
 // Match returns the index in Config.Rules of the rule for a request's host
 // (a port is ignored) and path, or −1 when the default applies. The edge
 // calls it once per request and passes the result to Allow.
-func (s *Shield) Match(host, path string) int { return s.match.lookup(host, path) }
+func (s *Shield) Match(host, path string) int {
+	if len(s.rules) == 0 {
+		return -1
+	}
+	return s.match.lookup(host, path)
+}
 
 // BodyLimit returns the request body cap of the rule for host and path;
 // false means the function's own limit applies.
 func (s *Shield) BodyLimit(host, path string) (int64, bool) {
-	if i := s.match.lookup(host, path); i >= 0 && s.rules[i].BodyBytes > 0 {
-		return s.rules[i].BodyBytes, true
+	return s.RuleBodyLimit(s.Match(host, path))
+}
+
+// RuleBodyLimit is BodyLimit for a rule as Match returned it, so that a
+// request's route is looked up once.
+func (s *Shield) RuleBodyLimit(rule int) (int64, bool) {
+	if uint(rule) < uint(len(s.rules)) && s.rules[rule].BodyBytes > 0 {
+		return s.rules[rule].BodyBytes, true
 	}
 	return 0, false
 }

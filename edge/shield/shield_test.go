@@ -113,6 +113,12 @@ func TestRulesOverrideDefault(t *testing.T) {
 	if n, ok := s.BodyLimit("api.example.com", "/v1/42"); n != 4096 || !ok {
 		t.Errorf("BodyLimit(rule with body_bytes) = %d, %v; want 4096, true", n, ok)
 	}
+	if n, ok := s.RuleBodyLimit(host); n != 4096 || !ok {
+		t.Errorf("RuleBodyLimit(%d) = %d, %v; want 4096, true", host, n, ok)
+	}
+	if _, ok := s.RuleBodyLimit(-1); ok {
+		t.Error("RuleBodyLimit(-1) = true; want the function's limit")
+	}
 	for _, path := range []string{"/api/x", "/other"} {
 		if n, ok := s.BodyLimit("x", path); ok {
 			t.Errorf("BodyLimit(x, %s) = %d, true; want the function's limit", path, n)
