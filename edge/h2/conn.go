@@ -26,6 +26,7 @@ type conn struct {
 	tls    bool
 
 	// reader-owned
+	in            countingReader
 	br            *bufio.Reader
 	fr            *http2.Framer
 	hdec          *hpack.Decoder
@@ -120,12 +121,14 @@ func (c *conn) serve(tlsConf *tls.Config) {
 			return
 		}
 		if st.NegotiatedProtocol != "h2" {
-			c.br = bufio.NewReaderSize(countingReader{c.nc, c.srv}, 4096)
+			c.in = countingReader{r: c.nc, srv: c.srv}
+			c.br = bufio.NewReaderSize(&c.in, 4096)
 			c.replyHTTP1()
 			return
 		}
 	}
-	c.br = bufio.NewReaderSize(countingReader{c.nc, c.srv}, 32<<10)
+	c.in = countingReader{r: c.nc, srv: c.srv}
+	c.br = bufio.NewReaderSize(&c.in, 32<<10)
 	if !c.readPreface() {
 		return
 	}
@@ -202,14 +205,17 @@ func (c *conn) fail(err error) {
 	case errors.Is(err, http2.ErrFrameTooLarge):
 		code = http2.ErrCodeFrameSize
 		c.srv.stats.protocolErrors.Add(1)
+	case c.in.err != nil || isIOError(err):
+		return // the network failed or the peer went away
 	default:
+		// The Framer's parse errors: ConnectionError, or plain errors for short frames.
+		code = http2.ErrCodeFrameSize
 		var hc http2.ConnectionError
-		if !errors.As(err, &hc) {
-			return // I/O error or EOF
+		if errors.As(err, &hc) {
+			code = http2.ErrCode(hc)
 		}
-		code = http2.ErrCode(hc)
 		c.srv.stats.protocolErrors.Add(1)
-		c.log.Debug("h2: connection error", "remote", c.remote, "code", code)
+		c.log.Debug("h2: connection error", "remote", c.remote, "code", code, "err", err)
 	}
 	c.mu.Lock()
 	c.out = appendGoAway(c.out, c.maxStreamID, code)
@@ -221,6 +227,14 @@ func (c *conn) fail(err error) {
 	c.mu.Unlock()
 	c.nc.SetReadDeadline(time.Now().Add(time.Second))
 	io.Copy(io.Discard, c.br)
+}
+
+// isIOError reports errors of the network rather than of the frames. (The Framer reports a
+// frame too short for its type as io.ErrUnexpectedEOF, which is why c.in records the
+// network's own error.)
+func isIOError(err error) bool {
+	var ne net.Error
+	return err == nil || errors.Is(err, net.ErrClosed) || errors.As(err, &ne)
 }
 
 // goAway starts a graceful close: GOAWAY NO_ERROR naming the last stream we accept; the
@@ -290,14 +304,18 @@ func (c *conn) finish() {
 	c.srv.forget(c)
 }
 
-// countingReader counts bytes read for Stats.
+// countingReader counts bytes read for Stats and remembers the network's error.
 type countingReader struct {
 	r   io.Reader
 	srv *Server
+	err error
 }
 
-func (r countingReader) Read(p []byte) (int, error) {
+func (r *countingReader) Read(p []byte) (int, error) {
 	n, err := r.r.Read(p)
 	r.srv.stats.bytesRead.Add(int64(n))
+	if err != nil {
+		r.err = err
+	}
 	return n, err
 }

@@ -1,0 +1,102 @@
+package h2
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+)
+
+// serveConn serves one already-connected conn (for net.Pipe).
+func (s *Server) serveConn(nc net.Conn) {
+	c := s.newConn(nc)
+	s.mu.Lock()
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+	s.stats.conns.Add(1)
+	s.stats.openConns.Add(1)
+	c.serve(nil)
+}
+
+// seedFrames builds a few valid frame sequences for the fuzzer to start from.
+func seedFrames() [][]byte {
+	var hb bytes.Buffer
+	enc := hpack.NewEncoder(&hb)
+	for _, f := range []hpack.HeaderField{{Name: ":method", Value: "POST"}, {Name: ":scheme", Value: "http"},
+		{Name: ":authority", Value: "a"}, {Name: ":path", Value: "/echo"}, {Name: "content-length", Value: "3"}} {
+		enc.WriteField(f)
+	}
+	block := hb.Bytes()
+	frames := func(write func(fr *http2.Framer)) []byte {
+		var b bytes.Buffer
+		write(http2.NewFramer(&b, nil))
+		return b.Bytes()
+	}
+	return [][]byte{
+		frames(func(fr *http2.Framer) {
+			fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: block, EndHeaders: true})
+			fr.WriteData(1, true, []byte("abc"))
+		}),
+		frames(func(fr *http2.Framer) {
+			fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: block[:3]})
+			fr.WriteContinuation(1, true, block[3:])
+			fr.WriteDataPadded(1, true, []byte("abc"), []byte{0, 0})
+		}),
+		frames(func(fr *http2.Framer) {
+			fr.WritePing(false, [8]byte{1, 2})
+			fr.WriteWindowUpdate(0, 1000)
+			fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 0})
+			fr.WritePriority(3, http2.PriorityParam{StreamDep: 1, Weight: 7})
+			fr.WriteRSTStream(1, http2.ErrCodeCancel)
+			fr.WriteGoAway(0, http2.ErrCodeNo, nil)
+		}),
+		[]byte("\x00\x00\x00\x09\x00\x00\x00\x00\x00"), // unknown frame type
+	}
+}
+
+// FuzzServeConn feeds arbitrary bytes after the preface and SETTINGS into a server
+// connection. The server must not panic, must answer (at least its SETTINGS), and must end the
+// connection's goroutines once the client goes away.
+func FuzzServeConn(f *testing.F) {
+	for _, s := range seedFrames() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		srv := NewServer(Config{ReadHeaderTimeout: time.Second}, &testHandler{}, nil)
+		cli, sc := net.Pipe()
+		done := make(chan struct{})
+		go func() {
+			srv.serveConn(sc)
+			close(done)
+		}()
+		read := make(chan int64)
+		go func() {
+			n, _ := io.Copy(io.Discard, cli)
+			read <- n
+		}()
+		cli.SetWriteDeadline(time.Now().Add(time.Second))
+		var pre bytes.Buffer
+		pre.WriteString(http2.ClientPreface)
+		http2.NewFramer(&pre, nil).WriteSettings()
+		cli.Write(pre.Bytes())
+		cli.Write(data)
+		// Give the server a moment to answer or close, then go away.
+		time.Sleep(5 * time.Millisecond)
+		cli.Close()
+		if n := <-read; n == 0 {
+			t.Fatal("server wrote nothing")
+		}
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("server connection did not end")
+		}
+		if s := srv.Stats(); s.OpenConns != 0 || s.OpenStreams != 0 {
+			t.Fatalf("after close: %+v", s)
+		}
+	})
+}
