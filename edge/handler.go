@@ -41,7 +41,7 @@ func (h *handler) Route(r *h2.Request) (int64, *h2.Response) {
 	}
 	c := t.pick()
 	limit := c.program.Limits().RequestBodyBytes
-	if routeLimit, ok := s.shield.BodyLimit(r.Authority, path); ok {
+	if routeLimit, ok := s.shield.RuleBodyLimit(rule); ok {
 		limit = routeLimit
 	}
 	r.Value = newCall(s, r, id, t, c, now)
