@@ -21,7 +21,8 @@ type conn struct {
 	srv    *Server
 	cfg    Config
 	log    *slog.Logger
-	nc     net.Conn
+	nc     net.Conn // the accepted conn: Close and deadlines (also for TLS), from any goroutine
+	rw     net.Conn // nc or its TLS layer: reads, writes (reader and writer goroutines only)
 	remote netip.AddrPort
 	tls    bool
 
@@ -65,6 +66,7 @@ type conn struct {
 	closeAfterFlush bool // close once no stream is open and output is flushed
 	wroteClose      bool
 	closed          bool
+	started         bool // our SETTINGS are queued: HTTP/2 is on
 	idleSince       int64
 	idleTimer       *time.Timer
 	stallTimer      *time.Timer
@@ -79,6 +81,7 @@ func (s *Server) newConn(nc net.Conn) *conn {
 		cfg:            s.cfg,
 		log:            s.log,
 		nc:             nc,
+		rw:             nc,
 		writerDone:     make(chan struct{}),
 		done:           make(chan struct{}),
 		wake:           make(chan struct{}, 1),
@@ -92,8 +95,8 @@ func (s *Server) newConn(nc net.Conn) *conn {
 		maxBlockBytes:  int(max(64<<10, 4*s.cfg.MaxHeaderListSize)),
 		idleSince:      time.Now().UnixNano(),
 	}
-	if ap, err := netip.ParseAddrPort(nc.RemoteAddr().String()); err == nil {
-		c.remote = ap
+	if a, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+		c.remote = a.AddrPort()
 	}
 	c.henc = hpack.NewEncoder(&c.hsink)
 	c.hdec = hpack.NewDecoder(4096, c.emitField)
@@ -113,7 +116,7 @@ func (c *conn) serve(tlsConf *tls.Config) {
 			c.log.Debug("h2: tls handshake", "remote", c.remote, "err", err)
 			return
 		}
-		c.nc, c.tls = tc, true
+		c.rw, c.tls = tc, true
 		c.nc.SetWriteDeadline(time.Time{})
 		st := tc.ConnectionState()
 		if st.Version < tls.VersionTLS13 {
@@ -121,13 +124,13 @@ func (c *conn) serve(tlsConf *tls.Config) {
 			return
 		}
 		if st.NegotiatedProtocol != "h2" {
-			c.in = countingReader{r: c.nc, srv: c.srv}
+			c.in = countingReader{r: c.rw, srv: c.srv}
 			c.br = bufio.NewReaderSize(&c.in, 4096)
 			c.replyHTTP1()
 			return
 		}
 	}
-	c.in = countingReader{r: c.nc, srv: c.srv}
+	c.in = countingReader{r: c.rw, srv: c.srv}
 	c.br = bufio.NewReaderSize(&c.in, 32<<10)
 	if !c.readPreface() {
 		return
@@ -138,6 +141,11 @@ func (c *conn) serve(tlsConf *tls.Config) {
 
 	go c.writeLoop()
 	c.mu.Lock()
+	if c.goingAway { // Shutdown came first
+		c.mu.Unlock()
+		return
+	}
+	c.started = true
 	c.out = appendSettings(c.out,
 		http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: c.cfg.MaxConcurrentStreams},
 		http2.Setting{ID: http2.SettingInitialWindowSize, Val: c.cfg.InitialWindowSize},
@@ -246,6 +254,10 @@ func (c *conn) goAway() {
 		return
 	}
 	c.goingAway = true
+	if !c.started { // still in the handshake or preface: nothing to drain
+		c.nc.Close()
+		return
+	}
 	c.out = appendGoAway(c.out, c.maxStreamID, http2.ErrCodeNo)
 	if len(c.streams) == 0 {
 		c.closeAfterFlush = true

@@ -54,7 +54,7 @@ func (c *conn) rejectPreface() {
 	b = appendSettings(b)
 	b = appendGoAway(b, 0, http2.ErrCodeProtocol)
 	c.nc.SetWriteDeadline(time.Now().Add(c.cfg.ReadHeaderTimeout))
-	c.nc.Write(b)
+	c.rw.Write(b)
 	c.lingerClose()
 }
 
@@ -91,14 +91,14 @@ func (c *conn) replyHTTP1() {
 		}
 	}
 	c.nc.SetWriteDeadline(time.Now().Add(c.cfg.ReadHeaderTimeout))
-	c.nc.Write(http1Reply)
+	c.rw.Write(http1Reply)
 	c.lingerClose()
 }
 
 // lingerClose half-closes and drains briefly, so that unread input does not make the kernel
 // reset the connection before the peer reads our last bytes.
 func (c *conn) lingerClose() {
-	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
+	if cw, ok := c.rw.(interface{ CloseWrite() error }); ok {
 		cw.CloseWrite()
 	}
 	c.nc.SetReadDeadline(time.Now().Add(time.Second))

@@ -154,7 +154,7 @@ func (c *conn) writeLoop() {
 				deadline = now.Add(c.cfg.StallTimeout)
 				c.nc.SetWriteDeadline(deadline)
 			}
-			n, err := c.nc.Write(buf)
+			n, err := c.rw.Write(buf)
 			c.srv.stats.bytesWritten.Add(int64(n))
 			if err != nil {
 				if ne, ok := err.(net.Error); ok && ne.Timeout() {
@@ -177,7 +177,7 @@ func (c *conn) writeLoop() {
 // closeWrite ends our side after a final GOAWAY: the peer sees EOF and closes, which ends the
 // reader. A deadline bounds a peer that does not.
 func (c *conn) closeWrite() {
-	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
+	if cw, ok := c.rw.(interface{ CloseWrite() error }); ok {
 		cw.CloseWrite()
 	}
 	c.nc.SetReadDeadline(time.Now().Add(time.Second))
