@@ -16,6 +16,7 @@ import (
 	"github.com/vault-runtime/vault/edge/egress"
 	"github.com/vault-runtime/vault/edge/isolate"
 	"github.com/vault-runtime/vault/edge/metrics"
+	"github.com/vault-runtime/vault/edge/route"
 	"github.com/vault-runtime/vault/edge/sched"
 	"github.com/vault-runtime/vault/projector"
 	"github.com/vault-runtime/vault/schemas"
@@ -60,7 +61,7 @@ type Functions struct {
 	log    *slog.Logger
 	opts   Options
 	lane   *isolate.Lane
-	routes atomic.Pointer[Router[*target]]
+	routes atomic.Pointer[route.Table[*target]]
 
 	mu       sync.Mutex
 	programs map[string]*isolate.Program // by programKey
@@ -98,7 +99,7 @@ func NewFunctions(log *slog.Logger, opts Options) *Functions {
 	lane := isolate.NewLane(cmp.Or(opts.LaneWorkers, LaneWorkers()), heavyQueue, log.With("component", "lane"))
 	f := &Functions{log: log, opts: opts, lane: lane, programs: map[string]*isolate.Program{},
 		classes: map[string]*versionClass{}, calls: map[string]*inflight{}}
-	f.routes.Store(NewRouter[*target]())
+	f.routes.Store(route.NewTable[*target]())
 	return f
 }
 
@@ -157,7 +158,7 @@ func (f *Functions) Publish(snap *projector.Snapshot) {
 	slices.SortFunc(served, func(a, b projector.Served) int {
 		return cmp.Or(cmp.Compare(a.ActivatedSeq, b.ActivatedSeq), cmp.Compare(a.Function, b.Function))
 	})
-	router := NewRouter[*target]()
+	router := route.NewTable[*target]()
 	live := map[string]*isolate.Program{}
 	calls := map[string]*inflight{}
 	f.mu.Lock()

@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/vault-runtime/vault/edge/route"
 	"github.com/vault-runtime/vault/schemas"
 )
 
@@ -63,7 +64,8 @@ func (r Rate) validate() error {
 type Rule struct {
 	// Route is a pattern as in vault.yaml (schemas.ParseRoute): an
 	// optional host, then a path of literal, :param and trailing *
-	// segments. The most specific rule wins, as in the edge's router.
+	// segments. The most specific rule wins, as in the edge's router:
+	// both look routes up in a route.Table.
 	Route string
 	// Rate replaces Config.Default for this route; zero is unlimited.
 	Rate Rate
@@ -106,11 +108,11 @@ func (c Config) Validate() error {
 	return err
 }
 
-// compile checks c's rules and builds their matcher; rule i matches as i.
-func compile(rules []Rule) (*matcher, error) {
-	m := newMatcher()
+// compile checks c's rules and builds their table; rule i matches as i.
+func compile(rules []Rule) (*route.Table[int], error) {
+	table := route.NewTable[int]()
 	for i, r := range rules {
-		route, err := schemas.ParseRoute(r.Route)
+		rt, err := schemas.ParseRoute(r.Route)
 		if err != nil {
 			return nil, fmt.Errorf("%w: rule %d: %v", ErrInvalidConfig, i, err)
 		}
@@ -120,9 +122,9 @@ func compile(rules []Rule) (*matcher, error) {
 		if r.BodyBytes < 0 {
 			return nil, fmt.Errorf("%w: rule %d (%s): body_bytes %d: want 0 (the function's limit) or more", ErrInvalidConfig, i, r.Route, r.BodyBytes)
 		}
-		if err := m.add(route, i); err != nil {
+		if err := table.Add(rt, i); err != nil {
 			return nil, fmt.Errorf("%w: rule %d: %v", ErrInvalidConfig, i, err)
 		}
 	}
-	return m, nil
+	return table, nil
 }

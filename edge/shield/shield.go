@@ -6,6 +6,8 @@ import (
 	"math"
 	"net/netip"
 	"time"
+
+	"github.com/vault-runtime/vault/edge/route"
 )
 
 // Shield decides whether a client may make a request now. It is safe for
@@ -13,10 +15,10 @@ import (
 // section.
 type Shield struct {
 	rules    []Rule
-	match    *matcher
-	def      cell   // Config.Default
-	cells    []cell // per rule
-	maskHi   uint64 // of an IPv6 address's first and last 8 bytes
+	routes   *route.Table[int] // of rule indexes
+	def      cell              // Config.Default
+	cells    []cell            // per rule
+	maskHi   uint64            // of an IPv6 address's first and last 8 bytes
 	maskLo   uint64
 	seed     uint64
 	shardBit uint // shards = 1 << shardBit
@@ -56,7 +58,7 @@ func New(cfg Config) (*Shield, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	m, err := compile(cfg.Rules)
+	routes, err := compile(cfg.Rules)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +68,7 @@ func New(cfg Config) (*Shield, error) {
 	if cfg.IPv6Prefix == 0 {
 		cfg.IPv6Prefix = DefaultIPv6Prefix
 	}
-	s := &Shield{rules: append([]Rule(nil), cfg.Rules...), match: m, def: cellOf(cfg.Default)}
+	s := &Shield{rules: append([]Rule(nil), cfg.Rules...), routes: routes, def: cellOf(cfg.Default)}
 	for _, r := range cfg.Rules {
 		s.cells = append(s.cells, cellOf(r.Rate))
 	}
@@ -100,7 +102,10 @@ func (s *Shield) Match(host, path string) int {
 	if len(s.rules) == 0 {
 		return -1
 	}
-	return s.match.lookup(host, path)
+	if i, ok := s.routes.Lookup(host, path); ok {
+		return i
+	}
+	return -1
 }
 
 // BodyLimit returns the request body cap of the rule for host and path;

@@ -1,4 +1,4 @@
-package edge
+package route
 
 import (
 	"fmt"
@@ -7,9 +7,9 @@ import (
 	"github.com/vault-runtime/vault/schemas"
 )
 
-// BenchmarkRouterLookup resolves paths in a table of 1,000 routes.
-func BenchmarkRouterLookup(b *testing.B) {
-	r := NewRouter[int]()
+// BenchmarkLookup resolves paths in a table of 1,000 routes.
+func BenchmarkLookup(b *testing.B) {
+	r := NewTable[int]()
 	for i := range 1000 {
 		for _, p := range []string{fmt.Sprintf("/svc%d/items/:id", i), fmt.Sprintf("h%d.example/static/*", i)} {
 			route, _ := schemas.ParseRoute(p)
