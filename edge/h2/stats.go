@@ -10,6 +10,7 @@ type Stats struct {
 	Requests     int64 // request header blocks accepted as streams
 	BytesRead    int64 // after TLS
 	BytesWritten int64 // after TLS
+	Writes       int64 // socket writes: Requests/Writes is the batching factor
 
 	HTTP1Rejected     int64 // HTTP/1.x requests answered 505
 	TLSErrors         int64 // failed handshakes, TLS below 1.3
@@ -27,7 +28,7 @@ type Stats struct {
 }
 
 type counters struct {
-	openConns, openStreams, conns, requests, bytesRead, bytesWritten atomic.Int64
+	openConns, openStreams, conns, requests, bytesRead, bytesWritten, writes atomic.Int64
 
 	http1Rejected, tlsErrors, protocolErrors, badHeaders, headerTooLarge, bodyTooLarge,
 	refused, rapidReset, continuationFlood, controlFlood, stalls, writeStalls, idleClosed atomic.Int64
@@ -38,7 +39,7 @@ func (s *Server) Stats() Stats {
 	c := &s.stats
 	return Stats{
 		OpenConns: c.openConns.Load(), OpenStreams: c.openStreams.Load(), Conns: c.conns.Load(),
-		Requests: c.requests.Load(), BytesRead: c.bytesRead.Load(), BytesWritten: c.bytesWritten.Load(),
+		Requests: c.requests.Load(), BytesRead: c.bytesRead.Load(), BytesWritten: c.bytesWritten.Load(), Writes: c.writes.Load(),
 		HTTP1Rejected: c.http1Rejected.Load(), TLSErrors: c.tlsErrors.Load(),
 		ProtocolErrors: c.protocolErrors.Load(), BadHeaders: c.badHeaders.Load(),
 		HeaderTooLarge: c.headerTooLarge.Load(), BodyTooLarge: c.bodyTooLarge.Load(),

@@ -156,6 +156,7 @@ func (c *conn) writeLoop() {
 			}
 			n, err := c.rw.Write(buf)
 			c.srv.stats.bytesWritten.Add(int64(n))
+			c.srv.stats.writes.Add(1)
 			if err != nil {
 				if ne, ok := err.(net.Error); ok && ne.Timeout() {
 					c.srv.stats.writeStalls.Add(1)
