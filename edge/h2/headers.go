@@ -328,7 +328,8 @@ func (c *conn) endHeaderBlock() error {
 	}
 	st.maxBody = maxBody
 	if h.declLen > 0 {
-		st.body = make([]byte, 0, h.declLen)
+		// Not more up front than a window's worth: a declared length costs nothing to send.
+		st.body = make([]byte, 0, min(h.declLen, 64<<10))
 	}
 	if hb.endStream {
 		c.endOfBody(st)
