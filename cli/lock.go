@@ -39,12 +39,12 @@ type errDataInUse struct {
 }
 
 func (e *errDataInUse) Error() string {
-	who := "another vault node"
+	pid := "unknown"
 	if e.PID > 0 {
-		who = fmt.Sprintf("vault node pid %d", e.PID)
+		pid = strconv.Itoa(e.PID)
 	}
-	return fmt.Sprintf("data directory %s is in use by %s: stop it first (vault daemon stop --data %s, or SIGTERM), or replace it without dropping connections: vault serve --takeover",
-		e.Data, who, e.Data)
+	return fmt.Sprintf("data directory %s is in use by another vault serve (pid %s): stop it first (vault daemon stop --data %s, or SIGTERM), or replace it without dropping connections: vault serve --takeover",
+		e.Data, pid, e.Data)
 }
 
 // dataLock is a held lock on a data directory.
