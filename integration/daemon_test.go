@@ -20,7 +20,7 @@ func TestDaemon(t *testing.T) {
 	h2c, nats := freeAddr(t), freeAddr(t)
 	srv := "nats://" + nats
 
-	out := e.mustVault("", "daemon", "start", "--data", e.data, "--listen", h2c, "--nats-listen", nats, "--log-level", "info")
+	out := e.mustVault("", "daemon", "start", "--data", e.data, "--listen", h2c, "--nats-listen", nats, "--admin-listen", freeAddr(t), "--log-level", "info")
 	m := regexp.MustCompile(`pid (\d+)`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("daemon start printed no pid:\n%s", out)
@@ -61,7 +61,7 @@ func TestDaemon(t *testing.T) {
 		t.Fatalf("daemon status: exit %d\n%s%s", code, out, errs)
 	}
 	t.Run("ErrAlreadyRunning", func(t *testing.T) {
-		out, errs, code := e.vault("", "daemon", "start", "--data", e.data, "--listen", freeAddr(t), "--nats-listen", freeAddr(t))
+		out, errs, code := e.vault("", "daemon", "start", "--data", e.data, "--listen", freeAddr(t), "--nats-listen", freeAddr(t), "--admin-listen", freeAddr(t))
 		if code == 0 || !strings.Contains(errs, "already runs") || !strings.Contains(errs, m[1]) {
 			t.Fatalf("second daemon start: exit %d\n%s%s", code, out, errs)
 		}

@@ -112,7 +112,8 @@ type nodeOptions struct {
 func (e *env) serve(opts nodeOptions) *node {
 	e.t.Helper()
 	n := &node{t: e.t, h2c: freeAddr(e.t), nats: freeAddr(e.t), stderr: &lockedBuffer{}, exited: make(chan struct{})}
-	args := []string{"serve", "--data", e.data, "--listen", n.h2c, "--nats-listen", n.nats}
+	// Each node its own admin port: tests run several nodes at once.
+	args := []string{"serve", "--data", e.data, "--listen", n.h2c, "--nats-listen", n.nats, "--admin-listen", freeAddr(e.t)}
 	if opts.tls {
 		cert, key := e.certificate()
 		n.tls = freeAddr(e.t)
@@ -128,7 +129,7 @@ func (e *env) serve(opts nodeOptions) *node {
 func (e *env) serveOn(h2c, nats string, ready time.Duration, more ...string) *node {
 	e.t.Helper()
 	n := &node{t: e.t, h2c: h2c, nats: nats, stderr: &lockedBuffer{}, exited: make(chan struct{})}
-	args := append([]string{"serve", "--data", e.data, "--listen", h2c, "--nats-listen", nats}, more...)
+	args := append([]string{"serve", "--data", e.data, "--listen", h2c, "--nats-listen", nats, "--admin-listen", freeAddr(e.t)}, more...)
 	return e.start(n, args, ready)
 }
 
