@@ -13,13 +13,16 @@ NATS_LISTEN ?= 127.0.0.1:4222
 SERVER      := nats://$(NATS_LISTEN)
 GOBIN       := $(shell $(GO) env GOPATH)/bin
 STATICCHECK_VERSION := v0.8.2
+H2SPEC_VERSION := v2.2.1+incompatible
+H2SPEC_LISTEN  ?= 127.0.0.1:18080
+H2SPEC_NATS    ?= 127.0.0.1:14222
 FUZZTIME    ?= 30s
 BENCHTIME   ?= 1s
 
 PEERS_CACHE ?= $(HOME)/.cache/vault-peers
 DENO        := $(PEERS_CACHE)/node_modules/@deno/linux-x64-glibc/deno
 
-.PHONY: build run test unit integration lint bench bench-peers fuzz tools clean
+.PHONY: build run test unit integration lint bench bench-peers h2spec fuzz tools clean
 
 build:
 	$(GO) build -o $(BIN) .
@@ -58,6 +61,21 @@ integration: build
 tools:
 	@[ -x $(GOBIN)/staticcheck ] && $(GOBIN)/staticcheck -version | grep -q '(0.8.2)' || \
 		$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	@[ -x $(GOBIN)/h2spec ] || $(GO) install github.com/summerwind/h2spec/cmd/h2spec@$(H2SPEC_VERSION)
+
+# h2spec (RFC 9113 and HPACK conformance, 145 cases) against a throwaway
+# node serving examples/hello over h2c. edge/h2's TestH2Spec also runs it,
+# over h2c and TLS, in `make test`.
+h2spec: build tools
+	@set -e; dir=$$(mktemp -d); trap 'kill -TERM $$pid 2>/dev/null; wait $$pid 2>/dev/null; rm -rf $$dir' EXIT; \
+	export VAULT_CONFIG=$$dir/config VAULT_PASSPHRASE=h2spec; \
+	./$(BIN) init --data $$dir/data --key-work-factor 10 >/dev/null; \
+	./$(BIN) serve --data $$dir/data --listen $(H2SPEC_LISTEN) --nats-listen $(H2SPEC_NATS) --admin-listen '' >$$dir/node.log 2>&1 & pid=$$!; \
+	for i in $$(seq 300); do ./$(BIN) ls --server nats://$(H2SPEC_NATS) >/dev/null 2>&1 && break; \
+		kill -0 $$pid 2>/dev/null || { cat $$dir/node.log; exit 1; }; sleep 0.1; done; \
+	./$(BIN) deploy examples/hello --server nats://$(H2SPEC_NATS) >/dev/null; \
+	./$(BIN) activate hello@v1 --wait --server nats://$(H2SPEC_NATS) >/dev/null; \
+	listen=$(H2SPEC_LISTEN); $(GOBIN)/h2spec -h $${listen%:*} -p $${listen##*:} -P /
 
 lint: tools
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
