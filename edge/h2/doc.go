@@ -8,8 +8,10 @@
 // world that overhead is most of the cost, it leaves no room for the JavaScript call Vault
 // makes per request, and it hides how requests are taken in, where Vault wants a scheduler that
 // runs handlers on a bounded set of executor threads. Measured side by side on the 2-vCPU dev
-// VM (BenchmarkH2LoadVsNetHTTP: h2load -c 16 -m 16 -n 200000, alternating, 3 rounds), this
-// engine serves about 7× net/http's requests/s (≈ 170–190k vs ≈ 24k req/s).
+// VM (BenchmarkH2LoadVsNetHTTP: h2load -c 16 -m 16 -n 200000, alternating, 3 rounds, a shared
+// and noisy machine), this engine serves 7–9× net/http's hello-world requests/s (≈ 110–190k vs
+// ≈ 14–25k req/s), and still 7–8× when handlers answer from other goroutines. Server-side cost
+// is ≈ 8 allocations (1.2 KB) per request (BenchmarkServeHelloRaw), handler's own included.
 //
 // # Threading model
 //
