@@ -95,7 +95,9 @@ func (c *conn) writeResponseLocked(st *stream, resp *Response) {
 	if !noLength {
 		e.WriteField(hpack.HeaderField{Name: "content-length", Value: lengthString(len(body))})
 	}
-	e.WriteField(hpack.HeaderField{Name: "date", Value: c.srv.date.get()})
+	if _, ok := hdr["Date"]; !ok {
+		e.WriteField(hpack.HeaderField{Name: "date", Value: c.srv.date.get()})
+	}
 
 	end := noBody || len(body) == 0
 	c.out = appendHeaders(c.out, st.id, c.hsink.b, end, int(c.peerMaxFrame))
