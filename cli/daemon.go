@@ -64,11 +64,7 @@ ask it: vault status.`,
 		Example: "  vault daemon status --data .vault && echo up",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			data, err := filepath.Abs(data)
-			if err != nil {
-				return err
-			}
-			pid, err := runningNode(data)
+			data, pid, err := nodeOn(data)
 			if err != nil {
 				return err
 			}
@@ -93,6 +89,16 @@ ask it: vault status.`,
 	}
 	cmd.Flags().StringVar(&data, "data", ".vault", "data directory of the node")
 	return cmd
+}
+
+// nodeOn makes the --data flag dataFlag absolute and returns the directory
+// with the pid of the node that runs on it, 0 if none does.
+func nodeOn(dataFlag string) (data string, pid int, err error) {
+	if data, err = filepath.Abs(dataFlag); err != nil {
+		return "", 0, err
+	}
+	pid, err = runningNode(data)
+	return data, pid, err
 }
 
 // runningNode returns the pid of the node that holds data's lock, 0 if

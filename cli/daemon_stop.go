@@ -25,11 +25,7 @@ then were cut. Stop removes DIR/vault.pid. Stopping a stopped node succeeds.`,
 		Example: "  vault daemon stop --data .vault\n  vault daemon stop --data .vault --timeout 2m",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			data, err := filepath.Abs(data)
-			if err != nil {
-				return err
-			}
-			pid, err := runningNode(data)
+			data, pid, err := nodeOn(data)
 			if err != nil {
 				return err
 			}
