@@ -36,10 +36,8 @@ type conn struct {
 	canonCache    map[string]string
 	recvWindow    int64 // connection window we granted, not yet used
 	recvUnacked   int64
-	ctlStart      int64
-	ctlCount      int
-	rstStart      int64
-	rstCount      int
+	ctlRate       rateWindow // control frames, against MaxControlPerSecond
+	rstRate       rateWindow // client resets of open streams, against MaxResetsPerSecond
 
 	writerDone chan struct{}
 	done       chan struct{} // closed when the connection ends

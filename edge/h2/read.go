@@ -79,12 +79,7 @@ func (c *conn) processFrame(f http2.Frame) error {
 
 // control counts a control frame against MaxControlPerSecond.
 func (c *conn) control() error {
-	now := time.Now().UnixNano()
-	if now-c.ctlStart >= int64(time.Second) {
-		c.ctlStart, c.ctlCount = now, 0
-	}
-	c.ctlCount++
-	if c.ctlCount > c.cfg.MaxControlPerSecond {
+	if !c.ctlRate.add(time.Now().UnixNano(), c.cfg.MaxControlPerSecond) {
 		c.srv.stats.controlFlood.Add(1)
 		return connErr{http2.ErrCodeEnhanceYourCalm, kindControlFlood, "control frame flood"}
 	}
@@ -194,12 +189,7 @@ func (c *conn) onRSTStream(f *http2.RSTStreamFrame) error {
 	if !open {
 		return nil
 	}
-	now := time.Now().UnixNano()
-	if now-c.rstStart >= int64(time.Second) {
-		c.rstStart, c.rstCount = now, 0
-	}
-	c.rstCount++
-	if c.rstCount > c.cfg.MaxResetsPerSecond {
+	if !c.rstRate.add(time.Now().UnixNano(), c.cfg.MaxResetsPerSecond) {
 		c.srv.stats.rapidReset.Add(1)
 		return connErr{http2.ErrCodeEnhanceYourCalm, kindRapidReset, "too many stream resets"}
 	}
