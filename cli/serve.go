@@ -107,6 +107,9 @@ func runServe(ctx context.Context, cmd *cobra.Command, cfg nodeConfig) error {
 		fmt.Fprintf(out, "  tls  https://%s/\n", a)
 	}
 	fmt.Fprintf(out, "  nats %s\n", n.NATSURL)
+	if n.admin != nil {
+		fmt.Fprintf(out, "  admin http://%s/metrics\n", n.admin.Addr())
+	}
 	if f, ok := out.(*os.File); ok {
 		f.Sync()
 	}

@@ -51,6 +51,9 @@ func (n *node) status(context.Context, json.RawMessage) (any, error) {
 			st.Listeners[k] = v
 		}
 	}
+	if n.admin != nil {
+		st.Listeners["admin"] = n.admin.Addr()
+	}
 	st.PID = os.Getpid()
 	switch {
 	case n.edge == nil:
