@@ -142,7 +142,7 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	if n.db, err = pebble.Open(filepath.Join(cfg.Data, "index"), &pebble.Options{Logger: pebbleLogger{log.With("component", "pebble")}}); err != nil {
 		return nil, fmt.Errorf("open pebble index: %w", err)
 	}
-	store, err := ledger.Open(ctx, js, n.db, log.With("component", "ledger"))
+	store, err := ledger.Open(ctx, js, n.db, ledger.Topology{}, log.With("component", "ledger"))
 	if err != nil {
 		return nil, err
 	}

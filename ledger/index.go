@@ -3,7 +3,9 @@ package ledger
 import (
 	"encoding/binary"
 	"errors"
+	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -23,10 +25,16 @@ var (
 type index struct {
 	db   *pebble.DB
 	size atomic.Uint64
+
+	// mu serialises put: the sequencer's completer and the tail both
+	// index, and whichever comes second skips what the first did.
+	mu sync.Mutex
+	// grown is closed and replaced whenever size grows (under mu).
+	grown chan struct{}
 }
 
 func openIndex(db *pebble.DB) (*index, error) {
-	x := &index{db: db}
+	x := &index{db: db, grown: make(chan struct{})}
 	v, closer, err := db.Get(indexedKey)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return x, nil
@@ -99,8 +107,14 @@ func (x *index) lookup(id string) (uint64, bool, error) {
 }
 
 // put indexes records that must directly follow what is indexed, with
-// their Merkle hashes, in one synced batch.
+// their Merkle hashes, in one batch. Records already indexed are skipped:
+// the stream holds one record per sequence, so they are the same ones.
 func (x *index) put(recs ...Record) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for len(recs) > 0 && recs[0].Seq <= x.size.Load() {
+		recs = recs[1:]
+	}
 	if len(recs) == 0 {
 		return nil
 	}
@@ -149,7 +163,26 @@ func (x *index) put(recs ...Record) error {
 		return fmt.Errorf("commit index: %w", err)
 	}
 	x.size.Store(last)
+	close(x.grown)
+	x.grown = make(chan struct{})
 	return nil
+}
+
+// wait blocks until at least seq records are indexed.
+func (x *index) wait(ctx context.Context, seq uint64) error {
+	for {
+		x.mu.Lock()
+		size, ch := x.size.Load(), x.grown
+		x.mu.Unlock()
+		if size >= seq {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("wait for record %d to be indexed (indexed %d): %w", seq, size, ctx.Err())
+		}
+	}
 }
 
 // reader reads stored hashes from pebble, or from pending first.

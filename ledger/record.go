@@ -20,6 +20,9 @@ var (
 	// ErrUnavailable is a transient refusal (the node was busy catching
 	// up or shutting down): the same append may succeed when retried.
 	ErrUnavailable = errors.New("ledger: temporarily unavailable")
+	// ErrMirror refuses an append on a node whose ledger is a mirror of
+	// a hub's: appends go to the hub.
+	ErrMirror = errors.New("ledger: this node mirrors the hub's ledger; appends go to the hub")
 )
 
 // Record is one stored envelope and its position.

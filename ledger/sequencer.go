@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -32,6 +34,11 @@ const errCodeWrongLastMsgID jetstream.ErrorCode = 10070
 
 // pipelineDepth is how many published groups may await acknowledgement.
 const pipelineDepth = 4
+
+// maxAttempts bounds how often an append that lost its place in line (to
+// a failed group, or to another writer: the hubs of a cluster, nodes on a
+// shared NATS) is admitted again, within its caller's deadline.
+const maxAttempts = 100
 
 type group struct {
 	base     uint64 // head before the group
@@ -78,6 +85,9 @@ func (s *Store) sequence(ctx context.Context, prevID string) {
 		p.mu.Unlock()
 		if broken {
 			p.pending.Wait()
+			// Another writer may be appending in a loop: a random pause
+			// before taking the head again lets this one win sometimes.
+			time.Sleep(rand.N(2 * time.Millisecond))
 			prevID = s.resync(ctx)
 			next = s.head.Load()
 			for r := range resetters {
@@ -256,7 +266,7 @@ func (s *Store) complete(ctx context.Context, g *group, p *pipeline) {
 			s.answer(p, r, appendResult{res: Appended{Seq: committed[i].Seq, ID: r.id}})
 		case dup:
 			s.answer(p, r, appendResult{res: Appended{Seq: seq, ID: r.id, Duplicate: true}})
-		case r.attempts < 3 && ctx.Err() == nil && retryable(failErr):
+		case r.attempts < maxAttempts && ctx.Err() == nil && retryable(failErr):
 			r.attempts++
 			retry = append(retry, r) // stays in flight, with its twins
 		default:
@@ -297,12 +307,15 @@ func (s *Store) answer(p *pipeline, r *appendReq, res appendResult) {
 // record that reached the stream without being indexed here, and returns
 // the message ID of the last record.
 func (s *Store) resync(ctx context.Context) string {
+	// Read what is indexed first: the tail may index more meanwhile, but
+	// never beyond the head read after it.
+	indexed := s.idx.size.Load()
 	h, err := s.streamHead(ctx)
 	if err != nil {
 		s.log.Error("resync with the ledger stream", "err", err)
 		return ""
 	}
-	if indexed := s.idx.size.Load(); h < indexed {
+	if h < indexed {
 		s.markDamaged(fmt.Errorf("the ledger stream ends at seq %d but this node had indexed %d records", h, indexed))
 	} else if h > indexed {
 		if err := s.catchUpIndex(ctx, h); err != nil {

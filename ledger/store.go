@@ -64,15 +64,20 @@ type Store struct {
 	idx    *index
 	log    *slog.Logger
 
+	// mirror names the hub's JetStream domain when the local stream is a
+	// mirror of the hub's: such a store takes no appends.
+	mirror string
+
 	reqs chan *appendReq
-	head atomic.Uint64 // last committed sequence
+	head atomic.Uint64 // the sequencer's view of the stream's head
 	// damaged, once set, refuses every append: the stream lost or changed
 	// records (holds an error).
 	damaged atomic.Pointer[error]
 	// committed gets a signal after every group commit.
 	committed chan struct{}
 	stop      context.CancelFunc
-	done      chan struct{}
+	done      chan struct{} // the sequencer ended
+	tailDone  chan struct{}
 }
 
 type appendReq struct {
@@ -109,14 +114,13 @@ func StreamConfig() jetstream.StreamConfig {
 	}
 }
 
-// Open creates the LEDGER stream when missing, brings the index up to the
-// stream's head (a crash between publish and index is repaired here) and
-// starts the sequencer. Close stops it.
-func Open(ctx context.Context, js jetstream.JetStream, db *pebble.DB, log *slog.Logger) (*Store, error) {
-	stream, err := js.CreateStream(ctx, StreamConfig())
-	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-		stream, err = js.Stream(ctx, StreamName)
-	}
+// Open creates the LEDGER stream when missing (a mirror of the hub's when
+// topo says so), brings the index up to the stream's head (a crash between
+// publish and index is repaired here), starts the tail that indexes records
+// this node did not append, and, unless the stream is a mirror, starts the
+// sequencer. Close stops them.
+func Open(ctx context.Context, js jetstream.JetStream, db *pebble.DB, topo Topology, log *slog.Logger) (*Store, error) {
+	stream, err := openStream(ctx, js, topo.streamConfig(StreamConfig()))
 	if err != nil {
 		return nil, fmt.Errorf("open ledger stream: %w", err)
 	}
@@ -130,7 +134,8 @@ func Open(ctx context.Context, js jetstream.JetStream, db *pebble.DB, log *slog.
 			return nil, err
 		}
 	}
-	s := &Store{js: js, stream: stream, idx: idx, log: log, reqs: make(chan *appendReq, maxBatch), done: make(chan struct{}), committed: make(chan struct{}, 1)}
+	s := &Store{js: js, stream: stream, idx: idx, log: log, mirror: topo.Mirror, reqs: make(chan *appendReq, maxBatch),
+		done: make(chan struct{}), tailDone: make(chan struct{}), committed: make(chan struct{}, 1)}
 	info, err := stream.Info(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("ledger head: %w", err)
@@ -149,14 +154,20 @@ func Open(ctx context.Context, js jetstream.JetStream, db *pebble.DB, log *slog.
 	}
 	runCtx, stop := context.WithCancel(context.Background())
 	s.stop = stop
-	go s.sequence(runCtx, s.lastMsgID(ctx, head))
+	go s.tail(runCtx)
+	if s.mirror == "" {
+		go s.sequence(runCtx, s.lastMsgID(ctx, head))
+	} else {
+		close(s.done)
+	}
 	return s, nil
 }
 
-// Close stops the sequencer; appends in flight fail.
+// Close stops the sequencer and the tail; appends in flight fail.
 func (s *Store) Close() {
 	s.stop()
 	<-s.done
+	<-s.tailDone
 }
 
 // lastMsgID is the Nats-Msg-Id of record seq, as JetStream will compare
@@ -258,14 +269,22 @@ func (s *Store) catchUpIndex(ctx context.Context, head uint64) error {
 // FirstSeq is the sequence at which event id was first stored.
 func (s *Store) FirstSeq(id string) (uint64, bool, error) { return s.idx.lookup(id) }
 
-// Head is the sequence of the last appended record (0 for an empty ledger).
-func (s *Store) Head() uint64 { return s.head.Load() }
+// Head is the sequence of the last record stored and indexed on this node
+// (0 for an empty ledger).
+func (s *Store) Head() uint64 { return s.idx.size.Load() }
+
+// Mirror is the JetStream domain of the hub whose ledger this node
+// mirrors, or "" for a node that holds the ledger itself.
+func (s *Store) Mirror() string { return s.mirror }
 
 // Append adds an envelope to the ledger after gate admits it. Appending
 // an envelope that is already stored returns its first sequence.
 func (s *Store) Append(ctx context.Context, envelope []byte, gate Gate, opts AppendOptions) (Appended, error) {
 	if err := s.Damaged(); err != nil {
 		return Appended{}, fmt.Errorf("append refused: %w", err)
+	}
+	if s.mirror != "" {
+		return Appended{}, fmt.Errorf("append %s: %w", events.ID(envelope), ErrMirror)
 	}
 	req := &appendReq{ctx: ctx, envelope: envelope, id: events.ID(envelope), gate: gate, opts: opts, done: make(chan appendResult, 1)}
 	select {
@@ -304,7 +323,8 @@ func (s *Store) Get(ctx context.Context, seq uint64) (Record, error) {
 }
 
 // Follow delivers every record from sequence from on, in order, to out
-// until ctx ends. It blocks only when out is full.
+// until ctx ends, each once it is indexed. It blocks only when out is
+// full.
 func (s *Store) Follow(ctx context.Context, from uint64, out chan<- Record) error {
 	cons, err := s.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
@@ -325,6 +345,11 @@ func (s *Store) Follow(ctx context.Context, from uint64, out chan<- Record) erro
 			return
 		}
 		rec := Record{Seq: meta.Sequence.Stream, ID: events.ID(msg.Data()), Envelope: msg.Data(), Time: meta.Timestamp}
+		// Deliver only what the index covers, so a reader that checks
+		// IDs against it (replays) sees every earlier record.
+		if err := s.idx.wait(ctx, rec.Seq); err != nil {
+			return
+		}
 		select {
 		case out <- rec:
 		case <-ctx.Done():

@@ -65,7 +65,7 @@ func (b *backend) openDB(t *testing.T) {
 
 func (b *backend) open(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), b.js, b.db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := Open(context.Background(), b.js, b.db, Topology{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

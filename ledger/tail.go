@@ -1,0 +1,88 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/vault-runtime/vault/events"
+)
+
+// tailBatch caps how many records the tail indexes in one pebble batch.
+const tailBatch = 1024
+
+// tail indexes records that reach the stream without passing through this
+// node's sequencer: on an edge, everything its mirror receives from the
+// hub; on a hub of a cluster or on a shared NATS, other nodes' appends. On
+// a lone hub it finds its own records already indexed and skips them.
+// Follow delivers a record only once it is indexed, so the projector sees
+// the ID index and Merkle tree covering every record it applies.
+func (s *Store) tail(ctx context.Context) {
+	defer close(s.tailDone)
+	for ctx.Err() == nil {
+		err := s.tailFrom(ctx, s.idx.size.Load()+1)
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Warn("ledger tail interrupted; resuming", "indexed", s.idx.size.Load(), "err", err)
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+		}
+	}
+}
+
+func (s *Store) tailFrom(ctx context.Context, from uint64) error {
+	cons, err := s.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: from,
+	})
+	if err != nil {
+		return fmt.Errorf("tail ledger from %d: %w", from, err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(tailBatch))
+	if err != nil {
+		return fmt.Errorf("tail ledger from %d: %w", from, err)
+	}
+	defer it.Stop()
+	stop := context.AfterFunc(ctx, it.Stop)
+	defer stop()
+	batch := make([]Record, 0, tailBatch)
+	for {
+		msg, err := it.Next()
+		if err != nil {
+			return fmt.Errorf("tail ledger: %w", err)
+		}
+		meta, err := msg.Metadata()
+		if err != nil {
+			return fmt.Errorf("tail ledger: record without metadata: %w", err)
+		}
+		batch = append(batch, Record{Seq: meta.Sequence.Stream, ID: events.ID(msg.Data()), Envelope: msg.Data(), Time: meta.Timestamp})
+		if meta.NumPending > 0 && len(batch) < tailBatch {
+			continue
+		}
+		if err := s.indexTail(batch); err != nil {
+			return err
+		}
+		batch = batch[:0]
+	}
+}
+
+// indexTail indexes a run of records read from the stream in order.
+func (s *Store) indexTail(batch []Record) error {
+	before := s.idx.size.Load()
+	if err := s.idx.put(batch...); err != nil {
+		// A gap: the stream skipped a sequence, which a mirror or a
+		// shared stream must never do.
+		s.markDamaged(fmt.Errorf("index records %d..%d from the stream: %w", batch[0].Seq, batch[len(batch)-1].Seq, err))
+		return err
+	}
+	if s.idx.size.Load() > before {
+		select {
+		case s.committed <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}

@@ -1,0 +1,107 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// CosignatureStream keeps witnesses' cosignatures of checkpoints.
+const CosignatureStream = "COSIGNATURES"
+
+// Topology says where a node's copy of a stream comes from.
+type Topology struct {
+	// Mirror, when set, names the JetStream domain of the hub: the local
+	// stream is a mirror of the hub's stream of the same name, with the
+	// hub's sequence numbers, and nothing is published to it locally.
+	Mirror string
+	// Replicas is the hub streams' replication factor: 1 for one hub, 3
+	// for a cluster of three. Mirrors are local to their node (1).
+	Replicas int
+}
+
+// streamConfig adapts a hub stream's configuration to the topology.
+func (t Topology) streamConfig(cfg jetstream.StreamConfig) jetstream.StreamConfig {
+	if t.Mirror == "" {
+		cfg.Replicas = max(t.Replicas, 1)
+		return cfg
+	}
+	return MirrorConfig(cfg, t.Mirror)
+}
+
+// MirrorConfig turns a hub stream's configuration into that of a local
+// mirror of it, fed from the hub's JetStream domain. A mirror takes no
+// subjects of its own (it cannot be published to) and keeps the source's
+// sequence numbers, subjects and message IDs.
+func MirrorConfig(cfg jetstream.StreamConfig, hubDomain string) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:        cfg.Name,
+		Description: cfg.Description + " (mirror of the hub's)",
+		Storage:     cfg.Storage,
+		Retention:   jetstream.LimitsPolicy,
+		MaxMsgs:     -1,
+		MaxBytes:    -1,
+		MaxAge:      cfg.MaxAge,
+		MaxMsgSize:  cfg.MaxMsgSize,
+		Replicas:    1,
+		DenyDelete:  true,
+		DenyPurge:   true,
+		AllowDirect: true,
+		Mirror:      &jetstream.StreamSource{Name: cfg.Name, Domain: hubDomain},
+	}
+}
+
+// OpenStream creates a stream as the topology wants it, or opens it if it
+// exists. A stream that exists with the other role (a mirror where the
+// node should hold its own, or the reverse) is refused: turning one into
+// the other would lose or fork records.
+func (t Topology) OpenStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	return openStream(ctx, js, t.streamConfig(cfg))
+}
+
+func openStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	stream, err := js.CreateStream(ctx, cfg)
+	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		stream, err = js.Stream(ctx, cfg.Name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open stream %s: %w", cfg.Name, err)
+	}
+	have := stream.CachedInfo().Config
+	switch {
+	case cfg.Mirror != nil && have.Mirror == nil:
+		return nil, fmt.Errorf("open stream %s: this node's stream is its own, not a mirror: an edge cannot run on a hub's data directory", cfg.Name)
+	case cfg.Mirror == nil && have.Mirror != nil:
+		return nil, fmt.Errorf("open stream %s: this node's stream mirrors domain %q: a hub cannot run on an edge's data directory", cfg.Name, have.Mirror.Domain)
+	case cfg.Mirror != nil && mirrorDomain(have.Mirror) != cfg.Mirror.Domain:
+		return nil, fmt.Errorf("open stream %s: it mirrors domain %q, not %q", cfg.Name, mirrorDomain(have.Mirror), cfg.Mirror.Domain)
+	}
+	return stream, nil
+}
+
+// mirrorDomain is the JetStream domain a mirror reads from: the server
+// turns a source's Domain into the API prefix $JS.<domain>.API.
+func mirrorDomain(src *jetstream.StreamSource) string {
+	if src.Domain != "" || src.External == nil {
+		return src.Domain
+	}
+	d, ok := strings.CutPrefix(src.External.APIPrefix, "$JS.")
+	if !ok {
+		return ""
+	}
+	d, _ = strings.CutSuffix(d, ".API")
+	return d
+}
+
+// ArtifactStreamConfig is the stream behind the ARTIFACTS object store, as
+// far as a mirror of it needs to know.
+func ArtifactStreamConfig() jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:        "OBJ_" + ArtifactBucket,
+		Description: "Vault artifacts, named by the SHA-256 of their bytes",
+		Storage:     jetstream.FileStorage,
+	}
+}
