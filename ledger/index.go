@@ -1,9 +1,9 @@
 package ledger
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
-	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
