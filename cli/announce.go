@@ -1,37 +1,72 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"slices"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/spf13/cobra"
 
+	"github.com/vault-runtime/vault/ledger"
 	"github.com/vault-runtime/vault/projector"
 )
 
 // Nodes announce what they serve: after every publication on
 // appliedSubject, and on request on nodesSubject, which every node
-// answers (scatter-gather), so a client finds all nodes on its NATS.
+// answers (scatter-gather), so a client finds all nodes on its NATS; the
+// subjects cross leaf-node links, so hubs and edges hear each other.
+// nodeHashSubject asks every node for its state hash at one seq.
 const (
-	nodesSubject   = "vault.api.nodes"
-	appliedSubject = "vault.nodes.applied"
+	nodesSubject    = "vault.api.nodes"
+	nodeHashSubject = "vault.api.nodes.hash"
+	appliedSubject  = "vault.nodes.applied"
+)
+
+// Node roles: hubs hold the authoritative ledger, edges a mirror of it.
+const (
+	roleHub  = "hub"
+	roleEdge = "edge"
 )
 
 // announcement is one node's account of what it applied and serves.
 type announcement struct {
-	NodeID  string                      `json:"nodeId"`
-	Ledger  string                      `json:"ledger"`
-	Applied uint64                      `json:"applied"`
-	Served  map[string]projector.Served `json:"served"`
-	Failed  map[string]string           `json:"failed,omitempty"`
-	Time    time.Time                   `json:"time"`
+	NodeID string `json:"nodeId"`
+	// Role is "hub" or "edge"; empty from nodes older than roles.
+	Role    string `json:"role,omitempty"`
+	Ledger  string `json:"ledger"`
+	Applied uint64 `json:"applied"`
+	// Head is the last record the node's stream (hub) or mirror (edge)
+	// holds; Applied catches up with it.
+	Head uint64 `json:"head,omitempty"`
+	// StateHash is projector.State.Hash of the state at Applied.
+	StateHash  string                      `json:"stateHash,omitempty"`
+	Checkpoint *checkpointInfo             `json:"checkpoint,omitempty"`
+	Served     map[string]projector.Served `json:"served"`
+	Failed     map[string]string           `json:"failed,omitempty"`
+	// Link is an edge's connection to its hub: "connected" or
+	// "disconnected"; empty for hubs.
+	Link string `json:"link,omitempty"`
+	// SplitViews are alerts of a ledger that shows different histories to
+	// different nodes; Diverged are this node's own findings that its
+	// state differs from a hub's at the same seq. Both are normally empty.
+	SplitViews []string  `json:"splitViews,omitempty"`
+	Diverged   []string  `json:"divergence,omitempty"`
+	Time       time.Time `json:"time"`
+}
+
+// checkpointInfo is the latest verified checkpoint a node holds.
+type checkpointInfo struct {
+	Size uint64 `json:"size"`
+	Root string `json:"root"` // standard base64, as in the note
+	Note []byte `json:"note"` // the signed note, verbatim
 }
 
 func announce(id string, snap *projector.Snapshot) announcement {
@@ -39,17 +74,51 @@ func announce(id string, snap *projector.Snapshot) announcement {
 		Failed: snap.Failed, Time: time.Now().UTC()}
 }
 
-// announcer passes each snapshot on to the edge, then tells the world.
+// parseCheckpointNote reads the size and root of a signed checkpoint
+// note (the text before the blank line that precedes the signatures).
+func parseCheckpointNote(note []byte) (*checkpointInfo, error) {
+	i := bytes.LastIndex(note, []byte("\n\n"))
+	if i < 0 {
+		return nil, errors.New("parse checkpoint note: no signature block")
+	}
+	c, err := ledger.ParseCheckpoint(string(note[:i+1]))
+	if err != nil {
+		return nil, fmt.Errorf("parse checkpoint note: %w", err)
+	}
+	return &checkpointInfo{Size: c.Size, Root: base64.StdEncoding.EncodeToString(c.Root[:]), Note: note}, nil
+}
+
+// announcer passes each snapshot on to the edge, then tells the world,
+// remembers the snapshot's state hash (see seqRing) and checks it
+// against what hubs announce (see check).
 type announcer struct {
 	projector.Publisher
 	id  string
 	nc  *nats.Conn
 	log *slog.Logger
+	// Optional, set by the node's wiring; a nil func leaves its field
+	// of the announcement empty.
+	role       string          // roleHub or roleEdge
+	head       func() uint64   // the local stream's or mirror's last seq
+	checkpoint func() []byte   // the latest verified checkpoint note, or nil
+	link       func() string   // an edge's link to its hub
+	alerts     func() []string // split-view alerts
+
+	mu       sync.Mutex
+	last     *announcement      // of the latest snapshot published
+	hashes   *seqRing[string]   // this node's state hash by seq
+	claims   *seqRing[hubClaim] // hubs' state hashes by seq
+	diverged map[string]string  // hub ID → the first divergence from it
 }
 
 func (a *announcer) Publish(snap *projector.Snapshot) {
-	a.Publisher.Publish(snap)
-	data, err := json.Marshal(announce(a.id, snap))
+	if a.Publisher != nil {
+		a.Publisher.Publish(snap)
+	}
+	ann := announce(a.id, snap)
+	ann.StateHash = snap.State.Hash() // after the edge has it: serving never waits for this
+	a.remember(ann)
+	data, err := json.Marshal(a.complete(ann))
 	if err == nil {
 		err = a.nc.Publish(appliedSubject, data)
 	}
@@ -58,10 +127,96 @@ func (a *announcer) Publish(snap *projector.Snapshot) {
 	}
 }
 
+// remember keeps ann as the latest announcement unless a newer one is
+// already kept, and records its state hash.
+func (a *announcer) remember(ann announcement) {
+	a.mu.Lock()
+	if a.last == nil || ann.Applied >= a.last.Applied {
+		a.last = &ann
+	}
+	a.mu.Unlock()
+	a.recordHash(ann.Applied, ann.StateHash)
+}
+
+// current is the latest announcement; before the first publication, it
+// is made afresh from the projector's snapshot.
+func (a *announcer) current(snapshot func() *projector.Snapshot) announcement {
+	a.mu.Lock()
+	last := a.last
+	a.mu.Unlock()
+	if last != nil {
+		return a.complete(*last)
+	}
+	snap := snapshot()
+	ann := announce(a.id, snap)
+	ann.StateHash = snap.State.Hash()
+	return a.complete(ann)
+}
+
+// complete adds what changes without a new snapshot: role, head,
+// checkpoint, link, alerts and the time.
+func (a *announcer) complete(ann announcement) announcement {
+	ann.Role, ann.Time = a.role, time.Now().UTC()
+	if a.head != nil {
+		ann.Head = a.head()
+	}
+	if a.checkpoint != nil {
+		if note := a.checkpoint(); note != nil {
+			cp, err := parseCheckpointNote(note)
+			if err != nil {
+				a.log.Warn("announce checkpoint", "err", err)
+			}
+			ann.Checkpoint = cp
+		}
+	}
+	if a.link != nil {
+		ann.Link = a.link()
+	}
+	if a.alerts != nil {
+		ann.SplitViews = a.alerts()
+	}
+	ann.Diverged = a.divergence()
+	return ann
+}
+
+// serve answers nodesSubject with the current announcement and
+// nodeHashSubject from the ring of state hashes, and follows other
+// nodes' announcements to notice divergence. The caller drains the
+// subscriptions.
+func (a *announcer) serve(snapshot func() *projector.Snapshot) ([]*nats.Subscription, error) {
+	var subs []*nats.Subscription
+	handlers := []struct {
+		subject string
+		handle  nats.MsgHandler
+	}{
+		{nodesSubject, func(msg *nats.Msg) {
+			data, _ := json.Marshal(a.current(snapshot))
+			msg.Respond(data)
+		}},
+		{nodeHashSubject, a.answerHash},
+		{appliedSubject, a.heard},
+	}
+	for _, h := range handlers {
+		sub, err := a.nc.Subscribe(h.subject, h.handle)
+		if err != nil {
+			for _, s := range subs {
+				s.Unsubscribe()
+			}
+			return nil, fmt.Errorf("serve node announcements: subscribe %s: %w", h.subject, err)
+		}
+		subs = append(subs, sub)
+	}
+	return subs, nil
+}
+
 // serveAnnouncements answers nodesSubject with the current snapshot.
+//
+// Deprecated: it predates the announcer's ring and self-check; the node
+// calls announcer.serve instead.
 func (n *node) serveAnnouncements(proj *projector.Projector) (*nats.Subscription, error) {
+	a := &announcer{id: n.id, nc: n.nc, log: n.cfg.Log}
 	sub, err := n.nc.Subscribe(nodesSubject, func(msg *nats.Msg) {
-		data, _ := json.Marshal(announce(n.id, proj.Current()))
+		data, _ := json.Marshal(a.current(proj.Current))
 		msg.Respond(data)
 	})
 	if err != nil {
@@ -124,120 +279,4 @@ func sortedNodes(m map[string]announcement) []announcement {
 		out = append(out, m[id])
 	}
 	return out
-}
-
-// nodeWait follows announcements from before an append until every node
-// found has applied it.
-type nodeWait struct {
-	flags *waitFlags
-	nodes []announcement
-	sub   *nats.Subscription
-	ch    chan arrival
-}
-
-// arrival is an announcement and when this process received it.
-type arrival struct {
-	announcement
-	at time.Time
-}
-
-// start finds the nodes and subscribes to their announcements; without
-// --wait it does nothing.
-func (w *waitFlags) start(ctx context.Context, nc *nats.Conn) (*nodeWait, error) {
-	nw := &nodeWait{flags: w}
-	if !w.on {
-		return nw, nil
-	}
-	nw.ch = make(chan arrival, 1024)
-	var err error
-	nw.sub, err = nc.Subscribe(appliedSubject, func(msg *nats.Msg) {
-		a := arrival{at: time.Now()}
-		if json.Unmarshal(msg.Data, &a.announcement) == nil {
-			select {
-			case nw.ch <- a:
-			default: // a slow reader misses some; later ones carry the same news
-			}
-		}
-	})
-	if err != nil {
-		return nil, fmt.Errorf("--wait: %w", err)
-	}
-	if err := nc.Flush(); err != nil {
-		return nil, fmt.Errorf("--wait: %w", err)
-	}
-	if nw.nodes, err = gatherNodes(ctx, nc, 150*time.Millisecond, 2*time.Second); err != nil {
-		return nil, err
-	}
-	return nw, nil
-}
-
-func (nw *nodeWait) stop() {
-	if nw.sub != nil {
-		nw.sub.Unsubscribe()
-	}
-}
-
-// report waits until every node applied res, and prints each node's
-// delay from the append's acknowledgement and what it serves of fn.
-func (nw *nodeWait) report(cmd *cobra.Command, res appended, fn string) error {
-	if !nw.flags.on {
-		return nil
-	}
-	seq, out := res.Seq, cmd.OutOrStdout()
-	pending := map[string]bool{}
-	for _, a := range nw.nodes {
-		if a.Applied >= seq {
-			fmt.Fprintf(out, "node %s: applied before the append was acknowledged: %s\n", a.NodeID, servedWords(a, fn))
-			continue
-		}
-		pending[a.NodeID] = true
-	}
-	timeout := time.After(nw.flags.timeout)
-	for len(pending) > 0 {
-		select {
-		case a := <-nw.ch:
-			if !pending[a.NodeID] || a.Applied < seq {
-				continue
-			}
-			delete(pending, a.NodeID)
-			delay := max(a.at.Sub(res.At), 0)
-			fmt.Fprintf(out, "node %s: applied seq %d %s after the acknowledgement: %s\n", a.NodeID, seq, delay.Round(10*time.Microsecond), servedWords(a.announcement, fn))
-		case <-timeout:
-			return fmt.Errorf("--wait: after %s, %d node(s) had not applied seq %d: %s", nw.flags.timeout, len(pending), seq,
-				strings.Join(slices.Sorted(maps.Keys(pending)), ", "))
-		case <-cmd.Context().Done():
-			return cmd.Context().Err()
-		}
-	}
-	return nil
-}
-
-// servedWords says what a node serves of fn, or why not.
-func servedWords(a announcement, fn string) string {
-	s, ok := a.Served[fn]
-	if !ok {
-		for key, reason := range a.Failed {
-			if strings.HasPrefix(key, fn+"@") {
-				return fmt.Sprintf("not serving %s (%s failed: %s)", fn, key, reason)
-			}
-		}
-		return "not serving " + fn
-	}
-	return describeServed(s)
-}
-
-// describeServed is e.g. "v1 80% / v2 20%" or "paused (v1)".
-func describeServed(s projector.Served) string {
-	var shares []string
-	for _, v := range s.Versions {
-		if s.Paused {
-			shares = append(shares, fmt.Sprintf("v%d", v.Version))
-		} else {
-			shares = append(shares, fmt.Sprintf("v%d %d%%", v.Version, v.Percent))
-		}
-	}
-	if s.Paused {
-		return "paused (" + strings.Join(shares, ", ") + ")"
-	}
-	return "serving " + strings.Join(shares, " / ")
 }
