@@ -209,22 +209,6 @@ func (a *announcer) serve(snapshot func() *projector.Snapshot) ([]*nats.Subscrip
 	return subs, nil
 }
 
-// serveAnnouncements answers nodesSubject with the current snapshot.
-//
-// Deprecated: it predates the announcer's ring and self-check; the node
-// calls announcer.serve instead.
-func (n *node) serveAnnouncements(proj *projector.Projector) (*nats.Subscription, error) {
-	a := &announcer{id: n.id, nc: n.nc, log: n.cfg.Log}
-	sub, err := n.nc.Subscribe(nodesSubject, func(msg *nats.Msg) {
-		data, _ := json.Marshal(a.current(proj.Current))
-		msg.Respond(data)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("serve node announcements: %w", err)
-	}
-	return sub, nil
-}
-
 // gatherNodes asks every node for its announcement and collects answers
 // until none came for quiet (or max passed).
 func gatherNodes(ctx context.Context, nc *nats.Conn, quiet, max time.Duration) ([]announcement, error) {

@@ -13,8 +13,9 @@ import (
 	"github.com/vault-runtime/vault/projector"
 )
 
-// stateSubject answers with the node's current projector.Snapshot.
-const stateSubject = "vault.api.state"
+// stateAPI is the node-local API (see nodeAPI) that answers with the
+// node's current projector.Snapshot.
+const stateAPI = "state"
 
 type stateRequest struct {
 	// WaitSeq, when set, delays the answer until the node applied it.
@@ -23,7 +24,11 @@ type stateRequest struct {
 
 type stateReply struct {
 	Snapshot *projector.Snapshot `json:"snapshot,omitempty"`
-	Error    string              `json:"error,omitempty"`
+	// Role is "hub" or "edge"; an edge names the hubs' JetStream domain
+	// in Hub, where artifacts are uploaded.
+	Role  string `json:"role,omitempty"`
+	Hub   string `json:"hub,omitempty"`
+	Error string `json:"error,omitempty"`
 }
 
 // dialNode connects to a node and reads its current snapshot; the caller
@@ -57,21 +62,31 @@ func dialFunction(ctx context.Context, server, verb, name string) (*nats.Conn, *
 }
 
 func fetchSnapshot(ctx context.Context, nc *nats.Conn, waitSeq uint64) (*projector.Snapshot, error) {
+	reply, err := fetchState(ctx, nc, waitSeq)
+	return reply.Snapshot, err
+}
+
+// fetchState asks the node behind nc (and no other: see nodeAPI) for its
+// state once it applied waitSeq.
+func fetchState(ctx context.Context, nc *nats.Conn, waitSeq uint64) (stateReply, error) {
 	req, _ := json.Marshal(stateRequest{WaitSeq: waitSeq})
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	msg, err := nc.RequestWithContext(ctx, stateSubject, req)
-	if err != nil {
-		return nil, fmt.Errorf("ask node for state: %w", err)
-	}
 	var reply stateReply
+	msg, err := nc.RequestWithContext(ctx, nodeAPI(nc.ConnectedServerName(), stateAPI), req)
+	if err != nil {
+		return reply, fmt.Errorf("ask node for state: %w", err)
+	}
 	if err := json.Unmarshal(msg.Data, &reply); err != nil {
-		return nil, fmt.Errorf("ask node for state: bad reply: %w", err)
+		return reply, fmt.Errorf("ask node for state: bad reply: %w", err)
 	}
 	if reply.Error != "" {
-		return nil, fmt.Errorf("ask node for state: %s", reply.Error)
+		return reply, fmt.Errorf("ask node for state: %s", reply.Error)
 	}
-	return reply.Snapshot, nil
+	if reply.Snapshot == nil {
+		return reply, fmt.Errorf("ask node for state: the reply has no state")
+	}
+	return reply, nil
 }
 
 // appended is an acknowledged append and when the acknowledgement came.

@@ -13,9 +13,13 @@ import (
 	"github.com/vault-runtime/vault/projector"
 )
 
-// controlSubject carries signed control requests (events.Control) to a
-// node; the reply is a controlReply.
-const controlSubject = "vault.api.control"
+// controlSubject carries signed control requests (events.Control) to
+// every node (broadcastControl); controlAPI, a node-local API (nodeAPI),
+// to the node a client is connected to. The reply is a controlReply.
+const (
+	controlSubject = "vault.api.control"
+	controlAPI     = "control"
+)
 
 // controlWindow is how far a request's timestamp may be from the node's
 // clock.
@@ -32,9 +36,9 @@ type controlHandler func(ctx context.Context, body json.RawMessage) (any, error)
 // serveControl checks every request (signature, role in the projected
 // keyring, timestamp, nonce) before it runs a handler, and logs each
 // decision with the signer.
-func (n *node) serveControl(proj *projector.Projector, handlers map[string]controlHandler, log *slog.Logger) (*nats.Subscription, error) {
+func (n *node) serveControl(proj *projector.Projector, handlers map[string]controlHandler, log *slog.Logger) ([]*nats.Subscription, error) {
 	guard := events.NewControlGuard(controlWindow)
-	sub, err := n.nc.Subscribe(controlSubject, func(msg *nats.Msg) {
+	handle := func(msg *nats.Msg) {
 		var reply controlReply
 		st := proj.Current().State
 		c, signer, err := guard.Check(st.Keys, st.Ledger, msg.Data)
@@ -58,11 +62,16 @@ func (n *node) serveControl(proj *projector.Projector, handlers map[string]contr
 		if err := msg.Respond(data); err != nil {
 			log.Warn("answer control request", "err", err)
 		}
-	})
-	if err != nil {
-		return nil, fmt.Errorf("serve control requests: %w", err)
 	}
-	return sub, nil
+	var subs []*nats.Subscription
+	for _, subject := range []string{controlSubject, nodeAPI(n.serverName, controlAPI)} {
+		sub, err := n.nc.Subscribe(subject, handle)
+		if err != nil {
+			return nil, fmt.Errorf("serve control requests: %w", err)
+		}
+		subs = append(subs, sub)
+	}
+	return subs, nil
 }
 
 // callControl signs a control request with the operator key, sends it to
@@ -78,7 +87,7 @@ func callControl(ctx context.Context, nc *nats.Conn, ledgerID, method string, bo
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	msg, err := nc.RequestWithContext(ctx, controlSubject, req)
+	msg, err := nc.RequestWithContext(ctx, nodeAPI(nc.ConnectedServerName(), controlAPI), req)
 	if err != nil {
 		return fmt.Errorf("%s: ask the node: %w", method, err)
 	}

@@ -37,12 +37,21 @@ manifest or the code has an error.`,
 				return err
 			}
 			ctx := cmd.Context()
-			nc, snap, err := dialNode(ctx, server)
+			nc, err := connect(server)
 			if err != nil {
 				return err
 			}
 			defer nc.Close()
+			node, err := fetchState(ctx, nc, 0)
+			if err != nil {
+				return err
+			}
+			snap := node.Snapshot
+			// An edge's artifact store mirrors the hub's: upload there.
 			js, err := jetstream.New(nc)
+			if node.Hub != "" {
+				js, err = jetstream.NewWithDomain(nc, node.Hub)
+			}
 			if err != nil {
 				return err
 			}

@@ -20,7 +20,7 @@ const (
 )
 
 func initCommand() *cobra.Command {
-	var data, name string
+	var data, name, join string
 	var keys keyProtection
 	cmd := &cobra.Command{
 		Use:   "init --data DIR",
@@ -30,6 +30,13 @@ ledger. The genesis names the operator key (created in $VAULT_CONFIG if absent)
 as the first admin with the deploy and activate roles, and the node key with
 the log role. Running it on an initialised directory changes nothing.
 
+With --join FILE, init makes a directory for another node of an existing
+ledger instead (an edge, or another hub of a cluster): it checks that FILE is a
+genesis record, copies it as the node's trust anchor and creates a node key,
+whose ID it prints. The node trusts nothing it receives unless it descends
+from that genesis; grant its key a role (e.g. 'vault keys add KEY --role
+witness') to let it cosign checkpoints.
+
 Both keys are stored encrypted with a passphrase (age, scrypt): it is read from
 $VAULT_PASSPHRASE, else typed twice on the terminal. Every command that signs
 and 'vault serve' need it again. --key-work-factor sets scrypt's cost (log2 N,
@@ -37,15 +44,20 @@ recorded in the file); each increment doubles the time every command spends
 opening the key. --insecure-plaintext-keys stores the keys unencrypted, for
 throwaway setups only.`,
 		Example: `  vault init --data .vault
+  vault init --data edge1 --join .vault/genesis.dsse
   VAULT_PASSPHRASE=... vault init --data .vault --key-work-factor 16`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if keys.WorkFactor < minKeyWorkFactor || keys.WorkFactor > maxKeyWorkFactor {
 				return fmt.Errorf("--key-work-factor %d: want %d to %d", keys.WorkFactor, minKeyWorkFactor, maxKeyWorkFactor)
 			}
+			if join != "" {
+				return runJoin(cmd, data, join, keys)
+			}
 			return runInit(cmd, data, name, keys)
 		},
 	}
+	cmd.Flags().StringVar(&join, "join", "", "make an edge's data directory for the existing ledger whose genesis record is in FILE (a hub's DIR/genesis.dsse)")
 	cmd.Flags().StringVar(&data, "data", ".vault", "data directory to create")
 	cmd.Flags().StringVar(&name, "name", "vault", "human-readable name of the new ledger")
 	cmd.Flags().IntVar(&keys.WorkFactor, "key-work-factor", defaultKeyWorkFactor, "scrypt cost of the key files' passphrase (log2 N, 10 to 22)")

@@ -7,11 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,7 +17,6 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/vault-runtime/vault/edge"
 	"github.com/vault-runtime/vault/edge/admin"
@@ -40,7 +37,10 @@ type nodeConfig struct {
 	NATSCert, NATSKey, NATSAuth string
 	// LedgerSync is "always" (fsync every write) or "interval".
 	LedgerSync string
-	Edge       edge.Config
+	// Topology says whether the node is a hub or an edge and how its
+	// NATS joins the others.
+	Topology topology
+	Edge     edge.Config
 	// AdminListen is the admin listener's address (Prometheus /metrics,
 	// /healthz, /readyz); empty disables it.
 	AdminListen string
@@ -83,6 +83,13 @@ type node struct {
 	bg          sync.WaitGroup // loops that must end before pebble closes
 	// NATSURL is the client URL of the embedded server.
 	NATSURL string
+	// serverName names this node's NATS server in node-local API
+	// subjects (nodeAPI).
+	serverName string
+	// link follows an edge's connection to the hub (nil on hubs).
+	link *hubLink
+	// pub announces what the node applied and notices divergence.
+	pub *announcer
 
 	// sockets binds the edge listeners (a takeover binds them early).
 	sockets *edgeSockets
@@ -121,33 +128,20 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if n.ns, n.NATSURL, err = startNATS(cfg.Data, cfg.NATSListen, cfg.LedgerSync != "interval", jsKey, sec, log.With("component", "nats")); err != nil {
-		return nil, err
-	}
-	connOpts := []nats.Option{nats.InProcessServer(n.ns), nats.Name("vault-node")}
-	if auth != nil {
-		opt, err := nkeyOption(nodeKey)
-		if err != nil {
-			return nil, err
-		}
-		connOpts = append(connOpts, opt)
-	}
-	if n.nc, err = nats.Connect("", connOpts...); err != nil {
-		return nil, fmt.Errorf("connect to embedded NATS: %w", err)
-	}
-	js, err := jetstream.New(n.nc)
+	js, err := n.connectNATS(cfg, nodeKey, jsKey, sec, auth != nil)
 	if err != nil {
-		return nil, fmt.Errorf("jetstream: %w", err)
+		return nil, err
 	}
 	if n.db, err = pebble.Open(filepath.Join(cfg.Data, "index"), &pebble.Options{Logger: pebbleLogger{log.With("component", "pebble")}}); err != nil {
 		return nil, fmt.Errorf("open pebble index: %w", err)
 	}
-	store, err := ledger.Open(ctx, js, n.db, ledger.Topology{}, log.With("component", "ledger"))
+	topo := cfg.Topology.ledger()
+	store, err := ledger.Open(ctx, js, n.db, topo, log.With("component", "ledger"))
 	if err != nil {
 		return nil, err
 	}
 	n.store = store
-	obs, err := ledger.OpenArtifactBucket(ctx, js, true)
+	arts, err := n.openArtifacts(ctx, js, topo, sealer, log.With("component", "artifacts"))
 	if err != nil {
 		return nil, err
 	}
@@ -159,9 +153,14 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + lanes) // see edge.LaneWorkers
 	n.metrics = metrics.New()
 	fns := edge.NewFunctions(log.With("component", "edge"), edge.Options{Logs: n.logs, Max: cfg.MaxLimits, LaneWorkers: lanes, Metrics: n.metrics})
-	pub := &announcer{Publisher: fns, id: nodeKey.ID, nc: n.nc, log: log.With("component", "announce")}
+	pub := &announcer{Publisher: fns, id: nodeKey.ID, nc: n.nc, log: log.With("component", "announce"),
+		role: cfg.Topology.role(), head: store.Head, checkpoint: n.latestCheckpoint}
+	if n.link != nil {
+		pub.link = n.link.words
+	}
+	n.pub = pub
 	proj := projector.New(projector.Config{
-		Source: store, Index: store, Artifacts: ledger.NewArtifacts(obs, n.db, sealer, log.With("component", "artifacts")),
+		Source: store, Index: store, Artifacts: arts,
 		Warmer: fns, Publisher: pub, DB: n.db, Sealer: sealer, Logger: log.With("component", "projector"),
 	})
 	n.proj, n.fns, n.id, n.nodeKey = proj, fns, nodeKey.ID, nodeKey
@@ -176,15 +175,30 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	}()
 
 	gate := proj.Admission()
-	if err := ensureGenesis(ctx, store, gate, genesis); err != nil {
+	if err := ensureGenesis(ctx, store, gate, genesis, log); err != nil {
 		return nil, err
 	}
 	origin := ledger.Origin(events.ID(genesis))
-	n.checkpoints, err = ledger.NewCheckpointer(ctx, store, ledger.NoteSigner(origin, nodeKey), origin, log.With("component", "checkpoints"))
-	if err != nil {
+	if store.Mirror() == "" {
+		n.checkpoints, err = ledger.NewCheckpointer(ctx, store, ledger.NoteSigner(origin, nodeKey), origin, log.With("component", "checkpoints"))
+		if err != nil {
+			return nil, err
+		}
+		n.checkpoints.Allowed = func() bool {
+			kr := proj.Current().State.Keys
+			if kr == nil {
+				return false
+			}
+			k := kr.Keys[nodeKey.ID]
+			return k != nil && k.Has(events.RoleLog)
+		}
+		n.bg.Go(func() { n.checkpoints.Run(runCtx) })
+	} else if _, err := topo.OpenStream(ctx, js, ledger.CheckpointStreamConfig()); err != nil {
 		return nil, err
 	}
-	n.bg.Go(func() { n.checkpoints.Run(runCtx) })
+	if n.link != nil {
+		n.bg.Go(func() { n.link.run(runCtx, store) })
+	}
 	if err := n.serveAPI(store, gate, proj, log.With("component", "api")); err != nil {
 		return nil, err
 	}
@@ -211,10 +225,27 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	return n, nil
 }
 
+// latestCheckpoint is the newest checkpoint this node signed or verified.
+func (n *node) latestCheckpoint() []byte {
+	if n.checkpoints != nil {
+		note, _ := n.checkpoints.Latest()
+		return note
+	}
+	return nil
+}
+
 // ensureGenesis appends the data directory's genesis to an empty ledger,
-// and otherwise checks that record 1 is that genesis.
-func ensureGenesis(ctx context.Context, store *ledger.Store, gate ledger.Gate, genesis []byte) error {
-	if store.Head() == 0 {
+// and otherwise checks that record 1 is that genesis. An edge waits for
+// its mirror to bring record 1 from the hub.
+func ensureGenesis(ctx context.Context, store *ledger.Store, gate ledger.Gate, genesis []byte, log *slog.Logger) error {
+	switch {
+	case store.Head() > 0:
+	case store.Mirror() != "":
+		log.Info("waiting for the hub's ledger: this edge has no record yet")
+		if err := store.WaitIndexed(ctx, 1); err != nil {
+			return fmt.Errorf("edge: no ledger record came from the hub: %w", err)
+		}
+	default:
 		if _, err := store.Append(ctx, genesis, gate, ledger.AppendOptions{}); err != nil {
 			return fmt.Errorf("append genesis: %w", err)
 		}
@@ -229,16 +260,20 @@ func ensureGenesis(ctx context.Context, store *ledger.Store, gate ledger.Gate, g
 	return nil
 }
 
+// serveAPI answers the node's NATS APIs. Only a hub takes appends and
+// proves records: an edge's CLI reaches the hubs through the leaf link.
 func (n *node) serveAPI(store *ledger.Store, gate ledger.Gate, proj *projector.Projector, log *slog.Logger) (err error) {
-	if n.appends, err = ledger.Serve(n.nc, store, gate, log); err != nil {
-		return err
+	if store.Mirror() == "" {
+		if n.appends, err = ledger.Serve(n.nc, store, gate, log); err != nil {
+			return err
+		}
+		sub, err := ledger.ServeProofs(n.nc, store, n.checkpoints, log)
+		if err != nil {
+			return err
+		}
+		n.subs = append(n.subs, sub)
 	}
-	sub, err := ledger.ServeProofs(n.nc, store, n.checkpoints, log)
-	if err != nil {
-		return err
-	}
-	n.subs = append(n.subs, sub)
-	sub, err = n.nc.Subscribe(stateSubject, func(msg *nats.Msg) {
+	sub, err := n.nc.QueueSubscribe(nodeAPI(n.serverName, stateAPI), "vault-node", func(msg *nats.Msg) {
 		var req stateRequest
 		var reply stateReply
 		if err := json.Unmarshal(msg.Data, &req); err != nil && len(msg.Data) > 0 {
@@ -249,6 +284,7 @@ func (n *node) serveAPI(store *ledger.Store, gate ledger.Gate, proj *projector.P
 				reply.Error = err.Error()
 			} else {
 				reply.Snapshot = proj.Current()
+				reply.Role, reply.Hub = n.cfg.Topology.role(), store.Mirror()
 			}
 			cancel()
 		}
@@ -261,15 +297,16 @@ func (n *node) serveAPI(store *ledger.Store, gate ledger.Gate, proj *projector.P
 		return fmt.Errorf("serve state: %w", err)
 	}
 	n.subs = append(n.subs, sub)
-	if sub, err = n.serveControl(proj, map[string]controlHandler{"status": n.status, "kill": n.kill,
-		"server.stop": n.serverStop, "server.start": n.serverStart}, log); err != nil {
+	subs, err := n.serveControl(proj, map[string]controlHandler{"status": n.status, "kill": n.kill,
+		"server.stop": n.serverStop, "server.start": n.serverStart}, log)
+	if err != nil {
 		return err
 	}
-	n.subs = append(n.subs, sub)
-	if sub, err = n.serveAnnouncements(proj); err != nil {
+	n.subs = append(n.subs, subs...)
+	if subs, err = n.pub.serve(proj.Current); err != nil {
 		return err
 	}
-	n.subs = append(n.subs, sub)
+	n.subs = append(n.subs, subs...)
 	return nil
 }
 
@@ -332,60 +369,6 @@ func (n *node) close(ctx context.Context) error {
 		errs = append(errs, n.lock.Close())
 	}
 	return errors.Join(errs...)
-}
-
-// startNATS runs the embedded server with JetStream; with syncAlways every
-// write is fsynced before it is acknowledged. JetStream encrypts what it
-// stores with keys derived from storeKey.
-func startNATS(data, listen string, syncAlways bool, storeKey string, sec natsSecurity, log *slog.Logger) (*server.Server, string, error) {
-	host, portStr, err := net.SplitHostPort(listen)
-	if err != nil {
-		return nil, "", fmt.Errorf("--nats-listen %q: %w", listen, err)
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil {
-		return nil, "", fmt.Errorf("--nats-listen %q: bad port", listen)
-	}
-	// NATS reports a busy port only in its log; find out first, clearly.
-	if ln, err := net.Listen("tcp", listen); err != nil {
-		return nil, "", fmt.Errorf("embedded NATS cannot listen on %s: %w", listen, err)
-	} else {
-		ln.Close()
-	}
-	opts := &server.Options{
-		ServerName: "vault",
-		Host:       host,
-		Port:       port,
-		JetStream:  true,
-		StoreDir:   filepath.Join(data, "nats"),
-		// AES-GCM rather than NATS's default ChaCha20-Poly1305: servers
-		// this runs on have AES instructions (AES-NI, ARMv8 AES), where
-		// AES-GCM is the faster of the two. NATS records the cipher per
-		// stream and tries both when it reads, so this can change later.
-		JetStreamKey:    storeKey,
-		JetStreamCipher: server.AES,
-		SyncAlways:      syncAlways,
-		NoSigs:          true,
-		NoLog:           true,
-	}
-	if sec.TLS != nil {
-		opts.TLS, opts.TLSConfig, opts.TLSTimeout = true, sec.TLS, 2
-	}
-	if sec.Auth != nil {
-		opts.CustomClientAuthentication, opts.AlwaysEnableNonce = sec.Auth, true
-	}
-	ns, err := server.NewServer(opts)
-	if err != nil {
-		return nil, "", fmt.Errorf("embedded NATS: %w", err)
-	}
-	ns.Start()
-	if !ns.ReadyForConnections(15 * time.Second) {
-		ns.Shutdown()
-		return nil, "", fmt.Errorf("embedded NATS did not become ready on %s", listen)
-	}
-	url := ns.ClientURL()
-	log.Info("embedded NATS ready", "url", url, "store", filepath.Join(data, "nats"))
-	return ns, url, nil
 }
 
 // pebbleLogger routes pebble's messages to slog; its routine WAL-replay

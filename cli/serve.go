@@ -28,6 +28,17 @@ The node key is encrypted: its passphrase comes from $VAULT_PASSPHRASE, else
 the terminal. The embedded NATS listens on loopback; --nats-listen beyond it
 needs --nats-cert, --nats-key and --nats-auth keyring.
 
+Multi-node: a hub holds the ledger; with --leaf-listen it accepts edges,
+and with --cluster-listen and --routes three hubs form a NATS cluster whose
+streams keep three replicas. An edge (--edge --hub nats-leaf://HOST:PORT) runs
+its embedded NATS as a leaf node of the hubs with its own JetStream domain,
+mirrors the hub's ledger, checkpoints and artifacts (same sequence numbers),
+and projects from its mirror: it keeps serving its last verified state while
+the hub is unreachable and catches up when the link returns. Commands run
+against an edge send their appends and uploads on to the hub. An edge's data
+directory comes from 'vault init --join GENESIS'. --nats URL runs the node on
+an existing NATS with JetStream instead of the embedded server.
+
 The edge binds with SO_REUSEPORT, TCP_DEFER_ACCEPT and TCP_FASTOPEN, but
 refuses a port that anything else has bound. DIR is locked (DIR/LOCK holds the
 node's pid): a second node on it fails at once, naming the first.
@@ -45,7 +56,9 @@ The node warns when it is 0; it does not set it.`,
 		Example: `  vault serve --data .vault
   vault serve --config node.yaml --listen 127.0.0.1:9000    # flags override the file (see examples/node.yaml)
   vault serve --data .vault --listen 127.0.0.1:8080 --tls-listen 127.0.0.1:8443 --cert cert.pem --key key.pem
-  vault serve --data .vault --takeover    # replace the node running on .vault, same ports`,
+  vault serve --data .vault --takeover    # replace the node running on .vault, same ports
+  vault serve --data hub --leaf-listen 127.0.0.1:7422
+  vault serve --data edge1 --edge --hub nats-leaf://127.0.0.1:7422 --listen 127.0.0.1:8081 --nats-listen 127.0.0.1:4223`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := applyNodeConfig(cmd, configFile, serveTarget{&cfg, &logLevel}); err != nil {
@@ -76,6 +89,14 @@ The node warns when it is 0; it does not set it.`,
 	f.BoolVar(&cfg.Takeover, "takeover", false, "replace the node running on --data without refusing connections (see above)")
 	f.DurationVar(&cfg.TakeoverTimeout, "takeover-timeout", 60*time.Second, "how long --takeover waits for the running node to drain and release the data directory")
 	addNodeConfigFlags(f, &configFile, &cfg)
+	t := &cfg.Topology
+	f.BoolVar(&t.Edge, "edge", false, "run as an edge: mirror the hub's ledger and artifacts over a leaf connection (--hub) and serve from the mirror")
+	f.StringSliceVar(&t.Hubs, "hub", nil, "an edge's hub(s): nats-leaf://HOST:PORT, the hubs' --leaf-listen (comma-separated for a cluster)")
+	f.StringVar(&t.LeafListen, "leaf-listen", "", "a hub's address for edges' leaf connections (loopback only)")
+	f.StringVar(&t.ClusterListen, "cluster-listen", "", "a hub's NATS cluster address, to run three hubs with R3 streams (loopback only)")
+	f.StringSliceVar(&t.Routes, "routes", nil, "the other hubs' cluster addresses: nats-route://HOST:PORT,...")
+	f.StringVar(&t.ClusterName, "cluster-name", "vault", "the hubs' NATS cluster name")
+	f.StringVar(&t.External, "nats", "", "run on an existing NATS with JetStream at this URL instead of the embedded server")
 	f.StringVar(&cfg.LedgerSync, "ledger-sync", "always", "when JetStream fsyncs: 'always' (every acknowledged record survives power loss) or 'interval' (NATS's periodic sync: faster; survives a process crash but not power loss)")
 	return cmd
 }
@@ -93,6 +114,9 @@ func runServe(ctx context.Context, cmd *cobra.Command, cfg nodeConfig) error {
 	if cfg.LedgerSync != "always" && cfg.LedgerSync != "interval" {
 		return fmt.Errorf("--ledger-sync %q: want always or interval", cfg.LedgerSync)
 	}
+	if err := cfg.Topology.validate(); err != nil {
+		return err
+	}
 	start := time.Now()
 	n, err := startNode(ctx, cfg)
 	if err != nil {
@@ -106,7 +130,10 @@ func runServe(ctx context.Context, cmd *cobra.Command, cfg nodeConfig) error {
 	if a := n.edge.Addrs["tls"]; a != "" {
 		fmt.Fprintf(out, "  tls  https://%s/\n", a)
 	}
-	fmt.Fprintf(out, "  nats %s\n", n.NATSURL)
+	fmt.Fprintf(out, "  nats %s (%s)\n", n.NATSURL, cfg.Topology.role())
+	if a := cfg.Topology.LeafListen; a != "" {
+		fmt.Fprintf(out, "  leaf nats-leaf://%s\n", a)
+	}
 	if n.admin != nil {
 		fmt.Fprintf(out, "  admin http://%s/metrics\n", n.admin.Addr())
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/vault-runtime/vault/ledger"
 )
 
 // nodeStatus is what `vault status` shows.
@@ -33,6 +36,13 @@ type nodeStatus struct {
 	Lock      string `json:"lock"`
 	LockHeld  bool   `json:"lockHeld"`
 	LockError string `json:"lockError,omitempty"`
+	// Role is "hub" or "edge". An edge reports its link to the hub and
+	// its ledger mirror's lag.
+	Role   string               `json:"role"`
+	Link   *linkState           `json:"link,omitempty"`
+	Mirror *ledger.MirrorStatus `json:"mirror,omitempty"`
+	// Alerts are divergence and split-view reports: empty normally.
+	Alerts []string `json:"alerts,omitempty"`
 }
 
 func (n *node) status(context.Context, json.RawMessage) (any, error) {
@@ -63,6 +73,15 @@ func (n *node) status(context.Context, json.RawMessage) (any, error) {
 	default:
 		st.Server = "serving"
 	}
+	st.Role = n.cfg.Topology.role()
+	if n.link != nil {
+		ls := n.link.state()
+		st.Link = &ls
+	}
+	if ms, ok, err := n.store.MirrorStatus(context.Background()); ok && err == nil {
+		st.Mirror = &ms
+	}
+	st.Alerts = n.alerts()
 	st.Lock = filepath.Join(n.cfg.Data, lockFile)
 	if err := n.lock.check(); err != nil {
 		st.LockError = err.Error()
@@ -102,6 +121,7 @@ whether the node still holds its data directory's lock.`,
 				st.NodeID, st.Ledger, st.Head, st.Applied, time.Duration(st.UptimeSecs*float64(time.Second)).Round(time.Second),
 				st.Started.Format(time.RFC3339))
 			fmt.Fprintf(out, "pid       %d\n", st.PID)
+			printTopology(out, st)
 			if st.Server == "paused" {
 				fmt.Fprintln(out, "server    paused: not taking traffic, still applying the ledger (vault server start resumes)")
 			} else {
@@ -127,4 +147,28 @@ whether the node still holds its data directory's lock.`,
 	addServerFlag(cmd, &server)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
 	return cmd
+}
+
+// printTopology says what kind of node this is and, for an edge, whether
+// it hears from its hub.
+func printTopology(out io.Writer, st nodeStatus) {
+	fmt.Fprintf(out, "role      %s\n", st.Role)
+	if st.Link != nil {
+		since := time.Since(st.Link.Since).Round(time.Second)
+		if st.Link.Connected {
+			fmt.Fprintf(out, "hub       connected (for %s)\n", since)
+		} else {
+			fmt.Fprintf(out, "hub       UNREACHABLE for %s: serving the last verified state (applied seq %d); catches up when the link returns\n", since, st.Applied)
+		}
+	}
+	if st.Mirror != nil {
+		contact := "never"
+		if st.Mirror.LastContact >= 0 {
+			contact = st.Mirror.LastContact.Round(time.Millisecond).String() + " ago"
+		}
+		fmt.Fprintf(out, "mirror    %d records behind the hub at last contact (%s)\n", st.Mirror.Lag, contact)
+	}
+	for _, a := range st.Alerts {
+		fmt.Fprintf(out, "ALERT     %s\n", a)
+	}
 }

@@ -25,6 +25,21 @@ func ArtifactBucketConfig() jetstream.ObjectStoreConfig {
 	}
 }
 
+// CreateArtifactBucket opens a hub's artifact object store, creating it
+// with replicas copies if it is missing.
+func CreateArtifactBucket(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.ObjectStore, error) {
+	obs, err := js.ObjectStore(ctx, ArtifactBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		cfg := ArtifactBucketConfig()
+		cfg.Replicas = max(replicas, 1)
+		obs, err = js.CreateObjectStore(ctx, cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open artifact store: %w", err)
+	}
+	return obs, nil
+}
+
 // OpenArtifactBucket opens the artifact object store, creating it if asked.
 func OpenArtifactBucket(ctx context.Context, js jetstream.JetStream, create bool) (jetstream.ObjectStore, error) {
 	obs, err := js.ObjectStore(ctx, ArtifactBucket)
@@ -45,6 +60,9 @@ type Artifacts struct {
 	db   *pebble.DB
 	seal *Sealer
 	log  *slog.Logger
+	// Fallback, if set, opens a second store to try when obs lacks a
+	// blob: an edge's mirror may not have received it yet, the hub has.
+	Fallback func(context.Context) (jetstream.ObjectStore, error)
 }
 
 // NewArtifacts wires the artifact reader; seal encrypts the cache.
@@ -59,6 +77,9 @@ func (a *Artifacts) Get(ctx context.Context, digest string) ([]byte, error) {
 		return blob, nil
 	}
 	blob, err := a.obs.GetBytes(ctx, digest)
+	if errors.Is(err, jetstream.ErrObjectNotFound) && a.Fallback != nil {
+		blob, err = a.fetchFallback(ctx, digest)
+	}
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return nil, fmt.Errorf("get artifact %s: %w", digest, events.ErrNotFound)
 	}
@@ -73,6 +94,15 @@ func (a *Artifacts) Get(ctx context.Context, digest string) ([]byte, error) {
 		return nil, fmt.Errorf("cache artifact %s: %w", digest, err)
 	}
 	return blob, nil
+}
+
+func (a *Artifacts) fetchFallback(ctx context.Context, digest string) ([]byte, error) {
+	obs, err := a.Fallback(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("artifact %s is not in the local store, and the fallback is unreachable: %w", digest, err)
+	}
+	a.log.Info("artifact not mirrored yet; fetching it from the fallback store", "artifact", digest)
+	return obs.GetBytes(ctx, digest)
 }
 
 // cached returns the cached blob for key if it opens and matches digest;

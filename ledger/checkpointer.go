@@ -62,12 +62,16 @@ type Checkpointer struct {
 	mu     sync.Mutex
 	latest []byte
 	size   uint64
+
+	// Allowed, if set, is asked before each checkpoint: a hub whose key
+	// does not hold the log role (yet) signs nothing.
+	Allowed func() bool
 }
 
 // NewCheckpointer prepares checkpoints for store, signed by signer (a key
 // with the log role) under origin. It creates the checkpoint stream.
 func NewCheckpointer(ctx context.Context, store *Store, signer note.Signer, origin string, log *slog.Logger) (*Checkpointer, error) {
-	if _, err := store.js.CreateOrUpdateStream(ctx, CheckpointStreamConfig()); err != nil {
+	if _, err := openStream(ctx, store.js, store.topo.streamConfig(CheckpointStreamConfig())); err != nil {
 		return nil, fmt.Errorf("open checkpoint stream: %w", err)
 	}
 	c := &Checkpointer{store: store, js: store.js, signer: signer, origin: origin, log: log, interval: 250 * time.Millisecond}
@@ -102,6 +106,9 @@ func (c *Checkpointer) Run(ctx context.Context) {
 				return
 			}
 		case <-t.C:
+		}
+		if c.Allowed != nil && !c.Allowed() {
+			continue
 		}
 		if _, _, err := c.Now(ctx); err != nil && ctx.Err() == nil {
 			c.log.Error("checkpoint failed", "err", err)

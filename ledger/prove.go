@@ -38,7 +38,7 @@ type Proof struct {
 
 // ServeProofs answers proof requests until the subscription is drained.
 func ServeProofs(nc *nats.Conn, store *Store, cp *Checkpointer, log *slog.Logger) (*nats.Subscription, error) {
-	sub, err := nc.Subscribe(ProveSubject, func(msg *nats.Msg) {
+	sub, err := nc.QueueSubscribe(ProveSubject, "vault-prover", func(msg *nats.Msg) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		var req ProofRequest

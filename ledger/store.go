@@ -67,6 +67,7 @@ type Store struct {
 	// mirror names the hub's JetStream domain when the local stream is a
 	// mirror of the hub's: such a store takes no appends.
 	mirror string
+	topo   Topology
 
 	reqs chan *appendReq
 	head atomic.Uint64 // the sequencer's view of the stream's head
@@ -134,7 +135,7 @@ func Open(ctx context.Context, js jetstream.JetStream, db *pebble.DB, topo Topol
 			return nil, err
 		}
 	}
-	s := &Store{js: js, stream: stream, idx: idx, log: log, mirror: topo.Mirror, reqs: make(chan *appendReq, maxBatch),
+	s := &Store{js: js, stream: stream, idx: idx, log: log, mirror: topo.Mirror, topo: topo, reqs: make(chan *appendReq, maxBatch),
 		done: make(chan struct{}), tailDone: make(chan struct{}), committed: make(chan struct{}, 1)}
 	info, err := stream.Info(ctx)
 	if err != nil {
@@ -272,6 +273,9 @@ func (s *Store) FirstSeq(id string) (uint64, bool, error) { return s.idx.lookup(
 // Head is the sequence of the last record stored and indexed on this node
 // (0 for an empty ledger).
 func (s *Store) Head() uint64 { return s.idx.size.Load() }
+
+// WaitIndexed blocks until record seq is stored and indexed on this node.
+func (s *Store) WaitIndexed(ctx context.Context, seq uint64) error { return s.idx.wait(ctx, seq) }
 
 // Mirror is the JetStream domain of the hub whose ledger this node
 // mirrors, or "" for a node that holds the ledger itself.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -104,4 +105,29 @@ func ArtifactStreamConfig() jetstream.StreamConfig {
 		Description: "Vault artifacts, named by the SHA-256 of their bytes",
 		Storage:     jetstream.FileStorage,
 	}
+}
+
+// MirrorStatus is how far a node's mirror of the hub's ledger is behind.
+type MirrorStatus struct {
+	// Lag is how many records the hub had that the mirror had not, when
+	// the mirror last heard from the hub.
+	Lag uint64 `json:"lag"`
+	// LastContact is how long ago the mirror last heard from the hub
+	// (negative: never).
+	LastContact time.Duration `json:"lastContact"`
+}
+
+// MirrorStatus reports the mirror's lag; ok is false on a hub.
+func (s *Store) MirrorStatus(ctx context.Context) (MirrorStatus, bool, error) {
+	if s.mirror == "" {
+		return MirrorStatus{}, false, nil
+	}
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return MirrorStatus{}, true, fmt.Errorf("ledger mirror status: %w", err)
+	}
+	if info.Mirror == nil {
+		return MirrorStatus{LastContact: -1}, true, nil
+	}
+	return MirrorStatus{Lag: info.Mirror.Lag, LastContact: info.Mirror.Active}, true, nil
 }

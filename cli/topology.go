@@ -1,0 +1,177 @@
+package cli
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/vault-runtime/vault/ledger"
+)
+
+// hubDomain is the JetStream domain of the hubs: edges mirror its streams
+// and send appends and artifact uploads to it.
+const hubDomain = "hub"
+
+// topology is how a node's NATS joins the others: a hub alone, a hub in a
+// cluster of hubs, an edge leafed to the hubs, or a node on a NATS that
+// the operator runs (External).
+type topology struct {
+	// Edge makes the node an edge: its embedded NATS is a leaf node of
+	// Hubs (nats-leaf:// URLs) with its own JetStream domain, and it
+	// mirrors the hub's streams.
+	Edge bool
+	Hubs []string
+	// LeafListen is where a hub accepts edges' leaf connections.
+	LeafListen string
+	// ClusterListen and Routes join hubs into a NATS cluster (R3 streams).
+	ClusterListen string
+	Routes        []string
+	ClusterName   string
+	// External is the URL of an existing NATS with JetStream: no embedded
+	// server runs.
+	External string
+}
+
+func (t topology) role() string {
+	if t.Edge {
+		return roleEdge
+	}
+	return roleHub
+}
+
+func (t topology) clustered() bool { return t.ClusterListen != "" }
+
+// ledger is the streams' topology: an edge mirrors the hub's, a cluster of
+// hubs replicates them three times.
+func (t topology) ledger() ledger.Topology {
+	if t.Edge {
+		return ledger.Topology{Mirror: hubDomain}
+	}
+	if t.clustered() {
+		return ledger.Topology{Replicas: 3}
+	}
+	return ledger.Topology{Replicas: 1}
+}
+
+// validate refuses combinations that cannot work and listeners beyond
+// loopback: leaf and route connections are not authenticated, so they
+// stay on loopback (span sites through a tunnel).
+func (t topology) validate() error {
+	switch {
+	case t.Edge && len(t.Hubs) == 0:
+		return fmt.Errorf("--edge needs --hub nats-leaf://HOST:PORT (the hub's --leaf-listen)")
+	case !t.Edge && len(t.Hubs) > 0:
+		return fmt.Errorf("--hub is for edges: add --edge")
+	case t.Edge && (t.LeafListen != "" || t.ClusterListen != ""):
+		return fmt.Errorf("--leaf-listen and --cluster-listen are for hubs, not edges")
+	case t.External != "" && (t.Edge || t.LeafListen != "" || t.ClusterListen != ""):
+		return fmt.Errorf("--nats runs the node on your NATS: --edge, --leaf-listen and --cluster-listen configure the embedded one")
+	case t.clustered() != (len(t.Routes) > 0):
+		return fmt.Errorf("--cluster-listen and --routes go together (each hub lists the others' cluster addresses)")
+	}
+	for flag, addr := range map[string]string{"--leaf-listen": t.LeafListen, "--cluster-listen": t.ClusterListen} {
+		if addr != "" && !loopbackAddr(addr) {
+			return fmt.Errorf("%s %s: leaf and cluster connections are not authenticated yet, so they listen on loopback only (join sites through a tunnel)", flag, addr)
+		}
+	}
+	for _, u := range t.Hubs {
+		if _, err := parseNATSURL(u, "nats-leaf"); err != nil {
+			return fmt.Errorf("--hub: %w", err)
+		}
+	}
+	for _, u := range t.Routes {
+		if _, err := parseNATSURL(u, "nats-route"); err != nil {
+			return fmt.Errorf("--routes: %w", err)
+		}
+	}
+	return nil
+}
+
+// apply sets the embedded server's name, domain, leaf and cluster options.
+func (t topology) apply(opts *server.Options, nodeID string) error {
+	opts.ServerName = "vault-" + nodeID
+	opts.JetStreamDomain = hubDomain
+	if t.Edge {
+		opts.JetStreamDomain = "edge-" + nodeID
+		remote := &server.RemoteLeafOpts{}
+		for _, h := range t.Hubs {
+			u, _ := parseNATSURL(h, "nats-leaf")
+			remote.URLs = append(remote.URLs, u)
+		}
+		opts.LeafNode.Remotes = []*server.RemoteLeafOpts{remote}
+		// Come back quickly when the hub returns: an edge catching up is
+		// an edge serving stale routes.
+		opts.LeafNode.ReconnectInterval = 500 * time.Millisecond
+	}
+	if t.LeafListen != "" {
+		host, port, err := splitHostPort(t.LeafListen)
+		if err != nil {
+			return fmt.Errorf("--leaf-listen: %w", err)
+		}
+		opts.LeafNode.Host, opts.LeafNode.Port = host, port
+	}
+	if t.clustered() {
+		host, port, err := splitHostPort(t.ClusterListen)
+		if err != nil {
+			return fmt.Errorf("--cluster-listen: %w", err)
+		}
+		opts.Cluster.Name, opts.Cluster.Host, opts.Cluster.Port = t.ClusterName, host, port
+		for _, r := range t.Routes {
+			u, _ := parseNATSURL(r, "nats-route")
+			opts.Routes = append(opts.Routes, u)
+		}
+	}
+	return nil
+}
+
+func parseNATSURL(s, scheme string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != scheme || u.Host == "" {
+		return nil, fmt.Errorf("%q: want %s://HOST:PORT", s, scheme)
+	}
+	return u, nil
+}
+
+func splitHostPort(addr string) (string, int, error) {
+	host, portStr, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return "", 0, fmt.Errorf("%q: bad port", addr)
+	}
+	return host, port, nil
+}
+
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
+}
+
+// nodeAPI is the subject of a node-local API (state, control) of the node
+// behind nc: the NATS server a client is connected to names the node, so
+// a command reaches that node and no other, though subjects propagate to
+// every hub and edge.
+func nodeAPI(serverName, api string) string {
+	return "vault.api.node." + subjectToken(serverName) + "." + api
+}
+
+func subjectToken(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '.', '*', '>', ' ', '\t':
+			return '_'
+		}
+		return r
+	}, s)
+}
