@@ -26,7 +26,13 @@ needed role at that sequence (by the projector's own rules), that every
 checkpoint is signed by a log key and that its root equals the RFC 6962 root
 recomputed from the records (which implies consistency between consecutive
 checkpoints). On the first problem it exits 1 and names the sequence, the
-event ID and the reason.`,
+event ID and the reason.
+
+It then counts the witnesses that cosigned the latest checkpoint: keys that
+hold the witness role after the last record, whose cosignature (C2SP
+cosignature/v1, in the COSIGNATURES stream) verifies. Zero is an answer, not
+a failure; cosignatures that do not count are listed. Export files carry no
+cosignatures.`,
 		Example: "  vault ledger verify\n  vault ledger verify --file ledger.vexp --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -59,10 +65,14 @@ event ID and the reason.`,
 			if pin != "" && report.Ledger != pin {
 				return &exitError{1, fmt.Sprintf("verify: FAILED: this is ledger %s, not the expected %s (a different genesis)", report.Ledger, pin)}
 			}
+			cosigned, cosignErr := src.witnesses(ctx, notes, report)
 			elapsed := time.Since(start)
 			out := cmd.OutOrStdout()
 			if asJSON {
-				return json.NewEncoder(out).Encode(report)
+				return json.NewEncoder(out).Encode(struct {
+					*projector.AuditReport
+					*ledger.CosignReport
+				}{report, cosigned})
 			}
 			fmt.Fprintf(out, "ledger       %s\n", report.Ledger)
 			fmt.Fprintf(out, "records      %d: canonical, signed, signers held their roles at each sequence\n", report.Records)
@@ -83,6 +93,7 @@ event ID and the reason.`,
 			}
 			fmt.Fprintf(out, "tree root    %s (size %d)\n", report.Root, report.Records)
 			fmt.Fprintf(out, "state hash   %s\n", report.StateHash)
+			printWitnesses(out, &src, cosigned, cosignErr)
 			fmt.Fprintf(out, "verified in %v (%.0f records/s)\n", elapsed.Round(time.Millisecond), float64(report.Records)/elapsed.Seconds())
 			return nil
 		},

@@ -35,6 +35,9 @@ type AuditReport struct {
 	Signers   map[string]uint64 `json:"signers"`
 	Root      string            `json:"root"`
 	StateHash string            `json:"stateHash"`
+	// Keys is the key state after the last record, to judge what was
+	// signed outside the ledger (cosignatures by witnesses).
+	Keys *events.Keyring `json:"-"`
 }
 
 // AuditError names the first problem found.
@@ -254,5 +257,6 @@ func (a *auditor) finish() (*AuditReport, error) {
 	a.report.Records = n
 	a.report.Root = base64.StdEncoding.EncodeToString(root[:])
 	a.report.StateHash = a.st.Hash()
+	a.report.Keys = a.st.Keys
 	return a.report, nil
 }
