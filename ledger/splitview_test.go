@@ -51,6 +51,15 @@ func TestSplitViewSameSizeDifferentRoot(t *testing.T) {
 	if n := len(d.SplitViews()); n != 1 {
 		t.Fatalf("%d split views after the ledger caught up, want 1", n)
 	}
+	t.Run("NotReportedAgainAfterRestart", func(t *testing.T) {
+		f.reopen(t)
+		d := f.detector(t)
+		d.Add(good)
+		d.Add(bad)
+		if views := d.SplitViews(); len(views) != 1 || views[0].A.Root != bad.Root {
+			t.Fatalf("split views after restart: %+v", views)
+		}
+	})
 }
 
 func TestSplitViewDifferentSizesInconsistent(t *testing.T) {
