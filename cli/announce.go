@@ -103,6 +103,8 @@ type announcer struct {
 	checkpoint func() []byte   // the latest verified checkpoint note, or nil
 	link       func() string   // an edge's link to its hub
 	alerts     func() []string // split-view alerts
+	// observe takes the checkpoints other nodes announce (note, node ID).
+	observe func(note []byte, source string)
 
 	mu       sync.Mutex
 	last     *announcement      // of the latest snapshot published

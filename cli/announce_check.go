@@ -76,7 +76,16 @@ func (a *announcer) recordHash(seq uint64, hash string) {
 // node does not remember is not compared.
 func (a *announcer) heard(msg *nats.Msg) {
 	var other announcement
-	if json.Unmarshal(msg.Data, &other) != nil || other.NodeID == a.id || other.Role != roleHub || other.StateHash == "" {
+	if json.Unmarshal(msg.Data, &other) != nil || other.NodeID == a.id {
+		return
+	}
+	// Every node's checkpoint goes to the split-view check: a log that
+	// shows one node a view and another node a different one is caught
+	// by whichever node hears both.
+	if other.Checkpoint != nil && a.observe != nil {
+		a.observe(other.Checkpoint.Note, other.NodeID)
+	}
+	if other.Role != roleHub || other.StateHash == "" {
 		return
 	}
 	a.mu.Lock()

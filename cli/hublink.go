@@ -73,7 +73,7 @@ func (l *hubLink) run(ctx context.Context, store *ledger.Store) {
 
 // alerts are the node's divergence and split-view reports.
 func (n *node) alerts() []string {
-	var out []string
+	out := n.splitViews()
 	if n.pub != nil {
 		out = append(out, n.pub.divergence()...)
 	}

@@ -90,6 +90,9 @@ type node struct {
 	link *hubLink
 	// pub announces what the node applied and notices divergence.
 	pub *announcer
+	// watcher verifies checkpoints, looks for split views and, if the
+	// node key holds the witness role, cosigns.
+	watcher *ledger.CheckpointWatcher
 
 	// sockets binds the edge listeners (a takeover binds them early).
 	sockets *edgeSockets
@@ -154,7 +157,7 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	n.metrics = metrics.New()
 	fns := edge.NewFunctions(log.With("component", "edge"), edge.Options{Logs: n.logs, Max: cfg.MaxLimits, LaneWorkers: lanes, Metrics: n.metrics})
 	pub := &announcer{Publisher: fns, id: nodeKey.ID, nc: n.nc, log: log.With("component", "announce"),
-		role: cfg.Topology.role(), head: store.Head, checkpoint: n.latestCheckpoint}
+		role: cfg.Topology.role(), head: store.Head, checkpoint: n.latestCheckpoint, alerts: n.splitViews}
 	if n.link != nil {
 		pub.link = n.link.words
 	}
@@ -196,6 +199,9 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	} else if _, err := topo.OpenStream(ctx, js, ledger.CheckpointStreamConfig()); err != nil {
 		return nil, err
 	}
+	if err := n.watchCheckpoints(ctx, runCtx, js, topo, genesis, nodeKey, log.With("component", "witness")); err != nil {
+		return nil, err
+	}
 	if n.link != nil {
 		n.bg.Go(func() { n.link.run(runCtx, store) })
 	}
@@ -223,15 +229,6 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	// so that a restart does not wait for the CPU it takes.
 	n.bg.Go(func() { store.Scrub(runCtx) })
 	return n, nil
-}
-
-// latestCheckpoint is the newest checkpoint this node signed or verified.
-func (n *node) latestCheckpoint() []byte {
-	if n.checkpoints != nil {
-		note, _ := n.checkpoints.Latest()
-		return note
-	}
-	return nil
 }
 
 // ensureGenesis appends the data directory's genesis to an empty ledger,
