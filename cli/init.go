@@ -66,11 +66,8 @@ throwaway setups only.`,
 }
 
 func runInit(cmd *cobra.Command, data, name string, keys keyProtection) error {
-	if _, err := os.Stat(filepath.Join(data, genesisFile)); err == nil {
-		return &exitError{1, fmt.Sprintf("vault init: %s is already initialised (it has a %s); nothing was changed", data, genesisFile)}
-	}
-	if entries, err := os.ReadDir(data); err == nil && len(entries) > 0 {
-		return &exitError{1, fmt.Sprintf("vault init: %s exists and is not empty; nothing was changed", data)}
+	if err := checkNewDataDir(data); err != nil {
+		return err
 	}
 	stderr := cmd.ErrOrStderr()
 	if keys.Plaintext {
@@ -83,12 +80,6 @@ func runInit(cmd *cobra.Command, data, name string, keys keyProtection) error {
 		return err
 	}
 	defer operator.Wipe()
-	if err := os.MkdirAll(data, 0o700); err != nil {
-		return fmt.Errorf("create data directory: %w", err)
-	}
-	if err := os.Chmod(data, 0o700); err != nil {
-		return fmt.Errorf("create data directory: %w", err)
-	}
 	node, err := events.GenerateSigner()
 	if err != nil {
 		return err
@@ -99,17 +90,8 @@ func runInit(cmd *cobra.Command, data, name string, keys keyProtection) error {
 	if err != nil {
 		return err
 	}
-	nodeKeyPath := filepath.Join(data, nodeKeyFile)
-	if !keys.Plaintext {
-		if keys.Passphrase, err = pass.get(nodeKeyPath, true); err != nil {
-			return fmt.Errorf("save key %s: %w", nodeKeyPath, err)
-		}
-	}
-	if err := writeKeyFile(nodeKeyPath, node, keys); err != nil {
+	if err := writeDataDir(data, genesis, node, keys, pass); err != nil {
 		return err
-	}
-	if err := os.WriteFile(filepath.Join(data, genesisFile), genesis, 0o600); err != nil {
-		return fmt.Errorf("write genesis: %w", err)
 	}
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "initialised %s\n  ledger   %s (%s)\n  node key %s\n", data, events.ID(genesis), name, node.ID)
@@ -166,4 +148,40 @@ func genesisEnvelope(name string, operator, node *events.Signer) ([]byte, error)
 		return nil, err
 	}
 	return events.Seal(payload, operator)
+}
+
+// checkNewDataDir refuses a directory that is initialised or not empty.
+func checkNewDataDir(data string) error {
+	if _, err := os.Stat(filepath.Join(data, genesisFile)); err == nil {
+		return &exitError{1, fmt.Sprintf("vault init: %s is already initialised (it has a %s); nothing was changed", data, genesisFile)}
+	}
+	if entries, err := os.ReadDir(data); err == nil && len(entries) > 0 {
+		return &exitError{1, fmt.Sprintf("vault init: %s exists and is not empty; nothing was changed", data)}
+	}
+	return nil
+}
+
+// writeDataDir creates data (mode 0700) with the node key, protected as
+// keys says, and the ledger's genesis.
+func writeDataDir(data string, genesis []byte, node *events.Signer, keys keyProtection, pass *passphrase) error {
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	if err := os.Chmod(data, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	nodeKeyPath := filepath.Join(data, nodeKeyFile)
+	if !keys.Plaintext {
+		var err error
+		if keys.Passphrase, err = pass.get(nodeKeyPath, true); err != nil {
+			return fmt.Errorf("save key %s: %w", nodeKeyPath, err)
+		}
+	}
+	if err := writeKeyFile(nodeKeyPath, node, keys); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(data, genesisFile), genesis, 0o600); err != nil {
+		return fmt.Errorf("write genesis: %w", err)
+	}
+	return nil
 }

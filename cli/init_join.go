@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -25,36 +24,18 @@ func runJoin(cmd *cobra.Command, data, genesisPath string, keys keyProtection) e
 	if _, _, err := events.VerifyGenesis(env); err != nil {
 		return fmt.Errorf("vault init --join %s: not a valid genesis record: %w", genesisPath, err)
 	}
-	if _, err := os.Stat(filepath.Join(data, genesisFile)); err == nil {
-		return &exitError{1, fmt.Sprintf("vault init: %s is already initialised (it has a %s); nothing was changed", data, genesisFile)}
-	}
-	if entries, err := os.ReadDir(data); err == nil && len(entries) > 0 {
-		return &exitError{1, fmt.Sprintf("vault init: %s exists and is not empty; nothing was changed", data)}
+	if err := checkNewDataDir(data); err != nil {
+		return err
 	}
 	stderr := cmd.ErrOrStderr()
-	if err := os.MkdirAll(data, 0o700); err != nil {
-		return fmt.Errorf("create data directory: %w", err)
-	}
-	if err := os.Chmod(data, 0o700); err != nil {
-		return fmt.Errorf("create data directory: %w", err)
-	}
 	node, err := events.GenerateSigner()
 	if err != nil {
 		return err
 	}
 	defer node.Wipe()
 	lockKey(node, stderr)
-	nodeKeyPath := filepath.Join(data, nodeKeyFile)
-	if !keys.Plaintext {
-		if keys.Passphrase, err = newPassphrase(stderr).get(nodeKeyPath, true); err != nil {
-			return fmt.Errorf("save key %s: %w", nodeKeyPath, err)
-		}
-	}
-	if err := writeKeyFile(nodeKeyPath, node, keys); err != nil {
+	if err := writeDataDir(data, genesis, node, keys, newPassphrase(stderr)); err != nil {
 		return err
-	}
-	if err := os.WriteFile(filepath.Join(data, genesisFile), genesis, 0o600); err != nil {
-		return fmt.Errorf("write genesis: %w", err)
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "initialised %s to join ledger %s\n  node key %s\n  public key %s\n", data, events.ID(genesis), node.ID,
 		base64.StdEncoding.EncodeToString(node.Public()))

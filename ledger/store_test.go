@@ -27,31 +27,7 @@ type backend struct {
 
 func newBackend(t *testing.T) *backend {
 	t.Helper()
-	dir := t.TempDir()
-	ns, err := server.NewServer(&server.Options{JetStream: true, StoreDir: dir + "/js", DontListen: true, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats not ready")
-	}
-	nc, err := nats.Connect("", nats.InProcessServer(ns))
-	if err != nil {
-		t.Fatal(err)
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &backend{ns: ns, nc: nc, js: js, dir: dir}
-	b.openDB(t)
-	t.Cleanup(func() {
-		b.db.Close()
-		nc.Close()
-		ns.Shutdown()
-	})
-	return b
+	return startServer(t, t.TempDir(), &server.Options{DontListen: true})
 }
 
 func (b *backend) openDB(t *testing.T) {
