@@ -73,7 +73,7 @@ func fetchState(ctx context.Context, nc *nats.Conn, waitSeq uint64) (stateReply,
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	var reply stateReply
-	msg, err := nc.RequestWithContext(ctx, nodeAPI(nc.ConnectedServerName(), stateAPI), req)
+	msg, err := requestNode(ctx, nc, stateAPI, req)
 	if err != nil {
 		return reply, fmt.Errorf("ask node for state: %w", err)
 	}

@@ -63,15 +63,16 @@ func (n *node) serveControl(proj *projector.Projector, handlers map[string]contr
 			log.Warn("answer control request", "err", err)
 		}
 	}
-	var subs []*nats.Subscription
-	for _, subject := range []string{controlSubject, nodeAPI(n.serverName, controlAPI)} {
-		sub, err := n.nc.Subscribe(subject, handle)
-		if err != nil {
-			return nil, fmt.Errorf("serve control requests: %w", err)
-		}
-		subs = append(subs, sub)
+	all, err := n.nc.Subscribe(controlSubject, handle)
+	if err != nil {
+		return nil, fmt.Errorf("serve control requests: %w", err)
 	}
-	return subs, nil
+	subs, err := n.subscribeNode(controlAPI, handle)
+	if err != nil {
+		all.Unsubscribe()
+		return nil, err
+	}
+	return append(subs, all), nil
 }
 
 // callControl signs a control request with the operator key, sends it to
@@ -87,7 +88,7 @@ func callControl(ctx context.Context, nc *nats.Conn, ledgerID, method string, bo
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	msg, err := nc.RequestWithContext(ctx, nodeAPI(nc.ConnectedServerName(), controlAPI), req)
+	msg, err := requestNode(ctx, nc, controlAPI, req)
 	if err != nil {
 		return fmt.Errorf("%s: ask the node: %w", method, err)
 	}

@@ -270,7 +270,7 @@ func (n *node) serveAPI(store *ledger.Store, gate ledger.Gate, proj *projector.P
 		}
 		n.subs = append(n.subs, sub)
 	}
-	sub, err := n.nc.QueueSubscribe(nodeAPI(n.serverName, stateAPI), "vault-node", func(msg *nats.Msg) {
+	subs, err := n.subscribeNode(stateAPI, func(msg *nats.Msg) {
 		var req stateRequest
 		var reply stateReply
 		if err := json.Unmarshal(msg.Data, &req); err != nil && len(msg.Data) > 0 {
@@ -293,8 +293,8 @@ func (n *node) serveAPI(store *ledger.Store, gate ledger.Gate, proj *projector.P
 	if err != nil {
 		return fmt.Errorf("serve state: %w", err)
 	}
-	n.subs = append(n.subs, sub)
-	subs, err := n.serveControl(proj, map[string]controlHandler{"status": n.status, "kill": n.kill,
+	n.subs = append(n.subs, subs...)
+	subs, err = n.serveControl(proj, map[string]controlHandler{"status": n.status, "kill": n.kill,
 		"server.stop": n.serverStop, "server.start": n.serverStart}, log)
 	if err != nil {
 		return err

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 
 	"github.com/vault-runtime/vault/ledger"
 )
@@ -164,6 +167,36 @@ func loopbackAddr(addr string) bool {
 // every hub and edge.
 func nodeAPI(serverName, api string) string {
 	return "vault.api.node." + subjectToken(serverName) + "." + api
+}
+
+// anyNode names no server: a node also answers its node-local APIs there
+// (one node of a queue group), for a client whose NATS server runs no
+// Vault node, e.g. on a NATS cluster the operator runs (--nats).
+const anyNode = "any"
+
+// requestNode sends a request to the node-local API of the node behind
+// nc, or, if no node runs on that NATS server, to any one node.
+func requestNode(ctx context.Context, nc *nats.Conn, api string, data []byte) (*nats.Msg, error) {
+	msg, err := nc.RequestWithContext(ctx, nodeAPI(nc.ConnectedServerName(), api), data)
+	if errors.Is(err, nats.ErrNoResponders) {
+		msg, err = nc.RequestWithContext(ctx, nodeAPI(anyNode, api), data)
+	}
+	return msg, err
+}
+
+// subscribeNode answers a node-local API on its own subject and, in a
+// queue group, on the anyNode one.
+func (n *node) subscribeNode(api string, handle nats.MsgHandler) ([]*nats.Subscription, error) {
+	own, err := n.nc.Subscribe(nodeAPI(n.serverName, api), handle)
+	if err != nil {
+		return nil, fmt.Errorf("serve %s: %w", api, err)
+	}
+	anyOne, err := n.nc.QueueSubscribe(nodeAPI(anyNode, api), "vault-node", handle)
+	if err != nil {
+		own.Unsubscribe()
+		return nil, fmt.Errorf("serve %s: %w", api, err)
+	}
+	return []*nats.Subscription{own, anyOne}, nil
 }
 
 func subjectToken(s string) string {
