@@ -46,7 +46,13 @@ func applyNodeConfig(cmd *cobra.Command, path string, t serveTarget) error {
 			return fmt.Errorf("read node config: %w", err)
 		}
 		given := map[string]string{}
+		lists := map[string][]string{} // slice flags do not round-trip through String
 		cmd.Flags().Visit(func(f *pflag.Flag) {
+			if sv, ok := f.Value.(pflag.SliceValue); ok {
+				lists[f.Name] = sv.GetSlice()
+				sv.Replace(nil)
+				return
+			}
 			given[f.Name] = f.Value.String()
 			f.Value.Set(f.DefValue)
 		})
@@ -55,6 +61,11 @@ func applyNodeConfig(cmd *cobra.Command, path string, t serveTarget) error {
 		}
 		for name, v := range given {
 			if err := cmd.Flags().Set(name, v); err != nil {
+				return fmt.Errorf("--%s: %w", name, err)
+			}
+		}
+		for name, v := range lists {
+			if err := cmd.Flags().Lookup(name).Value.(pflag.SliceValue).Replace(v); err != nil {
 				return fmt.Errorf("--%s: %w", name, err)
 			}
 		}
@@ -70,6 +81,7 @@ func applyNodeConfig(cmd *cobra.Command, path string, t serveTarget) error {
 func addNodeConfigFlags(f *pflag.FlagSet, configFile *string, cfg *nodeConfig) {
 	h := &cfg.Edge.HTTP2
 	f.StringVar(configFile, "config", "", "node config file (YAML; see examples/node.yaml); flags override it")
+	cfg.Topology.addFlags(f)
 	f.StringVar(&cfg.AdminListen, "admin-listen", admin.DefaultAddr, "Prometheus /metrics, /healthz and /readyz address (HTTP/1.1); empty to disable")
 	f.Uint32Var(&h.MaxConcurrentStreams, "h2-max-concurrent-streams", h.MaxConcurrentStreams, "HTTP/2 streams a client may open at once per connection")
 	f.Var((*sizeFlag)(&h.MaxFrameSize), "h2-max-frame-size", "largest HTTP/2 frame payload accepted, 16KiB to 16MiB-1 (bytes, or KiB/MiB)")

@@ -36,7 +36,25 @@ func (p *configParser) root(doc *yaml.Node, t serveTarget) {
 		{"sockets", "", p.sockets(c)},
 		{"log_level", "", p.logLevel(t.logLevel)},
 		{"ledger_sync", "", p.oneOf(&c.LedgerSync, "always", "interval")},
+		{"topology", "", p.topology(c)},
 	})
+}
+
+func (p *configParser) topology(c *nodeConfig) func(*yaml.Node) bool {
+	return func(n *yaml.Node) bool {
+		t := &c.Topology
+		fields := []field{
+			{"edge", "", p.boolean(&t.Edge)},
+			{"hub", "", p.strs(&t.Hubs)},
+			{"leaf_listen", "", p.str(&t.LeafListen)},
+			{"cluster_listen", "", p.str(&t.ClusterListen)},
+			{"routes", "", p.strs(&t.Routes)},
+			{"cluster_name", "", p.str(&t.ClusterName)},
+			{"nats", "", p.str(&t.External)},
+		}
+		p.section("topology", n, fields)
+		return true
+	}
 }
 
 func (p *configParser) http2(c *nodeConfig) func(*yaml.Node) bool {

@@ -30,8 +30,8 @@ func parseConfig(data string) (*parsed, error) {
 func TestNodeConfigErrors(t *testing.T) {
 	tests := []struct{ name, yaml, want string }{
 		{"SyntaxError", "listen: [\n", "node.yaml:1:1: did not find expected node content"},
-		{"NotAMapping", "- listen\n", `node.yaml:1:1: a node config is a mapping of keys (data, listen, tls_listen, cert, key, admin_listen, nats_listen, nats_cert, nats_key, nats_auth, http2, scheduler, shield, limits, sockets, log_level, ledger_sync)`},
-		{"UnknownTopLevel", "listen: x\nlisen: y\n", `node.yaml:2:1: unknown field "lisen" (known: data, listen, tls_listen, cert, key, admin_listen, nats_listen, nats_cert, nats_key, nats_auth, http2, scheduler, shield, limits, sockets, log_level, ledger_sync)`},
+		{"NotAMapping", "- listen\n", `node.yaml:1:1: a node config is a mapping of keys (data, listen, tls_listen, cert, key, admin_listen, nats_listen, nats_cert, nats_key, nats_auth, http2, scheduler, shield, limits, sockets, log_level, ledger_sync, topology)`},
+		{"UnknownTopLevel", "listen: x\nlisen: y\n", `node.yaml:2:1: unknown field "lisen" (known: data, listen, tls_listen, cert, key, admin_listen, nats_listen, nats_cert, nats_key, nats_auth, http2, scheduler, shield, limits, sockets, log_level, ledger_sync, topology)`},
 		{"UnknownInHTTP2", "http2:\n  max_concurrent_streams: 100\n  max_frame_sise: 1\n", `node.yaml:3:3: unknown field "max_frame_sise" in http2 (known: max_concurrent_streams, max_frame_size, max_header_list_size, max_header_count, initial_window_size, connection_window_size, read_header_timeout, idle_timeout, stall_timeout, max_resets_per_second, max_control_frames_per_second)`},
 		{"UnknownInRate", "shield:\n  rate: {per_second: 1, bust: 2}\n", `node.yaml:2:25: unknown field "bust" in shield.rate (known: per_second, burst)`},
 		{"DuplicateKey", "listen: a\nlisten: b\n", `node.yaml:2:1: duplicate field "listen" (first at line 1)`},
@@ -61,7 +61,7 @@ func TestNodeConfigErrors(t *testing.T) {
 		{"ShieldRate", "shield:\n  rate: {per_second: 2000000000}\n", "node.yaml:2:9: shield: invalid config: default rate: per_second 2e+09: want 0 (unlimited) up to 1e+09"},
 		{"ShieldPrefix", "shield:\n  ipv6_prefix: 129\n", "node.yaml:2:16: shield: invalid config: ipv6_prefix 129: want 0 (default /64) up to 128"},
 		{"TwoDocuments", "listen: a\n---\nlisten: b\n", `node.yaml:2:1: a node config is one YAML document; remove everything from this "---" on`},
-		{"EveryProblemInOrder", "log_level: loud\nhttp2:\n  nope: 1\nlisen: x\n", "node.yaml:1:12: log level \"loud\": want debug, info, warn or error\nnode.yaml:3:3: unknown field \"nope\" in http2 (known: max_concurrent_streams, max_frame_size, max_header_list_size, max_header_count, initial_window_size, connection_window_size, read_header_timeout, idle_timeout, stall_timeout, max_resets_per_second, max_control_frames_per_second)\nnode.yaml:4:1: unknown field \"lisen\" (known: data, listen, tls_listen, cert, key, admin_listen, nats_listen, nats_cert, nats_key, nats_auth, http2, scheduler, shield, limits, sockets, log_level, ledger_sync)"},
+		{"EveryProblemInOrder", "log_level: loud\nhttp2:\n  nope: 1\nlisen: x\n", "node.yaml:1:12: log level \"loud\": want debug, info, warn or error\nnode.yaml:3:3: unknown field \"nope\" in http2 (known: max_concurrent_streams, max_frame_size, max_header_list_size, max_header_count, initial_window_size, connection_window_size, read_header_timeout, idle_timeout, stall_timeout, max_resets_per_second, max_control_frames_per_second)\nnode.yaml:4:1: unknown field \"lisen\" (known: data, listen, tls_listen, cert, key, admin_listen, nats_listen, nats_cert, nats_key, nats_auth, http2, scheduler, shield, limits, sockets, log_level, ledger_sync, topology)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -245,6 +245,28 @@ func TestFlagsOverrideNodeConfig(t *testing.T) {
 		}
 		if len(got.cfg.Edge.Shield.Rules) != 2 {
 			t.Errorf("shield rules = %+v", got.cfg.Edge.Shield.Rules)
+		}
+	})
+	t.Run("TopologyListFlagsOverFile", func(t *testing.T) {
+		topo := filepath.Join(dir, "edge.yaml")
+		os.WriteFile(topo, []byte("topology:\n  edge: true\n  hub: [nats-leaf://127.0.0.1:1, nats-leaf://127.0.0.1:2]\n  cluster_name: c\n"), 0o600)
+		var got parsed
+		cmd := testServeCommand(&got)
+		cmd.SetArgs([]string{"--config", topo})
+		if err := cmd.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		if tp := got.cfg.Topology; !tp.Edge || len(tp.Hubs) != 2 || tp.Hubs[1] != "nats-leaf://127.0.0.1:2" || tp.ClusterName != "c" {
+			t.Errorf("topology from the file = %+v", tp)
+		}
+		got = parsed{}
+		cmd = testServeCommand(&got)
+		cmd.SetArgs([]string{"--hub", "nats-leaf://127.0.0.1:9", "--config", topo})
+		if err := cmd.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		if tp := got.cfg.Topology; !tp.Edge || len(tp.Hubs) != 1 || tp.Hubs[0] != "nats-leaf://127.0.0.1:9" {
+			t.Errorf("--hub did not replace the file's list: %+v", tp)
 		}
 	})
 	t.Run("BadFlagValue", func(t *testing.T) {

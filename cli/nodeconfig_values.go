@@ -24,6 +24,26 @@ func (p *configParser) str(dst *string) func(*yaml.Node) bool {
 	}
 }
 
+// strs reads a list of strings.
+func (p *configParser) strs(dst *[]string) func(*yaml.Node) bool {
+	return func(v *yaml.Node) bool {
+		if v.Kind != yaml.SequenceNode {
+			p.fail(v, "want a list of strings")
+			return false
+		}
+		var out []string
+		for _, item := range v.Content {
+			var s string
+			if !p.str(&s)(item) {
+				return false
+			}
+			out = append(out, s)
+		}
+		*dst = out
+		return true
+	}
+}
+
 func (p *configParser) boolean(dst *bool) func(*yaml.Node) bool {
 	return func(v *yaml.Node) bool {
 		if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" || v.Decode(dst) != nil {

@@ -89,14 +89,6 @@ The node warns when it is 0; it does not set it.`,
 	f.BoolVar(&cfg.Takeover, "takeover", false, "replace the node running on --data without refusing connections (see above)")
 	f.DurationVar(&cfg.TakeoverTimeout, "takeover-timeout", 60*time.Second, "how long --takeover waits for the running node to drain and release the data directory")
 	addNodeConfigFlags(f, &configFile, &cfg)
-	t := &cfg.Topology
-	f.BoolVar(&t.Edge, "edge", false, "run as an edge: mirror the hub's ledger and artifacts over a leaf connection (--hub) and serve from the mirror")
-	f.StringSliceVar(&t.Hubs, "hub", nil, "an edge's hub(s): nats-leaf://HOST:PORT, the hubs' --leaf-listen (comma-separated for a cluster)")
-	f.StringVar(&t.LeafListen, "leaf-listen", "", "a hub's address for edges' leaf connections (loopback only)")
-	f.StringVar(&t.ClusterListen, "cluster-listen", "", "a hub's NATS cluster address, to run three hubs with R3 streams (loopback only)")
-	f.StringSliceVar(&t.Routes, "routes", nil, "the other hubs' cluster addresses: nats-route://HOST:PORT,...")
-	f.StringVar(&t.ClusterName, "cluster-name", "vault", "the hubs' NATS cluster name")
-	f.StringVar(&t.External, "nats", "", "run on an existing NATS with JetStream at this URL instead of the embedded server")
 	f.StringVar(&cfg.LedgerSync, "ledger-sync", "always", "when JetStream fsyncs: 'always' (every acknowledged record survives power loss) or 'interval' (NATS's periodic sync: faster; survives a process crash but not power loss)")
 	return cmd
 }

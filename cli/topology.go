@@ -12,6 +12,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/spf13/pflag"
 
 	"github.com/vault-runtime/vault/ledger"
 )
@@ -38,6 +39,18 @@ type topology struct {
 	// External is the URL of an existing NATS with JetStream: no embedded
 	// server runs.
 	External string
+}
+
+// addFlags registers the topology's flags (the config file's topology
+// section).
+func (t *topology) addFlags(f *pflag.FlagSet) {
+	f.BoolVar(&t.Edge, "edge", false, "run as an edge: mirror the hub's ledger and artifacts over a leaf connection (--hub) and serve from the mirror")
+	f.StringSliceVar(&t.Hubs, "hub", nil, "an edge's hub(s): nats-leaf://HOST:PORT, the hubs' --leaf-listen (comma-separated for a cluster)")
+	f.StringVar(&t.LeafListen, "leaf-listen", "", "a hub's address for edges' leaf connections (loopback only)")
+	f.StringVar(&t.ClusterListen, "cluster-listen", "", "a hub's NATS cluster address, to run three hubs with R3 streams (loopback only)")
+	f.StringSliceVar(&t.Routes, "routes", nil, "the other hubs' cluster addresses: nats-route://HOST:PORT,...")
+	f.StringVar(&t.ClusterName, "cluster-name", "vault", "the hubs' NATS cluster name")
+	f.StringVar(&t.External, "nats", "", "run on an existing NATS with JetStream at this URL instead of the embedded server")
 }
 
 func (t topology) role() string {
