@@ -111,14 +111,50 @@ type announcer struct {
 	hashes   *seqRing[string]   // this node's state hash by seq
 	claims   *seqRing[hubClaim] // hubs' state hashes by seq
 	diverged map[string]string  // hub ID → the first divergence from it
+	// waiting is the newest snapshot not announced yet; announcing is
+	// set while a goroutine announces (announceWaiting).
+	waiting    *projector.Snapshot
+	announcing bool
 }
 
+// Publish passes snap on to the edge, then announces it. Hashing the
+// state costs milliseconds on a large ledger, so it happens off the
+// projector's loop: one announcing goroutine at a time takes the newest
+// snapshot waiting, and a catching-up node announces only some of its
+// batches.
 func (a *announcer) Publish(snap *projector.Snapshot) {
 	if a.Publisher != nil {
 		a.Publisher.Publish(snap)
 	}
+	a.mu.Lock()
+	a.waiting = snap
+	start := !a.announcing
+	a.announcing = true
+	a.mu.Unlock()
+	if start {
+		go a.announceWaiting()
+	}
+}
+
+// announceWaiting announces waiting snapshots until there is none.
+func (a *announcer) announceWaiting() {
+	for {
+		a.mu.Lock()
+		snap := a.waiting
+		a.waiting = nil
+		if snap == nil {
+			a.announcing = false
+			a.mu.Unlock()
+			return
+		}
+		a.mu.Unlock()
+		a.announce(snap)
+	}
+}
+
+func (a *announcer) announce(snap *projector.Snapshot) {
 	ann := announce(a.id, snap)
-	ann.StateHash = snap.State.Hash() // after the edge has it: serving never waits for this
+	ann.StateHash = snap.State.Hash()
 	a.remember(ann)
 	data, err := json.Marshal(a.complete(ann))
 	if err == nil {

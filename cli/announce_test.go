@@ -210,7 +210,7 @@ func TestAnnouncerDivergence(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			nc := runTestNATS(t)
 			a, logs := newTestAnnouncer(t, nc, "edge1", roleEdge)
-			a.Publish(mine)
+			publishSync(t, a, mine)
 			a.heard(hubAnnouncement(t, tc.from, tc.role, tc.seq, tc.hash))
 			got := a.divergence()
 			if tc.alert != (len(got) == 1) || tc.alert != strings.Contains(logs.String(), "level=ERROR msg=\"DIVERGED: hub hub1") {
@@ -225,7 +225,7 @@ func TestAnnouncerDivergence(t *testing.T) {
 		if got := a.divergence(); got != nil {
 			t.Fatalf("divergence before publishing seq 5 = %q", got)
 		}
-		a.Publish(mine)
+		publishSync(t, a, mine)
 		if got := a.divergence(); len(got) != 1 || !strings.Contains(got[0], "at seq 5") {
 			t.Fatalf("divergence() = %q", got)
 		}
@@ -249,4 +249,24 @@ func TestAnnouncerDivergence(t *testing.T) {
 			t.Fatalf("the announcement does not carry the alert: %+v", cur)
 		}
 	})
+}
+
+// publishSync publishes snap and waits until the announcer has announced
+// it (announcing runs on its own goroutine).
+func publishSync(t *testing.T, a *announcer, snap *projector.Snapshot) {
+	t.Helper()
+	a.Publish(snap)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		a.mu.Lock()
+		done := !a.announcing && a.waiting == nil
+		a.mu.Unlock()
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the announcer never announced the snapshot")
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

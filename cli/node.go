@@ -35,7 +35,8 @@ type nodeConfig struct {
 	// NATSCert and NATSKey enable TLS on the NATS client port; NATSAuth
 	// is "none" or "keyring" (see keyringAuth).
 	NATSCert, NATSKey, NATSAuth string
-	// LedgerSync is "always" (fsync every write) or "interval".
+	// LedgerSync is "always" (fsync every write), "interval" or "" (always
+	// on a hub, interval on an edge: see syncAlways).
 	LedgerSync string
 	// Topology says whether the node is a hub or an edge and how its
 	// NATS joins the others.

@@ -115,7 +115,7 @@ func TestExampleNodeConfig(t *testing.T) {
 		t.Errorf("scheduler = %+v; want the defaults %+v", c.Edge.Scheduler, def.Scheduler)
 	}
 	if c.Data != ".vault" || c.Edge.Listen != "127.0.0.1:8080" || c.NATSListen != "127.0.0.1:4222" || c.NATSAuth != "none" ||
-		c.LedgerSync != "always" || p.logLevel != "info" || p.cfg.AdminListen != "127.0.0.1:9090" {
+		c.LedgerSync != "" || p.logLevel != "info" || p.cfg.AdminListen != "127.0.0.1:9090" {
 		t.Errorf("top-level keys: %+v, log %q, admin %q", c, p.logLevel, p.cfg.AdminListen)
 	}
 	want := []shield.Rule{

@@ -89,7 +89,7 @@ The node warns when it is 0; it does not set it.`,
 	f.BoolVar(&cfg.Takeover, "takeover", false, "replace the node running on --data without refusing connections (see above)")
 	f.DurationVar(&cfg.TakeoverTimeout, "takeover-timeout", 60*time.Second, "how long --takeover waits for the running node to drain and release the data directory")
 	addNodeConfigFlags(f, &configFile, &cfg)
-	f.StringVar(&cfg.LedgerSync, "ledger-sync", "always", "when JetStream fsyncs: 'always' (every acknowledged record survives power loss) or 'interval' (NATS's periodic sync: faster; survives a process crash but not power loss)")
+	f.StringVar(&cfg.LedgerSync, "ledger-sync", "", "when JetStream fsyncs: 'always' (every acknowledged record survives power loss) or 'interval' (NATS's periodic sync: faster; survives a process crash but not power loss); default: always on a hub, interval on an edge, whose streams are mirrors it refetches from the hub")
 	return cmd
 }
 
@@ -103,7 +103,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, cfg nodeConfig) error {
 	if (cfg.NATSCert == "") != (cfg.NATSKey == "") {
 		return fmt.Errorf("--nats-cert and --nats-key go together")
 	}
-	if cfg.LedgerSync != "always" && cfg.LedgerSync != "interval" {
+	if cfg.LedgerSync != "" && cfg.LedgerSync != "always" && cfg.LedgerSync != "interval" {
 		return fmt.Errorf("--ledger-sync %q: want always or interval", cfg.LedgerSync)
 	}
 	if err := cfg.Topology.validate(); err != nil {

@@ -144,6 +144,10 @@ func Open(ctx context.Context, js jetstream.JetStream, db *pebble.DB, topo Topol
 	head, st := info.State.LastSeq, info.State
 	s.head.Store(head)
 	switch indexed := idx.size.Load(); {
+	case head < indexed && topo.Mirror != "":
+		// An edge that lost the tail of its mirror (a power loss without
+		// fsync) gets it back from the hub; the tail waits for it.
+		log.Warn("the ledger mirror lost records this node had indexed; they come back from the hub", "mirror", head, "indexed", indexed)
 	case head < indexed:
 		s.markDamaged(fmt.Errorf("the ledger stream ends at seq %d but this node had indexed %d records: records %d..%d are lost", head, indexed, head+1, indexed))
 	case head > 0 && (st.FirstSeq != 1 || st.Msgs != head):

@@ -260,6 +260,16 @@ func (p *Projector) apply(ctx context.Context, st *State, batch []ledger.Record)
 		}
 		p.mu.Unlock()
 	}()
+	// Check the batch's signatures on every core first; the fold below
+	// then finds its verdicts cached (a node catching up would otherwise
+	// verify one record at a time).
+	envs := make([][]byte, 0, len(batch))
+	for _, r := range batch {
+		if r.Seq > st.Seq {
+			envs = append(envs, r.Envelope)
+		}
+	}
+	p.sigs.preverify(envs, st.Keys)
 	for _, r := range batch {
 		if r.Seq <= st.Seq {
 			continue // redelivered
