@@ -186,7 +186,7 @@ type formingCluster struct {
 	log *slog.Logger
 }
 
-const clusterFormation = 60 * time.Second
+const clusterFormation = 30 * time.Second
 
 func (c formingCluster) CreateStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
 	return retryForming(ctx, c.log, cfg.Name, func(ctx context.Context) (jetstream.Stream, error) {
