@@ -136,17 +136,28 @@ func (a *announcer) Publish(snap *projector.Snapshot) {
 	}
 }
 
-// announceWaiting announces waiting snapshots until there is none.
+// burstGap spaces announcements while snapshots come faster than they
+// are announced (a node catching up): each one hashes the whole state,
+// CPU the projector needs more.
+const burstGap = 20 * time.Millisecond
+
+// announceWaiting announces waiting snapshots until there is none; one
+// that arrived while another was announced waits burstGap.
 func (a *announcer) announceWaiting() {
-	for {
+	for first := true; ; first = false {
 		a.mu.Lock()
-		snap := a.waiting
-		a.waiting = nil
-		if snap == nil {
+		if a.waiting == nil {
 			a.announcing = false
 			a.mu.Unlock()
 			return
 		}
+		a.mu.Unlock()
+		if !first {
+			time.Sleep(burstGap)
+		}
+		a.mu.Lock()
+		snap := a.waiting
+		a.waiting = nil
 		a.mu.Unlock()
 		a.announce(snap)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/vault-runtime/vault/edge"
 	"github.com/vault-runtime/vault/edge/admin"
@@ -149,7 +150,13 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := js.CreateOrUpdateStream(ctx, fnlog.StreamConfig()); err != nil {
+	logsCfg := fnlog.StreamConfig()
+	if topo.Replicas > 1 {
+		// Replicated, so that a hub being down does not take the logs
+		// with it; JetStream replicates only with synchronous persistence.
+		logsCfg.Replicas, logsCfg.PersistMode = topo.Replicas, jetstream.DefaultPersistMode
+	}
+	if _, err := js.CreateOrUpdateStream(ctx, logsCfg); err != nil {
 		return nil, fmt.Errorf("open function log stream: %w", err)
 	}
 	n.logs = fnlog.NewSink(n.nc, fnlog.Config{Node: nodeKey.ID, Logger: log.With("component", "fnlog")})

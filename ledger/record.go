@@ -20,6 +20,10 @@ var (
 	// ErrUnavailable is a transient refusal (the node was busy catching
 	// up or shutting down): the same append may succeed when retried.
 	ErrUnavailable = errors.New("ledger: temporarily unavailable")
+	// ErrBehind is a Gate's answer when the head the sequencer named is
+	// older than what the gate has seen applied: another writer appended
+	// (a hub of a cluster). The sequencer re-reads the head and retries.
+	ErrBehind = errors.New("ledger: the sequencer's head is behind the stream")
 	// ErrMirror refuses an append on a node whose ledger is a mirror of
 	// a hub's: appends go to the hub.
 	ErrMirror = errors.New("ledger: this node mirrors the hub's ledger; appends go to the hub")

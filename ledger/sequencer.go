@@ -32,6 +32,11 @@ var errEarlierGroupFailed = errors.New("an earlier group failed")
 // nats.go does not name.
 const errCodeWrongLastMsgID jetstream.ErrorCode = 10070
 
+// errCodeDuplicateInProcess is JetStream's answer to a message whose ID
+// another writer is storing at that moment (two hubs appending the same
+// envelope, e.g. the genesis): a retry finds it stored.
+const errCodeDuplicateInProcess jetstream.ErrorCode = 10158
+
 // pipelineDepth is how many published groups may await acknowledgement.
 const pipelineDepth = 4
 
@@ -118,6 +123,15 @@ func (s *Store) sequence(ctx context.Context, prevID string) {
 				break drain
 			}
 		}
+		if s.idx.size.Load() > next {
+			// The tail indexed records another writer appended (a hub of
+			// a cluster): take the head again before admitting on it.
+			p.mu.Lock()
+			p.broken = true
+			p.retry = append(p.retry, batch...)
+			p.mu.Unlock()
+			continue
+		}
 		for _, r := range batch {
 			if rs, ok := r.gate.(Resetter); ok {
 				resetters[rs] = true
@@ -165,6 +179,15 @@ func (s *Store) admit(batch []*appendReq, base uint64, prevID string, p *pipelin
 			continue
 		}
 		if err := r.gate.Admit(r.ctx, next, r.envelope); err != nil {
+			if errors.Is(err, ErrBehind) && r.attempts < maxAttempts {
+				// Not this envelope's fault: retry it on the new head.
+				r.attempts++
+				p.mu.Lock()
+				p.broken = true
+				p.retry = append(p.retry, r)
+				p.mu.Unlock()
+				continue
+			}
 			kind := ErrRejected
 			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 				kind = ErrUnavailable
@@ -323,7 +346,7 @@ func (s *Store) resync(ctx context.Context) string {
 		}
 	}
 	if h != s.head.Load() {
-		s.log.Warn("ledger stream moved under the sequencer; continuing from its head", "head", h)
+		s.log.Info("another writer appended; continuing from the stream's head", "head", h)
 		s.head.Store(h)
 	}
 	return s.lastMsgID(ctx, h)
@@ -334,7 +357,7 @@ func retryable(err error) bool {
 	var apiErr *jetstream.APIError
 	return errors.Is(err, errEarlierGroupFailed) ||
 		errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
-			apiErr.ErrorCode == errCodeWrongLastMsgID)
+			apiErr.ErrorCode == errCodeWrongLastMsgID || apiErr.ErrorCode == errCodeDuplicateInProcess)
 }
 
 // prepare lets each gate that can do so look at its envelopes together.

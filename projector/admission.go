@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/ledger"
 )
 
 // Admission is the gate the ledger's sequencer consults before an append.
@@ -39,6 +40,9 @@ func (p *Projector) Admission() *Admission { return &Admission{p: p} }
 func (a *Admission) Admit(ctx context.Context, head uint64, envelope []byte) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if applied := a.p.Current().State.Seq; applied > head {
+		return fmt.Errorf("projector is at seq %d, past the head %d: %w", applied, head, ledger.ErrBehind)
+	}
 	a.confirm()
 	if a.st == nil || a.st.Seq != head {
 		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -48,6 +52,9 @@ func (a *Admission) Admit(ctx context.Context, head uint64, envelope []byte) err
 			return err
 		}
 		st := a.p.Current().State.Clone()
+		if st.Seq > head {
+			return fmt.Errorf("projector is at seq %d, past the head %d: %w", st.Seq, head, ledger.ErrBehind)
+		}
 		if st.Seq != head {
 			return fmt.Errorf("projector is at seq %d, the ledger head at %d: %w", st.Seq, head, events.ErrConflict)
 		}

@@ -92,11 +92,13 @@ func TestAdmission(t *testing.T) {
 			admitStep{4, l.lifecycle(events.TypePaused, "other"), nil},
 		)
 	})
-	t.Run("ErrConflict/ProjectorPastHead", func(t *testing.T) {
+	// Another writer appended: the sequencer's head is stale, and must
+	// be told so (it re-reads the head and retries).
+	t.Run("ErrBehind/ProjectorPastHead", func(t *testing.T) {
 		l, p, feed := admissionNode(t)
 		send(t, feed, l.append(l.deploy("other", "other-1")))
 		waitApplied(t, p, 3)
-		admitAll(t, p.Admission(), admitStep{2, l.deploy("hello", "hello-2"), events.ErrConflict})
+		admitAll(t, p.Admission(), admitStep{2, l.deploy("hello", "hello-2"), ledger.ErrBehind})
 	})
 	t.Run("SameHeadDifferentHistory", func(t *testing.T) {
 		l, p, feed := admissionNode(t)

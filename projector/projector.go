@@ -153,6 +153,9 @@ type Projector struct {
 	sigs   *sigCache         // verdicts shared with the Admission gate
 	recent [recentIDs]string // event IDs of recently applied records, by seq % recentIDs
 	saved  saved             // what pebble holds of the state (Run's goroutine only)
+	// prefetch batch-verifies the signatures of a long run of records, as
+	// a node catching up receives (Run's goroutine only).
+	prefetch *sigPrefetch
 }
 
 // recentIDs is how many applied records' IDs the projector remembers, for
@@ -260,16 +263,7 @@ func (p *Projector) apply(ctx context.Context, st *State, batch []ledger.Record)
 		}
 		p.mu.Unlock()
 	}()
-	// Check the batch's signatures on every core first; the fold below
-	// then finds its verdicts cached (a node catching up would otherwise
-	// verify one record at a time).
-	envs := make([][]byte, 0, len(batch))
-	for _, r := range batch {
-		if r.Seq > st.Seq {
-			envs = append(envs, r.Envelope)
-		}
-	}
-	p.sigs.preverify(envs, st.Keys)
+	check := p.batchCheck(st, batch)
 	for _, r := range batch {
 		if r.Seq <= st.Seq {
 			continue // redelivered
@@ -288,7 +282,7 @@ func (p *Projector) apply(ctx context.Context, st *State, batch []ledger.Record)
 				continue
 			}
 		}
-		if err := FoldWith(st, r.Seq, r.ID, r.Envelope, p.sigs.check); err != nil {
+		if err := FoldWith(st, r.Seq, r.ID, r.Envelope, check); err != nil {
 			p.log.Warn("record rejected at projection", "seq", r.Seq, "id", r.ID, "err", err)
 		}
 	}
