@@ -117,6 +117,10 @@ func TestThreeHubClusterSurvivesOneHubDown(t *testing.T) {
 
 	hubs[victim].kill()
 	killed := time.Now()
+	// Raft elects new leaders for the streams the victim led within
+	// seconds; until then JetStream does not answer for them.
+	waitLeaders(t, hubs[through], info.Cluster.Leader, ledger.StreamName, "OBJ_"+ledger.ArtifactBucket)
+	t.Logf("the surviving hubs elected new stream leaders %v after the kill", time.Since(killed).Round(time.Millisecond))
 	s.e.mustVault(hubs[through].server(), "deploy", s.greeter("two"))
 	s.e.mustVault(hubs[through].server(), "activate", "greet@v2", "--wait")
 	t.Logf("deploy and activate through hub %d acknowledged %v after the kill", through+1, time.Since(killed).Round(time.Millisecond))
@@ -139,4 +143,34 @@ func TestThreeHubClusterSurvivesOneHubDown(t *testing.T) {
 		t.Fatalf("LEDGER's leader is still the killed hub: %+v", after.Cluster)
 	}
 	s.waitInSync(t, hubs[through], seq+2, 10*time.Second, alive...)
+}
+
+// waitLeaders waits until each stream has a leader other than gone.
+func waitLeaders(t *testing.T, n *node, gone string, streams ...string) {
+	t.Helper()
+	nc := dial(t, n.server())
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for _, name := range streams {
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			st, err := js.Stream(ctx, name)
+			var info *jetstream.StreamInfo
+			if err == nil {
+				info, err = st.Info(ctx)
+			}
+			cancel()
+			if err == nil && info.Cluster != nil && info.Cluster.Leader != "" && info.Cluster.Leader != gone {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("stream %s has no new leader 30s after %s died (last: %v)", name, gone, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
 }

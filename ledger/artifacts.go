@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/nats-io/nats.go/jetstream"
@@ -126,8 +127,15 @@ func (a *Artifacts) cached(key []byte, digest string) ([]byte, bool) {
 }
 
 // Has reports whether the object store holds digest, without fetching it.
+// In a cluster of hubs any replica answers, and one may not have an
+// upload yet that another hub just took: a miss is asked again for a
+// moment before it counts.
 func (a *Artifacts) Has(ctx context.Context, digest string) (bool, error) {
 	_, err := a.obs.GetInfo(ctx, digest)
+	for try := 0; errors.Is(err, jetstream.ErrObjectNotFound) && try < 10 && ctx.Err() == nil; try++ {
+		time.Sleep(50 * time.Millisecond)
+		_, err = a.obs.GetInfo(ctx, digest)
+	}
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return false, nil
 	}

@@ -65,6 +65,9 @@ type pipeline struct {
 	// wake tells a sequencer waiting for new requests that retries are
 	// queued (their callers are waiting, so none may come otherwise).
 	wake chan struct{}
+	// unanswered is set when the stream did not answer: the retry waits
+	// longer (a leader election takes seconds).
+	unanswered bool
 }
 
 func (s *Store) sequence(ctx context.Context, prevID string) {
@@ -92,7 +95,13 @@ func (s *Store) sequence(ctx context.Context, prevID string) {
 			p.pending.Wait()
 			// Another writer may be appending in a loop: a random pause
 			// before taking the head again lets this one win sometimes.
-			time.Sleep(rand.N(2 * time.Millisecond))
+			pause := rand.N(2 * time.Millisecond)
+			p.mu.Lock()
+			if p.unanswered {
+				pause, p.unanswered = 250*time.Millisecond, false
+			}
+			p.mu.Unlock()
+			time.Sleep(pause)
 			prevID = s.resync(ctx)
 			next = s.head.Load()
 			for r := range resetters {
@@ -179,6 +188,12 @@ func (s *Store) admit(batch []*appendReq, base uint64, prevID string, p *pipelin
 			continue
 		}
 		if err := r.gate.Admit(r.ctx, next, r.envelope); err != nil {
+			if !errors.Is(err, ErrBehind) && s.headMoved(r.ctx, base) {
+				// Judged on a state another writer has moved past (a
+				// hub of a cluster appended what this one has not
+				// indexed yet): judge it again on the stream's head.
+				err = fmt.Errorf("%w: %w", ErrBehind, err)
+			}
 			if errors.Is(err, ErrBehind) && r.attempts < maxAttempts {
 				// Not this envelope's fault: retry it on the new head.
 				r.attempts++
@@ -299,6 +314,7 @@ func (s *Store) complete(ctx context.Context, g *group, p *pipeline) {
 	if len(committed) < len(g.admitted) {
 		p.mu.Lock()
 		p.broken = true
+		p.unanswered = p.unanswered || unavailable(failErr)
 		p.retry = append(p.retry, retry...)
 		p.mu.Unlock()
 		select {
@@ -355,9 +371,27 @@ func (s *Store) resync(ctx context.Context) string {
 // retryable: the group lost its place in line, not its validity.
 func retryable(err error) bool {
 	var apiErr *jetstream.APIError
-	return errors.Is(err, errEarlierGroupFailed) ||
+	return unavailable(err) || errors.Is(err, errEarlierGroupFailed) ||
 		errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
 			apiErr.ErrorCode == errCodeWrongLastMsgID || apiErr.ErrorCode == errCodeDuplicateInProcess)
+}
+
+// headMoved reports whether the stream holds records past base that this
+// node has not indexed: another writer appended them. A refusal judged on
+// base would judge a history that is not the ledger's.
+func (s *Store) headMoved(ctx context.Context, base uint64) bool {
+	if s.idx.size.Load() > base {
+		return true
+	}
+	h, err := s.streamHead(ctx)
+	return err == nil && h > base
+}
+
+// unavailable: the stream did not answer, as while the hubs of a cluster
+// elect a new leader for it. Whether the record was stored is unknown
+// until the resync reads the stream; a retry is then a duplicate or new.
+func unavailable(err error) bool {
+	return errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, jetstream.ErrAsyncPublishTimeout)
 }
 
 // prepare lets each gate that can do so look at its envelopes together.

@@ -28,6 +28,12 @@ type Topology struct {
 func (t Topology) streamConfig(cfg jetstream.StreamConfig) jetstream.StreamConfig {
 	if t.Mirror == "" {
 		cfg.Replicas = max(t.Replicas, 1)
+		if cfg.Replicas > 1 {
+			// Direct gets are answered by any replica, which may not have
+			// a record yet that the leader acknowledged: read through the
+			// leader, so that a hub never misses a record it indexed.
+			cfg.AllowDirect = false
+		}
 		return cfg
 	}
 	return MirrorConfig(cfg, t.Mirror)
