@@ -42,7 +42,7 @@ func TestLifecycleEndToEnd(t *testing.T) {
 	e.mustVault(srv, "deploy", shopVersion(e, 2, "/shop"))
 	e.mustVault(srv, "activate", "shop@v1")
 	out := e.mustVault(srv, "activate", "shop@v2", "--wait")
-	if !regexp.MustCompile(`node [0-9a-f]+: applied seq 5 [0-9.]+[µm]?s after the acknowledgement: serving v2 100%`).MatchString(out) {
+	if !regexp.MustCompile(`node [0-9a-f]+ \(hub\): applied seq 5 [0-9.]+[µm]?s after the acknowledgement: serving v2 100%`).MatchString(out) {
 		t.Errorf("activate --wait printed %q, want the node's delay and what it serves", out)
 	}
 	if r := get(t, c, url("/shop")); r.status != 200 || r.body != "v2 greeting-2 /shop" {

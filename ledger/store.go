@@ -362,7 +362,7 @@ func (s *Store) Follow(ctx context.Context, from uint64, out chan<- Record) erro
 		case out <- rec:
 		case <-ctx.Done():
 		}
-	})
+	}, jetstream.PullExpiry(followExpiry), jetstream.PullHeartbeat(followHeartbeat))
 	if err != nil {
 		return fmt.Errorf("follow ledger from %d: %w", from, err)
 	}

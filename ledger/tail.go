@@ -13,6 +13,14 @@ import (
 // tailBatch caps how many records the tail indexes in one pebble batch.
 const tailBatch = 1024
 
+// A consumer that misses two heartbeats is recreated. In a cluster of
+// hubs it may live on a hub that just died: with the defaults (30 s
+// pulls) a node would apply nothing for tens of seconds.
+const (
+	followExpiry    = 2 * time.Second
+	followHeartbeat = 500 * time.Millisecond
+)
+
 // tail indexes records that reach the stream without passing through this
 // node's sequencer: on an edge, everything its mirror receives from the
 // hub; on a hub of a cluster or on a shared NATS, other nodes' appends. On
@@ -41,7 +49,7 @@ func (s *Store) tailFrom(ctx context.Context, from uint64) error {
 	if err != nil {
 		return fmt.Errorf("tail ledger from %d: %w", from, err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(tailBatch))
+	it, err := cons.Messages(jetstream.PullMaxMessages(tailBatch), jetstream.PullExpiry(followExpiry), jetstream.PullHeartbeat(followHeartbeat))
 	if err != nil {
 		return fmt.Errorf("tail ledger from %d: %w", from, err)
 	}
