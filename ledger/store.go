@@ -332,16 +332,53 @@ func (s *Store) Get(ctx context.Context, seq uint64) (Record, error) {
 
 // Follow delivers every record from sequence from on, in order, to out
 // until ctx ends, each once it is indexed. It blocks only when out is
-// full.
+// full. A consumer that stops delivering while the index has records it
+// has not delivered (it lived on a hub that died, or JetStream could not
+// recreate it during a leader election) is replaced by a new one that
+// starts after the last record delivered.
 func (s *Store) Follow(ctx context.Context, from uint64, out chan<- Record) error {
+	next := max(from, 1)
+	for ctx.Err() == nil {
+		var err error
+		next, err = s.followOnce(ctx, next, out)
+		if errors.Is(err, errFollowStalled) {
+			s.log.Warn("ledger follow stalled; following again", "from", next)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var errFollowStalled = errors.New("follow stalled")
+
+// followStall is how long a consumer may deliver nothing while the index
+// is ahead of it.
+const followStall = 3 * time.Second
+
+// followOnce follows with one consumer; it returns the next sequence to
+// deliver and why it stopped (nil when ctx ended).
+func (s *Store) followOnce(ctx context.Context, from uint64, out chan<- Record) (uint64, error) {
+	var delivered atomic.Uint64
+	var busy atomic.Bool
+	delivered.Store(from - 1)
 	cons, err := s.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
-		OptStartSeq:   max(from, 1),
+		OptStartSeq:   from,
 	})
 	if err != nil {
-		return fmt.Errorf("follow ledger from %d: %w", from, err)
+		if ctx.Err() != nil {
+			return from, nil
+		}
+		s.log.Warn("follow ledger: no consumer yet; retrying", "from", from, "err", err)
+		time.Sleep(time.Second)
+		return from, errFollowStalled
 	}
 	failed := make(chan error, 1)
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	cc, err := cons.Consume(func(msg jetstream.Msg) {
 		meta, err := msg.Metadata()
 		if err != nil {
@@ -353,24 +390,46 @@ func (s *Store) Follow(ctx context.Context, from uint64, out chan<- Record) erro
 			return
 		}
 		rec := Record{Seq: meta.Sequence.Stream, ID: events.ID(msg.Data()), Envelope: msg.Data(), Time: meta.Timestamp}
+		if rec.Seq <= delivered.Load() {
+			return // a new consumer's overlap
+		}
 		// Deliver only what the index covers, so a reader that checks
 		// IDs against it (replays) sees every earlier record.
-		if err := s.idx.wait(ctx, rec.Seq); err != nil {
+		if err := s.idx.wait(cctx, rec.Seq); err != nil {
 			return
 		}
+		busy.Store(true) // a slow reader is not a stalled consumer
+		defer busy.Store(false)
 		select {
 		case out <- rec:
-		case <-ctx.Done():
+			delivered.Store(rec.Seq)
+		case <-cctx.Done():
 		}
 	}, jetstream.PullExpiry(followExpiry), jetstream.PullHeartbeat(followHeartbeat))
 	if err != nil {
-		return fmt.Errorf("follow ledger from %d: %w", from, err)
+		s.log.Warn("follow ledger: consume; retrying", "from", from, "err", err)
+		time.Sleep(time.Second)
+		return from, errFollowStalled
 	}
 	defer cc.Stop()
-	select {
-	case <-ctx.Done():
-		return nil
-	case err := <-failed:
-		return err
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	last, since := delivered.Load(), time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return delivered.Load() + 1, nil
+		case err := <-failed:
+			return delivered.Load() + 1, err
+		case <-t.C:
+			switch d := delivered.Load(); {
+			case d != last || busy.Load():
+				last, since = d, time.Now()
+			case s.idx.size.Load() > d && time.Since(since) > followStall:
+				return d + 1, errFollowStalled
+			case s.idx.size.Load() <= d:
+				since = time.Now()
+			}
+		}
 	}
 }
