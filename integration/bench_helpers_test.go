@@ -259,9 +259,10 @@ func ledgerSync(name string) []string {
 	return nil
 }
 
+// syncWord names the sync mode flags choose ("default": the node's own).
 func syncWord(flags []string) string {
 	if len(flags) == 2 {
 		return flags[1]
 	}
-	return "always"
+	return "default"
 }

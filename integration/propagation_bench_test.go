@@ -277,8 +277,8 @@ func BenchmarkCatchUp(b *testing.B) {
 	records := envInt("VAULT_BENCH_RECORDS", 10000)
 	const appenders = 16
 	// VAULT_BENCH_HUB_SYNC and VAULT_BENCH_EDGE_SYNC (always or interval)
-	// set the nodes' --ledger-sync; the default, always, has JetStream
-	// fsync every message it stores, an edge's mirrored ones included.
+	// set the nodes' --ledger-sync; by default a hub fsyncs every record
+	// and an edge, whose streams are mirrors, leaves syncing to NATS.
 	hubSync, edgeSync := ledgerSync("VAULT_BENCH_HUB_SYNC"), ledgerSync("VAULT_BENCH_EDGE_SYNC")
 	s.join("edge1")
 	hub, leaf := s.hub(hubSync...)
