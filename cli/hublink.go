@@ -70,12 +70,3 @@ func (l *hubLink) run(ctx context.Context, store *ledger.Store) {
 		}
 	}
 }
-
-// alerts are the node's divergence and split-view reports.
-func (n *node) alerts() []string {
-	out := n.splitViews()
-	if n.pub != nil {
-		out = append(out, n.pub.divergence()...)
-	}
-	return out
-}

@@ -71,3 +71,12 @@ func (n *node) splitViews() []string {
 }
 
 func rootB64(h tlog.Hash) string { return base64.StdEncoding.EncodeToString(h[:]) }
+
+// alerts are the node's divergence and split-view reports.
+func (n *node) alerts() []string {
+	out := n.splitViews()
+	if n.pub != nil {
+		out = append(out, n.pub.divergence()...)
+	}
+	return out
+}
