@@ -10,15 +10,38 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/vault-runtime/vault/internal/testenv"
 )
 
-// h2specPath finds the h2spec binary: $VAULT_H2SPEC, ~/go/bin/h2spec, or PATH.
+// h2specPath finds the h2spec binary: $VAULT_H2SPEC, else where `go
+// install` puts it ($GOBIN, else bin under the first GOPATH entry, which
+// is where `make tools` installs it), else ~/go/bin, else PATH. It
+// returns "" if there is none.
 func h2specPath() string {
 	if p := os.Getenv("VAULT_H2SPEC"); p != "" {
 		return p
 	}
+	var dirs []string
+	if out, err := exec.Command("go", "env", "GOBIN", "GOPATH").Output(); err == nil {
+		lines := strings.Split(string(out), "\n")
+		if len(lines) >= 2 {
+			if gobin := strings.TrimSpace(lines[0]); gobin != "" {
+				dirs = append(dirs, gobin)
+			}
+			if gopath, _, _ := strings.Cut(strings.TrimSpace(lines[1]), string(os.PathListSeparator)); gopath != "" {
+				dirs = append(dirs, filepath.Join(gopath, "bin"))
+			}
+		}
+	}
+	if gopath, _, _ := strings.Cut(os.Getenv("GOPATH"), string(os.PathListSeparator)); gopath != "" {
+		dirs = append(dirs, filepath.Join(gopath, "bin"))
+	}
 	if home, err := os.UserHomeDir(); err == nil {
-		if p := filepath.Join(home, "go", "bin", "h2spec"); fileExists(p) {
+		dirs = append(dirs, filepath.Join(home, "go", "bin"))
+	}
+	for _, dir := range dirs {
+		if p := filepath.Join(dir, "h2spec"); fileExists(p) {
 			return p
 		}
 	}
@@ -27,20 +50,20 @@ func h2specPath() string {
 }
 
 func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
 }
 
 var h2specSummary = regexp.MustCompile(`(\d+) tests, (\d+) passed, (\d+) skipped, (\d+) failed`)
 
 // TestH2Spec runs the h2spec conformance suite against an in-process server, over h2c and TLS.
 func TestH2Spec(t *testing.T) {
-	bin := h2specPath()
-	if bin == "" {
-		t.Skip("h2spec not installed: go install github.com/summerwind/h2spec/cmd/h2spec@latest, or set VAULT_H2SPEC")
-	}
 	if testing.Short() {
 		t.Skip("slow: runs h2spec")
+	}
+	bin := h2specPath()
+	if bin == "" {
+		testenv.Missing(t, "h2spec not installed: run make tools, or set VAULT_H2SPEC to its path")
 	}
 	for _, useTLS := range []bool{false, true} {
 		name := "h2c"
