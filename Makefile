@@ -14,8 +14,6 @@ LISTEN      ?= 127.0.0.1:8080
 NATS_LISTEN ?= 127.0.0.1:4222
 SERVER      := nats://$(NATS_LISTEN)
 GOBIN       := $(shell $(GO) env GOPATH)/bin
-STATICCHECK_VERSION := v0.8.2
-H2SPEC_VERSION := v2.2.1+incompatible
 H2SPEC_LISTEN  ?= 127.0.0.1:18080
 H2SPEC_NATS    ?= 127.0.0.1:14222
 FUZZTIME    ?= 30s
@@ -65,10 +63,10 @@ unit:
 integration: build
 	$(GO) test -count=1 -v ./integration/
 
+# staticcheck and h2spec, their versions and all their dependencies pinned
+# in .ci/tools/go.mod and go.sum; quick when they are installed already.
 tools:
-	@[ -x $(GOBIN)/staticcheck ] && $(GOBIN)/staticcheck -version | grep -q '(0.8.2)' || \
-		$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
-	@[ -x $(GOBIN)/h2spec ] || $(GO) install github.com/summerwind/h2spec/cmd/h2spec@$(H2SPEC_VERSION)
+	@GO=$(GO) GOBIN=$(GOBIN) .ci/tools/install
 
 # h2spec (RFC 9113 and HPACK conformance, 145 cases) against a throwaway
 # node serving examples/hello over h2c. edge/h2's TestH2Spec also runs it,
