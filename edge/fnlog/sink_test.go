@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -48,84 +51,126 @@ func entry(fn, msg string) isolate.LogEntry {
 		Source: isolate.SourceConsole, Time: time.Now(), Message: msg}
 }
 
-// TestSinkNeverBlocks: with the publisher stuck, Log still returns at
-// once; what does not fit the buffer is dropped, counted, and reported in
-// one warning.
-func TestSinkNeverBlocks(t *testing.T) {
-	release := make(chan struct{})
-	entered := make(chan struct{}, 1)
-	var mu sync.Mutex
-	var published int
-	pub := &fakePublisher{publish: func(string, []byte) error {
-		select {
-		case entered <- struct{}{}:
-		default:
+// warnings are the lines of logs that report lost entries.
+func warnings(logs *syncBuffer) []string {
+	var ws []string
+	for line := range strings.Lines(logs.String()) {
+		if strings.Contains(line, "function log entries lost") {
+			ws = append(ws, line)
 		}
-		<-release
+	}
+	return ws
+}
+
+// TestSinkNeverBlocks: with the publisher stuck, Log still returns; what
+// does not fit the buffer is dropped and counted, what fits is published
+// in order once the publisher moves again, and the loss is reported in
+// one warning. It runs in a synctest bubble: had a Log call waited for the
+// stuck publisher, every goroutine of the bubble would be blocked and
+// synctest would fail the test as deadlocked.
+func TestSinkNeverBlocks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		var mu sync.Mutex
+		var published []string
+		pub := &fakePublisher{publish: func(_ string, data []byte) error {
+			<-release
+			var e Entry
+			if err := json.Unmarshal(data, &e); err != nil {
+				t.Errorf("published %q: %v", data, err)
+			}
+			mu.Lock()
+			published = append(published, e.Message)
+			mu.Unlock()
+			return nil
+		}}
+		var logs syncBuffer
+		s := NewSink(pub, Config{Node: "n1", Buffer: 8, WarnEvery: time.Hour, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+
+		s.Log(entry("fn", "first"))
+		synctest.Wait() // the publisher holds the first entry; the buffer is empty
+		for i := range 100 {
+			s.Log(entry("fn", fmt.Sprint("more ", i)))
+		}
+		if dropped, failed := s.Lost(); dropped != 92 || failed != 0 {
+			t.Errorf("Lost() = %d dropped, %d failed; want 92 (100 minus a buffer of 8), 0", dropped, failed)
+		}
+		synctest.Wait()
+		if ws := warnings(&logs); len(ws) != 0 {
+			t.Errorf("warned before the interval elapsed: %q", ws)
+		}
+
+		close(release)
+		if err := s.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"first", "more 0", "more 1", "more 2", "more 3", "more 4", "more 5", "more 6", "more 7"}
 		mu.Lock()
-		published++
+		if !slices.Equal(published, want) {
+			t.Errorf("published %q, want the first entry and the 8 buffered, in order: %q", published, want)
+		}
 		mu.Unlock()
-		return nil
-	}}
-	var logs syncBuffer
-	s := NewSink(pub, Config{Node: "n1", Buffer: 8, WarnEvery: time.Hour, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-
-	s.Log(entry("fn", "first"))
-	<-entered // the publisher holds the first entry; the buffer is empty
-	start := time.Now()
-	for range 100 {
-		s.Log(entry("fn", "more"))
-	}
-	if d := time.Since(start); d > 100*time.Millisecond {
-		t.Errorf("100 Log calls against a stuck publisher took %v", d)
-	}
-	if dropped, failed := s.Lost(); dropped != 92 || failed != 0 {
-		t.Errorf("Lost() = %d dropped, %d failed; want 92 (100 minus a buffer of 8), 0", dropped, failed)
-	}
-	if strings.Contains(logs.String(), "lost") {
-		t.Errorf("warned before the interval elapsed:\n%s", logs.String())
-	}
-
-	close(release)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := s.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	mu.Lock()
-	if published != 9 {
-		t.Errorf("published %d entries, want the first and the 8 buffered", published)
-	}
-	mu.Unlock()
-	if n := strings.Count(logs.String(), "function log entries lost"); n != 1 || !strings.Contains(logs.String(), "dropped=92") {
-		t.Errorf("want one warning with dropped=92, got:\n%s", logs.String())
-	}
-	s.Log(entry("fn", "after close"))
-	if dropped, _ := s.Lost(); dropped != 93 {
-		t.Errorf("an entry logged after Close: dropped = %d, want 93", dropped)
-	}
+		if ws := warnings(&logs); len(ws) != 1 || !strings.Contains(ws[0], "dropped=92 unpublished=0 total=92") {
+			t.Errorf("want one warning with dropped=92, got %q", ws)
+		}
+		s.Log(entry("fn", "after close"))
+		if dropped, _ := s.Lost(); dropped != 93 {
+			t.Errorf("an entry logged after Close: dropped = %d, want 93", dropped)
+		}
+	})
 }
 
 // TestSinkWarnsOncePerInterval: a steady loss is reported once per
-// interval, not once per entry.
+// interval, with the counts since the last warning and the last error; an
+// interval without loss, and Close after it, report nothing. It runs on
+// synctest's clock, so the intervals are exact: the sink's ticker fires at
+// 100, 200 and 300 ms, and entries are lost at 0, 150 and 180 ms.
 func TestSinkWarnsOncePerInterval(t *testing.T) {
-	pub := &fakePublisher{publish: func(string, []byte) error { return nats.ErrConnectionClosed }}
-	var logs syncBuffer
-	s := NewSink(pub, Config{WarnEvery: 100 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	deadline := time.Now().Add(350 * time.Millisecond)
-	for time.Now().Before(deadline) {
-		s.Log(entry("fn", "x"))
-		time.Sleep(time.Millisecond)
-	}
-	s.Close(context.Background())
-	_, failed := s.Lost()
-	n := strings.Count(logs.String(), "function log entries lost")
-	if failed < 100 || n < 2 || n > 5 {
-		t.Errorf("%d entries failed, %d warnings over 350 ms at one per 100 ms:\n%s", failed, n, logs.String())
-	}
-	if !strings.Contains(logs.String(), nats.ErrConnectionClosed.Error()) {
-		t.Errorf("the warning does not say why:\n%s", logs.String())
-	}
+	synctest.Test(t, func(t *testing.T) {
+		pub := &fakePublisher{publish: func(string, []byte) error { return nats.ErrConnectionClosed }}
+		var logs syncBuffer
+		const every = 100 * time.Millisecond
+		s := NewSink(pub, Config{WarnEvery: every, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		defer s.Close(context.Background()) // if the test stops early: the bubble's goroutines must end
+		lose := func(n int) {
+			for range n {
+				s.Log(entry("fn", "x"))
+			}
+		}
+		// after sleeps until at, waits for the sink, and checks the warnings so far.
+		start := time.Now()
+		after := func(at time.Duration, want ...string) {
+			t.Helper()
+			time.Sleep(at - time.Since(start))
+			synctest.Wait()
+			ws := warnings(&logs)
+			if len(ws) != len(want) {
+				t.Fatalf("at %v: %d warnings, want %d: %q", at, len(ws), len(want), ws)
+			}
+			for i, w := range want {
+				if !strings.Contains(ws[i], w) {
+					t.Errorf("at %v: warning %d is %q, want it to contain %q", at, i+1, ws[i], w)
+				}
+			}
+		}
+		first := "dropped=0 unpublished=5 total=5 err=" + `"` + nats.ErrConnectionClosed.Error() + `"`
+		second := "dropped=0 unpublished=3 total=8 err="
+		lose(5)
+		after(50 * time.Millisecond)
+		after(150*time.Millisecond, first)
+		lose(2)
+		after(180*time.Millisecond, first)
+		lose(1)
+		after(250*time.Millisecond, first, second)
+		after(350*time.Millisecond, first, second) // nothing lost since
+		if err := s.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		after(350*time.Millisecond, first, second)
+		if dropped, failed := s.Lost(); dropped != 0 || failed != 8 {
+			t.Errorf("Lost() = %d dropped, %d failed; want 0, 8", dropped, failed)
+		}
+	})
 }
 
 // TestSinkPublishesJSON: entries reach the LOGS stream on their
