@@ -73,10 +73,13 @@ func FuzzServeConn(f *testing.F) {
 			srv.serveConn(sc)
 			close(done)
 		}()
-		read := make(chan int64)
+		// wrote says whether the server's first write came before the
+		// connection ended; the rest of what it writes is drained.
+		wrote := make(chan bool, 1)
 		go func() {
-			n, _ := io.Copy(io.Discard, cli)
-			read <- n
+			n, _ := cli.Read(make([]byte, 1))
+			wrote <- n > 0
+			io.Copy(io.Discard, cli)
 		}()
 		cli.SetWriteDeadline(time.Now().Add(time.Second))
 		var pre bytes.Buffer
@@ -84,12 +87,18 @@ func FuzzServeConn(f *testing.F) {
 		http2.NewFramer(&pre, nil).WriteSettings()
 		cli.Write(pre.Bytes())
 		cli.Write(data)
-		// Give the server a moment to answer or close, then go away.
-		time.Sleep(5 * time.Millisecond)
-		cli.Close()
-		if n := <-read; n == 0 {
-			t.Fatal("server wrote nothing")
+		// Write returned once the server had read data or closed the
+		// connection (net.Pipe is unbuffered); once it has answered, at
+		// least with its SETTINGS, go away.
+		select {
+		case ok := <-wrote:
+			if !ok {
+				t.Fatal("server wrote nothing")
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("server wrote nothing within 5 s")
 		}
+		cli.Close()
 		select {
 		case <-done:
 		case <-time.After(5 * time.Second):
