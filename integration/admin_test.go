@@ -84,16 +84,10 @@ func TestAdminListener(t *testing.T) {
 		t.Errorf("/healthz while stopped: %d", code)
 	}
 	e.mustVault(srv, "server", "start")
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		code, body := scrape(t, admin+"/readyz")
-		if code == 200 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/readyz after server start: %d %q", code, body)
-		}
-		time.Sleep(50 * time.Millisecond)
+	var code int
+	var body string
+	if !eventually(10*time.Second, func() bool { code, body = scrape(t, admin+"/readyz"); return code == 200 }) {
+		t.Fatalf("/readyz after server start: %d %q", code, body)
 	}
 }
 

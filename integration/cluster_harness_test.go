@@ -137,19 +137,19 @@ func (s *site) nodes(n *node) []nodeView {
 func waitServes(t *testing.T, n *node, path, want string, within time.Duration) {
 	t.Helper()
 	c := h2cClient()
-	deadline := time.Now().Add(within)
 	var last reply
-	for time.Now().Before(deadline) {
+	served := eventually(within, func() bool {
 		resp, err := c.Get("http://" + n.h2c + path)
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			last = reply{status: resp.StatusCode, body: string(body)}
-			if resp.StatusCode == http.StatusOK && strings.Contains(last.body, want) {
-				return
-			}
+		if err != nil {
+			return false
 		}
-		time.Sleep(20 * time.Millisecond)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		last = reply{status: resp.StatusCode, body: string(body)}
+		return resp.StatusCode == http.StatusOK && strings.Contains(last.body, want)
+	})
+	if served {
+		return
 	}
 	t.Fatalf("node %s never served %q on %s within %v; last answer %d %q\n%s", n.h2c, want, path, within, last.status, last.body, n.stderr)
 }

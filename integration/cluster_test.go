@@ -156,21 +156,19 @@ func waitLeaders(t *testing.T, n *node, gone string, streams ...string) {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for _, name := range streams {
-		for {
+		var err error
+		led := eventually(time.Until(deadline), func() bool {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			st, err := js.Stream(ctx, name)
+			defer cancel()
+			var st jetstream.Stream
 			var info *jetstream.StreamInfo
-			if err == nil {
+			if st, err = js.Stream(ctx, name); err == nil {
 				info, err = st.Info(ctx)
 			}
-			cancel()
-			if err == nil && info.Cluster != nil && info.Cluster.Leader != "" && info.Cluster.Leader != gone {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("stream %s has no new leader 30s after %s died (last: %v)", name, gone, err)
-			}
-			time.Sleep(100 * time.Millisecond)
+			return err == nil && info.Cluster != nil && info.Cluster.Leader != "" && info.Cluster.Leader != gone
+		})
+		if !led {
+			t.Fatalf("stream %s has no new leader 30s after %s died (last: %v)", name, gone, err)
 		}
 	}
 }

@@ -38,21 +38,22 @@ func natsServer(t *testing.T) string {
 		cmd.Process.Kill()
 		<-exited
 	})
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return addr
-		}
+	listening := eventually(10*time.Second, func() bool {
 		select {
 		case <-exited:
 			t.Fatalf("nats-server exited:\n%s", logs)
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nats-server not listening on %s:\n%s", addr, logs)
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
 		}
-		time.Sleep(20 * time.Millisecond)
+		return err == nil
+	})
+	if !listening {
+		t.Fatalf("nats-server not listening on %s:\n%s", addr, logs)
 	}
+	return addr
 }
 
 // A node on a NATS server it does not run (--nats): the ledger lives in
@@ -65,9 +66,7 @@ func TestNodeOnExternalNATS(t *testing.T) {
 	// The node's NATS address is the external server's: CLI commands go
 	// there, and the --nats-listen the harness passes is unused.
 	n := s.nodeOn("hub", freeAddr(t), ext, "--nats", url)
-	if !waitLogContains(n, "running on an external NATS") {
-		t.Fatalf("the node does not warn that it runs on an external NATS:\n%s", n.stderr)
-	}
+	n.waitLog(t, "running on an external NATS") // it warns
 	s.e.mustVault(n.server(), "deploy", s.greeter("one"))
 	s.e.mustVault(n.server(), "activate", "greet@v1", "--wait")
 	waitServes(t, n, "/greet", "greetings one", 10*time.Second)
@@ -111,14 +110,4 @@ func TestNodeOnExternalNATS(t *testing.T) {
 	if err != nil || info.State.Msgs != 3 {
 		t.Fatalf("after the restart the stream holds %v records (%v), want 3: a second genesis?", info.State.Msgs, err)
 	}
-}
-
-// waitLogContains waits briefly for text in the node's log.
-func waitLogContains(n *node, text string) bool {
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if strings.Contains(n.stderr.String(), text) {
-			return true
-		}
-	}
-	return false
 }

@@ -177,18 +177,6 @@ func (e *env) start(n *node, args []string, ready time.Duration) *node {
 
 func (n *node) server() string { return "nats://" + n.nats }
 
-// waitLog waits until the node's log contains text.
-func (n *node) waitLog(t testing.TB, text string) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(n.stderr.String(), text) {
-		if time.Now().After(deadline) {
-			t.Fatalf("node log never said %q:\n%s", text, n.stderr)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // stop sends SIGTERM and requires a clean exit.
 func (n *node) stop() {
 	n.t.Helper()

@@ -48,23 +48,20 @@ func requestID(t *testing.T, n *node, path string, status int) string {
 // want, and returns that output.
 func (e *env) waitLogs(t *testing.T, srv string, want []string, args ...string) string {
 	t.Helper()
-	var out string
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+	var out, missing string
+	shown := eventually(15*time.Second, func() bool {
 		out = e.mustVault(srv, append([]string{"logs"}, args...)...)
-		missing := ""
-		for _, w := range want {
-			if !strings.Contains(out, w) {
-				missing = w
-				break
+		for _, missing = range want {
+			if !strings.Contains(out, missing) {
+				return false
 			}
 		}
-		if missing == "" {
-			return out
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("vault logs %v never showed %q:\n%s", args, missing, out)
-		}
+		return true
+	})
+	if !shown {
+		t.Fatalf("vault logs %v never showed %q:\n%s", args, missing, out)
 	}
+	return out
 }
 
 // logLine is the one line of out that names request id and contains text.

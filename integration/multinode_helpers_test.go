@@ -138,28 +138,25 @@ func (s *site) rows(n *node) (map[string]nodeRow, int) {
 // which it returns; it fails the test after within.
 func (s *site) waitInSync(t *testing.T, asked *node, seq uint64, within time.Duration, ids ...string) string {
 	t.Helper()
-	deadline := time.Now().Add(within)
 	var last map[string]nodeRow
-	for {
-		rows, code := s.rows(asked)
-		last = rows
-		hash, ok := "", code == 0
+	var code int
+	var hash string
+	inSync := eventually(within, func() bool {
+		last, code = s.rows(asked)
+		hash = ""
 		for _, id := range ids {
-			r, found := rows[id]
+			r, found := last[id]
 			if !found || r.Applied != seq || r.Verdict != "in sync" || r.StateHash == "" || (hash != "" && r.StateHash != hash) {
-				ok = false
-				break
+				return false
 			}
 			hash = r.StateHash
 		}
-		if ok {
-			return hash
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nodes %v not in sync at seq %d within %v (exit %d): %+v", ids, seq, within, code, last)
-		}
-		time.Sleep(200 * time.Millisecond)
+		return code == 0
+	})
+	if !inSync {
+		t.Fatalf("nodes %v not in sync at seq %d within %v (exit %d): %+v", ids, seq, within, code, last)
 	}
+	return hash
 }
 
 // sealRedeploys seals count function.deployed events of fn over an

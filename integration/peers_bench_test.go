@@ -270,17 +270,16 @@ func median(rs []h2loadRun) h2loadRun {
 
 func waitH2C(b *testing.B, url string) {
 	b.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := h2cClient().Get(url)
-		if err == nil {
+	var err error
+	answered := eventually(30*time.Second, func() bool {
+		resp, getErr := h2cClient().Get(url)
+		if err = getErr; err == nil {
 			resp.Body.Close()
-			return
 		}
-		if time.Now().After(deadline) {
-			b.Fatalf("%s never answered: %v", url, err)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return err == nil
+	})
+	if !answered {
+		b.Fatalf("%s never answered: %v", url, err)
 	}
 }
 

@@ -37,19 +37,15 @@ func TestWitnessesCosignAndSplitViewIsReported(t *testing.T) {
 		CosignedSize uint64   `json:"cosignedSize"`
 		Cosigners    []string `json:"cosigners"`
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	cosigned := eventually(15*time.Second, func() bool {
 		out := s.e.mustVault(hub.server(), "ledger", "verify", "--json")
 		if err := json.Unmarshal([]byte(out), &report); err != nil {
 			t.Fatalf("verify --json: %v\n%s", err, out)
 		}
-		if report.Latest == report.Records && len(report.Cosigners) == 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the latest checkpoint never got both witnesses' cosignatures: %+v", report)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return report.Latest == report.Records && len(report.Cosigners) == 2
+	})
+	if !cosigned {
+		t.Fatalf("the latest checkpoint never got both witnesses' cosignatures: %+v", report)
 	}
 	if report.CosignedSize != report.Records || !sameSet(report.Cosigners, []string{id1, id2}) {
 		t.Fatalf("cosigned size %d by %v; want size %d by %s and %s", report.CosignedSize, report.Cosigners, report.Records, id1, id2)
