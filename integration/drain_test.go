@@ -2,13 +2,16 @@ package integration
 
 import (
 	"io"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// TestSIGTERMDrainsInFlightRequests starts a request that takes ~800 ms,
-// sends SIGTERM while it runs, and expects the full answer and a clean exit.
+// TestSIGTERMDrainsInFlightRequests starts a request that takes 1.5 s,
+// sends SIGTERM once the function has logged that it runs, and expects the
+// full answer, a node log that says it stopped before the request ended,
+// and a clean exit.
 func TestSIGTERMDrainsInFlightRequests(t *testing.T) {
 	e := newEnv(t)
 	e.mustVault("", "init", "--data", e.data)
@@ -16,8 +19,10 @@ func TestSIGTERMDrainsInFlightRequests(t *testing.T) {
 	fn := e.writeFunction("slow", map[string]string{
 		"vault.yaml": "name: slow\nentry: index.js\nroutes: [/slow]\nlimits:\n  wall_ms: 5000\n  cpu_ms: 5000\n",
 		"index.js": `export default { fetch() {
-  const end = Date.now() + 800;
+  console.log("slow request started");
+  const end = Date.now() + 1500;
   while (Date.now() < end) {}
+  console.log("slow request finishing");
   return new Response("finished");
 } };
 `,
@@ -41,7 +46,7 @@ func TestSIGTERMDrainsInFlightRequests(t *testing.T) {
 		body, err := io.ReadAll(resp.Body)
 		done <- result{resp.StatusCode, string(body), err}
 	}()
-	time.Sleep(300 * time.Millisecond) // the request is now running in the isolate
+	n.waitLog(t, "slow request started") // the request is running in the isolate
 	if err := n.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -56,5 +61,11 @@ func TestSIGTERMDrainsInFlightRequests(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("node did not exit after draining")
+	}
+	// The request was in flight when the node began to stop: it drained.
+	log := n.stderr.String()
+	stopping, finishing := strings.Index(log, "stopping: draining in-flight requests"), strings.Index(log, "slow request finishing")
+	if stopping < 0 || finishing < 0 || stopping > finishing {
+		t.Fatalf("the node's log does not say it began to stop before the request finished:\n%s", log)
 	}
 }

@@ -81,6 +81,7 @@ func isolationRounds(t *testing.T, c *http.Client, quickURL, loopURL string) (al
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
 		if withLoop {
+			before := ran.Load()
 			for range clients {
 				wg.Go(func() {
 					for {
@@ -103,7 +104,7 @@ func isolationRounds(t *testing.T, c *http.Client, quickURL, loopURL string) (al
 					}
 				})
 			}
-			time.Sleep(100 * time.Millisecond) // the loop is running
+			waitFor(t, 10*time.Second, "a loop invocation to run to its CPU limit", func() bool { return ran.Load() > before })
 		}
 		p99 := quickLoad(t, c, quickURL, clients, window)
 		close(stop)

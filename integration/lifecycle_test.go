@@ -168,8 +168,8 @@ func TestTrafficSplit(t *testing.T) {
 }
 
 // TestKillAbortsInFlightInvocations starts two requests stuck in a loop,
-// kills the function, and expects both to end with 503 and the function
-// to keep serving new requests.
+// kills the function once both have logged that they spin, and expects
+// both to end with 503 and the function to keep serving new requests.
 func TestKillAbortsInFlightInvocations(t *testing.T) {
 	e := newEnv(t)
 	e.mustVault("", "init", "--data", e.data)
@@ -178,7 +178,7 @@ func TestKillAbortsInFlightInvocations(t *testing.T) {
 	fn := e.writeFunction("spin", map[string]string{
 		"vault.yaml": "name: spin\nentry: index.js\nroutes: [/spin]\nlimits:\n  wall_ms: 60000\n  cpu_ms: 60000\n",
 		"index.js": `export default { fetch(req) {
-  if (req.url.endsWith("?forever=1")) { while (true) {} }
+  if (req.url.endsWith("?forever=1")) { console.log("spinning forever"); while (true) {} }
   return new Response("quick");
 } };
 `,
@@ -205,7 +205,7 @@ func TestKillAbortsInFlightInvocations(t *testing.T) {
 			done <- result{resp.StatusCode, string(body), resp.Header.Get("X-Request-Id")}
 		}()
 	}
-	time.Sleep(500 * time.Millisecond) // both are spinning now
+	n.waitLogCount(t, "spinning forever", 2)
 	out := e.mustVault(srv, "kill", "spin")
 	if !regexp.MustCompile(`node [0-9a-f]+: aborted 2 invocation\(s\) of spin`).MatchString(out) {
 		t.Errorf("kill printed %q, want 2 aborted on the node", out)

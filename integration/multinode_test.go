@@ -53,13 +53,12 @@ func TestHubAndTwoEdges(t *testing.T) {
 		for _, e := range edges {
 			waitServes(t, e, "/greet", "greetings two", 5*time.Second)
 		}
-		out := s.e.mustVault(edges[0].server(), "status")
-		if !strings.Contains(out, "UNREACHABLE") {
-			// The link monitor notices within ~100 ms; give it a moment.
-			time.Sleep(time.Second)
+		// The link monitor notices within ~100 ms.
+		var out string
+		if !eventually(10*time.Second, func() bool {
 			out = s.e.mustVault(edges[0].server(), "status")
-		}
-		if !strings.Contains(out, "hub       UNREACHABLE") {
+			return strings.Contains(out, "hub       UNREACHABLE")
+		}) {
 			t.Fatalf("vault status on an edge without its hub does not say so:\n%s", out)
 		}
 		for _, e := range edges {

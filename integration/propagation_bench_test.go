@@ -179,8 +179,20 @@ func BenchmarkPropagation(b *testing.B) {
 	}
 	b.StopTimer()
 	// The mirror consumers are a side channel: their stamps may trail the
-	// waiter by a little; read them once everything is done.
-	time.Sleep(100 * time.Millisecond)
+	// waiter by a little; read them once each consumer has seen the last
+	// record (they are ordered), or, if one never does, after a second
+	// (its samples then count as not mirrored).
+	if len(samples) > 0 {
+		last := samples[len(samples)-1].seq
+		eventually(time.Second, func() bool {
+			for j := range edges {
+				if _, ok := mirrors[j].get(last); !ok {
+					return false
+				}
+			}
+			return true
+		})
+	}
 	for k := range samples {
 		for j := range edges {
 			at, ok := mirrors[j].get(samples[k].seq)
@@ -346,19 +358,22 @@ func BenchmarkCatchUp(b *testing.B) {
 		b.Fatalf("the hub's head is %d after %d appends from %d: %d records, not %d", target, records, before, missed, records)
 	}
 
-	// Announcements of the edge reaching target, from either NATS.
+	// Announcements of the edge reaching target, from either NATS: the
+	// hub's (path 0) and the edge's own (path 1).
 	var mu sync.Mutex
 	var reached time.Time
+	var reachedOn [2]bool        // whether each path delivered one at target
 	batches := map[uint64]bool{} // the applied seqs announced until target
 	var readyApplied, firstApplied uint64
 	var ready time.Time
 	done := make(chan struct{})
-	onHeard := func(h heard) {
+	onHeard := func(path int, h heard) {
 		if h.NodeID != edgeID {
 			return
 		}
 		mu.Lock()
 		defer mu.Unlock()
+		reachedOn[path] = reachedOn[path] || h.Applied >= target
 		if reached.IsZero() {
 			batches[h.Applied] = true
 		}
@@ -375,7 +390,7 @@ func BenchmarkCatchUp(b *testing.B) {
 			reached = h.at
 		}
 	}
-	listenApplied(b, nc, onHeard)
+	listenApplied(b, nc, func(h heard) { onHeard(0, h) })
 
 	start := time.Now()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -384,7 +399,7 @@ func BenchmarkCatchUp(b *testing.B) {
 	watching := make(chan struct{})
 	go func() {
 		defer close(watching)
-		watchEdge(ctx, "nats://"+edge.nats, target, onHeard, mirrorDone)
+		watchEdge(ctx, "nats://"+edge.nats, target, func(h heard) { onHeard(1, h) }, mirrorDone)
 	}()
 	b.ResetTimer()
 	edge = s.nodeOn("edge1", edge.h2c, edge.nats, append([]string{"--edge", "--hub", leaf}, edgeSync...)...)
@@ -397,8 +412,13 @@ func BenchmarkCatchUp(b *testing.B) {
 		b.Fatalf("the edge did not announce seq %d within 5 minutes\n%s", target, edge.stderr)
 	}
 	b.StopTimer()
-	// Let a slower path's earlier stamp, if any, land.
-	time.Sleep(50 * time.Millisecond)
+	// The slower path's stamp may be the earlier one: wait for it too,
+	// for at most a second (the edge's NATS may have been dialled late).
+	eventually(time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return reachedOn[0] && reachedOn[1]
+	})
 	cancel()
 	<-watching
 	var mirrored time.Time

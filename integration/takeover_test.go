@@ -20,6 +20,7 @@ import (
 // CPU), so that a request is in flight when the old node is asked to go.
 const takeoverFunction = `export default { async fetch(req) {
   if (new URL(req.url).pathname === "/slow") {
+    console.log("slow request waiting");
     await new Promise((resolve) => setTimeout(resolve, 3000));
     return new Response("slow done");
   }
@@ -180,12 +181,8 @@ func TestTakeover(t *testing.T) {
 		err    error
 	}
 	slow := make(chan result, 1)
-	wrote := make(chan struct{})
 	go func() {
-		ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
-			WroteRequest: func(httptrace.WroteRequestInfo) { close(wrote) }})
-		req, _ := http.NewRequestWithContext(ctx, "GET", base+"/slow", nil)
-		resp, err := client().Do(req)
+		resp, err := client().Get(base + "/slow")
 		if err != nil {
 			slow <- result{err: err}
 			return
@@ -194,23 +191,14 @@ func TestTakeover(t *testing.T) {
 		body, err := io.ReadAll(resp.Body)
 		slow <- result{resp.StatusCode, string(body), requestPrefix(resp), err}
 	}()
-	<-wrote
-	time.Sleep(500 * time.Millisecond) // the request reaches the isolate
-	for deadline := time.Now().Add(60 * time.Second); tl.answeredBy(tl.oldPrefix) < 50; {
-		if time.Now().After(deadline) {
-			t.Fatalf("the old node answered %d requests in 60 s", tl.answeredBy(tl.oldPrefix))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	old.waitLog(t, "slow request waiting") // it runs in the old node's isolate
+	waitFor(t, 60*time.Second, "the old node to answer 50 requests", func() bool { return tl.answeredBy(tl.oldPrefix) >= 50 })
 
 	start := time.Now()
 	nw := e.serveOn(old.h2c, old.nats, 3*time.Minute, "--takeover", "--takeover-timeout", "120s")
 	ready := time.Since(start)
-	for deadline := time.Now().Add(60 * time.Second); tl.answeredByOthers() < 200; {
-		if time.Now().After(deadline) {
-			t.Fatalf("the new node answered %d requests in the 60 s after it was ready\n%s", tl.answeredByOthers(), nw.stderr)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !eventually(60*time.Second, func() bool { return tl.answeredByOthers() >= 200 }) {
+		t.Fatalf("the new node answered %d requests in the 60 s after it was ready\n%s", tl.answeredByOthers(), nw.stderr)
 	}
 	close(stop)
 	wg.Wait()
