@@ -27,6 +27,11 @@ var (
 	// ErrMirror refuses an append on a node whose ledger is a mirror of
 	// a hub's: appends go to the hub.
 	ErrMirror = errors.New("ledger: this node mirrors the hub's ledger; appends go to the hub")
+	// ErrLost refuses to open a node's ledger whose stream no longer holds
+	// records the node indexed (and so acknowledged): serving or appending
+	// on it would build a different history over the one clients were
+	// told was stored.
+	ErrLost = errors.New("ledger: acknowledged records are missing from the ledger stream")
 )
 
 // Record is one stored envelope and its position.

@@ -121,13 +121,23 @@ func StreamConfig() jetstream.StreamConfig {
 // this node did not append, and, unless the stream is a mirror, starts the
 // sequencer. Close stops them.
 func Open(ctx context.Context, js jetstream.JetStream, db *pebble.DB, topo Topology, log *slog.Logger) (*Store, error) {
-	stream, err := openStream(ctx, js, topo.streamConfig(StreamConfig()))
-	if err != nil {
-		return nil, fmt.Errorf("open ledger stream: %w", err)
-	}
 	idx, err := openIndex(db)
 	if err != nil {
 		return nil, err
+	}
+	cfg := topo.streamConfig(StreamConfig())
+	var stream jetstream.Stream
+	if indexed := idx.size.Load(); indexed > 0 && topo.Mirror == "" && topo.Replicas <= 1 {
+		// This node stored records before: its stream must exist. Creating
+		// it would put an empty ledger (and, under JetStream's encryption,
+		// a new key) over whatever JetStream failed to recover. (A cluster's
+		// replicated stream is the meta leader's to create or find.)
+		stream, err = existingStream(ctx, js, cfg, indexed)
+	} else {
+		stream, err = openStream(ctx, js, cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open ledger stream: %w", err)
 	}
 	if err := idx.check(); err != nil {
 		log.Warn("the ledger index is incomplete; rebuilding it from the stream", "indexed", idx.size.Load(), "err", err)
@@ -149,7 +159,8 @@ func Open(ctx context.Context, js jetstream.JetStream, db *pebble.DB, topo Topol
 		// fsync) gets it back from the hub; the tail waits for it.
 		log.Warn("the ledger mirror lost records this node had indexed; they come back from the hub", "mirror", head, "indexed", indexed)
 	case head < indexed:
-		s.markDamaged(fmt.Errorf("the ledger stream ends at seq %d but this node had indexed %d records: records %d..%d are lost", head, indexed, head+1, indexed))
+		return nil, fmt.Errorf("open ledger: the stream ends at seq %d but this node had indexed (and acknowledged) %d records: records %d..%d: %w; "+
+			"the node will neither serve nor append until the stream is restored (from a replica or a backup of its data directory)", head, indexed, head+1, indexed, ErrLost)
 	case head > 0 && (st.FirstSeq != 1 || st.Msgs != head):
 		s.markDamaged(fmt.Errorf("the ledger stream has holes: it holds %d records for sequences %d..%d", st.Msgs, st.FirstSeq, head))
 	default:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -384,4 +385,58 @@ func TestOpenRebuildsAnIncompleteIndex(t *testing.T) {
 	if err != nil || res.Seq != 3 || !res.Duplicate {
 		t.Fatalf("append of record 3 again: %+v %v; want the rebuilt index to answer seq 3, duplicate", res, err)
 	}
+}
+
+// TestOpenRefusesLostRecords: a node whose stream no longer holds records
+// it indexed (JetStream left the stream out of its recovery, or recovered
+// it shorter) refuses to open the ledger, and never creates an empty
+// stream in place of the lost one.
+func TestOpenRefusesLostRecords(t *testing.T) {
+	ctx := context.Background()
+	stored := func(t *testing.T) *backend {
+		b := newBackend(t)
+		s := b.open(t)
+		for i := 1; i <= 5; i++ {
+			if _, err := s.Append(ctx, envelope(i), admitAll, AppendOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.Close()
+		if err := b.js.DeleteStream(ctx, StreamName); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	open := func(b *backend) error {
+		s, err := Open(ctx, b.js, b.db, Topology{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err == nil {
+			s.Close()
+		}
+		return err
+	}
+	t.Run("StreamGone", func(t *testing.T) {
+		b := stored(t)
+		err := open(b)
+		if !errors.Is(err, ErrLost) || !strings.Contains(err.Error(), "indexed (and acknowledged) 5 records") {
+			t.Fatalf("open: %v; want ErrLost naming the 5 indexed records", err)
+		}
+		if _, err := b.js.Stream(ctx, StreamName); !errors.Is(err, jetstream.ErrStreamNotFound) {
+			t.Fatalf("the stream exists after the refusal (%v): Open created an empty ledger over the lost one", err)
+		}
+	})
+	t.Run("StreamShorter", func(t *testing.T) {
+		b := stored(t)
+		if _, err := b.js.CreateStream(ctx, StreamConfig()); err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i <= 2; i++ {
+			if _, err := b.js.Publish(ctx, RecordsSubject, envelope(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err := open(b)
+		if !errors.Is(err, ErrLost) || !strings.Contains(err.Error(), "records 3..5") {
+			t.Fatalf("open: %v; want ErrLost naming records 3..5", err)
+		}
+	})
 }

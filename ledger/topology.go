@@ -77,6 +77,11 @@ func openStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.Strea
 	if err != nil {
 		return nil, fmt.Errorf("open stream %s: %w", cfg.Name, err)
 	}
+	return checkRole(stream, cfg)
+}
+
+// checkRole refuses a stream that exists with the other role than cfg's.
+func checkRole(stream jetstream.Stream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
 	have := stream.CachedInfo().Config
 	switch {
 	case cfg.Mirror != nil && have.Mirror == nil:
@@ -87,6 +92,22 @@ func openStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.Strea
 		return nil, fmt.Errorf("open stream %s: it mirrors domain %q, not %q", cfg.Name, mirrorDomain(have.Mirror), cfg.Mirror.Domain)
 	}
 	return stream, nil
+}
+
+// existingStream opens a stream that must exist, since the node indexed
+// records of it. JetStream leaves out of its recovery a stream whose files
+// it cannot read, saying why only in its log.
+func existingStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig, indexed uint64) (jetstream.Stream, error) {
+	stream, err := js.Stream(ctx, cfg.Name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return nil, fmt.Errorf("stream %s is gone, but this node had indexed (and acknowledged) %d records of it: %w; "+
+			"JetStream did not recover it (its warnings above say why); the node will neither serve nor append until the stream is restored",
+			cfg.Name, indexed, ErrLost)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open stream %s: %w", cfg.Name, err)
+	}
+	return checkRole(stream, cfg)
 }
 
 // mirrorDomain is the JetStream domain a mirror reads from: the server
