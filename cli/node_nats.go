@@ -107,6 +107,7 @@ func startNATS(cfg nodeConfig, nodeID, storeKey string, sec natsSecurity, log *s
 	if err != nil {
 		return nil, "", fmt.Errorf("embedded NATS: %w", err)
 	}
+	ns.SetLogger(natsLogger{log}, false, false)
 	ns.Start()
 	if !ns.ReadyForConnections(15 * time.Second) {
 		ns.Shutdown()

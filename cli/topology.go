@@ -153,6 +153,9 @@ func parseNATSURL(s, scheme string) (*url.URL, error) {
 	return u, nil
 }
 
+// splitHostPort reads a NATS listen address. Port 0 asks for any free
+// port, as it does for every other listener: NATS's own 0 would mean its
+// default port instead.
 func splitHostPort(addr string) (string, int, error) {
 	host, portStr, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -161,6 +164,9 @@ func splitHostPort(addr string) (string, int, error) {
 	port, err := strconv.Atoi(portStr)
 	if err != nil {
 		return "", 0, fmt.Errorf("%q: bad port", addr)
+	}
+	if port == 0 {
+		port = server.RANDOM_PORT
 	}
 	return host, port, nil
 }
