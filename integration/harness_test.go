@@ -162,7 +162,12 @@ func (e *env) start(n *node, args []string, ready time.Duration) *node {
 		}
 	}()
 	go func() { n.exitErr = n.cmd.Wait(); close(n.exited) }()
-	e.t.Cleanup(func() { n.kill() })
+	e.t.Cleanup(func() {
+		n.kill()
+		if e.t.Failed() {
+			e.t.Logf("log of vault %s (pid %d):\n%s", strings.Join(args, " "), n.cmd.Process.Pid, n.stderr)
+		}
+	})
 	select {
 	case ok := <-readyc:
 		if !ok {
@@ -198,16 +203,6 @@ func (n *node) kill() {
 		n.cmd.Process.Kill()
 		<-n.exited
 	}
-}
-
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // certificate writes a self-signed certificate for 127.0.0.1.
