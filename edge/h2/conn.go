@@ -139,10 +139,6 @@ func (c *conn) serve(tlsConf *tls.Config) {
 
 	go c.writeLoop()
 	c.mu.Lock()
-	if c.goingAway { // Shutdown came first
-		c.mu.Unlock()
-		return
-	}
 	c.started = true
 	c.out = appendSettings(c.out,
 		http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: c.cfg.MaxConcurrentStreams},
@@ -152,6 +148,10 @@ func (c *conn) serve(tlsConf *tls.Config) {
 	)
 	if inc := c.cfg.ConnWindowSize - 65535; inc > 0 {
 		c.out = appendWindowUpdate(c.out, 0, inc)
+	}
+	if c.goingAway { // Shutdown came during the handshake or the preface
+		c.out = appendGoAway(c.out, 0, http2.ErrCodeNo)
+		c.closeAfterFlush = true
 	}
 	c.wakeLocked()
 	c.idleTimer = time.AfterFunc(c.cfg.IdleTimeout, c.checkIdle)
@@ -252,8 +252,14 @@ func (c *conn) goAway() {
 		return
 	}
 	c.goingAway = true
-	if !c.started { // still in the handshake or preface: nothing to drain
-		c.nc.Close()
+	if !c.started {
+		// Still in the TLS handshake or the preface, and the client may have sent its first
+		// request behind it. Closing now would fail that request for good (Go's client does
+		// not retry on a connection that never became established); serve finishes the
+		// handshake instead and answers GOAWAY naming no stream, so the client retries the
+		// request elsewhere (a takeover's new node). One that does not get that far within a
+		// second is closed.
+		c.nc.SetReadDeadline(time.Now().Add(time.Second))
 		return
 	}
 	c.out = appendGoAway(c.out, c.maxStreamID, http2.ErrCodeNo)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"sync"
 	"testing"
@@ -199,5 +200,82 @@ func TestShutdownDrains(t *testing.T) {
 	}
 	if _, err := http.Get("http://" + ts.addr); err == nil {
 		t.Fatal("still accepting after Shutdown")
+	}
+}
+
+// TestShutdownBeforePreface: a connection accepted but still before its
+// preface when Shutdown comes is not dropped (Go's client gives up for good
+// on a connection that never became established); it gets SETTINGS and a
+// GOAWAY naming no stream, so its first request is refused and retried
+// elsewhere, and then it closes.
+func TestShutdownBeforePreface(t *testing.T) {
+	h := &testHandler{served: make(chan string, 1)}
+	ts := startServer(t, Config{}, h, false)
+	nc, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	c := waitConn(t, ts.srv)
+	shut := make(chan error, 1)
+	go func() { shut <- ts.srv.Shutdown(context.Background()) }()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		c.mu.Lock()
+		going := c.goingAway
+		c.mu.Unlock()
+		if going {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Shutdown never reached the connection")
+		}
+	}
+	rc := newRaw(t, nc)
+	if err := rc.request(1, "GET", "/", true); err != nil {
+		t.Fatal(err)
+	}
+	var settings bool
+	var ga *http2.GoAwayFrame
+	for {
+		f, err := rc.fr.ReadFrame()
+		if err != nil {
+			break // closed
+		}
+		switch f := f.(type) {
+		case *http2.SettingsFrame:
+			settings = settings || !f.IsAck()
+		case *http2.GoAwayFrame:
+			ga = f
+		case *http2.MetaHeadersFrame:
+			t.Fatalf("stream %d answered during shutdown", f.StreamID)
+		}
+	}
+	if !settings || ga == nil || ga.LastStreamID != 0 || ga.ErrCode != http2.ErrCodeNo {
+		t.Fatalf("settings=%v goaway=%+v; want SETTINGS, then GOAWAY NO_ERROR naming stream 0", settings, ga)
+	}
+	select {
+	case p := <-h.served:
+		t.Fatalf("the handler served %s after GOAWAY", p)
+	default:
+	}
+	if err := <-shut; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitConn waits for the server to have exactly one connection and
+// returns it.
+func waitConn(t *testing.T, s *Server) *conn {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		s.mu.Lock()
+		for c := range s.conns {
+			s.mu.Unlock()
+			return c
+		}
+		s.mu.Unlock()
+		if time.Now().After(deadline) {
+			t.Fatal("the server never registered the connection")
+		}
 	}
 }
