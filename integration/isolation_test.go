@@ -139,7 +139,12 @@ func quickLoad(t *testing.T, c *http.Client, url string, clients int, window tim
 				}
 				body, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
+				// A machine starved by its neighbours can keep a request
+				// queued past the scheduler's MaxWait, which sheds it: that
+				// is a slow answer of the node's, counted as one, not a
+				// wrong one. Rounds are compared by their best p99.
+				shed := resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(string(body), "the node is overloaded")
+				if resp.StatusCode != http.StatusOK && !shed {
 					t.Errorf("quick: %d %s", resp.StatusCode, body)
 					return
 				}
