@@ -56,10 +56,7 @@ func startBystander(t *testing.T, ts *testServer) *bystander {
 // on any error it saw.
 func (b *bystander) check(t *testing.T, min int64) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for b.ok.Load() < min && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	eventually(20*time.Second, func() bool { return b.ok.Load() >= min })
 	close(b.stopCh)
 	b.wg.Wait()
 	if n := b.ok.Load(); n < min {
@@ -195,10 +192,7 @@ func TestWriteStall(t *testing.T) {
 	for i := range 40 {
 		rc.request(uint32(2*i+1), "GET", "/big?n=1000000", true)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for ts.srv.Stats().WriteStalls == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	eventually(20*time.Second, func() bool { return ts.srv.Stats().WriteStalls > 0 })
 	if ts.srv.Stats().WriteStalls != 1 {
 		t.Fatal("blocked connection not closed")
 	}

@@ -188,3 +188,14 @@ func readAll(t testing.TB, resp *http.Response) []byte {
 	}
 	return b
 }
+
+// eventually polls cond until it holds or d has passed, and reports whether
+// it held: a wait for something observable, never a sleep that hopes.
+func eventually(d time.Duration, cond func() bool) bool {
+	for deadline := time.Now().Add(d); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
+}

@@ -219,16 +219,13 @@ func TestShutdownBeforePreface(t *testing.T) {
 	c := waitConn(t, ts.srv)
 	shut := make(chan error, 1)
 	go func() { shut <- ts.srv.Shutdown(context.Background()) }()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+	goingAway := func() bool {
 		c.mu.Lock()
-		going := c.goingAway
-		c.mu.Unlock()
-		if going {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("Shutdown never reached the connection")
-		}
+		defer c.mu.Unlock()
+		return c.goingAway
+	}
+	if !eventually(10*time.Second, goingAway) {
+		t.Fatal("Shutdown never reached the connection")
 	}
 	rc := newRaw(t, nc)
 	if err := rc.request(1, "GET", "/", true); err != nil {
@@ -267,15 +264,17 @@ func TestShutdownBeforePreface(t *testing.T) {
 // returns it.
 func waitConn(t *testing.T, s *Server) *conn {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+	var c *conn
+	registered := func() bool {
 		s.mu.Lock()
-		for c := range s.conns {
-			s.mu.Unlock()
-			return c
+		defer s.mu.Unlock()
+		for c = range s.conns {
+			return true
 		}
-		s.mu.Unlock()
-		if time.Now().After(deadline) {
-			t.Fatal("the server never registered the connection")
-		}
+		return false
 	}
+	if !eventually(10*time.Second, registered) {
+		t.Fatal("the server never registered the connection")
+	}
+	return c
 }
