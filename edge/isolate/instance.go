@@ -79,6 +79,9 @@ func (p *Program) newInstance() (*instance, error) {
 	}
 	vm := goja.New()
 	inst := &instance{vm: vm, prog: p}
+	if err := inst.bound(); err != nil {
+		return nil, err
+	}
 	inst.loop.init()
 	inst.watch.init(inst)
 	host := vm.NewObject()
@@ -153,7 +156,6 @@ func (inst *instance) bindCore(host *goja.Object) error {
 	inst.formFrom = fn("formFrom")
 	inst.allSettled = fn("allSettled")
 	inst.newSignalFn = fn("newSignal")
-	inst.jsonParse, _ = goja.AssertFunction(inst.vm.Get("JSON").ToObject(inst.vm).Get("parse"))
 	promise := inst.vm.Get("Promise").ToObject(inst.vm)
 	inst.promiseCtor = promise
 	inst.promiseResolve, _ = goja.AssertFunction(promise.Get("resolve"))

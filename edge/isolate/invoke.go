@@ -173,6 +173,10 @@ func classify(err error) error {
 		}
 		return fmt.Errorf("%w: %v", ErrCanceled, intr.Value())
 	}
+	var overflow *goja.StackOverflowError
+	if errors.As(err, &overflow) {
+		return fmt.Errorf("%w: RangeError: Maximum call stack size exceeded (%d calls)%s", ErrThrew, maxCallDepth, overflow.Error())
+	}
 	var exc *goja.Exception
 	if errors.As(err, &exc) {
 		return fmt.Errorf("%w: %s", ErrThrew, exc.String())

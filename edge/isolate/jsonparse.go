@@ -14,8 +14,9 @@ import (
 // through encoding/json's token stream and was 57% of a 4 KB JSON
 // transform handler. Anything this parser does not take (a syntax error,
 // invalid UTF-8, a lone surrogate escape, nesting deeper than maxJSONDepth)
-// goes to goja's JSON.parse, which gives the standard answer or error, so
-// the result is always JSON.parse's (FuzzParseJSON compares the two).
+// goes to JSON.parse (goja's, behind the depth bound of jsonbound.go), which
+// gives the standard answer or error, so the result is always JSON.parse's
+// (FuzzParseJSON compares the two).
 func (inst *instance) parseJSON(data []byte) goja.Value {
 	if utf8.Valid(data) {
 		p := jsonParser{vm: inst.vm, data: data}
