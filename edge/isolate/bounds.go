@@ -19,7 +19,7 @@ import (
 //   - JSON.parse, its reviver and JSON.stringify (maxJSONNesting,
 //     jsonbound.go);
 //   - Array.prototype.join and toLocaleString, which Array.prototype.toString
-//     reaches, on nested arrays (maxArrayNesting).
+//     reaches, and Array.prototype.flat, on nested arrays (maxArrayNesting).
 //
 // structuredClone (js/33-clone.js) walks with a work list, and the URL
 // parser and the regexp compiler (dlclark/regexp2) do not recurse per
@@ -29,7 +29,10 @@ func (inst *instance) bound() error {
 	if err := inst.boundJSON(); err != nil {
 		return err
 	}
-	return inst.boundArrayJoin()
+	if err := inst.boundArrayJoin(); err != nil {
+		return err
+	}
+	return inst.boundArrayFlat()
 }
 
 // maxCallDepth bounds JavaScript's call stack. goja's stack overflow error
@@ -91,4 +94,46 @@ func nameNative(vm *goja.Runtime, f *goja.Object, name string, length int) error
 		return err
 	}
 	return f.DefineDataProperty("name", vm.ToValue(name), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+}
+
+// boundArrayFlat wraps Array.prototype.flat: goja flattens recursively,
+// about 0.3 KB of Go stack per level. A depth beyond maxArrayNesting
+// flattens maxArrayNesting levels, and if an array is left in the result
+// the input nested deeper: a RangeError.
+func (inst *instance) boundArrayFlat() error {
+	vm := inst.vm
+	proto := vm.Get("Array").ToObject(vm).Get("prototype").ToObject(vm)
+	orig, ok := goja.AssertFunction(proto.Get("flat"))
+	if !ok {
+		return nil
+	}
+	isArray, _ := goja.AssertFunction(vm.Get("Array").ToObject(vm).Get("isArray"))
+	f := vm.ToValue(func(call goja.FunctionCall) goja.Value {
+		depth := call.Argument(0)
+		capped := false
+		if !goja.IsUndefined(depth) {
+			// Converted once, here: flat would call valueOf again.
+			depth = vm.ToValue(depth.ToNumber())
+			if depth.ToFloat() > maxArrayNesting {
+				depth, capped = vm.ToValue(maxArrayNesting), true
+			}
+		}
+		v, err := orig(call.This, depth)
+		if err != nil {
+			panic(err)
+		}
+		if o, ok := v.(*goja.Object); ok && capped {
+			n := o.Get("length").ToInteger()
+			for i := int64(0); i < n; i++ {
+				if a, err := isArray(goja.Undefined(), o.Get(strconv.FormatInt(i, 10))); err == nil && a.ToBoolean() {
+					inst.throwRange("arrays nest deeper than " + strconv.Itoa(maxArrayNesting) + " levels")
+				}
+			}
+		}
+		return v
+	}).(*goja.Object)
+	if err := nameNative(vm, f, "flat", 0); err != nil {
+		return err
+	}
+	return proto.DefineDataProperty("flat", f, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 }

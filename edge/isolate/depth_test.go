@@ -41,6 +41,7 @@ func TestDeepInputThrowsRangeError(t *testing.T) {
 		{"ArrayToString", deep + ` String(d)`, ""},
 		{"ArrayJoin", deep + ` d.join("-")`, ""},
 		{"ArrayToLocaleString", deep + ` d.toLocaleString()`, ""},
+		{"ArrayFlat", deep + ` d.flat(Infinity)`, ""},
 		{"JSONStringifyToJSON", `const grow = (n) => ({toJSON() { return n < 20000 ? [grow(n + 1)] : 0 }}); JSON.stringify(grow(0))`, ""},
 	}
 	for _, tt := range tests {
@@ -147,6 +148,8 @@ func TestBoundsKeepSemantics(t *testing.T) {
 		{`const a = [1]; a.push(a); String(a)`, "1,"},
 		{`Array.prototype.join.length + Array.prototype.join.name + Array.prototype.toLocaleString.length + Array.prototype.toLocaleString.name`, "1join0toLocaleString"},
 		{`[1, ["a", [true]]].toLocaleString()`, "1,a,true"},
+		{`[[1, [2, [3, [4]]]].flat(Infinity).join(), [1, [2, [3]]].flat().length, [1, [2, [3]]].flat("2").length, [[1]].flat(-1).length, [1, [2, [3, [4]]]].flat(1e10).length, [1, , [2]].flat().length, Array.prototype.flat.length, [1, [2]].flat(NaN).length].join(" ")`, "1,2,3,4 3 3 1 4 2 0 2"},
+		{`let d = 0; for (let i = 0; i < 4000; i++) d = [d]; String(d.flat(Infinity))`, "0"},
 		{`Array.prototype.join.call({length: 2, 0: "x", 1: "y"}, "+")`, "x+y"},
 	}
 	inst := preludeInstance(t, "")
