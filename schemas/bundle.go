@@ -15,15 +15,22 @@ const BundleGlobal = "__vault_module"
 
 // Bundle compiles the manifest's entry (ES module or TypeScript, with
 // relative imports and packages from node_modules) into one script that
-// runs without a module loader, plus its source map.
+// runs without a module loader, plus its source map. Only files inside
+// dir (its node_modules included), symlinks followed, are bundled: an
+// import of anything else is an error (see confine).
 func Bundle(dir string, m *Manifest) (code, sourceMap []byte, err error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("bundle %s: %w", dir, err)
 	}
+	root, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bundle %s: %w", dir, err)
+	}
 	res := api.Build(api.BuildOptions{
 		EntryPoints:    []string{m.Entry},
-		AbsWorkingDir:  abs,
+		AbsWorkingDir:  root,
+		Plugins:        []api.Plugin{confine(root)},
 		Bundle:         true,
 		Write:          false,
 		Format:         api.FormatIIFE,
