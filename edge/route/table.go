@@ -2,12 +2,18 @@
 // set of routes (schemas.Route). The edge routes requests to functions
 // with a Table, and the shield finds a request's rule with one, so that
 // both answer alike.
+//
+// A Table matches paths in the normal form of package uri: the edge
+// rewrites each request's path with uri.Path before it looks routes up,
+// and Add puts each literal segment in that form (uri.Segment), so /~a
+// and /%7Ea, or a raw and an encoded /café, are one route.
 package route
 
 import (
 	"fmt"
 	"strings"
 
+	"github.com/vault-runtime/vault/edge/uri"
 	"github.com/vault-runtime/vault/schemas"
 )
 
@@ -43,7 +49,8 @@ func NewTable[T any]() *Table[T] {
 }
 
 // Add registers r, as schemas.ParseRoute returned it, for v. Two routes
-// of the same shape (equal up to parameter names) conflict.
+// of the same shape (equal up to parameter names, and literals up to
+// uri.Segment) conflict.
 func (t *Table[T]) Add(r schemas.Route, v T) error {
 	n := t.any
 	if r.Host != "" {
@@ -66,6 +73,7 @@ func (t *Table[T]) Add(r schemas.Route, v T) error {
 			}
 			n = n.param
 		default:
+			seg = uri.Segment(seg)
 			if n.literal == nil {
 				n.literal = map[string]*node[T]{}
 			}
@@ -85,7 +93,8 @@ func (t *Table[T]) Add(r schemas.Route, v T) error {
 }
 
 // Lookup finds the value for a request's host (a port is ignored) and
-// path. It does not allocate unless host has upper-case letters.
+// path, both as uri.Authority and uri.Path return them (the path without
+// its query). It does not allocate unless host has upper-case letters.
 func (t *Table[T]) Lookup(host, path string) (T, bool) {
 	if len(path) == 0 || path[0] != '/' {
 		path = "/" + path

@@ -83,6 +83,26 @@ func TestTableConflicts(t *testing.T) {
 	buildTable(t, "a.example/x", "b.example/x", "/x")
 }
 
+// TestTableLiteralsInNormalForm: a route's literal segments are put in
+// uri's normal form, so the normal form of a request's path matches them
+// whichever way either spelled an unreserved or a non-ASCII character.
+func TestTableLiteralsInNormalForm(t *testing.T) {
+	r := buildTable(t, "/%7Euser/*", "/café", "/a%2fb")
+	for _, tt := range []struct{ path, want string }{
+		{"/~user/x", "/%7Euser/*"},
+		{"/caf%C3%A9", "/café"},
+		{"/a%2Fb", "/a%2fb"},
+	} {
+		if got, ok := r.Lookup("x", tt.path); !ok || got != tt.want {
+			t.Errorf("Lookup(x, %q) = %q, %v; want %q", tt.path, got, ok, tt.want)
+		}
+	}
+	route, _ := schemas.ParseRoute("/~user/*")
+	if err := r.Add(route, "/~user/*"); err == nil {
+		t.Error("/~user/* after /%7Euser/*: no conflict")
+	}
+}
+
 func TestTableHostPort(t *testing.T) {
 	r := buildTable(t, "/*", "h.example/*")
 	tests := []struct{ host, want string }{
