@@ -1,24 +1,34 @@
 package edge
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/vault-runtime/vault/edge/h2"
+	"github.com/vault-runtime/vault/edge/uri"
 )
 
 // handler is the edge's side of the HTTP/2 engine. Both methods run on a
 // connection's reader goroutine and never block: Route answers what needs
-// no function (404, paused, 429, 413) at once, Serve hands the request to
-// the scheduler.
+// no function (400, 404, paused, 429, 413) at once, Serve hands the
+// request to the scheduler.
 type handler struct{ s *Server }
 
 func (h *handler) Route(r *h2.Request) (int64, *h2.Response) {
 	s := h.s
 	id := newRequestID()
+	if r.Path == "*" { // OPTIONS * asks about the server: no function answers for it
+		return 0, textResponse(http.StatusNotFound, id, "no route for OPTIONS *")
+	}
+	if err := normalize(r); err != nil {
+		return 0, textResponse(http.StatusBadRequest, id, strings.TrimPrefix(err.Error(), "uri: "))
+	}
 	path := r.Path
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path = path[:i]
@@ -46,6 +56,27 @@ func (h *handler) Route(r *h2.Request) (int64, *h2.Response) {
 	}
 	r.Value = newCall(s, r, id, t, c, now)
 	return limit, nil
+}
+
+// normalize rewrites r's authority and path in their normal form (package
+// uri) before anything reads them: the router, the shield and the
+// function's request.url then all see the same target. It refuses a
+// target they could read differently, and a method that is not a token
+// (RFC 9113 §8.2.1: no NUL, CR or LF in any field; the function reads it).
+func normalize(r *h2.Request) error {
+	if !httpguts.ValidHeaderFieldName(r.Method) {
+		return errors.New("malformed :method")
+	}
+	a, err := uri.Authority(r.Authority)
+	if err != nil {
+		return err
+	}
+	p, err := uri.Path(r.Path)
+	if err != nil {
+		return err
+	}
+	r.Authority, r.Path = a, p
+	return nil
 }
 
 func (h *handler) Serve(r *h2.Request) {

@@ -97,7 +97,9 @@ func New(cfg Config) (*Shield, error) {
 
 // Match returns the index in Config.Rules of the rule for a request's host
 // (a port is ignored) and path, or −1 when the default applies. The edge
-// calls it once per request and passes the result to Allow.
+// calls it once per request, with the host and path in the normal form of
+// package uri (the one the router and the function see, so that no other
+// spelling of a path escapes its rule), and passes the result to Allow.
 func (s *Shield) Match(host, path string) int {
 	if len(s.rules) == 0 {
 		return -1
