@@ -102,7 +102,8 @@ func (a *Admission) Prepare(envelopes [][]byte) {
 	a.p.sigs.preverify(envelopes, kr)
 }
 
-// checkArtifact refuses a deploy whose artifact was never uploaded.
+// checkArtifact refuses a deploy whose artifact was never uploaded, or
+// is larger than the node would fetch and compile.
 func (a *Admission) checkArtifact(ctx context.Context, ev *events.Event) error {
 	if ev.Type != events.TypeDeployed {
 		return nil
@@ -110,6 +111,9 @@ func (a *Admission) checkArtifact(ctx context.Context, ev *events.Event) error {
 	d, err := events.DecodeBody[events.Deployed](ev)
 	if err != nil {
 		return err
+	}
+	if err := a.p.checkSize(d.Size); err != nil {
+		return fmt.Errorf("deploy %s: %w: %w", d.Name, err, events.ErrInvalidEvent)
 	}
 	ok, err := a.p.cfg.Artifacts.Has(ctx, d.Artifact)
 	if err != nil {

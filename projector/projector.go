@@ -140,6 +140,11 @@ type Config struct {
 	Logger *slog.Logger
 	// BatchSize caps how many records are folded between publications.
 	BatchSize int
+	// MaxArtifactBytes is the largest artifact this node admits in a
+	// deploy, fetches and compiles (0: schemas.DefaultMaxArtifactBytes).
+	// The CLI checks it too, but a deploy record need not come from the
+	// CLI: this is the check that holds.
+	MaxArtifactBytes int64
 }
 
 // Projector keeps a node's State in step with the ledger.
@@ -307,7 +312,7 @@ func (p *Projector) warm(ctx context.Context, st *State, served map[string]Serve
 		if cur, ok := served[name]; ok && cur.equal(want) {
 			continue
 		}
-		if !want.Paused && !p.warmAll(ctx, want, &failed) {
+		if !want.Paused && !p.warmAll(ctx, f, want, &failed) {
 			continue
 		}
 		next[name] = want
@@ -317,13 +322,13 @@ func (p *Projector) warm(ctx context.Context, st *State, served map[string]Serve
 
 // warmAll warms every version of want, unless one failed before; a new
 // failure is added to *failed (a copy: published maps never change).
-func (p *Projector) warmAll(ctx context.Context, want Served, failed *map[string]string) bool {
+func (p *Projector) warmAll(ctx context.Context, f *Function, want Served, failed *map[string]string) bool {
 	for _, v := range want.Versions {
 		key := FailKey(want.Function, v.Version, want.ActivatedSeq)
 		if _, ok := (*failed)[key]; ok {
 			return false
 		}
-		if err := p.warmOne(ctx, want.Function, v); err != nil {
+		if err := p.warmOne(ctx, want.Function, v, f.Versions[v.Version-1].Size); err != nil {
 			p.log.Error("version failed to warm; serving the previous one", "fn", want.Function, "version", v.Version, "err", err)
 			*failed = maps.Clone(*failed)
 			(*failed)[key] = err.Error()
@@ -333,14 +338,33 @@ func (p *Projector) warmAll(ctx context.Context, want Served, failed *map[string
 	return true
 }
 
-func (p *Projector) warmOne(ctx context.Context, fn string, v ServedVersion) error {
+// warmOne fetches and compiles version v, whose deploy record gave its
+// artifact size bytes. The record's size is checked before the fetch and
+// the blob's own after it, before the compile (a hand-made record may
+// understate it).
+func (p *Projector) warmOne(ctx context.Context, fn string, v ServedVersion, size int64) error {
+	if err := p.checkSize(size); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	blob, err := p.cfg.Artifacts.Get(ctx, v.Artifact)
 	if err != nil {
 		return err
 	}
+	if err := p.checkSize(int64(len(blob))); err != nil {
+		return err
+	}
 	return p.cfg.Warmer.Warm(ctx, fn, v, blob)
+}
+
+// checkSize refuses an artifact over the node's MaxArtifactBytes, saying
+// how the node raises it.
+func (p *Projector) checkSize(size int64) error {
+	if err := schemas.CheckArtifactSize(size, p.cfg.MaxArtifactBytes); err != nil {
+		return fmt.Errorf("%w (this node's limits.max_artifact_size, vault serve --max-artifact-size)", err)
+	}
+	return nil
 }
 
 func (p *Projector) publish(st *State, served map[string]Served, failed map[string]string) {

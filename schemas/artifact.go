@@ -7,8 +7,11 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // The artifact is the immutable blob a deploy stores, addressed by the
@@ -191,4 +194,51 @@ func (a *Artifact) Manifest() (*Manifest, error) {
 		return nil, fmt.Errorf("artifact manifest: %v: %w", err, ErrInvalid)
 	}
 	return &m, nil
+}
+
+// DefaultMaxArtifactBytes is the largest artifact a deploy uploads and a
+// node admits, fetches and compiles, unless configured otherwise: 25 MiB,
+// Cloudflare Workers' limit. A node's memory grows by many times an
+// artifact's size while it compiles one (about 19× for a 100 MB bundle).
+const DefaultMaxArtifactBytes int64 = 25 << 20
+
+// ErrTooLarge marks an artifact over a size limit.
+var ErrTooLarge = errors.New("schemas: artifact too large")
+
+// SizeError is an artifact of Size bytes over a limit of Limit bytes.
+type SizeError struct {
+	Size, Limit int64
+}
+
+func (e *SizeError) Error() string {
+	return fmt.Sprintf("the artifact is %s, over the limit of %s", FormatSize(e.Size), FormatSize(e.Limit))
+}
+
+func (e *SizeError) Unwrap() error { return ErrTooLarge }
+
+// CheckArtifactSize returns a *SizeError if size exceeds limit (0 or
+// less: DefaultMaxArtifactBytes).
+func CheckArtifactSize(size, limit int64) error {
+	if limit <= 0 {
+		limit = DefaultMaxArtifactBytes
+	}
+	if size > limit {
+		return &SizeError{Size: size, Limit: limit}
+	}
+	return nil
+}
+
+// FormatSize writes n bytes for a reader: "25 MiB (26214400 bytes)",
+// "1.5 KiB (1536 bytes)", "300 bytes".
+func FormatSize(n int64) string {
+	for _, u := range []struct {
+		name string
+		size int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.size {
+			v := strings.TrimSuffix(strconv.FormatFloat(float64(n)/float64(u.size), 'f', 1, 64), ".0")
+			return fmt.Sprintf("%s %s (%d bytes)", v, u.name, n)
+		}
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -324,3 +324,28 @@ func TestArtifactManifest(t *testing.T) {
 		}
 	})
 }
+
+func TestCheckArtifactSize(t *testing.T) {
+	if DefaultMaxArtifactBytes != 25<<20 {
+		t.Errorf("DefaultMaxArtifactBytes = %d, want 25 MiB", DefaultMaxArtifactBytes)
+	}
+	for _, tt := range []struct {
+		size, limit int64
+		want        string // "" for no error
+	}{
+		{DefaultMaxArtifactBytes, 0, ""},
+		{DefaultMaxArtifactBytes + 1, 0, "the artifact is 25 MiB (26214401 bytes), over the limit of 25 MiB (26214400 bytes)"},
+		{1536, 1024, "the artifact is 1.5 KiB (1536 bytes), over the limit of 1 KiB (1024 bytes)"},
+		{1024, 1024, ""},
+		{100 << 20, 200 << 20, ""},
+		{300, 200, "the artifact is 300 bytes, over the limit of 200 bytes"},
+	} {
+		err := CheckArtifactSize(tt.size, tt.limit)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("CheckArtifactSize(%d, %d) = %v, want nil", tt.size, tt.limit, err)
+		case tt.want != "" && (err == nil || err.Error() != tt.want || !errors.Is(err, ErrTooLarge)):
+			t.Errorf("CheckArtifactSize(%d, %d) = %v, want %q wrapping ErrTooLarge", tt.size, tt.limit, err, tt.want)
+		}
+	}
+}
