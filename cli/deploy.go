@@ -16,6 +16,7 @@ func deployCommand() *cobra.Command {
 	var server string
 	var opts ledger.AppendOptions
 	var take []string
+	maxSize := schemas.DefaultMaxArtifactBytes
 	cmd := &cobra.Command{
 		Use:   "deploy DIR",
 		Short: "Bundle a function, upload its artifact and append a signed function.deployed event",
@@ -23,7 +24,13 @@ func deployCommand() *cobra.Command {
 script with a source map, stores the artifact by its SHA-256 and appends a
 function.deployed event signed with the operator key. It prints the new
 version; 'vault activate' makes it serve. Nothing is appended when the
-manifest or the code has an error.`,
+manifest or the code has an error.
+
+Only files inside DIR and its node_modules are bundled, symlinks followed:
+an import that leaves DIR ("../x", an absolute path, a package found above
+DIR, a symlink pointing out) is an error. An artifact larger than
+--max-artifact-size (25MiB) is refused before anything is uploaded; the
+nodes refuse one over their own limits.max_artifact_size.`,
 		Example: "  vault deploy ./myfn\n  vault deploy ./myfn --server nats://10.0.0.5:4222",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -35,6 +42,9 @@ manifest or the code has an error.`,
 			}
 			if err != nil {
 				return err
+			}
+			if err := schemas.CheckArtifactSize(int64(len(blob)), maxSize); err != nil {
+				return &exitError{1, fmt.Sprintf("deploy %s: %v; shrink the bundle, or raise the limit with --max-artifact-size here and limits.max_artifact_size (vault serve --max-artifact-size) on every node", m.Name, err)}
 			}
 			ctx := cmd.Context()
 			nc, err := connect(server)
@@ -85,6 +95,7 @@ manifest or the code has an error.`,
 	}
 	addServerFlag(cmd, &server)
 	cmd.Flags().Uint64Var(&opts.ExpectHead, "expect-head", 0, "append only if the ledger's last record is this sequence")
+	cmd.Flags().Var((*size64Flag)(&maxSize), "max-artifact-size", "refuse an artifact larger than this (bytes, or KiB/MiB/GiB; 0: 25MiB); nodes apply their own limit too")
 	cmd.Flags().StringArrayVar(&take, "take-route", nil, "take over ROUTE, owned by another function (needs an admin key); repeatable")
 	return cmd
 }

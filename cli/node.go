@@ -48,7 +48,10 @@ type nodeConfig struct {
 	AdminListen string
 	// MaxLimits caps what any function's manifest may ask for.
 	MaxLimits schemas.Limits
-	Log       *slog.Logger
+	// MaxArtifactBytes is the largest artifact the node admits in a
+	// deploy, fetches and compiles; 0 means schemas.DefaultMaxArtifactBytes.
+	MaxArtifactBytes int64
+	Log              *slog.Logger
 	// Takeover replaces a node running on Data without refusing
 	// connections (see takeOver), waiting at most TakeoverTimeout for it.
 	Takeover        bool
@@ -171,7 +174,7 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 	}
 	n.pub = pub
 	proj := projector.New(projector.Config{
-		Source: store, Index: store, Artifacts: arts,
+		Source: store, Index: store, Artifacts: arts, MaxArtifactBytes: cfg.MaxArtifactBytes,
 		Warmer: fns, Publisher: pub, DB: n.db, Sealer: sealer, Logger: log.With("component", "projector"),
 	})
 	n.proj, n.fns, n.id, n.nodeKey = proj, fns, nodeKey.ID, nodeKey

@@ -107,6 +107,34 @@ func (s *sizeFlag) Set(v string) error {
 	return nil
 }
 
+// size64Flag is an int64 flag that takes the config file's size syntax.
+type size64Flag int64
+
+func (s *size64Flag) String() string { return formatSizeFlag(int64(*s)) }
+func (s *size64Flag) Type() string   { return "size" }
+func (s *size64Flag) Set(v string) error {
+	n, err := parseSize(v, math.MaxInt64)
+	if err != nil {
+		return err
+	}
+	*s = size64Flag(n)
+	return nil
+}
+
+// formatSizeFlag writes n in the largest unit that divides it, as
+// parseSize reads it back ("25MiB").
+func formatSizeFlag(n int64) string {
+	for _, u := range []struct {
+		suffix string
+		size   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n > 0 && n%u.size == 0 {
+			return strconv.FormatInt(n/u.size, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
 // parseSize reads whole bytes or a whole number of KiB, MiB or GiB, at most max.
 func parseSize(s string, max int64) (int64, error) {
 	num := strings.TrimSpace(s)

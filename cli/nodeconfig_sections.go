@@ -169,6 +169,7 @@ func (p *configParser) limits(c *nodeConfig) func(*yaml.Node) bool {
 			{"max_cpu_ms", "", p.count64(&l.CPUMillis)},
 			{"max_wall_ms", "", p.count64(&l.WallMillis)},
 			{"max_memory_mb", "", p.count64(&l.MemoryMB)},
+			{"max_artifact_size", "", p.size64(&c.MaxArtifactBytes)},
 		})
 		return true
 	}

@@ -131,6 +131,9 @@ func TestExampleNodeConfig(t *testing.T) {
 	if _, err := shield.New(c.Edge.Shield); err != nil {
 		t.Errorf("shield.New: %v", err)
 	}
+	if c.MaxArtifactBytes != schemas.DefaultMaxArtifactBytes {
+		t.Errorf("limits.max_artifact_size = %d, want the default %d", c.MaxArtifactBytes, schemas.DefaultMaxArtifactBytes)
+	}
 }
 
 func TestNodeConfigValues(t *testing.T) {
@@ -153,7 +156,7 @@ shield:
     - route: /b/*
       rate: {per_second: 0}
   rate: {per_second: 0.5, burst: 3}
-limits: {max_cpu_ms: 200}
+limits: {max_cpu_ms: 200, max_artifact_size: 5MiB}
 sockets: {reuse_port: false, fast_open_queue: 16}
 log_level: debug
 `)
@@ -175,6 +178,9 @@ log_level: debug
 	def := shield.Rate{PerSecond: 0.5, Burst: 3}
 	if s := c.Edge.Shield; s.Default != def || s.Rules[0].Rate != def || !s.Rules[1].Rate.Unlimited() {
 		t.Errorf("shield = %+v", s)
+	}
+	if c.MaxArtifactBytes != 5<<20 {
+		t.Errorf("limits.max_artifact_size = %d, want 5 MiB", c.MaxArtifactBytes)
 	}
 	if c.MaxLimits.CPUMillis != 200 || c.Edge.Sockets.ReusePort || c.Edge.Sockets.FastOpenQueue != 16 || p.logLevel != "debug" {
 		t.Errorf("limits %+v, sockets %+v, log %q", c.MaxLimits, c.Edge.Sockets, p.logLevel)
@@ -346,4 +352,24 @@ func FuzzNodeConfig(f *testing.F) {
 			t.Errorf("accepted, but shield is invalid: %v", err)
 		}
 	})
+}
+
+// TestMaxArtifactSizeFlags: serve and deploy take the limit in the
+// config's size syntax, 25MiB unless given.
+func TestMaxArtifactSizeFlags(t *testing.T) {
+	for _, cmd := range []*cobra.Command{serveCommand(), deployCommand()} {
+		f := cmd.Flags().Lookup("max-artifact-size")
+		if f == nil || f.DefValue != "25MiB" {
+			t.Fatalf("%s --max-artifact-size = %+v, want a flag defaulting to 25MiB", cmd.Name(), f)
+		}
+	}
+	var s size64Flag
+	for _, tt := range []struct{ in, out string }{{"1MiB", "1MiB"}, {"1536", "1536"}, {"3072", "3KiB"}, {"0", "0"}, {"8GiB", "8GiB"}} {
+		if err := s.Set(tt.in); err != nil || s.String() != tt.out {
+			t.Errorf("Set(%q) = %v, String() = %q; want %q", tt.in, err, s.String(), tt.out)
+		}
+	}
+	if err := s.Set("1.5MiB"); err == nil {
+		t.Error("Set(1.5MiB) succeeded")
+	}
 }

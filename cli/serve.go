@@ -10,10 +10,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vault-runtime/vault/edge"
+	"github.com/vault-runtime/vault/schemas"
 )
 
 func serveCommand() *cobra.Command {
-	cfg := nodeConfig{Edge: edge.DefaultConfig()}
+	cfg := nodeConfig{Edge: edge.DefaultConfig(), MaxArtifactBytes: schemas.DefaultMaxArtifactBytes}
 	var logLevel, configFile string
 	cmd := &cobra.Command{
 		Use:   "serve --data DIR",
@@ -85,6 +86,7 @@ The node warns when it is 0; it does not set it.`,
 	f.Int64Var(&cfg.MaxLimits.CPUMillis, "max-cpu-ms", 0, "the most CPU time a function's invocation may ask for, in ms (0: no cap beyond the manifest)")
 	f.Int64Var(&cfg.MaxLimits.WallMillis, "max-wall-ms", 0, "the most wall time a function's invocation may ask for, in ms (0: no cap)")
 	f.Int64Var(&cfg.MaxLimits.MemoryMB, "max-memory-mb", 0, "the most heap growth a function's invocation may ask for, in MiB (0: no cap)")
+	f.Var((*size64Flag)(&cfg.MaxArtifactBytes), "max-artifact-size", "the largest function artifact this node admits in a deploy, fetches and compiles (bytes, or KiB/MiB/GiB; 0: 25MiB)")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.BoolVar(&cfg.Takeover, "takeover", false, "replace the node running on --data without refusing connections (see above)")
 	f.DurationVar(&cfg.TakeoverTimeout, "takeover-timeout", 60*time.Second, "how long --takeover waits for the running node to drain and release the data directory")
