@@ -15,8 +15,8 @@ import (
 )
 
 // call is one request on its way through the scheduler to an isolate. It
-// is pooled: its task's Run and Shed are bound once, so submitting costs
-// no allocation.
+// is pooled: its task's Run and Shed and its interrupt hook are bound
+// once, so submitting costs no allocation.
 type call struct {
 	s      *Server
 	r      *h2.Request
@@ -25,6 +25,10 @@ type call struct {
 	choice *choice
 	start  time.Time
 	task   sched.Task
+	// slot is the scheduler's place of the running invocation; zero on
+	// the heavy lane, which the scheduler does not count.
+	slot        sched.Slot
+	interrupted func()
 }
 
 var calls sync.Pool // of *call
@@ -32,7 +36,8 @@ var calls sync.Pool // of *call
 func init() {
 	calls.New = func() any {
 		c := &call{}
-		c.task.Run, c.task.Shed = c.run, c.shed
+		c.task.Run, c.task.Shed = c.runIn, c.shed
+		c.interrupted = c.free
 		return c
 	}
 }
@@ -47,8 +52,23 @@ func newCall(s *Server, r *h2.Request, id string, t *target, ch *choice, start t
 func (c *call) release() {
 	c.s, c.r, c.target, c.choice = nil, nil, nil, nil
 	c.task.Class = nil
+	c.slot = sched.Slot{}
 	calls.Put(c)
 }
+
+// runIn runs the call in a scheduler slot. An invocation a limit or a kill
+// interrupted frees its slot at once (free), even when it is stuck in a Go
+// call that does not see the interrupt: the node's concurrency goes to
+// requests someone still waits for, and the isolate is discarded when the
+// call returns.
+func (c *call) runIn(slot sched.Slot) {
+	c.slot = slot
+	c.run()
+}
+
+// free releases the call's scheduler slot; the isolate calls it when the
+// invocation is interrupted.
+func (c *call) free() { c.slot.Release() }
 
 // run invokes the function and answers; on an executor, or on its own
 // goroutine for a version on the heavy lane.
@@ -62,6 +82,7 @@ func (c *call) run() {
 	done := c.target.calls.start(cancel)
 	resp, err := ch.program.Invoke(ctx, &isolate.Request{
 		ID: c.id, Method: r.Method, URL: scheme + "://" + r.Authority + r.Path, Header: r.Header, Body: r.Body,
+		Interrupted: c.interrupted,
 	})
 	done()
 	cause := context.Cause(ctx)

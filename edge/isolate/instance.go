@@ -27,6 +27,13 @@ type Request struct {
 	URL    string
 	Header http.Header
 	Body   []byte
+	// Interrupted, if set, is called when a limit or the end of the
+	// caller's context interrupts the invocation before Invoke returns: it
+	// has failed, though Invoke may return only when the Go call in
+	// progress, if any, ends (a regular expression match is bounded by
+	// the wall limit). It is called at most once, on another goroutine,
+	// and never after Invoke returned; it must not block.
+	Interrupted func()
 }
 
 // Response is what the handler returned.

@@ -18,7 +18,7 @@ func BenchmarkStages(b *testing.B) {
 	b.Run("watchdog", func(b *testing.B) {
 		ctx := context.Background()
 		for b.Loop() {
-			inst.watch.begin(ctx)
+			inst.watch.begin(ctx, nil)
 			inst.watch.end()
 		}
 	})

@@ -37,12 +37,15 @@ type watchdog struct {
 	mu sync.Mutex
 	// caller is the context of whoever asked for the invocation; the
 	// checks and the event loop's waits notice when it ends.
-	caller  context.Context
-	running bool
-	tripped error
-	struck  bool // this invocation counted as a heavy strike
-	start   time.Time
-	tid     int
+	caller context.Context
+	// interrupted is the caller's hook (Request.Interrupted), until the
+	// invocation returns to it.
+	interrupted func()
+	running     bool
+	tripped     error
+	struck      bool // this invocation counted as a heavy strike
+	start       time.Time
+	tid         int
 	// The thread's CPU clock when the running segment began; segOff while
 	// suspended.
 	segCPU  time.Duration
@@ -70,11 +73,12 @@ func (w *watchdog) init(inst *instance) {
 }
 
 // begin starts watching an invocation that runs on the calling goroutine.
-func (w *watchdog) begin(ctx context.Context) {
+func (w *watchdog) begin(ctx context.Context, interrupted func()) {
 	runtime.LockOSThread()
 	tid, cpu := unix.Gettid(), threadCPU()
 	w.mu.Lock()
 	w.running, w.tripped, w.struck = true, nil, false
+	w.interrupted = interrupted
 	w.start, w.tid, w.segCPU, w.usedCPU = time.Now(), tid, cpu, 0
 	w.mem = memSample{}
 	w.caller = ctx
@@ -92,6 +96,7 @@ func (w *watchdog) begin(ctx context.Context) {
 func (w *watchdog) detach() {
 	w.mu.Lock()
 	w.caller = context.Background()
+	w.interrupted = nil
 	w.mu.Unlock()
 }
 
@@ -122,6 +127,7 @@ func (w *watchdog) end() (tripped error) {
 	locked := w.segCPU != segOff
 	tripped = w.tripped
 	w.caller = nil
+	w.interrupted = nil
 	w.mu.Unlock()
 	if locked {
 		runtime.UnlockOSThread()
@@ -171,6 +177,12 @@ func (w *watchdog) trip(err error) {
 		return
 	}
 	w.tripped = err
+	// Under w.mu, so that the hook never runs after end or detach
+	// cleared it: the caller may reuse what it closes over.
+	if w.interrupted != nil {
+		w.interrupted()
+		w.interrupted = nil
+	}
 	w.mu.Unlock()
 	w.inst.vm.Interrupt(err)
 	select {

@@ -30,7 +30,7 @@ func benchSubmitRun(b *testing.B, submitters, inFlight int) {
 	free := make(chan *Task, inFlight)
 	for range inFlight {
 		t := &Task{Class: c}
-		t.Run = func() { free <- t }
+		t.Run = func(Slot) { free <- t }
 		t.Shed = func(time.Duration) { panic("shed") }
 		free <- t
 	}

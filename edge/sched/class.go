@@ -95,7 +95,9 @@ func ewma(v *atomic.Int64, sample int64, up, down uint) int64 {
 type Task struct {
 	Class *Class
 	// Run does the work, on an executor goroutine locked to its OS thread.
-	Run func()
+	// The slot lets it stop counting as running before it returns (see
+	// Slot.Release).
+	Run func(slot Slot)
 	// Shed is called instead of Run when the queue is full (synchronously,
 	// inside Submit), the scheduler is closed, or the task waited longer
 	// than MaxWait. retryAfter is a whole number of seconds, at least one,

@@ -34,6 +34,14 @@
 // function awaiting fetch holds its executor, so the limiter needs room
 // above the core count to learn whether more concurrency still helps.
 //
+// A task can give its place back before Run returns (Slot.Release): an
+// invocation that a limit or a kill interrupted inside a Go call the
+// interrupt cannot reach. The scheduler then counts it as done, starts an
+// executor in its place and dispatches; the old executor leaves when Run
+// returns. Executors can so outnumber Executors for a while, by the number
+// of released runs still in their Go calls; the running count, which the
+// limit bounds, never does.
+//
 // # Priority and aging
 //
 // Each Class (function version) keeps an EWMA of its run time, E (weight

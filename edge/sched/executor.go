@@ -13,6 +13,19 @@ type executor struct {
 	s    *Scheduler
 	next chan entry // the task to run; capacity 1, sent to only while idle
 	shed []entry    // expired tasks found while taking the next, reused
+
+	gen     uint64    // runs started; owned by the executor's goroutine
+	state   slotState // see Slot
+	retired bool      // its slot was released: it leaves after this run
+}
+
+// newExecutorLocked starts an executor goroutine; s.mu is held. The caller
+// puts it among the idle.
+func (s *Scheduler) newExecutorLocked() *executor {
+	x := &executor{s: s, next: make(chan entry, 1)}
+	s.wg.Add(1)
+	go x.loop()
+	return x
 }
 
 func (x *executor) loop() {
@@ -22,6 +35,9 @@ func (x *executor) loop() {
 	start := x.s.now()
 	for ok {
 		e, start, ok = x.run(e, start)
+		if x.retired {
+			break
+		}
 		if !ok {
 			e, ok = <-x.next
 			start = x.s.now()
@@ -37,9 +53,22 @@ func (x *executor) run(e entry, start int64) (next entry, nextStart int64, ok bo
 	s := x.s
 	c := e.class
 	wait := start - e.at
-	x.call(e.task.Run, c)
+	x.gen++
+	gen := x.gen
+	x.state.Store(gen<<2 | slotRunning)
+	x.call(e.task.Run, Slot{x: x, gen: gen}, c)
 	end := s.now()
 	d := end - start
+	if !x.state.CompareAndSwap(gen<<2|slotRunning, gen<<2|slotIdle) {
+		// Released while it ran: the task no longer counts as running and
+		// another executor has taken this one's place. Its run time is
+		// that of an abandoned invocation, not of its class.
+		x.retired = true
+		s.mu.Lock()
+		s.counters.Completed++
+		s.mu.Unlock()
+		return entry{}, 0, false
+	}
 	if s.obs != nil {
 		s.obs.Observe(c, time.Duration(wait), time.Duration(d))
 	}
@@ -82,13 +111,13 @@ func (x *executor) run(e entry, start int64) (next entry, nextStart int64, ok bo
 
 // call runs f, logging rather than dying if it panics: one bad request
 // must not take an executor, and the running count, with it.
-func (x *executor) call(f func(), c *Class) {
+func (x *executor) call(f func(Slot), slot Slot, c *Class) {
 	defer func() {
 		if r := recover(); r != nil {
 			x.s.log.Error("sched: task panicked", "fn", c.Name, "panic", r, "stack", string(debug.Stack()))
 		}
 	}()
-	f()
+	f(slot)
 }
 
 func (x *executor) shedAll(ra time.Duration) {

@@ -47,7 +47,7 @@ func classWith(name string, d time.Duration) *Class {
 func (h *harness) task(c *Class, name string, run func()) *Task {
 	return &Task{
 		Class: c,
-		Run: func() {
+		Run: func(Slot) {
 			h.mu.Lock()
 			h.ran = append(h.ran, name)
 			h.mu.Unlock()

@@ -58,6 +58,7 @@ type Stats struct {
 	Submitted  uint64 // calls to Submit
 	Admitted   uint64 // tasks that entered the run queue (or an executor directly)
 	Completed  uint64 // tasks whose Run returned
+	Released   uint64 // running tasks whose Slot was released before Run returned
 	ShedFull   uint64 // shed by Submit because the queue was full
 	ShedLate   uint64 // shed because they waited longer than MaxWait
 	ShedClosed uint64 // shed because the scheduler was closed
@@ -94,12 +95,12 @@ func newScheduler(cfg Config, obs Observer, log *slog.Logger, now func() int64) 
 		idle:    make([]*executor, 0, cfg.Executors),
 	}
 	s.counters.Executors = cfg.Executors
-	s.wg.Add(cfg.Executors + 1)
+	s.wg.Add(1)
+	s.mu.Lock()
 	for range cfg.Executors {
-		x := &executor{s: s, next: make(chan entry, 1)}
-		s.idle = append(s.idle, x)
-		go x.loop()
+		s.idle = append(s.idle, s.newExecutorLocked())
 	}
+	s.mu.Unlock()
 	go s.tickLoop()
 	return s
 }

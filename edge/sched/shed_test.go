@@ -159,7 +159,7 @@ func TestConcurrentSubmitRunsEachTaskOnce(t *testing.T) {
 				id := g*each + i
 				s.Submit(&Task{
 					Class: classes[id%len(classes)],
-					Run: func() {
+					Run: func(Slot) {
 						calls[id].Add(1)
 						ran.Add(1)
 						done.Done()

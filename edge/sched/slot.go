@@ -1,0 +1,51 @@
+package sched
+
+import "sync/atomic"
+
+// A Slot is a running task's place among the tasks the scheduler counts as
+// running. Run receives it; the zero Slot belongs to no scheduler and its
+// Release does nothing.
+type Slot struct {
+	x   *executor
+	gen uint64
+}
+
+// Release frees the slot before Run returns. It is for work that will be
+// thrown away but cannot be stopped at once: an invocation interrupted by a
+// limit or an operator while it is inside a Go call (a regular expression,
+// a large copy). The scheduler stops counting the task as running, starts
+// an executor in its place (unless it is closed) and goes on dispatching;
+// the executor still running Run leaves when Run returns, and its thread
+// with it. So a stuck invocation holds no slot of the concurrency limit,
+// only its own goroutine, for as long as its Go call lasts.
+//
+// Release may be called from any goroutine, any number of times, also after
+// Run returned: only the first call while this Run runs has an effect.
+func (sl Slot) Release() {
+	x := sl.x
+	if x == nil || !x.state.CompareAndSwap(sl.gen<<2|slotRunning, sl.gen<<2|slotReleased) {
+		return
+	}
+	s := x.s
+	s.mu.Lock()
+	s.running--
+	s.counters.Released++
+	if !s.closed {
+		nx := s.newExecutorLocked()
+		s.idle = append(s.idle, nx)
+		s.dispatchLocked()
+	}
+	s.mu.Unlock()
+}
+
+// The low bits of executor.state; the rest is the run's generation.
+const (
+	slotIdle     = 0
+	slotRunning  = 1
+	slotReleased = 2
+)
+
+// slotState is an executor's state, generation<<2 | slot*: Release and the
+// executor's end of a run each claim the run with a compare-and-swap, so
+// exactly one of them takes the task off the running count.
+type slotState = atomic.Uint64
