@@ -109,6 +109,7 @@ func Compile(cfg Config) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
+	boundRegexps(prog, time.Duration(cfg.Limits.WallMillis)*time.Millisecond)
 	p := &Program{cfg: cfg, prog: prog, idle: make(chan *instance, cfg.MaxIdle),
 		log: cfg.Logger.With("fn", cfg.Function, "version", cfg.Version)}
 	inst, err := p.newInstance()
