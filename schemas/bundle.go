@@ -47,11 +47,15 @@ func Bundle(dir string, m *Manifest) (code, sourceMap []byte, err error) {
 	if len(res.Errors) > 0 {
 		lines := make([]string, 0, len(res.Errors))
 		for _, e := range res.Errors {
+			text := e.Text
+			if _, ok := e.Detail.(outsideImport); ok {
+				text = describeOutside(text, e.Location, m.Entry)
+			}
 			if e.Location != nil {
 				lines = append(lines, fmt.Sprintf("%s:%d:%d: %s",
-					filepath.Join(dir, e.Location.File), e.Location.Line, e.Location.Column+1, e.Text))
+					filepath.Join(dir, e.Location.File), e.Location.Line, e.Location.Column+1, text))
 			} else {
-				lines = append(lines, fmt.Sprintf("%s: %s", filepath.Join(dir, m.Entry), e.Text))
+				lines = append(lines, fmt.Sprintf("%s: %s", filepath.Join(dir, m.Entry), text))
 			}
 		}
 		return nil, nil, fmt.Errorf("bundle %s:\n%s", dir, strings.Join(lines, "\n"))

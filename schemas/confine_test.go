@@ -92,7 +92,12 @@ func TestBundleConfined(t *testing.T) {
 		{"ErrEntryLinkedOutside", map[string]string{
 			"outside.js": "export default { s: \"" + secret + "\" };\n",
 		}, map[string]string{"fn/index.js": "../outside.js"},
-			[]string{`BASE/fn/index.js: entry "./index.js" is outside the function directory`, "(it resolves to BASE/outside.js)"}},
+			[]string{`BASE/fn/index.js: entry "index.js" is outside the function directory`, "(it resolves to BASE/outside.js)"}},
+		{"ErrSourceMapCommentOutside", map[string]string{
+			"fn/index.js": "import { a } from \"./lib.js\";\nexport default { a };\n",
+			"fn/lib.js":   "export const a = 1;\n//# sourceMappingURL=../lib.js.map\n",
+			"lib.js.map":  `{"version": 3, "sources": ["secret.ts"], "sourcesContent": ["` + secret + `"], "mappings": "AAAA"}`,
+		}, nil, []string{`BASE/fn/lib.js: its comment "../lib.js.map" names a source map outside the function directory BASE/fn (BASE/lib.js.map)`}},
 	}
 	for _, tt := range refused {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,6 +138,12 @@ func TestBundleConfined(t *testing.T) {
 			"fn/index.js":    "import { a } from \"./alias.js\";\nexport default { a };\n",
 			"fn/lib/real.js": "export const a = \"from-real\";\n",
 		}, map[string]string{"fn/alias.js": "lib/real.js"}, "from-real"},
+		{"SourceMapCommentsInsideOrMissing", map[string]string{
+			"fn/index.js":   "import { a } from \"./lib.js\";\nimport { b } from \"./b.js\";\nexport default { a, b };\n",
+			"fn/lib.js":     "export const a = \"from-mapped\";\n//# sourceMappingURL=lib.js.map\n",
+			"fn/lib.js.map": `{"version": 3, "sources": ["lib.ts"], "sourcesContent": ["export const a = 1"], "mappings": "AAAA"}`,
+			"fn/b.js":       "export const b = 2;\n//# sourceMappingURL=../../missing.js.map\n",
+		}, nil, "from-mapped"},
 		{"AbsoluteImportInside", map[string]string{
 			"fn/index.js": "import { a } from \"BASE/fn/lib.js\";\nexport default { a };\n",
 			"fn/lib.js":   "export const a = \"from-absolute\";\n",
