@@ -1,7 +1,9 @@
 package schemas
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -35,6 +37,11 @@ func confine(root string) api.Plugin {
 		Name: "vault-confine",
 		Setup: func(build api.PluginBuild) {
 			build.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: "file"}, func(args api.OnLoadArgs) (api.OnLoadResult, error) {
+				if _, err := os.Lstat(args.Path); errors.Is(err, fs.ErrNotExist) {
+					// Nothing to read: a module a package disables (esbuild
+					// loads it as empty), or a file esbuild reports missing.
+					return api.OnLoadResult{}, nil
+				}
 				if real, ok := inside(root, args.Path); !ok {
 					return api.OnLoadResult{Errors: []api.Message{{
 						Text:   fmt.Sprintf("is outside the function directory %s (it resolves to %s); only files in the directory and its node_modules are bundled", root, real),
