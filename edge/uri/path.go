@@ -18,7 +18,8 @@ var ErrPath = errors.New("uri: malformed :path")
 // 3986 not) and a '%' not followed by two hex digits (decoding it later
 // could make a new escape).
 //
-// It allocates only when p changes.
+// It allocates only when p's path has a '%', a dot segment or a byte to
+// encode.
 func Path(p string) (string, error) {
 	if p == "" || p[0] != '/' {
 		return "", pathError("does not start with /", -1)
