@@ -81,6 +81,10 @@ func (c formingCluster) CreateObjectStore(ctx context.Context, cfg jetstream.Obj
 		if err == nil {
 			var s jetstream.Stream
 			s, err = c.JetStream.Stream(ctx, "OBJ_"+cfg.Bucket)
+			if errors.Is(err, jetstream.ErrStreamNotFound) {
+				// Just made, and this hub does not know it yet.
+				err = fmt.Errorf("%w: %w", errNotAnswering, err)
+			}
 			_, err = answering(ctx, s, err)
 		}
 		return obs, err
