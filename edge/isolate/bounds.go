@@ -32,7 +32,10 @@ func (inst *instance) bound() error {
 	if err := inst.boundArrayJoin(); err != nil {
 		return err
 	}
-	return inst.boundArrayFlat()
+	if err := inst.boundArrayFlat(); err != nil {
+		return err
+	}
+	return inst.chargeAllocations()
 }
 
 // maxCallDepth bounds JavaScript's call stack. goja's stack overflow error

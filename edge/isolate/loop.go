@@ -199,16 +199,26 @@ func (inst *instance) call(f func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			if e, ok := r.(error); ok {
-				err = classify(e)
+				err = inst.failure(e)
 				return
 			}
 			panic(r)
 		}
 	}()
 	if err := f(); err != nil {
-		return classify(err)
+		return inst.failure(err)
 	}
 	return inst.watch.err()
+}
+
+// failure is the invocation's error for what the VM threw. A limit that
+// tripped comes first: a built-in refused for the memory limit throws
+// before the interrupt can end the invocation.
+func (inst *instance) failure(err error) error {
+	if tripped := inst.watch.err(); tripped != nil {
+		return tripped
+	}
+	return classify(err)
 }
 
 // drain finishes the invocation's waitUntil promises, then drops its

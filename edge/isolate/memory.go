@@ -21,7 +21,13 @@ type memSample struct {
 	heap          uint64
 	proc, invoker time.Duration
 	estimate      int64
+	// charged is what the invocation announced it would allocate since the
+	// last sample (charge, alloc.go): the heap does not show it yet.
+	charged int64
 }
+
+// inUse is the estimate with what was charged since the last sample.
+func (m *memSample) inUse() int64 { return m.estimate + m.charged }
 
 const heapMetric = "/memory/classes/heap/objects:bytes"
 
@@ -39,7 +45,12 @@ func (m *memSample) sample(invoker time.Duration) int64 {
 		}
 		m.estimate += int64(float64(int64(heap)-int64(m.heap)) * share)
 		m.estimate = max(m.estimate, 0)
+	} else {
+		// Allocations charged before the first sample are inside its
+		// heap, which the estimate counts from: they stay charged.
+		m.estimate += m.charged
 	}
+	m.charged = 0
 	m.taken, m.heap, m.proc, m.invoker = true, heap, proc, invoker
 	return m.estimate
 }

@@ -191,6 +191,40 @@ func (w *watchdog) trip(err error) {
 	}
 }
 
+// charge counts n bytes that a Go call of the invocation is about to
+// allocate at once. If they would take the invocation over its memory
+// limit, it trips the watchdog with ErrMemory and returns that error: the
+// caller refuses the allocation. Outside an invocation (a new instance
+// running its module) nothing is counted.
+func (w *watchdog) charge(n int64) error {
+	w.mu.Lock()
+	if !w.running {
+		w.mu.Unlock()
+		return nil
+	}
+	if w.tripped != nil {
+		err := w.tripped
+		w.mu.Unlock()
+		return err
+	}
+	used := w.mem.inUse()
+	if used+n > w.memLimit && w.mem.charged > 0 {
+		// What was charged since the last sample may be garbage by now
+		// (buffers made and dropped in a loop): look at the heap again.
+		w.mem.sample(w.usedCPU + w.segmentCPU())
+		used = w.mem.inUse()
+	}
+	if used+n <= w.memLimit {
+		w.mem.charged += n
+		w.mu.Unlock()
+		return nil
+	}
+	w.mu.Unlock()
+	err := fmt.Errorf("%w: allocating %d MiB at once with about %d MiB in use, limit %d MiB", ErrMemory, n>>20, used>>20, w.memLimit>>20)
+	w.trip(err)
+	return err
+}
+
 // callerGone is the caller's context error, as an invocation error.
 func callerGone(ctx context.Context) error {
 	if ctx == nil || ctx.Err() == nil {
