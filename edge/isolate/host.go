@@ -18,7 +18,15 @@ func (inst *instance) installHost(host *goja.Object) {
 	installURL(inst.vm, host)
 	installEncoding(inst.vm, host)
 	installCrypto(inst.vm, host)
+	for _, install := range installers {
+		install(inst, host)
+	}
 }
+
+// installers are the Web API areas that register themselves from their
+// own file (func init() { installers = append(installers, installX) }),
+// run after the core ones above, in file name order.
+var installers []func(inst *instance, host *goja.Object)
 
 // commonMethods are interned per instance, so a request's method costs
 // no allocation.
