@@ -17,6 +17,7 @@ func (n *node) startAdmin(log *slog.Logger) error {
 		Head:     n.store.Head,
 		Applied:  func() uint64 { return n.proj.Current().State.Seq },
 		Isolates: n.fns.Isolates,
+		Cache:    n.fns.CacheStats,
 		Sched: func() metrics.SchedStats {
 			st := n.edge.Scheduler().Stats()
 			return metrics.SchedStats{Limit: st.Limit, Running: st.Running, Queued: st.Queued}

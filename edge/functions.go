@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/vault-runtime/vault/edge/cache"
 	"github.com/vault-runtime/vault/edge/egress"
 	"github.com/vault-runtime/vault/edge/isolate"
 	"github.com/vault-runtime/vault/edge/metrics"
@@ -81,6 +82,9 @@ type Options struct {
 	LaneWorkers int
 	// Metrics records requests per version; nil records nothing.
 	Metrics *metrics.Metrics
+	// Cache holds what functions put with the Cache API, each function in
+	// its own partition; nil makes a store with cache's default budget.
+	Cache *cache.Store
 }
 
 // LaneWorkers is the default size of the heavy lane: half the Ps, at least
@@ -97,6 +101,9 @@ const heavyQueue = 64
 // NewFunctions starts with no routes.
 func NewFunctions(log *slog.Logger, opts Options) *Functions {
 	lane := isolate.NewLane(cmp.Or(opts.LaneWorkers, LaneWorkers()), heavyQueue, log.With("component", "lane"))
+	if opts.Cache == nil {
+		opts.Cache = cache.New(cache.Config{})
+	}
 	f := &Functions{log: log, opts: opts, lane: lane, programs: map[string]*isolate.Program{},
 		classes: map[string]*versionClass{}, calls: map[string]*inflight{}}
 	f.routes.Store(route.NewTable[*target]())
@@ -135,6 +142,7 @@ func (f *Functions) Warm(ctx context.Context, fn string, v projector.ServedVersi
 		SourceMap: art.Section(schemas.SectionSourceMap),
 		Vars:      m.Vars, Limits: f.opts.Max.Clamp(m.Limits), Logger: f.log, Logs: f.opts.Logs,
 		Egress: egress.NewClient(policy, log.With("component", "egress")), Lane: f.lane,
+		Cache: f.opts.Cache.For(fn),
 	})
 	if err != nil {
 		return fmt.Errorf("warm %s: %w", key, err)
@@ -327,4 +335,15 @@ func (in *inflight) cancelAll(cause error) int {
 		cancel(cause)
 	}
 	return len(in.calls)
+}
+
+// CacheStats are the Cache API store's counts by function, for /metrics.
+func (f *Functions) CacheStats() map[string]metrics.CacheStats {
+	stats := f.opts.Cache.Stats()
+	out := make(map[string]metrics.CacheStats, len(stats))
+	for fn, st := range stats {
+		out[fn] = metrics.CacheStats{Entries: st.Entries, Bytes: st.Bytes, Hits: st.Hits,
+			Misses: st.Misses, Stores: st.Stores, Evictions: st.Evictions}
+	}
+	return out
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
 
+	"github.com/vault-runtime/vault/edge/cache"
 	"github.com/vault-runtime/vault/edge/egress"
 	"github.com/vault-runtime/vault/schemas"
 )
@@ -77,6 +78,10 @@ type Config struct {
 	Egress *egress.Client
 	// Lane, if set, is the node's lane for CPU-heavy versions.
 	Lane *Lane
+	// Cache is the function's partition of the node's Cache API store
+	// (caches.default, caches.open). Nil makes a cache that stores
+	// nothing: match finds nothing, put resolves, delete finds nothing.
+	Cache *cache.Partition
 }
 
 // ModuleGlobal is the global the bundle assigns its module namespace to.

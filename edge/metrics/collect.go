@@ -35,6 +35,13 @@ var (
 	h2ConnsDesc = desc("vault_http2_open_connections", "Open HTTP/2 connections.")
 	h2StrDesc   = desc("vault_http2_open_streams", "Open HTTP/2 streams, over all connections.")
 	h2ErrDesc   = desc("vault_http2_protocol_errors_total", "HTTP/2 protocol errors, by kind.", "kind")
+
+	cacheEntriesDesc = desc("vault_cache_entries", "Responses a function holds in the Cache API store.", "function")
+	cacheBytesDesc   = desc("vault_cache_bytes", "Bytes a function holds in the Cache API store.", "function")
+	cacheHitsDesc    = desc("vault_cache_hits_total", "Cache API matches that found a fresh entry.", "function")
+	cacheMissesDesc  = desc("vault_cache_misses_total", "Cache API matches that found nothing.", "function")
+	cacheStoresDesc  = desc("vault_cache_stores_total", "Responses stored by Cache API puts.", "function")
+	cacheEvictsDesc  = desc("vault_cache_evictions_total", "Cache API entries dropped for space or because they expired.", "function")
 )
 
 // collector exports Metrics: the handles' counters and histograms of the
@@ -44,7 +51,8 @@ type collector struct{ m *Metrics }
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{requestsDesc, durationDesc, queueWaitDesc, runDesc,
 		shedDesc, discardedDesc, headDesc, appliedDesc, isoLiveDesc, isoIdleDesc,
-		limitDesc, runningDesc, queuedDesc, h2ConnsDesc, h2StrDesc, h2ErrDesc} {
+		limitDesc, runningDesc, queuedDesc, h2ConnsDesc, h2StrDesc, h2ErrDesc,
+		cacheEntriesDesc, cacheBytesDesc, cacheHitsDesc, cacheMissesDesc, cacheStoresDesc, cacheEvictsDesc} {
 		ch <- d
 	}
 }
@@ -115,6 +123,19 @@ func collectSources(ch chan<- prometheus.Metric, s *Sources) {
 		gauge(h2StrDesc, float64(st.Streams))
 		for kind, n := range st.Errors {
 			ch <- prometheus.MustNewConstMetric(h2ErrDesc, prometheus.CounterValue, float64(n), kind)
+		}
+	}
+	if s.Cache != nil {
+		counter := func(d *prometheus.Desc, v uint64, fn string) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), fn)
+		}
+		for fn, st := range s.Cache() {
+			gauge(cacheEntriesDesc, float64(st.Entries), fn)
+			gauge(cacheBytesDesc, float64(st.Bytes), fn)
+			counter(cacheHitsDesc, st.Hits, fn)
+			counter(cacheMissesDesc, st.Misses, fn)
+			counter(cacheStoresDesc, st.Stores, fn)
+			counter(cacheEvictsDesc, st.Evictions, fn)
 		}
 	}
 }

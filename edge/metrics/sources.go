@@ -15,6 +15,19 @@ type Sources struct {
 	Sched func() SchedStats
 	// HTTP2 is the edge's HTTP/2 server's state.
 	HTTP2 func() H2Stats
+	// Cache is the Cache API store's state, by function name.
+	Cache func() map[string]CacheStats
+}
+
+// CacheStats are one function's Cache API entries and counts. The counts
+// never decrease.
+type CacheStats struct {
+	Entries   int
+	Bytes     int64
+	Hits      uint64
+	Misses    uint64
+	Stores    uint64
+	Evictions uint64
 }
 
 // IsolateCount is how many isolates a function has.

@@ -16,6 +16,9 @@ func fullSources() Sources {
 		HTTP2: func() H2Stats {
 			return H2Stats{Conns: 4, Streams: 9, Errors: map[string]uint64{"PROTOCOL_ERROR": 2, "bad_preface": 1}}
 		},
+		Cache: func() map[string]CacheStats {
+			return map[string]CacheStats{"f": {Entries: 2, Bytes: 900, Hits: 5, Misses: 3, Stores: 4, Evictions: 1}}
+		},
 	}
 }
 
@@ -39,6 +42,12 @@ func TestSources(t *testing.T) {
 			"vault_http2_open_connections":      {"": 4},
 			"vault_http2_open_streams":          {"": 9},
 			"vault_http2_protocol_errors_total": {"kind=PROTOCOL_ERROR": 2, "kind=bad_preface": 1},
+			"vault_cache_entries":               {"function=f": 2},
+			"vault_cache_bytes":                 {"function=f": 900},
+			"vault_cache_hits_total":            {"function=f": 5},
+			"vault_cache_misses_total":          {"function=f": 3},
+			"vault_cache_stores_total":          {"function=f": 4},
+			"vault_cache_evictions_total":       {"function=f": 1},
 		} {
 			if !maps.Equal(got[name], want) {
 				t.Errorf("%s = %v, want %v", name, got[name], want)
