@@ -61,6 +61,27 @@ type Config struct {
 	// priority hints), and PING and SETTINGS each make us write an ACK, so a cap keeps a
 	// flood from turning into unbounded output.
 	MaxControlPerSecond int
+
+	// BodyReadTimeout bounds the gap between DATA frames of a streamed request body while the
+	// handler waits in BodyStream.Read: past it Read fails with ErrBodyTimeout and the stream is
+	// answered 408 (or reset, if a response started). It is counted from the last DATA frame, so
+	// a slow but steady upload is fine and a client that opens a body and goes silent is not.
+	// Default 30 s.
+	BodyReadTimeout time.Duration
+
+	// MaxConnBodyBuffer bounds the request-body bytes one connection may have buffered and not
+	// yet read by handlers. The connection's receive window is returned only as far as this
+	// budget allows (buffered + still-granted window <= budget), so a client whose handlers do
+	// not read is held by flow control, not by our memory. Values below ConnWindowSize are
+	// raised to it. Default 8 MiB (twice the default ConnWindowSize: one stream whose handler
+	// does not read cannot stall its neighbours on the connection).
+	MaxConnBodyBuffer int64
+
+	// MaxBodyBuffer bounds the request-body bytes buffered across all connections of the
+	// Server. A DATA frame that would go beyond it is not buffered: its stream is answered 503
+	// (or reset ENHANCE_YOUR_CALM if a response started) and its handler's Read fails with
+	// ErrBodyBudget. Default 256 MiB.
+	MaxBodyBuffer int64
 }
 
 // DefaultConfig returns the defaults documented on each Config field.
@@ -77,6 +98,9 @@ func DefaultConfig() Config {
 		StallTimeout:         10 * time.Second,
 		MaxResetsPerSecond:   100,
 		MaxControlPerSecond:  1000,
+		BodyReadTimeout:      30 * time.Second,
+		MaxConnBodyBuffer:    8 << 20,
+		MaxBodyBuffer:        256 << 20,
 	}
 }
 
@@ -116,6 +140,18 @@ func (c Config) withDefaults() Config {
 	if c.MaxControlPerSecond == 0 {
 		c.MaxControlPerSecond = d.MaxControlPerSecond
 	}
+	if c.BodyReadTimeout == 0 {
+		c.BodyReadTimeout = d.BodyReadTimeout
+	}
+	if c.MaxConnBodyBuffer == 0 {
+		c.MaxConnBodyBuffer = d.MaxConnBodyBuffer
+	}
+	if c.MaxConnBodyBuffer > 0 {
+		c.MaxConnBodyBuffer = max(c.MaxConnBodyBuffer, int64(c.ConnWindowSize))
+	}
+	if c.MaxBodyBuffer == 0 {
+		c.MaxBodyBuffer = d.MaxBodyBuffer
+	}
 	return c
 }
 
@@ -147,7 +183,8 @@ func (c Config) Validate() error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"ReadHeaderTimeout", c.ReadHeaderTimeout}, {"IdleTimeout", c.IdleTimeout}, {"StallTimeout", c.StallTimeout}} {
+	}{{"ReadHeaderTimeout", c.ReadHeaderTimeout}, {"IdleTimeout", c.IdleTimeout}, {"StallTimeout", c.StallTimeout},
+		{"BodyReadTimeout", c.BodyReadTimeout}} {
 		if d.v < 0 {
 			bad(d.name, "positive (0 = default)", d.v)
 		}
@@ -157,6 +194,12 @@ func (c Config) Validate() error {
 	}
 	if c.MaxControlPerSecond < 0 {
 		bad("MaxControlPerSecond", "positive (0 = default)", c.MaxControlPerSecond)
+	}
+	if c.MaxConnBodyBuffer < 0 {
+		bad("MaxConnBodyBuffer", "positive (0 = default)", c.MaxConnBodyBuffer)
+	}
+	if c.MaxBodyBuffer < 0 {
+		bad("MaxBodyBuffer", "positive (0 = default)", c.MaxBodyBuffer)
 	}
 	return errors.Join(errs...)
 }

@@ -23,6 +23,9 @@ func TestConfigValidate(t *testing.T) {
 		{"ErrNegativeTimeout", Config{StallTimeout: -time.Second}, "StallTimeout"},
 		{"ErrNegativeResets", Config{MaxResetsPerSecond: -1}, "MaxResetsPerSecond"},
 		{"ErrNegativeControl", Config{MaxControlPerSecond: -1}, "MaxControlPerSecond"},
+		{"ErrNegativeBodyTimeout", Config{BodyReadTimeout: -time.Second}, "BodyReadTimeout"},
+		{"ErrNegativeConnBodyBuffer", Config{MaxConnBodyBuffer: -1}, "MaxConnBodyBuffer"},
+		{"ErrNegativeBodyBuffer", Config{MaxBodyBuffer: -1}, "MaxBodyBuffer"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

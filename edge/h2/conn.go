@@ -34,8 +34,7 @@ type conn struct {
 	hb            headerBlock
 	maxBlockBytes int
 	canonCache    map[string]string
-	recvWindow    int64 // connection window we granted, not yet used
-	recvUnacked   int64
+	toServe       []*stream  // headers complete, body not: Serve when the batch ends
 	ctlRate       rateWindow // control frames, against MaxControlPerSecond
 	rstRate       rateWindow // client resets of open streams, against MaxResetsPerSecond
 
@@ -69,6 +68,8 @@ type conn struct {
 	idleTimer       *time.Timer
 	stallTimer      *time.Timer
 	stallArmed      bool
+	recvWindow      int64 // connection window we granted, not yet used
+	bodyBuffered    int64 // request-body bytes buffered, not yet taken by handlers
 }
 
 const clientPreface = http2.ClientPreface
@@ -181,14 +182,18 @@ func (c *conn) serve(tlsConf *tls.Config) {
 	c.fail(err)
 }
 
-// flushIfIdle hands the batch's output to the writer when the next frame is not buffered
-// yet, that is when the reader is about to block.
+// flushIfIdle ends a batch when the next frame is not buffered yet, that is when the reader is
+// about to block: requests whose bodies are still coming are served, and the batch's output is
+// handed to the writer.
 func (c *conn) flushIfIdle() {
 	if n := c.br.Buffered(); n >= 9 {
 		b, _ := c.br.Peek(3)
 		if n >= 9+int(b[0])<<16|int(b[1])<<8|int(b[2]) {
 			return
 		}
+	}
+	if len(c.toServe) > 0 {
+		c.serveWaiting()
 	}
 	c.mu.Lock()
 	c.readerBatch = false
@@ -301,6 +306,7 @@ func (c *conn) finish() {
 		st.cancelLocked()
 		st.gone = true
 		st.pending = nil
+		c.goneLocked(st)
 		c.srv.stats.openStreams.Add(-1)
 	}
 	c.streams = nil

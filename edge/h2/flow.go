@@ -6,44 +6,10 @@ import (
 	"golang.org/x/net/http2"
 )
 
-// Flow control. Receive side (reader-owned): the windows we advertised shrink with each DATA
-// frame and are returned with WINDOW_UPDATE as soon as the data is buffered — bodies are bounded
-// by Route's maxBody, not by the window. Send side (c.mu): response bodies wait in st.pending and
+// Flow control. Receive side (c.mu): the windows we advertised shrink with each DATA frame;
+// they are returned for bytes the handler consumed or the engine discarded (body.go), never
+// just for bytes that arrived. Send side (c.mu): response bodies wait in st.pending and
 // c.sendq; scheduleLocked moves as much as the peer's windows and maxOutData allow into c.out.
-
-// consume accounts a received DATA frame of n bytes (padding included) against both windows
-// and queues WINDOW_UPDATEs once a quarter of a window is consumed. st may be nil (frames on
-// closed streams still count against the connection). returnStream is false when the stream
-// will not receive more (END_STREAM), so its window is not topped up.
-func (c *conn) consume(st *stream, n int64, returnStream bool) {
-	c.recvUnacked += n
-	var upd bool
-	if c.recvUnacked >= int64(c.cfg.ConnWindowSize)/4 {
-		upd = true
-	}
-	if st != nil && returnStream {
-		st.recvUnacked += n
-		if st.recvUnacked >= int64(c.cfg.InitialWindowSize)/4 {
-			upd = true
-		}
-	}
-	if !upd {
-		return
-	}
-	c.mu.Lock()
-	if c.recvUnacked >= int64(c.cfg.ConnWindowSize)/4 {
-		c.out = appendWindowUpdate(c.out, 0, uint32(c.recvUnacked))
-		c.recvWindow += c.recvUnacked
-		c.recvUnacked = 0
-	}
-	if st != nil && returnStream && st.recvUnacked >= int64(c.cfg.InitialWindowSize)/4 && !st.gone {
-		c.out = appendWindowUpdate(c.out, st.id, uint32(st.recvUnacked))
-		st.recvWindow += st.recvUnacked
-		st.recvUnacked = 0
-	}
-	c.readerBatch = true
-	c.mu.Unlock()
-}
 
 func (c *conn) enqueueLocked(st *stream) {
 	if !st.queued {
@@ -66,15 +32,20 @@ func (c *conn) scheduleLocked() {
 		}
 		for len(st.pending) > 0 && st.sendWindow > 0 && c.sendWindow > 0 && len(c.out) < maxOutData {
 			n := min(int64(len(st.pending)), st.sendWindow, c.sendWindow, int64(c.peerMaxFrame))
-			end := n == int64(len(st.pending))
+			last := n == int64(len(st.pending))
+			end := last && !st.more
 			c.out = appendData(c.out, st.id, st.pending[:n], end)
 			st.pending = st.pending[n:]
 			st.sendWindow -= n
 			c.sendWindow -= n
 			st.blocked = 0
-			if end {
+			if last {
 				st.pending = nil
+			}
+			if end {
 				c.endSendLocked(st)
+			} else if last {
+				st.out.signal() // the pump may read the next chunk
 			}
 		}
 		if len(st.pending) == 0 || st.gone {

@@ -2,6 +2,7 @@ package h2
 
 import (
 	"fmt"
+	"io"
 	"time"
 
 	"golang.org/x/net/http2"
@@ -203,16 +204,18 @@ func (c *conn) onData(f *http2.DataFrame) error {
 	if id > c.maxStreamID {
 		return connErr{http2.ErrCodeProtocol, kindProtocol, "DATA on idle stream"}
 	}
-	if n > c.recvWindow {
-		return connErr{http2.ErrCodeFlowControl, kindFlowControl, "connection window exceeded"}
-	}
-	c.recvWindow -= n
 	if len(data) == 0 && !f.StreamEnded() {
 		if err := c.control(); err != nil {
 			return err
 		}
 	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n > c.recvWindow {
+		return connErr{http2.ErrCodeFlowControl, kindFlowControl, "connection window exceeded"}
+	}
+	c.recvWindow -= n
+	c.readerBatch = true
 	st := c.streams[id]
 	if st == nil || st.recvClosed {
 		if st != nil {
@@ -220,70 +223,109 @@ func (c *conn) onData(f *http2.DataFrame) error {
 		} else if !c.wasResetLocked(id) {
 			c.out = appendRST(c.out, id, http2.ErrCodeStreamClosed)
 		}
-		c.readerBatch = true
-		c.mu.Unlock()
-		c.consume(nil, n, false)
+		c.creditConnLocked()
 		return nil
 	}
-	c.mu.Unlock()
 	if n > st.recvWindow {
-		c.consume(nil, n, false)
-		c.resetID(id, http2.ErrCodeFlowControl)
+		c.resetLocked(st, http2.ErrCodeFlowControl)
+		c.creditConnLocked()
 		return nil
 	}
 	st.recvWindow -= n
-	c.consume(st, n, !f.StreamEnded())
-	if !st.discard {
-		st.recvd += int64(len(data))
-		switch {
-		case st.declLen >= 0 && st.recvd > st.declLen:
-			c.srv.stats.badHeaders.Add(1)
-			c.resetID(id, http2.ErrCodeProtocol)
-			return nil
-		case st.recvd > st.maxBody:
-			c.srv.stats.bodyTooLarge.Add(1)
-			c.answer(st, &Response{Status: 413})
-		default:
-			st.body = append(st.body, data...)
-		}
-	}
 	if f.StreamEnded() {
-		c.endOfBody(st)
+		st.recvClosed = true
+	}
+	c.receiveLocked(st, data, n)
+	if f.StreamEnded() {
+		c.endOfBodyLocked(st)
 	}
 	return nil
 }
 
-// endOfBody handles END_STREAM: the body is complete and the request is served.
-func (c *conn) endOfBody(st *stream) {
-	if !st.discard && st.declLen >= 0 && st.recvd != st.declLen {
-		c.srv.stats.badHeaders.Add(1)
-		c.resetID(st.id, http2.ErrCodeProtocol)
+// receiveLocked takes a DATA frame's data (n bytes with padding) for st: buffered for the
+// handler within the limits, or dropped with its windows returned at once.
+func (c *conn) receiveLocked(st *stream, data []byte, n int64) {
+	if st.discard {
+		c.creditStreamLocked(st, n)
+		c.creditConnLocked()
 		return
 	}
+	// Padding is nobody's to read: its windows come back now.
+	c.creditStreamLocked(st, n-int64(len(data)))
+	st.recvd += int64(len(data))
+	switch {
+	case st.declLen >= 0 && st.recvd > st.declLen:
+		c.srv.stats.badHeaders.Add(1)
+		st.discard = true
+		c.resetLocked(st, http2.ErrCodeProtocol)
+	case st.recvd > st.maxBody:
+		c.srv.stats.bodyTooLarge.Add(1)
+		c.failBodyLocked(st, ErrBodyTooLarge, 413, http2.ErrCodeCancel)
+	case len(data) == 0:
+	case !c.srv.reserveBody(int64(len(data))):
+		c.srv.stats.bodyBudget.Add(1)
+		c.failBodyLocked(st, ErrBodyBudget, 503, http2.ErrCodeEnhanceYourCalm)
+	default:
+		c.bodyBuffered += int64(len(data))
+		if p := st.pipe; p != nil {
+			p.appendLocked(data)
+		} else {
+			st.body = append(st.body, data...)
+		}
+	}
+	c.creditConnLocked()
+}
+
+// endOfBody is endOfBodyLocked for an END_STREAM that came on HEADERS (or trailers).
+func (c *conn) endOfBody(st *stream) {
 	c.mu.Lock()
 	st.recvClosed = true
+	c.endOfBodyLocked(st)
+	c.mu.Unlock()
+}
+
+// endOfBodyLocked handles END_STREAM (st.recvClosed is set): the body is complete. A request
+// not served yet is served now, with its whole Body; a BodyStream gets its EOF.
+func (c *conn) endOfBodyLocked(st *stream) {
+	if !st.discard && st.declLen >= 0 && st.recvd != st.declLen {
+		c.srv.stats.badHeaders.Add(1)
+		st.discard = true
+		c.resetLocked(st, http2.ErrCodeProtocol)
+		return
+	}
+	if p := st.pipe; p != nil {
+		p.eof = true
+		if p.err == nil {
+			p.err = io.EOF
+		}
+		p.signal()
+	}
 	if st.sendClosed {
 		c.closeStreamLocked(st)
 	}
-	serve := !st.responded && !st.gone
-	if serve {
-		st.served = true
-		c.unanswered++
+	if st.served || st.responded || st.gone || st.discard {
+		return
+	}
+	st.served = true
+	c.unanswered++
+	st.req.Body = st.body
+	st.body = nil
+	// The handler owns the body now: it leaves the buffers.
+	if k := int64(len(st.req.Body)); k > 0 {
+		c.bufferedLocked(-k)
+		c.creditConnLocked()
 	}
 	c.mu.Unlock()
-	if serve {
-		st.req.Body = st.body
-		st.body = nil
-		c.srv.h.Serve(&st.req)
-	}
+	c.srv.h.Serve(&st.req)
+	c.mu.Lock()
 }
 
 // answer is an engine response (early, 413, 431...): the handler never sees this stream
 // again, and its remaining body is discarded.
 func (c *conn) answer(st *stream, resp *Response) {
-	st.discard = true
-	st.body = nil
 	c.mu.Lock()
+	st.discard = true
+	c.releaseLocked(st, true)
 	if !st.responded && !st.gone {
 		st.responded = true
 		c.writeResponseLocked(st, resp)

@@ -1,6 +1,7 @@
 package h2
 
 import (
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -58,15 +59,20 @@ func (c *conn) writeResponseLocked(st *stream, resp *Response) {
 	status := 500
 	var body []byte
 	var hdr http.Header
+	var stream io.ReadCloser
 	noBody := false
 	if resp != nil {
-		status, body, hdr, noBody = resp.Status, resp.Body, resp.Header, resp.NoBody
+		status, body, hdr, noBody, stream = resp.Status, resp.Body, resp.Header, resp.NoBody, resp.Stream
 		if status == 0 {
 			status = 200
 		}
 		if status < 200 || status > 599 {
 			c.log.Debug("h2: invalid response status", "remote", c.remote, "status", status)
 			status, body, hdr = 500, nil, nil
+			if stream != nil {
+				go stream.Close()
+				stream = nil
+			}
 		}
 	}
 	if st.req.Method == "HEAD" {
@@ -92,13 +98,34 @@ func (c *conn) writeResponseLocked(st *stream, resp *Response) {
 			e.WriteField(hpack.HeaderField{Name: lk, Value: v})
 		}
 	}
-	if !noLength {
+	declLen := int64(-1)
+	switch {
+	case noLength:
+	case stream != nil:
+		// Only the handler knows a stream's length; if it says, the data must match.
+		if v := hdr["Content-Length"]; len(v) == 1 {
+			if n, ok := parseLength(v[0]); ok {
+				declLen = n
+				e.WriteField(hpack.HeaderField{Name: "content-length", Value: v[0]})
+			}
+		}
+	default:
 		e.WriteField(hpack.HeaderField{Name: "content-length", Value: lengthString(len(body))})
 	}
 	if _, ok := hdr["Date"]; !ok {
 		e.WriteField(hpack.HeaderField{Name: "date", Value: c.srv.date.get()})
 	}
 
+	if stream != nil {
+		c.out = appendHeaders(c.out, st.id, c.hsink.b, noBody, int(c.peerMaxFrame))
+		if noBody {
+			c.endSendLocked(st)
+			go stream.Close()
+			return
+		}
+		c.startStreamLocked(st, stream, declLen)
+		return
+	}
 	end := noBody || len(body) == 0
 	c.out = appendHeaders(c.out, st.id, c.hsink.b, end, int(c.peerMaxFrame))
 	if end {
@@ -172,6 +199,7 @@ func (c *conn) closeStreamLocked(st *stream) {
 	}
 	st.gone = true
 	st.pending = nil
+	c.goneLocked(st)
 	delete(c.streams, st.id)
 	c.srv.stats.openStreams.Add(-1)
 	if len(c.streams) == 0 {

@@ -25,6 +25,11 @@ type Stats struct {
 	Stalls            int64 // responses reset after StallTimeout at a zero window
 	WriteStalls       int64 // connections closed because writes blocked StallTimeout
 	IdleClosed        int64 // connections closed by IdleTimeout
+
+	BodyBuffered     int64 // request-body bytes buffered now, not yet read by handlers
+	BodyBufferedPeak int64 // the most BodyBuffered has been
+	BodyTimeouts     int64 // request bodies cut by BodyReadTimeout
+	BodyBudget       int64 // request bodies refused because MaxBodyBuffer was full
 }
 
 type counters struct {
@@ -32,6 +37,8 @@ type counters struct {
 
 	http1Rejected, tlsErrors, protocolErrors, badHeaders, headerTooLarge, bodyTooLarge,
 	refused, rapidReset, continuationFlood, controlFlood, stalls, writeStalls, idleClosed atomic.Int64
+
+	bodyBuffered, bodyBufferedPeak, bodyTimeouts, bodyBudget atomic.Int64
 }
 
 // Stats returns the current counters.
@@ -46,5 +53,7 @@ func (s *Server) Stats() Stats {
 		Refused: c.refused.Load(), RapidReset: c.rapidReset.Load(),
 		ContinuationFlood: c.continuationFlood.Load(), ControlFlood: c.controlFlood.Load(),
 		Stalls: c.stalls.Load(), WriteStalls: c.writeStalls.Load(), IdleClosed: c.idleClosed.Load(),
+		BodyBuffered: c.bodyBuffered.Load(), BodyBufferedPeak: c.bodyBufferedPeak.Load(),
+		BodyTimeouts: c.bodyTimeouts.Load(), BodyBudget: c.bodyBudget.Load(),
 	}
 }

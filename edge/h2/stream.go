@@ -2,13 +2,15 @@ package h2
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/netip"
 	"time"
 )
 
-// Request is one HTTP/2 request. The engine fills it before Handler.Route; Body is set before
-// Handler.Serve. After Respond the handler must not use the Request any more.
+// Request is one HTTP/2 request. The engine fills it before Handler.Route; Body or BodyStream
+// is set before Handler.Serve. After Respond the handler must not use the Request any more,
+// except BodyStream, which it may go on reading (a streamed response fed by the request body).
 type Request struct {
 	Method    string
 	Scheme    string
@@ -19,8 +21,16 @@ type Request struct {
 	// Host is not included (see Authority).
 	Header http.Header
 
-	// Body is the whole request body, set once the body is complete (before Serve).
+	// Body is the whole request body when it was complete by the time Serve is called (a body
+	// sent together with its headers); BodyStream is nil then.
 	Body []byte
+
+	// BodyStream delivers a body that was not complete when Serve was called (Body is nil then):
+	// Read blocks until data arrives and returns io.EOF after the client's END_STREAM, or
+	// ErrBodyTooLarge, ErrBodyTimeout, ErrBodyBudget or ErrBodyReset. The client's flow-control
+	// windows are reopened only as it is read. Close discards the rest of the body; Read and
+	// Close may be called from any goroutine, but not concurrently with each other.
+	BodyStream io.ReadCloser
 
 	RemoteAddr netip.AddrPort
 	TLS        bool
@@ -39,6 +49,16 @@ type Response struct {
 
 	Body []byte
 
+	// Stream, when non-nil, is sent instead of Body: HEADERS go out at once (with no
+	// content-length unless Header has one, which the data must then match), then each Read's
+	// bytes as DATA, within the client's flow-control windows (a client that does not read
+	// holds the next Read back), END_STREAM at io.EOF, RST_STREAM INTERNAL_ERROR on another
+	// error. Reads run on a goroutine of the engine's. The engine calls Close exactly once:
+	// after io.EOF or an error, or as soon as the client resets the stream or the connection
+	// ends, so a producer blocked in Read or between Reads learns it (the request's Context is
+	// canceled as well). With NoBody (HEAD, 204, 304) nothing is read and Stream is closed.
+	Stream io.ReadCloser
+
 	// NoBody sends content-length of Body but no DATA. It is implied for HEAD requests and for
 	// statuses 204 and 304 (which get no content-length either).
 	NoBody bool
@@ -51,15 +71,15 @@ type stream struct {
 	c   *conn
 	id  uint32
 
-	maxBody     int64
-	declLen     int64 // content-length, or -1
-	recvd       int64 // body bytes received (padding excluded)
-	recvWindow  int64 // how much more the peer may send on this stream
-	recvUnacked int64 // consumed but not yet returned with WINDOW_UPDATE
-	body        []byte
-	discard     bool // answered early: further body is dropped
+	maxBody   int64
+	declLen   int64  // content-length, or -1
+	recvd     int64  // body bytes received (padding excluded)
+	body      []byte // received before Serve (counted in the body buffers)
+	discard   bool   // answered early or body abandoned: further body is dropped
+	waitServe bool   // in c.toServe: Serve comes when the reader's batch ends
 
 	// guarded by c.mu
+	recvWindow int64 // how much more the peer may send on this stream
 	recvClosed bool  // the client sent END_STREAM
 	sendClosed bool  // our END_STREAM is queued
 	gone       bool  // closed, reset, or its connection ended; removed from c.streams
@@ -72,6 +92,10 @@ type stream struct {
 	canceled   bool
 	done       chan struct{}
 	afters     []*afterFunc
+	pipe       *bodyPipe  // BodyStream, once Serve got it
+	out        *outStream // Response.Stream being sent
+	more       bool       // pending is not the end of the response: out will Read more
+	recvCredit int64      // stream window consumed by the handler, not yet returned
 }
 
 type afterFunc struct{ f func() }
@@ -94,18 +118,22 @@ func (r *Request) Respond(resp *Response) {
 	}
 	c := st.c
 	c.mu.Lock()
-	if st.responded {
+	if st.served {
+		// The handler's Respond is what frees its slot, even when the engine answered for
+		// it (413, 408 on its body).
+		st.served = false
+		c.unanswered--
+	}
+	if st.responded || st.gone || c.closed {
 		c.mu.Unlock()
+		if resp != nil && resp.Stream != nil {
+			go resp.Stream.Close()
+		}
 		return
 	}
 	st.responded = true
-	if st.served {
-		c.unanswered--
-	}
-	if !st.gone && !c.closed {
-		c.writeResponseLocked(st, resp)
-		c.wakeLocked()
-	}
+	c.writeResponseLocked(st, resp)
+	c.wakeLocked()
 	c.mu.Unlock()
 }
 

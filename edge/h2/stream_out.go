@@ -1,0 +1,112 @@
+package h2
+
+import (
+	"io"
+	"sync/atomic"
+
+	"golang.org/x/net/http2"
+)
+
+// Streamed responses. A pump goroutine per Response.Stream reads a chunk, hands it to the
+// stream as st.pending (scheduleLocked frames it within the peer's windows, as for a buffered
+// body), and reads the next chunk only once that one has left for the output buffer: the
+// producer runs at the pace the client reads, and at most one chunk per stream is held.
+
+// outChunk is the pump's read buffer: a Read's bytes go out without waiting to fill it, and
+// scheduleLocked splits it to the peer's frame size.
+const outChunk = 32 << 10
+
+// outStream is a Response.Stream being sent.
+type outStream struct {
+	r       io.ReadCloser
+	closed  atomic.Bool
+	wake    chan struct{} // cap 1: the chunk left st.pending, or the stream is gone
+	declLen int64         // the handler's content-length, or -1
+	sent    int64
+	ended   bool // guarded by c.mu: the pump saw io.EOF or an error
+}
+
+// close closes the producer's stream, once.
+func (o *outStream) close() {
+	if o.closed.CompareAndSwap(false, true) {
+		o.r.Close()
+	}
+}
+
+func (o *outStream) signal() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// stopLocked runs when the stream is gone: the pump stops, and a producer blocked in Read is
+// closed now rather than at its next Read.
+func (o *outStream) stopLocked() {
+	o.signal()
+	if !o.ended {
+		go o.close()
+	}
+}
+
+// startStreamLocked begins sending resp.Stream on st, whose HEADERS are queued.
+func (c *conn) startStreamLocked(st *stream, r io.ReadCloser, declLen int64) {
+	o := &outStream{r: r, wake: make(chan struct{}, 1), declLen: declLen}
+	st.out = o
+	st.more = true
+	go c.pump(st, o)
+}
+
+// pump is the goroutine that reads a response stream.
+func (c *conn) pump(st *stream, o *outStream) {
+	defer o.close()
+	buf := make([]byte, outChunk)
+	for {
+		n, err := o.r.Read(buf)
+		c.mu.Lock()
+		if st.gone {
+			o.ended = true
+			c.mu.Unlock()
+			return
+		}
+		o.sent += int64(n)
+		eof := err == io.EOF
+		if (err != nil && !eof) || (o.declLen >= 0 && (o.sent > o.declLen || eof && o.sent != o.declLen)) {
+			// A failed producer, or one that breaks its own content-length: the client must
+			// not take what it got for the whole response.
+			o.ended = true
+			c.log.Debug("h2: response stream failed", "remote", c.remote, "stream", st.id, "err", err, "sent", o.sent)
+			c.resetLocked(st, http2.ErrCodeInternal)
+			c.wakeLocked()
+			c.mu.Unlock()
+			return
+		}
+		if eof {
+			o.ended = true
+			st.more = false
+		}
+		if n > 0 {
+			st.pending = buf[:n]
+			c.enqueueLocked(st)
+			c.scheduleLocked()
+		} else if eof {
+			c.out = appendData(c.out, st.id, nil, true)
+			c.endSendLocked(st)
+		}
+		c.wakeLocked()
+		if eof {
+			c.mu.Unlock()
+			return
+		}
+		for len(st.pending) > 0 && !st.gone {
+			c.mu.Unlock()
+			<-o.wake
+			c.mu.Lock()
+		}
+		gone := st.gone
+		c.mu.Unlock()
+		if gone {
+			return
+		}
+	}
+}
