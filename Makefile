@@ -102,6 +102,29 @@ bench-peers: build
 	VAULT_BENCH_DENO=$(DENO) $(GO) test -run='^$$' -bench='Peers(Hello|JSON)' -benchtime=1x -timeout=30m -v ./integration/ > $$out 2>&1; \
 	status=$$?; grep -E 'round|median|check|Benchmark|ok|FAIL|Error|panic' $$out; exit $$status
 
+# Deno at a pinned version (npm's @deno/linux-x64-glibc) in $(PEERS_CACHE):
+# the peer TestDiffDeno compares Vault with. Reinstalled only when the
+# version there is another.
+DENO_VERSION ?= 2.9.6
+DIFF_APPS    := $(sort $(dir $(wildcard integration/testdata/diff/*/package-lock.json)))
+
+.PHONY: deno diff-deps diff-peers
+
+deno:
+	@[ -x $(DENO) ] && [ "$$($(DENO) --version | head -1 | cut -d' ' -f2)" = "$(DENO_VERSION)" ] || \
+		npm install --no-audit --no-fund --prefix $(PEERS_CACHE) @deno/linux-x64-glibc@$(DENO_VERSION)
+
+# The npm packages of the differential suite's apps, exactly as each
+# app's committed package-lock.json pins them.
+diff-deps:
+	@set -e; for app in $(DIFF_APPS); do echo "npm ci in $$app"; (cd $$app && npm ci --no-audit --no-fund); done
+
+# The differential suite against Deno alone (issue 16): real apps on npm
+# packages, the same bundle on a Vault node and on Deno, every answer
+# compared. `make test` runs it too.
+diff-peers: deno diff-deps
+	VAULT_DIFF_DENO=$(DENO) $(GO) test -count=1 -run '^TestDiffDeno$$' -v ./integration/
+
 # Multi-node benchmarks on loopback (issue 7): BenchmarkPropagation (one hub,
 # two edges, 100 activations: acknowledgement to served on every edge, goal
 # p99 < 100 ms) and BenchmarkCatchUp (an edge that missed 10,000 records,

@@ -1,0 +1,17 @@
+// Fixed test keys of the differential suite (made once with node:crypto for
+// this suite; they protect nothing). Fixed, so that deterministic algorithms
+// (HS256, EdDSA, RS256) give the same token on every peer and every run.
+
+export const hsSecret = "ZOmRvGDkPP2W7pO6-xPmWV-sYmxIBejBaukqfLWK0WI";
+
+export const ecPrivateJwk = {"kty":"EC","x":"AKZluTr2tidMTnQqhbnEq_M0CyCTfTsA2UFbjLZTerk","y":"b5mG2tMgGT_V1sR_FkMKfN9HjvMbuntnr94tnGd1u-w","crv":"P-256","d":"1fbm6aCkED66jX3EB3v8s8yfSJjbGQzwm9x3YjAkD8E","kid":"ec-1","alg":"ES256"};
+export const ecPublicJwk = {"kty":"EC","x":"AKZluTr2tidMTnQqhbnEq_M0CyCTfTsA2UFbjLZTerk","y":"b5mG2tMgGT_V1sR_FkMKfN9HjvMbuntnr94tnGd1u-w","crv":"P-256","kid":"ec-1","alg":"ES256"};
+
+export const edPrivateJwk = {"crv":"Ed25519","d":"_tMkLlGueIyjqLctDijxHUasbeTDeuzFIqzRH_mWOuU","x":"YxRlAHweqXtb1BAIx0I_b6M-46OEPCPCaN1eAc_3dP0","kty":"OKP","kid":"ed-1","alg":"EdDSA"};
+export const edPublicJwk = {"crv":"Ed25519","x":"YxRlAHweqXtb1BAIx0I_b6M-46OEPCPCaN1eAc_3dP0","kty":"OKP","kid":"ed-1","alg":"EdDSA"};
+
+export const rsaPkcs8 = "-----BEGIN PRIVATE KEY-----\nMIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQDtAWSn1tH6iSd7\n6QWNc3MN2z49rBSL2HHSzVUcLaX7FHCtg0Ei8ulOJJM6yHfRHTlkZ4HSj+M67XA3\n4/Sc4h8VHTb8EnQpXfxQgjzpROECGDNOZFAvx3uexs9tMatIHvidMBy+/nlMyUBP\nSTC4zBo9RTCkZiJq4ldIgNKEkA/k783w7PAvJ7Nv/SLrUV91cAjIuwm5q3yKCt+m\n1prP4Q/o7RK/Ds2ZLsQHCvXk+WeUVZ1oFjdxg+zW0plDugzvOAA2r31NJkRbFVeV\nfGcay+PFFV/F++mZAl4wwPvhvSnuv1mEL0bqO6+jEsMCTrXRuGEnIcOwt3IwH2fg\nfF9t8LvvAgMBAAECggEADlbAPTtM9uhnYCLH+Dfc5SC3kkmf8JoGwOc1WAAXA6rH\n6md/gFrL7LNfyPWp8hffigiNHS0hZUZKPMdo3Dj+AmwDEJsZNgt+oWxPvRkyt8q5\nB+wfwdRC0Wdb01Jm93UQO4pWouOIeTHP1zwpW3TVvZE7EScwu+C3wSYyFl0U6RfP\nPdvXRXjxmvq9Q4Z+3E+5jBdvSn6dmPdpZ+fjV1tNe3D7wRgQljC6QYoQP6jdI5b/\njO10nJEcyBtZojYAmobaK+LBWS2Hej1S0d2G8TWYn9TI710JtKQowy4xAocNwBML\nmCoMF8oc66tkc4/OwZy5wJbZwWyBnf6rHGe/fHv8IQKBgQD/RvSyFoHx++5KhvSM\nDO1+UcTT3ybtP2O8haw4dU8deWbwJp5p70joCl6eo381R02cV5lZnzFKZsL8Wsst\nRKpIJ2otrsFBESOCImbzdcyVRO24F3gxecWDyqBSU0LWbn0muo0v5Wm69dK0sUl5\nWIPnz2oRyWi56/hewh7GISGJnwKBgQDtrTFPQBUwkxdqrdphNI/Zsp71W5bTXrti\n9ro4DEacMYL1daZzZqpdvsyjEqkVaTy+ocIsp2epAltMv6KR5VfDHf8Mmslu/4Oe\nGu4k5G4L14ymUPYwO8i9Qhpzqbha6u7dzn+pAr2i85sVrgq0JlZIUUllT9I8ZfdQ\nt2TFxTFLsQKBgDkbYYA5gsZkipFHkYuHFNYOas7O/AFVDfXNnZJfw9wfHYUZzpR6\nQEAQmcw5XSrJEbao7hhbgYZYaMRVd2BgHQvZLWqczoTE1cG1+nv6XVMDQX7OWUgQ\nKrxp5uWj1K7ttrekQhN16eo2NfXQN1SbFZ8VCnCCMxhsjnp8SLAgF0WXAoGAZxJV\nsP2kctVHMW9FpiQKQilxQAxBI1cQwoEnDslcEb5zAYnM7nzWYyMsUYf1JaDmw/EY\naQ8MKEIqX+U3Vjf0UFyAz/GMa4OJi5Y4Mm2Rv7bxeurfaNl0W4cAO6qdlWgOwMgd\nmqjinnkwhz1bzPZXMrN1tebg0GqTz0BJBm9WynECgYBSbM4HGOyO08RG4DgObx3c\n6+HYsGBnGQ5rKX/kOEyF0uDGPDtIQTXz5Sq60O0Q3cTME+bJK0Tk9IdWib0Jn3dH\n3W1qE2hEiyAor+lB239X468xa3z1souoNVhDAJFDpli4ilydr9hBktm4LK0hb1kP\ncKHnAL42dM/tMtPXypXFZQ==\n-----END PRIVATE KEY-----\n";
+export const rsaSpki = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA7QFkp9bR+okne+kFjXNz\nDds+PawUi9hx0s1VHC2l+xRwrYNBIvLpTiSTOsh30R05ZGeB0o/jOu1wN+P0nOIf\nFR02/BJ0KV38UII86UThAhgzTmRQL8d7nsbPbTGrSB74nTAcvv55TMlAT0kwuMwa\nPUUwpGYiauJXSIDShJAP5O/N8OzwLyezb/0i61FfdXAIyLsJuat8igrfptaaz+EP\n6O0Svw7NmS7EBwr15PlnlFWdaBY3cYPs1tKZQ7oM7zgANq99TSZEWxVXlXxnGsvj\nxRVfxfvpmQJeMMD74b0p7r9ZhC9G6juvoxLDAk610bhhJyHDsLdyMB9n4HxfbfC7\n7wIDAQAB\n-----END PUBLIC KEY-----\n";
+
+// The 256-bit key of JWE "dir" + A256GCM, base64url.
+export const dirKey = "0DwKs2fMvwrND2VC5qn0Ww0e5E1wK7tIs70X5GC1-qQ";
