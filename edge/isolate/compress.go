@@ -1,0 +1,330 @@
+package isolate
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"errors"
+	"io"
+	"runtime"
+
+	"github.com/dop251/goja"
+)
+
+func init() { installers = append(installers, installCompress) }
+
+// installCompress gives CompressionStream and DecompressionStream
+// (js/18-textstreams.js) their Go side: host.codec(format, decompress)
+// returns an object whose push(bytes) takes a chunk and returns the output
+// it produced (an ArrayBuffer, maybe empty), whose finish() ends the input
+// and returns the rest, and whose close() drops a stream that will not be
+// finished. Errors in the data throw TypeErrors, as the Compression
+// Streams standard asks.
+func installCompress(inst *instance, host *goja.Object) {
+	vm := inst.vm
+	_ = host.Set("codec", func(format string, decompress bool) goja.Value {
+		var c codec
+		var err error
+		if decompress {
+			c, err = newInflater(format)
+		} else {
+			c, err = newDeflater(format)
+		}
+		if err != nil {
+			panic(vm.NewTypeError(err.Error()))
+		}
+		out := func(b []byte, err error) goja.Value {
+			if err != nil {
+				panic(vm.NewTypeError(err.Error()))
+			}
+			return vm.ToValue(vm.NewArrayBuffer(b))
+		}
+		return hookObject(vm, map[string]func(goja.FunctionCall) goja.Value{
+			"push": func(call goja.FunctionCall) goja.Value {
+				in, ok := viewBytes(call.Argument(0))
+				if !ok {
+					panic(vm.NewTypeError("the chunk must be an ArrayBuffer or a view"))
+				}
+				return out(c.push(in, inst.charge))
+			},
+			"finish": func(goja.FunctionCall) goja.Value { return out(c.finish(inst.charge)) },
+			"close":  func(goja.FunctionCall) goja.Value { c.close(); return goja.Undefined() },
+		})
+	})
+}
+
+// codec is one compression or decompression stream. charge is called with
+// the size of output before it is kept (it panics over the memory limit),
+// so a small compressed input cannot expand without bound.
+type codec interface {
+	push(in []byte, charge func(float64)) ([]byte, error)
+	finish(charge func(float64)) ([]byte, error)
+	close()
+}
+
+var errFormat = errors.New(`the format must be "gzip", "deflate" or "deflate-raw"`)
+
+// deflater compresses: the writer's output collects in buf and is handed
+// out after each chunk (flate keeps what it has not decided on yet).
+type deflater struct {
+	buf bytes.Buffer
+	w   io.WriteCloser
+}
+
+func newDeflater(format string) (*deflater, error) {
+	d := &deflater{}
+	switch format {
+	case "gzip":
+		d.w = gzip.NewWriter(&d.buf)
+	case "deflate":
+		d.w = zlib.NewWriter(&d.buf)
+	case "deflate-raw":
+		d.w, _ = flate.NewWriter(&d.buf, flate.DefaultCompression)
+	default:
+		return nil, errFormat
+	}
+	return d, nil
+}
+
+func (d *deflater) push(in []byte, _ func(float64)) ([]byte, error) {
+	if _, err := d.w.Write(in); err != nil {
+		return nil, err
+	}
+	return d.take(), nil
+}
+
+func (d *deflater) finish(func(float64)) ([]byte, error) {
+	if err := d.w.Close(); err != nil {
+		return nil, err
+	}
+	return d.take(), nil
+}
+
+func (d *deflater) take() []byte {
+	b := bytes.Clone(d.buf.Bytes())
+	d.buf.Reset()
+	return b
+}
+
+func (d *deflater) close() {}
+
+// inflater decompresses. Go's readers pull their input and cannot stop
+// half-way through a block and resume, while a DecompressionStream is
+// pushed chunks; so each inflater runs its reader on a goroutine that
+// asks for input when it runs dry. push hands it a chunk and collects the
+// output until it asks again, so the goroutine only runs while push or
+// finish waits for it: the work stays within the invocation's call.
+//
+// The handle is what JS holds; when it becomes unreachable without
+// finish or close, a cleanup ends the goroutine.
+type inflater struct{ *inflate }
+
+type inflate struct {
+	in   chan []byte   // chunks to the reader; closed at finish
+	out  chan piece    // what the reader produced, then a need or an end
+	quit chan struct{} // closed to end the goroutine early
+	done bool          // the reader ended (err says how)
+	err  error
+}
+
+// piece is a message from the reader goroutine: output bytes, a request
+// for more input (need), or the end (end, with err nil at the end of the
+// compressed data).
+type piece struct {
+	data []byte
+	need bool
+	end  bool
+	err  error
+}
+
+func newInflater(format string) (*inflater, error) {
+	switch format {
+	case "gzip", "deflate", "deflate-raw":
+	default:
+		return nil, errFormat
+	}
+	f := &inflate{in: make(chan []byte), out: make(chan piece), quit: make(chan struct{})}
+	go f.run(format)
+	h := &inflater{f}
+	runtime.AddCleanup(h, func(f *inflate) { f.stop() }, f)
+	// The reader asks for its first input at once.
+	if _, err := f.collect(nil); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+func (f *inflate) stop() {
+	select {
+	case <-f.quit:
+	default:
+		close(f.quit)
+	}
+}
+
+func (f *inflate) run(format string) {
+	src := &feed{f: f}
+	var r io.Reader
+	var err error
+	switch format {
+	case "gzip":
+		var z *gzip.Reader
+		if z, err = gzip.NewReader(src); err == nil {
+			// One member, as browsers decode it: a second is trailing data.
+			z.Multistream(false)
+			r = z
+		}
+	case "deflate":
+		r, err = zlib.NewReader(src)
+	default:
+		r = flate.NewReader(src)
+	}
+	if errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF // no input at all
+	}
+	if err == nil {
+		buf := make([]byte, 32<<10)
+		for {
+			var n int
+			n, err = r.Read(buf)
+			if n > 0 && !f.send(piece{data: bytes.Clone(buf[:n])}) {
+				return
+			}
+			if err != nil {
+				break
+			}
+		}
+	}
+	switch {
+	case errors.Is(err, io.EOF) && len(src.cur) > 0:
+		err = errTrailing
+	case errors.Is(err, io.EOF):
+		err = nil
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, errInputEnded):
+		err = errors.New("the compressed data ended early")
+	case err != nil:
+		err = errors.New("the compressed data is not valid: " + err.Error())
+	}
+	f.send(piece{end: true, err: err})
+}
+
+var (
+	errTrailing   = errors.New("there is data after the end of the compressed stream")
+	errInputEnded = errors.New("input ended")
+)
+
+func (f *inflate) send(p piece) bool {
+	select {
+	case f.out <- p:
+		return true
+	case <-f.quit:
+		return false
+	}
+}
+
+// collect gathers the reader's output until it needs more input or ends.
+// A panic from charge (over the memory limit) ends the goroutine first.
+func (f *inflate) collect(charge func(float64)) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f.stop()
+			f.done = true
+			panic(r)
+		}
+	}()
+	for p := range f.out {
+		switch {
+		case p.need:
+			return out, nil
+		case p.end:
+			f.done, f.err = true, p.err
+			if p.err != nil {
+				return nil, p.err
+			}
+			return out, nil
+		}
+		if charge != nil {
+			charge(float64(len(p.data)))
+		}
+		out = append(out, p.data...)
+	}
+	return out, nil
+}
+
+func (f *inflate) push(in []byte, charge func(float64)) ([]byte, error) {
+	if f.done {
+		if f.err == nil && len(in) > 0 {
+			f.err = errTrailing
+		}
+		return nil, f.err
+	}
+	if len(in) == 0 {
+		return nil, nil
+	}
+	// The reader holds in only until it asks for more, which is before
+	// push returns: it is not copied.
+	f.in <- in
+	return f.collect(charge)
+}
+
+func (f *inflate) finish(charge func(float64)) ([]byte, error) {
+	if f.done {
+		return nil, f.err
+	}
+	close(f.in)
+	return f.collect(charge)
+}
+
+func (f *inflate) close() {
+	f.stop()
+	f.done = true
+	if f.err == nil {
+		f.err = errors.New("the stream was closed")
+	}
+}
+
+// feed is the reader goroutine's input: it asks for a chunk when it has
+// none. It is an io.ByteReader, so the decompressors read it without a
+// bufio.Reader reading ahead: what is left in cur at the end of the
+// compressed data is exactly what followed it.
+type feed struct {
+	f   *inflate
+	cur []byte
+}
+
+func (s *feed) fill() error {
+	for len(s.cur) == 0 {
+		if !s.f.send(piece{need: true}) {
+			return errInputEnded
+		}
+		select {
+		case b, ok := <-s.f.in:
+			if !ok {
+				return io.EOF
+			}
+			s.cur = b
+		case <-s.f.quit:
+			return errInputEnded
+		}
+	}
+	return nil
+}
+
+func (s *feed) Read(p []byte) (int, error) {
+	if err := s.fill(); err != nil {
+		return 0, err
+	}
+	n := copy(p, s.cur)
+	s.cur = s.cur[n:]
+	return n, nil
+}
+
+func (s *feed) ReadByte() (byte, error) {
+	if err := s.fill(); err != nil {
+		return 0, err
+	}
+	b := s.cur[0]
+	s.cur = s.cur[1:]
+	return b, nil
+}
