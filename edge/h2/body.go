@@ -102,7 +102,9 @@ func (p *bodyPipe) Close() error {
 	if !p.closed {
 		p.closed = true
 		p.st.discard = true
+		unread := int64(len(p.data) - p.off)
 		c.releaseLocked(p.st, true)
+		c.creditStreamLocked(p.st, unread) // dropped is as good as read
 		c.wakeLocked()
 	}
 	c.mu.Unlock()

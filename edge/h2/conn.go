@@ -70,6 +70,7 @@ type conn struct {
 	stallArmed      bool
 	recvWindow      int64 // connection window we granted, not yet used
 	bodyBuffered    int64 // request-body bytes buffered, not yet taken by handlers
+	bodyPeak        int64 // the most bodyBuffered has been (for tests of the budget)
 }
 
 const clientPreface = http2.ClientPreface

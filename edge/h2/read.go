@@ -267,6 +267,7 @@ func (c *conn) receiveLocked(st *stream, data []byte, n int64) {
 		c.failBodyLocked(st, ErrBodyBudget, 503, http2.ErrCodeEnhanceYourCalm)
 	default:
 		c.bodyBuffered += int64(len(data))
+		c.bodyPeak = max(c.bodyPeak, c.bodyBuffered)
 		if p := st.pipe; p != nil {
 			p.appendLocked(data)
 		} else {
