@@ -73,8 +73,11 @@ function readable(host) {
     if (ok) d.res(v); else d.rej(v);
   };
   // promiseCall calls f and gives its result or throw as a promise.
+  // User callbacks are called through Reflect.apply, never their own
+  // call/apply properties.
+  const call = Reflect.apply;
   const promiseCall = (f, self, ...args) => {
-    try { return resolved(f === undefined ? undefined : f.apply(self, args)); } catch (e) { return rejected(e); }
+    try { return resolved(f === undefined ? undefined : call(f, self, args)); } catch (e) { return rejected(e); }
   };
   const method = (o, name, what) => {
     const f = o == null ? undefined : o[name];
@@ -584,7 +587,7 @@ function readable(host) {
     const start = method(src, "start", "underlyingSource"), pull = method(src, "pull", "underlyingSource"),
       cancel = method(src, "cancel", "underlyingSource");
     setUpDefaultController(s, c,
-      () => (start === undefined ? undefined : start.call(src, c.pub)),
+      () => (start === undefined ? undefined : call(start, src, [c.pub])),
       () => promiseCall(pull, src, c.pub),
       (reason) => promiseCall(cancel, src, reason),
       hwm, size);
@@ -931,7 +934,7 @@ function readable(host) {
       if (auto === 0) throw new TypeError("autoAllocateChunkSize must be a positive integer");
     }
     setUpByteController(s, c,
-      () => (start === undefined ? undefined : start.call(src, c.pub)),
+      () => (start === undefined ? undefined : call(start, src, [c.pub])),
       () => promiseCall(pull, src, c.pub),
       (reason) => promiseCall(cancel, src, reason),
       hwm, auto);
@@ -1233,14 +1236,14 @@ function readable(host) {
     if (method === undefined || method === null) { method = obj[Symbol.iterator]; sync = true; }
     if (method === undefined || method === null) throw new TypeError("ReadableStream.from: the argument is not iterable or async iterable");
     if (typeof method !== "function") throw new TypeError("ReadableStream.from: the iterator method is not a function");
-    const iterator = method.call(obj);
+    const iterator = call(method, obj, []);
     if (iterator === null || typeof iterator !== "object") throw new TypeError("ReadableStream.from: the iterator is not an object");
     const nextMethod = iterator.next;
     let s;
     const pull = () => {
       let result;
       try {
-        result = nextMethod.call(iterator);
+        result = call(nextMethod, iterator, []);
         if (sync) {
           if (result === null || typeof result !== "object") throw new TypeError("ReadableStream.from: next() returned a non-object");
           const done = !!result.done;
@@ -1259,7 +1262,7 @@ function readable(host) {
         ret = iterator.return;
         if (ret === undefined || ret === null) return resolved(undefined);
         if (typeof ret !== "function") throw new TypeError("ReadableStream.from: return is not a function");
-        ret = ret.call(iterator, reason);
+        ret = call(ret, iterator, [reason]);
       } catch (e) { return rejected(e); }
       return upon(resolved(ret), (res) => {
         if (res === null || typeof res !== "object") throw new TypeError("ReadableStream.from: return() did not give an object");
@@ -1311,7 +1314,7 @@ function readable(host) {
   };
 
   const S = {
-    K, recOf, brand, brandP, attach, upon, handled, deferred, settle, promiseCall, method, noop, resolved, rejected,
+    K, call, recOf, brand, brandP, attach, upon, handled, deferred, settle, promiseCall, method, noop, resolved, rejected,
     hwmOf, sizeOf, enqueueValueWithSize, dequeueValue, resetQueue, toBytes, viewParts, domException,
     ReadableStream, ReadableStreamDefaultReader, ReadableStreamBYOBReader, ReadableStreamDefaultController,
     ReadableByteStreamController, ReadableStreamBYOBRequest, CountQueuingStrategy, ByteLengthQueuingStrategy,

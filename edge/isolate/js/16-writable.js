@@ -9,7 +9,7 @@
 
 // writable adds the writable classes and the pipe algorithm to S.
 function writable(S, g, host) {
-  const { recOf, brand, attach, upon, handled, deferred, settle, promiseCall, method, noop, resolved, rejected } = S;
+  const { call, recOf, brand, attach, upon, handled, deferred, settle, promiseCall, method, noop, resolved, rejected } = S;
   const defineProperty = Object.defineProperty;
 
   // AbortController and AbortSignal come from 32-abort.js, which runs
@@ -355,7 +355,7 @@ function writable(S, g, host) {
     const start = method(sink, "start", "underlyingSink"), write = method(sink, "write", "underlyingSink"),
       close = method(sink, "close", "underlyingSink"), abort = method(sink, "abort", "underlyingSink");
     setUpController(w, c,
-      () => (start === undefined ? undefined : start.call(sink, c.pub)),
+      () => (start === undefined ? undefined : call(start, sink, [c.pub])),
       (chunk) => promiseCall(write, sink, chunk, c.pub),
       () => promiseCall(close, sink),
       (reason) => promiseCall(abort, sink, reason),

@@ -8,7 +8,7 @@
 
 // transform adds TransformStream to S.
 function transform(S) {
-  const { recOf, brand, attach, upon, deferred, settle, promiseCall, method, noop, resolved, rejected } = S;
+  const { call, recOf, brand, attach, upon, deferred, settle, promiseCall, method, noop, resolved, rejected } = S;
   const defineProperty = Object.defineProperty;
 
   class TransformStream {
@@ -31,7 +31,7 @@ function transform(S) {
       initialize(t, startD.p, writableHWM, writableSize, readableHWM, readableSize);
       setUpControllerFromTransformer(t, transformer);
       const start = method(transformer, "start", "transformer");
-      settle(startD, true, start === undefined ? undefined : start.call(transformer, t.controller.pub));
+      settle(startD, true, start === undefined ? undefined : call(start, transformer, [t.controller.pub]));
     }
     get readable() { return brand(this, "TS", "TransformStream").readable.pub; }
     get writable() { return brand(this, "TS", "TransformStream").writable.pub; }
