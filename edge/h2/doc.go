@@ -47,9 +47,20 @@
 // 256 KiB cap on queued DATA allow — called after Respond, WINDOW_UPDATE, SETTINGS and each
 // write. A body larger than the windows waits in its stream; nothing blocks.
 //
-// Request bodies are buffered whole (bounded by the maxBody Route returns, 413 beyond), so the
-// windows we advertise are returned with WINDOW_UPDATE as soon as data is buffered (every
-// quarter window).
+// A streamed response (Response.Stream) goes the same way, one chunk at a time: a pump
+// goroutine per stream reads a chunk into st.pending and reads the next only once that one is
+// in conn.out, so a client that does not open its windows stalls the producer (and
+// StallTimeout resets it), and the engine closes the stream once, at EOF, error, reset or
+// connection end.
+//
+// Request bodies: Serve runs when a request's header block is complete, once the reader has
+// applied the frames already buffered behind it (the end of its batch), so a small body sent
+// with its headers still arrives whole in Request.Body; otherwise Request.BodyStream delivers
+// it as it comes. Buffered body bytes count against MaxConnBodyBuffer and the Server's
+// MaxBodyBuffer; a stream's window is returned only as its handler reads, and the connection's
+// only as far as buffered + granted stays within the connection's budget, so a handler that
+// does not read pins at most its stream's window and a connection at most its budget
+// (body.go). BodyReadTimeout cuts a body that stops coming while its handler waits (408).
 //
 // # Protections
 //

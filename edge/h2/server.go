@@ -19,9 +19,12 @@ var ErrServerClosed = errors.New("h2: server closed")
 type Handler interface {
 	// Route runs when a request's header block is complete, before its body is read. A non-nil
 	// early response is sent at once (the body, if any, is discarded while keeping flow control
-	// right); otherwise up to maxBody bytes of body are read and more is answered 413.
+	// right); otherwise up to maxBody bytes of body are accepted and more is answered 413 (or
+	// fails BodyStream with ErrBodyTooLarge).
 	Route(r *Request) (maxBody int64, early *Response)
-	// Serve gets the request once its body is complete. It hands the request off and answers
+	// Serve gets the request as soon as its headers are complete, after the DATA frames that
+	// came in the same read: with the whole Body if it was complete by then, else with a
+	// BodyStream that delivers the rest as it arrives. It hands the request off and answers
 	// later with r.Respond.
 	Serve(r *Request)
 }
@@ -156,6 +159,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
+			// Close what is left: the check above may have run just before ctx ended.
+			s.mu.Lock()
+			for c := range s.conns {
+				c.nc.Close()
+			}
+			s.mu.Unlock()
 			return ctx.Err()
 		case <-tick.C:
 		}
