@@ -21,8 +21,8 @@ const maxRandomBytes = 65536
 // access from another.
 const clockGrain = 5 * time.Microsecond
 
-// installCrypto puts the Go side of crypto.getRandomValues, randomUUID,
-// subtle.digest and of performance (the clock lives here because its
+// installCrypto puts the Go side of crypto.getRandomValues, randomUUID
+// and of performance (the clock lives here because its
 // resolution is a side-channel decision) on the host object.
 // js/31-crypto.js validates arguments and turns views into Uint8Arrays;
 // the hooks check again, since user code can call them directly. As in
@@ -53,17 +53,6 @@ func cryptoHooks(vm *goja.Runtime) map[string]func(goja.FunctionCall) goja.Value
 		"randomUUID": func(goja.FunctionCall) goja.Value {
 			return vm.ToValue(newUUID())
 		},
-		"digest": func(c goja.FunctionCall) goja.Value {
-			b, ok := viewBytes(c.Argument(1))
-			if !ok {
-				panic(vm.NewTypeError("digest: data must be an ArrayBuffer or ArrayBufferView"))
-			}
-			sum := digest(c.Argument(0).String(), b)
-			if sum == nil {
-				panic(vm.NewTypeError("digest: unsupported algorithm"))
-			}
-			return vm.ToValue(vm.NewArrayBuffer(sum))
-		},
 	}
 }
 
@@ -86,8 +75,8 @@ func newUUID() string {
 	return string(s[:])
 }
 
-// digest hashes b with a Web Crypto algorithm name as 31-crypto.js
-// normalises it; nil for any other name.
+// digest hashes b with a Web Crypto algorithm name as
+// 31-crypto-subtle.js normalises it; nil for any other name.
 func digest(alg string, b []byte) []byte {
 	switch alg {
 	case "SHA-1":
