@@ -252,7 +252,6 @@ func (c *conn) goneLocked(st *stream) {
 func (c *conn) serveWaiting() {
 	for i, st := range c.toServe {
 		c.toServe[i] = nil
-		st.waitServe = false
 		c.mu.Lock()
 		serve := !st.served && !st.responded && !st.gone && !st.discard
 		if serve {

@@ -334,7 +334,6 @@ func (c *conn) endHeaderBlock() error {
 	if hb.endStream {
 		c.endOfBody(st)
 	} else {
-		st.waitServe = true
 		c.toServe = append(c.toServe, st)
 	}
 	return nil

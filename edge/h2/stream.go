@@ -71,22 +71,21 @@ type stream struct {
 	c   *conn
 	id  uint32
 
-	maxBody   int64
-	declLen   int64  // content-length, or -1
-	recvd     int64  // body bytes received (padding excluded)
-	body      []byte // received before Serve (counted in the body buffers)
-	discard   bool   // answered early or body abandoned: further body is dropped
-	waitServe bool   // in c.toServe: Serve comes when the reader's batch ends
+	maxBody int64
+	declLen int64 // content-length, or -1
 
 	// guarded by c.mu
-	recvWindow int64 // how much more the peer may send on this stream
-	recvClosed bool  // the client sent END_STREAM
-	sendClosed bool  // our END_STREAM is queued
-	gone       bool  // closed, reset, or its connection ended; removed from c.streams
-	responded  bool  // Respond (or an engine answer) happened
-	served     bool  // Handler.Serve was called: a Respond is owed
-	queued     bool  // in c.sendq
-	sendWindow int64 // peer's window for this stream
+	recvd      int64  // body bytes received (padding excluded)
+	body       []byte // received before Serve (counted in the body buffers)
+	discard    bool   // answered early or body abandoned: further body is dropped
+	recvWindow int64  // how much more the peer may send on this stream
+	recvClosed bool   // the client sent END_STREAM
+	sendClosed bool   // our END_STREAM is queued
+	gone       bool   // closed, reset, or its connection ended; removed from c.streams
+	responded  bool   // Respond (or an engine answer) happened
+	served     bool   // Handler.Serve was called: a Respond is owed
+	queued     bool   // in c.sendq
+	sendWindow int64  // peer's window for this stream
 	pending    []byte
 	blocked    int64 // unix nanos since the peer's window stopped pending data; 0 if not
 	canceled   bool
