@@ -168,22 +168,22 @@ func comparedHeaders(h http.Header) map[string][]string {
 	return out
 }
 
-// diffAnswers lists every difference between Deno's answer d and Vault's
-// v: status, each compared header, and the body (for an event stream, its
-// events). None means they match.
-func diffAnswers(d, v diffAnswer) []string {
+// diffAnswers lists every difference between Deno's answer d and v, the
+// answer of the peer named other: status, each compared header, and the
+// body (for an event stream, its events). None means they match.
+func diffAnswers(d, v diffAnswer, other string) []string {
 	var out []string
 	if d.err != nil || v.err != nil {
 		if d.err != nil {
 			out = append(out, fmt.Sprintf("deno: %v", d.err))
 		}
 		if v.err != nil {
-			out = append(out, fmt.Sprintf("vault: %v", v.err))
+			out = append(out, fmt.Sprintf("%s: %v", other, v.err))
 		}
 		return out
 	}
 	if d.status != v.status {
-		out = append(out, fmt.Sprintf("status: deno %d, vault %d", d.status, v.status))
+		out = append(out, fmt.Sprintf("status: deno %d, %s %d", d.status, other, v.status))
 	}
 	dh, vh := comparedHeaders(d.header), comparedHeaders(v.header)
 	names := make([]string, 0, len(dh)+len(vh))
@@ -198,11 +198,11 @@ func diffAnswers(d, v diffAnswer) []string {
 	slices.Sort(names)
 	for _, k := range names {
 		if !slices.Equal(dh[k], vh[k]) {
-			out = append(out, fmt.Sprintf("header %s: deno %s, vault %s", k, showValues(dh[k]), showValues(vh[k])))
+			out = append(out, fmt.Sprintf("header %s: deno %s, %s %s", k, showValues(dh[k]), other, showValues(vh[k])))
 		}
 	}
 	if !bytes.Equal(d.body, v.body) {
-		out = append(out, bodyDiff(d, v)...)
+		out = append(out, bodyDiff(d, v, other)...)
 	}
 	return out
 }
@@ -221,10 +221,10 @@ func showValues(v []string) string {
 // bodyDiff describes how two different bodies differ: an event stream
 // event by event, other text from the first differing byte, with both
 // sides shown around it.
-func bodyDiff(d, v diffAnswer) []string {
+func bodyDiff(d, v diffAnswer, other string) []string {
 	if strings.HasPrefix(d.header.Get("Content-Type"), "text/event-stream") {
 		de, ve := sseEvents(d.body), sseEvents(v.body)
-		out := []string{fmt.Sprintf("body: event streams differ (deno %d events, vault %d)", len(de), len(ve))}
+		out := []string{fmt.Sprintf("body: event streams differ (deno %d events, %s %d)", len(de), other, len(ve))}
 		for i := range max(len(de), len(ve)) {
 			var a, b string
 			if i < len(de) {
@@ -234,7 +234,7 @@ func bodyDiff(d, v diffAnswer) []string {
 				b = ve[i]
 			}
 			if a != b {
-				out = append(out, fmt.Sprintf("  event %d: deno %q, vault %q", i, a, b))
+				out = append(out, fmt.Sprintf("  event %d: deno %q, %s %q", i, a, other, b))
 			}
 		}
 		return out
@@ -248,9 +248,9 @@ func bodyDiff(d, v diffAnswer) []string {
 		return fmt.Sprintf("%q", b[min(from, len(b)):min(at+80, len(b))])
 	}
 	return []string{
-		fmt.Sprintf("body: deno %d bytes, vault %d bytes, first difference at byte %d", len(d.body), len(v.body), at),
+		fmt.Sprintf("body: deno %d bytes, %s %d bytes, first difference at byte %d", len(d.body), other, len(v.body), at),
 		"  deno:  " + clip(d.body),
-		"  vault: " + clip(v.body),
+		fmt.Sprintf("  %-6s ", other+":") + clip(v.body),
 	}
 }
 

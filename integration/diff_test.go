@@ -28,6 +28,31 @@ func TestDiffDeno(t *testing.T) {
 	e.mustVault("", "init", "--data", e.data)
 	n := e.serve(nodeOptions{})
 	vaultURL := "http://" + n.h2c
+	runDiff(t, deno, apps, "vault", func(t *testing.T, dir string) (string, error) {
+		return vaultURL, vaultPeer(e, n, dir)
+	})
+}
+
+// TestDiffDenoAgainstItself runs the suite with a second Deno in Vault's
+// place, and so checks the suite rather than Vault: every answer must be
+// the same, or an app answers something random or time-dependent, or the
+// comparison sees a difference that is not one.
+func TestDiffDenoAgainstItself(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: skipped with -short")
+	}
+	deno := diffDenoBinary(t)
+	apps := diffApps(t)
+	runDiff(t, deno, apps, "deno2", func(t *testing.T, dir string) (string, error) {
+		return denoPeer(t, deno, dir), nil
+	})
+}
+
+// runDiff sends every app's requests to Deno and to the peer that start
+// gives for the app's directory, named other in the report, and compares
+// the answers. An error from start counts every request of that app as a
+// mismatch and names the error once.
+func runDiff(t *testing.T, deno string, apps []string, other string, start func(t *testing.T, dir string) (string, error)) {
 	ph := diffPlaceholders{"UPSTREAM": diffUpstream(t)}
 	client := diffClient()
 	show := os.Getenv("VAULT_DIFF_SHOW") != ""
@@ -43,25 +68,25 @@ func TestDiffDeno(t *testing.T) {
 		var ok int
 		t.Run(app, func(t *testing.T) {
 			denoURL := denoPeer(t, deno, dir)
-			deployErr := vaultPeer(e, n, dir)
+			otherURL, startErr := start(t, dir)
 			rows := []string{fmt.Sprintf("%-60s %s", app+": request", "result")}
-			if deployErr != nil {
-				rows = append(rows, "  vault does not serve the app: "+deployErr.Error())
+			if startErr != nil {
+				rows = append(rows, fmt.Sprintf("  %s does not serve the app: %v", other, startErr))
 			}
 			for _, r := range reqs {
 				d := r.ask(client, denoURL, ph)
 				if d.err == nil && d.status != r.Status {
-					t.Errorf("%s: deno answered %d, requests.json expects %d: the suite, not Vault, is wrong here:\n%s",
-						r.Name, d.status, r.Status, clipBody(d.body))
+					t.Errorf("%s: deno answered %d, requests.json expects %d: the suite, not %s, is wrong here:\n%s",
+						r.Name, d.status, r.Status, other, clipBody(d.body))
 				}
 				if show {
 					t.Logf("deno %s %s -> %d %v %v\n%s", r.Method, r.Path, d.status, d.err, comparedHeaders(d.header), clipBody(d.body))
 				}
 				var diffs []string
-				if deployErr != nil {
-					diffs = []string{"vault does not serve the app (above)"}
+				if startErr != nil {
+					diffs = []string{other + " does not serve the app (above)"}
 				} else {
-					diffs = diffAnswers(d, r.ask(client, vaultURL, ph))
+					diffs = diffAnswers(d, r.ask(client, otherURL, ph), other)
 				}
 				label := fmt.Sprintf("  %s %s (%s)", r.Method, r.Path, r.Name)
 				if len(diffs) == 0 {
@@ -84,7 +109,7 @@ func TestDiffDeno(t *testing.T) {
 		matched += ok
 		summary = append(summary, fmt.Sprintf("%s %d/%d", app, ok, len(reqs)))
 	}
-	t.Logf("differential suite against Deno: %d of %d requests matched (%s)", matched, total, strings.Join(summary, ", "))
+	t.Logf("differential suite, deno against %s: %d of %d requests matched (%s)", other, matched, total, strings.Join(summary, ", "))
 }
 
 // diffDenoBinary finds the Deno the suite compares with.

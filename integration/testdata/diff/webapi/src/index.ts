@@ -1,0 +1,167 @@
+// The Web platform around the handler, without a library: URLPattern,
+// Blob/File/FormData and multipart both ways, Response.error, expando
+// properties on Request and Response, Headers, URL and URLSearchParams,
+// structuredClone, TextDecoder, base64, and Intl for en-US and a few
+// common locales with fixed dates in UTC.
+
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+async function threw(f: () => unknown): Promise<string | null> {
+  try {
+    await f();
+    return null;
+  } catch (err) {
+    return (err as Error).name;
+  }
+}
+
+const when = new Date(Date.UTC(2024, 1, 29, 13, 5, 9, 42));
+
+const routes: Record<string, (req: Request) => Promise<Response> | Response> = {
+  "GET /webapi/pattern"() {
+    const p = new URLPattern({ pathname: "/books/:id(\\d+)/:rest*" });
+    const hit = p.exec("https://example.com/books/42/chapters/7?x=1");
+    const wild = new URLPattern("https://*.example.com/a/*");
+    return json({
+      test: p.test("https://example.com/books/42/x"),
+      miss: p.test("https://example.com/books/abc"),
+      groups: hit?.pathname.groups,
+      input: hit?.pathname.input,
+      wild: wild.exec("https://api.example.com/a/b/c")?.hostname.groups,
+      pathname: p.pathname,
+    });
+  },
+  async "POST /webapi/form"(req) {
+    const fd = await req.formData();
+    const out: unknown[] = [];
+    for (const [name, value] of fd) {
+      if (typeof value === "string") out.push({ name, value });
+      else out.push({ name, file: value.name, type: value.type, size: value.size, text: await value.text() });
+    }
+    return json({ entries: out, has: fd.has("title"), all: fd.getAll("tag") });
+  },
+  async "GET /webapi/form-roundtrip"() {
+    const fd = new FormData();
+    fd.append("title", "round trip");
+    fd.append("doc", new File(["héllo\r\nworld"], "doc.txt", { type: "text/plain", lastModified: 1700000000000 }));
+    fd.append("blob", new Blob([new Uint8Array([0, 1, 2, 255])]), "bytes.bin");
+    const res = new Response(fd);
+    const type = res.headers.get("content-type") ?? "";
+    const back = await res.formData();
+    const doc = back.get("doc") as File;
+    const blob = back.get("blob") as File;
+    return json({
+      multipart: /^multipart\/form-data; boundary=.+$/.test(type),
+      title: back.get("title"),
+      doc: { name: doc.name, type: doc.type, text: await doc.text() },
+      blob: { name: blob.name, type: blob.type, bytes: Array.from(new Uint8Array(await blob.arrayBuffer())) },
+    });
+  },
+  async "GET /webapi/blob"() {
+    const b = new Blob(["abc", new Uint8Array([0x64, 0x65]), new Blob(["fgh"])], { type: "Text/Plain" });
+    const s = b.slice(2, -1, "application/x-part");
+    const f = new File([b], "a.txt", { lastModified: 1234 });
+    return json({
+      size: b.size,
+      type: b.type,
+      text: await b.text(),
+      slice: { size: s.size, type: s.type, text: await s.text() },
+      negative: await b.slice(-3).text(),
+      bytes: Array.from(await b.bytes()),
+      file: { name: f.name, size: f.size, type: f.type, lastModified: f.lastModified, isBlob: f instanceof Blob },
+      streamed: await new Response(b.stream()).text(),
+    });
+  },
+  "GET /webapi/response-error"() {
+    const e = Response.error();
+    const r = Response.redirect("https://example.com/next", 307);
+    return json({ type: e.type, status: e.status, ok: e.ok, redirect: { status: r.status, location: r.headers.get("location") } });
+  },
+  async "POST /webapi/expando"(req) {
+    const r = req as Request & { user?: string; params?: Record<string, string> };
+    r.user = "ada";
+    r.params = { id: "7" };
+    const res = new Response("x") as Response & { tag?: number };
+    res.tag = 5;
+    const h = new Headers() as Headers & { note?: string };
+    h.note = "kept";
+    return json({ user: r.user, params: r.params, tag: res.tag, note: h.note, body: await req.text(), keys: Object.keys(r) });
+  },
+  "GET /webapi/headers"() {
+    const h = new Headers([["B", "2"], ["a", "1"], ["Set-Cookie", "x=1"], ["set-cookie", "y=2"], ["a", "3"]]);
+    const res = new Response("headers", { headers: h });
+    res.headers.append("X-Extra", "  padded  ");
+    return res;
+  },
+  "GET /webapi/url"() {
+    const u = new URL("HTTPS://User:Pa%20ss@EXAMPLE.com:443/a/./b/../c%2Fd?q=1&q=2&z=%20#frag");
+    const p = new URLSearchParams("b=2&a=1&a=0&c=%F0%9F%98%80&d=a+b");
+    p.sort();
+    return json({
+      href: u.href,
+      origin: u.origin,
+      host: u.host,
+      pathname: u.pathname,
+      q: u.searchParams.getAll("q"),
+      params: p.toString(),
+      emoji: p.get("c"),
+      idna: new URL("http://bücher.example/").hostname,
+      canParse: URL.canParse("not a url"),
+      relative: new URL("../x?y#z", "http://h/a/b/c").href,
+    });
+  },
+  async "GET /webapi/misc"() {
+    const cloned = structuredClone({ d: when, m: new Map([["k", [1, 2]]]), s: new Set(["a"]), u: new Uint8Array([1, 2]) });
+    return json({
+      cloneDate: cloned.d instanceof Date && cloned.d.getTime() === when.getTime(),
+      cloneMap: cloned.m.get("k"),
+      cloneSet: [...cloned.s],
+      cloneBytes: Array.from(cloned.u),
+      cloneFunction: await threw(() => structuredClone({ f() {} })),
+      b64: btoa("vault\u00ff"),
+      unb64: atob("dmF1bHT/"),
+      badB64: await threw(() => atob("*")),
+      fatal: await threw(() => new TextDecoder("utf-8", { fatal: true }).decode(new Uint8Array([0xc0]))),
+      replaced: new TextDecoder().decode(new Uint8Array([0x61, 0xc0, 0x62])),
+      latin1: new TextDecoder("latin1").decode(new Uint8Array([0xe9])),
+      bom: new TextDecoder().decode(new Uint8Array([0xef, 0xbb, 0xbf, 0x41])),
+      encodeInto: new TextEncoder().encodeInto("héllo", new Uint8Array(4)),
+      ua: typeof navigator.userAgent,
+    });
+  },
+  "GET /webapi/intl"() {
+    const n = 1234567.891;
+    return json({
+      toLocale: n.toLocaleString("en-US"),
+      de: n.toLocaleString("de-DE"),
+      fr: new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR" }).format(n),
+      usd: new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" }).format(-n),
+      jpy: new Intl.NumberFormat("ja-JP", { style: "currency", currency: "JPY" }).format(n),
+      percent: new Intl.NumberFormat("en-US", { style: "percent", maximumFractionDigits: 1 }).format(0.4567),
+      compact: new Intl.NumberFormat("en-US", { notation: "compact" }).format(n),
+      unit: new Intl.NumberFormat("en-GB", { style: "unit", unit: "kilometer-per-hour" }).format(88),
+      plural: ["en-US", "fr-FR"].map((l) => [0, 1, 2, 5].map((x) => new Intl.PluralRules(l).select(x))),
+      ordinal: [1, 2, 3, 4, 11, 22].map((x) => new Intl.PluralRules("en-US", { type: "ordinal" }).select(x)),
+      date: when.toLocaleDateString("en-US", { timeZone: "UTC" }),
+      dateTime: new Intl.DateTimeFormat("en-US", { dateStyle: "full", timeStyle: "long", timeZone: "UTC" }).format(when),
+      gb: new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", day: "numeric", month: "long", year: "numeric" }).format(when),
+      de_date: when.toLocaleString("de-DE", { timeZone: "UTC" }),
+      relative: [-1, 2].map((x) => new Intl.RelativeTimeFormat("en-US", { numeric: "auto" }).format(x, "day")),
+      sorted: ["zebra", "Äpfel", "apple", "Zoo", "éclair"].sort(new Intl.Collator("en-US").compare),
+      resolved: new Intl.NumberFormat("en-US").resolvedOptions().locale,
+    });
+  },
+};
+
+export default {
+  async fetch(request: Request): Promise<Response> {
+    const route = routes[`${request.method} ${new URL(request.url).pathname}`];
+    if (!route) return json({ error: "no such route" }, 404);
+    try {
+      return await route(request);
+    } catch (err) {
+      return json({ error: (err as Error).name, message: String(err) }, 500);
+    }
+  },
+};
