@@ -121,11 +121,12 @@ func (d *deflater) close() {}
 type inflater struct{ *inflate }
 
 type inflate struct {
-	in   chan []byte   // chunks to the reader; closed at finish
-	out  chan piece    // what the reader produced, then a need or an end
-	quit chan struct{} // closed to end the goroutine early
-	done bool          // the reader ended (err says how)
-	err  error
+	in     chan []byte   // chunks to the reader; closed at finish
+	out    chan piece    // what the reader produced, then a need or an end
+	quit   chan struct{} // closed to end the goroutine early
+	exited chan struct{} // closed when the goroutine has returned
+	done   bool          // the reader ended (err says how)
+	err    error
 }
 
 // piece is a message from the reader goroutine: output bytes, a request
@@ -144,7 +145,7 @@ func newInflater(format string) (*inflater, error) {
 	default:
 		return nil, errFormat
 	}
-	f := &inflate{in: make(chan []byte), out: make(chan piece), quit: make(chan struct{})}
+	f := &inflate{in: make(chan []byte), out: make(chan piece), quit: make(chan struct{}), exited: make(chan struct{})}
 	go f.run(format)
 	h := &inflater{f}
 	runtime.AddCleanup(h, func(f *inflate) { f.stop() }, f)
@@ -164,6 +165,7 @@ func (f *inflate) stop() {
 }
 
 func (f *inflate) run(format string) {
+	defer close(f.exited)
 	src := &feed{f: f}
 	var r io.Reader
 	var err error
@@ -276,8 +278,11 @@ func (f *inflate) finish(charge func(float64)) ([]byte, error) {
 	return f.collect(charge)
 }
 
+// close ends the goroutine and waits for it: it is blocked on quit or
+// returning, so this is prompt.
 func (f *inflate) close() {
 	f.stop()
+	<-f.exited
 	f.done = true
 	if f.err == nil {
 		f.err = errors.New("the stream was closed")
