@@ -217,22 +217,27 @@ type cldrLocale struct {
 		CompactLong     map[string]string         `json:"compactLong"`
 		Currencies      map[string]map[string]any `json:"currencies"`
 	} `json:"numbers"`
-	Dates struct {
-		Months      map[string]map[string][]string `json:"months"`
-		Days        map[string]map[string][]string `json:"days"`
-		DayPeriods  map[string]string              `json:"dayPeriods"`
-		Eras        map[string][]string            `json:"eras"`
-		DateFormats map[string]string              `json:"dateFormats"`
-		TimeFormats map[string]string              `json:"timeFormats"`
-		DateTime    map[string]string              `json:"dateTime"`
-		AtTime      map[string]string              `json:"atTime"`
-		Available   map[string]string              `json:"available"`
-		GMT         string                         `json:"gmt"`
-		GMTZero     string                         `json:"gmtZero"`
-		HourFormat  string                         `json:"hourFormat"`
-		Fields      map[string]map[string]string   `json:"fields"`
-	} `json:"dates"`
-	name string
+	Dates cldrDates `json:"dates"`
+	name  string
+}
+
+// cldrDates is the Gregorian calendar, time zone and relative-time data.
+type cldrDates struct {
+	Months      map[string]map[string][]string `json:"months"`
+	Days        map[string]map[string][]string `json:"days"`
+	DayPeriods  map[string]string              `json:"dayPeriods"`
+	Eras        map[string][]string            `json:"eras"`
+	DateFormats map[string]string              `json:"dateFormats"`
+	TimeFormats map[string]string              `json:"timeFormats"`
+	DateTime    map[string]string              `json:"dateTime"`
+	AtTime      map[string]string              `json:"atTime"`
+	Available   map[string]string              `json:"available"`
+	GMT         string                         `json:"gmt"`
+	GMTZero     string                         `json:"gmtZero"`
+	HourFormat  string                         `json:"hourFormat"`
+	UTCShort    string                         `json:"utcShort"`
+	UTCLong     string                         `json:"utcLong"`
+	Fields      map[string]map[string]string   `json:"fields"`
 }
 
 var (

@@ -66,6 +66,8 @@ type dates struct {
 	GMT         string                         `json:"gmt"`
 	GMTZero     string                         `json:"gmtZero"`
 	HourFormat  string                         `json:"hourFormat"`
+	UTCShort    string                         `json:"utcShort"`
+	UTCLong     string                         `json:"utcLong"`
 	Fields      map[string]map[string]string   `json:"fields"`
 }
 
@@ -219,6 +221,8 @@ func readDates(root, loc string) dates {
 	out.Available = patterns(sub(dt, "availableFormats"))
 	tz := section(filepath.Join(root, "cldr-dates-full/main", loc, "timeZoneNames.json"), loc, "dates", "timeZoneNames")
 	out.GMT, out.GMTZero, out.HourFormat = str(tz, "gmtFormat"), str(tz, "gmtZeroFormat"), str(tz, "hourFormat")
+	utc := sub(sub(sub(tz, "zone"), "Etc"), "UTC")
+	out.UTCShort, out.UTCLong = str(sub(utc, "short"), "standard"), str(sub(utc, "long"), "standard")
 	fields := section(filepath.Join(root, "cldr-dates-full/main", loc, "dateFields.json"), loc, "dates", "fields")
 	out.Fields = map[string]map[string]string{}
 	for _, unit := range []string{"year", "quarter", "month", "week", "day", "hour", "minute", "second"} {

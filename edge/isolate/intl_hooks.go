@@ -45,6 +45,20 @@ func intlHooks(vm *goja.Runtime) map[string]func(goja.FunctionCall) goja.Value {
 		"resolvedNumber": func(c goja.FunctionCall) goja.Value {
 			return handleArg[*numberFormat](vm, c).resolved(vm)
 		},
+		"dateTimeFormat": func(c goja.FunctionCall) goja.Value {
+			return vm.ToValue(newDateTimeFormat(vm, c.Argument(0), c.Argument(1), c.Argument(2).String(), c.Argument(3).String()))
+		},
+		"formatDate": func(c goja.FunctionCall) goja.Value {
+			df := handleArg[*dateTimeFormat](vm, c)
+			return vm.ToValue(df.format(dateArg(vm, c.Argument(1))))
+		},
+		"formatDateToParts": func(c goja.FunctionCall) goja.Value {
+			df := handleArg[*dateTimeFormat](vm, c)
+			return partsArray(vm, df.parts(dateArg(vm, c.Argument(1))), "")
+		},
+		"resolvedDate": func(c goja.FunctionCall) goja.Value {
+			return handleArg[*dateTimeFormat](vm, c).resolved(vm)
+		},
 		"pluralRules": func(c goja.FunctionCall) goja.Value {
 			return vm.ToValue(newPluralRules(vm, c.Argument(0), c.Argument(1)))
 		},

@@ -134,15 +134,27 @@
     });
   }
   // Array.prototype.toLocaleString passes locales and options on to each
-  // element (ECMA-402 §19.5.1), joined with the list separator ",".
+  // element (ECMA-402 §19.5.1), joined with the list separator ",". As
+  // join does, an array met again inside itself is "" (no endless cycle),
+  // and nesting is bounded so that deep arrays end in a catchable
+  // RangeError before goja's uncatchable call-stack limit (bounds.go).
+  const visiting = [];
+  const MAX_NESTING = 500;
   method(Array.prototype, "toLocaleString", function toLocaleString() {
     const o = Object(this), n = Math.min(Number(o.length) || 0, Number.MAX_SAFE_INTEGER);
-    let out = "";
-    for (let i = 0; i < n; i++) {
-      if (i > 0) out += ",";
-      const e = o[i];
-      if (e !== undefined && e !== null) out += String(e.toLocaleString(arguments[0], arguments[1]));
+    if (visiting.indexOf(o) >= 0) return "";
+    if (visiting.length >= MAX_NESTING) throw new RangeError("Array.prototype.toLocaleString: arrays nested too deeply");
+    visiting.push(o);
+    try {
+      let out = "";
+      for (let i = 0; i < n; i++) {
+        if (i > 0) out += ",";
+        const e = o[i];
+        if (e !== undefined && e !== null) out += String(e.toLocaleString(arguments[0], arguments[1]));
+      }
+      return out;
+    } finally {
+      visiting.pop();
     }
-    return out;
   });
 })(globalThis, globalThis.__vault);
