@@ -12,9 +12,14 @@ import (
 // body), and reads the next chunk only once that one has left for the output buffer: the
 // producer runs at the pace the client reads, and at most one chunk per stream is held.
 
-// outChunk is the pump's read buffer: a Read's bytes go out without waiting to fill it, and
-// scheduleLocked splits it to the peer's frame size.
-const outChunk = 32 << 10
+// The pump's read buffer starts at minOutChunk and doubles, up to maxOutChunk, each time a
+// Read fills it: a stream of small events (SSE) idles in Read holding 4 KiB, a bulk stream
+// moves 32 KiB per wake-up. A Read's bytes go out without waiting to fill the buffer, and
+// scheduleLocked splits them to the peer's frame size.
+const (
+	minOutChunk = 4 << 10
+	maxOutChunk = 32 << 10
+)
 
 // outStream is a Response.Stream being sent.
 type outStream struct {
@@ -60,7 +65,7 @@ func (c *conn) startStreamLocked(st *stream, r io.ReadCloser, declLen int64) {
 // pump is the goroutine that reads a response stream.
 func (c *conn) pump(st *stream, o *outStream) {
 	defer o.close()
-	buf := make([]byte, outChunk)
+	buf := make([]byte, minOutChunk)
 	for {
 		n, err := o.r.Read(buf)
 		c.mu.Lock()
@@ -107,6 +112,10 @@ func (c *conn) pump(st *stream, o *outStream) {
 		c.mu.Unlock()
 		if gone {
 			return
+		}
+		// The chunk is in conn.out (copied): buf is free again.
+		if n == len(buf) && len(buf) < maxOutChunk {
+			buf = make([]byte, 2*len(buf))
 		}
 	}
 }

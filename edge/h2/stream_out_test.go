@@ -374,3 +374,36 @@ func TestStreamedResponseShutdown(t *testing.T) {
 		src.waitClosed(t)
 	})
 }
+
+// BenchmarkStreamedResponse measures a 1 MiB streamed response (16 KiB reads) to net/http's
+// client over h2c.
+func BenchmarkStreamedResponse(b *testing.B) {
+	const size = 1 << 20
+	ts := startServer(b, Config{}, &funcHandler{serve: func(r *Request) {
+		r.Respond(&Response{Stream: io.NopCloser(io.LimitReader(chunkReader{}, size))})
+	}}, false)
+	c := ts.client()
+	b.SetBytes(size)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		resp, err := c.Get(ts.url("/"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if n != size {
+			b.Fatalf("got %d bytes", n)
+		}
+	}
+}
+
+// chunkReader returns at most 16 KiB of zeros per Read.
+type chunkReader struct{}
+
+func (chunkReader) Read(p []byte) (int, error) {
+	n := min(len(p), 16<<10)
+	clear(p[:n])
+	return n, nil
+}
