@@ -122,6 +122,8 @@ func TestFormData(t *testing.T) {
 		{"ArgumentCounts", `const f = new FormData(); return [threw(() => f.append("a")), threw(() => f.get()), threw(() => f.set("a"))].join()`, "TypeError,TypeError,TypeError"},
 		{"FormElementRefused", `return threw(() => new FormData({}))`, "TypeError"},
 		{"ToStringTag", `return Object.prototype.toString.call(new FormData())`, "[object FormData]"},
+		{"WebIDLLengths", `const P = FormData.prototype, B = Blob.prototype;
+			return [Blob.length, File.length, FormData.length, P.append.length, P.set.length, P.get.length, P.forEach.length, B.slice.length, B.text.length].join()`, "0,2,0,2,2,1,1,0,0"},
 		{"IllegalInvocation", `return threw(() => FormData.prototype.get.call({}, "a"))`, "TypeError"},
 	})
 }
@@ -184,7 +186,8 @@ func TestFormInFullPrelude(t *testing.T) {
 }
 
 // TestBlobStream reads a Blob through the ReadableStream of
-// js/15-streams.js: chunks of at most 64 KiB, in order.
+// js/15-streams.js: chunks of at most 64 KiB, in order, and through a
+// BYOB reader, as a byte stream allows.
 func TestBlobStream(t *testing.T) {
 	vm := webapiVM(t)
 	if webapiEval(t, vm, `return typeof ReadableStream`) != "function" {
@@ -200,5 +203,10 @@ func TestBlobStream(t *testing.T) {
 		return next()`)
 	if want := "resolves Uint8Array65536:7,Uint8Array4465:122"; got != want {
 		t.Fatalf("got %q, want %q", got, want)
+	}
+	got = webapiEval(t, vm, `const r = new Blob(["abcdef"]).stream().getReader({mode: "byob"});
+		return r.read(new Uint8Array(4)).then(({value}) => dec(value) + "|" + value.byteLength)`)
+	if want := "resolves abcd|4"; got != want {
+		t.Fatalf("BYOB read: got %q, want %q", got, want)
 	}
 }

@@ -76,8 +76,8 @@
     const CHUNK = 65536;
 
     class Blob {
-      constructor(blobParts, options) {
-        const o = dict(options, "Blob");
+      constructor() {
+        const blobParts = arguments[0], o = dict(arguments[1], "Blob");
         const endings = endingsOf(o, "Blob");
         const type = o.type === undefined ? "" : normType(o.type);
         this[BYTES] = join(blobParts, endings, "Blob");
@@ -85,7 +85,8 @@
       }
       get size() { return bytesOf(this).byteLength; }
       get type() { bytesOf(this); return this[TYPE]; }
-      slice(start, end, contentType) {
+      slice() {
+        const start = arguments[0], end = arguments[1], contentType = arguments[2];
         const buf = bytesOf(this), size = buf.byteLength;
         const from = relative(start, size, 0), to = relative(end, size, size);
         const type = contentType === undefined ? "" : normType(contentType);
@@ -100,14 +101,16 @@
       bytes() {
         try { return Promise.resolve(new Uint8Array(bytesOf(this).slice(0))); } catch (e) { return Promise.reject(e); }
       }
-      // stream() gives the bytes as a ReadableStream of Uint8Array chunks
-      // of at most 64 KiB, each a copy, made as the reader pulls.
+      // stream() gives the bytes as a readable byte stream (so a BYOB
+      // reader works too) of Uint8Array chunks of at most 64 KiB, each a
+      // copy, made as the reader pulls.
       stream() {
         const buf = bytesOf(this);
         const RS = g.ReadableStream;
         if (typeof RS !== "function") throw new TypeError("Blob.stream: ReadableStream is not available");
         let pos = 0;
         return new RS({
+          type: "bytes",
           pull(controller) {
             if (pos >= buf.byteLength) { controller.close(); return; }
             const end = Math.min(pos + CHUNK, buf.byteLength);
@@ -121,9 +124,9 @@
     }
 
     class File extends Blob {
-      constructor(fileBits, fileName, options) {
+      constructor(fileBits, fileName) {
         if (arguments.length < 2) throw new TypeError("File: 2 arguments required, but only " + arguments.length + " present");
-        const o = dict(options, "File");
+        const o = dict(arguments[2], "File");
         const endings = endingsOf(o, "File");
         let modified = o.lastModified === undefined ? Date.now() : Math.trunc(Number(o.lastModified));
         if (!Number.isFinite(modified)) modified = 0;
@@ -174,19 +177,20 @@
     };
 
     class FormData {
-      constructor(form, submitter) {
+      constructor() {
+        const form = arguments[0];
         if (form !== undefined) throw new TypeError("FormData: a form element is not supported here");
         this[ENTRIES] = [];
       }
-      append(name, value, filename) {
+      append(name, value) {
         const e = entriesOf(this);
         need(2, arguments.length, "append");
-        e.push(entry(name, value, filename, arguments.length, "append"));
+        e.push(entry(name, value, arguments[2], arguments.length, "append"));
       }
-      set(name, value, filename) {
+      set(name, value) {
         const e = entriesOf(this);
         need(2, arguments.length, "set");
-        const ent = entry(name, value, filename, arguments.length, "set");
+        const ent = entry(name, value, arguments[2], arguments.length, "set");
         const i = e.findIndex((x) => x[0] === ent[0]);
         if (i < 0) { e.push(ent); return; }
         e[i] = ent;
@@ -225,7 +229,8 @@
       }
       *keys() { for (const [k] of this.entries()) yield k; }
       *values() { for (const [, v] of this.entries()) yield v; }
-      forEach(cb, thisArg) {
+      forEach(cb) {
+        const thisArg = arguments[1];
         entriesOf(this);
         if (typeof cb !== "function") throw new TypeError("FormData.forEach: callback is not a function");
         for (const [k, v] of this.entries()) cb.call(thisArg, v, k, this);

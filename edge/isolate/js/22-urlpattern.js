@@ -174,15 +174,20 @@
       return parts;
     };
 
+    // regexpOf gives the source, the group names, and for each group
+    // whether it is a bare optional group "(x)?": ECMAScript refuses an
+    // empty iteration of it, so it never captures "" (it is undefined),
+    // while goja's engine captures "".
     const regexpOf = (parts, options) => {
       let re = "^";
-      const names = [];
+      const names = [], bare = [];
       for (const p of parts) {
         if (p.type === FIXED) {
           re += p.modifier === M_NONE ? escapeRegexp(p.value) : "(?:" + escapeRegexp(p.value) + ")" + p.modifier;
           continue;
         }
         names.push(p.name);
+        bare.push(p.modifier === M_OPTIONAL && p.prefix === "" && p.suffix === "");
         const value = p.type === SEGMENT ? segmentWildcard(options) : p.type === FULL ? ".*" : p.value;
         const single = p.modifier === M_NONE || p.modifier === M_OPTIONAL;
         if (p.prefix === "" && p.suffix === "") {
@@ -197,7 +202,7 @@
         re += "(?:" + pre + "((?:" + value + ")(?:" + suf + pre + "(?:" + value + "))*)" + suf + ")";
         if (p.modifier === M_ZERO_OR_MORE) re += "?";
       }
-      return [re + "$", names];
+      return [re + "$", names, bare];
     };
 
     const isDigit = (c) => c !== undefined && c >= "0" && c <= "9";
@@ -258,7 +263,7 @@
     // compile is "compile a component": {pattern, regexp, names, hasRegExpGroups}.
     const compile = (input, encode, options) => {
       const parts = parsePattern(input, options, encode);
-      const [source, names] = regexpOf(parts, options);
+      const [source, names, bare] = regexpOf(parts, options);
       for (const p of parts) if (p.type === P_REGEXP) checkEscapes(p.value, input);
       let regexp;
       try {
@@ -266,7 +271,7 @@
       } catch (e) {
         throw new TypeError(`URLPattern: ${JSON.stringify(input)} does not compile to a regular expression: ${e.message}`);
       }
-      return { pattern: patternStringOf(parts, options), regexp, names, hasRegExpGroups: parts.some((p) => p.type === P_REGEXP) };
+      return { pattern: patternStringOf(parts, options), regexp, names, bare, hasRegExpGroups: parts.some((p) => p.type === P_REGEXP) };
     };
     const matchesSpecial = (c) => Object.keys(SPECIAL).some((s) => c.regexp.test(s));
 
@@ -456,7 +461,8 @@
     };
 
     class URLPattern {
-      constructor(input, baseURL, options) {
+      constructor() {
+        let input = arguments[0], baseURL = arguments[1], options = arguments[2];
         if (isInit(baseURL)) { options = baseURL; baseURL = undefined; }
         const ignoreCase = options != null && !!options.ignoreCase;
         let init;
@@ -495,8 +501,8 @@
         c.hash = compile(r.hash, canon(K_HASH), opts);
         this[C] = c;
       }
-      test(input, baseURL) { return match(comps(this), input, baseURL, arguments.length > 1) !== null; }
-      exec(input, baseURL) { return match(comps(this), input, baseURL, arguments.length > 1); }
+      test() { return match(comps(this), arguments[0], arguments[1], arguments.length > 1) !== null; }
+      exec() { return match(comps(this), arguments[0], arguments[1], arguments.length > 1); }
       get protocol() { return comps(this).protocol.pattern; }
       get username() { return comps(this).username.pattern; }
       get password() { return comps(this).password.pattern; }
@@ -543,7 +549,9 @@
         const groups = {};
         // Named groups inside a regexp part capture too: only the parts'
         // own groups are reported.
-        for (let j = 1; j < m.length && j <= comp.names.length; j++) groups[comp.names[j - 1]] = m[j];
+        for (let j = 1; j < m.length && j <= comp.names.length; j++) {
+          groups[comp.names[j - 1]] = m[j] === "" && comp.bare[j - 1] ? undefined : m[j];
+        }
         result[COMPONENTS[i]] = { input: values[i], groups };
       }
       return result;
