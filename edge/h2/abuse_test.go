@@ -198,3 +198,41 @@ func TestWriteStall(t *testing.T) {
 	}
 	by.check(t, 20)
 }
+
+// TestSilentBodies (issue 18 item 4): a client opens every stream it may with a body it never
+// finishes. Each body is cut BodyReadTimeout after its last DATA frame (408), nothing stays
+// buffered, and a bystander is served throughout.
+func TestSilentBodies(t *testing.T) {
+	ts := startServer(t, Config{BodyReadTimeout: 100 * time.Millisecond}, &testHandler{}, false)
+	by := startBystander(t, ts)
+	rc := dialRaw(t, ts.addr)
+	const streams = 250
+	chunk := makeBody(1000)
+	for i := range streams {
+		id := uint32(2*i + 1)
+		rc.request(id, "POST", "/echo", false)
+		rc.fr.WriteData(id, false, chunk)
+	}
+	timedOut := 0
+	for timedOut < streams {
+		f := rc.readUntil("408", func(f http2.Frame) bool {
+			h, ok := f.(*http2.MetaHeadersFrame)
+			return ok && h.PseudoValue("status") == "408"
+		})
+		if f.Header().StreamID%2 != 1 {
+			t.Fatalf("408 on stream %d", f.Header().StreamID)
+		}
+		timedOut++
+	}
+	s := ts.srv.Stats()
+	if s.BodyTimeouts != streams || s.BodyBuffered != 0 {
+		t.Fatalf("BodyTimeouts %d, BodyBuffered %d; want %d and 0", s.BodyTimeouts, s.BodyBuffered, streams)
+	}
+	if s.BodyBufferedPeak > streams*int64(len(chunk)) {
+		t.Fatalf("buffered peak %d for %d bytes sent", s.BodyBufferedPeak, streams*len(chunk))
+	}
+	by.check(t, 20)
+	if !eventually(5*time.Second, func() bool { return ts.srv.Stats().OpenStreams == 0 }) {
+		t.Fatalf("open streams %d after the timeouts", ts.srv.Stats().OpenStreams)
+	}
+}

@@ -105,6 +105,7 @@ func (p *bodyPipe) Close() error {
 		unread := int64(len(p.data) - p.off)
 		c.releaseLocked(p.st, true)
 		c.creditStreamLocked(p.st, unread) // dropped is as good as read
+		p.signal()                         // a Read blocked for data returns ErrBodyClosed
 		c.wakeLocked()
 	}
 	c.mu.Unlock()

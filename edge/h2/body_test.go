@@ -393,6 +393,19 @@ func TestBodyClosedEarly(t *testing.T) {
 	if _, err := r.BodyStream.Read(make([]byte, 10)); !errors.Is(err, ErrBodyClosed) {
 		t.Fatalf("Read after Close: %v", err)
 	}
+	// Close also ends a Read that is blocked for data (the default BodyReadTimeout is 30 s).
+	rc.request(3, "POST", "/", false)
+	r3 := h.next(t)
+	readErr := make(chan error, 1)
+	go func() {
+		_, err := r3.BodyStream.Read(make([]byte, 10))
+		readErr <- err
+	}()
+	r3.BodyStream.Close()
+	if err := <-readErr; !errors.Is(err, ErrBodyClosed) {
+		t.Fatalf("blocked Read after Close: %v", err)
+	}
+	r3.Respond(&Response{})
 	rc.fr.WriteData(1, false, makeBody(15000))
 	rc.fr.WriteData(1, false, makeBody(15000))
 	var credit uint32

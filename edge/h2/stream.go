@@ -28,8 +28,8 @@ type Request struct {
 	// BodyStream delivers a body that was not complete when Serve was called (Body is nil then):
 	// Read blocks until data arrives and returns io.EOF after the client's END_STREAM, or
 	// ErrBodyTooLarge, ErrBodyTimeout, ErrBodyBudget or ErrBodyReset. The client's flow-control
-	// windows are reopened only as it is read. Close discards the rest of the body; Read and
-	// Close may be called from any goroutine, but not concurrently with each other.
+	// windows are reopened only as it is read. Close discards the rest of the body, and
+	// makes a Read blocked for data return ErrBodyClosed. Both may be called from any goroutine.
 	BodyStream io.ReadCloser
 
 	RemoteAddr netip.AddrPort
