@@ -14,7 +14,11 @@
   host.subtle = host.lazy("CryptoKey SubtleCrypto", () => {
     const { bytes, typedArrayTag: taTag } = load(encoding);
     const hooks = subtleHooks();
-    const U8 = Uint8Array, isArray = Array.isArray, freeze = Object.freeze;
+    // Taken now, so that user code replacing a global cannot change how
+    // these steps run.
+    const U8 = Uint8Array, isArray = Array.isArray, freeze = Object.freeze, from = Array.from;
+    const P = Promise, resolve = P.resolve.bind(P), reject = P.reject.bind(P);
+    const stringify = JSON.stringify, parse = JSON.parse, trunc = Math.trunc;
     const SLOTS = new WeakMap(), TOKEN = Symbol("CryptoKey");
     const USAGES = ["encrypt", "decrypt", "sign", "verify", "deriveKey", "deriveBits", "wrapKey", "unwrapKey"];
     const FORMATS = ["raw", "spki", "pkcs8", "jwk"];
@@ -25,7 +29,7 @@
     const enforce = (max) => (v) => {
       const n = Number(v);
       if (!isFinite(n)) fail(`${v} is not a finite number`);
-      const t = Math.trunc(n);
+      const t = trunc(n);
       if (t < 0 || t > max) fail(`${v} is out of range (0 to ${max})`);
       return t;
     };
@@ -116,7 +120,7 @@
 
     const usagesOf = (v) => {
       if (v === null || typeof v !== "object" || typeof v[Symbol.iterator] !== "function") fail("keyUsages must be a sequence");
-      const seen = Array.from(v, (u) => {
+      const seen = from(v, (u) => {
         u = str(u);
         if (!USAGES.includes(u)) fail(`'${u}' is not a valid key usage`);
         return u;
@@ -141,19 +145,19 @@
       }
       if (v.key_ops !== undefined) {
         if (typeof v.key_ops !== "object" || v.key_ops === null) fail("key_ops must be a sequence");
-        out.key_ops = Array.from(v.key_ops, str);
+        out.key_ops = from(v.key_ops, str);
       }
       if (v.ext !== undefined) out.ext = !!v.ext;
       if (v.oth !== undefined) out.oth = true;
       return out;
     };
     // When Go work returns a promise (slow work), then continues on it.
-    const then = (v, f) => (v instanceof Promise ? v.then(f) : f(v));
+    const then = (v, f) => (v instanceof P ? v.then(f) : f(v));
     const settle = (f) => {
       try {
-        return Promise.resolve(f());
+        return resolve(f());
       } catch (e) {
-        return Promise.reject(e);
+        return reject(e);
       }
     };
 
@@ -292,7 +296,7 @@
           const alg = normalizeWrap("wrapKey", "encrypt", wrapAlgorithm);
           check(w, alg, "wrapKey");
           let data = exported(format, k);
-          if (format === "jwk") data = new U8(utf8Buffer(JSON.stringify(data)));
+          if (format === "jwk") data = new U8(utf8Buffer(stringify(data)));
           return hooks.encrypt(alg, w.handle, new U8(data));
         });
       }
@@ -306,7 +310,7 @@
           let data = new U8(hooks.decrypt(alg, w.handle, d));
           if (format === "jwk") {
             try {
-              data = JSON.parse(decodeUTF8(data));
+              data = parse(decodeUTF8(data));
             } catch (_) {
               throw domException("the unwrapped key is not a JSON JWK", "DataError");
             }
