@@ -88,12 +88,15 @@ const diffMaxBody = 4 << 20
 
 // diffClient speaks h2c with prior knowledge, as both peers serve, sends
 // no Accept-Encoding of its own (Deno.serve would compress for it) and
-// follows no redirects: a redirect is an answer to compare.
+// follows no redirects: a redirect is an answer to compare. Every app
+// answers in milliseconds (the slowest, an event stream, in about 25 ms),
+// so 5 s per request, body included, is slack for a loaded machine and
+// bounds a peer that never finishes an answer.
 func diffClient() *http.Client {
 	var p http.Protocols
 	p.SetUnencryptedHTTP2(true)
 	return &http.Client{
-		Timeout:       15 * time.Second,
+		Timeout:       5 * time.Second,
 		Transport:     &http.Transport{Protocols: &p, DisableCompression: true},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
