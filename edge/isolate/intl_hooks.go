@@ -59,6 +59,36 @@ func intlHooks(vm *goja.Runtime) map[string]func(goja.FunctionCall) goja.Value {
 		"resolvedDate": func(c goja.FunctionCall) goja.Value {
 			return handleArg[*dateTimeFormat](vm, c).resolved(vm)
 		},
+		"collator": func(c goja.FunctionCall) goja.Value {
+			return vm.ToValue(newCollator(vm, c.Argument(0), c.Argument(1)))
+		},
+		"compare": func(c goja.FunctionCall) goja.Value {
+			co := handleArg[*collator](vm, c)
+			return vm.ToValue(co.compare(c.Argument(1).String(), c.Argument(2).String()))
+		},
+		"resolvedCollator": func(c goja.FunctionCall) goja.Value {
+			return handleArg[*collator](vm, c).resolved(vm)
+		},
+		"relativeTimeFormat": func(c goja.FunctionCall) goja.Value {
+			return vm.ToValue(newRelativeTimeFormat(vm, c.Argument(0), c.Argument(1)))
+		},
+		"formatRelative": func(c goja.FunctionCall) goja.Value {
+			rf := handleArg[*relativeTimeFormat](vm, c)
+			parts, _ := rf.parts(vm, c.Argument(1).ToFloat(), c.Argument(2).String())
+			var b strings.Builder
+			for _, p := range parts {
+				b.WriteString(p.val)
+			}
+			return vm.ToValue(b.String())
+		},
+		"formatRelativeToParts": func(c goja.FunctionCall) goja.Value {
+			rf := handleArg[*relativeTimeFormat](vm, c)
+			parts, unit := rf.parts(vm, c.Argument(1).ToFloat(), c.Argument(2).String())
+			return partsArray(vm, parts, unit)
+		},
+		"resolvedRelative": func(c goja.FunctionCall) goja.Value {
+			return handleArg[*relativeTimeFormat](vm, c).resolved(vm)
+		},
 		"pluralRules": func(c goja.FunctionCall) goja.Value {
 			return vm.ToValue(newPluralRules(vm, c.Argument(0), c.Argument(1)))
 		},
@@ -82,14 +112,17 @@ func handleArg[T any](vm *goja.Runtime, c goja.FunctionCall) T {
 	return h
 }
 
-// partsArray is formatToParts' result: {type, value} objects, with a
-// unit or source property when given.
-func partsArray(vm *goja.Runtime, parts []intlPart, extraKey string) goja.Value {
+// partsArray is formatToParts' result: {type, value} objects; with a
+// unit, the non-literal parts also carry it (RelativeTimeFormat's).
+func partsArray(vm *goja.Runtime, parts []intlPart, unit string) goja.Value {
 	items := make([]any, 0, len(parts))
 	for _, p := range parts {
 		o := vm.NewObject()
 		_ = o.Set("type", p.typ)
 		_ = o.Set("value", p.val)
+		if unit != "" && p.typ != "literal" {
+			_ = o.Set("unit", unit)
+		}
 		items = append(items, o)
 	}
 	return vm.NewArray(items...)
