@@ -33,7 +33,7 @@ func (c *conn) scheduleLocked() {
 		for len(st.pending) > 0 && st.sendWindow > 0 && c.sendWindow > 0 && len(c.out) < maxOutData {
 			n := min(int64(len(st.pending)), st.sendWindow, c.sendWindow, int64(c.peerMaxFrame))
 			last := n == int64(len(st.pending))
-			end := last && !st.more
+			end := last && (st.out == nil || st.out.ended)
 			c.out = appendData(c.out, st.id, st.pending[:n], end)
 			st.pending = st.pending[n:]
 			st.sendWindow -= n

@@ -77,24 +77,23 @@ type stream struct {
 	// guarded by c.mu
 	recvd      int64  // body bytes received (padding excluded)
 	body       []byte // received before Serve (counted in the body buffers)
-	discard    bool   // answered early or body abandoned: further body is dropped
 	recvWindow int64  // how much more the peer may send on this stream
-	recvClosed bool   // the client sent END_STREAM
-	sendClosed bool   // our END_STREAM is queued
-	gone       bool   // closed, reset, or its connection ended; removed from c.streams
-	responded  bool   // Respond (or an engine answer) happened
-	served     bool   // Handler.Serve was called: a Respond is owed
-	queued     bool   // in c.sendq
+	recvCredit int64  // stream window consumed by the handler, not yet returned
 	sendWindow int64  // peer's window for this stream
 	pending    []byte
 	blocked    int64 // unix nanos since the peer's window stopped pending data; 0 if not
-	canceled   bool
 	done       chan struct{}
 	afters     []*afterFunc
 	pipe       *bodyPipe  // BodyStream, once Serve got it
 	out        *outStream // Response.Stream being sent
-	more       bool       // pending is not the end of the response: out will Read more
-	recvCredit int64      // stream window consumed by the handler, not yet returned
+	discard    bool       // answered early or body abandoned: further body is dropped
+	recvClosed bool       // the client sent END_STREAM
+	sendClosed bool       // our END_STREAM is queued
+	gone       bool       // closed, reset, or its connection ended; removed from c.streams
+	responded  bool       // Respond (or an engine answer) happened
+	served     bool       // Handler.Serve was called: a Respond is owed
+	queued     bool       // in c.sendq
+	canceled   bool
 }
 
 type afterFunc struct{ f func() }

@@ -28,7 +28,7 @@ type outStream struct {
 	wake    chan struct{} // cap 1: the chunk left st.pending, or the stream is gone
 	declLen int64         // the handler's content-length, or -1
 	sent    int64
-	ended   bool // guarded by c.mu: the pump saw io.EOF or an error
+	ended   bool // guarded by c.mu: the pump saw io.EOF or an error, or the stream is gone
 }
 
 // close closes the producer's stream, once.
@@ -58,7 +58,6 @@ func (o *outStream) stopLocked() {
 func (c *conn) startStreamLocked(st *stream, r io.ReadCloser, declLen int64) {
 	o := &outStream{r: r, wake: make(chan struct{}, 1), declLen: declLen}
 	st.out = o
-	st.more = true
 	go c.pump(st, o)
 }
 
@@ -87,8 +86,7 @@ func (c *conn) pump(st *stream, o *outStream) {
 			return
 		}
 		if eof {
-			o.ended = true
-			st.more = false
+			o.ended = true // the chunk now pending is the last
 		}
 		if n > 0 {
 			st.pending = buf[:n]
