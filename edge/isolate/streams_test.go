@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/vault-runtime/vault/schemas"
@@ -78,4 +79,58 @@ func TestStreamsWPT(t *testing.T) {
 		})
 	}
 	t.Logf("WPT cases: %d ported, %d passing", total, passed)
+}
+
+// TestStreamsLeaveNoUnhandledRejections: the promises a stream keeps for
+// itself (a released reader's closed, a pipe's own result inside
+// pipeThrough, an errored writer's ready) are marked handled as the spec
+// says, so a function that handles what it was given logs no "uncaught
+// (in promise)" lines.
+func TestStreamsLeaveNoUnhandledRejections(t *testing.T) {
+	var mu sync.Mutex
+	var lines []string
+	sink := sinkFunc(func(e LogEntry) { mu.Lock(); lines = append(lines, e.Level+" "+e.Message); mu.Unlock() })
+	code := "var " + ModuleGlobal + ` = (function(){ return {default:{async fetch(){
+		const boom = new Error("boom");
+		// An errored stream read through a reader, the error caught once.
+		const r1 = new ReadableStream({ start(c) { c.error(boom) } }).getReader();
+		await r1.read().catch(() => {});
+		r1.releaseLock();
+		// A transform that throws, piped through: only the output is read.
+		const out = new ReadableStream({ start(c) { c.enqueue(1); c.close() } })
+			.pipeThrough(new TransformStream({ transform() { throw boom } }));
+		await out.getReader().read().catch(() => {});
+		// A writable whose sink fails: the write's rejection is caught.
+		const w = new WritableStream({ write() { throw boom } }).getWriter();
+		await w.write("x").catch(() => {});
+		w.releaseLock();
+		// A tee whose source errors, both branches read.
+		const [a, b] = new ReadableStream({ pull(c) { c.error(boom) } }).tee();
+		await Promise.all([a.getReader().read().catch(() => {}), b.getReader().read().catch(() => {})]);
+		// A pipe aborted by its signal, its promise caught.
+		const ac = new AbortController();
+		const p = new ReadableStream().pipeTo(new WritableStream(), { signal: ac.signal }).catch(() => {});
+		ac.abort();
+		await p;
+		// A failing decompression, read to its end.
+		const ds = new DecompressionStream("gzip");
+		const dw = ds.writable.getWriter();
+		dw.write(new Uint8Array([1, 2, 3])).catch(() => {});
+		dw.close().catch(() => {});
+		await ds.readable.getReader().read().catch(() => {});
+		return new Response("done");
+	}}} })();`
+	p, err := Compile(Config{Function: "u", Version: 1, Code: []byte(code), Logger: discardLogger(), Logs: sink,
+		Limits: schemas.Limits{CPUMillis: 10000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := body(t, p, "GET", ""); got != "done" {
+		t.Fatalf("got %q", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(lines) != 0 {
+		t.Fatalf("log lines:\n%s", strings.Join(lines, "\n"))
+	}
 }

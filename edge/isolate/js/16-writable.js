@@ -445,9 +445,12 @@ function writable(S, g, host) {
       if (signal !== undefined && abortAlgorithm !== null) removeListener.call(signal, "abort", abortAlgorithm);
       settle(d, !isError, error);
     };
+    // waitForWritesToFinish settles once the last write made has settled,
+    // however it went (a failed one is dealt with by the state checks).
     const waitForWritesToFinish = () => {
       const old = currentWrite;
-      return upon(old, () => (old !== currentWrite ? waitForWritesToFinish() : undefined));
+      const next = () => (old !== currentWrite ? waitForWritesToFinish() : undefined);
+      return upon(old, next, next);
     };
     const shutdownWithAction = (action, originalIsError, originalError) => {
       if (shuttingDown) return;
