@@ -265,6 +265,20 @@ func TestBodyTooLargeWhileServed(t *testing.T) {
 	if n := ts.srv.Stats().BodyBuffered; n != 0 {
 		t.Fatalf("buffered %d", n)
 	}
+
+	// Under a response that already started (the body echoed as a stream): RST_STREAM.
+	rc.request(5, "POST", "/", false)
+	r = h.next(t)
+	r.Respond(&Response{Stream: r.BodyStream})
+	rc.fr.WriteData(5, false, make([]byte, 600))
+	rc.readData(5)
+	rc.fr.WriteData(5, false, make([]byte, 600))
+	if code := rc.readRST(5); code != http2.ErrCodeCancel {
+		t.Fatalf("RST_STREAM %v, want CANCEL", code)
+	}
+	if n := ts.srv.Stats().BodyTooLarge; n != 2 {
+		t.Fatalf("BodyTooLarge %d, want 2", n)
+	}
 }
 
 // TestBodyBudgets: 1000 concurrent streams on 4 connections, each client sending as much as

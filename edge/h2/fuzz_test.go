@@ -60,7 +60,8 @@ func seedFrames() [][]byte {
 
 // FuzzServeConn feeds arbitrary bytes after the preface and SETTINGS into a server
 // connection. The server must not panic, must answer (at least its SETTINGS), and must end the
-// connection's goroutines once the client goes away.
+// connection's goroutines once the client goes away, with no request body left counted in its
+// buffers.
 func FuzzServeConn(f *testing.F) {
 	for _, s := range seedFrames() {
 		f.Add(s)
@@ -104,7 +105,7 @@ func FuzzServeConn(f *testing.F) {
 		case <-time.After(5 * time.Second):
 			t.Fatal("server connection did not end")
 		}
-		if s := srv.Stats(); s.OpenConns != 0 || s.OpenStreams != 0 {
+		if s := srv.Stats(); s.OpenConns != 0 || s.OpenStreams != 0 || s.BodyBuffered != 0 {
 			t.Fatalf("after close: %+v", s)
 		}
 	})
