@@ -158,14 +158,20 @@ var diffIgnoredHeaders = map[string]bool{
 }
 
 // comparedHeaders gives the compared headers of h, lower-case names mapped
-// to their values in order. A header's values are compared in order:
-// Set-Cookie lines are set in an order the app chose.
+// to their values. Field lines of one name are combined with ", " as RFC
+// 9110 (5.3) combines them, so "a: 1" and "a: 3" is the same header as
+// "a: 1, 3"; Set-Cookie, which cannot be combined, stays a list, in the
+// order the app set its cookies.
 func comparedHeaders(h http.Header) map[string][]string {
 	out := map[string][]string{}
 	for k, v := range h {
 		k = strings.ToLower(k)
-		if !diffIgnoredHeaders[k] {
+		switch {
+		case diffIgnoredHeaders[k]:
+		case k == "set-cookie":
 			out[k] = v
+		default:
+			out[k] = []string{strings.Join(v, ", ")}
 		}
 	}
 	return out
