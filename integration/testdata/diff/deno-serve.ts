@@ -20,7 +20,9 @@ if (!bundlePath || !port || !globalName || envJSON === undefined) {
   Deno.exit(2);
 }
 const code = await Deno.readTextFile(bundlePath);
-(0, eval)(code);
+// The trailing assignment keeps the module reachable even if the bundle
+// ever began with "use strict", which would keep its var inside the eval.
+(0, eval)(`${code}\n;globalThis[${JSON.stringify(globalName)}] = ${globalName};`);
 const mod = (globalThis as Record<string, unknown>)[globalName] as { default?: Handler } | undefined;
 const handler = mod?.default;
 if (!handler || typeof handler.fetch !== "function") {
