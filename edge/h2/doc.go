@@ -15,12 +15,14 @@
 //
 // # Threading model
 //
-// Per connection there are exactly two goroutines, whatever the number of streams:
+// Per connection there are exactly two goroutines, whatever the number of streams (plus one
+// per streamed response while it is being read, see below):
 //
 //   - The reader (conn.serve) reads frames with http2.Framer through a 32 KiB bufio.Reader,
 //     decodes header blocks with one hpack.Decoder, applies every frame to the connection state,
 //     and calls Handler.Route and Handler.Serve inline. It owns the receive side: header
-//     blocks, request bodies, receive windows.
+//     blocks, and request bodies until handlers take them (BodyStream reads come from the
+//     handlers' goroutines, under conn.mu).
 //   - The writer (conn.writeLoop) owns the socket's write side. Whoever produces output — the
 //     reader (SETTINGS/PING acks, WINDOW_UPDATE, RST_STREAM, engine answers), Request.Respond on
 //     any goroutine, the stall timer — appends encoded frames to conn.out under conn.mu and
