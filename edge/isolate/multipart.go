@@ -118,7 +118,9 @@ func parseMultipart(body []byte, boundary string) ([]formPart, error) {
 // empty line, and returns the part it describes and what follows.
 func parsePartHeaders(b []byte) (formPart, []byte, error) {
 	var p formPart
-	end := bytes.Index(b, []byte("\r\n\r\n"))
+	// Look for the blank line only as far as the limit, so a body without
+	// one costs one bounded scan.
+	end := bytes.Index(b[:min(len(b), multipartMaxHeaderBytes+4)], []byte("\r\n\r\n"))
 	var block []byte
 	switch {
 	case bytes.HasPrefix(b, []byte("\r\n")):
@@ -186,9 +188,9 @@ func (p *formPart) disposition(v string) error {
 		}
 		switch key {
 		case "name":
-			p.name, hasName = toValidUTF8([]byte(val)), true
+			p.name, hasName = decodeUTF8Standard([]byte(val)), true
 		case "filename":
-			p.filename, p.isFile = toValidUTF8([]byte(val)), true
+			p.filename, p.isFile = decodeUTF8Standard([]byte(val)), true
 		case "filename*":
 			if name, ok := decodeExtValue(val); ok {
 				extFilename, p.isFile = name, true
@@ -228,7 +230,7 @@ func decodeExtValue(v string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	return toValidUTF8([]byte(s)), true
+	return decodeUTF8Standard([]byte(s)), true
 }
 
 // newMultipartBoundary makes a boundary no body is likely to contain:

@@ -65,6 +65,7 @@ func TestParseMultipart(t *testing.T) {
 		{"FilenameStar", "--b\r\n" + cd + "name=\"f\"; filename=\"fallback\"; filename*=UTF-8''%E2%82%AC%20rates.txt\r\n\r\nv\r\n--b--", "f=[€ rates.txt|]v", ""},
 		{"FilenameStarOtherCharsetIgnored", "--b\r\n" + cd + "name=\"f\"; filename=\"fallback\"; filename*=ISO-8859-1''%E4\r\n\r\nv\r\n--b--", "f=[fallback|]v", ""},
 		{"SemicolonInQuotedName", "--b\r\n" + cd + "name=\"a;b=c\"\r\n\r\nv\r\n--b--", "a;b=c=v", ""},
+		{"InvalidUTF8InNameAsTheEncodingStandard", "--b\r\n" + cd + "name=\"\xff\xfex\"; filename=\"\xe2\x82y\"\r\n\r\nv\r\n--b--", "\ufffd\ufffdx=[\ufffdy|]v", ""},
 		{"OtherHeadersIgnored", "--b\r\nX-Thing: 1\r\n" + cd + "name=\"a\"\r\n\r\nv\r\n--b--", "a=v", ""},
 
 		{"NoDelimiter", "just text", "", "no boundary delimiter"},
