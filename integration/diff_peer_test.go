@@ -16,20 +16,21 @@ import (
 	"github.com/vault-runtime/vault/schemas"
 )
 
-// denoPeer runs testdata/diff/deno-serve.ts on the bundle that vault deploy
-// makes of dir (schemas.LoadManifest and schemas.Bundle, as
-// schemas.BuildArtifact calls them), with the manifest's vars as env, and
-// returns its base URL once it listens.
+// denoPeer runs testdata/diff/deno-serve.ts on the code section of the
+// artifact vault deploy makes of dir (schemas.BuildArtifact, which the CLI
+// calls), with the manifest's vars as env, and returns its base URL once it
+// listens.
 func denoPeer(t *testing.T, deno, dir string) string {
 	t.Helper()
-	m, err := schemas.LoadManifest(dir)
+	m, blob, err := schemas.BuildArtifact(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, _, err := schemas.Bundle(dir, m)
+	art, err := schemas.DecodeArtifact(blob)
 	if err != nil {
 		t.Fatal(err)
 	}
+	code := art.Section(schemas.SectionCode)
 	bundle := filepath.Join(t.TempDir(), "bundle.js")
 	if err := os.WriteFile(bundle, code, 0o600); err != nil {
 		t.Fatal(err)
