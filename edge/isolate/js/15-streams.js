@@ -1,11 +1,12 @@
-// The WHATWG Streams Standard, readable side: ReadableStream with its
-// default and byte controllers, default and BYOB readers, tee, async
-// iteration, ReadableStream.from, and the two queuing strategies. The
-// writable side, piping and TransformStream are added by 16-writable.js
-// and 17-transform.js through host.streamParts, so the whole family is
-// built as one group on the first read of any of its globals (see
-// host.lazy in 05-dom.js): a function that never touches streams pays
-// for a few accessors only.
+// The WHATWG Streams Standard, readable side: ReadableStream, its default
+// controller, default and BYOB readers, and the two queuing strategies,
+// with the helpers every stream file shares. Byte streams
+// (15-streams-bytes.js), tee/iteration/from (15-streams-tee.js), the
+// writable side and piping (16-writable.js) and TransformStream
+// (17-transform.js) are parts added through host.streamParts, so the
+// whole family is built as one group on the first read of any of its
+// globals (see host.lazy in 05-dom.js): a function that never touches
+// streams pays for the accessors only.
 //
 // Every public object keeps its spec slots in one internal record under
 // the symbol K ({kind, pub, ...}); the abstract operations work on the
@@ -19,8 +20,9 @@
 // for a chunk that is not an ArrayBuffer or a view.
 (function (g, host) {
   "use strict";
-  const parts = [];
-  host.streamParts = parts;
+  // Parts from 15-streams-bytes.js and 15-streams-tee.js (which run
+  // first) and from 16-writable.js and 17-transform.js.
+  const parts = host.streamParts || (host.streamParts = []);
 
   const NAMES = "ReadableStream ReadableStreamDefaultReader ReadableStreamBYOBReader ReadableStreamDefaultController " +
     "ReadableByteStreamController ReadableStreamBYOBRequest CountQueuingStrategy ByteLengthQueuingStrategy " +
@@ -206,7 +208,7 @@ function readable(host) {
       if (type !== undefined) {
         if (strategy != null && strategy.size !== undefined) throw new RangeError("ReadableStream: a byte stream's strategy cannot have a size");
         const hwm = hwmOf(strategy, 0);
-        setUpByteControllerFromSource(s, src, hwm);
+        S.setUpByteControllerFromSource(s, src, hwm);
       } else {
         const size = sizeOf(strategy);
         const hwm = hwmOf(strategy, 1);
@@ -254,15 +256,15 @@ function readable(host) {
     }
     tee() {
       const s = brand(this, "RS", "ReadableStream");
-      const pair = s.controller.kind === "BC" ? byteTee(s) : defaultTee(s, false);
+      const pair = s.controller.kind === "BC" ? S.byteTee(s) : S.defaultTee(s, false);
       return [pair[0].pub, pair[1].pub];
     }
     values(options = undefined) {
       const s = brand(this, "RS", "ReadableStream");
       const preventCancel = options != null && !!options.preventCancel;
-      return newAsyncIterator(s, preventCancel);
+      return S.newAsyncIterator(s, preventCancel);
     }
-    static from(asyncIterable) { return fromIterable(asyncIterable).pub; }
+    static from(asyncIterable) { return S.fromIterable(asyncIterable).pub; }
   }
   defineProperty(ReadableStream.prototype, ASYNC_ITERATOR, {
     value: ReadableStream.prototype.values, writable: true, configurable: true,
@@ -284,13 +286,6 @@ function readable(host) {
     const s = attach(pub, newStreamRec());
     const c = newDefaultControllerRec();
     setUpDefaultController(s, c, start, pull, cancel, hwm, size);
-    return s;
-  };
-  const createByteStream = (start, pull, cancel) => {
-    const pub = Object.create(ReadableStream.prototype);
-    const s = attach(pub, newStreamRec());
-    const c = newByteControllerRec();
-    setUpByteController(s, c, start, pull, cancel, 0, undefined);
     return s;
   };
 
@@ -437,7 +432,7 @@ function readable(host) {
     const s = r.stream;
     s.disturbed = true;
     if (s.state === "errored") req.error(s.storedError);
-    else byteControllerPullInto(s.controller, view, min, req);
+    else S.byteControllerPullInto(s.controller, view, min, req);
   };
   const byobReaderErrorRequests = (r, e) => {
     const reqs = r.readIntoRequests;
@@ -610,668 +605,6 @@ function readable(host) {
   }
   defineProperty(ReadableStreamDefaultController.prototype, Symbol.toStringTag, { value: "ReadableStreamDefaultController", configurable: true });
 
-  // --- byte controller ------------------------------------------------------------------
-  const newByteControllerRec = () => ({
-    kind: "BC", pub: null, stream: null, queue: [], queueTotalSize: 0, started: false, closeRequested: false,
-    pullAgain: false, pulling: false, hwm: 0, pull: null, cancel: null, autoAllocateChunkSize: undefined,
-    byobRequest: null, pendingPullIntos: [], cancelSteps: null, pullSteps: null, releaseSteps: null,
-  });
-  const bcShouldPull = (c) => {
-    const s = c.stream;
-    if (s.state !== "readable" || c.closeRequested || !c.started) return false;
-    if (hasDefaultReader(s) && numReadRequests(s) > 0) return true;
-    if (hasBYOBReader(s) && s.reader.readIntoRequests.length > 0) return true;
-    return bcDesiredSize(c) > 0;
-  };
-  const bcPullIfNeeded = (c) => {
-    if (!bcShouldPull(c)) return;
-    if (c.pulling) { c.pullAgain = true; return; }
-    c.pulling = true;
-    upon(c.pull(), () => {
-      c.pulling = false;
-      if (c.pullAgain) { c.pullAgain = false; bcPullIfNeeded(c); }
-    }, (e) => bcError(c, e));
-  };
-  const bcClearAlgorithms = (c) => { c.pull = null; c.cancel = null; };
-  const bcInvalidateBYOBRequest = (c) => {
-    if (c.byobRequest === null) return;
-    c.byobRequest.controller = undefined;
-    c.byobRequest.view = null;
-    c.byobRequest = null;
-  };
-  const bcClearPendingPullIntos = (c) => { bcInvalidateBYOBRequest(c); c.pendingPullIntos = []; };
-  const bcDesiredSize = (c) => {
-    const st = c.stream.state;
-    if (st === "errored") return null;
-    if (st === "closed") return 0;
-    return c.hwm - c.queueTotalSize;
-  };
-  const bcError = (c, e) => {
-    const s = c.stream;
-    if (s.state !== "readable") return;
-    bcClearPendingPullIntos(c);
-    resetQueue(c);
-    bcClearAlgorithms(c);
-    streamError(s, e);
-  };
-  const bcClose = (c) => {
-    const s = c.stream;
-    if (c.closeRequested || s.state !== "readable") return;
-    if (c.queueTotalSize > 0) { c.closeRequested = true; return; }
-    if (c.pendingPullIntos.length > 0) {
-      const first = c.pendingPullIntos[0];
-      if (first.bytesFilled % first.elementSize !== 0) {
-        const e = new TypeError("close: a BYOB read is partly filled with an incomplete element");
-        bcError(c, e);
-        throw e;
-      }
-    }
-    bcClearAlgorithms(c);
-    streamClose(s);
-  };
-  const bcEnqueueChunkToQueue = (c, buffer, byteOffset, byteLength) => {
-    c.queue.push({ buffer, byteOffset, byteLength });
-    c.queueTotalSize += byteLength;
-  };
-  const bcEnqueueClonedChunkToQueue = (c, buffer, byteOffset, byteLength) => {
-    let clone;
-    try { clone = buffer.slice(byteOffset, byteOffset + byteLength); } catch (e) { bcError(c, e); throw e; }
-    bcEnqueueChunkToQueue(c, clone, 0, byteLength);
-  };
-  const bcEnqueueDetachedPullIntoToQueue = (c, d) => {
-    if (d.bytesFilled > 0) bcEnqueueClonedChunkToQueue(c, d.buffer, d.byteOffset, d.bytesFilled);
-    bcShiftPendingPullInto(c);
-  };
-  const bcShiftPendingPullInto = (c) => c.pendingPullIntos.shift();
-  const convertPullIntoDescriptor = (d) => {
-    const n = d.bytesFilled;
-    const buf = transfer(d.buffer);
-    return new d.viewConstructor(buf, d.byteOffset, n / d.elementSize);
-  };
-  const commitPullIntoDescriptor = (s, d) => {
-    let done = false;
-    if (s.state === "closed") done = true;
-    const v = convertPullIntoDescriptor(d);
-    if (d.readerType === "default") fulfillReadRequest(s, v, done);
-    else {
-      const req = s.reader.readIntoRequests.shift();
-      if (done) req.close(v); else req.chunk(v);
-    }
-  };
-  const bcFillPullIntoFromQueue = (c, d) => {
-    const maxBytesToCopy = Math.min(c.queueTotalSize, d.byteLength - d.bytesFilled);
-    const maxBytesFilled = d.bytesFilled + maxBytesToCopy;
-    let totalBytesToCopyRemaining = maxBytesToCopy, ready = false;
-    const remainderBytes = maxBytesFilled % d.elementSize;
-    const maxAlignedBytes = maxBytesFilled - remainderBytes;
-    if (maxAlignedBytes >= d.minimumFill) {
-      totalBytesToCopyRemaining = maxAlignedBytes - d.bytesFilled;
-      ready = true;
-    }
-    const q = c.queue;
-    while (totalBytesToCopyRemaining > 0) {
-      const head = q[0];
-      const n = Math.min(totalBytesToCopyRemaining, head.byteLength);
-      copyBytes(d.buffer, d.byteOffset + d.bytesFilled, head.buffer, head.byteOffset, n);
-      if (head.byteLength === n) q.shift();
-      else { head.byteOffset += n; head.byteLength -= n; }
-      c.queueTotalSize -= n;
-      d.bytesFilled += n;
-      totalBytesToCopyRemaining -= n;
-    }
-    return ready;
-  };
-  const bcHandleQueueDrain = (c) => {
-    if (c.queueTotalSize === 0 && c.closeRequested) { bcClearAlgorithms(c); streamClose(c.stream); } else bcPullIfNeeded(c);
-  };
-  const bcProcessPullIntosUsingQueue = (c) => {
-    while (c.pendingPullIntos.length > 0) {
-      if (c.queueTotalSize === 0) return;
-      const d = c.pendingPullIntos[0];
-      if (bcFillPullIntoFromQueue(c, d)) {
-        bcShiftPendingPullInto(c);
-        commitPullIntoDescriptor(c.stream, d);
-      }
-    }
-  };
-  const bcProcessReadRequestsUsingQueue = (c) => {
-    const r = c.stream.reader;
-    while (r.readRequests.length > 0) {
-      if (c.queueTotalSize === 0) return;
-      const req = r.readRequests.shift();
-      bcFillReadRequestFromQueue(c, req);
-    }
-  };
-  const bcFillReadRequestFromQueue = (c, req) => {
-    const e = c.queue.shift();
-    c.queueTotalSize -= e.byteLength;
-    bcHandleQueueDrain(c);
-    req.chunk(new U8(e.buffer, e.byteOffset, e.byteLength));
-  };
-  const bcEnqueue = (c, chunk) => {
-    const s = c.stream;
-    if (c.closeRequested || s.state !== "readable") return;
-    const [buffer, byteOffset, byteLength] = viewParts(chunk);
-    if (detached(buffer)) throw new TypeError("enqueue: the chunk's buffer is detached");
-    const transferred = transfer(buffer);
-    if (c.pendingPullIntos.length > 0) {
-      const first = c.pendingPullIntos[0];
-      if (detached(first.buffer)) throw new TypeError("enqueue: the pending BYOB read's buffer is detached");
-      bcInvalidateBYOBRequest(c);
-      first.buffer = transfer(first.buffer);
-      if (first.readerType === "none") bcEnqueueDetachedPullIntoToQueue(c, first);
-    }
-    if (hasDefaultReader(s)) {
-      bcProcessReadRequestsUsingQueue(c);
-      if (numReadRequests(s) === 0) bcEnqueueChunkToQueue(c, transferred, byteOffset, byteLength);
-      else {
-        if (c.pendingPullIntos.length > 0) bcShiftPendingPullInto(c);
-        fulfillReadRequest(s, new U8(transferred, byteOffset, byteLength), false);
-      }
-    } else if (hasBYOBReader(s)) {
-      bcEnqueueChunkToQueue(c, transferred, byteOffset, byteLength);
-      bcProcessPullIntosUsingQueue(c);
-    } else {
-      bcEnqueueChunkToQueue(c, transferred, byteOffset, byteLength);
-    }
-    bcPullIfNeeded(c);
-  };
-  const bcGetBYOBRequest = (c) => {
-    if (c.byobRequest === null && c.pendingPullIntos.length > 0) {
-      const d = c.pendingPullIntos[0];
-      const view = new U8(d.buffer, d.byteOffset + d.bytesFilled, d.byteLength - d.bytesFilled);
-      const req = Object.create(ReadableStreamBYOBRequest.prototype);
-      c.byobRequest = attach(req, { kind: "BYOBREQ", pub: null, controller: c, view });
-    }
-    return c.byobRequest === null ? null : c.byobRequest.pub;
-  };
-  const byteControllerPullInto = (c, view, min, req) => {
-    const s = c.stream;
-    const [vbuf, voff, vlen, elementSize, ctor] = viewParts(view);
-    const minimumFill = min * elementSize;
-    let buffer;
-    try { buffer = transfer(vbuf); } catch (e) { req.error(e); return; }
-    const d = { buffer, bufferByteLength: abLength.call(buffer), byteOffset: voff, byteLength: vlen, bytesFilled: 0,
-      minimumFill, elementSize, viewConstructor: ctor, readerType: "byob" };
-    if (c.pendingPullIntos.length > 0) {
-      c.pendingPullIntos.push(d);
-      s.reader.readIntoRequests.push(req);
-      return;
-    }
-    if (s.state === "closed") {
-      req.close(new ctor(d.buffer, d.byteOffset, 0));
-      return;
-    }
-    if (c.queueTotalSize > 0) {
-      if (bcFillPullIntoFromQueue(c, d)) {
-        const v = convertPullIntoDescriptor(d);
-        bcHandleQueueDrain(c);
-        req.chunk(v);
-        return;
-      }
-      if (c.closeRequested) {
-        const e = new TypeError("the stream closed with an incomplete element in the queue");
-        bcError(c, e);
-        req.error(e);
-        return;
-      }
-    }
-    c.pendingPullIntos.push(d);
-    s.reader.readIntoRequests.push(req);
-    bcPullIfNeeded(c);
-  };
-  const bcRespondInClosedState = (c, first) => {
-    if (first.readerType === "none") bcShiftPendingPullInto(c);
-    const s = c.stream;
-    if (hasBYOBReader(s)) {
-      while (s.reader.readIntoRequests.length > 0) commitPullIntoDescriptor(s, bcShiftPendingPullInto(c));
-    }
-  };
-  const bcRespondInReadableState = (c, n, d) => {
-    d.bytesFilled += n;
-    if (d.readerType === "none") {
-      bcEnqueueDetachedPullIntoToQueue(c, d);
-      bcProcessPullIntosUsingQueue(c);
-      return;
-    }
-    if (d.bytesFilled < d.minimumFill) return;
-    bcShiftPendingPullInto(c);
-    const remainder = d.bytesFilled % d.elementSize;
-    if (remainder > 0) {
-      const end = d.byteOffset + d.bytesFilled;
-      bcEnqueueClonedChunkToQueue(c, d.buffer, end - remainder, remainder);
-    }
-    d.bytesFilled -= remainder;
-    commitPullIntoDescriptor(c.stream, d);
-    bcProcessPullIntosUsingQueue(c);
-  };
-  const bcRespondInternal = (c, n) => {
-    const first = c.pendingPullIntos[0];
-    bcInvalidateBYOBRequest(c);
-    if (c.stream.state === "closed") bcRespondInClosedState(c, first);
-    else bcRespondInReadableState(c, n, first);
-    bcPullIfNeeded(c);
-  };
-  const bcRespond = (c, n) => {
-    const first = c.pendingPullIntos[0];
-    if (c.stream.state === "closed") {
-      if (n !== 0) throw new TypeError("respond: bytesWritten must be 0 once the stream is closed");
-    } else {
-      if (n === 0) throw new TypeError("respond: bytesWritten must be positive while the stream is readable");
-      if (first.bytesFilled + n > first.byteLength) throw new RangeError("respond: bytesWritten is larger than the view");
-    }
-    first.buffer = transfer(first.buffer);
-    bcRespondInternal(c, n);
-  };
-  const bcRespondWithNewView = (c, view) => {
-    const first = c.pendingPullIntos[0];
-    const [vbuf, voff, vlen] = viewParts(view);
-    if (c.stream.state === "closed") {
-      if (vlen !== 0) throw new TypeError("respondWithNewView: the view must be empty once the stream is closed");
-    } else if (vlen === 0) throw new TypeError("respondWithNewView: the view must not be empty while the stream is readable");
-    if (first.byteOffset + first.bytesFilled !== voff) throw new RangeError("respondWithNewView: the view's offset does not match the request");
-    if (first.bufferByteLength !== abLength.call(vbuf)) throw new RangeError("respondWithNewView: the view's buffer has a different length");
-    if (first.bytesFilled + vlen > first.byteLength) throw new RangeError("respondWithNewView: the view is larger than the request");
-    first.buffer = transfer(vbuf);
-    bcRespondInternal(c, vlen);
-  };
-
-  const setUpByteController = (s, c, start, pull, cancel, hwm, autoAllocateChunkSize) => {
-    if (c.pub === null) attach(Object.create(ReadableByteStreamController.prototype), c);
-    c.stream = s;
-    c.pullAgain = c.pulling = false;
-    c.byobRequest = null;
-    resetQueue(c);
-    c.closeRequested = c.started = false;
-    c.hwm = hwm;
-    c.pull = pull;
-    c.cancel = cancel;
-    c.autoAllocateChunkSize = autoAllocateChunkSize;
-    c.pendingPullIntos = [];
-    c.cancelSteps = (reason) => {
-      bcClearPendingPullIntos(c);
-      resetQueue(c);
-      const p = c.cancel(reason);
-      bcClearAlgorithms(c);
-      return p;
-    };
-    c.pullSteps = (req) => {
-      if (c.queueTotalSize > 0) { bcFillReadRequestFromQueue(c, req); return; }
-      const size = c.autoAllocateChunkSize;
-      if (size !== undefined) {
-        let buffer;
-        try { buffer = new AB(size); } catch (e) { req.error(e); return; }
-        c.pendingPullIntos.push({ buffer, bufferByteLength: size, byteOffset: 0, byteLength: size, bytesFilled: 0,
-          minimumFill: 1, elementSize: 1, viewConstructor: U8, readerType: "default" });
-      }
-      s.reader.readRequests.push(req);
-      bcPullIfNeeded(c);
-    };
-    c.releaseSteps = () => {
-      if (c.pendingPullIntos.length > 0) {
-        const first = c.pendingPullIntos[0];
-        first.readerType = "none";
-        c.pendingPullIntos = [first];
-      }
-    };
-    s.controller = c;
-    const startResult = start();
-    upon(resolved(startResult), () => {
-      c.started = true;
-      bcPullIfNeeded(c);
-    }, (e) => bcError(c, e));
-  };
-  const setUpByteControllerFromSource = (s, src, hwm) => {
-    const c = newByteControllerRec();
-    attach(Object.create(ReadableByteStreamController.prototype), c);
-    const start = method(src, "start", "underlyingSource"), pull = method(src, "pull", "underlyingSource"),
-      cancel = method(src, "cancel", "underlyingSource");
-    let auto = src.autoAllocateChunkSize;
-    if (auto !== undefined) {
-      auto = Number(auto);
-      if (!(auto > 0) || auto === Infinity) throw new TypeError("autoAllocateChunkSize must be a positive integer");
-      auto = Math.trunc(auto);
-      if (auto === 0) throw new TypeError("autoAllocateChunkSize must be a positive integer");
-    }
-    setUpByteController(s, c,
-      () => (start === undefined ? undefined : call(start, src, [c.pub])),
-      () => promiseCall(pull, src, c.pub),
-      (reason) => promiseCall(cancel, src, reason),
-      hwm, auto);
-  };
-
-  class ReadableByteStreamController {
-    constructor() { throw new TypeError("Illegal constructor"); }
-    get byobRequest() { return bcGetBYOBRequest(brand(this, "BC", "ReadableByteStreamController")); }
-    get desiredSize() { return bcDesiredSize(brand(this, "BC", "ReadableByteStreamController")); }
-    close() {
-      const c = brand(this, "BC", "ReadableByteStreamController");
-      if (c.closeRequested) throw new TypeError("close: the stream is already closing");
-      if (c.stream.state !== "readable") throw new TypeError("close: the stream is not readable");
-      bcClose(c);
-    }
-    enqueue(chunk) {
-      const c = brand(this, "BC", "ReadableByteStreamController");
-      const vp = viewParts(chunk);
-      if (vp === null) throw new TypeError("enqueue: a byte stream's chunk must be an ArrayBuffer view");
-      if (vp[2] === 0) throw new TypeError("enqueue: the chunk is empty");
-      if (abLength.call(vp[0]) === 0) throw new TypeError("enqueue: the chunk's buffer is empty or detached");
-      if (c.closeRequested) throw new TypeError("enqueue: the stream is closing");
-      if (c.stream.state !== "readable") throw new TypeError("enqueue: the stream is not readable");
-      bcEnqueue(c, chunk);
-    }
-    error(e) { bcError(brand(this, "BC", "ReadableByteStreamController"), e); }
-  }
-  defineProperty(ReadableByteStreamController.prototype, Symbol.toStringTag, { value: "ReadableByteStreamController", configurable: true });
-
-  class ReadableStreamBYOBRequest {
-    constructor() { throw new TypeError("Illegal constructor"); }
-    get view() { return brand(this, "BYOBREQ", "ReadableStreamBYOBRequest").view; }
-    respond(bytesWritten) {
-      const r = brand(this, "BYOBREQ", "ReadableStreamBYOBRequest");
-      let n = Number(bytesWritten);
-      if (n !== n || n < 0 || n === Infinity) throw new TypeError("respond: bytesWritten must be a non-negative integer");
-      n = Math.trunc(n);
-      if (r.controller === undefined) throw new TypeError("respond: this request is no longer valid");
-      if (detached(taBuffer.call(r.view)) || abLength.call(taBuffer.call(r.view)) === 0) throw new TypeError("respond: the view's buffer is detached");
-      bcRespond(r.controller, n);
-    }
-    respondWithNewView(view) {
-      const r = brand(this, "BYOBREQ", "ReadableStreamBYOBRequest");
-      const vp = viewParts(view);
-      if (vp === null) throw new TypeError("respondWithNewView: the argument must be an ArrayBuffer view");
-      if (r.controller === undefined) throw new TypeError("respondWithNewView: this request is no longer valid");
-      if (detached(vp[0])) throw new TypeError("respondWithNewView: the view's buffer is detached");
-      bcRespondWithNewView(r.controller, view);
-    }
-  }
-  defineProperty(ReadableStreamBYOBRequest.prototype, Symbol.toStringTag, { value: "ReadableStreamBYOBRequest", configurable: true });
-
-  // --- tee --------------------------------------------------------------------------------
-  const cloneChunk = (chunk) => {
-    // Only used for byte chunks here: a fresh Uint8Array copy.
-    const vp = viewParts(chunk);
-    return new U8(vp[0].slice(vp[1], vp[1] + vp[2]));
-  };
-  const defaultTee = (s) => {
-    const reader = newDefaultReader(s);
-    let reading = false, readAgain = false, canceled1 = false, canceled2 = false, reason1, reason2, b1, b2;
-    const cancelD = deferred();
-    const pull = () => {
-      if (reading) { readAgain = true; return resolved(undefined); }
-      reading = true;
-      defaultReaderRead(reader, {
-        chunk: (chunk) => {
-          queueMicrotask(() => {
-            readAgain = false;
-            if (!canceled1) dcEnqueue(b1.controller, chunk);
-            if (!canceled2) dcEnqueue(b2.controller, chunk);
-            reading = false;
-            if (readAgain) pull();
-          });
-        },
-        close: () => {
-          reading = false;
-          if (!canceled1) dcClose(b1.controller);
-          if (!canceled2) dcClose(b2.controller);
-          if (!canceled1 || !canceled2) settle(cancelD, true, undefined);
-        },
-        error: () => { reading = false; },
-      });
-      return resolved(undefined);
-    };
-    const cancel1 = (r) => {
-      canceled1 = true; reason1 = r;
-      if (canceled2) settle(cancelD, true, streamCancel(s, [reason1, reason2]));
-      return cancelD.p;
-    };
-    const cancel2 = (r) => {
-      canceled2 = true; reason2 = r;
-      if (canceled1) settle(cancelD, true, streamCancel(s, [reason1, reason2]));
-      return cancelD.p;
-    };
-    b1 = createReadableStream(noop, pull, cancel1);
-    b2 = createReadableStream(noop, pull, cancel2);
-    upon(reader.closed.p, undefined, (e) => {
-      dcError(b1.controller, e);
-      dcError(b2.controller, e);
-      if (!canceled1 || !canceled2) settle(cancelD, true, undefined);
-    });
-    return [b1, b2];
-  };
-  const byteTee = (s) => {
-    let reader = newDefaultReader(s);
-    let reading = false, readAgainForBranch1 = false, readAgainForBranch2 = false, canceled1 = false, canceled2 = false;
-    let reason1, reason2, b1, b2;
-    const cancelD = deferred();
-    const forwardReaderError = (thisReader) => {
-      upon(thisReader.closed.p, undefined, (e) => {
-        if (thisReader !== reader) return;
-        bcError(b1.controller, e);
-        bcError(b2.controller, e);
-        if (!canceled1 || !canceled2) settle(cancelD, true, undefined);
-      });
-    };
-    const pullWithDefaultReader = () => {
-      if (reader.kind === "BR") {
-        readerRelease(reader);
-        byobReaderErrorRequests(reader, new TypeError("the reader's lock was released"));
-        reader = newDefaultReader(s);
-        forwardReaderError(reader);
-      }
-      defaultReaderRead(reader, {
-        chunk: (chunk) => {
-          queueMicrotask(() => {
-            readAgainForBranch1 = readAgainForBranch2 = false;
-            let chunk1 = chunk, chunk2 = chunk;
-            if (!canceled1 && !canceled2) {
-              try { chunk2 = cloneChunk(chunk); } catch (e) {
-                bcError(b1.controller, e);
-                bcError(b2.controller, e);
-                settle(cancelD, true, streamCancel(s, e));
-                return;
-              }
-            }
-            if (!canceled1) bcEnqueue(b1.controller, chunk1);
-            if (!canceled2) bcEnqueue(b2.controller, chunk2);
-            reading = false;
-            if (readAgainForBranch1) pull1();
-            else if (readAgainForBranch2) pull2();
-          });
-        },
-        close: () => {
-          reading = false;
-          if (!canceled1) bcClose(b1.controller);
-          if (!canceled2) bcClose(b2.controller);
-          if (b1.controller.pendingPullIntos.length > 0) bcRespond(b1.controller, 0);
-          if (b2.controller.pendingPullIntos.length > 0) bcRespond(b2.controller, 0);
-          if (!canceled1 || !canceled2) settle(cancelD, true, undefined);
-        },
-        error: () => { reading = false; },
-      });
-    };
-    const pullWithBYOBReader = (view, forBranch2) => {
-      if (reader.kind === "DR") {
-        readerRelease(reader);
-        defaultReaderErrorRequests(reader, new TypeError("the reader's lock was released"));
-        reader = newBYOBReader(s);
-        forwardReaderError(reader);
-      }
-      const byobBranch = forBranch2 ? b2 : b1, otherBranch = forBranch2 ? b1 : b2;
-      byobReaderRead(reader, view, 1, {
-        chunk: (chunk) => {
-          queueMicrotask(() => {
-            readAgainForBranch1 = readAgainForBranch2 = false;
-            const byobCanceled = forBranch2 ? canceled2 : canceled1, otherCanceled = forBranch2 ? canceled1 : canceled2;
-            if (!otherCanceled) {
-              let clone;
-              try { clone = cloneChunk(chunk); } catch (e) {
-                bcError(byobBranch.controller, e);
-                bcError(otherBranch.controller, e);
-                settle(cancelD, true, streamCancel(s, e));
-                return;
-              }
-              if (!byobCanceled) bcRespondWithNewView(byobBranch.controller, chunk);
-              bcEnqueue(otherBranch.controller, clone);
-            } else if (!byobCanceled) bcRespondWithNewView(byobBranch.controller, chunk);
-            reading = false;
-            if (readAgainForBranch1) pull1();
-            else if (readAgainForBranch2) pull2();
-          });
-        },
-        close: (chunk) => {
-          reading = false;
-          const byobCanceled = forBranch2 ? canceled2 : canceled1, otherCanceled = forBranch2 ? canceled1 : canceled2;
-          if (!byobCanceled) bcClose(byobBranch.controller);
-          if (!otherCanceled) bcClose(otherBranch.controller);
-          if (chunk !== undefined) {
-            if (!byobCanceled) bcRespondWithNewView(byobBranch.controller, chunk);
-            if (!otherCanceled && otherBranch.controller.pendingPullIntos.length > 0) bcRespond(otherBranch.controller, 0);
-          }
-          if (!byobCanceled || !otherCanceled) settle(cancelD, true, undefined);
-        },
-        error: () => { reading = false; },
-      });
-    };
-    const pull1 = () => {
-      if (reading) { readAgainForBranch1 = true; return resolved(undefined); }
-      reading = true;
-      const req = bcGetBYOBRequest(b1.controller);
-      if (req === null) pullWithDefaultReader(); else pullWithBYOBReader(req[K].view, false);
-      return resolved(undefined);
-    };
-    const pull2 = () => {
-      if (reading) { readAgainForBranch2 = true; return resolved(undefined); }
-      reading = true;
-      const req = bcGetBYOBRequest(b2.controller);
-      if (req === null) pullWithDefaultReader(); else pullWithBYOBReader(req[K].view, true);
-      return resolved(undefined);
-    };
-    const cancel1 = (r) => {
-      canceled1 = true; reason1 = r;
-      if (canceled2) settle(cancelD, true, streamCancel(s, [reason1, reason2]));
-      return cancelD.p;
-    };
-    const cancel2 = (r) => {
-      canceled2 = true; reason2 = r;
-      if (canceled1) settle(cancelD, true, streamCancel(s, [reason1, reason2]));
-      return cancelD.p;
-    };
-    b1 = createByteStream(noop, pull1, cancel1);
-    b2 = createByteStream(noop, pull2, cancel2);
-    forwardReaderError(reader);
-    return [b1, b2];
-  };
-
-  // --- async iteration ---------------------------------------------------------------------
-  const AsyncIteratorPrototype = {};
-  const ReadableStreamAsyncIteratorPrototype = Object.create(AsyncIteratorPrototype);
-  defineProperty(AsyncIteratorPrototype, ASYNC_ITERATOR, { value: function () { return this; }, writable: true, configurable: true });
-  const iterNext = (it) => {
-    const r = it.reader;
-    if (r.stream === undefined) return rejected(new TypeError("next: the iterator's reader was released"));
-    const d = deferred();
-    defaultReaderRead(r, {
-      chunk: (v) => d.res(iterResult(v, false)),
-      close: () => { readerRelease(r); defaultReaderErrorRequests(r, new TypeError("released")); d.res(iterResult(undefined, true)); },
-      error: (e) => { readerRelease(r); defaultReaderErrorRequests(r, new TypeError("released")); d.rej(e); },
-    });
-    return d.p;
-  };
-  const iterReturn = (it, value) => {
-    const r = it.reader;
-    if (r.stream === undefined) return resolved(undefined);
-    if (!it.preventCancel) {
-      const p = readerCancel(r, value);
-      readerRelease(r);
-      defaultReaderErrorRequests(r, new TypeError("released"));
-      return p;
-    }
-    readerRelease(r);
-    defaultReaderErrorRequests(r, new TypeError("released"));
-    return resolved(undefined);
-  };
-  // The WebIDL async iterator: next() and return() queue behind the
-  // ongoing promise, so calls made without awaiting resolve in order.
-  Object.assign(ReadableStreamAsyncIteratorPrototype, {
-    next() {
-      const it = recOf(this, "ITER");
-      if (it === undefined) return rejected(new TypeError("Illegal invocation: not a ReadableStream async iterator"));
-      const step = () => {
-        if (it.finished) return resolved(iterResult(undefined, true));
-        return upon(iterNext(it), (res) => {
-          it.ongoing = null;
-          if (res.done) it.finished = true;
-          return res;
-        }, (e) => { it.ongoing = null; it.finished = true; throw e; });
-      };
-      it.ongoing = it.ongoing !== null ? upon(it.ongoing, step, step) : step();
-      return it.ongoing;
-    },
-    return(value) {
-      const it = recOf(this, "ITER");
-      if (it === undefined) return rejected(new TypeError("Illegal invocation: not a ReadableStream async iterator"));
-      const step = () => {
-        if (it.finished) return iterResult(value, true);
-        it.finished = true;
-        return upon(iterReturn(it, value), () => iterResult(value, true));
-      };
-      it.ongoing = it.ongoing !== null ? upon(it.ongoing, step, step) : resolved(step());
-      return it.ongoing;
-    },
-  });
-  for (const k of ["next", "return"]) defineProperty(ReadableStreamAsyncIteratorPrototype, k, { enumerable: false });
-  defineProperty(ReadableStreamAsyncIteratorPrototype, Symbol.toStringTag, { value: "ReadableStream AsyncIterator", configurable: true });
-  const newAsyncIterator = (s, preventCancel) => {
-    const reader = newDefaultReader(s);
-    const pub = Object.create(ReadableStreamAsyncIteratorPrototype);
-    attach(pub, { kind: "ITER", pub: null, reader, preventCancel, ongoing: null, finished: false });
-    return pub;
-  };
-
-  // --- ReadableStream.from ------------------------------------------------------------------
-  const fromIterable = (obj) => {
-    if (obj === null || obj === undefined) throw new TypeError("ReadableStream.from: the argument must be iterable");
-    let method = obj[ASYNC_ITERATOR], sync = false;
-    if (method === undefined || method === null) { method = obj[Symbol.iterator]; sync = true; }
-    if (method === undefined || method === null) throw new TypeError("ReadableStream.from: the argument is not iterable or async iterable");
-    if (typeof method !== "function") throw new TypeError("ReadableStream.from: the iterator method is not a function");
-    const iterator = call(method, obj, []);
-    if (iterator === null || typeof iterator !== "object") throw new TypeError("ReadableStream.from: the iterator is not an object");
-    const nextMethod = iterator.next;
-    let s;
-    const pull = () => {
-      let result;
-      try {
-        result = call(nextMethod, iterator, []);
-        if (sync) {
-          if (result === null || typeof result !== "object") throw new TypeError("ReadableStream.from: next() returned a non-object");
-          const done = !!result.done;
-          result = upon(resolved(result.value), (value) => ({ value, done }));
-        }
-      } catch (e) { return rejected(e); }
-      return upon(resolved(result), (res) => {
-        if (res === null || typeof res !== "object") throw new TypeError("ReadableStream.from: next() did not give an object");
-        if (res.done) dcClose(s.controller);
-        else dcEnqueue(s.controller, res.value);
-      });
-    };
-    const cancel = (reason) => {
-      let ret;
-      try {
-        ret = iterator.return;
-        if (ret === undefined || ret === null) return resolved(undefined);
-        if (typeof ret !== "function") throw new TypeError("ReadableStream.from: return is not a function");
-        ret = call(ret, iterator, [reason]);
-      } catch (e) { return rejected(e); }
-      return upon(resolved(ret), (res) => {
-        if (res === null || typeof res !== "object") throw new TypeError("ReadableStream.from: return() did not give an object");
-      });
-    };
-    s = createReadableStream(noop, pull, cancel, 0);
-    return s;
-  };
-
   // --- helpers for the bodies code ----------------------------------------------------------
   const readAll = (stream) => {
     const s = recOf(stream, "RS");
@@ -1317,11 +650,15 @@ function readable(host) {
     K, call, recOf, brand, brandP, attach, upon, handled, deferred, settle, promiseCall, method, noop, resolved, rejected,
     hwmOf, sizeOf, enqueueValueWithSize, dequeueValue, resetQueue, toBytes, viewParts, domException,
     ReadableStream, ReadableStreamDefaultReader, ReadableStreamBYOBReader, ReadableStreamDefaultController,
-    ReadableByteStreamController, ReadableStreamBYOBRequest, CountQueuingStrategy, ByteLengthQueuingStrategy,
+    CountQueuingStrategy, ByteLengthQueuingStrategy,
     isReadableStream: (v) => recOf(v, "RS") !== undefined,
     readableRec: (v) => recOf(v, "RS"),
     readAll, createReadableStream, streamCancel, newDefaultReader, defaultReaderRead, readerRelease,
     defaultReaderErrorRequests, dcClose, dcEnqueue, dcError, dcDesiredSize, dcCanCloseOrEnqueue, dcHasBackpressure,
+    // For 15-streams-bytes.js and 15-streams-tee.js.
+    ASYNC_ITERATOR, U8, AB, abLength, taBuffer, transfer, detached, copyBytes, iterResult, newStreamRec, streamClose,
+    streamError, fulfillReadRequest, numReadRequests, hasDefaultReader, hasBYOBReader, newBYOBReader, byobReaderRead,
+    byobReaderErrorRequests, readerCancel,
     // Set by 16-writable.js.
     writableRec: () => undefined, pipe: null, isAbortSignal: () => false,
   };
