@@ -75,7 +75,13 @@ func (p *bodyPipe) Read(b []byte) (int, error) {
 			c.mu.Unlock()
 			return 0, err
 		}
-		wait := time.Duration(p.last + int64(c.cfg.BodyReadTimeout) - time.Now().UnixNano())
+		now := time.Now().UnixNano()
+		if c.recvWindow <= 0 {
+			// The client cannot send: we hold its connection window (the connection's
+			// budget is full of bodies other handlers have not read). Not its delay.
+			p.last = now
+		}
+		wait := time.Duration(p.last + int64(c.cfg.BodyReadTimeout) - now)
 		if wait <= 0 {
 			c.srv.stats.bodyTimeouts.Add(1)
 			c.failBodyLocked(st, ErrBodyTimeout, 408, http2.ErrCodeCancel)

@@ -447,3 +447,56 @@ func TestBodyClosedEarly(t *testing.T) {
 		t.Fatalf("body %q", body.String())
 	}
 }
+
+// TestBodyTimeoutSparesHeldClient: a client that cannot send because we hold its connection
+// window (other bodies on the connection fill its budget, unread) is not timed out: the delay
+// is ours.
+func TestBodyTimeoutSparesHeldClient(t *testing.T) {
+	const timeout = 30 * time.Millisecond
+	h := newBodyHandler(1 << 20)
+	ts := startServer(t, Config{BodyReadTimeout: timeout, ConnWindowSize: 65535, MaxConnBodyBuffer: 65535}, h, false)
+	rc := dialRaw(t, ts.addr)
+	rc.request(1, "POST", "/", false)
+	a := h.next(t)
+	chunk := makeBody(16384)
+	for sent := 0; sent < 65535; sent += 16384 {
+		rc.fr.WriteData(1, false, chunk[:min(16384, 65535-sent)])
+	}
+	rc.request(3, "POST", "/", false)
+	b := h.next(t)
+	got := make(chan string, 1)
+	go func() {
+		buf := make([]byte, 100)
+		n, err := b.BodyStream.Read(buf)
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		got <- string(buf[:n])
+	}()
+	// Several timeouts pass with the connection window at zero (the time passing is what is
+	// tested; the PING round trip then shows what the server did meanwhile).
+	time.Sleep(5 * timeout)
+	rc.pingRoundTrip(func(f http2.Frame) {
+		if h, ok := f.(*http2.MetaHeadersFrame); ok {
+			t.Fatalf("stream %d answered %s while its client was held by flow control", h.StreamID, h.PseudoValue("status"))
+		}
+	})
+	if n := ts.srv.Stats().BodyTimeouts; n != 0 {
+		t.Fatalf("BodyTimeouts %d", n)
+	}
+	// A's handler reads: the connection window reopens and B's data comes.
+	if _, err := io.ReadFull(a.BodyStream, make([]byte, 65535)); err != nil {
+		t.Fatal(err)
+	}
+	rc.readUntil("connection WINDOW_UPDATE", func(f http2.Frame) bool {
+		wu, ok := f.(*http2.WindowUpdateFrame)
+		return ok && wu.StreamID == 0
+	})
+	rc.fr.WriteData(3, true, []byte("late but fine"))
+	if s := <-got; s != "late but fine" {
+		t.Fatalf("B read %q", s)
+	}
+	a.Respond(&Response{})
+	b.Respond(&Response{})
+}

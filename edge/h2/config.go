@@ -65,8 +65,9 @@ type Config struct {
 	// BodyReadTimeout bounds the gap between DATA frames of a streamed request body while the
 	// handler waits in BodyStream.Read: past it Read fails with ErrBodyTimeout and the stream is
 	// answered 408 (or reset, if a response started). It is counted from the last DATA frame, so
-	// a slow but steady upload is fine and a client that opens a body and goes silent is not.
-	// Default 30 s.
+	// a slow but steady upload is fine and a client that opens a body and goes silent is not;
+	// time during which the client could not send, because we held its connection window (its
+	// connection's MaxConnBodyBuffer is full of unread bodies), does not count. Default 30 s.
 	BodyReadTimeout time.Duration
 
 	// MaxConnBodyBuffer bounds the request-body bytes one connection may have buffered and not
