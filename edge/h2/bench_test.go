@@ -212,3 +212,28 @@ func BenchmarkServeHelloRaw(b *testing.B) {
 	for range done {
 	}
 }
+
+// BenchmarkBufferedResponse measures a 1 MiB buffered response (Response.Body) to net/http's
+// client over h2c, to compare with BenchmarkStreamedResponse.
+func BenchmarkBufferedResponse(b *testing.B) {
+	const size = 1 << 20
+	body := make([]byte, size)
+	ts := startServer(b, Config{}, &funcHandler{serve: func(r *Request) {
+		r.Respond(&Response{Body: body})
+	}}, false)
+	c := ts.client()
+	b.SetBytes(size)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		resp, err := c.Get(ts.url("/"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if n != size {
+			b.Fatalf("got %d bytes", n)
+		}
+	}
+}
