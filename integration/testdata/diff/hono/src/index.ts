@@ -15,6 +15,7 @@ import { streamSSE } from "hono/streaming";
 import { HTTPException } from "hono/http-exception";
 import { zValidator } from "@hono/zod-validator";
 import { z } from "zod";
+import { more } from "./more";
 
 type Bindings = { GREETING: string; JWT_SECRET: string; COOKIE_SECRET: string };
 
@@ -143,6 +144,8 @@ app.get("/boom", () => {
 app.get("/forbidden", () => {
   throw new HTTPException(403, { message: "no entry" });
 });
+
+app.route("/more", more);
 
 app.notFound((c) => c.json({ error: "not found", path: c.req.path }, 404));
 app.onError((err, c) => {
