@@ -16,7 +16,9 @@ import (
 // connection's budget. So memory held for bodies is bounded by the budgets whatever clients
 // send and whether or not handlers read.
 
-// Errors of BodyStream.Read.
+// Errors of BodyStream.Read. When ErrBodyTooLarge, ErrBodyTimeout or ErrBodyBudget ends a
+// body before a response was sent, the engine answers for the handler (whose Respond is then
+// a no-op) and cancels the request's Context.
 var (
 	// ErrBodyTooLarge: the body went beyond the maxBody Route returned. The engine answers 413
 	// if no response was sent yet, and resets the stream otherwise.
@@ -217,7 +219,7 @@ func (c *conn) releaseLocked(st *stream, drop bool) {
 
 // failBodyLocked ends st's body with err: the handler's Read returns it, what was buffered is
 // released, and the client is answered status if no response was sent yet (the handler's own
-// Respond is then a no-op), or reset with code.
+// Respond is then a no-op, and its Context is canceled), or reset with code.
 func (c *conn) failBodyLocked(st *stream, err error, status int, code http2.ErrCode) {
 	st.discard = true
 	if p := st.pipe; p != nil && p.err == nil {
@@ -229,6 +231,7 @@ func (c *conn) failBodyLocked(st *stream, err error, status int, code http2.ErrC
 	case st.gone:
 	case !st.responded:
 		st.responded = true
+		st.cancelLocked() // the handler's work can no longer reach the client
 		c.writeResponseLocked(st, &Response{Status: status})
 	default:
 		c.resetLocked(st, code)

@@ -256,6 +256,9 @@ func TestBodyTooLargeWhileServed(t *testing.T) {
 	if err := <-readErr; !errors.Is(err, ErrBodyTooLarge) {
 		t.Fatalf("read error %v, want ErrBodyTooLarge", err)
 	}
+	if r.Context().Err() == nil {
+		t.Fatal("the handler's context is not canceled after the engine answered for it")
+	}
 	r.Respond(&Response{Body: []byte("late")}) // a no-op
 	rc.request(3, "GET", "/", true)
 	h.next(t).Respond(&Response{})
