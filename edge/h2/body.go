@@ -42,7 +42,7 @@ type bodyPipe struct {
 	st      *stream
 	data    []byte // data[off:] is unread
 	off     int
-	err     error         // io.EOF after END_STREAM and the data read, or why the body failed
+	err     error         // io.EOF once END_STREAM came (returned after the data), or why the body failed
 	eof     bool          // END_STREAM received
 	last    int64         // unix nanos of the last DATA frame (or of Serve)
 	wake    chan struct{} // cap 1: data, end or failure since Read started waiting
