@@ -65,8 +65,18 @@ func (c *conn) startStreamLocked(st *stream, r io.ReadCloser, declLen int64) {
 func (c *conn) pump(st *stream, o *outStream) {
 	defer o.close()
 	buf := make([]byte, minOutChunk)
+	empty := 0
 	for {
 		n, err := o.r.Read(buf)
+		if n == 0 && err == nil {
+			// Allowed once in a while, but a producer that keeps doing it would spin this
+			// goroutine (bufio gives up the same way).
+			if empty++; empty == 100 {
+				err = io.ErrNoProgress
+			}
+		} else {
+			empty = 0
+		}
 		c.mu.Lock()
 		if st.gone {
 			o.ended = true

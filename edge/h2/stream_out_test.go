@@ -206,6 +206,12 @@ func TestStreamedResponseBackpressure(t *testing.T) {
 	}
 }
 
+// emptyReads returns (0, nil) from every Read.
+type emptyReads struct{ closed chan struct{} }
+
+func (emptyReads) Read([]byte) (int, error) { return 0, nil }
+func (e emptyReads) Close() error           { close(e.closed); return nil }
+
 // countingSource is an endless stream of 100-byte reads; Close closes closed.
 type countingSource struct {
 	reads  *atomic.Int64
@@ -263,6 +269,18 @@ func TestStreamedResponseEnds(t *testing.T) {
 			t.Fatalf("RST_STREAM %v, want INTERNAL_ERROR", code)
 		}
 		src.waitClosed(t)
+	})
+	t.Run("ErrNoProgress", func(t *testing.T) {
+		closed := make(chan struct{})
+		ts := startServer(t, Config{}, &funcHandler{serve: func(r *Request) {
+			r.Respond(&Response{Stream: emptyReads{closed}})
+		}}, false)
+		rc := dialRaw(t, ts.addr)
+		rc.request(1, "GET", "/", true)
+		if code := rc.readRST(1); code != http2.ErrCodeInternal {
+			t.Fatalf("RST_STREAM %v, want INTERNAL_ERROR for a producer that returns nothing forever", code)
+		}
+		<-closed
 	})
 	t.Run("HEAD", func(t *testing.T) {
 		ts, s := startStreamServer(t, Config{}, nil)
