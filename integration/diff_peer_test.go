@@ -136,6 +136,15 @@ func diffUpstream(t *testing.T) string {
 			}
 		}
 	})
+	mux.HandleFunc("GET /big", func(w http.ResponseWriter, r *http.Request) {
+		// 256 KiB in 4 KiB writes: many times an HTTP/2 window, so the
+		// proxy's stream must move under flow control both ways.
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		chunk := []byte(strings.Repeat("big body line, plain ascii\n", 152)[:4096])
+		for range 64 {
+			w.Write(chunk)
+		}
+	})
 	mux.HandleFunc("GET /missing", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusNotFound)
