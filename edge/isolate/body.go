@@ -3,17 +3,15 @@ package isolate
 import "github.com/dop251/goja"
 
 // bodyOf checks a body method's receiver (throwing a TypeError for a wrong
-// one) and returns what takes its body: a JS value (a string, an
-// ArrayBuffer or a view), or, when that is nil, bytes from Go. Taking marks
-// the body used, and throws if it already was.
-type bodyOf func(call goja.FunctionCall) (take func() (goja.Value, []byte))
+// one) and returns its body and a function that reads its content type.
+type bodyOf func(call goja.FunctionCall) (b *msgBody, ctype func() string)
 
-// bodyMethods are text, json, arrayBuffer and bytes for a Go-backed
-// Request or Response. Each returns a promise, rejected with what taking or
-// decoding threw, like the Fetch standard's Body mixin.
+// bodyMethods are text, json, arrayBuffer, bytes, formData and blob for a
+// Go-backed Request or Response. Each returns a promise, rejected with
+// what taking or decoding threw, like the Fetch standard's Body mixin.
 func (inst *instance) bodyMethods(of bodyOf) map[string]goja.Value {
 	vm := inst.vm
-	uint8Array, _ := goja.AssertConstructor(vm.Get("Uint8Array"))
+	uint8Array := inst.uint8Ctor
 	buffer := func(b goja.Value, raw []byte) goja.Value {
 		if b != nil {
 			raw, _ = bytesOf(b) // copies
@@ -24,8 +22,20 @@ func (inst *instance) bodyMethods(of bodyOf) map[string]goja.Value {
 	}
 	method := func(f func(b goja.Value, raw []byte) goja.Value) goja.Value {
 		return vm.ToValue(func(call goja.FunctionCall) goja.Value {
-			take := of(call)
-			return inst.settled(func() goja.Value { return f(take()) })
+			b, _ := of(call)
+			return inst.readBody(b, f)
+		})
+	}
+	typed := func(f func(ctype string, raw []byte) goja.Value) goja.Value {
+		return vm.ToValue(func(call goja.FunctionCall) goja.Value {
+			b, ctype := of(call)
+			ct := ctype()
+			return inst.readBody(b, func(v goja.Value, raw []byte) goja.Value {
+				if v != nil {
+					raw, _ = bytesOf(v)
+				}
+				return f(ct, raw)
+			})
 		})
 	}
 	return map[string]goja.Value{
@@ -51,6 +61,8 @@ func (inst *instance) bodyMethods(of bodyOf) map[string]goja.Value {
 			}
 			return u
 		}),
+		"formData": typed(inst.formDataOf),
+		"blob":     typed(inst.blobOf),
 	}
 }
 

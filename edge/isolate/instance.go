@@ -3,6 +3,7 @@ package isolate
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/dop251/goja"
@@ -26,7 +27,14 @@ type Request struct {
 	Method string
 	URL    string
 	Header http.Header
-	Body   []byte
+	// Body is the request body when it had all arrived before the
+	// invocation; otherwise BodyStream delivers it as it arrives (Read
+	// blocks; io.EOF at the end, another error if the client reset the
+	// stream or sent too much). The isolate reads it on goroutines of its
+	// own, never on the VM's. The caller closes it after Invoke, or after
+	// the response's Stream ended.
+	Body       []byte
+	BodyStream io.Reader
 	// Interrupted, if set, is called when a limit or the end of the
 	// caller's context interrupts the invocation before Invoke returns: it
 	// has failed, though Invoke may return only when the Go call in
@@ -41,6 +49,12 @@ type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
+	// Stream, when not nil, is a body the function is still producing
+	// (Body is nil then): Read returns its chunks as the function enqueues
+	// them, io.EOF at its end, or the error that ended it (a limit, a
+	// throw). The caller must Close it, at the end or when the client has
+	// gone: the function's stream is canceled and the isolate freed.
+	Stream io.ReadCloser
 }
 
 // instance is one goja runtime holding a version's module. It serves one
@@ -64,7 +78,8 @@ type instance struct {
 	newHeaders       goja.Callable
 	setDefaultHeader goja.Callable
 	bodyInit         goja.Callable
-	formFrom         goja.Callable
+	uint8Ctor        goja.Constructor
+	streams          streamHooks
 	allSettled       goja.Callable
 	jsonParse        goja.Callable
 	promiseCtor      goja.Value
@@ -74,6 +89,8 @@ type instance struct {
 	// The invocation in progress.
 	seq      uint64
 	req      *Request
+	current  *serverRequest // the handler's Request
+	out      *outStream     // the response body being streamed, if any
 	loop     loop
 	watch    watchdog
 	outbound fetches
@@ -160,7 +177,7 @@ func (inst *instance) bindCore(host *goja.Object) error {
 	inst.newHeaders = fn("newHeaders")
 	inst.setDefaultHeader = fn("setDefaultHeader")
 	inst.bodyInit = fn("bodyInit")
-	inst.formFrom = fn("formFrom")
+	inst.bindStreams(fn)
 	inst.allSettled = fn("allSettled")
 	inst.newSignalFn = fn("newSignal")
 	promise := inst.vm.Get("Promise").ToObject(inst.vm)

@@ -32,6 +32,13 @@ func (p *Program) invoke(ctx context.Context, req *Request) (*Response, error) {
 		return nil, fmt.Errorf("start isolate: %w", err)
 	}
 	resp, err := inst.invoke(ctx, req)
+	if err == nil && inst.out != nil {
+		// The body streams from here on: the pump, not the caller's
+		// context, decides when the client has gone (stream_out.go).
+		inst.watch.detach()
+		go p.stream(inst, watchConsumer(ctx, inst.out))
+		return resp, nil
+	}
 	if err == nil && len(inst.loop.waiting) > 0 {
 		// The caller is done with the request; only the limits bound
 		// the rest.
@@ -61,6 +68,8 @@ func (p *Program) release(inst *instance, err error) {
 	inst.loop.reset()
 	inst.loop.pending = 0
 	inst.req = nil
+	inst.current = nil
+	inst.out = nil
 	inst.outbound = fetches{}
 	tripped := inst.watch.end()
 	if err == nil && tripped == nil && !pending {
@@ -87,8 +96,8 @@ func (inst *instance) invoke(ctx context.Context, req *Request) (resp *Response,
 		resp, err = inst.unpack(res)
 		return err
 	})
-	if err == nil && len(inst.loop.waiting) > 0 {
-		inst.watch.suspend() // finish resumes on its own goroutine
+	if err == nil && (len(inst.loop.waiting) > 0 || inst.out != nil) {
+		inst.watch.suspend() // finish or stream resumes on its own goroutine
 	}
 	return resp, err
 }
@@ -120,13 +129,31 @@ func (inst *instance) unpack(v goja.Value) (*Response, error) {
 	if r.ctype != "" && resp.Header["Content-Type"] == nil {
 		resp.Header["Content-Type"] = []string{r.ctype}
 	}
-	body := r.raw
-	if r.body != nil {
-		b, err := bytesOf(r.body)
+	if r.isError() {
+		return nil, fmt.Errorf("%w: fetch handler returned Response.error()", ErrBadResponse)
+	}
+	body := r.body.raw
+	switch {
+	case r.body.value != nil:
+		b, err := bytesOf(r.body.value)
 		if err != nil {
 			return nil, err
 		}
 		body = b
+	case r.body.stream != nil:
+		if raw, ok := inst.takeBytes(r.body.stream); ok {
+			body = raw
+			break
+		}
+		if inst.unusable(&r.body) {
+			return nil, errStreamBody
+		}
+		out, err := inst.startStream(r.body.stream)
+		if err != nil {
+			return nil, err
+		}
+		resp.Stream = out
+		return resp, nil
 	}
 	if max := inst.prog.cfg.Limits.ResponseBodyBytes; int64(len(body)) > max {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrResponseTooLarge, len(body), max)

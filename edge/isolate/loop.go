@@ -25,6 +25,9 @@ type loop struct {
 	// rejected holds promises rejected with no handler yet; what is left
 	// at the end of the invocation is logged as uncaught.
 	rejected []*goja.Promise
+	// stop, while a response streams, is closed when its consumer has
+	// gone: a wait for the function's next chunk ends with errConsumerGone.
+	stop <-chan struct{}
 }
 
 type jsTimer struct {
@@ -176,6 +179,10 @@ func (inst *instance) turn() error {
 		err := callerGone(caller)
 		inst.watch.trip(err)
 		return err
+	case <-l.stop:
+		inst.watch.resume()
+		l.clock.Stop()
+		return errConsumerGone
 	}
 }
 

@@ -19,9 +19,13 @@ type serverRequest struct {
 	url     goja.Value
 	method  goja.Value
 	headers goja.Value
-	signal  goja.Value
-	used    bool
+	signal  *requestSignal // made when the function asks for it
+	body    msgBody
+	props   *expando // made on the first write
 }
+
+// requestSignal is the Request's AbortSignal and what aborts it.
+type requestSignal struct{ signal, abort goja.Value }
 
 // newRequest makes the handler's Request for the current invocation.
 func (inst *instance) newRequest(req *Request) *goja.Object {
@@ -30,6 +34,13 @@ func (inst *instance) newRequest(req *Request) *goja.Object {
 		m = inst.vm.ToValue(req.Method)
 	}
 	r := &serverRequest{inst: inst, seq: inst.seq, req: req, method: m}
+	if len(req.Body) > 0 {
+		r.body.raw = req.Body
+	}
+	if req.BodyStream != nil {
+		r.body.src = req.BodyStream
+	}
+	inst.current = r
 	o := inst.vm.NewDynamicObject(r)
 	_ = o.SetPrototype(inst.reqProto)
 	return o
@@ -51,32 +62,66 @@ func (r *serverRequest) Get(key string) goja.Value {
 		}
 		return r.headers
 	case "bodyUsed":
-		return inst.vm.ToValue(r.used)
+		return inst.vm.ToValue(inst.bodyUsed(&r.body))
 	case "body":
-		return goja.Null()
+		r.live()
+		return inst.streamOf(&r.body)
 	case "redirect":
 		return inst.vm.ToValue("follow")
 	case "signal":
 		if r.signal == nil {
-			r.signal = inst.newSignal()
+			pair := inst.newSignal().ToObject(inst.vm)
+			r.signal = &requestSignal{signal: pair.Get("0"), abort: pair.Get("1")}
 		}
-		return r.signal
-	case "text", "json", "arrayBuffer", "bytes", "formData", "clone":
+		return r.signal.signal
+	}
+	if v := r.props.get(key); v != nil {
+		return v
+	}
+	switch key {
+	case "text", "json", "arrayBuffer", "bytes", "formData", "blob", "clone":
 		return inst.serverMethods[key]
 	}
 	return nil
 }
 
-func (r *serverRequest) Set(string, goja.Value) bool { return false }
-func (r *serverRequest) Has(key string) bool {
+// requestGetter reports the Request's read-only attributes; any other key
+// is an own property the function adds (itty-router's params, query).
+func requestGetter(key string) bool {
 	switch key {
 	case "url", "method", "headers", "bodyUsed", "body", "redirect", "signal":
 		return true
 	}
 	return false
 }
-func (r *serverRequest) Delete(string) bool { return false }
-func (r *serverRequest) Keys() []string     { return nil }
+
+func (r *serverRequest) Set(key string, v goja.Value) bool {
+	if requestGetter(key) {
+		return false
+	}
+	if r.props == nil {
+		r.props = &expando{}
+	}
+	r.props.set(key, v)
+	return true
+}
+func (r *serverRequest) Has(key string) bool { return requestGetter(key) || r.props.has(key) }
+func (r *serverRequest) Delete(key string) bool {
+	r.props.delete(key)
+	return !requestGetter(key)
+}
+func (r *serverRequest) Keys() []string { return r.props.list() }
+
+// abortSignal aborts the request's signal, if the function asked for it:
+// the client went away while the response was streaming.
+func (r *serverRequest) abortSignal(reason goja.Value) {
+	if r.signal == nil {
+		return
+	}
+	if f, ok := goja.AssertFunction(r.signal.abort); ok {
+		_, _ = f(goja.Undefined(), reason)
+	}
+}
 
 // live returns the request's data, or throws: a Request kept past its
 // invocation cannot read what has gone back to the server.
@@ -107,16 +152,6 @@ func (inst *instance) headersOf(header http.Header) goja.Value {
 	return h
 }
 
-// take marks the body used and returns it.
-func (r *serverRequest) take() []byte {
-	req := r.live()
-	if r.used {
-		panic(r.inst.vm.NewTypeError("body already used"))
-	}
-	r.used = true
-	return req.Body
-}
-
 // installServerRequest makes the body methods of server requests, once per
 // instance. They resolve or reject a promise like the Body mixin does.
 func (inst *instance) installServerRequest(host *goja.Object) {
@@ -129,30 +164,36 @@ func (inst *instance) installServerRequest(host *goja.Object) {
 		}
 		panic(vm.NewTypeError("illegal invocation: not a Request"))
 	}
-	inst.serverMethods = inst.bodyMethods(func(call goja.FunctionCall) func() (goja.Value, []byte) {
+	inst.serverMethods = inst.bodyMethods(func(call goja.FunctionCall) (*msgBody, func() string) {
 		r := this(call)
-		return func() (goja.Value, []byte) { return nil, r.take() }
+		r.live()
+		return &r.body, func() string { return r.req.Header.Get("Content-Type") }
 	})
-	// formData and clone are written in JS on top of the above.
-	inst.serverMethods["formData"] = host.Get("serverFormData")
+	// clone is written in JS on top of serverBody.
 	inst.serverMethods["clone"] = host.Get("serverClone")
-	// serverBody(request, peek) takes the body (or, with peek, copies it
-	// for a clone) as an ArrayBuffer, or null when there is none.
+	// serverBody(request, peek) takes the body for another Request (or,
+	// with peek, a copy or a tee branch of it for a clone): an ArrayBuffer,
+	// a ReadableStream, or null when there is none.
 	_ = host.Set("serverBody", func(call goja.FunctionCall) goja.Value {
 		r := this(goja.FunctionCall{This: call.Argument(0)})
-		var body []byte
+		r.live()
+		b := &r.body
 		if call.Argument(1).ToBoolean() {
-			if r.used {
-				panic(vm.NewTypeError("body already used"))
-			}
-			body = r.live().Body
-		} else {
-			body = r.take()
+			c := inst.cloneBody(b)
+			return inst.bodyValue(&c)
 		}
-		if len(body) == 0 {
+		if b.value == nil && b.raw == nil && b.src == nil && b.stream == nil {
 			return goja.Null()
 		}
-		return vm.ToValue(vm.NewArrayBuffer(append([]byte(nil), body...)))
+		if inst.unusable(b) {
+			panic(vm.NewTypeError("body already used"))
+		}
+		if b.src != nil {
+			inst.streamOf(b)
+		}
+		v := inst.bodyValue(b)
+		b.used = true
+		return v
 	})
 	_ = host.Set("isServerRequest", func(v goja.Value) bool {
 		o, ok := v.(*goja.Object)

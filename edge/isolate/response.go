@@ -1,8 +1,6 @@
 package isolate
 
 import (
-	"strings"
-
 	"github.com/dop251/goja"
 )
 
@@ -17,11 +15,25 @@ type jsResponse struct {
 	statusText string
 	headers    goja.Value // a Headers object, or nil until needed
 	ctype      string     // content type implied by the body, until headers exist
-	body       goja.Value // nil, a string, an ArrayBuffer or a view
-	raw        []byte     // a body from Go (fetch), when body is nil
-	used       bool
-	url        string
+	body       msgBody
+	more       *responseMore // nil for most responses
+}
+
+// responseMore is what only some Responses have, kept apart so that the
+// common `new Response("hi")` stays in a small allocation.
+type responseMore struct {
+	url        string // a fetched response's
 	redirected bool
+	isError    bool // Response.error(): type "error"
+	props      expando
+}
+
+// extra returns r.more, made on first need.
+func (r *jsResponse) extra() *responseMore {
+	if r.more == nil {
+		r.more = &responseMore{}
+	}
+	return r.more
 }
 
 func (r *jsResponse) Get(key string) goja.Value {
@@ -36,31 +48,69 @@ func (r *jsResponse) Get(key string) goja.Value {
 	case "headers":
 		return r.headerObject()
 	case "redirected":
-		return vm.ToValue(r.redirected)
+		return vm.ToValue(r.more != nil && r.more.redirected)
 	case "url":
-		return vm.ToValue(r.url)
+		if r.more == nil {
+			return vm.ToValue("")
+		}
+		return vm.ToValue(r.more.url)
 	case "type":
+		if r.isError() {
+			return vm.ToValue("error")
+		}
 		return vm.ToValue("default")
 	case "body":
-		return goja.Null()
+		return r.inst.streamOf(&r.body)
 	case "bodyUsed":
-		return vm.ToValue(r.used)
-	case "text", "json", "arrayBuffer", "bytes", "formData", "clone":
+		return vm.ToValue(r.inst.bodyUsed(&r.body))
+	}
+	if r.more != nil {
+		if v := r.more.props.get(key); v != nil {
+			return v
+		}
+	}
+	switch key {
+	case "text", "json", "arrayBuffer", "bytes", "formData", "blob", "clone":
 		return r.inst.responseMethods[key]
 	}
 	return nil
 }
 
-func (r *jsResponse) Set(string, goja.Value) bool { return false }
-func (r *jsResponse) Has(key string) bool {
+// responseGetter reports the Response's read-only attributes: writes to
+// them fail, as writes to a getter-only accessor do; any other key is an
+// own property the function adds.
+func responseGetter(key string) bool {
 	switch key {
 	case "status", "statusText", "ok", "headers", "redirected", "url", "type", "body", "bodyUsed":
 		return true
 	}
 	return false
 }
-func (r *jsResponse) Delete(string) bool { return false }
-func (r *jsResponse) Keys() []string     { return nil }
+
+func (r *jsResponse) Set(key string, v goja.Value) bool {
+	if responseGetter(key) {
+		return false
+	}
+	r.extra().props.set(key, v)
+	return true
+}
+func (r *jsResponse) Has(key string) bool {
+	return responseGetter(key) || (r.more != nil && r.more.props.has(key))
+}
+func (r *jsResponse) Delete(key string) bool {
+	if r.more != nil {
+		r.more.props.delete(key)
+	}
+	return !responseGetter(key)
+}
+func (r *jsResponse) Keys() []string {
+	if r.more == nil {
+		return nil
+	}
+	return r.more.props.list()
+}
+
+func (r *jsResponse) isError() bool { return r.more != nil && r.more.isError }
 
 func (r *jsResponse) headerObject() goja.Value {
 	if r.headers == nil {
@@ -77,13 +127,26 @@ func (r *jsResponse) headerObject() goja.Value {
 	return r.headers
 }
 
-// take marks the body used and returns it as text or bytes.
-func (r *jsResponse) take() (goja.Value, []byte) {
-	if r.used {
-		panic(r.inst.vm.NewTypeError("body already used"))
+// contentType is the Content-Type header's value, or "".
+func (r *jsResponse) contentType() string {
+	if r.headers == nil {
+		return r.ctype
 	}
-	r.used = true
-	return r.body, r.raw
+	return r.inst.headerValue(r.headers, "content-type")
+}
+
+// headerValue is headers.get(name), or "" when absent.
+func (inst *instance) headerValue(headers goja.Value, name string) string {
+	h := headers.ToObject(inst.vm)
+	get, _ := goja.AssertFunction(h.Get("get"))
+	v, err := get(h, inst.vm.ToValue(name))
+	if err != nil {
+		panic(err)
+	}
+	if goja.IsNull(v) || goja.IsUndefined(v) {
+		return ""
+	}
+	return v.String()
 }
 
 // newResponse is the Response constructor: new Response(body, init).
@@ -92,14 +155,18 @@ func (inst *instance) newResponse(call goja.ConstructorCall) *goja.Object {
 	r := &jsResponse{inst: inst, status: 200}
 	if body := call.Argument(0); !goja.IsUndefined(body) && !goja.IsNull(body) {
 		if goja.IsString(body) {
-			r.body, r.ctype = body, "text/plain;charset=UTF-8"
+			r.body.value, r.ctype = body, "text/plain;charset=UTF-8"
 		} else {
 			parts, err := inst.bodyInit(goja.Undefined(), body)
 			if err != nil {
 				panic(err)
 			}
 			arr := parts.ToObject(vm)
-			r.body = arr.Get("0")
+			if v := arr.Get("0"); inst.isStream(v) {
+				r.body.stream = v.(*goja.Object)
+			} else {
+				r.body.value = v
+			}
 			if ct := arr.Get("1"); !goja.IsNull(ct) && !goja.IsUndefined(ct) {
 				r.ctype = ct.String()
 			}
@@ -113,7 +180,7 @@ func (inst *instance) newResponse(call goja.ConstructorCall) *goja.Object {
 				inst.throwRange("Response status must be 200..599, got " + s.String())
 			}
 			r.status = int(f)
-			if r.body != nil && (r.status == 204 || r.status == 205 || r.status == 304) {
+			if (r.body.value != nil || r.body.stream != nil) && (r.status == 204 || r.status == 205 || r.status == 304) {
 				panic(vm.NewTypeError("a %d response cannot have a body", r.status))
 			}
 		}
@@ -148,6 +215,7 @@ func (inst *instance) throwRange(msg string) {
 // helpers that read better in JS are in js/10-core.js.
 func (inst *instance) installResponse(host *goja.Object) {
 	vm := inst.vm
+	inst.uint8Ctor, _ = goja.AssertConstructor(vm.Get("Uint8Array"))
 	ctor := vm.ToValue(inst.newResponse).(*goja.Object)
 	_ = host.Set("Response", ctor)
 	this := func(call goja.FunctionCall) *jsResponse {
@@ -158,33 +226,23 @@ func (inst *instance) installResponse(host *goja.Object) {
 		}
 		panic(vm.NewTypeError("illegal invocation: not a Response"))
 	}
-	inst.responseMethods = inst.bodyMethods(func(call goja.FunctionCall) func() (goja.Value, []byte) {
+	inst.responseMethods = inst.bodyMethods(func(call goja.FunctionCall) (*msgBody, func() string) {
 		r := this(call)
-		return r.take
-	})
-	inst.responseMethods["formData"] = vm.ToValue(func(call goja.FunctionCall) goja.Value {
-		r := this(call)
-		return inst.settled(func() goja.Value {
-			ct := ""
-			if h := r.headerObject().ToObject(vm); h != nil {
-				get, _ := goja.AssertFunction(h.Get("get"))
-				if v, err := get(h, vm.ToValue("content-type")); err == nil && !goja.IsNull(v) {
-					ct = strings.ToLower(v.String())
-				}
-			}
-			fd, err := inst.formFrom(goja.Undefined(), vm.ToValue(ct), vm.ToValue(bodyText(r.take())))
-			if err != nil {
-				panic(err)
-			}
-			return fd
-		})
+		return &r.body, r.contentType
 	})
 	inst.responseMethods["clone"] = vm.ToValue(func(call goja.FunctionCall) goja.Value {
 		r := this(call)
-		if r.used {
+		if r.isError() {
+			return inst.errorResponse()
+		}
+		if inst.unusable(&r.body) {
 			panic(vm.NewTypeError("cannot clone a Response whose body was used"))
 		}
-		c := *r
+		c := &jsResponse{inst: inst, status: r.status, statusText: r.statusText, ctype: r.ctype}
+		if r.more != nil {
+			c.more = &responseMore{url: r.more.url, redirected: r.more.redirected}
+		}
+		c.body = inst.cloneBody(&r.body)
 		if r.headers != nil {
 			h, err := inst.newHeaders(goja.Undefined(), r.headers)
 			if err != nil {
@@ -192,10 +250,11 @@ func (inst *instance) installResponse(host *goja.Object) {
 			}
 			c.headers = h
 		}
-		o := vm.NewDynamicObject(&c)
+		o := vm.NewDynamicObject(c)
 		_ = o.SetPrototype(call.This.(*goja.Object).Prototype())
 		return o
 	})
+	_ = host.Set("errorResponse", inst.errorResponse)
 	// setContentType(response, type): Response.json's content type, which
 	// headers given in init override.
 	_ = host.Set("setContentType", func(call goja.FunctionCall) goja.Value {
@@ -207,6 +266,15 @@ func (inst *instance) installResponse(host *goja.Object) {
 		}
 		return goja.Undefined()
 	})
+}
+
+// errorResponse is Response.error(): a network error, status 0, no body.
+// A handler that returns one fails the invocation (unpack), as in Deno
+// and workerd.
+func (inst *instance) errorResponse() goja.Value {
+	o := inst.vm.NewDynamicObject(&jsResponse{inst: inst, more: &responseMore{isError: true}})
+	_ = o.SetPrototype(inst.respProto)
+	return o
 }
 
 // settled runs f and returns a promise of its result, rejected with what f

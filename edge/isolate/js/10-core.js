@@ -1,4 +1,4 @@
-// Core Web API: Headers, Request, Response, FormData, console. Each file in
+// Core Web API: Headers, Request, Response, body streams, console. Each file in
 // js/ is one IIFE taking the global object and the host hooks (the
 // non-enumerable global __vault); they run in name order.
 //
@@ -91,56 +91,153 @@
     return flat;
   };
 
-  class FormData {
-    constructor(form) {
-      if (form !== undefined) throw new TypeError("FormData: a form element is not supported here");
-      this[MAP] = [];
-    }
-    append(name, value) { this[MAP].push([String(name), String(value)]); }
-    delete(name) { name = String(name); this[MAP] = this[MAP].filter((e) => e[0] !== name); }
-    get(name) { name = String(name); const e = this[MAP].find((e) => e[0] === name); return e ? e[1] : null; }
-    getAll(name) { name = String(name); return this[MAP].filter((e) => e[0] === name).map((e) => e[1]); }
-    has(name) { name = String(name); return this[MAP].some((e) => e[0] === name); }
-    set(name, value) {
-      name = String(name); value = String(value);
-      const i = this[MAP].findIndex((e) => e[0] === name);
-      if (i < 0) { this[MAP].push([name, value]); return; }
-      this[MAP][i][1] = value;
-      this[MAP] = this[MAP].filter((e, j) => j <= i || e[0] !== name);
-    }
-    *entries() { for (const e of this[MAP]) yield [e[0], e[1]]; }
-    *keys() { for (const e of this[MAP]) yield e[0]; }
-    *values() { for (const e of this[MAP]) yield e[1]; }
-    forEach(cb, thisArg) { for (const [k, v] of this.entries()) cb.call(thisArg, v, k, this); }
-    [Symbol.iterator]() { return this.entries(); }
-    get [Symbol.toStringTag]() { return "FormData"; }
-  }
+  // Streams. ReadableStream comes from a later file (15-streams.js): it is
+  // looked up when a body stream is first needed, so these work with any
+  // standard implementation. host.isReadableStream and host.readAll are
+  // its fast paths when present.
+  const isStream = (v) => {
+    if (v === null || typeof v !== "object") return false;
+    if (host.isReadableStream) return host.isReadableStream(v);
+    return typeof g.ReadableStream === "function" && v instanceof g.ReadableStream;
+  };
+  const newStream = (source, hwm) => {
+    if (typeof g.ReadableStream !== "function") throw new TypeError("ReadableStream is not available");
+    return new g.ReadableStream(source, { highWaterMark: hwm });
+  };
+  // A body stream over bytes we hold (a buffered body asked for as a
+  // stream): SOURCES remembers them, so that a reader of the whole body
+  // (text(), the server sending it) takes the bytes without a read loop
+  // as long as nothing has read from or locked the stream. The source pulls
+  // only when asked (highWaterMark 0), so pulled means disturbed.
+  const SOURCES = new WeakMap();
+  const toBytes = (b) => {
+    if (typeof b === "string") return new Uint8Array(host.utf8Buffer(b));
+    if (b instanceof ArrayBuffer) return new Uint8Array(b);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  };
+  const bytesStream = (b) => {
+    const src = { bytes: b == null ? new Uint8Array(0) : toBytes(b), disturbed: false };
+    const s = newStream({
+      pull(c) {
+        src.disturbed = true;
+        if (src.bytes.byteLength > 0) c.enqueue(src.bytes);
+        src.bytes = null;
+        c.close();
+      },
+      cancel() { src.disturbed = true; src.bytes = null; },
+    }, 0);
+    SOURCES.set(s, src);
+    return s;
+  };
+  // disturbed: read from or canceled (the Fetch standard's test for a used
+  // body). A stream we did not make can only be asked whether it is locked,
+  // unless the streams file tells us more.
+  const disturbed = (s) => {
+    const src = SOURCES.get(s);
+    if (src) return src.disturbed;
+    if (host.isDisturbed) return host.isDisturbed(s);
+    return s.locked;
+  };
+  const unusable = (s) => s.locked || disturbed(s);
+  // takeBytes gives the bytes of an untouched byte-source stream, which is
+  // then closed as if read to the end, or undefined.
+  const takeBytes = (s) => {
+    const src = SOURCES.get(s);
+    if (!src || src.disturbed || s.locked) return undefined;
+    const b = src.bytes;
+    s.cancel();
+    return b;
+  };
+  const concat = (chunks, n) => {
+    const out = new Uint8Array(n);
+    let off = 0;
+    for (const c of chunks) { out.set(c, off); off += c.byteLength; }
+    return out;
+  };
+  const readAll = (s) => {
+    if (host.readAll) return host.readAll(s);
+    const reader = s.getReader(), chunks = [];
+    let n = 0;
+    const next = () => reader.read().then(({ value, done }) => {
+      if (done) return concat(chunks, n);
+      if (!(value instanceof Uint8Array)) {
+        const e = new TypeError("a body stream must give Uint8Array chunks");
+        reader.cancel(e);
+        throw e;
+      }
+      chunks.push(value);
+      n += value.byteLength;
+      return next();
+    });
+    return next();
+  };
+  // consume reads a whole body stream: Promise<Uint8Array>.
+  const consume = (s) => {
+    if (unusable(s)) return Promise.reject(new TypeError("body already used"));
+    const b = takeBytes(s);
+    if (b !== undefined) return Promise.resolve(b);
+    return readAll(s);
+  };
+  // tee splits a body for clone(); two fresh byte streams when we hold the
+  // bytes.
+  const tee = (s) => {
+    if (unusable(s)) throw new TypeError("cannot clone: body already used");
+    const src = SOURCES.get(s);
+    if (src) { const b = src.bytes; return [bytesStream(b), bytesStream(b)]; }
+    return s.tee();
+  };
+  // goStream is a body stream that Go feeds: pull() returns a promise of
+  // the next chunk (a Uint8Array) or null at the end; cancel(reason) tells
+  // Go to stop.
+  const goStream = (pull, cancel) => newStream({
+    pull(c) {
+      return pull().then((chunk) => { if (chunk === null) c.close(); else c.enqueue(chunk); });
+    },
+    cancel(reason) { cancel(reason); },
+  }, 0);
 
-  // A body is null, a string, an ArrayBuffer or a view. Other values are converted the
-  // way fetch's BodyInit is; the second result is the implied content type.
+  // Blob, File and FormData bodies are encoded by the forms file
+  // (07-form.js): host.encodeBody gives [bytes, content type], or undefined
+  // for a value that is none of them.
+  const encoded = (b) => {
+    if (typeof host.encodeBody === "function") return host.encodeBody(b);
+    const name = b && b.constructor && b.constructor.name;
+    if (name === "Blob" || name === "File" || name === "FormData") {
+      throw new TypeError(name + " bodies need host.encodeBody, which js/07-form.js has not installed");
+    }
+    return undefined;
+  };
+
+  // A body is null, a string, an ArrayBuffer, a view or a ReadableStream.
+  // Other values are converted the way fetch's BodyInit is; the second
+  // result is the implied content type.
   const bodyInit = (b) => {
     if (b == null) return [null, null];
     if (typeof b === "string") return [b, "text/plain;charset=UTF-8"];
     if (b instanceof ArrayBuffer) return [b.slice(0), null];
     if (ArrayBuffer.isView(b)) return [new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)), null];
     if (g.URLSearchParams && b instanceof g.URLSearchParams) return [b.toString(), "application/x-www-form-urlencoded;charset=UTF-8"];
-    if (b instanceof FormData) {
-      const p = new g.URLSearchParams();
-      for (const [k, v] of b) p.append(k, v);
-      return [p.toString(), "application/x-www-form-urlencoded;charset=UTF-8"];
-    }
-    if (typeof b === "object" && typeof b.getReader === "function") {
-      throw new TypeError("streaming bodies are not supported yet: pass a string, ArrayBuffer or Uint8Array");
+    if (typeof b === "object") {
+      if (isStream(b)) {
+        if (unusable(b)) throw new TypeError("the body stream is locked or already read");
+        return [b, null];
+      }
+      const e = encoded(b);
+      if (e !== undefined) return [e[0], e[1] || null];
     }
     return [String(b), "text/plain;charset=UTF-8"];
   };
 
-  // take marks the body used and returns it.
-  const take = (r) => {
-    if (r[USED]) throw new TypeError("body already used");
-    r[USED] = true;
-    return r[BODY];
+  // parseForm reads a multipart or urlencoded body as FormData (07-form.js).
+  const parseForm = (ct, bytes) => {
+    if (typeof host.parseForm !== "function") throw new TypeError("formData() needs host.parseForm, which js/07-form.js has not installed");
+    return host.parseForm(ct, bytes);
   };
+  const blobOf = (ct, bytes) => {
+    if (typeof g.Blob !== "function") throw new TypeError("Blob is not available");
+    return new g.Blob([bytes], { type: ct });
+  };
+
   const asText = (b) => (b == null ? "" : typeof b === "string" ? b : host.decodeUTF8(b));
   const asBuffer = (b) => {
     if (b == null) return new ArrayBuffer(0);
@@ -148,31 +245,51 @@
     if (b instanceof ArrayBuffer) return b.slice(0);
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
   };
-  const settle = (f) => {
-    try { return Promise.resolve(f()); } catch (e) { return Promise.reject(e); }
+  const contentType = (r) => r.headers.get("content-type") || "";
+  // usedBody is the Fetch standard's "unusable": the body was taken, or
+  // its stream is locked or disturbed.
+  const usedBody = (r) => {
+    const b = r[BODY];
+    return r[USED] === true || (b !== null && typeof b === "object" && isStream(b) && unusable(b));
+  };
+  // readBody takes the body and gives f what it holds: the buffered value
+  // at once, a stream's bytes once read to the end. It returns a promise,
+  // rejected with what taking or f threw.
+  const readBody = (r, f) => {
+    try {
+      if (usedBody(r)) throw new TypeError("body already used");
+      const b = r[BODY];
+      r[USED] = true;
+      if (b !== null && typeof b === "object" && isStream(b)) return consume(b).then(f);
+      return Promise.resolve(f(b));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   };
   const bodyMethods = {
-    text() { return settle(() => asText(take(this))); },
-    json() { return settle(() => JSON.parse(asText(take(this)))); },
-    arrayBuffer() { return settle(() => asBuffer(take(this))); },
-    bytes() { return settle(() => new Uint8Array(asBuffer(take(this)))); },
-    formData() {
-      return settle(() => {
-        const ct = (this.headers.get("content-type") || "").toLowerCase();
-        const text = asText(take(this));
-        return formFrom(ct, text);
-      });
+    text() { return readBody(this, asText); },
+    json() { return readBody(this, (b) => JSON.parse(asText(b))); },
+    arrayBuffer() { return readBody(this, asBuffer); },
+    bytes() { return readBody(this, (b) => new Uint8Array(asBuffer(b))); },
+    formData() { const ct = contentType(this); return readBody(this, (b) => parseForm(ct, new Uint8Array(asBuffer(b)))); },
+    blob() { const ct = contentType(this); return readBody(this, (b) => blobOf(ct, new Uint8Array(asBuffer(b)))); },
+  };
+  const bodyUsed = {
+    get() {
+      const b = this[BODY];
+      return this[USED] === true || (b !== null && typeof b === "object" && isStream(b) && disturbed(b));
     },
+    configurable: true,
   };
-  const formFrom = (ct, text) => {
-        if (!ct.startsWith("application/x-www-form-urlencoded")) {
-          throw new TypeError("formData() supports application/x-www-form-urlencoded bodies, got " + JSON.stringify(ct));
-        }
-        const fd = new FormData();
-        for (const [k, v] of new g.URLSearchParams(text)) fd.append(k, v);
-        return fd;
+  // moveBody takes another Request's body for a new one (new Request(req)).
+  const moveBody = (src) => {
+    if (host.isServerRequest(src)) return host.serverBody(src);
+    const b = src[BODY];
+    if (b == null) return null;
+    if (usedBody(src)) throw new TypeError("the Request's body is already used");
+    src[USED] = true;
+    return b;
   };
-  const bodyUsed = { get() { return this[USED] === true; }, configurable: true };
   // Which methods may carry a body.
   const noBody = (m) => m === "GET" || m === "HEAD";
   const METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
@@ -197,13 +314,14 @@
       this[SIGNAL] = init.signal !== undefined ? init.signal : src ? src.signal : undefined;
       let body = null, ct = null;
       if (init instanceof Request) {
-        // new Request(url, request): without streams, request.body is
-        // null; take the body itself.
-        body = host.isServerRequest(init) ? host.serverBody(init) : take(init);
+        body = moveBody(init);
       } else if (init.body !== undefined) {
         [body, ct] = bodyInit(init.body);
+        if (body !== null && typeof body === "object" && isStream(body) && init.duplex !== "half") {
+          throw new TypeError("RequestInit: duplex: \"half\" is required when the body is a stream");
+        }
       } else if (src) {
-        body = host.isServerRequest(src) ? host.serverBody(src) : take(src);
+        body = moveBody(src);
       }
       if (body != null && noBody(this[METHOD])) throw new TypeError("a GET or HEAD request cannot have a body");
       if (ct && !this[HDRS].has("content-type")) this[HDRS][MAP].set("content-type", [ct]);
@@ -213,15 +331,26 @@
     get method() { return this[METHOD]; }
     get headers() { return this[HDRS]; }
     get redirect() { return this[REDIRECT] || "follow"; }
+    get duplex() { return "half"; }
     get signal() {
       let s = this[SIGNAL];
       if (s === undefined && g.AbortController) s = this[SIGNAL] = new g.AbortController().signal;
       return s;
     }
-    get body() { return null; }
-    clone() {
-      if (this[USED]) throw new TypeError("cannot clone a Request whose body was used");
+    // body is made a stream on first access: a buffered body stays bytes
+    // until someone asks for it this way.
+    get body() {
       const b = this[BODY];
+      if (b == null || (typeof b === "object" && isStream(b))) return b;
+      const s = bytesStream(this[USED] ? null : b);
+      if (this[USED]) s.cancel();
+      this[BODY] = s;
+      return s;
+    }
+    clone() {
+      if (usedBody(this)) throw new TypeError("cannot clone a Request whose body was used");
+      let b = this[BODY];
+      if (b !== null && typeof b === "object" && isStream(b)) [this[BODY], b] = tee(b);
       const r = Object.create(Request.prototype);
       r[URLS] = this[URLS];
       r[METHOD] = this[METHOD];
@@ -249,9 +378,7 @@
     const href = g.URL ? new g.URL(String(url)).href : String(url);
     return new Response(null, { status, headers: { location: href } });
   };
-  Response.error = function () {
-    throw new TypeError("Response.error() is not supported: return a 5xx Response instead");
-  };
+  Response.error = function () { return host.errorResponse(); };
   Object.defineProperty(Response.prototype, Symbol.toStringTag, { value: "Response", configurable: true });
   for (const C of [Request]) {
     for (const k of Object.keys(bodyMethods)) {
@@ -280,7 +407,6 @@
   g.Headers = Headers;
   g.Request = Request;
   g.Response = Response;
-  g.FormData = FormData;
 
   // Go reads and makes these directly; the rest goes through these hooks.
   host.requestProto = Request.prototype;
@@ -290,12 +416,17 @@
   host.newHeaders = (init) => new Headers(init);
   host.setDefaultHeader = (h, k, v) => { if (!h[MAP].has(k)) h[MAP].set(k, [v]); };
   host.bodyInit = bodyInit;
-  host.formFrom = formFrom;
-  // The server's Request (request.go) reads its body in Go; these two are
-  // its methods that are easier written here.
-  host.serverFormData = function () {
-    return settle(() => formFrom((this.headers.get("content-type") || "").toLowerCase(), host.decodeUTF8(host.serverBody(this))));
-  };
+  // Body streams, for the Go-made Request and Response (body_stream.go).
+  host.isStream = isStream;
+  host.bytesStream = bytesStream;
+  host.goStream = goStream;
+  host.takeBytes = takeBytes;
+  host.unusable = unusable;
+  host.disturbed = disturbed;
+  host.consume = consume;
+  host.tee = tee;
+  host.parseFormBody = parseForm;
+  host.blobOf = blobOf;
   host.serverClone = function () {
     if (this.bodyUsed) throw new TypeError("cannot clone a Request whose body was used");
     const r = Object.create(Request.prototype);
@@ -307,10 +438,23 @@
     r[BODY] = host.serverBody(this, true);
     return r;
   };
-  // fetch's view of any Request: [method, url, flat headers, body, redirect, signal].
-  host.requestParts = (r) => {
-    if (host.isServerRequest(r)) return [r.method, r.url, flatHeaders(r.headers), host.serverBody(r), "follow", undefined];
-    return [r[METHOD], r[URLS], flatHeaders(r[HDRS]), take(r), r[REDIRECT], r[SIGNAL]];
+  // fetch's view of any Request: [method, url, flat headers, body, redirect,
+  // signal]. A stream body goes out only if it is one we hold the bytes of.
+  const outBody = (b) => {
+    if (b === null || typeof b !== "object" || !isStream(b)) return b;
+    const bytes = takeBytes(b);
+    if (bytes === undefined) throw new TypeError("fetch: a streamed request body is not supported yet; read it first (await request.arrayBuffer())");
+    return bytes;
   };
-  host.newSignal = () => (g.AbortController ? new g.AbortController().signal : undefined);
+  host.requestParts = (r) => {
+    if (host.isServerRequest(r)) return [r.method, r.url, flatHeaders(r.headers), outBody(host.serverBody(r)), "follow", undefined];
+    return [r[METHOD], r[URLS], flatHeaders(r[HDRS]), outBody(moveBody(r)), r[REDIRECT], r[SIGNAL]];
+  };
+  // newSignal gives the server Request's signal and the function that
+  // aborts it (when the client goes away while a response streams).
+  host.newSignal = () => {
+    if (!g.AbortController) return [undefined, () => {}];
+    const c = new g.AbortController();
+    return [c.signal, (reason) => c.abort(reason)];
+  };
 })(globalThis, globalThis.__vault);
