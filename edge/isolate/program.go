@@ -100,10 +100,14 @@ type Program struct {
 	log          *slog.Logger
 	idle         chan *instance
 	live         atomic.Int64 // instances made and not yet let go
+	// startup is set while startInstance makes the first instance.
+	startup *startup
 }
 
 // Compile compiles cfg.Code and builds one instance, so that a module
 // that fails to evaluate or lacks a handler is caught before it serves.
+// The module's top level runs under the start-up bounds (check.go): an
+// endless loop there fails activation instead of holding it forever.
 func Compile(cfg Config) (*Program, error) {
 	if cfg.MaxIdle <= 0 {
 		cfg.MaxIdle = 8
@@ -117,7 +121,7 @@ func Compile(cfg Config) (*Program, error) {
 	boundRegexps(prog, time.Duration(cfg.Limits.WallMillis)*time.Millisecond)
 	p := &Program{cfg: cfg, prog: prog, idle: make(chan *instance, cfg.MaxIdle),
 		log: cfg.Logger.With("fn", cfg.Function, "version", cfg.Version)}
-	inst, err := p.newInstance()
+	inst, err := p.startInstance()
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", name, err)
 	}
@@ -171,7 +175,10 @@ func compileModule(name string, code, sourceMap []byte) (prog *goja.Program, err
 		if sourceMap == nil {
 			return nil, errors.New("no source map in the artifact")
 		}
-		return sourceMap, nil
+		if shifted, err := oneBasedColumns(sourceMap); err == nil {
+			return shifted, nil
+		}
+		return sourceMap, nil // columns off by one, lines right
 	}
 	src := string(code)
 	opts := []parser.Option{parser.WithSourceMapLoader(loader)}
@@ -184,6 +191,17 @@ func compileModule(name string, code, sourceMap []byte) (prog *goja.Program, err
 	}
 	ast, err := parser.ParseFile(nil, name, src, 0, opts...)
 	if err != nil {
+		var list parser.ErrorList
+		if errors.As(err, &list) && sourceMap != nil {
+			for _, e := range list {
+				if e.Position.Filename != name {
+					continue
+				}
+				if f, l, c, ok := originalPosition(sourceMap, e.Position.Line, e.Position.Column); ok {
+					e.Position.Filename, e.Position.Line, e.Position.Column = f, l, c
+				}
+			}
+		}
 		return nil, fmt.Errorf("compile %s: %w", name, err)
 	}
 	if prog, err = goja.CompileAST(ast, false); err != nil {
