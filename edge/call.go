@@ -3,6 +3,7 @@ package edge
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/vault-runtime/vault/edge/h2"
 	"github.com/vault-runtime/vault/edge/isolate"
+	"github.com/vault-runtime/vault/edge/metrics"
 	"github.com/vault-runtime/vault/edge/sched"
 )
 
@@ -80,26 +82,51 @@ func (c *call) run() {
 	}
 	ctx, cancel := context.WithCancelCause(r.Context())
 	done := c.target.calls.start(cancel)
-	resp, err := ch.program.Invoke(ctx, &isolate.Request{
+	req := &isolate.Request{
 		ID: c.id, Method: r.Method, URL: scheme + "://" + r.Authority + r.Path, Header: r.Header, Body: r.Body,
 		Interrupted: c.interrupted,
-	})
+	}
+	if r.BodyStream != nil {
+		req.BodyStream = r.BodyStream
+	}
+	resp, err := ch.program.Invoke(ctx, req)
+	if err == nil && resp.Stream != nil {
+		// The function is still producing the body: the call ends when
+		// the engine closes the stream (streamed).
+		out := &h2.Response{Status: resp.Status, Header: c.header(resp), Stream: &streamed{
+			inner: resp.Stream, s: s, fn: c.target.fn, version: ch.version, id: c.id, handles: ch.handles,
+			status: resp.Status, start: c.start, done: done, cancel: cancel, body: r.BodyStream,
+		}}
+		r.Respond(out)
+		c.release()
+		return
+	}
 	done()
 	cause := context.Cause(ctx)
 	cancel(nil)
+	if r.BodyStream != nil {
+		// What the function did not read is discarded (h2 reopens no
+		// window for it).
+		_ = r.BodyStream.Close()
+	}
 	var out *h2.Response
 	if err != nil {
 		out = s.failure(c.target.fn, ch.version, c.id, err, cause)
 	} else {
-		if resp.Header == nil {
-			resp.Header = http.Header{}
-		}
-		resp.Header["X-Request-Id"] = []string{c.id}
-		out = &h2.Response{Status: resp.Status, Header: resp.Header, Body: resp.Body}
+		out = &h2.Response{Status: resp.Status, Header: c.header(resp), Body: resp.Body}
 	}
 	r.Respond(out)
 	s.metrics.Request(ch.handles, out.Status, time.Since(c.start))
 	c.release()
+}
+
+// header is the function's response header with the request's ID.
+func (c *call) header(resp *isolate.Response) http.Header {
+	if resp.Header == nil {
+		resp.Header = http.Header{}
+	}
+	resp.Header["X-Request-Id"] = []string{c.id}
+	return resp.Header
 }
 
 // shed answers a request the scheduler could not run: its queue was full
@@ -136,4 +163,57 @@ func (s *Server) failure(fn string, version int, id string, err, cause error) *h
 		resp.Header.Set("Retry-After", "1")
 	}
 	return resp
+}
+
+// streamed is a response body the function is still producing
+// (isolate.Response.Stream), as the engine reads it. The call's
+// bookkeeping (kill registration, context, request body, metrics, the
+// log line of a failure) ends when the engine closes it: after the last
+// chunk, after an error, or when the client went away.
+type streamed struct {
+	inner   io.ReadCloser
+	s       *Server
+	fn      string
+	version int
+	id      string
+	handles *metrics.FnHandles
+	status  int
+	start   time.Time
+	done    func()                  // ends the call's kill registration
+	cancel  context.CancelCauseFunc // the invocation's context
+	body    io.ReadCloser           // the request body still arriving, or nil
+
+	mu  sync.Mutex
+	err error // what ended the stream, if not its end
+}
+
+func (b *streamed) Read(p []byte) (int, error) {
+	n, err := b.inner.Read(p)
+	if err != nil && err != io.EOF {
+		b.mu.Lock()
+		if b.err == nil {
+			b.err = err
+		}
+		b.mu.Unlock()
+	}
+	return n, err
+}
+
+// Close is called once by the engine.
+func (b *streamed) Close() error {
+	err := b.inner.Close() // cancels the function's stream if it is still going
+	b.done()
+	b.cancel(nil)
+	if b.body != nil {
+		_ = b.body.Close()
+	}
+	b.mu.Lock()
+	failed := b.err
+	b.mu.Unlock()
+	if failed != nil && !errors.Is(failed, isolate.ErrStreamClosed) {
+		// The status went out with the headers; the client saw a reset.
+		b.s.log.Warn("streamed response failed", "fn", b.fn, "version", b.version, "request", b.id, "status", b.status, "err", failed)
+	}
+	b.s.metrics.Request(b.handles, b.status, time.Since(b.start))
+	return err
 }

@@ -3,12 +3,14 @@ package edge
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/vault-runtime/vault/edge/h2"
+	"github.com/vault-runtime/vault/edge/isolate"
 	"github.com/vault-runtime/vault/edge/sched"
 	"github.com/vault-runtime/vault/projector"
 	"github.com/vault-runtime/vault/schemas"
@@ -69,5 +71,127 @@ func waitStats(t *testing.T, s *Server, what string, cond func(sched.Stats) bool
 			t.Fatalf("timed out waiting for %s: %+v", what, st)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// consoleLines is a log sink handing each console line to the test.
+type consoleLines chan string
+
+func (c consoleLines) Log(e isolate.LogEntry) {
+	if e.Source == isolate.SourceConsole {
+		c <- e.Message
+	}
+}
+
+// streamingServer serves one function at /s over h2c on loopback.
+func streamingServer(t *testing.T, code string, logs isolate.LogSink) (url string, client *http.Client) {
+	t.Helper()
+	log := slog.New(slog.DiscardHandler)
+	f := NewFunctions(log, Options{Logs: logs})
+	v := projector.ServedVersion{Version: 1, Artifact: "a1", Routes: []string{"/s"}}
+	blob, err := schemas.EncodeArtifact(
+		schemas.Section{Kind: schemas.SectionManifest, Data: []byte(`{"name":"s","entry":"i.js","limits":{"cpu_ms":5000,"wall_ms":20000}}`)},
+		schemas.Section{Kind: schemas.SectionCode, Data: []byte(fmt.Sprintf(`var %s=%s;`, schemas.BundleGlobal, code))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Warm(context.Background(), "s", v, blob); err != nil {
+		t.Fatal(err)
+	}
+	f.Publish(&projector.Snapshot{State: projector.NewState(), Served: map[string]projector.Served{
+		"s": {Function: "s", Versions: []projector.ServedVersion{v}, ActivatedSeq: 1},
+	}})
+	s, err := NewServer(Config{Listen: "127.0.0.1:0"}, f, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = s.Shutdown(ctx)
+	})
+	tr := &http.Transport{Protocols: new(http.Protocols)}
+	tr.Protocols.SetUnencryptedHTTP2(true)
+	t.Cleanup(tr.CloseIdleConnections)
+	return "http://" + s.Addrs["h2c"] + "/s", &http.Client{Transport: tr}
+}
+
+// TestStreamedResponseThroughTheEdge: a function's stream reaches the
+// client as it is produced, and the request body reaches the function as
+// it is sent: the first event arrives while the client still holds the
+// request body open, and the function's answer to the rest follows.
+func TestStreamedResponseThroughTheEdge(t *testing.T) {
+	url, client := streamingServer(t, `{default:{fetch(r){
+		const enc = new TextEncoder();
+		return new Response(new ReadableStream({ async start(c) {
+			c.enqueue(enc.encode("data: first\n\n"));
+			const rest = await r.text();
+			c.enqueue(enc.encode("data: " + rest + "\n\n"));
+			c.close();
+		} }), { headers: { "content-type": "text/event-stream" } });
+	}}}`, nil)
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("POST", url, pr)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" || resp.Header.Get("X-Request-Id") == "" {
+		t.Fatalf("status %d, header %v", resp.StatusCode, resp.Header)
+	}
+	first := make([]byte, len("data: first\n\n"))
+	if _, err := io.ReadFull(resp.Body, first); err != nil || string(first) != "data: first\n\n" {
+		t.Fatalf("first event %q, %v", first, err)
+	}
+	if _, err := pw.Write([]byte("second")); err != nil {
+		t.Fatal(err)
+	}
+	_ = pw.Close()
+	rest, err := io.ReadAll(resp.Body)
+	if err != nil || string(rest) != "data: second\n\n" {
+		t.Fatalf("rest %q, %v", rest, err)
+	}
+}
+
+// TestClientResetCancelsTheFunctionsStream: when the client goes away
+// mid-stream, the function's stream is canceled and its request's signal
+// aborts.
+func TestClientResetCancelsTheFunctionsStream(t *testing.T) {
+	lines := make(consoleLines, 16)
+	url, client := streamingServer(t, `{default:{fetch(r){
+		r.signal.onabort = () => console.log("aborted");
+		let n = 0;
+		return new Response(new ReadableStream({
+			pull(c) { return new Promise((ok) => setTimeout(() => { c.enqueue(new TextEncoder().encode("tick " + n++ + "\n")); ok() }, 1)) },
+			cancel(reason) { console.log("canceled: " + reason.name) },
+		}));
+	}}}`, lines)
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, len("tick 0\n"))
+	if _, err := io.ReadFull(resp.Body, buf); err != nil || string(buf) != "tick 0\n" {
+		t.Fatalf("first chunk %q, %v", buf, err)
+	}
+	cancel() // the client resets the stream
+	_ = resp.Body.Close()
+	got := map[string]bool{}
+	for len(got) < 2 {
+		select {
+		case l := <-lines:
+			got[l] = true
+		case <-time.After(10 * time.Second):
+			t.Fatalf("after the reset the function logged only %v", got)
+		}
+	}
+	if !got["canceled: AbortError"] || !got["aborted"] {
+		t.Fatalf("got %v", got)
 	}
 }
