@@ -163,16 +163,73 @@ func TestDecompressionStreamErrorsAreTypeErrors(t *testing.T) {
 
 // TestDecompressionBombHitsTheMemoryLimit: output is charged against the
 // invocation's memory limit as it is made, so a small input that expands
-// without bound fails the invocation instead of the node.
+// without bound fails the invocation instead of the node. The function
+// only counts the output, so nothing but the decompressor's own charge
+// can trip the limit before it is all made.
 func TestDecompressionBombHitsTheMemoryLimit(t *testing.T) {
-	bomb := goCompress(t, "gzip", flate.BestCompression, make([]byte, 256<<20))
-	if len(bomb) > 1<<20 {
+	bomb := goCompress(t, "gzip", flate.BestSpeed, make([]byte, 24<<20))
+	if len(bomb) > 256<<10 {
 		t.Fatalf("bomb is %d bytes", len(bomb))
 	}
-	_, got := jsCodec(t, "DecompressionStream", "gzip", bomb, schemas.Limits{MemoryMB: 32})
-	if !strings.Contains(got, ErrMemory.Error()) {
-		t.Fatalf("got %q, want the memory limit", got)
+	src := jsCodecPrologue + `return {default:{async fetch(r){
+		const ds = new DecompressionStream("gzip");
+		const w = ds.writable.getWriter();
+		w.write(fromHex(await r.text())).catch(() => {});
+		w.close().catch(() => {});
+		let n = 0;
+		const reader = ds.readable.getReader();
+		for (;;) { const { value, done } = await reader.read(); if (done) break; n += value.length; }
+		return new Response("read " + n);
+	}}}`
+	// Roomy time limits: the memory limit is what must stop it.
+	p := compile(t, src, schemas.Limits{MemoryMB: 16, CPUMillis: 120000, WallMillis: 120000})
+	resp, err := invoke(t, p, "POST", hex.EncodeToString(bomb))
+	// The charge or the heap sampler, whichever sees it first.
+	if !errors.Is(err, ErrMemory) {
+		t.Fatalf("got %v %q, want the memory limit", err, respBody(resp))
 	}
+}
+
+// TestInflaterChargesOutputAsItIsMade: push hands each piece of output to
+// charge before keeping it, so a charge that throws (as inst.charge does
+// over the limit) stops the decompression after the first piece over,
+// and ends the reader goroutine.
+func TestInflaterChargesOutputAsItIsMade(t *testing.T) {
+	bomb := goCompress(t, "gzip", flate.BestSpeed, make([]byte, 8<<20))
+	h, err := newInflater("gzip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type overLimit struct{}
+	var charged float64
+	func() {
+		defer func() {
+			if r := recover(); r != (overLimit{}) {
+				t.Fatalf("push did not stop at the charge: recovered %v", r)
+			}
+		}()
+		_, _ = h.push(bomb, func(n float64) {
+			charged += n
+			if charged > 1<<20 {
+				panic(overLimit{})
+			}
+		})
+	}()
+	if charged > 1<<20+64<<10 {
+		t.Fatalf("charged %v bytes, want it to stop just over 1 MiB", charged)
+	}
+	select {
+	case <-h.exited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the reader goroutine did not end after the charge failed")
+	}
+}
+
+func respBody(r *Response) string {
+	if r == nil {
+		return ""
+	}
+	return string(r.Body)
 }
 
 // TestInflaterGoroutineEnds: a decompressor's goroutine ends when the

@@ -14,10 +14,12 @@
 // rec.pub === the receiver, so an object that merely inherits from a
 // stream is not one.
 //
-// For the bodies code: host.isReadableStream(v) is the brand check, and
+// For the bodies code: host.isReadableStream(v) is the brand check (false
+// until the group is built: no stream can exist before), and
 // host.readAll(stream) reads a stream to its end (locking it) and
 // resolves with one Uint8Array of its chunks, rejecting with a TypeError
-// for a chunk that is not an ArrayBuffer or a view.
+// for a chunk that is not an ArrayBuffer or a view. host.load(host.streams)
+// gives the classes themselves, whatever user code did to the globals.
 (function (g, host) {
   "use strict";
   // Parts from 15-streams-bytes.js and 15-streams-tee.js (which run
