@@ -134,3 +134,47 @@ func TestStreamsLeaveNoUnhandledRejections(t *testing.T) {
 		t.Fatalf("log lines:\n%s", strings.Join(lines, "\n"))
 	}
 }
+
+// TestStreamsWithBundledForAwait: code as functions write it, bundled by
+// schemas.Bundle as vault deploy does (which lowers for-await and async
+// generators for goja), iterates streams with for await and feeds
+// ReadableStream.from with an async generator. The lowering looks for
+// Symbol.asyncIterator, or Symbol.for("Symbol.asyncIterator") where it is
+// missing; streams answer to both, being the same symbol here.
+func TestStreamsWithBundledForAwait(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir+"/vault.yaml", "name: fa\nentry: main.ts\nroutes: [/]\n")
+	writeFile(t, dir+"/main.ts", `async function* numbers(): AsyncGenerator<string> {
+  for (let i = 1; i <= 3; i++) yield String(i);
+}
+export default {
+  async fetch(): Promise<Response> {
+    const parts: string[] = [];
+    const upper = ReadableStream.from(numbers()).pipeThrough(new TransformStream({
+      transform(chunk, c) { c.enqueue("<" + chunk + ">"); },
+    }));
+    for await (const chunk of upper) parts.push(chunk);
+    let early = "";
+    const s = new ReadableStream({ pull(c) { c.enqueue("x"); }, cancel() { early = "canceled"; } });
+    for await (const chunk of s) { early = chunk; break; }
+    return new Response(parts.join("") + "|" + early + "|" + s.locked);
+  },
+};
+`)
+	m, err := schemas.LoadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, sm, err := schemas.Bundle(dir, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(Config{Function: "fa", Version: 1, Code: code, SourceMap: sm, Logger: discardLogger(),
+		Limits: schemas.Limits{CPUMillis: 10000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := body(t, p, "GET", ""); got != "<1><2><3>|canceled|false" {
+		t.Fatalf("got %q", got)
+	}
+}
