@@ -51,7 +51,10 @@ func denoPeer(t *testing.T, deno, dir string) string {
 	}
 	cmd := exec.Command(deno, "run", "--no-config", "--no-prompt", "--allow-net", "--allow-read="+bundle,
 		wrapper, bundle, port, schemas.BundleGlobal, string(envJSON))
-	cmd.Env = append(os.Environ(), "DENO_NO_UPDATE_CHECK=1", "NO_COLOR=1")
+	// A DENO_DIR of its own: Deno keeps the Cache API's entries there, which
+	// would otherwise be shared by the two Denos of the self-check, by
+	// concurrent runs and by runs that follow.
+	cmd.Env = append(os.Environ(), "DENO_NO_UPDATE_CHECK=1", "NO_COLOR=1", "DENO_DIR="+filepath.Join(t.TempDir(), "deno"))
 	stderr := &lockedBuffer{}
 	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
