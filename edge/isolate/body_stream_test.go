@@ -133,13 +133,24 @@ func TestExpandoProperties(t *testing.T) {
 	}
 }
 
-// TestReturnedErrorResponseFails: a handler returning Response.error()
-// fails the invocation (the edge answers 500), as Deno and workerd do.
-func TestReturnedErrorResponseFails(t *testing.T) {
-	p := compile(t, `return {default:{fetch(){ return Response.error() }}}`, schemas.Limits{})
-	_, err := invoke(t, p, "GET", "")
-	if !errors.Is(err, ErrBadResponse) {
-		t.Fatalf("got %v, want ErrBadResponse", err)
+// TestReturnedResponseMustBeUsable: a handler returning Response.error()
+// or a Response whose body it already read fails the invocation (the
+// edge answers 500), as Deno 2.9.6 does ("Return value from serve handler
+// must not be an error response").
+func TestReturnedResponseMustBeUsable(t *testing.T) {
+	for name, handler := range map[string]string{
+		"ErrorResponse":  `return Response.error()`,
+		"ReadBody":       `const res = new Response("x"); await res.text(); return res`,
+		"ReadStreamBody": `const res = new Response(new ReadableStream({ start(c) { c.enqueue(new Uint8Array([1])); c.close() } })); await res.arrayBuffer(); return res`,
+		"LockedStream":   `const res = new Response(new ReadableStream()); res.body.getReader(); return res`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := compile(t, `return {default:{async fetch(){ `+handler+` }}}`, schemas.Limits{})
+			_, err := invoke(t, p, "GET", "")
+			if !errors.Is(err, ErrBadResponse) {
+				t.Fatalf("got %v, want ErrBadResponse", err)
+			}
+		})
 	}
 }
 

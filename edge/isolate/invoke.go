@@ -132,6 +132,10 @@ func (inst *instance) unpack(v goja.Value) (*Response, error) {
 	if r.isError() {
 		return nil, fmt.Errorf("%w: fetch handler returned Response.error()", ErrBadResponse)
 	}
+	if r.body.used {
+		// As Deno: the body went to whoever read it.
+		return nil, fmt.Errorf("%w: the body of the returned Response was already read", ErrBadResponse)
+	}
 	body := r.body.raw
 	switch {
 	case r.body.value != nil:

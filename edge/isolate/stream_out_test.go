@@ -270,3 +270,33 @@ func TestStreamsConcurrently(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestTransformStreamResponse: Hono's streamSSE shape: the handler returns
+// a TransformStream's readable side and writes events to its writable
+// side from an async function that outlives the handler.
+func TestTransformStreamResponse(t *testing.T) {
+	p, _ := compileStreaming(t, `return {default:{fetch(r){
+		const { readable, writable } = new TransformStream();
+		const writer = writable.getWriter(), enc = new TextEncoder();
+		(async () => {
+			for (let i = 0; i < 3; i++) {
+				await writer.write(enc.encode("data: " + i + "\n\n"));
+				await new Promise((ok) => setTimeout(ok, 1));
+			}
+			await writer.close();
+		})();
+		return new Response(readable.pipeThrough(new TextDecoderStream()).pipeThrough(new TextEncoderStream()), { headers: { "content-type": "text/event-stream" } });
+	}}}`, schemas.Limits{})
+	resp, err := p.Invoke(t.Context(), &Request{ID: "t", Method: "GET", URL: "http://x/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Stream.Close()
+	if got := readChunk(t, resp.Stream); got != "data: 0\n\n" {
+		t.Fatalf("first event %q", got)
+	}
+	rest, err := io.ReadAll(resp.Stream)
+	if err != nil || string(rest) != "data: 1\n\ndata: 2\n\n" {
+		t.Fatalf("rest %q, %v", rest, err)
+	}
+}
