@@ -3,10 +3,12 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
+	"github.com/vault-runtime/vault/edge/isolate"
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
 	"github.com/vault-runtime/vault/schemas"
@@ -16,6 +18,7 @@ func deployCommand() *cobra.Command {
 	var server string
 	var opts ledger.AppendOptions
 	var take []string
+	var skipCheck bool
 	maxSize := schemas.DefaultMaxArtifactBytes
 	cmd := &cobra.Command{
 		Use:   "deploy DIR",
@@ -25,6 +28,12 @@ script with a source map, stores the artifact by its SHA-256 and appends a
 function.deployed event signed with the operator key. It prints the new
 version; 'vault activate' makes it serve. Nothing is appended when the
 manifest or the code has an error.
+
+Before anything is uploaded the bundle is run as a node would activate it:
+compiled, its module's top level evaluated in a throwaway isolate (1s of
+CPU at most), and its default export checked for a fetch method. Code that
+cannot compile, a top level that throws or does not finish, or a module
+without a fetch handler is refused, with file:line:col in your sources.
 
 Only files inside DIR and its node_modules are bundled, symlinks followed:
 an import that leaves DIR ("../x", an absolute path, a package found above
@@ -45,6 +54,11 @@ nodes refuse one over their own limits.max_artifact_size.`,
 			}
 			if err := schemas.CheckArtifactSize(int64(len(blob)), maxSize); err != nil {
 				return &exitError{1, fmt.Sprintf("deploy %s: %v; shrink the bundle, or raise the limit with --max-artifact-size here and limits.max_artifact_size (vault serve --max-artifact-size) on every node", m.Name, err)}
+			}
+			if !skipCheck {
+				if err := checkRuns(m, blob); err != nil {
+					return &exitError{1, fmt.Sprintf("deploy %s: nothing was deployed: %s", m.Name, strings.TrimRight(err.Error(), "\n"))}
+				}
 			}
 			ctx := cmd.Context()
 			nc, err := connect(server)
@@ -96,6 +110,26 @@ nodes refuse one over their own limits.max_artifact_size.`,
 	addServerFlag(cmd, &server)
 	cmd.Flags().Uint64Var(&opts.ExpectHead, "expect-head", 0, "append only if the ledger's last record is this sequence")
 	cmd.Flags().Var((*size64Flag)(&maxSize), "max-artifact-size", "refuse an artifact larger than this (bytes, or KiB/MiB/GiB; 0: 25MiB); nodes apply their own limit too")
+	cmd.Flags().BoolVar(&skipCheck, "skip-check", false, "do not run the bundle before uploading it (nodes still refuse to serve a version that cannot start)")
 	cmd.Flags().StringArrayVar(&take, "take-route", nil, "take over ROUTE, owned by another function (needs an admin key); repeatable")
 	return cmd
+}
+
+// checkRuns does with the artifact what activation does (isolate.Check),
+// so that a version that cannot serve is refused before it is uploaded
+// or appended, not found out when a node activates it.
+func checkRuns(m *schemas.Manifest, blob []byte) error {
+	a, err := schemas.DecodeArtifact(blob)
+	if err != nil {
+		return err
+	}
+	err = isolate.Check(isolate.Config{Function: m.Name, Code: a.Section(schemas.SectionCode),
+		SourceMap: a.Section(schemas.SectionSourceMap), Vars: m.Vars, Limits: m.Limits})
+	switch {
+	case errors.Is(err, isolate.ErrNoHandler):
+		return fmt.Errorf("%s has no default export with a fetch method (export default { fetch(request, env, ctx) { ... } })", m.Entry)
+	case err != nil:
+		return fmt.Errorf("it cannot run: %w", err)
+	}
+	return nil
 }
