@@ -29,6 +29,11 @@ func TestBodyStreams(t *testing.T) {
 			const same = s === res.body, before = res.bodyUsed; const text = await readStream(s);
 			return new Response([s instanceof ReadableStream, same, before, text, res.bodyUsed, await res.text().catch((e) => e.name)].join("|"))`,
 			"true|true|false|héllo|true|TypeError"},
+		{"BodyUsedOnceDisturbed", "GET", "", `const res = new Response(streamOf("a", "b")); const rd = res.body.getReader();
+			const locked = res.bodyUsed; await rd.read(); const read = res.bodyUsed;
+			const other = new Response(streamOf("c")); await other.body.cancel();
+			return new Response([locked, read, other.bodyUsed].join("|"))`,
+			"false|true|true"},
 		{"LockedBodyCannotBeRead", "GET", "", `const res = new Response("x"); res.body.getReader();
 			return new Response(await res.text().then(() => "read", (e) => e.name))`,
 			"TypeError"},

@@ -130,12 +130,14 @@
     return s;
   };
   // disturbed: read from or canceled (the Fetch standard's test for a used
-  // body). A stream we did not make can only be asked whether it is locked,
-  // unless the streams file tells us more.
+  // body), which the streams file keeps in its record of the stream
+  // (readableRec). Without it, locked is the nearest public answer.
   const disturbed = (s) => {
     const src = SOURCES.get(s);
     if (src) return src.disturbed;
-    if (host.isDisturbed) return host.isDisturbed(s);
+    const made = host.streams && host.streams.made;
+    const rec = made && made.readableRec ? made.readableRec(s) : undefined;
+    if (rec) return rec.disturbed === true;
     return s.locked;
   };
   const unusable = (s) => s.locked || disturbed(s);
