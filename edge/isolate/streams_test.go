@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/dop251/goja"
+
 	"github.com/vault-runtime/vault/schemas"
 )
 
@@ -176,5 +178,87 @@ export default {
 	}
 	if got := body(t, p, "GET", ""); got != "<1><2><3>|canceled|false" {
 		t.Fatalf("got %q", got)
+	}
+}
+
+// captureHosts, when set, receives each new instance's host object, so a
+// test can call what the prelude leaves on it.
+var captureHosts func(inst *instance, host *goja.Object)
+
+func init() {
+	installers = append(installers, func(inst *instance, host *goja.Object) {
+		if captureHosts != nil {
+			captureHosts(inst, host)
+		}
+	})
+}
+
+// TestHostStreamHelpers: host.isReadableStream is a brand check (false
+// before any stream exists, and for look-alikes), and host.readAll reads a
+// stream of any BufferSource chunks into one new Uint8Array, locking the
+// stream, and rejects with a TypeError for another chunk.
+func TestHostStreamHelpers(t *testing.T) {
+	var host *goja.Object
+	captureHosts = func(_ *instance, h *goja.Object) { host = h }
+	inst := preludeInstance(t, "")
+	captureHosts = nil
+	vm := inst.vm
+	isStream, _ := goja.AssertFunction(host.Get("isReadableStream"))
+	readAll, _ := goja.AssertFunction(host.Get("readAll"))
+	check := func(v goja.Value) bool {
+		r, err := isStream(goja.Undefined(), v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.ToBoolean()
+	}
+	plain, _ := vm.RunString(`({ getReader() {} })`)
+	if check(plain) {
+		t.Fatal("a plain object passed before any stream existed")
+	}
+	v, err := vm.RunString(`globalThis.enqueued = new Uint8Array([1, 2]);
+		globalThis.s = new ReadableStream({ start(c) {
+			c.enqueue(enqueued); c.enqueue(new Uint16Array([0x0403]).buffer); c.enqueue(new DataView(new Uint8Array([9, 5, 9]).buffer, 1, 1)); c.close();
+		} });
+		globalThis.fake = Object.create(ReadableStream.prototype);
+		s`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !check(v) || check(vm.Get("fake")) || check(plain) {
+		t.Fatal("isReadableStream is not the brand check")
+	}
+	p, err := readAll(goja.Undefined(), v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = vm.Set("__p", p)
+	res := webapiEval(t, vm, `return (async () => {
+		const u = await globalThis.__p;
+		return [u.constructor.name, Array.from(u).join(","), s.locked].join(" ");
+	})()`)
+	if res != "resolves Uint8Array 1,2,3,4,5 true" {
+		t.Fatalf("readAll: %s", res)
+	}
+	one, _ := vm.RunString(`globalThis.single = new Uint8Array([5, 6]); new ReadableStream({ start(c) { c.enqueue(single); c.close(); } })`)
+	p, err = readAll(goja.Undefined(), one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = vm.Set("__p", p)
+	if res := webapiEval(t, vm, `return globalThis.__p.then((u) => { single[0] = 0; return u.join(",") + " " + (u.buffer !== single.buffer) })`); res != "resolves 5,6 true" {
+		t.Fatalf("readAll of one chunk is not a copy: %s", res)
+	}
+	bad, _ := vm.RunString(`globalThis.bad = new ReadableStream({ start(c) { c.enqueue("text"); }, cancel(r) { globalThis.canceledWith = r; } }); bad`)
+	p, err = readAll(goja.Undefined(), bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = vm.Set("__p", p)
+	if res := webapiEval(t, vm, `return globalThis.__p`); res != "rejects TypeError: a body stream's chunk must be an ArrayBuffer or a view (Uint8Array), not string" {
+		t.Fatalf("readAll of a string chunk: %s", res)
+	}
+	if res := webapiEval(t, vm, `return [canceledWith instanceof TypeError, bad.locked].join(" ")`); res != "true true" {
+		t.Fatalf("the stream with a bad chunk is not canceled with the error (and kept locked): %s", res)
 	}
 }

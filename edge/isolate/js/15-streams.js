@@ -632,10 +632,8 @@ function readable(host) {
           step();
         },
         close: () => {
-          if (chunks.length === 1 && chunks[0] instanceof U8 && taLength.call(chunks[0]) === abLength.call(taBuffer.call(chunks[0]))) {
-            settle(d, true, chunks[0]);
-            return;
-          }
+          // Always a copy: the producer may still hold (and change) what
+          // it enqueued.
           const out = new U8(total);
           let off = 0;
           for (const c of chunks) { out.set(c, off); off += taLength.call(c); }
