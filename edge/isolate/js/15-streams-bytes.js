@@ -11,7 +11,7 @@
 // bytes adds the byte-stream controller to S.
 function bytes(S) {
   const { AB, U8, abLength, attach, brand, call, copyBytes, detached, fulfillReadRequest, hasBYOBReader,
-    hasDefaultReader, method, numReadRequests, promiseCall, resetQueue, resolved, streamClose, streamError,
+    hasDefaultReader, numReadRequests, promiseCall, resetQueue, resolved, streamClose, streamError,
     taBuffer, transfer, upon, viewParts } = S;
   const defineProperty = Object.defineProperty;
 
@@ -325,18 +325,11 @@ function bytes(S) {
       bcPullIfNeeded(c);
     }, (e) => bcError(c, e));
   };
-  const setUpByteControllerFromSource = (s, src, hwm) => {
+  const setUpByteControllerFromSource = (s, src, dict, hwm) => {
     const c = newByteControllerRec();
     attach(Object.create(ReadableByteStreamController.prototype), c);
-    const start = method(src, "start", "underlyingSource"), pull = method(src, "pull", "underlyingSource"),
-      cancel = method(src, "cancel", "underlyingSource");
-    let auto = src.autoAllocateChunkSize;
-    if (auto !== undefined) {
-      auto = Number(auto);
-      if (!(auto > 0) || auto === Infinity) throw new TypeError("autoAllocateChunkSize must be a positive integer");
-      auto = Math.trunc(auto);
-      if (auto === 0) throw new TypeError("autoAllocateChunkSize must be a positive integer");
-    }
+    const { start, pull, cancel } = dict, auto = dict.autoAllocateChunkSize;
+    if (auto === 0) throw new TypeError("autoAllocateChunkSize must be positive");
     setUpByteController(s, c,
       () => (start === undefined ? undefined : call(start, src, [c.pub])),
       () => promiseCall(pull, src, c.pub),

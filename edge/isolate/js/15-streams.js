@@ -83,11 +83,22 @@ function readable(host) {
   const promiseCall = (f, self, ...args) => {
     try { return resolved(f === undefined ? undefined : call(f, self, args)); } catch (e) { return rejected(e); }
   };
-  const method = (o, name, what) => {
-    const f = o == null ? undefined : o[name];
-    if (f === undefined || f === null) return undefined;
-    if (typeof f !== "function") throw new TypeError(`${what}: ${name} must be a function`);
-    return f;
+  // dictionary reads an argument as WebIDL converts it to a dictionary:
+  // undefined and null are empty, another non-object throws, and members
+  // are read in the order given (the IDL's, alphabetical); a member named
+  // in callbacks must be undefined or callable.
+  const dictionary = (o, what, members, callbacks) => {
+    const d = {};
+    if (o === undefined || o === null) return d;
+    if (typeof o !== "object" && typeof o !== "function") throw new TypeError(`${what} must be an object`);
+    for (const name of members) {
+      const v = o[name];
+      if (v !== undefined && callbacks.indexOf(name) >= 0 && typeof v !== "function") {
+        throw new TypeError(`${what}.${name} must be a function`);
+      }
+      d[name] = v;
+    }
+    return d;
   };
   const iterResult = (value, done) => ({ value, done });
 
@@ -101,11 +112,6 @@ function readable(host) {
     if (r === undefined) throw new TypeError(`Illegal invocation: this is not a ${what}`);
     return r;
   };
-  const brandP = (o, kind, what) => {
-    const r = recOf(o, kind);
-    if (r === undefined) throw new TypeError(`Illegal invocation: this is not a ${what}`);
-    return r;
-  };
   const attach = (pub, rec) => {
     rec.pub = pub;
     defineProperty(pub, K, { value: rec });
@@ -113,18 +119,30 @@ function readable(host) {
   };
 
   // --- queuing strategies ---------------------------------------------------
-  const hwmOf = (strategy, dflt) => {
-    const h = strategy == null ? undefined : strategy.highWaterMark;
-    if (h === undefined) return dflt;
-    const n = Number(h);
-    if (n !== n || n < 0) throw new RangeError("highWaterMark must be a non-negative number");
-    return n;
+  // strategyDict converts a QueuingStrategy argument, which WebIDL does
+  // before a constructor's own steps: highWaterMark (to a number), size.
+  const strategyDict = (strategy, what) => {
+    const d = dictionary(strategy, what, ["highWaterMark", "size"], ["size"]);
+    if (d.highWaterMark !== undefined) d.highWaterMark = +d.highWaterMark;
+    return d;
   };
-  const sizeOf = (strategy) => {
-    const s = strategy == null ? undefined : strategy.size;
-    if (s === undefined) return () => 1;
-    if (typeof s !== "function") throw new TypeError("strategy.size must be a function");
-    return (chunk) => s(chunk);
+  const extractHWM = (st, dflt) => {
+    const h = st.highWaterMark;
+    if (h === undefined) return dflt;
+    if (h !== h || h < 0) throw new RangeError("highWaterMark must be a non-negative number");
+    return h;
+  };
+  const extractSize = (st) => {
+    const size = st.size;
+    return size === undefined ? () => 1 : (chunk) => call(size, undefined, [chunk]);
+  };
+  // enforceRange converts as WebIDL's [EnforceRange] unsigned long long.
+  const enforceRange = (v, what) => {
+    let n = +v;
+    if (n !== n || n === Infinity || n === -Infinity) throw new TypeError(`${what} must be a finite number`);
+    n = Math.trunc(n);
+    if (n < 0 || n > Number.MAX_SAFE_INTEGER) throw new TypeError(`${what} is out of range`);
+    return n;
   };
   const strategyInit = (init, what) => {
     if (init === null || typeof init !== "object") throw new TypeError(`${what}: the argument must be an object`);
@@ -196,25 +214,21 @@ function readable(host) {
 
   class ReadableStream {
     constructor(underlyingSource = undefined, strategy = undefined) {
-      if (underlyingSource === null) underlyingSource = undefined;
-      if (underlyingSource !== undefined && typeof underlyingSource !== "object" && typeof underlyingSource !== "function") {
-        throw new TypeError("ReadableStream: underlyingSource must be an object");
-      }
-      if (strategy !== undefined && strategy !== null && typeof strategy !== "object") {
-        throw new TypeError("ReadableStream: strategy must be an object");
+      const st = strategyDict(strategy, "ReadableStream: strategy");
+      const src = dictionary(underlyingSource, "ReadableStream: underlyingSource",
+        ["autoAllocateChunkSize", "cancel", "pull", "start", "type"], ["cancel", "pull", "start"]);
+      if (src.autoAllocateChunkSize !== undefined) src.autoAllocateChunkSize = enforceRange(src.autoAllocateChunkSize, "autoAllocateChunkSize");
+      if (src.type !== undefined) {
+        src.type = `${src.type}`;
+        if (src.type !== "bytes") throw new TypeError(`ReadableStream: type must be "bytes" or undefined, not "${src.type}"`);
       }
       const s = attach(this, newStreamRec());
-      const src = underlyingSource;
-      const type = src === undefined ? undefined : src.type;
-      if (type !== undefined && `${type}` !== "bytes") throw new TypeError(`ReadableStream: type must be "bytes" or undefined, not "${type}"`);
-      if (type !== undefined) {
-        if (strategy != null && strategy.size !== undefined) throw new RangeError("ReadableStream: a byte stream's strategy cannot have a size");
-        const hwm = hwmOf(strategy, 0);
-        S.setUpByteControllerFromSource(s, src, hwm);
+      if (src.type === "bytes") {
+        if (st.size !== undefined) throw new RangeError("ReadableStream: a byte stream's strategy cannot have a size");
+        S.setUpByteControllerFromSource(s, underlyingSource, src, extractHWM(st, 0));
       } else {
-        const size = sizeOf(strategy);
-        const hwm = hwmOf(strategy, 1);
-        setUpDefaultControllerFromSource(s, src, hwm, size);
+        const size = extractSize(st);
+        setUpDefaultControllerFromSource(s, underlyingSource, src, extractHWM(st, 1), size);
       }
     }
     get locked() { return brand(this, "RS", "ReadableStream").reader !== null; }
@@ -577,12 +591,13 @@ function readable(host) {
       dcPullIfNeeded(c);
     }, (e) => dcError(c, e));
   };
-  const setUpDefaultControllerFromSource = (s, src, hwm, size) => {
+  // The *FromSource set-ups call the dictionary's callbacks with the
+  // source object itself as this.
+  const setUpDefaultControllerFromSource = (s, src, dict, hwm, size) => {
     const c = newDefaultControllerRec();
     c.pub = Object.create(ReadableStreamDefaultController.prototype);
     defineProperty(c.pub, K, { value: c });
-    const start = method(src, "start", "underlyingSource"), pull = method(src, "pull", "underlyingSource"),
-      cancel = method(src, "cancel", "underlyingSource");
+    const { start, pull, cancel } = dict;
     setUpDefaultController(s, c,
       () => (start === undefined ? undefined : call(start, src, [c.pub])),
       () => promiseCall(pull, src, c.pub),
@@ -647,8 +662,8 @@ function readable(host) {
   };
 
   const S = {
-    K, call, recOf, brand, brandP, attach, upon, handled, deferred, settle, promiseCall, method, noop, resolved, rejected,
-    hwmOf, sizeOf, enqueueValueWithSize, dequeueValue, resetQueue, toBytes, viewParts, domException,
+    K, call, recOf, brand, attach, upon, handled, deferred, settle, promiseCall, noop, resolved, rejected,
+    dictionary, strategyDict, extractHWM, extractSize, enqueueValueWithSize, dequeueValue, resetQueue, toBytes, viewParts, domException,
     ReadableStream, ReadableStreamDefaultReader, ReadableStreamBYOBReader, ReadableStreamDefaultController,
     CountQueuingStrategy, ByteLengthQueuingStrategy,
     isReadableStream: (v) => recOf(v, "RS") !== undefined,

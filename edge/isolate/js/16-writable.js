@@ -9,7 +9,7 @@
 
 // writable adds the writable classes and the pipe algorithm to S.
 function writable(S, g, host) {
-  const { call, recOf, brand, attach, upon, handled, deferred, settle, promiseCall, method, noop, resolved, rejected } = S;
+  const { call, recOf, brand, attach, upon, handled, deferred, settle, promiseCall, noop, resolved, rejected } = S;
   const defineProperty = Object.defineProperty;
 
   // AbortController and AbortSignal come from 32-abort.js, which runs
@@ -39,18 +39,13 @@ function writable(S, g, host) {
 
   class WritableStream {
     constructor(underlyingSink = undefined, strategy = undefined) {
-      if (underlyingSink === null) underlyingSink = undefined;
-      if (underlyingSink !== undefined && typeof underlyingSink !== "object" && typeof underlyingSink !== "function") {
-        throw new TypeError("WritableStream: underlyingSink must be an object");
-      }
-      if (strategy !== undefined && strategy !== null && typeof strategy !== "object") {
-        throw new TypeError("WritableStream: strategy must be an object");
-      }
+      const st = S.strategyDict(strategy, "WritableStream: strategy");
+      const sink = S.dictionary(underlyingSink, "WritableStream: underlyingSink",
+        ["abort", "close", "start", "type", "write"], ["abort", "close", "start", "write"]);
+      if (sink.type !== undefined) throw new RangeError("WritableStream: type must be undefined");
       const w = attach(this, newWritableRec());
-      if (underlyingSink !== undefined && underlyingSink.type !== undefined) throw new RangeError("WritableStream: type must be undefined");
-      const size = S.sizeOf(strategy);
-      const hwm = S.hwmOf(strategy, 1);
-      setUpControllerFromSink(w, underlyingSink, hwm, size);
+      const size = S.extractSize(st);
+      setUpControllerFromSink(w, underlyingSink, sink, S.extractHWM(st, 1), size);
     }
     get locked() { return brand(this, "WS", "WritableStream").writer !== null; }
     abort(reason) {
@@ -349,11 +344,10 @@ function writable(S, g, host) {
       dealWithRejection(w, r);
     });
   };
-  const setUpControllerFromSink = (w, sink, hwm, size) => {
+  const setUpControllerFromSink = (w, sink, dict, hwm, size) => {
     const c = newControllerRec();
     attach(Object.create(WritableStreamDefaultController.prototype), c);
-    const start = method(sink, "start", "underlyingSink"), write = method(sink, "write", "underlyingSink"),
-      close = method(sink, "close", "underlyingSink"), abort = method(sink, "abort", "underlyingSink");
+    const { start, write, close, abort } = dict;
     setUpController(w, c,
       () => (start === undefined ? undefined : call(start, sink, [c.pub])),
       (chunk) => promiseCall(write, sink, chunk, c.pub),

@@ -8,29 +8,24 @@
 
 // transform adds TransformStream to S.
 function transform(S) {
-  const { call, recOf, brand, attach, upon, deferred, settle, promiseCall, method, noop, resolved, rejected } = S;
+  const { call, recOf, brand, attach, upon, deferred, settle, promiseCall, noop, resolved, rejected } = S;
   const defineProperty = Object.defineProperty;
 
   class TransformStream {
     constructor(transformer = undefined, writableStrategy = undefined, readableStrategy = undefined) {
-      if (transformer === null) transformer = undefined;
-      if (transformer !== undefined && typeof transformer !== "object" && typeof transformer !== "function") {
-        throw new TypeError("TransformStream: transformer must be an object");
-      }
-      for (const st of [writableStrategy, readableStrategy]) {
-        if (st !== undefined && st !== null && typeof st !== "object") throw new TypeError("TransformStream: a strategy must be an object");
-      }
-      if (transformer !== undefined) {
-        if (transformer.readableType !== undefined) throw new RangeError("TransformStream: readableType must be undefined");
-        if (transformer.writableType !== undefined) throw new RangeError("TransformStream: writableType must be undefined");
-      }
-      const readableHWM = S.hwmOf(readableStrategy, 0), readableSize = S.sizeOf(readableStrategy);
-      const writableHWM = S.hwmOf(writableStrategy, 1), writableSize = S.sizeOf(writableStrategy);
+      const ws = S.strategyDict(writableStrategy, "TransformStream: writableStrategy");
+      const rs = S.strategyDict(readableStrategy, "TransformStream: readableStrategy");
+      const dict = S.dictionary(transformer, "TransformStream: transformer",
+        ["cancel", "flush", "readableType", "start", "transform", "writableType"], ["cancel", "flush", "start", "transform"]);
+      if (dict.readableType !== undefined) throw new RangeError("TransformStream: readableType must be undefined");
+      if (dict.writableType !== undefined) throw new RangeError("TransformStream: writableType must be undefined");
+      const readableHWM = S.extractHWM(rs, 0), readableSize = S.extractSize(rs);
+      const writableHWM = S.extractHWM(ws, 1), writableSize = S.extractSize(ws);
       const t = attach(this, newTransformRec());
       const startD = deferred();
       initialize(t, startD.p, writableHWM, writableSize, readableHWM, readableSize);
-      setUpControllerFromTransformer(t, transformer);
-      const start = method(transformer, "start", "transformer");
+      setUpControllerFromTransformer(t, transformer, dict);
+      const start = dict.start;
       settle(startD, true, start === undefined ? undefined : call(start, transformer, [t.controller.pub]));
     }
     get readable() { return brand(this, "TS", "TransformStream").readable.pub; }
@@ -85,10 +80,9 @@ function transform(S) {
     c.cancel = cancelAlg;
     c.finishPromise = null;
   };
-  const setUpControllerFromTransformer = (t, transformer) => {
+  const setUpControllerFromTransformer = (t, transformer, dict) => {
     const c = attach(Object.create(TransformStreamDefaultController.prototype), newControllerRec());
-    const tr = method(transformer, "transform", "transformer"), flush = method(transformer, "flush", "transformer"),
-      cancel = method(transformer, "cancel", "transformer");
+    const { transform: tr, flush, cancel } = dict;
     setUpController(t, c,
       tr === undefined
         ? (chunk) => { try { enqueue(c, chunk); return resolved(undefined); } catch (e) { return rejected(e); } }
