@@ -11,9 +11,10 @@ import (
 
 // Invoke runs the handler for one request. The error wraps one of the
 // Err* values; the function's own message is in its text. The response
-// returns as soon as the handler's promise settles; ctx.waitUntil work
-// goes on in the background, under the same limits, and the instance goes
-// back to the pool after it.
+// returns as soon as the handler's promise settles; a body the function is
+// still producing (Response.Stream) and ctx.waitUntil work go on in the
+// background, under the same limits, and the instance goes back to the
+// pool after them.
 func (p *Program) Invoke(ctx context.Context, req *Request) (*Response, error) {
 	if p.Heavy() {
 		var resp *Response
