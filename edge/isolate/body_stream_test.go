@@ -76,6 +76,17 @@ func TestBodyStreams(t *testing.T) {
 		{"NewRequestTakesServerStream", "POST", "moved", `const s = r.body; const n = new Request("http://y/", { method: "POST", body: s, duplex: "half" });
 			return new Response(await n.text() + "|" + r.bodyUsed)`,
 			"moved|true"},
+		{"IttyWithContent", "POST", `{"a":[1,2]}`, `// itty-router's withContent, then the handler reads the content and the body again
+			r.content = r.body ? await r.clone().json().catch(() => r.clone().formData()).catch(() => r.text()) : undefined;
+			return new Response(JSON.stringify(r.content) + "|" + (await r.text()) + "|" + r.bodyUsed)`,
+			`{"a":[1,2]}|{"a":[1,2]}|true`},
+		{"HonoEtagShape", "GET", "", `// hono/etag: hash a clone's body stream, then answer with a copy of the response
+			const res = new Response("etag me", { headers: { "x-k": "v" } });
+			const bytes = new Uint8Array(await new Response(res.clone().body).arrayBuffer());
+			const digest = new Uint8Array(await crypto.subtle.digest("SHA-1", bytes));
+			const out = new Response(res.body, res); out.headers.set("etag", '"' + digest[0].toString(16) + '"');
+			return new Response([bytes.length, out.headers.get("x-k"), out.headers.has("etag"), await out.text(), res.bodyUsed].join("|"))`,
+			"7|v|true|etag me|true"},
 		{"ResponseErrorShape", "GET", "", `const e = Response.error();
 			return new Response([e.type, e.status, e.ok, e.body, e instanceof Response, Response.json({a: 1}).headers.get("content-type"), Response.redirect("https://e.x/", 307).status].join("|"))`,
 			"error|0|false||true|application/json|307"},
