@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,15 +23,10 @@ import (
 // listens.
 func denoPeer(t *testing.T, deno, dir string) string {
 	t.Helper()
-	m, blob, err := schemas.BuildArtifact(dir)
+	m, code, err := diffBundle(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	art, err := schemas.DecodeArtifact(blob)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code := art.Section(schemas.SectionCode)
 	bundle := filepath.Join(t.TempDir(), "bundle.js")
 	if err := os.WriteFile(bundle, code, 0o600); err != nil {
 		t.Fatal(err)
@@ -97,6 +93,42 @@ func denoPeer(t *testing.T, deno, dir string) string {
 		t.Fatalf("deno not listening after 60s:\n%s", stderr)
 	}
 	return "http://" + addr
+}
+
+// diffBundles holds each app's manifest and code once built: bundling
+// Hono and zod takes esbuild seconds under the race detector, and the
+// self-check runs two Denos per app.
+var diffBundles struct {
+	sync.Mutex
+	built map[string]diffBuilt
+}
+
+type diffBuilt struct {
+	m    *schemas.Manifest
+	code []byte
+}
+
+// diffBundle builds dir's artifact as vault deploy does
+// (schemas.BuildArtifact) and returns its manifest and code section.
+func diffBundle(dir string) (*schemas.Manifest, []byte, error) {
+	diffBundles.Lock()
+	defer diffBundles.Unlock()
+	if b, ok := diffBundles.built[dir]; ok {
+		return b.m, b.code, nil
+	}
+	m, blob, err := schemas.BuildArtifact(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	art, err := schemas.DecodeArtifact(blob)
+	if err != nil {
+		return nil, nil, err
+	}
+	if diffBundles.built == nil {
+		diffBundles.built = map[string]diffBuilt{}
+	}
+	diffBundles.built[dir] = diffBuilt{m, art.Section(schemas.SectionCode)}
+	return m, art.Section(schemas.SectionCode), nil
 }
 
 // vaultPeer deploys dir to node n with the vault CLI and activates it,
