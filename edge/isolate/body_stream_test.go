@@ -87,6 +87,13 @@ func TestBodyStreams(t *testing.T) {
 			const out = new Response(res.body, res); out.headers.set("etag", '"' + digest[0].toString(16) + '"');
 			return new Response([bytes.length, out.headers.get("x-k"), out.headers.has("etag"), await out.text(), res.bodyUsed].join("|"))`,
 			"7|v|true|etag me|true"},
+		{"BlobAndFormDataBodies", "GET", "", `const fd = new FormData(); fd.append("name", "ada"); fd.append("file", new Blob(["x1"], { type: "text/plain" }), "a.txt");
+			const req = new Request("http://x/", { method: "POST", body: fd });
+			const back = await req.formData();
+			const blobRes = new Response(new Blob(["bl", "ob"], { type: "application/x-b" }));
+			return new Response([req.headers.get("content-type").split(";")[0], back.get("name"), back.get("file").name, await back.get("file").text(),
+				blobRes.headers.get("content-type"), await blobRes.text()].join("|"))`,
+			"multipart/form-data|ada|a.txt|x1|application/x-b|blob"},
 		{"ResponseErrorShape", "GET", "", `const e = Response.error();
 			return new Response([e.type, e.status, e.ok, e.body, e instanceof Response, Response.json({a: 1}).headers.get("content-type"), Response.redirect("https://e.x/", 307).status].join("|"))`,
 			"error|0|false||true|application/json|307"},
