@@ -22,11 +22,13 @@ const maxRandomBytes = 65536
 const clockGrain = 5 * time.Microsecond
 
 // installCrypto puts the Go side of crypto.getRandomValues, randomUUID
-// and of performance (the clock lives here because its
-// resolution is a side-channel decision) on the host object.
-// js/31-crypto.js validates arguments and turns views into Uint8Arrays;
-// the hooks check again, since user code can call them directly. As in
-// installEncoding, the crypto hooks are made on first use.
+// and of performance (the clock lives here because its resolution is a
+// side-channel decision) on the host object. js/31-crypto.js validates
+// arguments and turns views into Uint8Arrays; the hooks check again,
+// since user code can call them directly. As in installEncoding, the
+// crypto hooks are made on first use. In an instance, installSubtle
+// (crypto_subtle.go) replaces host.cryptoHooks with one that adds
+// SubtleCrypto's hooks, which need the instance.
 func installCrypto(vm *goja.Runtime, host *goja.Object) {
 	_ = host.Set("cryptoHooks", func(goja.FunctionCall) goja.Value {
 		return hookObject(vm, cryptoHooks(vm))
@@ -76,7 +78,7 @@ func newUUID() string {
 }
 
 // digest hashes b with a Web Crypto algorithm name as
-// 31-crypto-subtle.js normalises it; nil for any other name.
+// 31-crypto.js normalises it; nil for any other name.
 func digest(alg string, b []byte) []byte {
 	switch alg {
 	case "SHA-1":

@@ -13,6 +13,9 @@ import (
 func deriveBits(alg algParams, k *cryptoKey, length int) (func() ([]byte, error), error) {
 	switch k.alg {
 	case "ECDH", "X25519":
+		if k.kind != "private" {
+			return nil, errInvalidAccess("only a private key derives bits")
+		}
 		secret, err := agree(alg, k)
 		if err != nil {
 			return nil, err
@@ -37,6 +40,9 @@ func deriveBits(alg algParams, k *cryptoKey, length int) (func() ([]byte, error)
 		}
 	default:
 		return nil, errNotSupported(k.alg + " keys cannot derive bits")
+	}
+	if err := checkHash(alg.hash()); err != nil {
+		return nil, err
 	}
 	salt, _ := alg.bytes("salt")
 	h := newHash(alg.hash())

@@ -18,6 +18,11 @@ func generateKey(alg algParams, usages []string) (func() (any, error), error) {
 	if err := checkGenerateUsages(name, usages); err != nil {
 		return nil, err
 	}
+	if name == "HMAC" || rsaAlgs[name] {
+		if err := checkHash(alg.hash()); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case name == "HMAC":
 		bits := alg.int("length")

@@ -31,6 +31,11 @@ func importKey(format string, alg algParams, data any, extractable bool, usages 
 		raw = append([]byte(nil), b...)
 	}
 	k := &cryptoKey{alg: name, kind: importKind(name, format, jwk), hash: alg.hash()}
+	if name == "HMAC" || rsaAlgs[name] {
+		if err := checkHash(k.hash); err != nil {
+			return nil, err
+		}
+	}
 	if !formatAllowed(name, format) {
 		return nil, errNotSupported(name + " keys cannot be imported as " + format)
 	}

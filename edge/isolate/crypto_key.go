@@ -18,7 +18,7 @@ import (
 
 // cryptoKey is the Go side of a Web Crypto CryptoKey: its algorithm's
 // parameters and its material. JS holds it only as an opaque handle in a
-// WeakMap of js/31-crypto-subtle.js, so no secret reaches a JS property;
+// WeakMap of js/31-crypto.js, so no secret reaches a JS property;
 // extractable and usages live on the JS side, which enforces them.
 type cryptoKey struct {
 	alg   string // the registered name, e.g. "RSA-PSS"
@@ -146,6 +146,16 @@ func newHash(name string) func() hash.Hash {
 	return nil
 }
 
+// checkHash fails unless name is a digest Web Crypto knows. JS has
+// normalised it already; the hooks check again, since a missing hash
+// would be a nil hash.Hash constructor.
+func checkHash(name string) error {
+	if newHash(name) == nil {
+		return errNotSupported("unsupported hash " + name)
+	}
+	return nil
+}
+
 // blockBits is the digest's block size in bits: an HMAC key's length
 // when generateKey or deriveKey is given none.
 func blockBits(name string) int {
@@ -176,7 +186,7 @@ func (k *cryptoKey) algorithmObject(vm *goja.Runtime) *goja.Object {
 		pub := k.rsaPublic()
 		_ = o.Set("modulusLength", pub.N.BitLen())
 		e := big.NewInt(int64(pub.E)).Bytes()
-		// An ArrayBuffer: js/31-crypto-subtle.js makes it the Uint8Array
+		// An ArrayBuffer: js/31-crypto.js makes it the Uint8Array
 		// (BigInteger) the spec asks for.
 		_ = o.Set("publicExponent", vm.NewArrayBuffer(e))
 		_ = o.Set("hash", hashObj())

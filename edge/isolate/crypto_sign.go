@@ -15,6 +15,11 @@ func sign(alg algParams, k *cryptoKey, data []byte) ([]byte, error) {
 	if k.kind == "public" {
 		return nil, errInvalidAccess("a public key cannot sign")
 	}
+	if k.alg == "ECDSA" {
+		if err := checkHash(alg.hash()); err != nil {
+			return nil, err
+		}
+	}
 	switch k.alg {
 	case "HMAC":
 		m := hmac.New(newHash(k.hash), k.secret)
@@ -56,6 +61,11 @@ func sign(alg algParams, k *cryptoKey, data []byte) ([]byte, error) {
 // verify runs the per-algorithm steps of verify. A signature of the wrong
 // length is false, not an error, as the spec asks.
 func verify(alg algParams, k *cryptoKey, sig, data []byte) (bool, error) {
+	if k.alg == "ECDSA" {
+		if err := checkHash(alg.hash()); err != nil {
+			return false, err
+		}
+	}
 	switch k.alg {
 	case "HMAC":
 		m := hmac.New(newHash(k.hash), k.secret)

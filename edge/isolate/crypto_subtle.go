@@ -38,15 +38,22 @@ var cryptoWorkers = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
 
 func init() { installers = append(installers, installSubtle) }
 
-// installSubtle puts host.subtleHooks() on the host object: it makes, on
-// the first use of crypto.subtle or CryptoKey, the Go side of
-// js/31-crypto-subtle.js. That file normalises algorithms and checks the
-// generic steps (usages, extractable, algorithm names); the hooks do the
-// per-algorithm steps and the cryptography.
+// installSubtle replaces installCrypto's host.cryptoHooks() (one Go
+// function per isolate instead of two): it makes, on
+// the first use of crypto, CryptoKey or SubtleCrypto, the Go side of
+// js/31-crypto.js: getRandomValues and randomUUID (crypto.go), and
+// SubtleCrypto's. That file normalises algorithms and checks the generic
+// steps (usages, extractable, algorithm names); these hooks do the
+// per-algorithm steps and the cryptography. Hooks check what they are
+// given again, since user code can call them directly.
 func installSubtle(inst *instance, host *goja.Object) {
-	_ = host.Set("subtleHooks", func(goja.FunctionCall) goja.Value {
+	_ = host.Set("cryptoHooks", func(goja.FunctionCall) goja.Value {
 		s := &subtleHooks{inst: inst, vm: inst.vm}
-		return hookObject(inst.vm, s.hooks())
+		hooks := s.hooks()
+		for name, f := range cryptoHooks(inst.vm) {
+			hooks[name] = f
+		}
+		return hookObject(inst.vm, hooks)
 	})
 }
 
@@ -250,6 +257,9 @@ func (s *subtleHooks) key(v goja.Value) *cryptoKey {
 
 func (s *subtleHooks) strings(v goja.Value) []string {
 	var out []string
+	if o, ok := v.(*goja.Object); !ok || o.ClassName() != "Array" {
+		panic(s.vm.NewTypeError("expected a list of key usages"))
+	}
 	if err := s.vm.ExportTo(v, &out); err != nil {
 		panic(s.vm.NewTypeError("expected a list of key usages"))
 	}
@@ -265,7 +275,7 @@ func (s *subtleHooks) params(v goja.Value) algParams {
 }
 
 // algParams is a normalised algorithm (the spec's "normalize an
-// algorithm"), as js/31-crypto-subtle.js makes it: the registered name,
+// algorithm"), as js/31-crypto.js makes it: the registered name,
 // digests as their names, BufferSource members as byte copies, integers
 // already range-checked.
 type algParams map[string]any

@@ -1,15 +1,331 @@
-// crypto: getRandomValues, randomUUID, and subtle, which
-// 31-crypto-subtle.js makes. Built on first use (see host.lazy in
-// 05-dom.js).
+// crypto and SubtleCrypto (W3C Web Cryptography API), with CryptoKey.
+// This file does the spec's generic steps: WebIDL conversion of the
+// arguments, "normalize an algorithm" into a plain object of checked
+// members, and the checks of a key's algorithm, usages and
+// extractability. The per-algorithm steps and all cryptography are Go's
+// (crypto*.go); a CryptoKey holds only an opaque Go handle, kept in a
+// WeakMap user code cannot reach, so its secret never becomes a JS value.
+// All three globals are one group, built on first use (see host.lazy in
+// 05-dom.js): one group costs an isolate less than two.
 (function (g, host) {
   "use strict";
   const domException = host.domException, load = host.load, encoding = host.encoding;
-  const cryptoHooks = host.cryptoHooks, subtleGroup = host.subtle;
+  const cryptoHooks = host.cryptoHooks, utf8Buffer = host.utf8Buffer, decodeUTF8 = host.decodeUTF8;
 
-  host.lazy("crypto", () => {
+  host.lazy("crypto CryptoKey SubtleCrypto", () => {
     const { bytes, typedArrayTag: taTag, typedArrayLength: taLength } = load(encoding);
-    const { randomFill, randomUUID } = cryptoHooks();
-    const { subtle } = load(subtleGroup);
+    const hooks = cryptoHooks(), randomFill = hooks.randomFill, randomUUID = hooks.randomUUID;
+    // Taken now, so that user code replacing a global cannot change how
+    // these steps run.
+    const U8 = Uint8Array, isArray = Array.isArray, freeze = Object.freeze, from = Array.from;
+    const P = Promise, resolve = P.resolve.bind(P), reject = P.reject.bind(P);
+    const stringify = JSON.stringify, parse = JSON.parse, trunc = Math.trunc;
+    const SLOTS = new WeakMap(), TOKEN = Symbol("CryptoKey");
+    const USAGES = ["encrypt", "decrypt", "sign", "verify", "deriveKey", "deriveBits", "wrapKey", "unwrapKey"];
+    const FORMATS = ["raw", "spki", "pkcs8", "jwk"];
+
+    // --- WebIDL conversions of dictionary members ---
+    const fail = (msg) => { throw new TypeError(msg); };
+    // enforce is [EnforceRange] for an unsigned integer type of max.
+    const enforce = (max) => (v) => {
+      const n = Number(v);
+      if (!isFinite(n)) fail(`${v} is not a finite number`);
+      const t = trunc(n);
+      if (t < 0 || t > max) fail(`${v} is out of range (0 to ${max})`);
+      return t;
+    };
+    const copy = (v) => {
+      const b = bytes(v);
+      if (b === null) fail("expected an ArrayBuffer or ArrayBufferView");
+      return new U8(taTag.call(b) === "Uint8Array" ? b : new U8(b)); // a copy, as the spec asks
+    };
+    const bigInteger = (v) => taTag.call(v) === "Uint8Array" ? new U8(v) : fail("publicExponent must be a Uint8Array");
+    const str = (v) => `${v}`;
+    const handleOf = (v) => {
+      const s = SLOTS.get(v);
+      if (s === undefined) fail("expected a CryptoKey");
+      return s.handle;
+    };
+    const hash = (v) => normalize("digest", v).name;
+    const U32 = enforce(0xffffffff), U16 = enforce(0xffff), U8R = enforce(0xff);
+
+    // Dictionaries: [member, conversion, required].
+    const DICTS = {
+      Algorithm: [],
+      HmacImportParams: [["hash", hash, true], ["length", U32, false]],
+      AesKeyGenParams: [["length", U16, true]],
+      AesGcmParams: [["additionalData", copy, false], ["iv", copy, true], ["tagLength", U8R, false]],
+      AesCbcParams: [["iv", copy, true]],
+      AesCtrParams: [["counter", copy, true], ["length", U8R, true]],
+      RsaHashedKeyGenParams: [["hash", hash, true], ["modulusLength", U32, true], ["publicExponent", bigInteger, true]],
+      RsaHashedImportParams: [["hash", hash, true]],
+      RsaPssParams: [["saltLength", U32, true]],
+      RsaOaepParams: [["label", copy, false]],
+      EcKeyParams: [["namedCurve", str, true]],
+      EcdsaParams: [["hash", hash, true]],
+      EcdhKeyDeriveParams: [["public", handleOf, true]],
+      HkdfParams: [["hash", hash, true], ["info", copy, true], ["salt", copy, true]],
+      Pbkdf2Params: [["hash", hash, true], ["iterations", U32, true], ["salt", copy, true]],
+    };
+    const RSA = ["RSASSA-PKCS1-v1_5", "RSA-PSS", "RSA-OAEP"], AES = ["AES-CTR", "AES-CBC", "AES-GCM"];
+    const each = (names, dict) => Object.fromEntries(names.map((n) => [n, dict]));
+    // The registered algorithms of each operation, with their dictionary.
+    const OPS = {
+      digest: each(["SHA-1", "SHA-256", "SHA-384", "SHA-512"], "Algorithm"),
+      encrypt: { "RSA-OAEP": "RsaOaepParams", "AES-CTR": "AesCtrParams", "AES-CBC": "AesCbcParams", "AES-GCM": "AesGcmParams" },
+      sign: { "RSASSA-PKCS1-v1_5": "Algorithm", "RSA-PSS": "RsaPssParams", ECDSA: "EcdsaParams", Ed25519: "Algorithm", HMAC: "Algorithm" },
+      generateKey: {
+        ...each(RSA, "RsaHashedKeyGenParams"), ECDSA: "EcKeyParams", ECDH: "EcKeyParams", Ed25519: "Algorithm",
+        X25519: "Algorithm", ...each([...AES, "AES-KW"], "AesKeyGenParams"), HMAC: "HmacImportParams",
+      },
+      deriveBits: { ECDH: "EcdhKeyDeriveParams", X25519: "EcdhKeyDeriveParams", HKDF: "HkdfParams", PBKDF2: "Pbkdf2Params" },
+      importKey: {
+        ...each(RSA, "RsaHashedImportParams"), ECDSA: "EcKeyParams", ECDH: "EcKeyParams", Ed25519: "Algorithm",
+        X25519: "Algorithm", ...each([...AES, "AES-KW"], "Algorithm"), HMAC: "HmacImportParams", HKDF: "Algorithm", PBKDF2: "Algorithm",
+      },
+      wrapKey: { "AES-KW": "Algorithm" },
+      keyLength: { ...each([...AES, "AES-KW"], "AesKeyGenParams"), HMAC: "HmacImportParams", HKDF: "Algorithm", PBKDF2: "Algorithm" },
+    };
+    OPS.decrypt = OPS.encrypt; OPS.verify = OPS.sign; OPS.unwrapKey = OPS.wrapKey;
+    // Names match ASCII case-insensitively: only A-Z fold, so no
+    // non-ASCII letter (the Kelvin sign lower-cases to "k") matches.
+    const asciiLower = (s) => s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+    const NAMES = {};
+    for (const op in OPS) {
+      NAMES[op] = {};
+      for (const name in OPS[op]) NAMES[op][asciiLower(name)] = name;
+    }
+
+    // normalize is the spec's "normalize an algorithm": the registered
+    // name and the converted members of its dictionary.
+    function normalize(op, alg) {
+      if (typeof alg !== "object" || alg === null) {
+        if (typeof alg === "function") fail("an algorithm must be an object or a string");
+        alg = { name: str(alg) };
+      }
+      const given = alg.name;
+      if (given === undefined) fail(`${op}: the algorithm needs a name`);
+      const name = NAMES[op][asciiLower(str(given))];
+      if (name === undefined) throw domException(`Unrecognized algorithm name: ${str(given)}`, "NotSupportedError");
+      const out = { name };
+      for (const [member, convert, required] of DICTS[OPS[op][name]]) {
+        const v = alg[member];
+        if (v === undefined) {
+          if (required) fail(`${op}: ${name} needs the ${member} member`);
+          continue;
+        }
+        out[member] = convert(v);
+      }
+      return out;
+    }
+
+    const usagesOf = (v) => {
+      if (v === null || typeof v !== "object" || typeof v[Symbol.iterator] !== "function") fail("keyUsages must be a sequence");
+      const seen = from(v, (u) => {
+        u = str(u);
+        if (!USAGES.includes(u)) fail(`'${u}' is not a valid key usage`);
+        return u;
+      });
+      return USAGES.filter((u) => seen.includes(u));
+    };
+    const formatOf = (v) => (FORMATS.includes(str(v)) ? str(v) : fail(`'${str(v)}' is not a valid key format`));
+    const keyOf = (v, what) => SLOTS.get(v) || fail(`${what} is not a CryptoKey`);
+    const dataOf = (v, what) => (bytes(v) === null ? fail(`${what} must be an ArrayBuffer or ArrayBufferView`) : copy(v));
+    // check is a key's part of the spec's generic steps: the algorithm
+    // must be the key's, and the key must allow the usage.
+    const check = (key, alg, usage) => {
+      if (alg.name !== key.name) throw domException(`the key is a ${key.name} key, not ${alg.name}`, "InvalidAccessError");
+      if (!key.usages.includes(usage)) throw domException(`the key's usages do not include ${usage}`, "InvalidAccessError");
+    };
+    const toJWK = (v) => {
+      if (v === undefined || v === null) v = {};
+      else if (typeof v !== "object" || bytes(v) !== null) fail("a jwk key must be a JsonWebKey object");
+      const out = {};
+      for (const m of ["kty", "use", "alg", "crv", "x", "y", "d", "n", "e", "p", "q", "dp", "dq", "qi", "k"]) {
+        if (v[m] !== undefined) out[m] = str(v[m]);
+      }
+      if (v.key_ops !== undefined) {
+        if (typeof v.key_ops !== "object" || v.key_ops === null) fail("key_ops must be a sequence");
+        out.key_ops = from(v.key_ops, str);
+      }
+      if (v.ext !== undefined) out.ext = !!v.ext;
+      if (v.oth !== undefined) out.oth = true;
+      return out;
+    };
+    // When Go work returns a promise (slow work), then continues on it.
+    const then = (v, f) => (v instanceof P ? v.then(f) : f(v));
+    const settle = (f) => {
+      try {
+        return resolve(f());
+      } catch (e) {
+        return reject(e);
+      }
+    };
+
+    class CryptoKey {
+      constructor(token) {
+        if (token !== TOKEN) fail("Illegal constructor");
+      }
+      get type() { return keyOf(this, "this").type; }
+      get extractable() { return keyOf(this, "this").extractable; }
+      get algorithm() { return keyOf(this, "this").algorithm; }
+      get usages() { return keyOf(this, "this").usageList; }
+    }
+    Object.defineProperty(CryptoKey.prototype, Symbol.toStringTag, { value: "CryptoKey", configurable: true });
+
+    // makeKey makes a CryptoKey of a Go record. The name and usages the
+    // checks read are private copies: user code may change the
+    // algorithm and usages objects it is given.
+    const makeKey = (rec, extractable) => {
+      const key = new CryptoKey(TOKEN), algorithm = rec.algorithm;
+      if (algorithm.publicExponent !== undefined) algorithm.publicExponent = new U8(algorithm.publicExponent);
+      SLOTS.set(key, {
+        handle: rec.handle, type: rec.type, extractable: !!extractable, name: algorithm.name, algorithm,
+        usages: freeze(rec.usages.slice()), usageList: rec.usages,
+      });
+      return key;
+    };
+    const needsUsages = (key) => {
+      const s = SLOTS.get(key);
+      if ((s.type === "secret" || s.type === "private") && s.usages.length === 0) {
+        throw domException(`a ${s.type} key needs at least one usage`, "SyntaxError");
+      }
+      return key;
+    };
+    const imported = (format, data, alg, extractable, usages) =>
+      needsUsages(makeKey(hooks.importKey(format, alg, data, !!extractable, usages), extractable));
+    const exported = (format, key) => {
+      if (key.name === "PBKDF2" || key.name === "HKDF") throw domException(`${key.name} keys cannot be exported`, "NotSupportedError");
+      if (!key.extractable) throw domException("the key is not extractable", "InvalidAccessError");
+      const out = hooks.exportKey(format, key.handle);
+      if (format !== "jwk") return out;
+      out.key_ops = key.usages.slice();
+      out.ext = key.extractable;
+      return out;
+    };
+    // crypt is encrypt and decrypt: the same steps, but the operation.
+    const crypt = (op, algorithm, key, data) => {
+      const k = keyOf(key, "key"), d = dataOf(data, "data"), alg = normalize(op, algorithm);
+      check(k, alg, op);
+      return hooks[op](alg, k.handle, d);
+    };
+    // normalizeWrap normalises for wrapKey/unwrapKey, falling back on
+    // encrypt/decrypt as the spec does.
+    const normalizeWrap = (op, fallback, alg) => {
+      try {
+        return normalize(op, alg);
+      } catch (_) {
+        return normalize(fallback, alg);
+      }
+    };
+
+    class SubtleCrypto {
+      constructor(token) {
+        if (token !== TOKEN) fail("Illegal constructor");
+      }
+      digest(algorithm, data) {
+        return settle(() => {
+          const alg = normalize("digest", algorithm);
+          return hooks.digest(alg.name, dataOf(data, "data"));
+        });
+      }
+      encrypt(algorithm, key, data) { return settle(() => crypt("encrypt", algorithm, key, data)); }
+      decrypt(algorithm, key, data) { return settle(() => crypt("decrypt", algorithm, key, data)); }
+      sign(algorithm, key, data) {
+        return settle(() => {
+          const k = keyOf(key, "key"), d = dataOf(data, "data"), alg = normalize("sign", algorithm);
+          check(k, alg, "sign");
+          return hooks.sign(alg, k.handle, d);
+        });
+      }
+      verify(algorithm, key, signature, data) {
+        return settle(() => {
+          const k = keyOf(key, "key"), sig = dataOf(signature, "signature"), d = dataOf(data, "data");
+          const alg = normalize("verify", algorithm);
+          check(k, alg, "verify");
+          return hooks.verify(alg, k.handle, sig, d);
+        });
+      }
+      generateKey(algorithm, extractable, keyUsages) {
+        return settle(() => {
+          const usages = usagesOf(keyUsages), alg = normalize("generateKey", algorithm);
+          return then(hooks.generateKey(alg, !!extractable, usages), (rec) => {
+            if (rec.handle !== undefined) return needsUsages(makeKey(rec, extractable));
+            const pair = { publicKey: makeKey(rec.publicKey, true), privateKey: makeKey(rec.privateKey, extractable) };
+            needsUsages(pair.privateKey);
+            return pair;
+          });
+        });
+      }
+      deriveKey(algorithm, baseKey, derivedKeyType, extractable, keyUsages) {
+        return settle(() => {
+          const k = keyOf(baseKey, "baseKey"), usages = usagesOf(keyUsages);
+          const alg = normalize("deriveBits", algorithm), importAlg = normalize("importKey", derivedKeyType);
+          const length = hooks.keyLength(normalize("keyLength", derivedKeyType));
+          check(k, alg, "deriveKey");
+          return then(hooks.deriveBits(alg, k.handle, length), (bits) => imported("raw", new U8(bits), importAlg, extractable, usages));
+        });
+      }
+      deriveBits(algorithm, baseKey, length) {
+        return settle(() => {
+          const k = keyOf(baseKey, "baseKey"), alg = normalize("deriveBits", algorithm);
+          const n = length === undefined || length === null ? null : Number(length) >>> 0;
+          check(k, alg, "deriveBits");
+          return hooks.deriveBits(alg, k.handle, n);
+        });
+      }
+      importKey(format, keyData, algorithm, extractable, keyUsages) {
+        return settle(() => {
+          format = formatOf(format);
+          let data;
+          if (format === "jwk") data = toJWK(keyData);
+          else data = bytes(keyData) === null ? fail("keyData must be an ArrayBuffer or ArrayBufferView") : copy(keyData);
+          const usages = usagesOf(keyUsages), alg = normalize("importKey", algorithm);
+          return imported(format, data, alg, extractable, usages);
+        });
+      }
+      exportKey(format, key) {
+        return settle(() => {
+          format = formatOf(format);
+          return exported(format, keyOf(key, "key"));
+        });
+      }
+      wrapKey(format, key, wrappingKey, wrapAlgorithm) {
+        return settle(() => {
+          format = formatOf(format);
+          const k = keyOf(key, "key"), w = keyOf(wrappingKey, "wrappingKey");
+          const alg = normalizeWrap("wrapKey", "encrypt", wrapAlgorithm);
+          check(w, alg, "wrapKey");
+          let data = exported(format, k);
+          if (format === "jwk") data = new U8(utf8Buffer(stringify(data)));
+          return hooks.encrypt(alg, w.handle, new U8(data));
+        });
+      }
+      unwrapKey(format, wrappedKey, unwrappingKey, unwrapAlgorithm, unwrappedKeyAlgorithm, extractable, keyUsages) {
+        return settle(() => {
+          format = formatOf(format);
+          const w = keyOf(unwrappingKey, "unwrappingKey"), d = dataOf(wrappedKey, "wrappedKey");
+          const usages = usagesOf(keyUsages), alg = normalizeWrap("unwrapKey", "decrypt", unwrapAlgorithm);
+          const importAlg = normalize("importKey", unwrappedKeyAlgorithm);
+          check(w, alg, "unwrapKey");
+          let data = new U8(hooks.decrypt(alg, w.handle, d));
+          if (format === "jwk") {
+            try {
+              data = parse(decodeUTF8(data));
+            } catch (_) {
+              throw domException("the unwrapped key is not a JSON JWK", "DataError");
+            }
+            if (typeof data !== "object" || data === null || isArray(data)) throw domException("the unwrapped key is not a JWK", "DataError");
+            data = toJWK(data);
+          }
+          return imported(format, data, importAlg, extractable, usages);
+        });
+      }
+      get [Symbol.toStringTag]() { return "SubtleCrypto"; }
+    }
+
+    const subtle = new SubtleCrypto(TOKEN);
+
     const INTEGER = {
       __proto__: null, Int8Array: 1, Uint8Array: 1, Uint8ClampedArray: 1, Int16Array: 1, Uint16Array: 1,
       Int32Array: 1, Uint32Array: 1, BigInt64Array: 1, BigUint64Array: 1,
@@ -37,6 +353,6 @@
       get [Symbol.toStringTag]() { return "Crypto"; },
     });
 
-    return { crypto };
+    return { crypto, CryptoKey, SubtleCrypto };
   });
 })(globalThis, globalThis.__vault);
