@@ -9,7 +9,7 @@
 
 // composites adds tee, iteration and from to S.
 function composites(S) {
-  const { ASYNC_ITERATOR, K, U8, attach, byobReaderErrorRequests, byobReaderRead, call, createByteStream,
+  const { ASYNC_ITERATOR, K, U8, attach, microtask, byobReaderErrorRequests, byobReaderRead, call, createByteStream,
     createReadableStream, dcClose, dcEnqueue, dcError, defaultReaderErrorRequests, defaultReaderRead, deferred,
     iterResult, newBYOBReader, newDefaultReader, noop, readerCancel, readerRelease, recOf, rejected, resolved,
     settle, streamCancel, upon, viewParts, bcClose, bcEnqueue, bcError, bcGetBYOBRequest, bcRespond,
@@ -31,7 +31,7 @@ function composites(S) {
       reading = true;
       defaultReaderRead(reader, {
         chunk: (chunk) => {
-          queueMicrotask(() => {
+          microtask(() => {
             readAgain = false;
             if (!canceled1) dcEnqueue(b1.controller, chunk);
             if (!canceled2) dcEnqueue(b2.controller, chunk);
@@ -90,7 +90,7 @@ function composites(S) {
       }
       defaultReaderRead(reader, {
         chunk: (chunk) => {
-          queueMicrotask(() => {
+          microtask(() => {
             readAgainForBranch1 = readAgainForBranch2 = false;
             let chunk1 = chunk, chunk2 = chunk;
             if (!canceled1 && !canceled2) {
@@ -129,7 +129,7 @@ function composites(S) {
       const byobBranch = forBranch2 ? b2 : b1, otherBranch = forBranch2 ? b1 : b2;
       byobReaderRead(reader, view, 1, {
         chunk: (chunk) => {
-          queueMicrotask(() => {
+          microtask(() => {
             readAgainForBranch1 = readAgainForBranch2 = false;
             const byobCanceled = forBranch2 ? canceled2 : canceled1, otherCanceled = forBranch2 ? canceled1 : canceled2;
             if (!otherCanceled) {

@@ -66,11 +66,19 @@ function readable(host) {
   // --- promises -----------------------------------------------------------
   const upon = (p, f, r) => then.call(p, f, r);
   const handled = (p) => { then.call(p, undefined, noop); return p; };
+  // deferred is a promise with its resolving functions. One executor
+  // serves every deferred (goja makes a function object per closure, and
+  // streams make several promises per chunk).
+  let nextRes = null, nextRej = null;
+  const executor = (res, rej) => { nextRes = res; nextRej = rej; };
   const deferred = () => {
-    const d = { p: null, res: null, rej: null, settled: false };
-    d.p = new P((res, rej) => { d.res = res; d.rej = rej; });
-    return d;
+    const p = new P(executor);
+    return { p, res: nextRes, rej: nextRej, settled: false };
   };
+  // microtask runs f in a promise job, as queueMicrotask does, whatever
+  // user code did to the global.
+  const resolvedUndefined = resolved(undefined);
+  const microtask = (f) => { then.call(resolvedUndefined, f); };
   const settle = (d, ok, v) => {
     if (d.settled) return;
     d.settled = true;
@@ -662,7 +670,7 @@ function readable(host) {
   };
 
   const S = {
-    K, call, recOf, brand, attach, upon, handled, deferred, settle, promiseCall, noop, resolved, rejected,
+    K, call, recOf, brand, attach, upon, handled, deferred, microtask, settle, promiseCall, noop, resolved, rejected,
     dictionary, strategyDict, extractHWM, extractSize, enqueueValueWithSize, dequeueValue, resetQueue, toBytes, viewParts, domException,
     ReadableStream, ReadableStreamDefaultReader, ReadableStreamBYOBReader, ReadableStreamDefaultController,
     CountQueuingStrategy, ByteLengthQueuingStrategy,
