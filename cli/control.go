@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -34,45 +35,62 @@ type controlReply struct {
 type controlHandler func(ctx context.Context, body json.RawMessage) (any, error)
 
 // serveControl checks every request (signature, role in the projected
-// keyring, timestamp, nonce) before it runs a handler, and logs each
-// decision with the signer.
+// keyring, target node, timestamp, nonce) before it runs a handler, and
+// logs each decision with the signer. A request names the node it is for,
+// and is taken only on that node's subject (or, naming every node or any
+// one, on the shared subjects): one captured on its way to an edge cannot
+// be replayed to the hub. Nonces are kept in pebble, so a request cannot
+// be replayed after a restart either.
 func (n *node) serveControl(proj *projector.Projector, handlers map[string]controlHandler, log *slog.Logger) ([]*nats.Subscription, error) {
+	nonces := pebbleNonces{n.db}
+	if err := nonces.prune(time.Now()); err != nil {
+		log.Warn("prune control nonces", "err", err)
+	}
 	guard := events.NewControlGuard(controlWindow)
-	handle := func(msg *nats.Msg) {
-		var reply controlReply
-		st := proj.Current().State
-		c, signer, err := guard.Check(st.Keys, st.Ledger, msg.Data)
-		if err != nil {
-			log.Warn("control request refused", "err", err)
-			reply.Error = err.Error()
-		} else if h := handlers[c.Method]; h == nil {
-			reply.Error = fmt.Sprintf("control %s: this node does not offer it yet", c.Method)
-		} else {
-			log.Info("control request", "method", c.Method, "key", signer)
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			res, err := h(ctx, c.Body)
-			cancel()
+	guard.Store = nonces
+	handleFor := func(target string) nats.MsgHandler {
+		return func(msg *nats.Msg) {
+			var reply controlReply
+			st := proj.Current().State
+			c, signer, err := guard.Check(st.Keys, st.Ledger, target, msg.Data)
 			if err != nil {
-				reply.Error = fmt.Sprintf("control %s: %v", c.Method, err)
-			} else if reply.Result, err = json.Marshal(res); err != nil {
-				reply.Error = fmt.Sprintf("control %s: encode result: %v", c.Method, err)
+				log.Warn("control request refused", "err", err)
+				reply.Error = err.Error()
+			} else if h := handlers[c.Method]; h == nil {
+				reply.Error = fmt.Sprintf("control %s: this node does not offer it yet", c.Method)
+			} else {
+				log.Info("control request", "method", c.Method, "key", signer)
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				res, err := h(ctx, c.Body)
+				cancel()
+				if err != nil {
+					reply.Error = fmt.Sprintf("control %s: %v", c.Method, err)
+				} else if reply.Result, err = json.Marshal(res); err != nil {
+					reply.Error = fmt.Sprintf("control %s: encode result: %v", c.Method, err)
+				}
+			}
+			data, _ := json.Marshal(reply)
+			if err := msg.Respond(data); err != nil {
+				log.Warn("answer control request", "err", err)
 			}
 		}
-		data, _ := json.Marshal(reply)
-		if err := msg.Respond(data); err != nil {
-			log.Warn("answer control request", "err", err)
-		}
 	}
-	all, err := n.nc.Subscribe(controlSubject, handle)
+	all, err := n.nc.Subscribe(controlSubject, handleFor(events.ControlEveryNode))
 	if err != nil {
 		return nil, fmt.Errorf("serve control requests: %w", err)
 	}
-	subs, err := n.subscribeNode(controlAPI, handle)
+	own, err := n.nc.Subscribe(nodeAPI(n.serverName, controlAPI), handleFor(n.serverName))
 	if err != nil {
 		all.Unsubscribe()
-		return nil, err
+		return nil, fmt.Errorf("serve control requests: %w", err)
 	}
-	return append(subs, all), nil
+	anyOne, err := n.nc.QueueSubscribe(nodeAPI(anyNode, controlAPI), "vault-node", handleFor(events.ControlAnyNode))
+	if err != nil {
+		all.Unsubscribe()
+		own.Unsubscribe()
+		return nil, fmt.Errorf("serve control requests: %w", err)
+	}
+	return []*nats.Subscription{all, own, anyOne}, nil
 }
 
 // callControl signs a control request with the operator key, sends it to
@@ -82,13 +100,22 @@ func callControl(ctx context.Context, nc *nats.Conn, ledgerID, method string, bo
 	if err != nil {
 		return err
 	}
-	req, err := events.NewControl(ledgerID, method, body, signer)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	// The request names the node behind nc, and only that node takes it;
+	// if no node runs on that NATS server, any one node.
+	target := nc.ConnectedServerName()
+	req, err := events.NewControl(ledgerID, target, method, body, signer)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	msg, err := requestNode(ctx, nc, controlAPI, req)
+	msg, err := nc.RequestWithContext(ctx, nodeAPI(target, controlAPI), req)
+	if errors.Is(err, nats.ErrNoResponders) {
+		if req, err = events.NewControl(ledgerID, events.ControlAnyNode, method, body, signer); err != nil {
+			return err
+		}
+		msg, err = nc.RequestWithContext(ctx, nodeAPI(anyNode, controlAPI), req)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: ask the node: %w", method, err)
 	}
@@ -110,7 +137,7 @@ func broadcastControl(ctx context.Context, nc *nats.Conn, ledgerID, method strin
 	if err != nil {
 		return nil, err
 	}
-	req, err := events.NewControl(ledgerID, method, body, signer)
+	req, err := events.NewControl(ledgerID, events.ControlEveryNode, method, body, signer)
 	if err != nil {
 		return nil, err
 	}

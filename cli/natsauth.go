@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -30,13 +31,18 @@ type natsSecurity struct {
 // keyringAuth admits a NATS client that proves, by signing the server's
 // nonce, that it holds a key the ledger trusts now (nkey = the key's
 // ed25519 public key), and the node's own key. Trusted keys may use the
-// node's APIs and read streams, but not publish to the ledger's subjects
-// or change streams: appends go through the node's checks.
+// node's APIs, read streams and upload artifacts, but not publish to the
+// ledger's subjects or change streams: appends go through the node's
+// checks. On a loopback listener a client without a key is admitted too,
+// read-only (anonymous), so `vault ls` needs no passphrase; its appends
+// and control requests still need a trusted signature, which the node
+// checks.
 type keyringAuth struct {
-	genesis *events.Keyring // until the projector runs
-	proj    atomic.Pointer[projector.Projector]
-	node    ed25519.PublicKey
-	log     *slog.Logger
+	genesis   *events.Keyring // until the projector runs
+	proj      atomic.Pointer[projector.Projector]
+	node      ed25519.PublicKey
+	anonymous bool
+	log       *slog.Logger
 }
 
 // keyring is the trust state now.
@@ -50,7 +56,9 @@ func (a *keyringAuth) keyring() *events.Keyring {
 }
 
 // natsSecurityFor checks what cfg asks of the NATS client port: beyond
-// loopback, TLS and keyring authentication are required.
+// loopback, TLS and keyring authentication are required. Keyring
+// authentication is the default; "none" leaves every local process free
+// to delete streams and publish to the ledger's subjects, and says so.
 func natsSecurityFor(cfg nodeConfig, genesis []byte, nodeKey *events.Signer, log *slog.Logger) (natsSecurity, *keyringAuth, error) {
 	var sec natsSecurity
 	host, _, err := net.SplitHostPort(cfg.NATSListen)
@@ -77,7 +85,8 @@ func natsSecurityFor(cfg nodeConfig, genesis []byte, nodeKey *events.Signer, log
 			return sec, nil, err
 		}
 	}
-	if cfg.NATSAuth != "keyring" {
+	if cfg.NATSAuth == "none" {
+		log.Warn("NATS client authentication is off (--nats-auth none): any local process can delete the ledger's streams or publish to its subjects")
 		return sec, nil, nil
 	}
 	env, err := events.DecodeEnvelope(genesis)
@@ -88,25 +97,55 @@ func natsSecurityFor(cfg nodeConfig, genesis []byte, nodeKey *events.Signer, log
 	if err != nil {
 		return sec, nil, fmt.Errorf("genesis: %w", err)
 	}
-	auth := &keyringAuth{genesis: kr, node: nodeKey.Public(), log: log}
+	auth := &keyringAuth{genesis: kr, node: nodeKey.Public(), anonymous: loopback, log: log}
 	sec.Auth = auth
 	return sec, auth, nil
 }
 
-// clientPermissions are those of every trusted key but the node's: they
-// call the node's APIs and read every stream (LEDGER, CHECKPOINTS, LOGS:
-// stream info, consumer create/info/next, direct gets), and publish to no
-// stream's subjects. Only the node publishes function logs (vault.logs.>).
+// readSubjects are what every client may publish to: requests to the
+// node's APIs (appends and control requests carry their own signatures,
+// which the node checks), its inbox, and JetStream's read APIs (stream
+// info, consumer create/info/next, direct gets), in the node's own
+// JetStream domain and in a hub's (an edge's clients read and upload
+// there). No stream's subjects, no stream changes.
+var readSubjects = []string{"vault.api.>", "_INBOX.>", "$JS.ACK.>", "$JS.FC.>",
+	"$JS.API.INFO", "$JS.API.STREAM.INFO.>", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST",
+	"$JS.API.STREAM.MSG.GET.>", "$JS.API.DIRECT.GET.>", "$JS.API.CONSUMER.>",
+	"$JS.*.API.INFO", "$JS.*.API.STREAM.INFO.>", "$JS.*.API.STREAM.NAMES", "$JS.*.API.STREAM.LIST",
+	"$JS.*.API.STREAM.MSG.GET.>", "$JS.*.API.DIRECT.GET.>", "$JS.*.API.CONSUMER.>"}
+
+// clientSubscribe is what a client may subscribe to: its inboxes and the
+// nodes' announcements (activate --wait). Not the node APIs' subjects, so
+// no client can answer a request in a node's place or read another
+// client's control requests.
+var clientSubscribe = &server.SubjectPermission{Allow: []string{"_INBOX.>", appliedSubject}}
+
+// clientPermissions are those of every trusted key but the node's: the
+// read subjects, plus uploading artifacts to the object store.
 var clientPermissions = &server.Permissions{
-	Publish: &server.SubjectPermission{
-		Allow: []string{"vault.api.>", "_INBOX.>", "$JS.API.INFO", "$JS.API.STREAM.INFO.>", "$JS.API.STREAM.NAMES",
-			"$JS.API.STREAM.LIST", "$JS.API.STREAM.MSG.GET.>", "$JS.API.DIRECT.GET.>", "$JS.API.CONSUMER.>",
-			"$JS.ACK.>", "$JS.FC.>", "$O.ARTIFACTS.>"},
-	},
+	Publish:   &server.SubjectPermission{Allow: append(slices.Clone(readSubjects), "$O.ARTIFACTS.>")},
+	Subscribe: clientSubscribe,
+}
+
+// anonymousPermissions are those of a client without a key on a loopback
+// listener: reading, and requests whose signatures the node checks.
+var anonymousPermissions = &server.Permissions{
+	Publish:   &server.SubjectPermission{Allow: readSubjects},
+	Subscribe: clientSubscribe,
 }
 
 func (a *keyringAuth) Check(c server.ClientAuthentication) bool {
 	opts := c.GetOpts()
+	if c.Kind() == server.LEAF {
+		// An edge's leaf connection (the leaf listener is loopback-only
+		// unless it has its own TLS and authentication): as before.
+		c.RegisterUser(&server.User{Username: "leaf"})
+		return true
+	}
+	if opts.Nkey == "" && a.anonymous {
+		c.RegisterUser(&server.User{Username: "anonymous", Permissions: anonymousPermissions})
+		return true
+	}
 	pub, err := nkeys.Decode(nkeys.PrefixByteUser, []byte(opts.Nkey))
 	if err != nil {
 		a.log.Warn("NATS client without a key refused", "remote", c.RemoteAddress())
@@ -156,11 +195,26 @@ func nkeyOption(s *events.Signer) (nats.Option, error) {
 // attempt signed with the operator key (so local read-only commands never
 // need its passphrase). $VAULT_NATS_CA names the CA of a TLS listener.
 func connect(serverURL string) (*nats.Conn, error) {
+	return dial(serverURL, false)
+}
+
+// connectSigned dials a node as the operator key from the start: for
+// commands that write more than signed requests (deploy uploads the
+// artifact), which a client without a key may not.
+func connectSigned(serverURL string) (*nats.Conn, error) {
+	return dial(serverURL, true)
+}
+
+func dial(serverURL string, signed bool) (*nats.Conn, error) {
 	opts := []nats.Option{nats.Name("vault-cli"), nats.Timeout(5 * time.Second), nats.MaxReconnects(0)}
 	if ca := os.Getenv("VAULT_NATS_CA"); ca != "" {
 		opts = append(opts, nats.RootCAs(ca))
 	}
-	nc, err := nats.Connect(serverURL, opts...)
+	var nc *nats.Conn
+	err := nats.ErrAuthorization
+	if !signed {
+		nc, err = nats.Connect(serverURL, opts...)
+	}
 	if err != nil && isAuthError(err) {
 		signer, kerr := loadOperatorKey()
 		if kerr != nil {
@@ -171,6 +225,11 @@ func connect(serverURL string) (*nats.Conn, error) {
 			return nil, kerr
 		}
 		nc, err = nats.Connect(serverURL, append(opts, opt)...)
+		if err != nil && signed && errors.Is(err, nats.ErrNkeysNotSupported) {
+			// A NATS server without authentication (the operator's own,
+			// --nats): its own configuration decides who may write.
+			nc, err = nats.Connect(serverURL, opts...)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("connect to node at %s: %w (is 'vault serve' running? see --server)", serverURL, err)

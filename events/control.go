@@ -18,15 +18,28 @@ const ControlPayloadType = "application/vnd.vault.control.v1+json"
 
 // Errors of control requests.
 var (
-	ErrStale    = errors.New("events: control request timestamp outside the allowed window")
-	ErrReplayed = errors.New("events: control request replayed")
+	ErrStale     = errors.New("events: control request timestamp outside the allowed window")
+	ErrReplayed  = errors.New("events: control request replayed")
+	ErrWrongNode = errors.New("events: control request meant for another node")
+)
+
+// Control request targets besides a node's name: every node (a broadcast
+// on the shared control subject) and whichever one node answers a client
+// whose NATS server runs none (the node-local API's "any" subject).
+const (
+	ControlEveryNode = "*"
+	ControlAnyNode   = "any"
 )
 
 // Control is a signed request from the CLI to a node: status, logs,
 // stopping and starting the server, killing invocations. It is not part of
 // the ledger; the node judges its signer against its projected keyring.
 type Control struct {
-	Ledger string          `json:"ledger"`
+	Ledger string `json:"ledger"`
+	// Node is where the request may run: a node's name, or
+	// ControlEveryNode or ControlAnyNode. A node refuses a request sent to
+	// it for another, so a captured request cannot be replayed elsewhere.
+	Node   string          `json:"node"`
 	Method string          `json:"method"`
 	Body   json.RawMessage `json:"body,omitempty"`
 	Time   time.Time       `json:"time"`
@@ -43,9 +56,9 @@ var controlRoles = map[string][]Role{
 	"kill":         {RoleAdmin, RoleActivate},
 }
 
-// NewControl seals a control request for ledger, with a fresh nonce and
-// the current time.
-func NewControl(ledger, method string, body any, signer *Signer) ([]byte, error) {
+// NewControl seals a control request for ledger and node, with a fresh
+// nonce and the current time.
+func NewControl(ledger, node, method string, body any, signer *Signer) ([]byte, error) {
 	raw, err := json.Marshal(body)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s request: %w", method, err)
@@ -54,19 +67,23 @@ func NewControl(ledger, method string, body any, signer *Signer) ([]byte, error)
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, fmt.Errorf("control nonce: %w", err)
 	}
-	payload, err := json.Marshal(Control{Ledger: ledger, Method: method, Body: raw, Time: time.Now().UTC(), Nonce: hex.EncodeToString(nonce)})
+	payload, err := json.Marshal(Control{Ledger: ledger, Node: node, Method: method, Body: raw, Time: time.Now().UTC(), Nonce: hex.EncodeToString(nonce)})
 	if err != nil {
 		return nil, err
 	}
 	return SealAs(ControlPayloadType, payload, signer)
 }
 
-// ControlGuard checks control requests: signature, role, freshness and
-// nonce. Nonces are remembered for twice the window, so a captured request
-// cannot be sent again while its timestamp would still pass.
+// ControlGuard checks control requests: signature, role, target node,
+// freshness and nonce. Nonces are remembered for twice the window, so a
+// captured request cannot be sent again while its timestamp would still
+// pass; with a Store they are remembered across restarts too.
 type ControlGuard struct {
 	Window time.Duration
 	Now    func() time.Time
+	// Store, if set, keeps the nonces seen; a request is refused when the
+	// store cannot record its nonce.
+	Store NonceStore
 
 	mu   sync.Mutex
 	seen map[string]time.Time // nonce → when it may be forgotten
@@ -77,9 +94,17 @@ func NewControlGuard(window time.Duration) *ControlGuard {
 	return &ControlGuard{Window: window, Now: time.Now, seen: map[string]time.Time{}}
 }
 
-// Check verifies a control request for ledger against kr and returns it
-// with its signer's key ID.
-func (g *ControlGuard) Check(kr *Keyring, ledger string, stored []byte) (*Control, string, error) {
+// NonceStore keeps the nonces of accepted control requests.
+type NonceStore interface {
+	// Remember records nonce until the time given, and reports whether
+	// it was recorded before and has not expired by now.
+	Remember(nonce string, until, now time.Time) (seen bool, err error)
+}
+
+// Check verifies a control request for ledger and node (the target it
+// was sent to: this node's name, ControlEveryNode or ControlAnyNode)
+// against kr and returns it with its signer's key ID.
+func (g *ControlGuard) Check(kr *Keyring, ledger, node string, stored []byte) (*Control, string, error) {
 	env, err := DecodeEnvelopeAs(ControlPayloadType, stored)
 	if err != nil {
 		return nil, "", err
@@ -97,6 +122,8 @@ func (g *ControlGuard) Check(kr *Keyring, ledger string, stored []byte) (*Contro
 		return nil, "", fmt.Errorf("control request: unknown method %q: %w", c.Method, ErrInvalidEvent)
 	case c.Ledger != ledger:
 		return nil, "", fmt.Errorf("control request for ledger %q, this node serves %q: %w", c.Ledger, ledger, ErrWrongLedger)
+	case c.Node != node:
+		return nil, "", fmt.Errorf("control request for node %q, sent to %q: %w", c.Node, node, ErrWrongNode)
 	case len(c.Nonce) < 16:
 		return nil, "", fmt.Errorf("control request: nonce too short: %w", ErrMalformed)
 	}
@@ -127,6 +154,16 @@ func (g *ControlGuard) Check(kr *Keyring, ledger string, stored []byte) (*Contro
 	if _, dup := g.seen[c.Nonce]; dup {
 		return nil, "", fmt.Errorf("control %s: nonce %s was already used: %w", c.Method, c.Nonce, ErrReplayed)
 	}
-	g.seen[c.Nonce] = c.Time.Add(2 * g.Window)
+	until := c.Time.Add(2 * g.Window)
+	if g.Store != nil {
+		seen, err := g.Store.Remember(c.Nonce, until, now)
+		if err != nil {
+			return nil, "", fmt.Errorf("control %s: remember nonce: %w", c.Method, err)
+		}
+		if seen {
+			return nil, "", fmt.Errorf("control %s: nonce %s was already used (before a restart): %w", c.Method, c.Nonce, ErrReplayed)
+		}
+	}
+	g.seen[c.Nonce] = until
 	return &c, id, nil
 }

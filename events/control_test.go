@@ -18,7 +18,7 @@ func TestControlGuard(t *testing.T) {
 	g.Now = func() time.Time { return now }
 	request := func(ledger, method string, s *Signer, at time.Time) []byte {
 		t.Helper()
-		req, err := NewControl(ledger, method, map[string]string{}, s)
+		req, err := NewControl(ledger, "n1", method, map[string]string{}, s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -27,7 +27,7 @@ func TestControlGuard(t *testing.T) {
 		}
 		// Re-sign with a chosen timestamp.
 		env, _ := DecodeEnvelopeAs(ControlPayloadType, req)
-		env.Payload = []byte(`{"ledger":"` + ledger + `","method":"` + method + `","time":"` + at.Format(time.RFC3339Nano) + `","nonce":"00112233445566778899aabbccddeeff"}`)
+		env.Payload = []byte(`{"ledger":"` + ledger + `","node":"n1","method":"` + method + `","time":"` + at.Format(time.RFC3339Nano) + `","nonce":"00112233445566778899aabbccddeeff"}`)
 		env.Signatures = nil
 		if err := env.Sign(s); err != nil {
 			t.Fatal(err)
@@ -37,10 +37,10 @@ func TestControlGuard(t *testing.T) {
 	}
 	g.Now = time.Now // NewControl stamps the real time
 	fresh := request("L", "status", deployer, time.Time{})
-	if _, signer, err := g.Check(kr, "L", fresh); err != nil || signer != deployer.ID {
+	if _, signer, err := g.Check(kr, "L", "n1", fresh); err != nil || signer != deployer.ID {
 		t.Fatalf("fresh status by a deployer: %v (signer %s)", err, signer)
 	}
-	if _, _, err := g.Check(kr, "L", fresh); !errors.Is(err, ErrReplayed) {
+	if _, _, err := g.Check(kr, "L", "n1", fresh); !errors.Is(err, ErrReplayed) {
 		t.Fatalf("the same request again: %v, want ErrReplayed", err)
 	}
 	g.Now = func() time.Time { return now }
@@ -59,17 +59,17 @@ func TestControlGuard(t *testing.T) {
 		{"an event is not a request", mustSeal(t, []byte(`{"type":"x"}`), admin), ErrMalformed},
 	}
 	for _, c := range cases {
-		if _, _, err := g.Check(kr, "L", c.req); !errors.Is(err, c.want) {
+		if _, _, err := g.Check(kr, "L", "n1", c.req); !errors.Is(err, c.want) {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)
 		}
 	}
 	ok := request("L", "server.stop", admin, now.Add(-10*time.Second))
-	if _, _, err := g.Check(kr, "L", ok); err != nil {
+	if _, _, err := g.Check(kr, "L", "n1", ok); err != nil {
 		t.Fatalf("admin server.stop within the window: %v", err)
 	}
 	tampered := []byte(string(ok))
 	tampered[len(tampered)-5] ^= 1
-	if _, _, err := g.Check(kr, "L", tampered); err == nil {
+	if _, _, err := g.Check(kr, "L", "n1", tampered); err == nil {
 		t.Fatal("a flipped byte passed")
 	}
 }

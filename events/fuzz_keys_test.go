@@ -16,7 +16,7 @@ func FuzzControlCheck(f *testing.F) {
 	at := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 	for _, method := range []string{"status", "server.stop", "kill"} {
 		// Fixed times and nonces: every fuzz worker must build the same.
-		payload, _ := json.Marshal(Control{Ledger: "L", Method: method, Body: []byte(`{"n":1}`), Time: at, Nonce: "00112233445566778899" + method})
+		payload, _ := json.Marshal(Control{Ledger: "L", Node: "n1", Method: method, Body: []byte(`{"n":1}`), Time: at, Nonce: "00112233445566778899" + method})
 		req, err := SealAs(ControlPayloadType, payload, admin)
 		if err != nil {
 			f.Fatal(err)
@@ -29,7 +29,7 @@ func FuzzControlCheck(f *testing.F) {
 	f.Fuzz(func(t *testing.T, stored []byte) {
 		g := NewControlGuard(time.Hour)
 		g.Now = func() time.Time { return at }
-		c, signer, err := g.Check(kr, "L", stored)
+		c, signer, err := g.Check(kr, "L", "n1", stored)
 		if err != nil {
 			if c != nil || signer != "" {
 				t.Fatalf("Check returned %+v, %q with error %v", c, signer, err)
@@ -40,7 +40,7 @@ func FuzzControlCheck(f *testing.F) {
 		if !signed[string(env.Payload)] || signer != admin.ID {
 			t.Fatalf("accepted a request nobody signed: %s", env.Payload)
 		}
-		if _, _, err := g.Check(kr, "L", stored); err == nil {
+		if _, _, err := g.Check(kr, "L", "n1", stored); err == nil {
 			t.Fatal("the same request passed twice")
 		}
 	})

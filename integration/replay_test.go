@@ -27,7 +27,8 @@ func TestReplayedActivationIsRejected(t *testing.T) {
 	e.mustVault(srv, "activate", "fn@v2")
 	old := exportedRecord(t, e, srv, 3)
 
-	nc := dial(t, srv)
+	// Straight into the stream, as only the node's key may.
+	nc := dialAsNode(t, e, e.data, srv)
 	defer nc.Close()
 	js, _ := jetstream.New(nc)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

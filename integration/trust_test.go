@@ -121,7 +121,10 @@ func TestTwoPersonRuleAndRevocation(t *testing.T) {
 
 	// Around the gate, straight into the stream: the projector and verify
 	// reject it again.
-	js, _ := jetstream.New(nc)
+	// (only the node's key may publish there now).
+	nodeConn := dialAsNode(t, alice, alice.data, srv)
+	defer nodeConn.Close()
+	js, _ := jetstream.New(nodeConn)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	ack, err := js.Publish(ctx, ledger.RecordsSubject, late)
@@ -176,7 +179,7 @@ func control(t *testing.T, nc *nats.Conn, req []byte) string {
 
 func controlAt(t *testing.T, ledgerID, method string, at time.Time, nonce string, s *events.Signer) []byte {
 	t.Helper()
-	payload, _ := json.Marshal(events.Control{Ledger: ledgerID, Method: method, Time: at, Nonce: nonce})
+	payload, _ := json.Marshal(events.Control{Ledger: ledgerID, Node: events.ControlEveryNode, Method: method, Time: at, Nonce: nonce})
 	req, err := events.SealAs(events.ControlPayloadType, payload, s)
 	if err != nil {
 		t.Fatal(err)
@@ -198,7 +201,7 @@ func TestControlRequestsAreAuthenticated(t *testing.T) {
 	nc := dial(t, srv)
 	defer nc.Close()
 
-	fresh, err := events.NewControl(ln.ledgerID, "status", struct{}{}, dave)
+	fresh, err := events.NewControl(ln.ledgerID, events.ControlEveryNode, "status", struct{}{}, dave)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,16 +216,16 @@ func TestControlRequestsAreAuthenticated(t *testing.T) {
 		t.Fatalf("stale request: %q", msg)
 	}
 	stranger, _ := events.GenerateSigner()
-	unknown, _ := events.NewControl(ln.ledgerID, "status", struct{}{}, stranger)
+	unknown, _ := events.NewControl(ln.ledgerID, events.ControlEveryNode, "status", struct{}{}, stranger)
 	if msg := control(t, nc, unknown); !strings.Contains(msg, "unknown key") {
 		t.Fatalf("unknown key: %q", msg)
 	}
-	stop, _ := events.NewControl(ln.ledgerID, "server.stop", struct{}{}, dave)
+	stop, _ := events.NewControl(ln.ledgerID, events.ControlEveryNode, "server.stop", struct{}{}, dave)
 	if msg := control(t, nc, stop); !strings.Contains(msg, "holds none of the roles") {
 		t.Fatalf("a deploy key stopping the server: %q", msg)
 	}
 	e.mustVault(srv, "keys", "revoke", dave.ID)
-	again, _ := events.NewControl(ln.ledgerID, "status", struct{}{}, dave)
+	again, _ := events.NewControl(ln.ledgerID, events.ControlEveryNode, "status", struct{}{}, dave)
 	if msg := control(t, nc, again); !strings.Contains(msg, "revoked at seq") {
 		t.Fatalf("revoked key: %q", msg)
 	}
@@ -236,15 +239,28 @@ func TestNATSExposure(t *testing.T) {
 	e := newEnv(t)
 	e.mustVault("", "init", "--data", e.data)
 	_, errs, code := e.vault("", "serve", "--data", e.data, "--nats-listen", "0.0.0.0:0", "--listen", freeAddr(t))
+	if code == 0 || !strings.Contains(errs, "refusing to expose the embedded NATS without TLS (--nats-cert and --nats-key)") {
+		t.Fatalf("serve on 0.0.0.0 without TLS: exit %d, %s", code, errs)
+	}
+	_, errs, code = e.vault("", "serve", "--data", e.data, "--nats-listen", "0.0.0.0:0", "--listen", freeAddr(t), "--nats-auth", "none")
 	if code == 0 || !strings.Contains(errs, "refusing to expose the embedded NATS without TLS (--nats-cert and --nats-key) and authentication (--nats-auth keyring)") {
 		t.Fatalf("serve on 0.0.0.0 without TLS or auth: exit %d, %s", code, errs)
 	}
 	cert, key := e.certificate()
 	n := e.serve(nodeOptions{args: []string{"--nats-cert", cert, "--nats-key", key, "--nats-auth", "keyring"}})
 	srv := "tls://" + n.nats
-	if nc, err := nats.Connect(srv, nats.RootCAs(cert), nats.Timeout(5*time.Second), nats.MaxReconnects(0)); err == nil {
+	// On this loopback listener a client without a key is read-only
+	// (cli's TestKeyringAuth: beyond loopback it is refused).
+	if nc, err := nats.Connect(srv, nats.RootCAs(cert), nats.Timeout(5*time.Second), nats.MaxReconnects(0)); err != nil {
+		t.Fatalf("a client without a key could not read over TLS on loopback: %v", err)
+	} else {
+		js, _ := jetstream.New(nc)
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		if _, err := js.Publish(ctx, ledger.RecordsSubject, []byte("x")); err == nil {
+			t.Fatal("a client without a key published to the ledger subject")
+		}
+		cancel()
 		nc.Close()
-		t.Fatal("a client without a key connected")
 	}
 	stranger, _ := events.GenerateSigner()
 	if nc, err := nats.Connect(srv, nats.RootCAs(cert), nkeyOpt(t, stranger), nats.MaxReconnects(0)); err == nil {

@@ -71,7 +71,8 @@ func TestWitnessesCosignAndSplitViewIsReported(t *testing.T) {
 	}
 	ann, _ := json.Marshal(map[string]any{"nodeId": "a-forked-hub", "role": "hub", "ledger": ledgerID, "applied": report.Records,
 		"checkpoint": map[string]any{"size": forged.Size, "root": base64.StdEncoding.EncodeToString(forged.Root[:]), "note": note}})
-	nc := dial(t, hub.server())
+	// Announcements are the nodes' own: it takes a node key to send one.
+	nc := dialAsNode(t, s.e, s.e.data, hub.server())
 	if err := nc.Publish("vault.nodes.applied", ann); err != nil {
 		t.Fatal(err)
 	}
