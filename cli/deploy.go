@@ -61,7 +61,9 @@ nodes refuse one over their own limits.max_artifact_size.`,
 				}
 			}
 			ctx := cmd.Context()
-			nc, err := connect(server)
+			// The upload needs a trusted key: a client without one is
+			// read-only.
+			nc, err := connectSigned(server)
 			if err != nil {
 				return err
 			}

@@ -114,7 +114,7 @@ func TestExampleNodeConfig(t *testing.T) {
 		c.Edge.Scheduler.MaxWait != def.Scheduler.MaxWait || c.Edge.Scheduler.AgingRate != def.Scheduler.AgingRate {
 		t.Errorf("scheduler = %+v; want the defaults %+v", c.Edge.Scheduler, def.Scheduler)
 	}
-	if c.Data != ".vault" || c.Edge.Listen != "127.0.0.1:8080" || c.NATSListen != "127.0.0.1:4222" || c.NATSAuth != "none" ||
+	if c.Data != ".vault" || c.Edge.Listen != "127.0.0.1:8080" || c.NATSListen != "127.0.0.1:4222" || c.NATSAuth != "keyring" ||
 		c.LedgerSync != "" || p.logLevel != "info" || p.cfg.AdminListen != "127.0.0.1:9090" {
 		t.Errorf("top-level keys: %+v, log %q, admin %q", c, p.logLevel, p.cfg.AdminListen)
 	}

@@ -26,8 +26,11 @@ h2c with prior knowledge on --listen and, with --cert and --key, TLS 1.3 on
 --tls-listen. SIGINT or SIGTERM drain in-flight requests and stop cleanly.
 
 The node key is encrypted: its passphrase comes from $VAULT_PASSPHRASE, else
-the terminal. The embedded NATS listens on loopback; --nats-listen beyond it
-needs --nats-cert, --nats-key and --nats-auth keyring.
+the terminal. The embedded NATS listens on loopback and admits the node itself,
+clients that sign its nonce with a key the ledger trusts, and, on loopback,
+clients without a key read-only (--nats-auth keyring, the default); --nats-listen
+beyond loopback needs --nats-cert and --nats-key and admits keyed clients only.
+--nats-auth none turns authentication off (loopback only).
 
 Multi-node: a hub holds the ledger; with --leaf-listen it accepts edges,
 and with --cluster-listen and --routes three hubs form a NATS cluster whose
@@ -76,10 +79,10 @@ The node warns when it is 0; it does not set it.`,
 	f := cmd.Flags()
 	f.StringVar(&cfg.Data, "data", ".vault", "data directory made by 'vault init'")
 	f.StringVar(&cfg.Edge.Listen, "listen", cfg.Edge.Listen, "h2c (HTTP/2 prior knowledge) address; empty to disable")
-	f.StringVar(&cfg.NATSListen, "nats-listen", "127.0.0.1:4222", "embedded NATS client address; beyond loopback it needs --nats-cert, --nats-key and --nats-auth keyring")
+	f.StringVar(&cfg.NATSListen, "nats-listen", "127.0.0.1:4222", "embedded NATS client address; beyond loopback it needs --nats-cert and --nats-key (and --nats-auth keyring, the default)")
 	f.StringVar(&cfg.NATSCert, "nats-cert", "", "TLS certificate (PEM) of the NATS client port")
 	f.StringVar(&cfg.NATSKey, "nats-key", "", "TLS private key (PEM) of the NATS client port")
-	f.StringVar(&cfg.NATSAuth, "nats-auth", "none", "NATS client authentication: 'none' (loopback only) or 'keyring' (clients sign with a key the ledger trusts)")
+	f.StringVar(&cfg.NATSAuth, "nats-auth", "keyring", "NATS client authentication: 'keyring' (clients sign with a key the ledger trusts; on loopback, clients without a key are read-only) or 'none' (no authentication, loopback only)")
 	f.StringVar(&cfg.Edge.TLSListen, "tls-listen", "", "TLS 1.3 (ALPN h2) address")
 	f.StringVar(&cfg.Edge.CertFile, "cert", "", "TLS certificate (PEM)")
 	f.StringVar(&cfg.Edge.KeyFile, "key", "", "TLS private key (PEM)")
