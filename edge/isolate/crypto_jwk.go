@@ -12,9 +12,11 @@ import (
 	"strings"
 )
 
-// jwkOrder is the order of the members exportKey("jwk") gives; JS adds
-// key_ops and ext after them.
-var jwkOrder = []string{"kty", "crv", "alg", "k", "x", "y", "n", "e", "d", "p", "q", "dp", "dq", "qi"}
+// jwkOrder is the order of the members exportKey("jwk") gives, that of
+// the spec's export steps for each key type (kty, then the key's members,
+// then alg), as Deno and Node give them; JS adds key_ops and ext after
+// them.
+var jwkOrder = []string{"kty", "crv", "k", "n", "e", "x", "y", "d", "p", "q", "dp", "dq", "qi", "alg"}
 
 // jwkAlgSuffix and jwkHashAlg give the JWA "alg" names of the spec's
 // per-algorithm JWK steps.
@@ -298,7 +300,9 @@ func exportJWK(k *cryptoKey) (map[string]any, error) {
 		}
 		return m, nil
 	case k.alg == "Ed25519":
-		m := map[string]any{"kty": "OKP", "crv": "Ed25519", "alg": "Ed25519", "x": b64(k.pub.(ed25519.PublicKey))}
+		// No alg: the Secure Curves draft dropped it (WICG/webcrypto-secure-curves#24),
+		// and Deno, Node and workerd give none.
+		m := map[string]any{"kty": "OKP", "crv": "Ed25519", "x": b64(k.pub.(ed25519.PublicKey))}
 		if priv, ok := k.priv.(ed25519.PrivateKey); ok {
 			m["d"] = b64(priv.Seed())
 		}

@@ -142,12 +142,17 @@ func TestCryptoJWKChecks(t *testing.T) {
 		{"PointNotOnCurve", `return outcome(subtle.importKey("jwk", {...` + ec + `, y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5b0"}, {name: "ECDSA", namedCurve: "P-256"}, true, ["verify"]))`, "DataError"},
 		{"ECDSAAlgMismatch", `return outcome(subtle.importKey("jwk", {...` + ec + `, alg: "ES384"}, {name: "ECDSA", namedCurve: "P-256"}, true, ["verify"]))`, "DataError"},
 		{"PrivateDMismatch", `return outcome(subtle.importKey("jwk", {kty: "OKP", crv: "Ed25519", d: "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A", x: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}, "Ed25519", true, ["sign"]))`, "DataError"},
+		{"EdDSAAlgAccepted", `const k = await subtle.importKey("jwk", {kty: "OKP", crv: "Ed25519", alg: "EdDSA", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}, "Ed25519", true, ["verify"]);
+			return [JSON.stringify(await subtle.exportKey("jwk", k)), await outcome(subtle.importKey("jwk", {kty: "OKP", crv: "Ed25519", alg: "ES256", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}, "Ed25519", true, ["verify"]))].join(" ")`,
+			`{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","key_ops":["verify"],"ext":true} DataError`},
+		{"ExportOrderEC", `const {privateKey} = await subtle.generateKey({name: "ECDH", namedCurve: "P-256"}, true, ["deriveBits"]);
+			return Object.keys(await subtle.exportKey("jwk", privateKey)).join()`, "kty,crv,x,y,d,key_ops,ext"},
 		{"OKPCrvMismatch", `return outcome(subtle.importKey("jwk", {kty: "OKP", crv: "X25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}, "Ed25519", true, ["verify"]))`, "DataError"},
 		{"NotAnObject", `return outcome(subtle.importKey("jwk", "{}", "AES-GCM", true, ["encrypt"]))`, "TypeError(not a DOMException)"},
 		{"BufferForJwk", `return outcome(subtle.importKey("jwk", new Uint8Array(16), "AES-GCM", true, ["encrypt"]))`, "TypeError(not a DOMException)"},
 		{"ObjectForRaw", `return outcome(subtle.importKey("raw", {kty: "oct"}, "AES-GCM", true, ["encrypt"]))`, "TypeError(not a DOMException)"},
 		{"ExportAddsKeyOpsAndExt", `const k = await subtle.importKey("jwk", ` + hmacJWK + `, {name: "HMAC", hash: "SHA-256"}, true, ["verify", "sign"]);
 			return JSON.stringify(await subtle.exportKey("jwk", k))`,
-			`{"kty":"oct","alg":"HS256","k":"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow","key_ops":["sign","verify"],"ext":true}`},
+			`{"kty":"oct","k":"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow","alg":"HS256","key_ops":["sign","verify"],"ext":true}`},
 	})
 }
