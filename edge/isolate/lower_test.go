@@ -42,3 +42,40 @@ export default {
 		t.Errorf("body %q, want %q", got, want)
 	}
 }
+
+// TestLoweredUsingFindsTheFunctionsDisposers: the lowered using and await
+// using call a resource's own [Symbol.dispose]() and
+// [Symbol.asyncDispose](), in reverse order, also when the block throws.
+func TestLoweredUsingFindsTheFunctionsDisposers(t *testing.T) {
+	code, sm := bundleFiles(t, map[string]string{"index.js": `
+const log = [];
+const resource = (name) => ({ [Symbol.dispose]() { log.push("dispose " + name); } });
+const connection = (name) => ({ async [Symbol.asyncDispose]() { await null; log.push("close " + name); } });
+export default {
+  async fetch() {
+    {
+      await using db = connection("db");
+      using lock = resource("lock");
+      log.push("work");
+    }
+    try {
+      using tmp = resource("tmp");
+      throw new Error("failed");
+    } catch (e) {
+      log.push(e.message);
+    }
+    return new Response(log.join(", ") + " | " + typeof Symbol.dispose + " " + String(Symbol.asyncDispose));
+  },
+};`})
+	p, err := Compile(Config{Function: "using", Version: 1, Code: code, SourceMap: sm, Logger: discardLogger(), Limits: roomyCPU(schemas.Limits{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := invoke(t, p, "GET", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(resp.Body), "work, dispose lock, close db, dispose tmp, failed | symbol Symbol(Symbol.asyncDispose)"; got != want {
+		t.Errorf("body %q, want %q", got, want)
+	}
+}
