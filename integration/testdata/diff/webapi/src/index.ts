@@ -111,45 +111,75 @@ const routes: Record<string, (req: Request) => Promise<Response> | Response> = {
       relative: new URL("../x?y#z", "http://h/a/b/c").href,
     });
   },
-  async "GET /webapi/misc"() {
+  "GET /webapi/clone"() {
     const cloned = structuredClone({ d: when, m: new Map([["k", [1, 2]]]), s: new Set(["a"]), u: new Uint8Array([1, 2]) });
+    return threw(() => structuredClone({ f() {} })).then((cloneFunction) =>
+      json({
+        date: cloned.d instanceof Date && cloned.d.getTime() === when.getTime(),
+        map: cloned.m.get("k"),
+        set: [...cloned.s],
+        bytes: Array.from(cloned.u),
+        cloneFunction,
+      }),
+    );
+  },
+  async "GET /webapi/base64"() {
+    return json({ b64: btoa("vault\u00ff"), unb64: atob("dmF1bHT/"), badB64: await threw(() => atob("*")) });
+  },
+  async "GET /webapi/text-decoder"() {
     return json({
-      cloneDate: cloned.d instanceof Date && cloned.d.getTime() === when.getTime(),
-      cloneMap: cloned.m.get("k"),
-      cloneSet: [...cloned.s],
-      cloneBytes: Array.from(cloned.u),
-      cloneFunction: await threw(() => structuredClone({ f() {} })),
-      b64: btoa("vault\u00ff"),
-      unb64: atob("dmF1bHT/"),
-      badB64: await threw(() => atob("*")),
       fatal: await threw(() => new TextDecoder("utf-8", { fatal: true }).decode(new Uint8Array([0xc0]))),
       replaced: new TextDecoder().decode(new Uint8Array([0x61, 0xc0, 0x62])),
-      latin1: new TextDecoder("latin1").decode(new Uint8Array([0xe9])),
       bom: new TextDecoder().decode(new Uint8Array([0xef, 0xbb, 0xbf, 0x41])),
       encodeInto: new TextEncoder().encodeInto("héllo", new Uint8Array(4)),
       ua: typeof navigator.userAgent,
     });
   },
-  "GET /webapi/intl"() {
+  "GET /webapi/text-decoder-latin1"() {
+    const d = new TextDecoder("latin1");
+    return json({ encoding: d.encoding, text: d.decode(new Uint8Array([0xe9, 0x80, 0x41])) });
+  },
+  "GET /webapi/intl-number"() {
     const n = 1234567.891;
     return json({
       toLocale: n.toLocaleString("en-US"),
       de: n.toLocaleString("de-DE"),
+      percent: new Intl.NumberFormat("en-US", { style: "percent", maximumFractionDigits: 1 }).format(0.4567),
+      resolved: new Intl.NumberFormat("en-US").resolvedOptions().locale,
+    });
+  },
+  "GET /webapi/intl-currency"() {
+    const n = 1234567.891;
+    return json({
       fr: new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR" }).format(n),
       usd: new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" }).format(-n),
       jpy: new Intl.NumberFormat("ja-JP", { style: "currency", currency: "JPY" }).format(n),
-      percent: new Intl.NumberFormat("en-US", { style: "percent", maximumFractionDigits: 1 }).format(0.4567),
-      compact: new Intl.NumberFormat("en-US", { notation: "compact" }).format(n),
+    });
+  },
+  "GET /webapi/intl-compact-unit"() {
+    return json({
+      compact: new Intl.NumberFormat("en-US", { notation: "compact" }).format(1234567.891),
       unit: new Intl.NumberFormat("en-GB", { style: "unit", unit: "kilometer-per-hour" }).format(88),
+    });
+  },
+  "GET /webapi/intl-plural"() {
+    return json({
       plural: ["en-US", "fr-FR"].map((l) => [0, 1, 2, 5].map((x) => new Intl.PluralRules(l).select(x))),
       ordinal: [1, 2, 3, 4, 11, 22].map((x) => new Intl.PluralRules("en-US", { type: "ordinal" }).select(x)),
+    });
+  },
+  "GET /webapi/intl-date"() {
+    return json({
       date: when.toLocaleDateString("en-US", { timeZone: "UTC" }),
       dateTime: new Intl.DateTimeFormat("en-US", { dateStyle: "full", timeStyle: "long", timeZone: "UTC" }).format(when),
       gb: new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", day: "numeric", month: "long", year: "numeric" }).format(when),
-      de_date: when.toLocaleString("de-DE", { timeZone: "UTC" }),
+      de: when.toLocaleString("de-DE", { timeZone: "UTC" }),
+    });
+  },
+  "GET /webapi/intl-relative-collator"() {
+    return json({
       relative: [-1, 2].map((x) => new Intl.RelativeTimeFormat("en-US", { numeric: "auto" }).format(x, "day")),
       sorted: ["zebra", "Äpfel", "apple", "Zoo", "éclair"].sort(new Intl.Collator("en-US").compare),
-      resolved: new Intl.NumberFormat("en-US").resolvedOptions().locale,
     });
   },
 };
