@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dop251/goja"
 	"golang.org/x/text/language"
@@ -158,6 +159,25 @@ func resolveLocale(vm *goja.Runtime, v goja.Value) intlLocale {
 // lookupLocale finds data for tag, or false when x/text's matcher finds
 // no supported locale of the same language.
 func lookupLocale(tag string) (intlLocale, bool) {
+	if v, ok := localeCache.Load(tag); ok {
+		l := v.(intlLocale)
+		return l, l.data != nil
+	}
+	l, ok := matchLocale(tag)
+	// Bounded: tags come from function code, and a flood of distinct ones
+	// should cost matching time, not memory.
+	if localeCacheSize.Add(1) <= 4096 {
+		localeCache.Store(tag, l)
+	}
+	return l, ok
+}
+
+var (
+	localeCache     sync.Map // tag → intlLocale (data nil: no match)
+	localeCacheSize atomic.Int64
+)
+
+func matchLocale(tag string) (intlLocale, bool) {
 	t, err := language.Parse(tag)
 	if err != nil {
 		return intlLocale{}, false
@@ -219,6 +239,11 @@ type cldrLocale struct {
 	} `json:"numbers"`
 	Dates cldrDates `json:"dates"`
 	name  string
+
+	skelOnce sync.Once
+	skels    []skeletonEntry
+	// patterns caches DateTimeFormat patterns by patternKey.
+	patterns sync.Map
 }
 
 // cldrDates is the Gregorian calendar, time zone and relative-time data.

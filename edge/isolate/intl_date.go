@@ -3,6 +3,7 @@ package isolate
 import (
 	"math"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // IANA zones without /usr/share/zoneinfo (CI machines may lack it)
 
@@ -194,15 +195,37 @@ func timeZoneOption(vm *goja.Runtime, v goja.Value) (*time.Location, string) {
 	if off, ok := parseOffsetZone(name); ok {
 		return time.FixedZone(name, off), formatOffsetName(off)
 	}
-	if loc, err := time.LoadLocation(name); err == nil && !strings.HasPrefix(name, "/") && !strings.Contains(name, "..") {
+	if loc := loadZone(name); loc != nil {
 		return loc, name
 	}
 	if canon := zoneCase(name); canon != name {
-		if loc, err := time.LoadLocation(canon); err == nil {
+		if loc := loadZone(canon); loc != nil {
 			return loc, canon
 		}
 	}
 	panic(intlRangeError(vm, "Invalid time zone specified: "+name))
+}
+
+// zones caches time.LoadLocation, which reads and parses the zone from
+// the embedded database on every call (~100 µs).
+var zones sync.Map // name → *time.Location, or nil for a name that failed
+
+func loadZone(name string) *time.Location {
+	if v, ok := zones.Load(name); ok {
+		return v.(*time.Location)
+	}
+	if strings.HasPrefix(name, "/") || strings.Contains(name, "..") || len(name) > 64 {
+		return nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		loc = nil
+	}
+	// Only real zones are kept, so junk names cannot grow the cache.
+	if loc != nil {
+		zones.Store(name, loc)
+	}
+	return loc
 }
 
 // zoneCase spells an IANA name as the database does: each word

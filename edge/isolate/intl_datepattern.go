@@ -154,6 +154,29 @@ var timeCategories = []string{"dayPeriod", "hour", "minute", "second", "timeZone
 // own patterns, or the availableFormats entry nearest the requested
 // skeleton, as ICU's DateTimePatternGenerator does.
 func (df *dateTimeFormat) choosePattern() []dateField {
+	key := df.patternKey()
+	if p, ok := df.loc.data.patterns.Load(key); ok {
+		return p.([]dateField)
+	}
+	p := df.findPattern()
+	df.loc.data.patterns.Store(key, p)
+	return p
+}
+
+// patternKey names what the pattern depends on: styles, hour cycle and
+// the requested fields. A locale has a few hundred such keys at most.
+func (df *dateTimeFormat) patternKey() string {
+	var b strings.Builder
+	b.WriteString(df.dateStyle + "|" + df.timeStyle + "|" + df.hourCycle + "|" + itoa(df.fracSec))
+	for _, c := range dateComponents {
+		if v, ok := df.comp[c.name]; ok {
+			b.WriteString("|" + c.name + "=" + v)
+		}
+	}
+	return b.String()
+}
+
+func (df *dateTimeFormat) findPattern() []dateField {
 	d := &df.loc.data.Dates
 	var fields []dateField
 	if df.dateStyle != "" || df.timeStyle != "" {
@@ -212,6 +235,29 @@ func (df *dateTimeFormat) choosePattern() []dateField {
 }
 
 func twelveHour(hc string) bool { return hc == "h11" || hc == "h12" }
+
+type skeletonEntry struct {
+	key string
+	sk  skeleton
+}
+
+// skeletons are the locale's availableFormats keys parsed, in a fixed
+// order (so ties go the same way every time), made once.
+func (c *cldrLocale) skeletons() []skeletonEntry {
+	c.skelOnce.Do(func() {
+		keys := make([]string, 0, len(c.Dates.Available))
+		for k := range c.Dates.Available {
+			if !strings.Contains(k, "-") {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			c.skels = append(c.skels, skeletonEntry{k, parseSkeleton(k)})
+		}
+	})
+	return c.skels
+}
 
 // glueStyle is the dateTimeFormat ICU picks for a date skeleton: full
 // for a long month and a weekday, long for a long month, medium for an
@@ -318,16 +364,9 @@ func (df *dateTimeFormat) best(want skeleton) []dateField { return df.bestWith(w
 // hour12 rewrite of a timeStyle pattern does not get.
 func (df *dateTimeFormat) bestWith(want skeleton, narrowHour bool) []dateField {
 	avail := df.loc.data.Dates.Available
-	keys := make([]string, 0, len(avail))
-	for k := range avail {
-		if !strings.Contains(k, "-") {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
 	bestKey, bestDist := "", -1
-	for _, k := range keys {
-		cand := parseSkeleton(k)
+	for _, e := range df.loc.data.skeletons() {
+		k, cand := e.key, e.sk
 		if len(cand) != len(want) {
 			continue
 		}
