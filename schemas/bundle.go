@@ -88,7 +88,7 @@ func build(dir, root, entry string, supported map[string]bool) (code, sourceMap 
 	if code == nil {
 		return nil, nil, fmt.Errorf("bundle %s: esbuild produced no script", dir)
 	}
-	return code, sourceMap, nil
+	return computedNotFound(code), sourceMap, nil
 }
 
 // BuildArtifact reads a function directory, bundles it and lays out the

@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -103,4 +104,23 @@ type missingModule struct{ specifier, importer string }
 func (m missingModule) source() string {
 	msg, _ := json.Marshal(fmt.Sprintf("Module not found %q (import() in %s)", m.specifier, m.importer))
 	return fmt.Sprintf("throw new TypeError(%s);\n", msg)
+}
+
+// What esbuild's __require helper throws, on a node (no global require),
+// for an import() or require() whose specifier is computed (import(name)
+// of a variable), which no plugin sees at build time; and what it throws
+// instead, as the missing modules above do. The helper's text comes with
+// the esbuild version: TestDynamicImport/ComputedSpecifierRejects fails if
+// it changes.
+const (
+	dynamicRequireThrow = `throw Error('Dynamic require of "' + x + '" is not supported');`
+	moduleNotFoundThrow = `throw new TypeError('Module not found "' + x + '"');`
+)
+
+// computedNotFound makes a computed import() of a module the bundle does
+// not hold reject with a TypeError naming it, as a module loader would.
+// Only the end of a runtime helper's line changes, which the source map
+// does not cover.
+func computedNotFound(code []byte) []byte {
+	return bytes.Replace(code, []byte(dynamicRequireThrow), []byte(moduleNotFoundThrow), 1)
 }

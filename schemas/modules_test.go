@@ -54,9 +54,15 @@ export default { run: probe };`,
 		{"ComputedSpecifierRejects", map[string]string{
 			"index.js": `const name = "cloud" + "flare:sockets";
 export default { async run() {
-  try { await import(name); return "resolved"; } catch (e) { return e.message.includes("cloudflare:sockets"); }
+  try { await import(name); return "resolved"; } catch (e) { return [e instanceof TypeError, e.message]; }
 } };`,
-		}, "", `true`},
+		}, "", `[true,"Module not found \"cloudflare:sockets\""]`},
+		{"ComputedRequireThrows", map[string]string{
+			"index.js": `export default { async run() {
+  const name = ["./a", "./b"].join("");
+  try { require(name); return "loaded"; } catch (e) { return e.name + ": " + e.message; }
+} };`,
+		}, "", `"TypeError: Module not found \"./a./b\""`},
 		{"WorkersEnvDynamic", map[string]string{
 			"index.js": `export default { async run() {
   const w = await import("cloudflare:workers");
