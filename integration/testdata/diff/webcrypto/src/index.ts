@@ -11,9 +11,14 @@ const enc = new TextEncoder();
 const hex = (b: ArrayBuffer | Uint8Array) =>
   Array.from(b instanceof Uint8Array ? b : new Uint8Array(b), (x) => x.toString(16).padStart(2, "0")).join("");
 const bytes = (n: number, start = 0) => Uint8Array.from({ length: n }, (_, i) => (start + i * 7) & 0xff);
+// pem decodes a PEM body with a loop; the common one-liner,
+// Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)), has a route of its
+// own (/webcrypto/from-string), so a failure there does not hide the keys.
 const pem = (text: string) => {
-  const b64 = text.replace(/-----[^-]+-----/g, "").replace(/\s+/g, "");
-  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const bin = atob(text.replace(/-----[^-]+-----/g, "").replace(/\s+/g, ""));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
 };
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
@@ -40,6 +45,14 @@ function sorted(v: unknown): unknown {
 const describe = (k: CryptoKey) => ({ type: k.type, extractable: k.extractable, algorithm: sorted(k.algorithm), usages: k.usages });
 
 const routes: Record<string, () => Promise<unknown>> = {
+  async "from-string"() {
+    // How Workers code most often turns base64 into bytes: a string is
+    // iterable, so %TypedArray%.from takes it with a map function.
+    const bin = atob(rsaSpki.replace(/-----[^-]+-----/g, "").replace(/\s+/g, ""));
+    const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+    const plain = Uint8Array.from("AZ");
+    return { length: bytes.length, head: hex(bytes.slice(0, 8)), plain: Array.from(plain) };
+  },
   async digest() {
     const data = enc.encode("abc");
     const out: Record<string, string> = {};
