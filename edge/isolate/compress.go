@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"runtime"
+	"time"
 
 	"github.com/dop251/goja"
 )
@@ -40,27 +41,51 @@ func installCompress(inst *instance, host *goja.Object) {
 			}
 			return vm.ToValue(vm.NewArrayBuffer(b))
 		}
+		m := meter{bytes: inst.charge, cpu: inst.watch.addCPU}
 		return hookObject(vm, map[string]func(goja.FunctionCall) goja.Value{
 			"push": func(call goja.FunctionCall) goja.Value {
 				in, ok := viewBytes(call.Argument(0))
 				if !ok {
 					panic(vm.NewTypeError("the chunk must be an ArrayBuffer or a view"))
 				}
-				return out(c.push(in, inst.charge))
+				return out(c.push(in, m))
 			},
-			"finish": func(goja.FunctionCall) goja.Value { return out(c.finish(inst.charge)) },
+			"finish": func(goja.FunctionCall) goja.Value { return out(c.finish(m)) },
 			"close":  func(goja.FunctionCall) goja.Value { c.close(); return goja.Undefined() },
 		})
 	})
 }
 
-// codec is one compression or decompression stream. charge is called with
-// the size of output before it is kept (it panics over the memory limit),
-// so a small compressed input cannot expand without bound.
+// codec is one compression or decompression stream.
 type codec interface {
-	push(in []byte, charge func(float64)) ([]byte, error)
-	finish(charge func(float64)) ([]byte, error)
+	push(in []byte, m meter) ([]byte, error)
+	finish(m meter) ([]byte, error)
 	close()
+}
+
+// meter is how a codec charges the invocation for what it does off the
+// VM: bytes is called with the size of output before it is kept (it
+// panics over the memory limit), so a small compressed input cannot
+// expand without bound; cpu gets the CPU time spent on another thread.
+// Either may be nil.
+type meter struct {
+	bytes func(float64)
+	cpu   func(time.Duration)
+}
+
+// addCPU counts CPU an invocation spent on another thread (a
+// decompressor's goroutine) as its own, and checks the limits at once: the
+// thread clock the watchdog reads is the VM's, which sleeps meanwhile.
+func (w *watchdog) addCPU(d time.Duration) {
+	w.mu.Lock()
+	running := w.running
+	if running {
+		w.usedCPU += d
+	}
+	w.mu.Unlock()
+	if running {
+		w.check()
+	}
 }
 
 var errFormat = errors.New(`the format must be "gzip", "deflate" or "deflate-raw"`)
@@ -87,14 +112,14 @@ func newDeflater(format string) (*deflater, error) {
 	return d, nil
 }
 
-func (d *deflater) push(in []byte, _ func(float64)) ([]byte, error) {
+func (d *deflater) push(in []byte, _ meter) ([]byte, error) {
 	if _, err := d.w.Write(in); err != nil {
 		return nil, err
 	}
 	return d.take(), nil
 }
 
-func (d *deflater) finish(func(float64)) ([]byte, error) {
+func (d *deflater) finish(meter) ([]byte, error) {
 	if err := d.w.Close(); err != nil {
 		return nil, err
 	}
@@ -127,16 +152,20 @@ type inflate struct {
 	exited chan struct{} // closed when the goroutine has returned
 	done   bool          // the reader ended (err says how)
 	err    error
+	// lastCPU is the reader thread's CPU clock at the last piece sent;
+	// only the goroutine touches it.
+	lastCPU time.Duration
 }
 
 // piece is a message from the reader goroutine: output bytes, a request
 // for more input (need), or the end (end, with err nil at the end of the
-// compressed data).
+// compressed data); cpu is the goroutine's CPU time since the last one.
 type piece struct {
 	data []byte
 	need bool
 	end  bool
 	err  error
+	cpu  time.Duration
 }
 
 func newInflater(format string) (*inflater, error) {
@@ -150,7 +179,7 @@ func newInflater(format string) (*inflater, error) {
 	h := &inflater{f}
 	runtime.AddCleanup(h, func(f *inflate) { f.stop() }, f)
 	// The reader asks for its first input at once.
-	if _, err := f.collect(nil); err != nil {
+	if _, err := f.collect(meter{}); err != nil {
 		return nil, err
 	}
 	return h, nil
@@ -166,6 +195,11 @@ func (f *inflate) stop() {
 
 func (f *inflate) run(format string) {
 	defer close(f.exited)
+	// On a thread of its own while it lives, so that thread's CPU clock
+	// measures its work (sent with each piece, charged by collect).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	f.lastCPU = threadCPU()
 	src := &feed{f: f}
 	var r io.Reader
 	var err error
@@ -217,6 +251,8 @@ var (
 )
 
 func (f *inflate) send(p piece) bool {
+	now := threadCPU()
+	p.cpu, f.lastCPU = now-f.lastCPU, now
 	select {
 	case f.out <- p:
 		return true
@@ -225,10 +261,15 @@ func (f *inflate) send(p piece) bool {
 	}
 }
 
-// collect gathers the reader's output until it needs more input or ends.
-// A panic from charge (over the memory limit) ends the goroutine first.
-func (f *inflate) collect(charge func(float64)) (out []byte, err error) {
+// collect gathers the reader's output until it needs more input or ends,
+// and charges the goroutine's CPU time for it. A panic from the byte
+// charge (over the memory limit) ends the goroutine first.
+func (f *inflate) collect(m meter) (out []byte, err error) {
+	var cpu time.Duration
 	defer func() {
+		if m.cpu != nil {
+			m.cpu(cpu)
+		}
 		if r := recover(); r != nil {
 			f.stop()
 			f.done = true
@@ -236,6 +277,7 @@ func (f *inflate) collect(charge func(float64)) (out []byte, err error) {
 		}
 	}()
 	for p := range f.out {
+		cpu += p.cpu
 		switch {
 		case p.need:
 			return out, nil
@@ -246,15 +288,15 @@ func (f *inflate) collect(charge func(float64)) (out []byte, err error) {
 			}
 			return out, nil
 		}
-		if charge != nil {
-			charge(float64(len(p.data)))
+		if m.bytes != nil {
+			m.bytes(float64(len(p.data)))
 		}
 		out = append(out, p.data...)
 	}
 	return out, nil
 }
 
-func (f *inflate) push(in []byte, charge func(float64)) ([]byte, error) {
+func (f *inflate) push(in []byte, m meter) ([]byte, error) {
 	if f.done {
 		if f.err == nil && len(in) > 0 {
 			f.err = errTrailing
@@ -267,15 +309,15 @@ func (f *inflate) push(in []byte, charge func(float64)) ([]byte, error) {
 	// The reader holds in only until it asks for more, which is before
 	// push returns: it is not copied.
 	f.in <- in
-	return f.collect(charge)
+	return f.collect(m)
 }
 
-func (f *inflate) finish(charge func(float64)) ([]byte, error) {
+func (f *inflate) finish(m meter) ([]byte, error) {
 	if f.done {
 		return nil, f.err
 	}
 	close(f.in)
-	return f.collect(charge)
+	return f.collect(m)
 }
 
 // close ends the goroutine and waits for it: it is blocked on quit or

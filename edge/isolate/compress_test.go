@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dop251/goja"
+
 	"github.com/vault-runtime/vault/schemas"
 )
 
@@ -208,12 +210,12 @@ func TestInflaterChargesOutputAsItIsMade(t *testing.T) {
 				t.Fatalf("push did not stop at the charge: recovered %v", r)
 			}
 		}()
-		_, _ = h.push(bomb, func(n float64) {
+		_, _ = h.push(bomb, meter{bytes: func(n float64) {
 			charged += n
 			if charged > 1<<20 {
 				panic(overLimit{})
 			}
-		})
+		}})
 	}()
 	if charged > 1<<20+64<<10 {
 		t.Fatalf("charged %v bytes, want it to stop just over 1 MiB", charged)
@@ -239,7 +241,7 @@ func TestInflaterGoroutineEnds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.push([]byte{0x1f, 0x8b}, nil); err != nil {
+	if _, err := h.push([]byte{0x1f, 0x8b}, meter{}); err != nil {
 		t.Fatal(err)
 	}
 	h.close()
@@ -248,7 +250,7 @@ func TestInflaterGoroutineEnds(t *testing.T) {
 	default:
 		t.Fatal("close returned with the goroutine still running")
 	}
-	if _, err := h.push([]byte{1}, nil); err == nil {
+	if _, err := h.push([]byte{1}, meter{}); err == nil {
 		t.Fatal("push after close worked")
 	}
 
@@ -269,6 +271,48 @@ func TestInflaterGoroutineEnds(t *testing.T) {
 			t.Fatal("the goroutine of a dropped inflater never ended")
 		case <-time.After(10 * time.Millisecond):
 		}
+	}
+}
+
+// TestDecompressionCPUIsMetered: the decompressor works on a goroutine of
+// its own, whose thread's CPU the watchdog does not read; collect hands
+// that goroutine's CPU time to the meter (the invocation's watchdog, via
+// addCPU), so decompression cannot escape the CPU limit.
+func TestDecompressionCPUIsMetered(t *testing.T) {
+	gz := goCompress(t, "gzip", flate.BestSpeed, bytes.Repeat([]byte("0123456789abcdef"), 4<<20))
+	h, err := newInflater("gzip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cpu time.Duration
+	m := meter{cpu: func(d time.Duration) { cpu += d }}
+	start := threadCPU()
+	for i := 0; i < len(gz); i += 4096 {
+		if _, err := h.push(gz[i:min(i+4096, len(gz))], m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := h.finish(m); err != nil {
+		t.Fatal(err)
+	}
+	own := threadCPU() - start
+	// 64 MiB of output takes tens of ms to make; the calling thread only
+	// waits and copies.
+	if cpu < 5*time.Millisecond {
+		t.Fatalf("metered %v of decompressor CPU for 64 MiB (the caller's own thread used %v)", cpu, own)
+	}
+}
+
+// TestAddCPUTripsTheLimit: CPU added from another thread counts at once.
+func TestAddCPUTripsTheLimit(t *testing.T) {
+	captureHosts = func(inst *instance, _ *goja.Object) {
+		_ = inst.vm.Set("__addCPU", func() { inst.watch.addCPU(time.Second) })
+	}
+	defer func() { captureHosts = nil }()
+	p := compile(t, `return {default:{fetch(){ __addCPU(); return new Response("not stopped") }}}`, schemas.Limits{CPUMillis: 50, WallMillis: 60000})
+	resp, err := invoke(t, p, "GET", "")
+	if !errors.Is(err, ErrCPUTime) {
+		t.Fatalf("got %v %q, want the CPU limit", err, respBody(resp))
 	}
 }
 
