@@ -240,6 +240,11 @@ type cldrLocale struct {
 	Dates cldrDates `json:"dates"`
 	name  string
 
+	Plurals map[string]map[string]string `json:"plurals"`
+
+	pluralOnce        sync.Once
+	cardinal, ordinal []pluralRule
+
 	skelOnce sync.Once
 	skels    []skeletonEntry
 	// patterns caches DateTimeFormat patterns by patternKey.

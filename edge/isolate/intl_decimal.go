@@ -113,15 +113,21 @@ func (d intlDecimal) intFrac() (string, string) {
 	return in.String(), fr.String()
 }
 
-// pluralOperands are CLDR's i, v, w, f, t for the digits as displayed.
-func pluralOperands(in, fr string) (i, v, w, f, t int) {
-	i = atoiCapped(in)
-	v = len(fr)
-	f = atoiCapped(fr)
+// pluralOperands are CLDR's operands for the digits as displayed.
+func pluralOperands(in, fr string) pluralOperandValues {
+	var o pluralOperandValues
+	o.i = atoiCapped(in)
+	o.v = len(fr)
+	o.f = atoiCapped(fr)
 	tt := strings.TrimRight(fr, "0")
-	w = len(tt)
-	t = atoiCapped(tt)
-	return
+	o.w = len(tt)
+	o.t = atoiCapped(tt)
+	o.n = float64(o.i)
+	if fr != "" {
+		frac, _ := strconv.ParseFloat("0."+fr, 64)
+		o.n += frac
+	}
+	return o
 }
 
 func atoiCapped(s string) int {

@@ -81,7 +81,7 @@ func main() {
 	fmt.Fprintf(&buf, "// cldrVersion is the CLDR release the locale data comes from.\nconst cldrVersion = %q\n\n", version)
 	buf.WriteString("// cldrData holds each locale's data as JSON, decoded on first use.\nvar cldrData = map[string]string{\n")
 	for _, loc := range intlLocales {
-		m := map[string]any{"numbers": readNumbers(*root, loc), "dates": readDates(*root, loc)}
+		m := map[string]any{"numbers": readNumbers(*root, loc), "dates": readDates(*root, loc), "plurals": readPlurals(*root, loc)}
 		b, err := json.Marshal(m)
 		if err != nil {
 			log.Fatal(err)
@@ -243,6 +243,28 @@ func readDates(root, loc string) dates {
 				}
 			}
 			out.Fields[unit+suffix] = flat
+		}
+	}
+	return out
+}
+
+// readPlurals gives the locale's cardinal and ordinal rules (UTS #35
+// §5.1), the sample lists after '@' dropped: the locale's own entry, else
+// its language's.
+func readPlurals(root, loc string) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for kind, file := range map[string]string{"cardinal": "plurals.json", "ordinal": "ordinals.json"} {
+		var doc map[string]any
+		load(filepath.Join(root, "cldr-core/supplemental", file), &doc)
+		rules := sub(sub(doc, "supplemental"), "plurals-type-"+kind)
+		r := sub(rules, loc)
+		if r == nil {
+			r = sub(rules, strings.SplitN(loc, "-", 2)[0])
+		}
+		out[kind] = map[string]string{}
+		for k, v := range r {
+			cond, _, _ := strings.Cut(v.(string), "@")
+			out[kind][strings.TrimPrefix(k, "pluralRule-count-")] = strings.TrimSpace(cond)
 		}
 	}
 	return out

@@ -8,7 +8,6 @@ import (
 
 	"github.com/dop251/goja"
 	"golang.org/x/text/currency"
-	"golang.org/x/text/feature/plural"
 )
 
 // numberFormat is an Intl.NumberFormat's resolved options (ECMA-402
@@ -239,17 +238,7 @@ func (nf *numberFormat) sigMinFrac(r intlDecimal) int {
 
 // pluralOf is the plural category of a displayed number.
 func pluralOf(loc intlLocale, in, fr string, ordinal bool) string {
-	i, v, w, f, t := pluralOperands(in, fr)
-	rules := plural.Cardinal
-	if ordinal {
-		rules = plural.Ordinal
-	}
-	return pluralNames[rules.MatchPlural(loc.lang, i, v, w, f, t)]
-}
-
-var pluralNames = map[plural.Form]string{
-	plural.Other: "other", plural.Zero: "zero", plural.One: "one",
-	plural.Two: "two", plural.Few: "few", plural.Many: "many",
+	return selectCategory(loc.data.pluralRulesFor(ordinal), pluralOperands(in, fr))
 }
 
 // currencySymbol is what currencyDisplay shows for the currency.

@@ -4,8 +4,8 @@ import (
 	"github.com/dop251/goja"
 )
 
-// pluralRules is an Intl.PluralRules: the category comes from
-// golang.org/x/text/feature/plural's CLDR rules, applied to the number as
+// pluralRules is an Intl.PluralRules: the category comes from CLDR 48's
+// plural rules (intl_pluralrule.go), applied to the number as
 // the digit options would display it (1.0 with minimumFractionDigits 1 is
 // "other" in English, 1 is "one").
 type pluralRules struct {
@@ -32,22 +32,12 @@ func (pr *pluralRules) selectPlural(d intlDecimal, special float64) string {
 	return pluralOf(pr.nf.loc, in, fr, pr.typ == "ordinal")
 }
 
-// categories are the plural categories the locale uses, in CLDR's order;
-// found by asking the rules about numbers that reach each category.
+// categories are the plural categories the locale's rules use, in
+// CLDR's order.
 func (pr *pluralRules) categories() []string {
-	seen := map[string]bool{}
-	for i := 0; i <= 200; i++ {
-		seen[pluralOf(pr.nf.loc, itoa(i), "", pr.typ == "ordinal")] = true
-		if pr.typ == "cardinal" {
-			seen[pluralOf(pr.nf.loc, itoa(i), "5", false)] = true
-		}
-	}
-	seen[pluralOf(pr.nf.loc, "1000000", "", pr.typ == "ordinal")] = true
 	var out []string
-	for _, c := range []string{"zero", "one", "two", "few", "many", "other"} {
-		if seen[c] {
-			out = append(out, c)
-		}
+	for _, r := range pr.nf.loc.data.pluralRulesFor(pr.typ == "ordinal") {
+		out = append(out, r.category)
 	}
 	return out
 }
