@@ -123,6 +123,14 @@ const routes: Record<string, (req: Request) => Promise<Response> | Response> = {
       }),
     );
   },
+  "GET /webapi/json-indent"() {
+    // Indented output after an empty array and an empty object, nested in
+    // arrays and objects: the shape zod's flattenError gives.
+    const value = { flat: { formErrors: [], fieldErrors: { name: ["too short"] } }, list: [{}, { a: [[], [1]] }], s: "é\u2028" };
+    return new Response(JSON.stringify(value, null, 2) + "\n" + JSON.stringify(value, null, "\t"), {
+      headers: { "content-type": "application/json" },
+    });
+  },
   async "GET /webapi/base64"() {
     return json({ b64: btoa("vault\u00ff"), unb64: atob("dmF1bHT/"), badB64: await threw(() => atob("*")) });
   },

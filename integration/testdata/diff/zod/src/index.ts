@@ -27,7 +27,7 @@ const Signup = z
   .transform(({ password: _p, confirm: _c, ...rest }) => ({ ...rest, nameLength: rest.name.length }));
 
 const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body, null, 2), { status, headers: { "content-type": "application/json" } });
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 export default {
   async fetch(request: Request): Promise<Response> {
