@@ -25,11 +25,12 @@ func encrypt(alg algParams, k *cryptoKey, data []byte) ([]byte, error) {
 	}
 	switch k.alg {
 	case "AES-GCM":
-		aead, iv, ad, err := gcmOf(alg, block)
+		g, err := gcmOf(alg, block)
 		if err != nil {
 			return nil, err
 		}
-		return aead.Seal(nil, iv, data, ad), nil
+		// A shorter tag is the full tag's leftmost bytes (SP 800-38D 7.1).
+		return g.aead.Seal(nil, g.iv, data, g.ad)[:len(data)+g.tag], nil
 	case "AES-CBC":
 		iv, _ := alg.bytes("iv")
 		if len(iv) != aes.BlockSize {
@@ -71,18 +72,11 @@ func decrypt(alg algParams, k *cryptoKey, data []byte) ([]byte, error) {
 	}
 	switch k.alg {
 	case "AES-GCM":
-		aead, iv, ad, err := gcmOf(alg, block)
+		g, err := gcmOf(alg, block)
 		if err != nil {
 			return nil, err
 		}
-		if len(data) < aead.Overhead() {
-			return nil, errOperation("the data is shorter than the tag")
-		}
-		out, err := aead.Open(nil, iv, data, ad)
-		if err != nil {
-			return nil, errOperation("decryption failed")
-		}
-		return out, nil
+		return g.open(data)
 	case "AES-CBC":
 		iv, _ := alg.bytes("iv")
 		if len(iv) != aes.BlockSize {
@@ -119,10 +113,18 @@ func unpad(b []byte) ([]byte, error) {
 	return b[:len(b)-n], nil
 }
 
-// gcmOf is the AEAD for AesGcmParams. Go's GCM takes a tag shorter than 128
-// bits only with a 96-bit iv, and none under 96 bits; the spec's other
-// tag lengths (32 and 64, which it allows but NIST deprecates) fail.
-func gcmOf(alg algParams, block cipher.Block) (cipher.AEAD, []byte, []byte, error) {
+// gcm is AES-GCM with AesGcmParams' iv, additional data and tag length
+// (in bytes).
+type gcm struct {
+	aead   cipher.AEAD // with Go's full 16-byte tag
+	iv, ad []byte
+	tag    int
+}
+
+// gcmOf checks AesGcmParams. Go's GCM takes a tag under 128 bits only
+// with a 96-bit iv and none under 96 bits, so every length the spec allows
+// is done with the full tag, truncated (see open).
+func gcmOf(alg algParams, block cipher.Block) (*gcm, error) {
 	iv, _ := alg.bytes("iv")
 	ad, _ := alg.bytes("additionalData")
 	tag := alg.int("tagLength")
@@ -132,25 +134,40 @@ func gcmOf(alg algParams, block cipher.Block) (cipher.AEAD, []byte, []byte, erro
 	switch tag {
 	case 32, 64, 96, 104, 112, 120, 128:
 	default:
-		return nil, nil, nil, errOperation("tagLength must be 32, 64, 96, 104, 112, 120 or 128")
+		return nil, errOperation("tagLength must be 32, 64, 96, 104, 112, 120 or 128")
 	}
 	if len(iv) == 0 {
-		return nil, nil, nil, errOperation("AES-GCM needs a non-empty iv")
+		return nil, errOperation("AES-GCM needs a non-empty iv")
 	}
-	var aead cipher.AEAD
-	var err error
-	switch {
-	case tag == 128 && len(iv) == 12:
-		aead, err = cipher.NewGCM(block)
-	case tag == 128:
-		aead, err = cipher.NewGCMWithNonceSize(block, len(iv))
-	case tag >= 96 && len(iv) == 12:
-		aead, err = cipher.NewGCMWithTagSize(block, tag/8)
-	default:
-		return nil, nil, nil, errNotSupported("AES-GCM supports tags under 128 bits only with a 96-bit iv, and none under 96 bits")
-	}
+	aead, err := cipher.NewGCMWithNonceSize(block, len(iv))
 	if err != nil {
-		return nil, nil, nil, errOperation(err.Error())
+		return nil, errOperation(err.Error())
 	}
-	return aead, iv, ad, nil
+	return &gcm{aead: aead, iv: iv, ad: ad, tag: tag / 8}, nil
+}
+
+// open checks data's tag and returns its plaintext. A full tag is Go's
+// Open. A truncated one cannot be, so the plaintext is recovered first
+// (GCM's encryption is CTR, its own inverse: sealing the ciphertext gives
+// the plaintext, and that seal's tag is ignored), then sealed again with
+// the additional data, and the leftmost bytes of that tag compared in
+// constant time; the plaintext is returned only if they match.
+func (g *gcm) open(data []byte) ([]byte, error) {
+	if len(data) < g.tag {
+		return nil, errOperation("the data is shorter than the tag")
+	}
+	if g.tag == g.aead.Overhead() {
+		out, err := g.aead.Open(nil, g.iv, data, g.ad)
+		if err != nil {
+			return nil, errOperation("decryption failed")
+		}
+		return out, nil
+	}
+	n := len(data) - g.tag
+	plain := g.aead.Seal(nil, g.iv, data[:n], nil)[:n]
+	want := g.aead.Seal(nil, g.iv, plain, g.ad)[n : n+g.tag]
+	if subtle.ConstantTimeCompare(want, data[n:]) != 1 {
+		return nil, errOperation("decryption failed")
+	}
+	return plain, nil
 }

@@ -14,8 +14,9 @@ import (
 // job is bounded here and the jobs of a node share few cores.
 const (
 	// maxPBKDF2Iterations is Cloudflare Workers' limit, so code written for
-	// Workers runs unchanged: 100,000 rounds of HMAC-SHA-512 is ~60 ms of
-	// one core, where 10 million would hold a core for most of a minute.
+	// Workers runs unchanged: 100,000 rounds of HMAC-SHA-512 took ~140 ms
+	// of one core on a loaded 2-core test machine, where 10 million would
+	// hold a core for minutes.
 	maxPBKDF2Iterations = 100_000
 	// RSA keys may be generated from 1024 bits (Go's own floor) up to 4096
 	// (the largest size in common use; one takes ~0.3–2 s, and the time

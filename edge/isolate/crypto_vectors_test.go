@@ -163,6 +163,21 @@ func TestCryptoAESVectors(t *testing.T) {
 			const iv = unhex("9313225df88406e555909c5aff5269aa6a7a9538534f7da1e4c303d2a318a728c3c0c95156809539fcf0e2429a6b525416aedbf5a0de6a57a637b39b");
 			return hex(await subtle.encrypt({name: "AES-GCM", iv, additionalData: unhex("` + gcmAD + `")}, k, unhex("` + gcmPT + `")))`,
 			"8ce24998625615b603a033aca13fb894be9112a5c3a211a8ba262a3cca7e2ca701e4a9a4fba43c90ccdcb281d48c7c6fd62875d2aca417034c34aee5619cc5aefffe0bfa462af43c1699d050"},
+		// Shorter tags are the full tag's leftmost bits, with any iv.
+		{"GCMShortTags", `const k = await subtle.importKey("raw", unhex("` + gcmKey + `"), "AES-GCM", false, ["encrypt", "decrypt"]);
+			const iv = unhex("9313225df88406e555909c5aff5269aa6a7a9538534f7da1e4c303d2a318a728c3c0c95156809539fcf0e2429a6b525416aedbf5a0de6a57a637b39b");
+			const alg = {name: "AES-GCM", iv, additionalData: unhex("` + gcmAD + `")}, out = [];
+			for (const tagLength of [32, 64, 96, 120]) {
+				const c = new Uint8Array(await subtle.encrypt({...alg, tagLength}, k, unhex("` + gcmPT + `")));
+				const opened = hex(await subtle.decrypt({...alg, tagLength}, k, c)) === "` + gcmPT + `";
+				const bad = c.slice(); bad[bad.length - 1] ^= 1;
+				const badText = c.slice(); badText[0] ^= 1;
+				out.push(hex(c.slice(60)), opened, await outcome(subtle.decrypt({...alg, tagLength}, k, bad)), await outcome(subtle.decrypt({...alg, tagLength}, k, badText)),
+					await outcome(subtle.decrypt({...alg, tagLength, additionalData: new Uint8Array()}, k, c)));
+			}
+			return out.join(" ")`,
+			"619cc5ae true OperationError OperationError OperationError 619cc5aefffe0bfa true OperationError OperationError OperationError " +
+				"619cc5aefffe0bfa462af43c true OperationError OperationError OperationError 619cc5aefffe0bfa462af43c1699d0 true OperationError OperationError OperationError"},
 		{"GCMBadTagLength", `const k = await subtle.generateKey({name: "AES-GCM", length: 128}, false, ["encrypt"]);
 			return outcome(subtle.encrypt({name: "AES-GCM", iv: new Uint8Array(12), tagLength: 100}, k, new Uint8Array(1)))`, "OperationError"},
 		// NIST SP 800-38A F.2.1 (CBC-AES128) and F.5.1 (CTR-AES128).
