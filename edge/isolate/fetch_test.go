@@ -74,6 +74,10 @@ func TestFetch(t *testing.T) {
 			[]string{"127.0.0.1"}, schemas.Limits{Subrequests: 3}, "3 fetch failed"},
 		{"Abort", `return {default:{async fetch(){ const c = new AbortController(); setTimeout(() => c.abort(), 20); try { await fetch("` + base + `/slow", {signal: c.signal}); return new Response("finished") } catch (e) { return new Response(e.name) } }}}`,
 			[]string{"127.0.0.1"}, schemas.Limits{}, "AbortError"},
+		{"StreamBody", `return {default:{async fetch(){ const enc = new TextEncoder(); const body = new ReadableStream({start(c){ c.enqueue(enc.encode("str")); c.enqueue(enc.encode("eamed")); c.close() }}); const r = await fetch("` + base + `/echo", {method: "POST", body, duplex: "half"}); return new Response(await r.text()) }}}`,
+			[]string{"127.0.0.1"}, schemas.Limits{}, "POST streamed"},
+		{"StreamBodyThroughTransform", `return {default:{async fetch(req){ const up = new TransformStream({transform(chunk, c){ c.enqueue(new TextEncoder().encode(new TextDecoder().decode(chunk).toUpperCase())) }}); const r = await fetch("` + base + `/echo", {method: "POST", body: req.body.pipeThrough(up), duplex: "half"}); return new Response(await r.text()) }}}`,
+			[]string{"127.0.0.1"}, schemas.Limits{}, "POST FORWARDED"},
 		{"Parallel", `return {default:{async fetch(){ const rs = await Promise.all([1,2,3].map(() => fetch("` + base + `/data").then((r) => r.json()))); return new Response(String(rs.reduce((a, o) => a + o.n, 0))) }}}`,
 			[]string{"127.0.0.1"}, schemas.Limits{}, "123"},
 	}

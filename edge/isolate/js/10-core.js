@@ -441,12 +441,12 @@
     return r;
   };
   // fetch's view of any Request: [method, url, flat headers, body, redirect,
-  // signal]. A stream body goes out only if it is one we hold the bytes of.
+  // signal]. A stream body whose bytes we hold goes out as bytes; another
+  // stays a stream, which fetch reads whole before it sends.
   const outBody = (b) => {
     if (b === null || typeof b !== "object" || !isStream(b)) return b;
     const bytes = takeBytes(b);
-    if (bytes === undefined) throw new TypeError("fetch: a streamed request body is not supported yet; read it first (await request.arrayBuffer())");
-    return bytes;
+    return bytes === undefined ? b : bytes;
   };
   host.requestParts = (r) => {
     if (host.isServerRequest(r)) return [r.method, r.url, flatHeaders(r.headers), outBody(host.serverBody(r)), "follow", undefined];
