@@ -85,7 +85,7 @@ func (p *Program) startInstance() (*instance, error) {
 	inst, err := p.newInstance()
 	p.startup = nil
 	if s.inst == nil { // failed before the installers ran
-		return nil, err
+		return inst, err
 	}
 	tripped := s.inst.watch.end()
 	l := p.cfg.Limits
