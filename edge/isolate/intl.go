@@ -267,6 +267,7 @@ type cldrDates struct {
 	HourFormat  string                         `json:"hourFormat"`
 	UTCShort    string                         `json:"utcShort"`
 	UTCLong     string                         `json:"utcLong"`
+	ZoneNames   map[string]map[string]string   `json:"zoneNames"`
 	Fields      map[string]map[string]string   `json:"fields"`
 }
 

@@ -612,7 +612,9 @@ func abs(n int) int {
 	return n
 }
 
-// zoneField names the time zone: UTC by its CLDR name, other zones in
+// zoneField names the time zone: UTC by its CLDR name; z and v by the
+// zone's own or its metazone's name in the locale (EST, Eastern Standard
+// Time, Eastern Time), where the locale has one; otherwise, and for O, in
 // the localized GMT format (GMT+1, GMT+05:30 in the long form).
 func (df *dateTimeFormat) zoneField(f dateField, t time.Time) string {
 	d := &df.loc.data.Dates
@@ -623,6 +625,44 @@ func (df *dateTimeFormat) zoneField(f dateField, t time.Time) string {
 		}
 		return d.UTCShort
 	}
+	if f.letter == 'z' || f.letter == 'v' {
+		key := "short-"
+		if long {
+			key = "long-"
+		}
+		switch {
+		case f.letter == 'v' && observesDST(t):
+			key += "generic"
+		case f.letter == 'v':
+			// ICU names a zone without summer time by its standard name
+			// (Japan Standard Time) also in the generic form.
+			key += "standard"
+		case t.IsDST():
+			key += "daylight"
+		default:
+			key += "standard"
+		}
+		if s := d.ZoneNames[df.zoneName][key]; s != "" {
+			return s
+		}
+		if mz := cldrMetazones[df.zoneName]; mz != "" {
+			if s := d.ZoneNames["mz:"+mz][key]; s != "" {
+				return s
+			}
+		}
+	}
+	return df.gmtFormat(long, t)
+}
+
+// observesDST tells whether t's zone has summer time in t's year.
+func observesDST(t time.Time) bool {
+	y, loc := t.Year(), t.Location()
+	return time.Date(y, 1, 1, 0, 0, 0, 0, loc).IsDST() || time.Date(y, 7, 1, 0, 0, 0, 0, loc).IsDST()
+}
+
+// gmtFormat is the localized GMT format of t's offset.
+func (df *dateTimeFormat) gmtFormat(long bool, t time.Time) string {
+	d := &df.loc.data.Dates
 	_, off := t.Zone()
 	if off == 0 {
 		return d.GMTZero
