@@ -19,7 +19,7 @@
     // these steps run.
     const U8 = Uint8Array, isArray = Array.isArray, freeze = Object.freeze, from = Array.from;
     const P = Promise, resolve = P.resolve.bind(P), reject = P.reject.bind(P);
-    const stringify = JSON.stringify, parse = JSON.parse, trunc = Math.trunc;
+    const stringify = JSON.stringify, parse = JSON.parse, trunc = Math.trunc, toNumber = Number, finite = Number.isFinite;
     const SLOTS = new WeakMap(), TOKEN = Symbol("CryptoKey");
     const USAGES = ["encrypt", "decrypt", "sign", "verify", "deriveKey", "deriveBits", "wrapKey", "unwrapKey"];
     const FORMATS = ["raw", "spki", "pkcs8", "jwk"];
@@ -28,8 +28,8 @@
     const fail = (msg) => { throw new TypeError(msg); };
     // enforce is [EnforceRange] for an unsigned integer type of max.
     const enforce = (max) => (v) => {
-      const n = Number(v);
-      if (!isFinite(n)) fail(`${v} is not a finite number`);
+      const n = toNumber(v);
+      if (!finite(n)) fail(`${v} is not a finite number`);
       const t = trunc(n);
       if (t < 0 || t > max) fail(`${v} is out of range (0 to ${max})`);
       return t;
@@ -269,7 +269,7 @@
       deriveBits(algorithm, baseKey, length) {
         return settle(() => {
           const k = keyOf(baseKey, "baseKey"), alg = normalize("deriveBits", algorithm);
-          const n = length === undefined || length === null ? null : Number(length) >>> 0;
+          const n = length === undefined || length === null ? null : toNumber(length) >>> 0;
           check(k, alg, "deriveBits");
           return hooks.deriveBits(alg, k.handle, n);
         });
