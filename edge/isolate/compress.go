@@ -195,8 +195,9 @@ func (f *inflate) stop() {
 
 func (f *inflate) run(format string) {
 	defer close(f.exited)
-	// On a thread of its own while it lives, so that thread's CPU clock
-	// measures its work (sent with each piece, charged by collect).
+	// On a thread of its own while it works, so that thread's CPU clock
+	// measures its work (sent with each piece, charged by collect); the
+	// thread is let go while it waits for input (feed.wait).
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	f.lastCPU = threadCPU()
@@ -345,17 +346,33 @@ func (s *feed) fill() error {
 		if !s.f.send(piece{need: true}) {
 			return errInputEnded
 		}
-		select {
-		case b, ok := <-s.f.in:
-			if !ok {
-				return io.EOF
-			}
-			s.cur = b
-		case <-s.f.quit:
+		b, ok, quit := s.wait()
+		switch {
+		case quit:
 			return errInputEnded
+		case !ok:
+			return io.EOF
 		}
+		s.cur = b
 	}
 	return nil
+}
+
+// wait waits for the next chunk with the goroutine's thread released, so
+// an idle decompressor holds no OS thread, and takes a thread again (and
+// its clock) before working on the chunk.
+func (s *feed) wait() (b []byte, ok, quit bool) {
+	runtime.UnlockOSThread()
+	defer func() {
+		runtime.LockOSThread()
+		s.f.lastCPU = threadCPU()
+	}()
+	select {
+	case b, ok = <-s.f.in:
+		return b, ok, false
+	case <-s.f.quit:
+		return nil, false, true
+	}
 }
 
 func (s *feed) Read(p []byte) (int, error) {

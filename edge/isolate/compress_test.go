@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -313,6 +314,32 @@ func TestAddCPUTripsTheLimit(t *testing.T) {
 	resp, err := invoke(t, p, "GET", "")
 	if !errors.Is(err, ErrCPUTime) {
 		t.Fatalf("got %v %q, want the CPU limit", err, respBody(resp))
+	}
+}
+
+// TestIdleInflatersHoldNoThreads: a decompressor waiting for input has
+// let its OS thread go, so many open DecompressionStreams do not pin as
+// many threads.
+func TestIdleInflatersHoldNoThreads(t *testing.T) {
+	gz := goCompress(t, "gzip", flate.BestSpeed, []byte("hello"))
+	before := pprof.Lookup("threadcreate").Count()
+	var open []*inflater
+	for range 300 {
+		h, err := newInflater("gzip")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.push(gz[:12], meter{}); err != nil {
+			t.Fatal(err)
+		}
+		open = append(open, h)
+	}
+	grown := pprof.Lookup("threadcreate").Count() - before
+	for _, h := range open {
+		h.close()
+	}
+	if grown > 100 {
+		t.Fatalf("300 idle decompressors made %d threads", grown)
 	}
 }
 
