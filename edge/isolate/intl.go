@@ -241,6 +241,9 @@ type cldrLocale struct {
 	name  string
 
 	Plurals map[string]map[string]string `json:"plurals"`
+	// Units are by width, then unit: patterns by plural category,
+	// displayName, perUnitPattern; "per" holds the compound pattern.
+	Units map[string]map[string]map[string]string `json:"units"`
 
 	pluralOnce        sync.Once
 	cardinal, ordinal []pluralRule

@@ -6,7 +6,7 @@
 // The version is the one Deno's ICU carries (CLDR 48), so the patterns,
 // symbols and names match what Deno prints. Run it as
 //
-//	npm install --prefix /tmp/cldr cldr-core@48.2.0 cldr-numbers-full@48.2.0 cldr-dates-full@48.2.0
+//	npm install --prefix /tmp/cldr cldr-core@48.2.0 cldr-numbers-full@48.2.0 cldr-dates-full@48.2.0 cldr-units-full@48.2.0
 //	go run intl_gen.go -cldr /tmp/cldr/node_modules
 //
 // Only the locales in intlLocales and the currencies in intlCurrencies are
@@ -84,7 +84,7 @@ func main() {
 	writeMetazones(&buf, *root)
 	buf.WriteString("// cldrData holds each locale's data as JSON, decoded on first use.\nvar cldrData = map[string]string{\n")
 	for _, loc := range intlLocales {
-		m := map[string]any{"numbers": readNumbers(*root, loc), "dates": readDates(*root, loc), "plurals": readPlurals(*root, loc)}
+		m := map[string]any{"numbers": readNumbers(*root, loc), "dates": readDates(*root, loc), "plurals": readPlurals(*root, loc), "units": readUnits(*root, loc)}
 		b, err := json.Marshal(m)
 		if err != nil {
 			log.Fatal(err)
@@ -345,4 +345,60 @@ func writeMetazones(buf *bytes.Buffer, root string) {
 		fmt.Fprintf(buf, "\t%q: %q,\n", k, table[k])
 	}
 	buf.WriteString("}\n\n")
+}
+
+// sanctionedUnits are ECMA-402's simple units (Table 2 of §6.6.2), the
+// ones style "unit" takes alone or as X-per-Y.
+var sanctionedUnits = []string{
+	"acre", "bit", "byte", "celsius", "centimeter", "day", "degree", "fahrenheit", "fluid-ounce", "foot",
+	"gallon", "gigabit", "gigabyte", "gram", "hectare", "hour", "inch", "kilobit", "kilobyte", "kilogram",
+	"kilometer", "liter", "megabit", "megabyte", "meter", "microsecond", "mile", "mile-scandinavian",
+	"milliliter", "millimeter", "millisecond", "minute", "month", "nanosecond", "ounce", "percent",
+	"petabyte", "pound", "second", "stone", "terabit", "terabyte", "week", "yard", "year",
+}
+
+// readUnits gives, per width, each sanctioned unit's patterns by plural
+// category, its display name and per-unit pattern, the compound
+// units CLDR spells out (kilometer-per-hour), and the "per" pattern.
+func readUnits(root, loc string) map[string]map[string]map[string]string {
+	u := section(filepath.Join(root, "cldr-units-full/main", loc, "units.json"), loc, "units")
+	out := map[string]map[string]map[string]string{}
+	for _, width := range []string{"long", "short", "narrow"} {
+		w := sub(u, width)
+		byUnit := map[string]map[string]string{}
+		for key, v := range w {
+			_, unit, ok := strings.Cut(key, "-")
+			entry, isMap := v.(map[string]any)
+			if !ok || !isMap || !knownUnit(unit) {
+				continue
+			}
+			flat := map[string]string{}
+			for k, p := range entry {
+				if ps, ok := p.(string); ok {
+					flat[strings.TrimPrefix(k, "unitPattern-count-")] = ps
+				}
+			}
+			byUnit[unit] = flat
+		}
+		byUnit["per"] = map[string]string{"compound": str(sub(w, "per"), "compoundUnitPattern")}
+		out[width] = byUnit
+	}
+	return out
+}
+
+func knownUnit(unit string) bool {
+	num, den, per := strings.Cut(unit, "-per-")
+	for _, s := range sanctionedUnits {
+		if s == num {
+			if !per {
+				return true
+			}
+			for _, d := range sanctionedUnits {
+				if d == den {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -184,6 +184,10 @@ func (nf *numberFormat) resolved(vm *goja.Runtime) goja.Value {
 		set("currencyDisplay", nf.currencyDisplay)
 		set("currencySign", nf.currencySign)
 	}
+	if nf.style == "unit" {
+		set("unit", nf.unit)
+		set("unitDisplay", nf.unitDisplay)
+	}
 	set("minimumIntegerDigits", nf.minInt)
 	if nf.roundingType != "significantDigits" {
 		set("minimumFractionDigits", nf.minFD)

@@ -15,6 +15,7 @@ import (
 type numberFormat struct {
 	loc                              intlLocale
 	style, currency, currencyDisplay string
+	unit, unitDisplay                string
 	currencySign, notation, compact  string
 	useGrouping, signDisplay         string
 	trailingZeroDisplay              string
@@ -46,7 +47,10 @@ func newNumberFormat(vm *goja.Runtime, locales, options goja.Value) *numberForma
 	nf.currencyDisplay = o.str("currencyDisplay", words("code symbol narrowSymbol name"), "symbol")
 	nf.currencySign = o.str("currencySign", words("standard accounting"), "standard")
 	unit := o.str("unit", nil, "")
-	o.str("unitDisplay", words("short narrow long"), "short")
+	if unit != "" && !sanctionedUnit(unit) {
+		panic(intlRangeError(vm, "Invalid unit argument for Intl.NumberFormat() '"+unit+"'"))
+	}
+	nf.unitDisplay = o.str("unitDisplay", words("short narrow long"), "short")
 	switch nf.style {
 	case "currency":
 		if cur == "" {
@@ -57,7 +61,7 @@ func newNumberFormat(vm *goja.Runtime, locales, options goja.Value) *numberForma
 		if unit == "" {
 			panic(vm.NewTypeError("Unit is required with unit style."))
 		}
-		panic(intlRangeError(vm, "Intl.NumberFormat: style \"unit\" is not supported here"))
+		nf.unit = unit
 	}
 	nf.notation = o.str("notation", words("standard scientific engineering compact"), "standard")
 	mnfdDefault, mxfdDefault := 0, 3
@@ -277,7 +281,7 @@ func (nf *numberFormat) stylePattern() numberPattern {
 	switch {
 	case nf.notation == "scientific" || nf.notation == "engineering":
 		return parseNumberPattern(n.Scientific)
-	case nf.style == "percent":
+	case nf.style == "percent", nf.percentUnit():
 		return parseNumberPattern(n.Percent)
 	case nf.style == "currency" && nf.currencyDisplay != "name":
 		p, alpha := n.Currency, n.CurrencyAlpha
@@ -352,7 +356,7 @@ func (nf *numberFormat) parts(d intlDecimal, special float64) []intlPart {
 	}
 	sign := nf.sign(d.neg, zero)
 	form := "other"
-	if nf.style == "currency" && nf.currencyDisplay == "name" {
+	if (nf.style == "currency" && nf.currencyDisplay == "name") || nf.style == "unit" {
 		if in == "" {
 			in = "0"
 		}
@@ -380,6 +384,9 @@ func (nf *numberFormat) parts(d intlDecimal, special float64) []intlPart {
 	out = nf.affix(out, aff.suffix, form)
 	if nf.style == "currency" && nf.currencyDisplay == "name" {
 		return nf.currencyName(out, form)
+	}
+	if nf.style == "unit" && !nf.percentUnit() {
+		return nf.unitParts(out, form)
 	}
 	return out
 }
