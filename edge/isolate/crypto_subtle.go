@@ -4,14 +4,16 @@ import (
 	"errors"
 	"runtime"
 	"sync/atomic"
+	"time"
 
 	"github.com/dop251/goja"
 )
 
 // Bounds on the SubtleCrypto work one call may ask for. Work that can take
-// long (RSA key generation, PBKDF2) runs off the isolate's goroutine, where
-// the CPU limit does not see it and an interrupt cannot stop it, so each
-// job is bounded here and the jobs of a node share few cores.
+// long (RSA key generation, PBKDF2) runs off the isolate's goroutine, so
+// the loop goes on meanwhile; its CPU time is charged to the invocation
+// when it ends, but an interrupt cannot stop it, so each job is bounded
+// here and the jobs of a node share few cores.
 const (
 	// maxPBKDF2Iterations is Cloudflare Workers' limit, so code written for
 	// Workers runs unchanged: 100,000 rounds of HMAC-SHA-512 took ~140 ms
@@ -186,7 +188,8 @@ func (s *subtleHooks) record(k *cryptoKey, usages []string) goja.Value {
 // job runs slow work on a goroutine and returns a promise that settles on
 // the loop with done's value or the work's error. At most cryptoWorkers
 // jobs run at once in the process; one that is still queued when its
-// invocation ends never starts.
+// invocation ends never starts. The CPU the work used counts against the
+// invocation's CPU limit, as if the isolate had done it.
 func (s *subtleHooks) job(work func() (any, error), done func(any) goja.Value) goja.Value {
 	if s.jobs.Add(1) > maxCryptoJobs {
 		s.jobs.Add(-1)
@@ -202,8 +205,9 @@ func (s *subtleHooks) job(work func() (any, error), done func(any) goja.Value) g
 			complete(func() {})
 			return
 		}
-		v, err := work()
+		v, cpu, err := metered(work)
 		<-cryptoWorkers
+		s.inst.watch.addCPU(cpu)
 		complete(func() {
 			if err != nil {
 				_ = reject(s.errorValue(err))
@@ -213,6 +217,16 @@ func (s *subtleHooks) job(work func() (any, error), done func(any) goja.Value) g
 		})
 	}()
 	return s.vm.ToValue(promise)
+}
+
+// metered runs work locked to a thread, to read the CPU time it used on
+// that thread's clock.
+func metered(work func() (any, error)) (any, time.Duration, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	start := threadCPU()
+	v, err := work()
+	return v, threadCPU() - start, err
 }
 
 // check throws err into JS.

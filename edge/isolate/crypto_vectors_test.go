@@ -78,7 +78,7 @@ func TestCryptoPBKDF2Vectors(t *testing.T) {
 			return outcome(subtle.deriveBits({name: "PBKDF2", hash: "SHA-1", salt: utf8("salt"), iterations: 1}, k, 161))`, "OperationError"},
 		{"TooManyAtOnce", `const k = await subtle.importKey("raw", utf8("password"), "PBKDF2", false, ["deriveBits"]);
 			const all = [];
-			for (let i = 0; i < 40; i++) all.push(outcome(subtle.deriveBits({name: "PBKDF2", hash: "SHA-512", salt: utf8("salt"), iterations: 100000}, k, 512)));
+			for (let i = 0; i < 40; i++) all.push(outcome(subtle.deriveBits({name: "PBKDF2", hash: "SHA-512", salt: utf8("salt"), iterations: 10000}, k, 512)));
 			const names = await Promise.all(all);
 			return names.includes("QuotaExceededError") && names.includes("resolved")`, "true"},
 	})
