@@ -9,7 +9,7 @@
 
 // writable adds the writable classes and the pipe algorithm to S.
 function writable(S, g, host) {
-  const { call, recOf, brand, attach, upon, handled, deferred, settle, promiseCall, noop, resolved, rejected } = S;
+  const { call, recOf, brand, attach, upon, handled, deferred, settle, promiseCall, resolved, rejected } = S;
   const defineProperty = Object.defineProperty;
 
   // AbortController and AbortSignal come from 32-abort.js, which runs
@@ -533,6 +533,5 @@ function writable(S, g, host) {
   S.WritableStreamDefaultController = WritableStreamDefaultController;
   S.ws = { wcErrorIfNeeded, wcError, wsAbort, wsClose, closeQueuedOrInFlight, updateBackpressure, startErroring,
     finishErroring, dealWithRejection, writerWrite, newWriter, writerRelease };
-  void noop;
 }
 })(globalThis, globalThis.__vault);

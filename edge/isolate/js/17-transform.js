@@ -8,7 +8,7 @@
 
 // transform adds TransformStream to S.
 function transform(S) {
-  const { call, recOf, brand, attach, upon, deferred, settle, promiseCall, noop, resolved, rejected } = S;
+  const { call, brand, attach, upon, deferred, settle, promiseCall, noop, resolved, rejected } = S;
   const defineProperty = Object.defineProperty;
 
   class TransformStream {
