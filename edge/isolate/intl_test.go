@@ -1,6 +1,7 @@
 package isolate
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/dop251/goja"
@@ -82,5 +83,38 @@ func BenchmarkIntlDateToLocaleString(b *testing.B) {
 		if _, err := call(goja.Undefined()); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestIntlConcurrentIsolates: isolates on different goroutines share the
+// process-wide caches (locale data, zones, patterns) safely (run with
+// -race) and each gets its own locale's output.
+func TestIntlConcurrentIsolates(t *testing.T) {
+	want := map[string]string{
+		"en-US": "1,234.5 12/7/2026, 6:05:07 AM",
+		"de-DE": "1.234,5 7.12.2026, 06:05:07",
+		"ja-JP": "1,234.5 2026/12/7 6:05:07",
+		"fr-FR": "1\u202f234,5 07/12/2026 06:05:07",
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 4*len(want))
+	for i := 0; i < 4; i++ {
+		for loc, w := range want {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				vm := webapiVM(t)
+				got := webapiEval(t, vm, `const d = new Date(Date.UTC(2026, 11, 7, 6, 5, 7));
+					return (1234.5).toLocaleString("`+loc+`") + " " + d.toLocaleString("`+loc+`", {timeZone: "UTC"});`)
+				if got != w {
+					errs <- loc + ": got " + got + ", want " + w
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
