@@ -196,11 +196,11 @@ func timeZoneOption(vm *goja.Runtime, v goja.Value) (*time.Location, string) {
 		return time.FixedZone(name, off), formatOffsetName(off)
 	}
 	if loc := loadZone(name); loc != nil {
-		return loc, name
+		return loc, cldrZoneID(name)
 	}
 	if canon := zoneCase(name); canon != name {
 		if loc := loadZone(canon); loc != nil {
-			return loc, canon
+			return loc, cldrZoneID(canon)
 		}
 	}
 	panic(intlRangeError(vm, "Invalid time zone specified: "+name))
@@ -226,6 +226,15 @@ func loadZone(name string) *time.Location {
 		zones.Store(name, loc)
 	}
 	return loc
+}
+
+// cldrZoneID is the name ICU reports and CLDR files the zone's names
+// under: Asia/Kolkata is Asia/Calcutta there.
+func cldrZoneID(name string) string {
+	if id, ok := cldrZoneIDs[name]; ok {
+		return id
+	}
+	return name
 }
 
 // zoneCase spells an IANA name as the database does: each word
