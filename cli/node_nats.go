@@ -24,7 +24,7 @@ func (n *node) connectNATS(cfg nodeConfig, nodeKey *events.Signer, jsKey string,
 	url := cfg.Topology.External
 	if url == "" {
 		var err error
-		if n.ns, n.NATSURL, err = startNATS(cfg, nodeKey.ID, jsKey, sec, log); err != nil {
+		if n.ns, n.NATSURL, err = startNATS(cfg, nodeKey, jsKey, sec, log); err != nil {
 			return nil, err
 		}
 		connOpts = append(connOpts, nats.InProcessServer(n.ns))
@@ -61,8 +61,10 @@ func (n *node) connectNATS(cfg nodeConfig, nodeKey *events.Signer, jsKey string,
 
 // startNATS runs the embedded server with JetStream; with syncAlways every
 // write is fsynced before it is acknowledged. JetStream encrypts what it
-// stores with keys derived from storeKey.
-func startNATS(cfg nodeConfig, nodeID, storeKey string, sec natsSecurity, log *slog.Logger) (*server.Server, string, error) {
+// stores with keys derived from storeKey. Its leaf and cluster
+// connections get TLS as the topology says, and a hub's leaf listener
+// with TLS admits edges by their node keys (leafAuth).
+func startNATS(cfg nodeConfig, nodeKey *events.Signer, storeKey string, sec natsSecurity, log *slog.Logger) (*server.Server, string, error) {
 	listen := cfg.NATSListen
 	host, port, err := splitHostPort(listen)
 	if err != nil {
@@ -94,14 +96,25 @@ func startNATS(cfg nodeConfig, nodeID, storeKey string, sec natsSecurity, log *s
 		NoSigs:          true,
 		NoLog:           true,
 	}
-	if err := cfg.Topology.apply(opts, nodeID); err != nil {
+	if err := cfg.Topology.apply(opts, nodeKey.ID); err != nil {
+		return nil, "", err
+	}
+	var trust func() *events.Keyring
+	if ka, ok := sec.Auth.(*keyringAuth); ok {
+		trust = ka.keyring
+	}
+	leaf, err := cfg.Topology.applyTLS(opts, nodeKey, trust, log)
+	if err != nil {
 		return nil, "", err
 	}
 	if sec.TLS != nil {
 		opts.TLS, opts.TLSConfig, opts.TLSTimeout = true, sec.TLS, 2
 	}
-	if sec.Auth != nil {
-		opts.CustomClientAuthentication, opts.AlwaysEnableNonce = sec.Auth, true
+	if sec.Auth != nil || leaf != nil {
+		// One hook for both: nats-server checks accepted leaf connections
+		// with the client authentication (linkAuth tells them apart).
+		opts.CustomClientAuthentication = linkAuth{clients: sec.Auth, leaf: leaf}
+		opts.AlwaysEnableNonce = sec.Auth != nil
 	}
 	ns, err := server.NewServer(opts)
 	if err != nil {
@@ -109,6 +122,11 @@ func startNATS(cfg nodeConfig, nodeID, storeKey string, sec natsSecurity, log *s
 	}
 	ns.SetLogger(natsLogger{log}, false, false)
 	ns.Start()
+	if leaf != nil {
+		stop := make(chan struct{})
+		go func() { ns.WaitForShutdown(); close(stop) }()
+		go leaf.watch(ns, stop)
+	}
 	if !ns.ReadyForConnections(15 * time.Second) {
 		ns.Shutdown()
 		return nil, "", fmt.Errorf("embedded NATS did not become ready on %s", listen)
@@ -121,7 +139,8 @@ func startNATS(cfg nodeConfig, nodeID, storeKey string, sec natsSecurity, log *s
 	}
 	url := ns.ClientURL()
 	log.Info("embedded NATS ready", "url", url, "store", opts.StoreDir, "role", cfg.Topology.role(), "domain", opts.JetStreamDomain,
-		"leaf", cfg.Topology.LeafListen, "cluster", cfg.Topology.ClusterListen)
+		"leaf", cfg.Topology.LeafListen, "cluster", cfg.Topology.ClusterListen,
+		"leaf_tls", opts.LeafNode.TLSConfig != nil || cfg.Topology.edgeTLS(), "cluster_tls", opts.Cluster.TLSConfig != nil)
 	return ns, url, nil
 }
 

@@ -51,6 +51,11 @@ func (p *configParser) topology(c *nodeConfig) func(*yaml.Node) bool {
 			{"routes", "", p.strs(&t.Routes)},
 			{"cluster_name", "", p.str(&t.ClusterName)},
 			{"nats", "", p.str(&t.External)},
+			{"leaf_cert", "", p.str(&t.LeafCert)},
+			{"leaf_key", "", p.str(&t.LeafKey)},
+			{"cluster_cert", "", p.str(&t.ClusterCert)},
+			{"cluster_key", "", p.str(&t.ClusterKey)},
+			{"nats_ca", "", p.str(&t.CA)},
 		}
 		p.section("topology", n, fields)
 		return true

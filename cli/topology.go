@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/pflag"
 
+	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
 )
 
@@ -39,6 +42,14 @@ type topology struct {
 	// External is the URL of an existing NATS with JetStream: no embedded
 	// server runs.
 	External string
+	// LeafCert and LeafKey put TLS 1.3 on a hub's leaf listener; edges
+	// then prove a node key the ledger trusts (see leafAuth).
+	LeafCert, LeafKey string
+	// ClusterCert and ClusterKey put mutual TLS 1.3 on the routes between
+	// hubs; CA is the PEM file of the CA that issued the hubs' leaf and
+	// cluster certificates, which edges and hubs verify them with.
+	ClusterCert, ClusterKey string
+	CA                      string
 }
 
 // addFlags registers the topology's flags (the config file's topology
@@ -46,8 +57,13 @@ type topology struct {
 func (t *topology) addFlags(f *pflag.FlagSet) {
 	f.BoolVar(&t.Edge, "edge", false, "run as an edge: mirror the hub's ledger and artifacts over a leaf connection (--hub) and serve from the mirror")
 	f.StringSliceVar(&t.Hubs, "hub", nil, "an edge's hub(s): nats-leaf://HOST:PORT, the hubs' --leaf-listen (comma-separated for a cluster)")
-	f.StringVar(&t.LeafListen, "leaf-listen", "", "a hub's address for edges' leaf connections (loopback only)")
-	f.StringVar(&t.ClusterListen, "cluster-listen", "", "a hub's NATS cluster address, to run three hubs with R3 streams (loopback only)")
+	f.StringVar(&t.LeafListen, "leaf-listen", "", "a hub's address for edges' leaf connections; beyond loopback it needs --leaf-cert and --leaf-key")
+	f.StringVar(&t.LeafCert, "leaf-cert", "", "TLS certificate (PEM) of the leaf listener; edges must then present a node key the ledger trusts with the witness or log role")
+	f.StringVar(&t.LeafKey, "leaf-key", "", "TLS private key (PEM) of the leaf listener")
+	f.StringVar(&t.ClusterListen, "cluster-listen", "", "a hub's NATS cluster address, to run three hubs with R3 streams; beyond loopback it needs --cluster-cert, --cluster-key and --nats-ca")
+	f.StringVar(&t.ClusterCert, "cluster-cert", "", "TLS certificate (PEM) a hub presents to the other hubs both ways (serverAuth and clientAuth usages, issued by --nats-ca)")
+	f.StringVar(&t.ClusterKey, "cluster-key", "", "TLS private key (PEM) of --cluster-cert")
+	f.StringVar(&t.CA, "nats-ca", os.Getenv("VAULT_NATS_CA"), "CA certificate(s) (PEM) that issued the hubs' leaf and cluster certificates; an edge with it connects to its hub over TLS (default $VAULT_NATS_CA)")
 	f.StringSliceVar(&t.Routes, "routes", nil, "the other hubs' cluster addresses: nats-route://HOST:PORT,...")
 	f.StringVar(&t.ClusterName, "cluster-name", "vault", "the hubs' NATS cluster name")
 	f.StringVar(&t.External, "nats", "", "run on an existing NATS with JetStream at this URL instead of the embedded server")
@@ -74,9 +90,8 @@ func (t topology) ledger() ledger.Topology {
 	return ledger.Topology{Replicas: 1}
 }
 
-// validate refuses combinations that cannot work and listeners beyond
-// loopback: leaf and route connections are not authenticated, so they
-// stay on loopback (span sites through a tunnel).
+// validate refuses combinations that cannot work, and leaf and cluster
+// listeners beyond loopback without TLS and authentication.
 func (t topology) validate() error {
 	switch {
 	case t.Edge && len(t.Hubs) == 0:
@@ -90,10 +105,8 @@ func (t topology) validate() error {
 	case t.clustered() != (len(t.Routes) > 0):
 		return fmt.Errorf("--cluster-listen and --routes go together (each hub lists the others' cluster addresses)")
 	}
-	for flag, addr := range map[string]string{"--leaf-listen": t.LeafListen, "--cluster-listen": t.ClusterListen} {
-		if addr != "" && !loopbackAddr(addr) {
-			return fmt.Errorf("%s %s: leaf and cluster connections are not authenticated yet, so they listen on loopback only (join sites through a tunnel)", flag, addr)
-		}
+	if err := t.validateTLS(); err != nil {
+		return err
 	}
 	for _, u := range t.Hubs {
 		if _, err := parseNATSURL(u, "nats-leaf"); err != nil {
@@ -226,4 +239,85 @@ func subjectToken(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// validateTLS refuses leaf and cluster listeners beyond loopback without
+// TLS and authentication, and TLS flags that cannot take effect.
+func (t topology) validateTLS() error {
+	switch {
+	case (t.LeafCert == "") != (t.LeafKey == ""):
+		return errors.New("--leaf-cert and --leaf-key go together")
+	case (t.ClusterCert == "") != (t.ClusterKey == ""):
+		return errors.New("--cluster-cert and --cluster-key go together")
+	case t.LeafCert != "" && t.LeafListen == "":
+		return errors.New("--leaf-cert and --leaf-key are for a hub's --leaf-listen")
+	case t.ClusterCert != "" && t.ClusterListen == "":
+		return errors.New("--cluster-cert and --cluster-key are for a hub's --cluster-listen")
+	case t.ClusterCert != "" && t.CA == "":
+		return errors.New("--cluster-cert needs --nats-ca: each hub verifies the other hubs' cluster certificates with it")
+	case t.LeafListen != "" && !loopbackAddr(t.LeafListen) && t.LeafCert == "":
+		return fmt.Errorf("--leaf-listen %s is beyond loopback: refusing to accept edges without TLS and node-key authentication (add --leaf-cert and --leaf-key)", t.LeafListen)
+	case t.ClusterListen != "" && !loopbackAddr(t.ClusterListen) && t.ClusterCert == "":
+		return fmt.Errorf("--cluster-listen %s is beyond loopback: refusing to join hubs without mutual TLS (add --cluster-cert, --cluster-key and --nats-ca)", t.ClusterListen)
+	}
+	for _, r := range t.Routes {
+		if u, err := parseNATSURL(r, "nats-route"); err == nil && !loopbackAddr(u.Host) && t.ClusterCert == "" {
+			return fmt.Errorf("--routes %s is beyond loopback: refusing to join hubs without mutual TLS (add --cluster-cert, --cluster-key and --nats-ca)", r)
+		}
+	}
+	return nil
+}
+
+// edgeTLS: an edge dials its hubs over TLS when it has a CA for them or
+// when one is beyond loopback (whose hub then requires TLS: validateTLS).
+func (t topology) edgeTLS() bool {
+	if !t.Edge {
+		return false
+	}
+	if t.CA != "" {
+		return true
+	}
+	for _, h := range t.Hubs {
+		if u, err := parseNATSURL(h, "nats-leaf"); err == nil && !loopbackAddr(u.Host) {
+			return true
+		}
+	}
+	return false
+}
+
+// applyTLS puts TLS on the leaf and cluster connections the topology
+// asks for. An edge presents its node key; a hub's leaf listener with TLS
+// admits only edges whose node key the keyring (trust) names, through the
+// leafAuth it returns (nil when the leaf listener has no TLS).
+func (t topology) applyTLS(opts *server.Options, nodeKey *events.Signer, trust func() *events.Keyring, log *slog.Logger) (*leafAuth, error) {
+	ca, err := loadCA(t.CA)
+	if err != nil {
+		return nil, err
+	}
+	if t.edgeTLS() {
+		cfg, err := leafClientTLS(ca, nodeKey)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range opts.LeafNode.Remotes {
+			r.TLS, r.TLSConfig, r.TLSTimeout = true, cfg, 2
+		}
+	}
+	if t.ClusterCert != "" {
+		if opts.Cluster.TLSConfig, err = clusterTLS(t.ClusterCert, t.ClusterKey, ca); err != nil {
+			return nil, err
+		}
+		opts.Cluster.TLSTimeout = 2
+	}
+	if t.LeafCert == "" {
+		return nil, nil
+	}
+	if trust == nil {
+		return nil, errors.New("--leaf-cert: edges prove node keys against the ledger's keyring, which --nats-auth none turns off; use --nats-auth keyring")
+	}
+	if opts.LeafNode.TLSConfig, err = leafServerTLS(t.LeafCert, t.LeafKey); err != nil {
+		return nil, err
+	}
+	opts.LeafNode.TLSTimeout = 2
+	return newLeafAuth(trust, log), nil
 }

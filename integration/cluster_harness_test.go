@@ -16,6 +16,9 @@ import (
 // operator's config directory and passphrase.
 type site struct {
 	e *env
+	// netns puts a node (by name) in a network namespace: launch runs it
+	// with `ip netns exec` (netns_test.go).
+	netns map[string]string
 }
 
 func newSite(t *testing.T) *site {

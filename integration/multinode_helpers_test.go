@@ -30,6 +30,9 @@ func (s *site) launch(name, h2c, natsAddr string, more ...string) *launching {
 	n := &node{t: s.e.t, h2c: h2c, nats: natsAddr, stderr: &lockedBuffer{}, exited: make(chan struct{})}
 	args := append([]string{"serve", "--data", s.dir(name), "--listen", h2c, "--nats-listen", natsAddr, "--admin-listen", freeAddr(s.e.t)}, more...)
 	n.cmd = exec.Command(vaultBin, args...)
+	if ns := s.netns[name]; ns != "" {
+		n.cmd = exec.Command("ip", append([]string{"netns", "exec", ns, vaultBin}, args...)...)
+	}
 	n.cmd.Env = s.e.environ()
 	n.cmd.Stderr = n.stderr
 	stdout, err := n.cmd.StdoutPipe()
