@@ -150,11 +150,8 @@ func (inst *instance) loadModule() error {
 		return ErrNoHandler
 	}
 	inst.module, inst.fetch = def, fetch
-	env := vm.NewObject()
-	for k, v := range inst.prog.cfg.Vars {
-		_ = env.Set(k, v)
-	}
-	inst.env = env
+	// The env cloudflare:workers gave the top level, if it imported it.
+	inst.env = inst.moduleEnv()
 	ctx := vm.NewObject()
 	_ = ctx.Set("waitUntil", inst.waitUntil)
 	_ = ctx.Set("passThroughOnException", func() {})

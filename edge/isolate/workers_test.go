@@ -76,3 +76,18 @@ export default { fetch(request, handlerEnv) { return new Response(greeting + ", 
 		t.Errorf("body %q, want %q", got, want)
 	}
 }
+
+func TestWorkersModuleAtTopLevelIsTheHandlersEnv(t *testing.T) {
+	code, sm := bundleFiles(t, map[string]string{"index.js": `
+import { env } from "cloudflare:workers";
+export default { fetch(request, handlerEnv) { return new Response(String(env === handlerEnv)); } };`})
+	p, err := Compile(Config{Function: "w", Version: 1, Code: code, SourceMap: sm, Logger: discardLogger(), Limits: roomyCPU(schemas.Limits{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if resp, err := invoke(t, p, "GET", ""); err != nil || string(resp.Body) != "true" {
+			t.Fatalf("invoke %d: %v %v", i, resp, err)
+		}
+	}
+}
