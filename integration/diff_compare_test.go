@@ -1,9 +1,11 @@
 package integration
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDiffAnswers checks the comparison the differential suite rests on:
@@ -67,5 +69,62 @@ func TestDiffOrigin(t *testing.T) {
 	}
 	if got := h.Get("Location"); got != "http://127.0.0.1:10002/b" {
 		t.Errorf("another origin replaced: %q", got)
+	}
+}
+
+// TestReadEvents checks how a Streamed answer is timed: from the read that
+// completes the first event to the end of the stream, whatever the chunks.
+func TestReadEvents(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		chunks []string
+		want   time.Duration // each Read takes a second of the fake clock
+	}{
+		{"streamed", []string{"data: 1\n", "\n", "data: 2\n\n"}, 2 * time.Second},
+		{"first event split at CRLF", []string{"data: 1\r\n\r", "\n", "data: 2\n\n"}, 2 * time.Second},
+		{"buffered: everything in one read", []string{"data: 1\n\ndata: 2\n\n"}, time.Second},
+		{"no event", []string{"data: 1"}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := time.Unix(0, 0)
+			r := &chunkReader{chunks: tc.chunks, tick: func() { clock = clock.Add(time.Second) }}
+			got, early, err := readEvents(r, func() time.Time { return clock })
+			if err != nil || string(got) != strings.Join(tc.chunks, "") || early != tc.want {
+				t.Fatalf("readEvents = %q, %v, %v; want %q, %v", got, early, err, strings.Join(tc.chunks, ""), tc.want)
+			}
+		})
+	}
+}
+
+// chunkReader returns one chunk a Read, and io.EOF after the last; each
+// Read calls tick first.
+type chunkReader struct {
+	chunks []string
+	tick   func()
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	r.tick()
+	if len(r.chunks) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.chunks[0])
+	r.chunks = r.chunks[1:]
+	return n, nil
+}
+
+// TestDiffStreamed checks that an answer sent only once its handler ended
+// differs from a streamed one, though its bytes are the same.
+func TestDiffStreamed(t *testing.T) {
+	h := http.Header{"Content-Type": {"text/event-stream"}}
+	d := diffAnswer{status: 200, header: h, body: []byte("data: 1\n\n"), early: 1500 * time.Millisecond}
+	v := d
+	v.early = 3 * time.Millisecond
+	if diffs := strings.Join(diffAnswers(d, v, "peer"), "\n"); !strings.Contains(diffs, "streaming: the first event came 1.5s before the end from deno, 3ms from peer") {
+		t.Fatalf("a buffered answer is not told apart:\n%s", diffs)
+	}
+	v.early = 1200 * time.Millisecond
+	if diffs := diffAnswers(d, v, "peer"); len(diffs) != 0 {
+		t.Fatalf("two streamed answers differ: %q", diffs)
 	}
 }

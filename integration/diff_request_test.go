@@ -29,7 +29,18 @@ type diffRequest struct {
 	Repeat     int    `json:"repeat"`
 	// Status is what Deno must answer.
 	Status int `json:"status"`
+	// Streamed marks an event stream whose app pauses (1.5 s in the
+	// streams app) between its first event and its last: the answer then
+	// also records whether the first event reached the client at least
+	// diffStreamEarly before the end, as it does from a server that
+	// streams and never from one that sends the body once the handler is
+	// done.
+	Streamed bool `json:"streamed"`
 }
+
+// diffStreamEarly is how long before a Streamed answer's end its first
+// event must arrive; the apps pause longer, a margin for a loaded machine.
+const diffStreamEarly = time.Second
 
 // diffPlaceholders are replaced in request paths and header values: the
 // proxy app's upstream address is known only once the test runs.
@@ -81,7 +92,13 @@ type diffAnswer struct {
 	header http.Header
 	body   []byte
 	err    error
+	// early is, for a Streamed request, how long before the last event
+	// the first reached the client.
+	early time.Duration
 }
+
+// streamed reports whether a Streamed answer's first event came early.
+func (a diffAnswer) streamed() bool { return a.early >= diffStreamEarly }
 
 // diffMaxBody bounds a body read: no app here answers more.
 const diffMaxBody = 4 << 20
@@ -124,11 +141,46 @@ func (r diffRequest) ask(c *http.Client, base string, ph diffPlaceholders) diffA
 		return diffAnswer{err: err}
 	}
 	defer resp.Body.Close()
-	got, err := io.ReadAll(io.LimitReader(resp.Body, diffMaxBody+1))
+	var got []byte
+	var early time.Duration
+	if r.Streamed {
+		got, early, err = readEvents(resp.Body, time.Now)
+	} else {
+		got, err = io.ReadAll(io.LimitReader(resp.Body, diffMaxBody+1))
+	}
 	if err == nil && len(got) > diffMaxBody {
 		err = fmt.Errorf("body over %d bytes", diffMaxBody)
 	}
-	return diffAnswer{status: resp.StatusCode, header: ownOrigin(resp.Header, base), body: bytes.ReplaceAll(got, []byte(base), []byte(diffOrigin)), err: err}
+	return diffAnswer{status: resp.StatusCode, header: ownOrigin(resp.Header, base),
+		body: bytes.ReplaceAll(got, []byte(base), []byte(diffOrigin)), err: err, early: early}
+}
+
+// readEvents reads an event stream as it arrives and returns it whole,
+// with the time (by now) between the arrival of its first event's end (its
+// first blank line) and of the stream's end.
+func readEvents(body io.Reader, now func() time.Time) ([]byte, time.Duration, error) {
+	var got []byte
+	var first time.Time
+	buf := make([]byte, 4096)
+	for {
+		n, err := body.Read(buf)
+		got = append(got, buf[:n]...)
+		if first.IsZero() && bytes.Contains(bytes.ReplaceAll(got, []byte("\r\n"), []byte("\n")), []byte("\n\n")) {
+			first = now()
+		}
+		if err == io.EOF {
+			if first.IsZero() {
+				return got, 0, nil
+			}
+			return got, now().Sub(first), nil
+		}
+		if err != nil {
+			return got, 0, err
+		}
+		if len(got) > diffMaxBody {
+			return got, 0, nil
+		}
+	}
 }
 
 // diffOrigin stands for the answering peer's own origin. Each peer listens
@@ -190,6 +242,10 @@ func diffAnswers(d, v diffAnswer, other string) []string {
 			out = append(out, fmt.Sprintf("%s: %v", other, v.err))
 		}
 		return out
+	}
+	if d.streamed() != v.streamed() {
+		out = append(out, fmt.Sprintf("streaming: the first event came %v before the end from deno, %v from %s (a streaming server: %v or more)",
+			d.early.Round(time.Millisecond), v.early.Round(time.Millisecond), other, diffStreamEarly))
 	}
 	if d.status != v.status {
 		out = append(out, fmt.Sprintf("status: deno %d, %s %d", d.status, other, v.status))

@@ -89,6 +89,10 @@ func runDiff(t *testing.T, deno string, apps []string, other string, start func(
 					t.Errorf("%s: deno answered %d, requests.json expects %d: the suite, not %s, is wrong here:\n%s",
 						r.Name, d.status, r.Status, other, clipBody(d.body))
 				}
+				if d.err == nil && r.Streamed && !d.streamed() {
+					t.Errorf("%s: deno's first event came only %v before the end, not %v: the app must pause longer",
+						r.Name, d.early, diffStreamEarly)
+				}
 				if show {
 					t.Logf("deno %s %s -> %d %v %v\n%s", r.Method, r.Path, d.status, d.err, comparedHeaders(d.header), clipBody(d.body))
 				}

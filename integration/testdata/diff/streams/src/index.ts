@@ -59,6 +59,25 @@ function sse(): Response {
   });
 }
 
+// slowEvents sends one event at once and the last 1.5 s later: the client
+// sees the first long before the end only from a server that streams.
+function slowEvents(): Response {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(enc.encode("event: first\ndata: sent at once\n\n"));
+      timer = setTimeout(() => {
+        controller.enqueue(enc.encode("event: last\ndata: sent 1.5 s later\n\n"));
+        controller.close();
+      }, 1500);
+    },
+    cancel() {
+      clearTimeout(timer);
+    },
+  });
+  return new Response(stream, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
+}
+
 async function proxy(request: Request, url: URL): Promise<Response> {
   const upstream = request.headers.get("x-upstream") ?? "";
   if (!/^http:\/\/127\.0\.0\.1:[0-9]+$/.test(upstream)) return json({ error: "x-upstream must be http://127.0.0.1:PORT" }, 400);
@@ -137,6 +156,7 @@ export default {
     const url = new URL(request.url);
     const path = url.pathname;
     if (path === "/streams/sse") return sse();
+    if (path === "/streams/sse-slow") return slowEvents();
     if (path.startsWith("/streams/proxy/")) return proxy(request, url);
     if (path === "/streams/gzip" && request.method === "POST") return roundTrip(request, "gzip");
     if (path === "/streams/deflate-raw" && request.method === "POST") return roundTrip(request, "deflate-raw");
