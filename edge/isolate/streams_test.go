@@ -306,3 +306,30 @@ func BenchmarkStreamGzipRoundTrip(b *testing.B) {
 		}
 	}
 }
+
+// TestStreamsIgnorePatchedGlobals (after WPT's patched-global.any.js):
+// streams take the built-ins they use while running before user code
+// runs, so a function replacing globals before its first stream does not
+// change how streams work.
+func TestStreamsIgnorePatchedGlobals(t *testing.T) {
+	vm := webapiVM(t)
+	got := webapiEval(t, vm, `
+		const saved = { all: Promise.all, create: Object.create, trunc: Math.trunc, qm: globalThis.queueMicrotask, apply: Reflect.apply };
+		const boom = () => { throw new Error("patched global used") };
+		Promise.all = boom; Object.create = boom; Math.trunc = boom; globalThis.queueMicrotask = boom; Reflect.apply = boom;
+		const restore = () => { Promise.all = saved.all; Object.create = saved.create; Math.trunc = saved.trunc; globalThis.queueMicrotask = saved.qm; Reflect.apply = saved.apply };
+		const out = [];
+		const [a, b] = new ReadableStream({ start(c) { c.enqueue("x"); c.close() } }).tee();
+		const byob = new ReadableStream({ type: "bytes", start(c) { c.enqueue(new Uint8Array([1, 2, 3])); c.close() } });
+		const ac = new AbortController();
+		let aborted = "";
+		const piped = new ReadableStream().pipeTo(new WritableStream(), { signal: ac.signal }).catch((e) => { aborted = e.name });
+		ac.abort();
+		return Promise.resolve().then(() => a.getReader().read()).then((r) => { out.push(r.value); return b.getReader().read() })
+			.then((r) => { out.push(r.value); return byob.getReader({ mode: "byob" }).read(new Uint8Array(4)) })
+			.then((r) => { out.push(r.value.join(",")); return piped })
+			.then(() => { restore(); return out.join(" ") + " " + aborted }, (e) => { restore(); throw e });`)
+	if got != "resolves x x 1,2,3 AbortError" {
+		t.Fatalf("got %q", got)
+	}
+}

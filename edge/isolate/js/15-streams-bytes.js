@@ -10,7 +10,7 @@
 
 // bytes adds the byte-stream controller to S.
 function bytes(S) {
-  const { AB, U8, abLength, attach, brand, call, copyBytes, detached, fulfillReadRequest, hasBYOBReader,
+  const { create, trunc, AB, U8, abLength, attach, brand, call, copyBytes, detached, fulfillReadRequest, hasBYOBReader,
     hasDefaultReader, numReadRequests, promiseCall, resetQueue, resolved, streamClose, streamError,
     taBuffer, transfer, upon, viewParts } = S;
   const defineProperty = Object.defineProperty;
@@ -184,7 +184,7 @@ function bytes(S) {
     if (c.byobRequest === null && c.pendingPullIntos.length > 0) {
       const d = c.pendingPullIntos[0];
       const view = new U8(d.buffer, d.byteOffset + d.bytesFilled, d.byteLength - d.bytesFilled);
-      const req = Object.create(ReadableStreamBYOBRequest.prototype);
+      const req = create(ReadableStreamBYOBRequest.prototype);
       c.byobRequest = attach(req, { kind: "BYOBREQ", pub: null, controller: c, view });
     }
     return c.byobRequest === null ? null : c.byobRequest.pub;
@@ -281,7 +281,7 @@ function bytes(S) {
   };
 
   const setUpByteController = (s, c, start, pull, cancel, hwm, autoAllocateChunkSize) => {
-    if (c.pub === null) attach(Object.create(ReadableByteStreamController.prototype), c);
+    if (c.pub === null) attach(create(ReadableByteStreamController.prototype), c);
     c.stream = s;
     c.pullAgain = c.pulling = false;
     c.byobRequest = null;
@@ -327,7 +327,7 @@ function bytes(S) {
   };
   const setUpByteControllerFromSource = (s, src, dict, hwm) => {
     const c = newByteControllerRec();
-    attach(Object.create(ReadableByteStreamController.prototype), c);
+    attach(create(ReadableByteStreamController.prototype), c);
     const { start, pull, cancel } = dict, auto = dict.autoAllocateChunkSize;
     if (auto === 0) throw new TypeError("autoAllocateChunkSize must be positive");
     setUpByteController(s, c,
@@ -368,7 +368,7 @@ function bytes(S) {
       const r = brand(this, "BYOBREQ", "ReadableStreamBYOBRequest");
       let n = Number(bytesWritten);
       if (n !== n || n < 0 || n === Infinity) throw new TypeError("respond: bytesWritten must be a non-negative integer");
-      n = Math.trunc(n);
+      n = trunc(n);
       if (r.controller === undefined) throw new TypeError("respond: this request is no longer valid");
       if (detached(taBuffer.call(r.view)) || abLength.call(taBuffer.call(r.view)) === 0) throw new TypeError("respond: the view's buffer is detached");
       bcRespond(r.controller, n);
@@ -385,7 +385,7 @@ function bytes(S) {
   defineProperty(ReadableStreamBYOBRequest.prototype, Symbol.toStringTag, { value: "ReadableStreamBYOBRequest", configurable: true });
 
   const createByteStream = (start, pull, cancel) => {
-    const pub = Object.create(S.ReadableStream.prototype);
+    const pub = create(S.ReadableStream.prototype);
     const s = attach(pub, S.newStreamRec());
     const c = newByteControllerRec();
     setUpByteController(s, c, start, pull, cancel, 0, undefined);

@@ -9,7 +9,7 @@
 
 // composites adds tee, iteration and from to S.
 function composites(S) {
-  const { ASYNC_ITERATOR, K, U8, attach, microtask, byobReaderErrorRequests, byobReaderRead, call, createByteStream,
+  const { create, ASYNC_ITERATOR, K, U8, attach, microtask, byobReaderErrorRequests, byobReaderRead, call, createByteStream,
     createReadableStream, dcClose, dcEnqueue, dcError, defaultReaderErrorRequests, defaultReaderRead, deferred,
     iterResult, newBYOBReader, newDefaultReader, noop, readerCancel, readerRelease, recOf, rejected, resolved,
     settle, streamCancel, upon, viewParts, bcClose, bcEnqueue, bcError, bcGetBYOBRequest, bcRespond,
@@ -194,7 +194,7 @@ function composites(S) {
 
   // --- async iteration ---------------------------------------------------------------------
   const AsyncIteratorPrototype = {};
-  const ReadableStreamAsyncIteratorPrototype = Object.create(AsyncIteratorPrototype);
+  const ReadableStreamAsyncIteratorPrototype = create(AsyncIteratorPrototype);
   defineProperty(AsyncIteratorPrototype, ASYNC_ITERATOR, { value: function () { return this; }, writable: true, configurable: true });
   const iterNext = (it) => {
     const r = it.reader;
@@ -253,7 +253,7 @@ function composites(S) {
   defineProperty(ReadableStreamAsyncIteratorPrototype, Symbol.toStringTag, { value: "ReadableStream AsyncIterator", configurable: true });
   const newAsyncIterator = (s, preventCancel) => {
     const reader = newDefaultReader(s);
-    const pub = Object.create(ReadableStreamAsyncIteratorPrototype);
+    const pub = create(ReadableStreamAsyncIteratorPrototype);
     attach(pub, { kind: "ITER", pub: null, reader, preventCancel, ongoing: null, finished: false });
     return pub;
   };

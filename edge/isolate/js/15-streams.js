@@ -22,6 +22,11 @@
 // gives the classes themselves, whatever user code did to the globals.
 (function (g, host) {
   "use strict";
+  // The built-ins streams use while they run, taken before user code runs
+  // (the classes themselves are built later, on first use), so replacing
+  // a global cannot change how streams work.
+  const P = Promise, promiseAll = Promise.all, U8 = Uint8Array, AB = ArrayBuffer, DV = DataView;
+  const create = Object.create, trunc = Math.trunc, call = Reflect.apply;
   // Parts from 15-streams-bytes.js and 15-streams-tee.js (which run
   // first) and from 16-writable.js and 17-transform.js.
   const parts = host.streamParts || (host.streamParts = []);
@@ -49,14 +54,15 @@
 // readable builds the readable side and returns the internals the other
 // stream files share.
 function readable(host) {
-  const P = Promise, then = P.prototype.then, resolved = (v) => P.resolve(v), rejected = (e) => P.reject(e);
+  const then = P.prototype.then, resolved = (v) => P.resolve(v), rejected = (e) => P.reject(e);
+  const all = (list) => call(promiseAll, P, [list]);
   const domException = host.domException;
   const K = Symbol("streams"), ASYNC_ITERATOR = Symbol.asyncIterator;
   const defineProperty = Object.defineProperty;
   const noop = () => {};
-  const U8 = Uint8Array, AB = ArrayBuffer, isView = AB.isView;
+  const isView = AB.isView;
   const getter = (o, k) => Object.getOwnPropertyDescriptor(o, k).get;
-  const TA = Object.getPrototypeOf(U8.prototype), DVp = DataView.prototype;
+  const TA = Object.getPrototypeOf(U8.prototype), DVp = DV.prototype;
   const taTag = getter(TA, Symbol.toStringTag), taBuffer = getter(TA, "buffer"), taOffset = getter(TA, "byteOffset"),
     taLength = getter(TA, "byteLength");
   const dvBuffer = getter(DVp, "buffer"), dvOffset = getter(DVp, "byteOffset"), dvLength = getter(DVp, "byteLength");
@@ -85,9 +91,8 @@ function readable(host) {
     if (ok) d.res(v); else d.rej(v);
   };
   // promiseCall calls f and gives its result or throw as a promise.
-  // User callbacks are called through Reflect.apply, never their own
-  // call/apply properties.
-  const call = Reflect.apply;
+  // User callbacks are called through Reflect.apply (call), never their
+  // own call/apply properties.
   const promiseCall = (f, self, ...args) => {
     try { return resolved(f === undefined ? undefined : call(f, self, args)); } catch (e) { return rejected(e); }
   };
@@ -148,7 +153,7 @@ function readable(host) {
   const enforceRange = (v, what) => {
     let n = +v;
     if (n !== n || n === Infinity || n === -Infinity) throw new TypeError(`${what} must be a finite number`);
-    n = Math.trunc(n);
+    n = trunc(n);
     if (n < 0 || n > Number.MAX_SAFE_INTEGER) throw new TypeError(`${what} is out of range`);
     return n;
   };
@@ -197,7 +202,7 @@ function readable(host) {
       const C = CTORS[tag];
       return [taBuffer.call(v), taOffset.call(v), taLength.call(v), C.BYTES_PER_ELEMENT, C];
     }
-    if (isView(v)) return [dvBuffer.call(v), dvOffset.call(v), dvLength.call(v), 1, DataView];
+    if (isView(v)) return [dvBuffer.call(v), dvOffset.call(v), dvLength.call(v), 1, DV];
     return null;
   };
   const isArrayBuffer = (x) => {
@@ -306,7 +311,7 @@ function readable(host) {
   // createReadableStream makes a stream from JS algorithms, as other specs
   // (and TransformStream) do.
   const createReadableStream = (start, pull, cancel, hwm = 1, size = () => 1) => {
-    const pub = Object.create(ReadableStream.prototype);
+    const pub = create(ReadableStream.prototype);
     const s = attach(pub, newStreamRec());
     const c = newDefaultControllerRec();
     setUpDefaultController(s, c, start, pull, cancel, hwm, size);
@@ -385,7 +390,7 @@ function readable(host) {
   };
   const newDefaultReader = (s, pub) => {
     if (s.reader !== null) throw new TypeError("the ReadableStream is locked to a reader");
-    const r = attach(pub || Object.create(ReadableStreamDefaultReader.prototype), { kind: "DR", pub: null, stream: undefined, closed: null, readRequests: [] });
+    const r = attach(pub || create(ReadableStreamDefaultReader.prototype), { kind: "DR", pub: null, stream: undefined, closed: null, readRequests: [] });
     readerInit(r, s);
     return r;
   };
@@ -448,7 +453,7 @@ function readable(host) {
   const newBYOBReader = (s, pub) => {
     if (s.reader !== null) throw new TypeError("the ReadableStream is locked to a reader");
     if (s.controller.kind !== "BC") throw new TypeError("a BYOB reader needs a byte stream (type: \"bytes\")");
-    const r = attach(pub || Object.create(ReadableStreamBYOBReader.prototype), { kind: "BR", pub: null, stream: undefined, closed: null, readIntoRequests: [] });
+    const r = attach(pub || create(ReadableStreamBYOBReader.prototype), { kind: "BR", pub: null, stream: undefined, closed: null, readIntoRequests: [] });
     readerInit(r, s);
     return r;
   };
@@ -489,11 +494,11 @@ function readable(host) {
       if (options !== undefined && options !== null && typeof options !== "object") return rejected(new TypeError("read: options must be an object"));
       let min = options == null || options.min === undefined ? 1 : Number(options.min);
       if (min !== min || min === Infinity) return rejected(new TypeError("read: options.min must be a finite number"));
-      min = Math.trunc(min);
+      min = trunc(min);
       if (vp[2] === 0) return rejected(new TypeError("read: the view is empty"));
       if (abLength.call(vp[0]) === 0 || detached(vp[0])) return rejected(new TypeError("read: the view's buffer is detached or empty"));
       if (min <= 0) return rejected(new TypeError("read: options.min must be positive"));
-      const len = vp[4] === DataView ? vp[2] : vp[2] / vp[3];
+      const len = vp[4] === DV ? vp[2] : vp[2] / vp[3];
       if (min > len) return rejected(new RangeError("read: options.min is larger than the view"));
       if (r.stream === undefined) return rejected(new TypeError("read: the reader has no stream (its lock was released)"));
       const d = deferred();
@@ -568,7 +573,7 @@ function readable(host) {
   const dcHasBackpressure = (c) => !dcShouldPull(c);
 
   const setUpDefaultController = (s, c, start, pull, cancel, hwm, size) => {
-    c.pub = c.pub || Object.create(ReadableStreamDefaultController.prototype);
+    c.pub = c.pub || create(ReadableStreamDefaultController.prototype);
     if (c.pub[K] === undefined) defineProperty(c.pub, K, { value: c });
     c.stream = s;
     resetQueue(c);
@@ -603,7 +608,7 @@ function readable(host) {
   // source object itself as this.
   const setUpDefaultControllerFromSource = (s, src, dict, hwm, size) => {
     const c = newDefaultControllerRec();
-    c.pub = Object.create(ReadableStreamDefaultController.prototype);
+    c.pub = create(ReadableStreamDefaultController.prototype);
     defineProperty(c.pub, K, { value: c });
     const { start, pull, cancel } = dict;
     setUpDefaultController(s, c,
@@ -670,7 +675,7 @@ function readable(host) {
   };
 
   const S = {
-    K, call, recOf, brand, attach, upon, handled, deferred, microtask, settle, promiseCall, noop, resolved, rejected,
+    K, call, create, trunc, all, recOf, brand, attach, upon, handled, deferred, microtask, settle, promiseCall, noop, resolved, rejected,
     dictionary, strategyDict, extractHWM, extractSize, enqueueValueWithSize, dequeueValue, resetQueue, toBytes, viewParts, domException,
     ReadableStream, ReadableStreamDefaultReader, ReadableStreamBYOBReader, ReadableStreamDefaultController,
     CountQueuingStrategy, ByteLengthQueuingStrategy,

@@ -9,7 +9,7 @@
 
 // writable adds the writable classes and the pipe algorithm to S.
 function writable(S, g, host) {
-  const { call, recOf, brand, attach, upon, handled, deferred, settle, promiseCall, resolved, rejected } = S;
+  const { create, all, call, recOf, brand, attach, upon, handled, deferred, settle, promiseCall, resolved, rejected } = S;
   const defineProperty = Object.defineProperty;
 
   // AbortController and AbortSignal come from 32-abort.js, which runs
@@ -66,7 +66,7 @@ function writable(S, g, host) {
   defineProperty(WritableStream.prototype, Symbol.toStringTag, { value: "WritableStream", configurable: true });
 
   const createWritableStream = (start, write, close, abort, hwm = 1, size = () => 1) => {
-    const w = attach(Object.create(WritableStream.prototype), newWritableRec());
+    const w = attach(create(WritableStream.prototype), newWritableRec());
     setUpController(w, newControllerRec(), start, write, close, abort, hwm, size);
     return w;
   };
@@ -201,7 +201,7 @@ function writable(S, g, host) {
   };
   const newWriter = (w, pub) => {
     if (w.writer !== null) throw new TypeError("the WritableStream is locked to a writer");
-    const writer = attach(pub || Object.create(WritableStreamDefaultWriter.prototype), { kind: "WW", pub: null, stream: w, ready: null, closed: null });
+    const writer = attach(pub || create(WritableStreamDefaultWriter.prototype), { kind: "WW", pub: null, stream: w, ready: null, closed: null });
     w.writer = writer;
     const state = w.state;
     if (state === "writable") {
@@ -317,7 +317,7 @@ function writable(S, g, host) {
     write: null, close: null, abort: null, abortController: null, abortSteps: null, errorSteps: null,
   });
   const setUpController = (w, c, start, write, close, abort, hwm, size) => {
-    if (c.pub === null) attach(Object.create(WritableStreamDefaultController.prototype), c);
+    if (c.pub === null) attach(create(WritableStreamDefaultController.prototype), c);
     c.stream = w;
     w.controller = c;
     S.resetQueue(c);
@@ -346,7 +346,7 @@ function writable(S, g, host) {
   };
   const setUpControllerFromSink = (w, sink, dict, hwm, size) => {
     const c = newControllerRec();
-    attach(Object.create(WritableStreamDefaultController.prototype), c);
+    attach(create(WritableStreamDefaultController.prototype), c);
     const { start, write, close, abort } = dict;
     setUpController(w, c,
       () => (start === undefined ? undefined : call(start, sink, [c.pub])),
@@ -468,7 +468,7 @@ function writable(S, g, host) {
         const actions = [];
         if (!preventAbort) actions.push(() => (dest.state === "writable" ? wsAbort(dest, error) : resolved(undefined)));
         if (!preventCancel) actions.push(() => (s.state === "readable" ? S.streamCancel(s, error) : resolved(undefined)));
-        shutdownWithAction(() => Promise.all(actions.map((a) => a())), true, error);
+        shutdownWithAction(() => all(actions.map((a) => a())), true, error);
       };
       if (abortAborted.call(signal)) { abortAlgorithm(); return d.p; }
       addListener.call(signal, "abort", abortAlgorithm);

@@ -8,7 +8,7 @@
 
 // transform adds TransformStream to S.
 function transform(S) {
-  const { call, brand, attach, upon, deferred, settle, promiseCall, noop, resolved, rejected } = S;
+  const { create, call, brand, attach, upon, deferred, settle, promiseCall, noop, resolved, rejected } = S;
   const defineProperty = Object.defineProperty;
 
   class TransformStream {
@@ -81,7 +81,7 @@ function transform(S) {
     c.finishPromise = null;
   };
   const setUpControllerFromTransformer = (t, transformer, dict) => {
-    const c = attach(Object.create(TransformStreamDefaultController.prototype), newControllerRec());
+    const c = attach(create(TransformStreamDefaultController.prototype), newControllerRec());
     const { transform: tr, flush, cancel } = dict;
     setUpController(t, c,
       tr === undefined
@@ -192,10 +192,10 @@ function transform(S) {
   // text and compression streams; cancelAlg runs when either side is
   // canceled or aborted.
   const createTransform = (transformAlg, flushAlg, cancelAlg = noop) => {
-    const t = attach(Object.create(TransformStream.prototype), newTransformRec());
+    const t = attach(create(TransformStream.prototype), newTransformRec());
     const startD = deferred();
     initialize(t, startD.p, 1, () => 1, 0, () => 1);
-    const c = attach(Object.create(TransformStreamDefaultController.prototype), newControllerRec());
+    const c = attach(create(TransformStreamDefaultController.prototype), newControllerRec());
     setUpController(t, c, (chunk) => {
       try { transformAlg(c, chunk); return resolved(undefined); } catch (e) { return rejected(e); }
     }, () => {
