@@ -131,6 +131,20 @@ const routes: Record<string, (req: Request) => Promise<Response> | Response> = {
       headers: { "content-type": "application/json" },
     });
   },
+  async "GET /webapi/dynamic-import"() {
+    const lazy = await import("./lazy");
+    const again = await import("./lazy");
+    // A specifier in a variable is left to the runtime: one nobody serves
+    // rejects when called, and the handler goes on.
+    const missing = "vault-diff-missing:module";
+    let rejected: string | null = null;
+    try {
+      await import(missing);
+    } catch (err) {
+      rejected = (err as Error).name;
+    }
+    return json({ shout: lazy.shout("lazy"), loadedAt: lazy.loadedAt, same: lazy === again, rejected });
+  },
   async "GET /webapi/base64"() {
     return json({ b64: btoa("vault\u00ff"), unb64: atob("dmF1bHT/"), badB64: await threw(() => atob("*")) });
   },
