@@ -145,6 +145,28 @@ const routes: Record<string, (req: Request) => Promise<Response> | Response> = {
     }
     return json({ shout: lazy.shout("lazy"), loadedAt: lazy.loadedAt, same: lazy === again, rejected });
   },
+  async "GET /webapi/async-iteration"() {
+    async function* countdown(from: number) {
+      for (let i = from; i > 0; i--) {
+        await null;
+        yield i;
+      }
+      return "liftoff";
+    }
+    const seen: number[] = [];
+    for await (const n of countdown(3)) seen.push(n);
+    const it = countdown(2);
+    const steps = [await it.next(), await it.next(), await it.next(), await it.next()];
+    const chunks: string[] = [];
+    for await (const chunk of ReadableStream.from(countdown(4)).pipeThrough(
+      new TransformStream<number, string>({ transform: (n, c) => c.enqueue(`#${n}`) }),
+    )) {
+      chunks.push(chunk);
+    }
+    const early = countdown(5);
+    for await (const n of early) if (n === 4) break;
+    return json({ seen, steps, chunks, afterBreak: await early.next() });
+  },
   async "GET /webapi/base64"() {
     return json({ b64: btoa("vault\u00ff"), unb64: atob("dmF1bHT/"), badB64: await threw(() => atob("*")) });
   },
