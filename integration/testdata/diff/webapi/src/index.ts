@@ -167,6 +167,29 @@ const routes: Record<string, (req: Request) => Promise<Response> | Response> = {
     for await (const n of early) if (n === 4) break;
     return json({ seen, steps, chunks, afterBreak: await early.next() });
   },
+  async "POST /webapi/bodies"(req) {
+    const copy = req.clone();
+    const viaClone = await copy.text();
+    const parsed = (await req.json()) as unknown;
+    const twice = await threw(() => req.text());
+    const res = new Response(new Blob(["abc"]).stream());
+    const [left, right] = [res.clone(), res];
+    const reader = right.body!.getReader();
+    const first = await reader.read();
+    reader.releaseLock();
+    return json({
+      viaClone,
+      parsed,
+      bodyUsed: [req.bodyUsed, copy.bodyUsed],
+      twice,
+      left: await left.text(),
+      first: { done: first.done, bytes: Array.from(first.value ?? []) },
+      lockedAfterRelease: right.body!.locked,
+      empty: [new Response(null).body === null, await new Response(null).text(), await new Response("").arrayBuffer().then((b) => b.byteLength)],
+      getBody: await new Request("https://x.example/", { method: "POST", body: "p" }).text(),
+      getNoBody: await threw(() => Promise.resolve(new Request("https://x.example/", { method: "GET", body: "p" }))),
+    });
+  },
   async "GET /webapi/base64"() {
     return json({ b64: btoa("vault\u00ff"), unb64: atob("dmF1bHT/"), badB64: await threw(() => atob("*")) });
   },
