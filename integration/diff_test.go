@@ -23,9 +23,9 @@ import (
 // Deno comes from VAULT_DIFF_DENO or `make deno` ($HOME/.cache/vault-peers);
 // VAULT_DIFF_SHOW=1 also logs what Deno answered to every request.
 func TestDiffDeno(t *testing.T) {
+	e := newEnv(t) // first: it skips with -short
 	deno := diffDenoBinary(t)
 	apps := diffApps(t)
-	e := newEnv(t)
 	e.mustVault("", "init", "--data", e.data)
 	n := e.serve(nodeOptions{})
 	vaultURL := "http://" + n.h2c
