@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"math/big"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -294,5 +295,20 @@ func (a *leafAuth) watch(ns *server.Server, stop <-chan struct{}) {
 		case <-t.C:
 			a.sweep(ns, listed)
 		}
+	}
+}
+
+// edgeNATSLogger is an edge's NATS log: a hub's refusal of the leaf
+// connection, which NATS reports as an authorization violation, also
+// says what the operator can do about it.
+type edgeNATSLogger struct {
+	natsLogger
+	nodeKey string
+}
+
+func (l edgeNATSLogger) Errorf(format string, v ...any) {
+	l.natsLogger.Errorf(format, v...)
+	if msg := fmt.Sprintf(format, v...); strings.Contains(msg, "Leafnode Error") && strings.Contains(msg, "Authorization Violation") {
+		l.log.Error("the hub refused this edge's node key: an admin trusts it with 'vault keys add PUBLIC-KEY --role witness' (the public key 'vault init --join' printed)", "key", l.nodeKey)
 	}
 }

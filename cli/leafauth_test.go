@@ -540,3 +540,19 @@ func freePort(t *testing.T) string {
 	defer ln.Close()
 	return ln.Addr().String()
 }
+
+// An edge's log says what to do when the hub refuses its key, and only then.
+func TestEdgeNATSLoggerExplainsARefusal(t *testing.T) {
+	var logs bytes.Buffer
+	l := edgeNATSLogger{natsLogger{slog.New(slog.NewTextHandler(&logs, nil))}, "0123456789abcdef"}
+	l.Errorf("%s - lid:%d - Leafnode Error %q", "10.99.0.1:7422", 6, "Authorization Violation")
+	if !strings.Contains(logs.String(), "the hub refused this edge's node key") || !strings.Contains(logs.String(), "key=0123456789abcdef") ||
+		!strings.Contains(logs.String(), "Authorization Violation") {
+		t.Fatalf("log:\n%s", logs.String())
+	}
+	logs.Reset()
+	l.Errorf("%s - lid:%d - Leafnode Error %q", "10.99.0.1:7422", 6, "Stale Connection")
+	if strings.Contains(logs.String(), "refused this edge") {
+		t.Fatalf("a stale connection is not a refusal:\n%s", logs.String())
+	}
+}

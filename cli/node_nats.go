@@ -120,7 +120,11 @@ func startNATS(cfg nodeConfig, nodeKey *events.Signer, storeKey string, sec nats
 	if err != nil {
 		return nil, "", fmt.Errorf("embedded NATS: %w", err)
 	}
-	ns.SetLogger(natsLogger{log}, false, false)
+	if cfg.Topology.Edge {
+		ns.SetLogger(edgeNATSLogger{natsLogger{log}, nodeKey.ID}, false, false)
+	} else {
+		ns.SetLogger(natsLogger{log}, false, false)
+	}
 	ns.Start()
 	if leaf != nil {
 		stop := make(chan struct{})

@@ -85,6 +85,9 @@ func TestEdgeAcrossNetworkNamespaces(t *testing.T) {
 		waitFor(t, 20*time.Second, "the hub to refuse the untrusted edge "+edge2, func() bool {
 			return logLines(hub, "edge refused: its node key is not trusted", "key="+edge2) > 0
 		})
+		waitFor(t, 20*time.Second, "the untrusted edge to log the refusal", func() bool {
+			return logLines(untrusted.n, "the hub refused this edge's node key", "key="+edge2) > 0
+		})
 		// Its link never comes up, so it never gets the ledger's genesis
 		// (and never says it is ready).
 		select {
@@ -107,6 +110,9 @@ func TestEdgeAcrossNetworkNamespaces(t *testing.T) {
 		// The edge keeps trying (every 500 ms); each attempt is refused.
 		waitFor(t, 20*time.Second, "the hub to refuse the revoked edge's reconnection", func() bool {
 			return logLines(hub, "edge refused: its node key is not trusted", "key="+edge1, "reason=revoked") > 0
+		})
+		waitFor(t, 20*time.Second, "the revoked edge to log the refusal", func() bool {
+			return logLines(edge, "the hub refused this edge's node key", "key="+edge1) > 0
 		})
 		if logLines(edge, "connected to the hub") != 1 {
 			t.Fatalf("the revoked edge reconnected:\n%s", edge.stderr)
