@@ -5,7 +5,7 @@
   "use strict";
   const domException = host.domException, load = host.load, events = host.events;
 
-  host.lazy("AbortController AbortSignal", () => {
+  host.abort = host.lazy("AbortController AbortSignal", () => {
     const { Event, EventTarget } = load(events);
     const dispatch = EventTarget.prototype.dispatchEvent;
     const KEY = Symbol("construct"), ABORTED = Symbol("aborted"), REASON = Symbol("reason");
