@@ -43,6 +43,13 @@ against an edge send their appends and uploads on to the hub. An edge's data
 directory comes from 'vault init --join GENESIS'. --nats URL runs the node on
 an existing NATS with JetStream instead of the embedded server.
 
+Beyond loopback, a hub's --leaf-listen needs --leaf-cert and --leaf-key (TLS
+1.3); it then admits only edges that present their node key (a certificate
+made from it) and whose key the ledger trusts with the witness or log role
+('vault keys add KEY --role witness'); revoking the key closes the edge's link.
+Edges verify the hub with --nats-ca. Hubs clustered beyond loopback present
+--cluster-cert/--cluster-key to each other and verify them with --nats-ca.
+
 The edge binds with SO_REUSEPORT, TCP_DEFER_ACCEPT and TCP_FASTOPEN, but
 refuses a port that anything else has bound. DIR is locked (DIR/LOCK holds the
 node's pid): a second node on it fails at once, naming the first.
@@ -62,7 +69,9 @@ The node warns when it is 0; it does not set it.`,
   vault serve --data .vault --listen 127.0.0.1:8080 --tls-listen 127.0.0.1:8443 --cert cert.pem --key key.pem
   vault serve --data .vault --takeover    # replace the node running on .vault, same ports
   vault serve --data hub --leaf-listen 127.0.0.1:7422
-  vault serve --data edge1 --edge --hub nats-leaf://127.0.0.1:7422 --listen 127.0.0.1:8081 --nats-listen 127.0.0.1:4223`,
+  vault serve --data edge1 --edge --hub nats-leaf://127.0.0.1:7422 --listen 127.0.0.1:8081 --nats-listen 127.0.0.1:4223
+  vault serve --data hub --leaf-listen 10.0.0.1:7422 --leaf-cert leaf.pem --leaf-key leaf-key.pem
+  vault serve --data edge1 --edge --hub nats-leaf://10.0.0.1:7422 --nats-ca ca.pem`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := applyNodeConfig(cmd, configFile, serveTarget{&cfg, &logLevel}); err != nil {
