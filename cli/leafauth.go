@@ -28,9 +28,11 @@ import (
 // signature (RemoteLeafOpts.Nkey/SignatureCB), or a TLS client
 // certificate. An edge presents a certificate whose public key is its
 // ed25519 node key, so TLS 1.3's CertificateVerify proves possession
-// inside the handshake that also authenticates the hub: one mechanism,
-// bound to the encrypted session, which works for whatever connects to
-// the leaf port without a second protocol. The hub checks the key against
+// inside the handshake that also authenticates the hub: the proof is bound
+// to the encrypted session (a nonce signature is a second exchange inside
+// it), TLS is required beyond loopback anyway, and a client without the
+// certificate is turned away before it sends a byte of NATS protocol.
+// (Routes carry no nkey at all: see clusterTLS.) The hub checks the key against
 // the ledger's keyring when the leaf's CONNECT arrives (nats-server routes
 // leaf connections through CustomClientAuthentication, so linkAuth sends
 // them here by kind), and leafAuth.watch closes an admitted leaf whose
