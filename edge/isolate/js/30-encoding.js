@@ -1,5 +1,6 @@
-// TextEncoder, TextDecoder (UTF-8 only), atob and btoa. The byte work is
-// in Go (encoding.go); this file holds the classes and argument handling.
+// TextEncoder, TextDecoder (every encoding of the Encoding Standard: UTF-8
+// here and in encoding.go, the others in encoding_legacy.go), atob and btoa.
+// The byte work is in Go; this file holds the classes and argument handling.
 // The classes are built on first use (see host.lazy in 05-dom.js); atob
 // and btoa are the Go functions themselves.
 (function (g, host) {
@@ -44,27 +45,31 @@
       }
     }
 
-    // The labels the Encoding standard maps to UTF-8.
+    // The labels the Encoding standard maps to UTF-8, which is decoded
+    // here; the others go to Go (encoding_legacy.go).
     const LABELS = ["unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "utf-8", "utf8", "x-unicode20utf8"];
     const FATAL = Symbol("fatal"), IGNORE_BOM = Symbol("ignoreBOM");
+    const NAME = Symbol("name"), LEGACY = Symbol("legacy");
     const PENDING = Symbol("pending"), BOM_SEEN = Symbol("bomSeen");
     const EMPTY = new U8(0);
 
     class TextDecoder {
       constructor(label, options) {
         label = label === undefined ? "utf-8" : `${label}`;
-        if (LABELS.indexOf(label.replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, "").toLowerCase()) < 0) {
-          throw new RangeError(`TextDecoder: encoding "${label}" is not supported (only utf-8 is)`);
-        }
+        const key = label.replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, "").toLowerCase();
+        const name = LABELS.indexOf(key) >= 0 ? "utf-8" : host.encodingName(key);
+        if (name === null) throw new RangeError(`TextDecoder: encoding "${label}" is not supported`);
         if (options != null && typeof options !== "object") {
           throw new TypeError("TextDecoder: options must be an object");
         }
         this[FATAL] = !!(options && options.fatal);
         this[IGNORE_BOM] = !!(options && options.ignoreBOM);
+        this[NAME] = name;
+        this[LEGACY] = name === "utf-8" ? null : host.legacyDecoder(name, this[FATAL], this[IGNORE_BOM]);
         this[PENDING] = null; // the bytes of an incomplete character, while streaming
         this[BOM_SEEN] = false;
       }
-      get encoding() { return "utf-8"; }
+      get encoding() { return this[NAME]; }
       get fatal() { return this[FATAL]; }
       get ignoreBOM() { return this[IGNORE_BOM]; }
       decode(input, options) {
@@ -72,6 +77,7 @@
         const b = input === undefined ? EMPTY : bytes(input);
         if (b === null) throw new TypeError("TextDecoder.decode: input must be an ArrayBuffer or ArrayBufferView");
         const stream = options != null && !!options.stream;
+        if (this[LEGACY] !== null) return this[LEGACY].decode(taTag.call(b) === undefined ? new U8(b) : b, stream);
         if (!stream && this[PENDING] === null && !this[BOM_SEEN]) {
           return decode(b, this[FATAL], !this[IGNORE_BOM]);
         }

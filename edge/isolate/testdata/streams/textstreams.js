@@ -97,7 +97,8 @@ test(() => {
   assert_true(ds.readable instanceof ReadableStream);
   assert_true(ds.writable instanceof WritableStream);
   assert_class_string(ds, "TextDecoderStream");
-  assert_throws_js(RangeError, () => new TextDecoderStream("latin2"));
+  assert_throws_js(RangeError, () => new TextDecoderStream("klingon"));
+  assert_equals(new TextDecoderStream("latin2").encoding, "iso-8859-2");
   const es = new TextEncoderStream();
   assert_equals(es.encoding, "utf-8");
   assert_class_string(es, "TextEncoderStream");
