@@ -96,11 +96,11 @@ func loadCA(file string) (*x509.CertPool, error) {
 	}
 	pem, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("--nats-ca: %w", err)
+		return nil, fmt.Errorf("--nats-ca ($VAULT_NATS_CA): %w", err)
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("--nats-ca %s: no PEM certificate in it", file)
+		return nil, fmt.Errorf("--nats-ca ($VAULT_NATS_CA) %s: no PEM certificate in it", file)
 	}
 	return pool, nil
 }

@@ -342,6 +342,7 @@ type countingAuth struct{ n *int }
 func (c countingAuth) Check(server.ClientAuthentication) bool { *c.n++; return true }
 
 func TestTopologyTLSValidate(t *testing.T) {
+	t.Setenv("VAULT_NATS_CA", "")
 	hub := "nats-leaf://10.0.0.1:7422"
 	for _, tc := range []struct {
 		name string
@@ -377,6 +378,15 @@ func TestTopologyTLSValidate(t *testing.T) {
 	}
 	if !(topology{Edge: true, Hubs: []string{"nats-leaf://127.0.0.1:7422"}, CA: "ca.pem"}).edgeTLS() {
 		t.Error("an edge with --nats-ca dials over TLS")
+	}
+	t.Setenv("VAULT_NATS_CA", "client-ca.pem")
+	loopEdge := topology{Edge: true, Hubs: []string{"nats-leaf://127.0.0.1:7422"}}
+	if loopEdge.edgeTLS() || loopEdge.caFile() != "client-ca.pem" {
+		t.Errorf("$VAULT_NATS_CA supplies the CA (%q) but must not turn TLS on for a loopback hub (%v)", loopEdge.caFile(), loopEdge.edgeTLS())
+	}
+	clustered := topology{ClusterListen: "10.0.0.1:6222", Routes: []string{"nats-route://10.0.0.2:6222"}, ClusterCert: "c", ClusterKey: "k"}
+	if err := clustered.validate(); err != nil {
+		t.Errorf("cluster TLS with $VAULT_NATS_CA as its CA: %v", err)
 	}
 }
 

@@ -63,7 +63,7 @@ func (t *topology) addFlags(f *pflag.FlagSet) {
 	f.StringVar(&t.ClusterListen, "cluster-listen", "", "a hub's NATS cluster address, to run three hubs with R3 streams; beyond loopback it needs --cluster-cert, --cluster-key and --nats-ca")
 	f.StringVar(&t.ClusterCert, "cluster-cert", "", "TLS certificate (PEM) a hub presents to the other hubs both ways (serverAuth and clientAuth usages, issued by --nats-ca)")
 	f.StringVar(&t.ClusterKey, "cluster-key", "", "TLS private key (PEM) of --cluster-cert")
-	f.StringVar(&t.CA, "nats-ca", os.Getenv("VAULT_NATS_CA"), "CA certificate(s) (PEM) that issued the hubs' leaf and cluster certificates; an edge with it connects to its hub over TLS (default $VAULT_NATS_CA)")
+	f.StringVar(&t.CA, "nats-ca", "", "CA certificate(s) (PEM) that issued the hubs' leaf and cluster certificates (else $VAULT_NATS_CA, else the system's roots); with it an edge dials its hub over TLS, as it always does beyond loopback")
 	f.StringSliceVar(&t.Routes, "routes", nil, "the other hubs' cluster addresses: nats-route://HOST:PORT,...")
 	f.StringVar(&t.ClusterName, "cluster-name", "vault", "the hubs' NATS cluster name")
 	f.StringVar(&t.External, "nats", "", "run on an existing NATS with JetStream at this URL instead of the embedded server")
@@ -253,7 +253,7 @@ func (t topology) validateTLS() error {
 		return errors.New("--leaf-cert and --leaf-key are for a hub's --leaf-listen")
 	case t.ClusterCert != "" && t.ClusterListen == "":
 		return errors.New("--cluster-cert and --cluster-key are for a hub's --cluster-listen")
-	case t.ClusterCert != "" && t.CA == "":
+	case t.ClusterCert != "" && t.caFile() == "":
 		return errors.New("--cluster-cert needs --nats-ca: each hub verifies the other hubs' cluster certificates with it")
 	case t.LeafListen != "" && !loopbackAddr(t.LeafListen) && t.LeafCert == "":
 		return fmt.Errorf("--leaf-listen %s is beyond loopback: refusing to accept edges without TLS and node-key authentication (add --leaf-cert and --leaf-key)", t.LeafListen)
@@ -268,8 +268,19 @@ func (t topology) validateTLS() error {
 	return nil
 }
 
-// edgeTLS: an edge dials its hubs over TLS when it has a CA for them or
-// when one is beyond loopback (whose hub then requires TLS: validateTLS).
+// caFile is --nats-ca, else $VAULT_NATS_CA (the CLI's CA for a node's
+// client port, often the same CA).
+func (t topology) caFile() string {
+	if t.CA != "" {
+		return t.CA
+	}
+	return os.Getenv("VAULT_NATS_CA")
+}
+
+// edgeTLS: an edge dials its hubs over TLS when given --nats-ca or when
+// one is beyond loopback (whose hub then requires TLS: validateTLS). Not
+// for $VAULT_NATS_CA alone: set for the CLI, it must not turn TLS on for
+// an edge of a loopback hub without it.
 func (t topology) edgeTLS() bool {
 	if !t.Edge {
 		return false
@@ -290,7 +301,7 @@ func (t topology) edgeTLS() bool {
 // admits only edges whose node key the keyring (trust) names, through the
 // leafAuth it returns (nil when the leaf listener has no TLS).
 func (t topology) applyTLS(opts *server.Options, nodeKey *events.Signer, trust func() *events.Keyring, log *slog.Logger) (*leafAuth, error) {
-	ca, err := loadCA(t.CA)
+	ca, err := loadCA(t.caFile())
 	if err != nil {
 		return nil, err
 	}
