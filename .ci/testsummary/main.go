@@ -9,7 +9,7 @@
 // When the environment variable CI is set (CI=true), a skipped test fails
 // the run too: they are listed with their skip messages. CI does not run
 // with -short, and a test that cannot run there for lack of a tool or data
-// must fail, not skip (see edge/internal/testenv).
+// must fail, not skip (see edge/testenv).
 //
 // make test runs it as
 //

@@ -262,7 +262,7 @@ func (s *summary) finish(ci bool) bool {
 	}
 	if ci && s.skipped > 0 {
 		ok = false
-		fmt.Fprintf(s.w, "\nSkipped in CI (%d), which fails the run: CI must run every test (see edge/internal/testenv):\n", s.skipped)
+		fmt.Fprintf(s.w, "\nSkipped in CI (%d), which fails the run: CI must run every test (see edge/testenv):\n", s.skipped)
 		for _, sk := range s.skips {
 			fmt.Fprintln(s.w, "    "+sk)
 		}

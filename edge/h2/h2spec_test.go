@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vault-runtime/vault/edge/internal/testenv"
+	"github.com/vault-runtime/vault/edge/testenv"
 )
 
 // h2specPath finds the h2spec binary: $VAULT_H2SPEC, else where `go

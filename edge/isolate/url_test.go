@@ -12,7 +12,7 @@ import (
 
 	"github.com/dop251/goja"
 
-	"github.com/vault-runtime/vault/edge/internal/testenv"
+	"github.com/vault-runtime/vault/edge/testenv"
 )
 
 // urlRuntime is a fresh runtime with the whole prelude run, as a
