@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/vault-runtime/vault/edge/testenv"
 )
 
 // The hub and the edge run in two network namespaces joined by a veth
@@ -162,10 +164,10 @@ func TestHubLeafListenBeyondLoopbackNeedsTLS(t *testing.T) {
 func netnsPair(t *testing.T) (hub, edge string) {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		diffMissing(t, "network namespaces need root (this test runs the hub and the edge in two of them)")
+		testenv.Missing(t, "network namespaces need root (this test runs the hub and the edge in two of them)")
 	}
 	if _, err := exec.LookPath("ip"); err != nil {
-		diffMissing(t, "network namespaces need the ip command (iproute2)")
+		testenv.Missing(t, "network namespaces need the ip command (iproute2)")
 	}
 	var b [4]byte
 	rand.Read(b[:])
