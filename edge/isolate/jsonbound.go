@@ -9,13 +9,13 @@ import (
 
 // maxJSONNesting bounds how deeply JSON.parse and JSON.stringify nest
 // arrays and objects: deeper input throws a RangeError. goja's own
-// JSON.parse and JSON.stringify recurse in Go once per level with no
-// bound: 8 MiB of "[" overflowed the 1 GB goroutine stack. Measured here,
-// goja's parse takes about 0.4 KB of Go stack per level, its stringify
-// 0.8 KB and a reviver walk 0.7 KB: at 5000 levels each stays under 4 MB.
-// Real JSON nests a few dozen levels (V8's own Array.prototype.toString
-// gives up near 4000); the bound also keeps goja's stringify, whose cycle
-// check scans every level above at each level, from quadratic run times.
+// JSON.parse and JSON.stringify recursed in Go once per level with no
+// bound: 8 MiB of "[" overflowed the 1 GB goroutine stack. Ours recurse
+// too (json_stringify.go), a reviver walk takes about 0.7 KB of Go stack
+// per level: at 5000 levels each stays under 4 MB. Real JSON nests a few
+// dozen levels (V8's own Array.prototype.toString gives up near 4000); the
+// bound also keeps the cycle check, which scans every level above at each
+// level, from quadratic run times.
 const maxJSONNesting = 5000
 
 // maxJSONIndent bounds the indentation of JSON.stringify's deepest line
@@ -26,15 +26,15 @@ const maxJSONNesting = 5000
 // can interrupt the call.
 const maxJSONIndent = 2000
 
-// boundJSON replaces JSON.parse and JSON.stringify with wrappers that keep
-// goja's results and errors but refuse nesting deeper than maxJSONNesting.
+// boundJSON replaces JSON.stringify with ours (json_stringify.go) and
+// JSON.parse with a wrapper that keeps goja's results and errors but
+// refuses nesting deeper than maxJSONNesting.
 func (inst *instance) boundJSON() error {
 	vm := inst.vm
 	json := vm.Get("JSON").ToObject(vm)
 	parse, _ := goja.AssertFunction(json.Get("parse"))
-	stringify, _ := goja.AssertFunction(json.Get("stringify"))
 	reflect := vm.Get("Reflect").ToObject(vm)
-	b := jsonBounds{inst: inst, parse: parse, stringify: stringify}
+	b := jsonBounds{inst: inst, parse: parse}
 	b.isArray, _ = goja.AssertFunction(vm.Get("Array").ToObject(vm).Get("isArray"))
 	b.defineProperty, _ = goja.AssertFunction(reflect.Get("defineProperty"))
 	b.deleteProperty, _ = goja.AssertFunction(reflect.Get("deleteProperty"))
@@ -62,7 +62,7 @@ func (inst *instance) boundJSON() error {
 
 type jsonBounds struct {
 	inst                           *instance
-	parse, stringify               goja.Callable
+	parse                          goja.Callable
 	isArray                        goja.Callable
 	defineProperty, deleteProperty goja.Callable
 }
@@ -173,98 +173,6 @@ func (b *jsonBounds) call(f goja.Callable, this goja.Value, args ...goja.Value) 
 	return v
 }
 
-// stringifyCall is goja's JSON.stringify with a replacer function of its
-// own, which goja calls for every value before it descends into it, with
-// the value's holder as this: the holders of the values being serialized
-// form a chain from the root, and its length is the depth. A caller's
-// replacer function runs inside it; a caller's key list is served by
-// wrapping each object in a view that lists those keys (listView).
-func (b *jsonBounds) stringifyCall(call goja.FunctionCall) goja.Value {
-	vm := b.inst.vm
-	replacer, hasFn := goja.AssertFunction(call.Argument(1))
-	var keys []string
-	if r, ok := call.Argument(1).(*goja.Object); ok && !hasFn && b.call(b.isArray, goja.Undefined(), r).ToBoolean() {
-		keys = propertyList(r)
-	}
-	space, limit := b.indent(call.Argument(2))
-	// chain holds the objects being serialized, root first; from holds,
-	// for each, the object a listView stands for (nil for others).
-	var chain, from []*goja.Object
-	track := func(c goja.FunctionCall) goja.Value {
-		holder, _ := c.This.(*goja.Object)
-		for len(chain) > 0 && chain[len(chain)-1] != holder {
-			chain, from = chain[:len(chain)-1], from[:len(from)-1]
-		}
-		if len(chain) == 0 {
-			chain, from = append(chain, holder), append(from, nil)
-		}
-		v := c.Argument(1)
-		if hasFn {
-			v = b.call(replacer, c.This, c.Argument(0), v)
-		}
-		obj, ok := v.(*goja.Object)
-		if !ok {
-			return v
-		}
-		if len(chain) > limit {
-			b.tooDeep(limit)
-		}
-		var orig *goja.Object
-		if keys != nil && b.serializedAsObject(obj) {
-			for _, o := range from {
-				if o == obj {
-					panic(vm.NewTypeError("Converting circular structure to JSON"))
-				}
-			}
-			orig, obj = obj, vm.NewDynamicObject(&listView{obj: obj, keys: keys})
-		}
-		chain, from = append(chain, obj), append(from, orig)
-		return obj
-	}
-	return b.call(b.stringify, goja.Undefined(), call.Argument(0), vm.ToValue(track), space)
-}
-
-// indent reads JSON.stringify's space argument as the standard does, once
-// (a Number or String object is converted here and passed on as the
-// primitive), and returns it with the nesting bound for its width.
-func (b *jsonBounds) indent(space goja.Value) (goja.Value, int) {
-	if o, ok := space.(*goja.Object); ok {
-		switch o.ClassName() {
-		case "Number":
-			space = b.inst.vm.ToValue(o.ToFloat())
-		case "String":
-			space = o.ToString()
-		}
-	}
-	width := 0
-	switch {
-	case goja.IsNumber(space):
-		if f := space.ToFloat(); f >= 1 { // not NaN
-			width = int(math.Min(10, f))
-		}
-	case goja.IsString(space):
-		width = min(10, len(space.String()))
-	}
-	if width == 0 {
-		return space, maxJSONNesting
-	}
-	return space, min(maxJSONNesting, maxJSONIndent/width)
-}
-
-// serializedAsObject reports whether JSON.stringify writes obj as an
-// object with its keys: not a function, an array, a primitive's wrapper
-// or JSON.rawJSON's result.
-func (b *jsonBounds) serializedAsObject(obj *goja.Object) bool {
-	if _, ok := goja.AssertFunction(obj); ok {
-		return false
-	}
-	switch obj.ClassName() {
-	case "Number", "String", "Boolean", "BigInt", "Symbol", "RawJSON":
-		return false
-	}
-	return !b.call(b.isArray, goja.Undefined(), obj).ToBoolean()
-}
-
 // propertyList is a replacer array's keys, as JSON.stringify reads them:
 // strings, numbers and their wrappers, each once, in order.
 func propertyList(r *goja.Object) []string {
@@ -290,17 +198,3 @@ func propertyList(r *goja.Object) []string {
 	}
 	return keys
 }
-
-// listView is an object as a replacer array shows it to JSON.stringify:
-// the listed keys, in the list's order, each read from the object when
-// serialized (so getters run when the standard says).
-type listView struct {
-	obj  *goja.Object
-	keys []string
-}
-
-func (l *listView) Get(key string) goja.Value   { return l.obj.Get(key) }
-func (l *listView) Set(string, goja.Value) bool { return false }
-func (l *listView) Has(key string) bool         { return true }
-func (l *listView) Delete(string) bool          { return false }
-func (l *listView) Keys() []string              { return l.keys }
