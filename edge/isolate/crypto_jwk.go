@@ -18,6 +18,10 @@ import (
 // them.
 var jwkOrder = []string{"kty", "crv", "k", "n", "e", "x", "y", "d", "p", "q", "dp", "dq", "qi", "alg"}
 
+// hmacJWKOrder is Deno's order for an HMAC key, alg before k (checked by
+// the differential suite's webcrypto app).
+var hmacJWKOrder = []string{"kty", "alg", "k"}
+
 // jwkAlgSuffix and jwkHashAlg give the JWA "alg" names of the spec's
 // per-algorithm JWK steps.
 var (

@@ -89,7 +89,11 @@ func (s *subtleHooks) hooks() map[string]func(goja.FunctionCall) goja.Value {
 				m, err := exportJWK(k)
 				s.check(err)
 				o := s.vm.NewObject()
-				for _, name := range jwkOrder {
+				order := jwkOrder
+				if k.alg == "HMAC" {
+					order = hmacJWKOrder
+				}
+				for _, name := range order {
 					if v, ok := m[name]; ok {
 						_ = o.Set(name, v)
 					}
