@@ -34,6 +34,7 @@ func (n *node) startAdmin(log *slog.Logger) error {
 				"body_too_large": uint64(st.BodyTooLarge), "refused": uint64(st.Refused), "rapid_reset": uint64(st.RapidReset),
 				"continuation_flood": uint64(st.ContinuationFlood), "control_flood": uint64(st.ControlFlood),
 				"stall": uint64(st.Stalls), "write_stall": uint64(st.WriteStalls), "idle_closed": uint64(st.IdleClosed),
+				"body_timeout": uint64(st.BodyTimeouts), "body_budget": uint64(st.BodyBudget),
 			}}
 		},
 	})

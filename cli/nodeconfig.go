@@ -91,6 +91,9 @@ func addNodeConfigFlags(f *pflag.FlagSet, configFile *string, cfg *nodeConfig) {
 	f.Var((*sizeFlag)(&h.ConnWindowSize), "h2-connection-window-size", "per-connection receive window (bytes, or KiB/MiB)")
 	f.DurationVar(&h.ReadHeaderTimeout, "h2-read-header-timeout", h.ReadHeaderTimeout, "time for the handshake, the preface and each header block")
 	f.DurationVar(&h.IdleTimeout, "h2-idle-timeout", h.IdleTimeout, "closes a connection with no open stream after this long")
+	f.DurationVar(&h.BodyReadTimeout, "h2-body-read-timeout", h.BodyReadTimeout, "longest gap between a request body's DATA frames while the function waits for them (408)")
+	f.Var((*size64Flag)(&h.MaxConnBodyBuffer), "h2-max-connection-body-buffer", "request-body bytes one connection may have buffered; beyond, flow control holds the client (bytes, or KiB/MiB)")
+	f.Var((*size64Flag)(&h.MaxBodyBuffer), "h2-max-body-buffer", "request-body bytes buffered across all connections; beyond, requests get 503 (bytes, or KiB/MiB/GiB)")
 }
 
 // sizeFlag is a uint32 flag that takes the config file's size syntax.

@@ -77,6 +77,9 @@ func (p *configParser) http2(c *nodeConfig) func(*yaml.Node) bool {
 			{"stall_timeout", "StallTimeout", p.duration(&h.StallTimeout)},
 			{"max_resets_per_second", "MaxResetsPerSecond", p.count(&h.MaxResetsPerSecond)},
 			{"max_control_frames_per_second", "MaxControlPerSecond", p.count(&h.MaxControlPerSecond)},
+			{"body_read_timeout", "BodyReadTimeout", p.duration(&h.BodyReadTimeout)},
+			{"max_connection_body_buffer", "MaxConnBodyBuffer", p.size64(&h.MaxConnBodyBuffer)},
+			{"max_body_buffer", "MaxBodyBuffer", p.size64(&h.MaxBodyBuffer)},
 		}
 		p.validated(n, fields, p.section("http2", n, fields), h.Validate())
 		return true
