@@ -570,3 +570,22 @@ func TestEdgeNATSLoggerExplainsARefusal(t *testing.T) {
 		t.Fatalf("a stale connection is not a refusal:\n%s", logs.String())
 	}
 }
+
+// $VAULT_NATS_CA is read only by a node that needs a CA: set for the CLI
+// to a file the node cannot read, it does not stop a plain loopback hub.
+func TestApplyTLSReadsTheCAOnlyWhenNeeded(t *testing.T) {
+	t.Setenv("VAULT_NATS_CA", filepath.Join(t.TempDir(), "missing.pem"))
+	hub := topology{LeafListen: "127.0.0.1:7422"}
+	if la, err := hub.applyTLS(&server.Options{}, nil, nil, slog.New(slog.DiscardHandler)); err != nil || la != nil {
+		t.Fatalf("plain loopback hub: %v, %v", la, err)
+	}
+	node, _ := events.GenerateSigner()
+	edge := topology{Edge: true, Hubs: []string{"nats-leaf://10.0.0.1:7422"}}
+	opts := &server.Options{}
+	if err := edge.apply(opts, node.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := edge.applyTLS(opts, node, nil, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "missing.pem") {
+		t.Fatalf("an edge of a remote hub with an unreadable CA: %v", err)
+	}
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -301,10 +302,16 @@ func (t topology) edgeTLS() bool {
 // admits only edges whose node key the keyring (trust) names, through the
 // leafAuth it returns (nil when the leaf listener has no TLS).
 func (t topology) applyTLS(opts *server.Options, nodeKey *events.Signer, trust func() *events.Keyring, log *slog.Logger) (*leafAuth, error) {
-	ca, err := loadCA(t.caFile())
-	if err != nil {
-		return nil, err
+	var ca *x509.CertPool
+	if t.edgeTLS() || t.ClusterCert != "" {
+		// Only then: $VAULT_NATS_CA, set for the CLI, must not stop a
+		// node that has no use for it.
+		var err error
+		if ca, err = loadCA(t.caFile()); err != nil {
+			return nil, err
+		}
 	}
+	var err error
 	if t.edgeTLS() {
 		cfg, err := leafClientTLS(ca, nodeKey)
 		if err != nil {
