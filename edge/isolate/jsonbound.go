@@ -26,15 +26,14 @@ const maxJSONNesting = 5000
 // can interrupt the call.
 const maxJSONIndent = 2000
 
-// boundJSON replaces JSON.stringify with ours (json_stringify.go) and
-// JSON.parse with a wrapper that keeps goja's results and errors but
-// refuses nesting deeper than maxJSONNesting.
+// boundJSON replaces goja's JSON.stringify and JSON.parse with ours
+// (json_stringify.go, jsonparse.go), which refuse nesting deeper than
+// maxJSONNesting.
 func (inst *instance) boundJSON() error {
 	vm := inst.vm
 	json := vm.Get("JSON").ToObject(vm)
-	parse, _ := goja.AssertFunction(json.Get("parse"))
 	reflect := vm.Get("Reflect").ToObject(vm)
-	b := jsonBounds{inst: inst, parse: parse}
+	b := jsonBounds{inst: inst}
 	b.isArray, _ = goja.AssertFunction(vm.Get("Array").ToObject(vm).Get("isArray"))
 	b.defineProperty, _ = goja.AssertFunction(reflect.Get("defineProperty"))
 	b.deleteProperty, _ = goja.AssertFunction(reflect.Get("deleteProperty"))
@@ -62,7 +61,6 @@ func (inst *instance) boundJSON() error {
 
 type jsonBounds struct {
 	inst                           *instance
-	parse                          goja.Callable
 	isArray                        goja.Callable
 	defineProperty, deleteProperty goja.Callable
 }
@@ -71,13 +69,9 @@ func (b *jsonBounds) tooDeep(limit int) {
 	b.inst.throwRange("JSON nests deeper than " + strconv.Itoa(limit) + " levels")
 }
 
-// parseText is goja's JSON.parse of text after a scan for its depth.
+// parseText is JSON.parse of text without a reviver (jsonparse.go).
 func (b *jsonBounds) parseText(text goja.Value) (goja.Value, error) {
-	s := text.ToString()
-	if jsonNesting(s.String()) > maxJSONNesting {
-		b.tooDeep(maxJSONNesting)
-	}
-	return b.parse(goja.Undefined(), s)
+	return b.inst.parseJSONText(text.ToString().String()), nil
 }
 
 func (b *jsonBounds) parseCall(call goja.FunctionCall) goja.Value {
@@ -94,35 +88,6 @@ func (b *jsonBounds) parseCall(call goja.FunctionCall) goja.Value {
 		panic(err)
 	}
 	return b.revive(reviver, root, "", 0)
-}
-
-// jsonNesting is the deepest nesting of brackets outside strings in s. For
-// any prefix that is valid JSON it is the parser's depth, so it bounds how
-// far goja's parser recurses before it returns or meets a syntax error.
-func jsonNesting(s string) int {
-	depth, deepest := 0, 0
-	inString := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case inString:
-			switch c {
-			case '\\':
-				i++
-			case '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '[' || c == '{':
-			if depth++; depth > deepest {
-				deepest = depth
-			}
-		case c == ']' || c == '}':
-			depth--
-		}
-	}
-	return deepest
 }
 
 // revive is ECMA-262's InternalizeJSONProperty with a depth bound: the

@@ -1,6 +1,8 @@
 package isolate
 
 import (
+	"errors"
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -9,40 +11,141 @@ import (
 	"github.com/dop251/goja"
 )
 
-// parseJSON is what body.json() runs: JSON.parse of the body's UTF-8 text,
-// building JS values straight from the bytes. goja's own JSON.parse reads
-// through encoding/json's token stream and was 57% of a 4 KB JSON
-// transform handler. Anything this parser does not take (a syntax error,
-// invalid UTF-8, a lone surrogate escape, nesting deeper than maxJSONDepth)
-// goes to JSON.parse (goja's, behind the depth bound of jsonbound.go), which
-// gives the standard answer or error, so the result is always JSON.parse's
-// (FuzzParseJSON compares the two).
+// parseJSON is what body.json() runs: JSON.parse of the body's UTF-8 text
+// (invalid bytes read as U+FFFD), building JS values straight from the
+// bytes.
 func (inst *instance) parseJSON(data []byte) goja.Value {
-	if utf8.Valid(data) {
-		p := jsonParser{vm: inst.vm, data: data}
-		p.skipSpace()
-		if v, ok := p.value(0); ok {
-			if p.skipSpace(); p.pos == len(data) {
-				return v
-			}
-		}
-	}
-	v, err := inst.jsonParse(goja.Undefined(), inst.vm.ToValue(toValidUTF8(data)))
-	if err != nil {
-		panic(err)
+	return inst.parseJSONText(toValidUTF8(data))
+}
+
+// parseJSONText is ECMA-262's JSON.parse of text without a reviver, in
+// Go: the grammar of RFC 8259 exactly, SyntaxErrors worded as V8's (the
+// position in UTF-16 code units), nesting deeper than maxJSONNesting a
+// RangeError. goja's own JSON.parse read through encoding/json's token
+// stream: it was 57% of a 4 KB JSON transform handler, refused 1e400
+// (Infinity) and recursed without a bound.
+func (inst *instance) parseJSONText(text string) goja.Value {
+	p := jsonParser{inst: inst, vm: inst.vm, data: text}
+	p.skipSpace()
+	v := p.value(0)
+	if p.skipSpace(); p.pos < len(p.data) {
+		p.fail(jsonAfterValue)
 	}
 	return v
 }
 
-// maxJSONDepth bounds the fast parser's recursion; deeper input takes the
-// slow path.
-const maxJSONDepth = 512
-
 type jsonParser struct {
+	inst *instance
 	vm   *goja.Runtime
-	data []byte
+	data string
 	pos  int
-	buf  []byte // scratch for strings with escapes
+	buf  []byte            // scratch for strings with escapes
+	keys map[string]string // keys seen, so that each is allocated once
+}
+
+// A jsonFault is what went wrong; fail words it as V8 does.
+type jsonFault int
+
+const (
+	jsonUnexpected jsonFault = iota
+	jsonAfterValue
+	jsonPropertyName
+	jsonQuotedName
+	jsonColon
+	jsonAfterArray
+	jsonAfterProperty
+	jsonNoDigit
+	jsonFraction
+	jsonExponent
+	jsonLeadingZero
+	jsonUnterminated
+	jsonBadEscape
+	jsonBadUnicode
+	jsonControl
+)
+
+var jsonFaultText = [...]string{
+	jsonAfterValue:    "Unexpected non-whitespace character after JSON",
+	jsonPropertyName:  "Expected property name or '}' in JSON",
+	jsonQuotedName:    "Expected double-quoted property name in JSON",
+	jsonColon:         "Expected ':' after property name in JSON",
+	jsonAfterArray:    "Expected ',' or ']' after array element in JSON",
+	jsonAfterProperty: "Expected ',' or '}' after property value in JSON",
+	jsonNoDigit:       "No number after minus sign in JSON",
+	jsonFraction:      "Unterminated fractional number in JSON",
+	jsonExponent:      "Exponent part is missing a number in JSON",
+	jsonLeadingZero:   "Unexpected number in JSON",
+	jsonUnterminated:  "Unterminated string in JSON",
+	jsonBadEscape:     "Bad escaped character in JSON",
+	jsonBadUnicode:    "Bad Unicode escape in JSON",
+	jsonControl:       "Bad control character in string literal in JSON",
+}
+
+// fail throws the SyntaxError for a fault at p.pos.
+func (p *jsonParser) fail(f jsonFault) {
+	var msg string
+	switch {
+	case p.pos >= len(p.data) && f == jsonUnexpected:
+		msg = "Unexpected end of JSON input"
+	case f == jsonUnexpected && (p.data == "NaN" || p.data == "Infinity" || p.data == "undefined" || p.data == "[object Object]"):
+		// What String() of a value that is not JSON gives.
+		msg = `"` + p.data + `" is not valid JSON`
+	case f == jsonUnexpected:
+		r, _ := utf8.DecodeRuneInString(p.data[p.pos:])
+		msg = "Unexpected token '" + string(r) + "', " + p.excerpt() + " is not valid JSON"
+	default:
+		line, col := 1, 1
+		for _, r := range p.data[:p.pos] {
+			if r == '\n' {
+				line, col = line+1, 1
+			} else {
+				col += utf16.RuneLen(r)
+			}
+		}
+		msg = jsonFaultText[f] + " at position " + strconv.Itoa(utf16Len(p.data[:p.pos])) +
+			" (line " + strconv.Itoa(line) + " column " + strconv.Itoa(col) + ")"
+	}
+	ctor, _ := goja.AssertConstructor(p.vm.Get("SyntaxError"))
+	e, err := ctor(nil, p.vm.ToValue(msg))
+	if err != nil {
+		panic(err)
+	}
+	panic(e)
+}
+
+// excerpt is the text around p.pos, quoted, as V8 shows it in its
+// "Unexpected token" message: all of a short text, else ten characters
+// either side of the fault.
+func (p *jsonParser) excerpt() string {
+	const side = 10
+	if utf8.RuneCountInString(p.data) <= 2*side+1 {
+		return `"` + p.data + `"`
+	}
+	start, end := p.pos, p.pos
+	for n := 0; n < side && start > 0; n++ {
+		_, size := utf8.DecodeLastRuneInString(p.data[:start])
+		start -= size
+	}
+	for n := 0; n < side && end < len(p.data); n++ {
+		_, size := utf8.DecodeRuneInString(p.data[end:])
+		end += size
+	}
+	s := `"` + p.data[start:end] + `"`
+	if start > 0 {
+		s = "..." + s
+	}
+	if end < len(p.data) {
+		s += "..."
+	}
+	return s
+}
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }
 
 func (p *jsonParser) skipSpace() {
@@ -56,126 +159,145 @@ func (p *jsonParser) skipSpace() {
 	}
 }
 
-func (p *jsonParser) value(depth int) (goja.Value, bool) {
-	if p.pos >= len(p.data) || depth > maxJSONDepth {
-		return nil, false
+func (p *jsonParser) value(depth int) goja.Value {
+	if p.pos >= len(p.data) {
+		p.fail(jsonUnexpected)
 	}
 	switch c := p.data[p.pos]; {
 	case c == '{':
-		return p.object(depth)
+		return p.object(depth + 1)
 	case c == '[':
-		return p.array(depth)
+		return p.array(depth + 1)
 	case c == '"':
-		s, ok := p.str()
-		if !ok {
-			return nil, false
-		}
-		return p.vm.ToValue(s), true
+		return p.str()
 	case c == '-' || c >= '0' && c <= '9':
 		return p.number()
-	case p.literal("true"):
-		return p.vm.ToValue(true), true
-	case p.literal("false"):
-		return p.vm.ToValue(false), true
-	case p.literal("null"):
-		return goja.Null(), true
+	case c == 't':
+		p.word("true")
+		return p.vm.ToValue(true)
+	case c == 'f':
+		p.word("false")
+		return p.vm.ToValue(false)
+	case c == 'n':
+		p.word("null")
+		return goja.Null()
 	}
-	return nil, false
+	p.fail(jsonUnexpected)
+	return nil
 }
 
-func (p *jsonParser) literal(word string) bool {
-	if len(p.data)-p.pos >= len(word) && string(p.data[p.pos:p.pos+len(word)]) == word {
-		p.pos += len(word)
-		return true
+// word consumes a literal; V8 reports the first character that differs
+// ("tru x" at the space, "tru" as the end of input).
+func (p *jsonParser) word(w string) {
+	for i := 0; i < len(w); i++ {
+		if p.pos >= len(p.data) || p.data[p.pos] != w[i] {
+			p.fail(jsonUnexpected)
+		}
+		p.pos++
 	}
-	return false
 }
 
-func (p *jsonParser) object(depth int) (goja.Value, bool) {
+func (p *jsonParser) enter(depth int) {
+	if depth > maxJSONNesting {
+		p.inst.throwRange("JSON nests deeper than " + strconv.Itoa(maxJSONNesting) + " levels")
+	}
+}
+
+func (p *jsonParser) object(depth int) goja.Value {
+	p.enter(depth)
 	p.pos++ // {
 	obj := p.vm.NewObject()
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
 		p.pos++
-		return obj, true
+		return obj
 	}
-	for {
+	for first := true; ; first = false {
 		p.skipSpace()
 		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
-			return nil, false
+			if first {
+				p.fail(jsonPropertyName)
+			}
+			p.fail(jsonQuotedName)
 		}
-		key, ok := p.str()
-		if !ok {
-			return nil, false
-		}
+		key, utf16Key := p.key()
 		p.skipSpace()
 		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
-			return nil, false
+			p.fail(jsonColon)
 		}
 		p.pos++
 		p.skipSpace()
-		v, ok := p.value(depth + 1)
-		if !ok {
-			return nil, false
-		}
-		// JSON.parse creates data properties: "__proto__" is an own key,
-		// not the prototype.
-		if key == "__proto__" {
-			if obj.DefineDataProperty(key, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE) != nil {
-				return nil, false
-			}
-		} else if obj.Set(key, v) != nil {
-			return nil, false
+		v := p.value(depth)
+		// CreateDataProperty: "__proto__" is an own key, a setter on
+		// Object.prototype is not called, a later duplicate replaces the
+		// value where the first one stands.
+		if utf16Key != nil {
+			p.defineUTF16(obj, utf16Key, v)
+		} else if err := obj.DefineDataProperty(key, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE); err != nil {
+			panic(err)
 		}
 		p.skipSpace()
 		if p.pos >= len(p.data) {
-			return nil, false
+			p.fail(jsonAfterProperty)
 		}
 		switch p.data[p.pos] {
 		case ',':
 			p.pos++
 		case '}':
 			p.pos++
-			return obj, true
+			return obj
 		default:
-			return nil, false
+			p.fail(jsonAfterProperty)
 		}
 	}
 }
 
-func (p *jsonParser) array(depth int) (goja.Value, bool) {
+// defineUTF16 defines a key that holds a lone surrogate, which a Go string
+// cannot: through Reflect.defineProperty, which takes any JS string.
+func (p *jsonParser) defineUTF16(obj *goja.Object, key goja.Value, v goja.Value) {
+	reflect := p.vm.Get("Reflect").ToObject(p.vm)
+	define, _ := goja.AssertFunction(reflect.Get("defineProperty"))
+	desc := p.vm.NewObject()
+	_ = desc.Set("value", v)
+	_ = desc.Set("writable", true)
+	_ = desc.Set("enumerable", true)
+	_ = desc.Set("configurable", true)
+	if _, err := define(goja.Undefined(), obj, key, desc); err != nil {
+		panic(err)
+	}
+}
+
+func (p *jsonParser) array(depth int) goja.Value {
+	p.enter(depth)
 	p.pos++ // [
-	var items []any
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == ']' {
 		p.pos++
-		return p.vm.NewArray(), true
+		return p.vm.NewArray()
 	}
+	var items []any
 	for {
 		p.skipSpace()
-		v, ok := p.value(depth + 1)
-		if !ok {
-			return nil, false
-		}
-		items = append(items, v)
+		items = append(items, p.value(depth))
 		p.skipSpace()
 		if p.pos >= len(p.data) {
-			return nil, false
+			p.fail(jsonAfterArray)
 		}
 		switch p.data[p.pos] {
 		case ',':
 			p.pos++
 		case ']':
 			p.pos++
-			return p.vm.NewArray(items...), true
+			return p.vm.NewArray(items...)
 		default:
-			return nil, false
+			p.fail(jsonAfterArray)
 		}
 	}
 }
 
-// number reads JSON's number grammar exactly, then converts.
-func (p *jsonParser) number() (goja.Value, bool) {
+// number reads JSON's number grammar exactly, then converts: an integer
+// that fits stays an integer value, as goja's own parser made it.
+func (p *jsonParser) number() goja.Value {
 	start := p.pos
 	d := p.data
 	if d[p.pos] == '-' {
@@ -184,16 +306,19 @@ func (p *jsonParser) number() (goja.Value, bool) {
 	switch {
 	case p.pos < len(d) && d[p.pos] == '0':
 		p.pos++
+		if p.pos < len(d) && d[p.pos] >= '0' && d[p.pos] <= '9' {
+			p.fail(jsonLeadingZero)
+		}
 	case p.pos < len(d) && d[p.pos] >= '1' && d[p.pos] <= '9':
 		p.digits()
 	default:
-		return nil, false
+		p.fail(jsonNoDigit)
 	}
 	integer := true
 	if p.pos < len(d) && d[p.pos] == '.' {
 		p.pos++
 		if !p.digits() {
-			return nil, false
+			p.fail(jsonFraction)
 		}
 		integer = false
 	}
@@ -203,22 +328,24 @@ func (p *jsonParser) number() (goja.Value, bool) {
 			p.pos++
 		}
 		if !p.digits() {
-			return nil, false
+			p.fail(jsonExponent)
 		}
 		integer = false
 	}
-	lit := string(d[start:p.pos])
+	lit := d[start:p.pos]
 	if integer && len(lit) < 16 && lit != "-0" {
-		n, err := strconv.ParseInt(lit, 10, 64)
-		if err == nil {
-			return p.vm.ToValue(n), true
+		if n, err := strconv.ParseInt(lit, 10, 64); err == nil {
+			return p.vm.ToValue(n)
 		}
 	}
 	f, err := strconv.ParseFloat(lit, 64)
-	if err != nil { // out of range: whatever goja's JSON.parse does (it refuses 1e400)
-		return nil, false
+	if err != nil && !errors.Is(err, strconv.ErrRange) { // 1e400 is Infinity
+		p.fail(jsonUnexpected)
 	}
-	return p.vm.ToValue(f), true
+	if math.IsInf(f, 0) || f == 0 || f != math.Trunc(f) || math.Abs(f) >= 1<<53 {
+		return p.vm.ToValue(f)
+	}
+	return p.vm.ToValue(int64(f)) // 1.0 and 1e3 are integers too
 }
 
 func (p *jsonParser) digits() bool {
@@ -229,50 +356,89 @@ func (p *jsonParser) digits() bool {
 	return p.pos > start
 }
 
-// str reads a string literal. It refuses what JSON forbids (control
-// characters) and lone surrogate escapes, which a Go string cannot hold;
-// the slow path handles those.
-func (p *jsonParser) str() (string, bool) {
+// str reads a string literal as a value.
+func (p *jsonParser) str() goja.Value {
+	s, u := p.literalString()
+	if u != nil {
+		return goja.StringFromUTF16(u)
+	}
+	return p.vm.ToValue(s)
+}
+
+// key reads a property name; names are interned, objects in an array
+// share their keys. A name with a lone surrogate comes back as a JS
+// string.
+func (p *jsonParser) key() (string, goja.Value) {
+	s, u := p.literalString()
+	if u != nil {
+		return "", goja.StringFromUTF16(u)
+	}
+	if len(s) > 64 {
+		return s, nil
+	}
+	if k, ok := p.keys[s]; ok {
+		return k, nil
+	}
+	if p.keys == nil {
+		p.keys = make(map[string]string)
+	}
+	if len(p.keys) < 1024 {
+		p.keys[s] = s
+	}
+	return s, nil
+}
+
+// literalString reads a string literal. The result is a copy, so that a
+// value kept does not keep the whole text. A string with an escaped lone
+// surrogate, which UTF-8 cannot hold, comes back in UTF-16 instead.
+func (p *jsonParser) literalString() (string, []uint16) {
 	p.pos++ // "
 	start := p.pos
 	for p.pos < len(p.data) {
 		c := p.data[p.pos]
 		switch {
 		case c == '"':
-			s := string(p.data[start:p.pos])
+			s := strings.Clone(p.data[start:p.pos])
 			p.pos++
-			return s, true
+			return s, nil
 		case c == '\\':
 			return p.escaped(start)
 		case c < 0x20:
-			return "", false
+			p.fail(jsonControl)
 		}
 		p.pos++
 	}
-	return "", false
+	p.fail(jsonUnterminated)
+	return "", nil
 }
 
-func (p *jsonParser) escaped(start int) (string, bool) {
+func (p *jsonParser) escaped(start int) (string, []uint16) {
 	buf := append(p.buf[:0], p.data[start:p.pos]...)
-	defer func() { p.buf = buf }()
+	defer func() { p.buf = buf[:0] }()
+	var units []uint16 // once a lone surrogate is met
 	for p.pos < len(p.data) {
 		c := p.data[p.pos]
 		switch {
 		case c == '"':
 			p.pos++
-			return string(buf), true
+			if units != nil {
+				return "", append(units, utf16.Encode([]rune(string(buf)))...)
+			}
+			return string(buf), nil
 		case c < 0x20:
-			return "", false
+			p.fail(jsonControl)
 		case c != '\\':
 			buf = append(buf, c)
 			p.pos++
 			continue
 		}
 		if p.pos+1 >= len(p.data) {
-			return "", false
+			p.pos = len(p.data)
+			p.fail(jsonUnexpected)
 		}
-		e := p.data[p.pos+1]
-		p.pos += 2
+		p.pos++
+		e := p.data[p.pos]
+		p.pos++
 		switch e {
 		case '"', '\\', '/':
 			buf = append(buf, e)
@@ -287,41 +453,64 @@ func (p *jsonParser) escaped(start int) (string, bool) {
 		case 't':
 			buf = append(buf, '\t')
 		case 'u':
-			r, ok := p.hex4()
-			if !ok {
-				return "", false
-			}
+			r := p.hex4()
 			if utf16.IsSurrogate(r) {
-				// Only a high surrogate followed by an escaped low one
-				// makes a code point.
-				if r >= 0xDC00 || p.pos+1 >= len(p.data) || p.data[p.pos] != '\\' || p.data[p.pos+1] != 'u' {
-					return "", false
+				if lo, ok := p.lowSurrogate(r); ok {
+					buf = utf8.AppendRune(buf, utf16.DecodeRune(r, lo))
+					continue
 				}
-				p.pos += 2
-				lo, ok := p.hex4()
-				if !ok || lo < 0xDC00 || lo > 0xDFFF {
-					return "", false
-				}
-				r = utf16.DecodeRune(r, lo)
+				// A lone surrogate: go on in UTF-16.
+				units = append(units, utf16.Encode([]rune(string(buf)))...)
+				units = append(units, uint16(r))
+				buf = buf[:0]
+				continue
 			}
 			buf = utf8.AppendRune(buf, r)
 		default:
-			return "", false
+			p.pos--
+			p.fail(jsonBadEscape)
 		}
 	}
-	return "", false
+	p.fail(jsonUnterminated)
+	return "", nil
 }
 
-func (p *jsonParser) hex4() (rune, bool) {
-	if p.pos+4 > len(p.data) {
+// lowSurrogate reads the \uDC00-\uDFFF escape that makes a pair with hi,
+// if one follows.
+func (p *jsonParser) lowSurrogate(hi rune) (rune, bool) {
+	if hi >= 0xDC00 || !strings.HasPrefix(p.data[p.pos:], `\u`) {
 		return 0, false
 	}
-	n, err := strconv.ParseUint(string(p.data[p.pos:p.pos+4]), 16, 32)
-	if err != nil {
+	save := p.pos
+	p.pos += 2
+	lo := p.hex4()
+	if lo < 0xDC00 || lo > 0xDFFF {
+		p.pos = save
 		return 0, false
 	}
-	p.pos += 4
-	return rune(n), true
+	return lo, true
+}
+
+func (p *jsonParser) hex4() rune {
+	var r rune
+	for i := 0; i < 4; i++ {
+		if p.pos >= len(p.data) {
+			p.fail(jsonBadUnicode)
+		}
+		c := p.data[p.pos]
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			p.fail(jsonBadUnicode)
+		}
+		p.pos++
+	}
+	return r
 }
 
 // toValidUTF8 is a body's text: invalid bytes become U+FFFD.

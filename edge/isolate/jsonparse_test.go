@@ -1,32 +1,45 @@
 package isolate
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/dop251/goja"
 )
 
-// jsonTwins parses data with the fast parser and with goja's JSON.parse
-// and serializes both (JSON.stringify, plus a type and key-order walk):
+// jsonShowJS defines __show: a walk that records every value's type, -0,
+// and own keys in order.
+const jsonShowJS = `globalThis.__show = function show(v) {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "[" + v.map(show).join(",") + "]";
+  if (typeof v === "object") return "{" + Reflect.ownKeys(v).map((k) => JSON.stringify(k) + ":" + show(v[k])).join(",") + "}" + (Object.getPrototypeOf(v) === Object.prototype ? "" : "!proto");
+  if (Object.is(v, -0)) return "-0";
+  return typeof v + ":" + JSON.stringify(v);
+};`
+
+// jsonTwins parses data with our parser (body.json's entry) and with
+// goja's own JSON.parse in a bare runtime, and shows both with __show:
 // they must agree, or both must fail.
-func jsonTwins(t *testing.T, inst *instance, data []byte) (fast, slow string, fastErr, slowErr bool) {
+func jsonTwins(t *testing.T, inst *instance, bare *goja.Runtime, data []byte) (ours, gojas string, oursErr, gojaErr bool) {
 	t.Helper()
-	show, _ := goja.AssertFunction(inst.vm.Get("__show"))
-	run := func(f func() goja.Value) (out string, failed bool) {
+	run := func(vm *goja.Runtime, f func() goja.Value) (out string, failed bool) {
 		defer func() {
 			if r := recover(); r != nil {
-				failed = true
+				out, failed = fmt.Sprint(r), true
 			}
 		}()
+		show, _ := goja.AssertFunction(vm.Get("__show"))
 		v, err := show(goja.Undefined(), f())
 		if err != nil {
 			return err.Error(), true
 		}
 		return v.String(), false
 	}
-	fast, fastErr = run(func() goja.Value { return inst.parseJSON(data) })
-	slow, slowErr = run(func() goja.Value {
-		v, err := inst.jsonParse(goja.Undefined(), inst.vm.ToValue(toValidUTF8(data)))
+	ours, oursErr = run(inst.vm, func() goja.Value { return inst.parseJSON(data) })
+	gojas, gojaErr = run(bare, func() goja.Value {
+		parse, _ := goja.AssertFunction(bare.Get("JSON").ToObject(bare).Get("parse"))
+		v, err := parse(goja.Undefined(), bare.ToValue(toValidUTF8(data)))
 		if err != nil {
 			panic(err)
 		}
@@ -35,37 +48,56 @@ func jsonTwins(t *testing.T, inst *instance, data []byte) (fast, slow string, fa
 	return
 }
 
-// jsonInstance is an instance with __show: a walk that records every
-// value's type, -0, and own keys in order.
-func jsonInstance(t testing.TB) *instance {
-	return preludeInstance(t, "var "+ModuleGlobal+` = {default: {fetch() {}}};
-globalThis.__show = function show(v) {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "[" + v.map(show).join(",") + "]";
-  if (typeof v === "object") return "{" + Reflect.ownKeys(v).map((k) => JSON.stringify(k) + ":" + show(v[k])).join(",") + "}" + (Object.getPrototypeOf(v) === Object.prototype ? "" : "!proto");
-  if (Object.is(v, -0)) return "-0";
-  return typeof v + ":" + JSON.stringify(v);
-};`)
+// jsonInstance is an instance with __show, and a bare goja runtime with
+// the same.
+func jsonInstance(t testing.TB) (*instance, *goja.Runtime) {
+	bare := goja.New()
+	if _, err := bare.RunString(jsonShowJS); err != nil {
+		t.Fatal(err)
+	}
+	return preludeInstance(t, "var "+ModuleGlobal+" = {default: {fetch() {}}};"+jsonShowJS), bare
 }
 
 var jsonCases = []string{
 	`{"order":"a","items":[{"id":1,"name":"café","price":1.5}]}`,
-	`[1,-0,0,-1,1e400,-1e400,1e-400,123456789012345678,0.1,1E+2,2e-3]`,
+	`[1,-0,0,-1,1e-400,123456789012345678,0.1,1E+2,2e-3]`,
 	`{"__proto__":{"x":1},"a":1,"a":2,"1":"one","0":"zero"}`,
 	`"\ud83d\ude00 \u00e9 \n\t\"\\\/"`,
-	`"\ud800"`, `"\udc00x"`, `"\ud800\u0041"`,
 	` {"a" : [ true , false , null ] } `,
 	`{"a":1,}`, `[1,]`, `01`, `1.`, `.5`, `-`, `+1`, `NaN`, `"\x41"`, "\"tab\there\"", `{"a"}`, ``, ` `,
 	`"\u00zz"`, `[` + `[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[` + `]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]`,
 	"\"\xff\xfe\"", "{\"k\xc3\x28\":1}",
 }
 
+// parsesAgree reports whether our JSON.parse and goja's agree, where goja is
+// right: it refuses numbers beyond float64 (1e400 is Infinity), turns
+// escaped lone surrogates into U+FFFD and has no depth bound (ours throws
+// a RangeError). parseCases checks those against V8.
+func parsesAgree(ours, gojas string, oursErr, gojaErr bool) bool {
+	switch {
+	case gojaErr && strings.Contains(gojas, "cannot unmarshal number"):
+		return true
+	case !gojaErr && strings.Contains(gojas, "\uFFFD") && strings.Contains(ours, `\ud`):
+		return true
+	case oursErr && strings.HasPrefix(ours, "RangeError: JSON nests deeper"):
+		return true
+	}
+	return oursErr == gojaErr && (oursErr || ours == gojas)
+}
+
+func shortText(s string) string {
+	if len(s) > 200 {
+		return s[:200] + "..."
+	}
+	return s
+}
+
 func TestParseJSONMatchesJSONParse(t *testing.T) {
-	inst := jsonInstance(t)
+	inst, bare := jsonInstance(t)
 	for _, c := range jsonCases {
-		fast, slow, fastErr, slowErr := jsonTwins(t, inst, []byte(c))
-		if fastErr != slowErr || (!fastErr && fast != slow) {
-			t.Errorf("%q: fast %q (failed %v), JSON.parse %q (failed %v)", c, fast, fastErr, slow, slowErr)
+		ours, gojas, oursErr, gojaErr := jsonTwins(t, inst, bare, []byte(c))
+		if !parsesAgree(ours, gojas, oursErr, gojaErr) {
+			t.Errorf("%q: ours %q (failed %v), goja's JSON.parse %q (failed %v)", c, ours, oursErr, gojas, gojaErr)
 		}
 	}
 }
@@ -74,11 +106,11 @@ func FuzzParseJSON(f *testing.F) {
 	for _, c := range jsonCases {
 		f.Add([]byte(c))
 	}
-	inst := jsonInstance(f)
+	inst, bare := jsonInstance(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fast, slow, fastErr, slowErr := jsonTwins(t, inst, data)
-		if fastErr != slowErr || (!fastErr && fast != slow) {
-			t.Fatalf("%q: fast %q (failed %v), JSON.parse %q (failed %v)", data, fast, fastErr, slow, slowErr)
+		ours, gojas, oursErr, gojaErr := jsonTwins(t, inst, bare, data)
+		if !parsesAgree(ours, gojas, oursErr, gojaErr) {
+			t.Fatalf("%q: ours %q (failed %v), goja's JSON.parse %q (failed %v)", shortText(string(data)), shortText(ours), oursErr, shortText(gojas), gojaErr)
 		}
 	})
 }

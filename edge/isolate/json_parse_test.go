@@ -1,0 +1,134 @@
+package isolate
+
+import (
+	"testing"
+
+	"github.com/dop251/goja"
+)
+
+// parseCases are JSON.parse texts and what Deno 2 (V8) gives: the value as
+// __show writes it, or the error's name and message. They cover what
+// goja's own parser got wrong (1e400 is Infinity, escaped lone surrogates
+// stay lone, in values and keys) and V8's wording and position (in UTF-16
+// code units) of each kind of syntax error.
+var parseCases = []struct{ text, want string }{
+	{"[1,-0,0,-1,1e400,-1e400,1e-400,123456789012345678,0.1,1E+2,2e-3,-0.0,1.0,1e3,9007199254740993,-5e-324]",
+		"[number:1,-0,number:0,number:-1,number:null,number:null,number:0,number:123456789012345680,number:0.1,number:100,number:0.002,-0,number:1,number:1000,number:9007199254740992,number:-5e-324]"},
+	{"\"\\ud800\"",
+		"string:\"\\ud800\""},
+	{"\"\\udc00x\"",
+		"string:\"\\udc00x\""},
+	{"\"\\ud800\\u0041\"",
+		"string:\"\\ud800A\""},
+	{"\"\\ud83d\\ude00\\uDBFF\\uDFFF\"",
+		"string:\"\U0001f600\U0010ffff\""},
+	{"{\"\\ud800\":1,\"a\\udc00b\":[2]}",
+		"{\"\\ud800\":number:1,\"a\\udc00b\":[number:2]}"},
+	{"{\"__proto__\":{\"x\":1},\"a\":1,\"a\":2,\"1\":\"one\",\"0\":\"zero\",\"b\":{\"c\":3},\"b\":4}",
+		"{\"0\":string:\"zero\",\"1\":string:\"one\",\"__proto__\":{\"x\":number:1},\"a\":number:2,\"b\":number:4}"},
+	{"{\"a\":1,\"b\":2,\"a\":3}",
+		"{\"a\":number:3,\"b\":number:2}"},
+	{" \t\n {\"a\" : [ true , false , null ] } \n",
+		"{\"a\":[boolean:true,boolean:false,null]}"},
+	{"\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u0000\\u001F\\u00e9\"",
+		"string:\"\\\"\\\\/\\b\\f\\n\\r\\t\\u0000\\u001f\u00e9\""},
+	{"{bad",
+		"SyntaxError: Expected property name or '}' in JSON at position 1 (line 1 column 2)"},
+	{"",
+		"SyntaxError: Unexpected end of JSON input"},
+	{" ",
+		"SyntaxError: Unexpected end of JSON input"},
+	{"[1,]",
+		"SyntaxError: Unexpected token ']', \"[1,]\" is not valid JSON"},
+	{"{\"a\":1,}",
+		"SyntaxError: Expected double-quoted property name in JSON at position 7 (line 1 column 8)"},
+	{"01",
+		"SyntaxError: Unexpected number in JSON at position 1 (line 1 column 2)"},
+	{"[-01]",
+		"SyntaxError: Unexpected number in JSON at position 3 (line 1 column 4)"},
+	{"1.",
+		"SyntaxError: Unterminated fractional number in JSON at position 2 (line 1 column 3)"},
+	{"1.e5",
+		"SyntaxError: Unterminated fractional number in JSON at position 2 (line 1 column 3)"},
+	{"1e",
+		"SyntaxError: Exponent part is missing a number in JSON at position 2 (line 1 column 3)"},
+	{"1e+",
+		"SyntaxError: Exponent part is missing a number in JSON at position 3 (line 1 column 4)"},
+	{"-",
+		"SyntaxError: No number after minus sign in JSON at position 1 (line 1 column 2)"},
+	{"-a",
+		"SyntaxError: No number after minus sign in JSON at position 1 (line 1 column 2)"},
+	{"\"abc",
+		"SyntaxError: Unterminated string in JSON at position 4 (line 1 column 5)"},
+	{"[1 2]",
+		"SyntaxError: Expected ',' or ']' after array element in JSON at position 3 (line 1 column 4)"},
+	{"{\"a\" 1}",
+		"SyntaxError: Expected ':' after property name in JSON at position 5 (line 1 column 6)"},
+	{"tru",
+		"SyntaxError: Unexpected end of JSON input"},
+	{"nul",
+		"SyntaxError: Unexpected end of JSON input"},
+	{"truex",
+		"SyntaxError: Unexpected non-whitespace character after JSON at position 4 (line 1 column 5)"},
+	{"\"\\x\"",
+		"SyntaxError: Bad escaped character in JSON at position 2 (line 1 column 3)"},
+	{"\"a\tb\"",
+		"SyntaxError: Bad control character in string literal in JSON at position 2 (line 1 column 3)"},
+	{"[1]x",
+		"SyntaxError: Unexpected non-whitespace character after JSON at position 3 (line 1 column 4)"},
+	{"{\"a\":1",
+		"SyntaxError: Expected ',' or '}' after property value in JSON at position 6 (line 1 column 7)"},
+	{"[",
+		"SyntaxError: Unexpected end of JSON input"},
+	{"{",
+		"SyntaxError: Expected property name or '}' in JSON at position 1 (line 1 column 2)"},
+	{"[1",
+		"SyntaxError: Expected ',' or ']' after array element in JSON at position 2 (line 1 column 3)"},
+	{"\"\\u12\"",
+		"SyntaxError: Bad Unicode escape in JSON at position 5 (line 1 column 6)"},
+	{"\"\\u12g4\"",
+		"SyntaxError: Bad Unicode escape in JSON at position 5 (line 1 column 6)"},
+	{"'a'",
+		"SyntaxError: Unexpected token ''', \"'a'\" is not valid JSON"},
+	{"NaN",
+		"SyntaxError: \"NaN\" is not valid JSON"},
+	{"+1",
+		"SyntaxError: Unexpected token '+', \"+1\" is not valid JSON"},
+	{".5",
+		"SyntaxError: Unexpected token '.', \".5\" is not valid JSON"},
+	{"[1,,2]",
+		"SyntaxError: Unexpected token ',', \"[1,,2]\" is not valid JSON"},
+	{"{\"a\":1 \"b\":2}",
+		"SyntaxError: Expected ',' or '}' after property value in JSON at position 7 (line 1 column 8)"},
+	{"{1:2}",
+		"SyntaxError: Expected property name or '}' in JSON at position 1 (line 1 column 2)"},
+	{"\u00a0 1",
+		"SyntaxError: Unexpected token '\u00a0', \"\u00a0 1\" is not valid JSON"},
+	{"\"x\" \"y\"",
+		"SyntaxError: Unexpected non-whitespace character after JSON at position 4 (line 1 column 5)"},
+	{"[\"a\",\"\u00e9\" \u00fc]",
+		"SyntaxError: Expected ',' or ']' after array element in JSON at position 9 (line 1 column 10)"},
+	{"{\"long key of some length here\": tru x, \"more\": 1234567890}",
+		"SyntaxError: Unexpected token ' ', ...\"here\": tru x, \"more\"\"... is not valid JSON"},
+	{"\"\\",
+		"SyntaxError: Unexpected end of JSON input"},
+}
+
+func TestParseMatchesV8(t *testing.T) {
+	inst, _ := jsonInstance(t)
+	try, err := inst.vm.RunString(`(function (text) { try { return __show(JSON.parse(text)) } catch (e) { return e.name + ": " + e.message } })`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := goja.AssertFunction(try)
+	for _, tt := range parseCases {
+		v, err := f(goja.Undefined(), inst.vm.ToValue(tt.text))
+		if err != nil {
+			t.Errorf("%q: %v", tt.text, err)
+			continue
+		}
+		if got := v.String(); got != tt.want {
+			t.Errorf("%q:\n got %q\nwant %q", tt.text, got, tt.want)
+		}
+	}
+}
