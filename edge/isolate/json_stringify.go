@@ -32,6 +32,11 @@ type jsonStringify struct {
 	count    int            // values serialized since the last check
 }
 
+// maxKeptJSONBuffer is the largest output buffer an isolate keeps for the
+// next JSON.stringify, so that a typical answer is written without growing
+// its buffer.
+const maxKeptJSONBuffer = 64 << 10
+
 // jsonCheckEvery is how many values JSON.stringify serializes between two
 // looks at the invocation's limits: a few microseconds of work.
 const jsonCheckEvery = 1024
@@ -63,6 +68,13 @@ func (b *jsonBounds) stringifyCall(call goja.FunctionCall) goja.Value {
 			panic(err)
 		}
 	}
+	// Taken, not shared: a toJSON or getter may call JSON.stringify.
+	s.buf, b.buf = b.buf[:0], nil
+	defer func() {
+		if cap(s.buf) <= maxKeptJSONBuffer {
+			b.buf = s.buf[:0]
+		}
+	}()
 	if !s.property("", holder, value) {
 		return goja.Undefined()
 	}
@@ -291,13 +303,12 @@ func (s *jsonStringify) array(o *goja.Object) {
 	s.enter(o)
 	n := jsonLength(o.Get("length"))
 	s.buf = append(s.buf, '[')
-	var key [20]byte
 	for i := int64(0); i < n; i++ {
 		if i > 0 {
 			s.buf = append(s.buf, ',')
 		}
 		s.newline()
-		k := string(strconv.AppendInt(key[:0], i, 10))
+		k := indexKey(i)
 		if !s.property(k, o, o.Get(k)) {
 			s.buf = append(s.buf, "null"...)
 		}
@@ -307,6 +318,21 @@ func (s *jsonStringify) array(o *goja.Object) {
 		s.newline()
 	}
 	s.buf = append(s.buf, ']')
+}
+
+// indexKeys are the keys of the first array elements, made once.
+var indexKeys = func() (keys [1024]string) {
+	for i := range keys {
+		keys[i] = strconv.Itoa(i)
+	}
+	return
+}()
+
+func indexKey(i int64) string {
+	if i < int64(len(indexKeys)) {
+		return indexKeys[i]
+	}
+	return strconv.FormatInt(i, 10)
 }
 
 // jsonLength is ToLength.

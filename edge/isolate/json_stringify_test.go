@@ -137,6 +137,12 @@ var stringifyCases = []struct{ src, want string }{
 		"[]"},
 	{"const r = Proxy.revocable([], {}); r.revoke(); try { JSON.stringify([r.proxy]) } catch (e) { e.name }",
 		"TypeError"},
+	// JSON.stringify called again from a toJSON and a getter, in the
+	// middle of the outer one's output.
+	{"JSON.stringify({a: {toJSON() { return JSON.stringify({inner: [1, \"x\"]}) + JSON.stringify([{b: 2}], null, 1) }}, c: [3]})",
+		"{\"a\":\"{\\\"inner\\\":[1,\\\"x\\\"]}[\\n {\\n  \\\"b\\\": 2\\n }\\n]\",\"c\":[3]}"},
+	{"JSON.stringify([{get x() { return JSON.stringify({y: \"z\".repeat(5)}) }}, \"after\"])",
+		"[{\"x\":\"{\\\"y\\\":\\\"zzzzz\\\"}\"},\"after\"]"},
 }
 
 func TestStringifyMatchesV8(t *testing.T) {

@@ -62,6 +62,7 @@ func (inst *instance) boundJSON() error {
 type jsonBounds struct {
 	inst                           *instance
 	isArray                        goja.Callable
+	buf                            []byte // JSON.stringify's output buffer, kept between calls
 	defineProperty, deleteProperty goja.Callable
 }
 
