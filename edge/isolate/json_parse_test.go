@@ -1,9 +1,12 @@
 package isolate
 
 import (
+	"errors"
 	"testing"
+	"time"
 
 	"github.com/dop251/goja"
+	"github.com/vault-runtime/vault/schemas"
 )
 
 // parseCases are JSON.parse texts and what Deno 2 (V8) gives: the value as
@@ -130,5 +133,23 @@ func TestParseMatchesV8(t *testing.T) {
 		if got := v.String(); got != tt.want {
 			t.Errorf("%q:\n got %q\nwant %q", tt.text, got, tt.want)
 		}
+	}
+}
+
+// TestParseStopsAtTheCPULimit: a parse of some 60 MB of JSON is one Go
+// call of several seconds here; it looks at the limits as it goes and
+// stops soon after the CPU limit trips.
+func TestParseStopsAtTheCPULimit(t *testing.T) {
+	p := compile(t, `return {default:{fetch(){
+		const text = "[" + "[1,2,3,{\"a\":true}],".repeat(3e6) + "0]";
+		try { return new Response(String(JSON.parse(text).length)) } catch (e) { return new Response("caught " + e) }
+	}}}`, schemas.Limits{CPUMillis: 400, WallMillis: 30000, MemoryMB: 4096})
+	start := time.Now()
+	_, err := invoke(t, p, "GET", "")
+	if !errors.Is(err, ErrCPUTime) {
+		t.Fatalf("err = %v, want ErrCPUTime", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("stopped after %v", d)
 	}
 }

@@ -35,12 +35,13 @@ func (inst *instance) parseJSONText(text string) goja.Value {
 }
 
 type jsonParser struct {
-	inst *instance
-	vm   *goja.Runtime
-	data string
-	pos  int
-	buf  []byte            // scratch for strings with escapes
-	keys map[string]string // keys seen, so that each is allocated once
+	inst  *instance
+	vm    *goja.Runtime
+	data  string
+	pos   int
+	buf   []byte            // scratch for strings with escapes
+	keys  map[string]string // keys seen, so that each is allocated once
+	count int               // values read since the last look at the limits
 }
 
 // A jsonFault is what went wrong; fail words it as V8 does.
@@ -160,6 +161,13 @@ func (p *jsonParser) skipSpace() {
 }
 
 func (p *jsonParser) value(depth int) goja.Value {
+	if p.count++; p.count >= jsonCheckEvery {
+		// A long parse is one Go call, which vm.Interrupt cannot stop.
+		p.count = 0
+		if err := p.inst.watch.err(); err != nil {
+			p.inst.throwRange("JSON.parse interrupted: " + err.Error())
+		}
+	}
 	if p.pos >= len(p.data) {
 		p.fail(jsonUnexpected)
 	}
