@@ -21,6 +21,7 @@ import (
 // jsonCheckEvery values, since vm.Interrupt cannot stop a Go loop.
 type jsonStringify struct {
 	inst     *instance
+	b        *jsonBounds
 	vm       *goja.Runtime
 	buf      []byte
 	replacer goja.Callable
@@ -50,7 +51,7 @@ var bigIntType = reflect.TypeOf((*big.Int)(nil))
 // stringifyCall is JSON.stringify(value, replacer, space).
 func (b *jsonBounds) stringifyCall(call goja.FunctionCall) goja.Value {
 	vm := b.inst.vm
-	s := jsonStringify{inst: b.inst, vm: vm, limit: maxJSONNesting}
+	s := jsonStringify{inst: b.inst, b: b, vm: vm, limit: maxJSONNesting}
 	if r, ok := call.Argument(1).(*goja.Object); ok {
 		if f, ok := goja.AssertFunction(r); ok {
 			s.replacer = f
@@ -75,7 +76,7 @@ func (b *jsonBounds) stringifyCall(call goja.FunctionCall) goja.Value {
 			b.buf = s.buf[:0]
 		}
 	}()
-	if !s.property("", holder, value) {
+	if !s.property("", nil, holder, value) {
 		return goja.Undefined()
 	}
 	return vm.ToValue(string(s.buf))
@@ -136,7 +137,7 @@ func (s *jsonStringify) isArray(o *goja.Object) bool {
 // property is SerializeJSONProperty of holder[key], whose value the caller
 // read. It reports whether it wrote anything (undefined, functions and
 // symbols are not serialized).
-func (s *jsonStringify) property(key string, holder *goja.Object, value goja.Value) bool {
+func (s *jsonStringify) property(key string, keyValue goja.Value, holder *goja.Object, value goja.Value) bool {
 	if s.count++; s.count >= jsonCheckEvery {
 		s.count = 0
 		s.checkLimits()
@@ -144,7 +145,6 @@ func (s *jsonStringify) property(key string, holder *goja.Object, value goja.Val
 	if value == nil {
 		value = goja.Undefined()
 	}
-	var keyValue goja.Value
 	// toJSON, own or inherited, of an object or a BigInt.
 	var toJSONOf goja.Value
 	if o, ok := value.(*goja.Object); ok {
@@ -154,7 +154,9 @@ func (s *jsonStringify) property(key string, holder *goja.Object, value goja.Val
 	}
 	if toJSONOf != nil {
 		if f, ok := goja.AssertFunction(toJSONOf); ok {
-			keyValue = s.vm.ToValue(key)
+			if keyValue == nil {
+				keyValue = s.vm.ToValue(key)
+			}
 			value = s.call(f, value, keyValue)
 		}
 	}
@@ -268,23 +270,37 @@ func (s *jsonStringify) newline() {
 func (s *jsonStringify) object(o *goja.Object) {
 	s.enter(o)
 	keys := s.keys
+	var jsKeys *goja.Object
 	if keys == nil {
 		keys = o.Keys()
+		if lossyKeys(keys) {
+			jsKeys = s.call(s.b.objectKeys, goja.Undefined(), o).(*goja.Object)
+			keys = make([]string, jsonLength(jsKeys.Get("length")))
+		}
 	}
 	s.buf = append(s.buf, '{')
 	empty := true
-	for _, k := range keys {
+	for i, k := range keys {
 		mark := len(s.buf)
 		if !empty {
 			s.buf = append(s.buf, ',')
 		}
 		s.newline()
-		s.quoteString(k)
+		var kv, v goja.Value
+		if jsKeys != nil {
+			kv = jsKeys.Get(indexKey(int64(i)))
+			k = kv.String()
+			s.quote(kv.(goja.String))
+			v = s.call(s.b.reflectGet, goja.Undefined(), o, kv)
+		} else {
+			s.quoteString(k)
+			v = o.Get(k)
+		}
 		s.buf = append(s.buf, ':')
 		if s.gap != "" {
 			s.buf = append(s.buf, ' ')
 		}
-		if s.property(k, o, o.Get(k)) {
+		if s.property(k, kv, o, v) {
 			empty = false
 		} else {
 			s.buf = s.buf[:mark]
@@ -295,6 +311,18 @@ func (s *jsonStringify) object(o *goja.Object) {
 		s.newline()
 	}
 	s.buf = append(s.buf, '}')
+}
+
+// lossyKeys reports whether a key may hold a lone surrogate, which
+// Object.Keys turned into U+FFFD: such an object's keys are read again as
+// JS strings (Object.keys), and its values with Reflect.get.
+func lossyKeys(keys []string) bool {
+	for _, k := range keys {
+		if strings.ContainsRune(k, utf8.RuneError) {
+			return true
+		}
+	}
+	return false
 }
 
 // array is SerializeJSONArray: every index below length, holes and
@@ -309,7 +337,7 @@ func (s *jsonStringify) array(o *goja.Object) {
 		}
 		s.newline()
 		k := indexKey(i)
-		if !s.property(k, o, o.Get(k)) {
+		if !s.property(k, nil, o, o.Get(k)) {
 			s.buf = append(s.buf, "null"...)
 		}
 	}

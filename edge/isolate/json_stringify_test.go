@@ -143,6 +143,13 @@ var stringifyCases = []struct{ src, want string }{
 		"{\"a\":\"{\\\"inner\\\":[1,\\\"x\\\"]}[\\n {\\n  \\\"b\\\": 2\\n }\\n]\",\"c\":[3]}"},
 	{"JSON.stringify([{get x() { return JSON.stringify({y: \"z\".repeat(5)}) }}, \"after\"])",
 		"[{\"x\":\"{\\\"y\\\":\\\"zzzzz\\\"}\"},\"after\"]"},
+	// Keys with lone surrogates, which goja's Object.Keys cannot give.
+	{"JSON.stringify({\"\\ud800\": 1, \"a\\udc00\": {\"\\udbff\": [2]}, \"ok\": \"\\ud800\"})",
+		"{\"\\ud800\":1,\"a\\udc00\":{\"\\udbff\":[2]},\"ok\":\"\\ud800\"}"},
+	{"JSON.stringify({\"\\ud800\": 1, b: 2}, function (k, v) { return k === \"\\ud800\" ? (this === undefined) + \":\" + k.length : v })",
+		"{\"\\ud800\":\"false:1\",\"b\":2}"},
+	{"JSON.stringify({\"\\ud800\": {toJSON(k) { return k.charCodeAt(0) }}}, null, 1)",
+		"{\n \"\\ud800\": 55296\n}"},
 }
 
 func TestStringifyMatchesV8(t *testing.T) {

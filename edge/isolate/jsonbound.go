@@ -36,6 +36,8 @@ func (inst *instance) boundJSON() error {
 	b := jsonBounds{inst: inst}
 	b.isArray, _ = goja.AssertFunction(vm.Get("Array").ToObject(vm).Get("isArray"))
 	b.defineProperty, _ = goja.AssertFunction(reflect.Get("defineProperty"))
+	b.reflectGet, _ = goja.AssertFunction(reflect.Get("get"))
+	b.objectKeys, _ = goja.AssertFunction(vm.Get("Object").ToObject(vm).Get("keys"))
 	b.deleteProperty, _ = goja.AssertFunction(reflect.Get("deleteProperty"))
 	for _, m := range []struct {
 		name   string
@@ -60,10 +62,10 @@ func (inst *instance) boundJSON() error {
 }
 
 type jsonBounds struct {
-	inst                           *instance
-	isArray                        goja.Callable
-	buf                            []byte // JSON.stringify's output buffer, kept between calls
-	defineProperty, deleteProperty goja.Callable
+	inst                            *instance
+	isArray, objectKeys, reflectGet goja.Callable
+	buf                             []byte // JSON.stringify's output buffer, kept between calls
+	defineProperty, deleteProperty  goja.Callable
 }
 
 func (b *jsonBounds) tooDeep(limit int) {
