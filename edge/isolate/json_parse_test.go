@@ -153,3 +153,32 @@ func TestParseStopsAtTheCPULimit(t *testing.T) {
 		t.Fatalf("stopped after %v", d)
 	}
 }
+
+// TestParseLoneSurrogatesInText: a text that holds lone surrogates itself
+// (not escaped), which goja's String() would turn into U+FFFD, parses to
+// strings and keys that keep them, and errors count them as one code unit.
+// The texts are JS string literals; the results are shown with every code
+// unit above 126 escaped. Expected values from Deno 2.
+func TestParseLoneSurrogatesInText(t *testing.T) {
+	tests := []struct{ text, want string }{
+		{`'"\ud800"'`,
+			"string:\"\\ud800\""},
+		{`'{"\ud800x":"a\udc00","\u00e9\udbff":["\ud83d\ude00\udc00", "\\ud800"]}'`,
+			"{\"\\ud800x\":string:\"a\\udc00\",\"\\u00e9\\udbff\":[string:\"\\ud83d\\ude00\\udc00\",string:\"\\ud800\"]}"},
+		{`'"\ud800" x'`,
+			"SyntaxError: Unexpected non-whitespace character after JSON at position 4 (line 1 column 5)"},
+		{`'["\udc00\u00e9", tru]'`,
+			"SyntaxError: Unexpected token ']', \"[\"\\udc00\\u00e9\", tru]\" is not valid JSON"},
+	}
+	inst, _ := jsonInstance(t)
+	for _, tt := range tests {
+		v, err := inst.vm.RunString(`(function (s) { return Array.from({length: s.length}, (_, i) => s.charCodeAt(i) > 126 ? "\\u" + s.charCodeAt(i).toString(16).padStart(4, "0") : s[i]).join("") })((function (text) { try { return __show(JSON.parse(text)) } catch (e) { return e.name + ": " + e.message } })(` + tt.text + `))`)
+		if err != nil {
+			t.Errorf("%s: %v", tt.text, err)
+			continue
+		}
+		if got := v.String(); got != tt.want {
+			t.Errorf("%s:\n got %q\nwant %q", tt.text, got, tt.want)
+		}
+	}
+}

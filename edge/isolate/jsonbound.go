@@ -74,7 +74,7 @@ func (b *jsonBounds) tooDeep(limit int) {
 
 // parseText is JSON.parse of text without a reviver (jsonparse.go).
 func (b *jsonBounds) parseText(text goja.Value) (goja.Value, error) {
-	return b.inst.parseJSONText(text.ToString().String()), nil
+	return b.inst.parseJSONValue(text), nil
 }
 
 func (b *jsonBounds) parseCall(call goja.FunctionCall) goja.Value {

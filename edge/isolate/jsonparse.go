@@ -34,6 +34,81 @@ func (inst *instance) parseJSONText(text string) goja.Value {
 	return v
 }
 
+// parseJSONValue is JSON.parse of a JS string. One that holds lone
+// surrogates, which goja's String() turns into U+FFFD, is read as WTF-8
+// (each lone surrogate as its 3-byte generalized UTF-8 sequence) and the
+// strings that hold one are made back in UTF-16.
+func (inst *instance) parseJSONValue(text goja.Value) goja.Value {
+	js, ok := text.ToString().(goja.String)
+	if !ok {
+		return inst.parseJSONText(text.String())
+	}
+	s := js.String()
+	if len(s) == js.Length() || !strings.ContainsRune(s, utf8.RuneError) {
+		return inst.parseJSONText(s)
+	}
+	p := jsonParser{inst: inst, vm: inst.vm, data: toWTF8(js), wtf8: true}
+	p.skipSpace()
+	v := p.value(0)
+	if p.skipSpace(); p.pos < len(p.data) {
+		p.fail(jsonAfterValue)
+	}
+	return v
+}
+
+// toWTF8 is a JS string in UTF-8, lone surrogates included.
+func toWTF8(js goja.String) string {
+	n := js.Length()
+	b := make([]byte, 0, n+n/2)
+	for i := 0; i < n; i++ {
+		c := rune(js.CharAt(i))
+		if c >= 0xD800 && c < 0xDC00 && i+1 < n {
+			if lo := rune(js.CharAt(i + 1)); lo >= 0xDC00 && lo <= 0xDFFF {
+				b = utf8.AppendRune(b, utf16.DecodeRune(c, lo))
+				i++
+				continue
+			}
+		}
+		if utf16.IsSurrogate(c) {
+			b = append(b, 0xE0|byte(c>>12), 0x80|byte(c>>6)&0x3F, 0x80|byte(c)&0x3F)
+			continue
+		}
+		b = utf8.AppendRune(b, c)
+	}
+	return string(b)
+}
+
+// hasWTF8Surrogate reports whether s holds an encoded lone surrogate.
+func hasWTF8Surrogate(s string) bool {
+	for i := strings.IndexByte(s, 0xED); i >= 0 && i+1 < len(s); {
+		if s[i+1] >= 0xA0 {
+			return true
+		}
+		j := strings.IndexByte(s[i+1:], 0xED)
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
+}
+
+// wtf8ToUTF16 decodes WTF-8 (valid UTF-8 is a part of it).
+func wtf8ToUTF16(s string) []uint16 {
+	u := make([]uint16, 0, len(s))
+	for i := 0; i < len(s); {
+		if s[i] == 0xED && i+2 < len(s) && s[i+1] >= 0xA0 {
+			u = append(u, 0xD000|uint16(s[i+1]&0x3F)<<6|uint16(s[i+2]&0x3F))
+			i += 3
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		u = utf16.AppendRune(u, r)
+		i += size
+	}
+	return u
+}
+
 type jsonParser struct {
 	inst  *instance
 	vm    *goja.Runtime
@@ -42,6 +117,7 @@ type jsonParser struct {
 	buf   []byte            // scratch for strings with escapes
 	keys  map[string]string // keys seen, so that each is allocated once
 	count int               // values read since the last look at the limits
+	wtf8  bool              // data holds lone surrogates, as WTF-8
 }
 
 // A jsonFault is what went wrong; fail words it as V8 does.
@@ -84,69 +160,52 @@ var jsonFaultText = [...]string{
 
 // fail throws the SyntaxError for a fault at p.pos.
 func (p *jsonParser) fail(f jsonFault) {
-	var msg string
+	var msg []uint16
 	switch {
 	case p.pos >= len(p.data) && f == jsonUnexpected:
-		msg = "Unexpected end of JSON input"
+		msg = utf16.Encode([]rune("Unexpected end of JSON input"))
 	case f == jsonUnexpected && (p.data == "NaN" || p.data == "Infinity" || p.data == "undefined" || p.data == "[object Object]"):
 		// What String() of a value that is not JSON gives.
-		msg = `"` + p.data + `" is not valid JSON`
+		msg = utf16.Encode([]rune(`"` + p.data + `" is not valid JSON`))
 	case f == jsonUnexpected:
-		r, _ := utf8.DecodeRuneInString(p.data[p.pos:])
-		msg = "Unexpected token '" + string(r) + "', " + p.excerpt() + " is not valid JSON"
-	default:
-		line, col := 1, 1
-		for _, r := range p.data[:p.pos] {
-			if r == '\n' {
-				line, col = line+1, 1
-			} else {
-				col += utf16.RuneLen(r)
-			}
+		// V8 counts in UTF-16 code units: the token is the unit at the
+		// position, the excerpt ten units either side of it.
+		text, at := wtf8ToUTF16(p.data), utf16Len(p.data[:p.pos])
+		msg = utf16.Encode([]rune("Unexpected token '"))
+		msg = append(msg, text[at])
+		msg = append(msg, utf16.Encode([]rune("', "))...)
+		const side = 10
+		start, end := 0, len(text)
+		if len(text) > 2*side+1 {
+			start, end = max(0, at-side), min(len(text), at+side)
 		}
-		msg = jsonFaultText[f] + " at position " + strconv.Itoa(utf16Len(p.data[:p.pos])) +
-			" (line " + strconv.Itoa(line) + " column " + strconv.Itoa(col) + ")"
+		if start > 0 {
+			msg = append(msg, '.', '.', '.')
+		}
+		msg = append(msg, '"')
+		msg = append(msg, text[start:end]...)
+		msg = append(msg, '"')
+		if end < len(text) {
+			msg = append(msg, '.', '.', '.')
+		}
+		msg = append(msg, utf16.Encode([]rune(" is not valid JSON"))...)
+	default:
+		before := p.data[:p.pos]
+		line := 1 + strings.Count(before, "\n")
+		col := 1 + utf16Len(before[strings.LastIndexByte(before, '\n')+1:])
+		msg = utf16.Encode([]rune(jsonFaultText[f] + " at position " + strconv.Itoa(utf16Len(before)) +
+			" (line " + strconv.Itoa(line) + " column " + strconv.Itoa(col) + ")"))
 	}
 	ctor, _ := goja.AssertConstructor(p.vm.Get("SyntaxError"))
-	e, err := ctor(nil, p.vm.ToValue(msg))
+	e, err := ctor(nil, goja.StringFromUTF16(msg))
 	if err != nil {
 		panic(err)
 	}
 	panic(e)
 }
 
-// excerpt is the text around p.pos, quoted, as V8 shows it in its
-// "Unexpected token" message: all of a short text, else ten characters
-// either side of the fault.
-func (p *jsonParser) excerpt() string {
-	const side = 10
-	if utf8.RuneCountInString(p.data) <= 2*side+1 {
-		return `"` + p.data + `"`
-	}
-	start, end := p.pos, p.pos
-	for n := 0; n < side && start > 0; n++ {
-		_, size := utf8.DecodeLastRuneInString(p.data[:start])
-		start -= size
-	}
-	for n := 0; n < side && end < len(p.data); n++ {
-		_, size := utf8.DecodeRuneInString(p.data[end:])
-		end += size
-	}
-	s := `"` + p.data[start:end] + `"`
-	if start > 0 {
-		s = "..." + s
-	}
-	if end < len(p.data) {
-		s += "..."
-	}
-	return s
-}
-
 func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r)
-	}
-	return n
+	return len(wtf8ToUTF16(s))
 }
 
 func (p *jsonParser) skipSpace() {
@@ -406,9 +465,12 @@ func (p *jsonParser) literalString() (string, []uint16) {
 		c := p.data[p.pos]
 		switch {
 		case c == '"':
-			s := strings.Clone(p.data[start:p.pos])
+			s := p.data[start:p.pos]
 			p.pos++
-			return s, nil
+			if p.wtf8 && hasWTF8Surrogate(s) {
+				return "", wtf8ToUTF16(s)
+			}
+			return strings.Clone(s), nil
 		case c == '\\':
 			return p.escaped(start)
 		case c < 0x20:
@@ -429,8 +491,8 @@ func (p *jsonParser) escaped(start int) (string, []uint16) {
 		switch {
 		case c == '"':
 			p.pos++
-			if units != nil {
-				return "", append(units, utf16.Encode([]rune(string(buf)))...)
+			if units != nil || p.wtf8 && hasWTF8Surrogate(string(buf)) {
+				return "", append(units, wtf8ToUTF16(string(buf))...)
 			}
 			return string(buf), nil
 		case c < 0x20:
@@ -468,7 +530,7 @@ func (p *jsonParser) escaped(start int) (string, []uint16) {
 					continue
 				}
 				// A lone surrogate: go on in UTF-16.
-				units = append(units, utf16.Encode([]rune(string(buf)))...)
+				units = append(units, wtf8ToUTF16(string(buf))...)
 				units = append(units, uint16(r))
 				buf = buf[:0]
 				continue
