@@ -182,3 +182,23 @@ func TestParseLoneSurrogatesInText(t *testing.T) {
 		}
 	}
 }
+
+// TestParseDefinesProperties: JSON.parse creates data properties, for the
+// reviver's root too: setters on Object.prototype do not run (Deno 2 gives
+// the same).
+func TestParseDefinesProperties(t *testing.T) {
+	inst, _ := jsonInstance(t)
+	v, err := inst.vm.RunString(`
+Object.defineProperty(Object.prototype, "", {set(v) { throw new Error("setter ran") }, configurable: true});
+Object.defineProperty(Object.prototype, "x", {set(v) { throw new Error("setter ran") }, configurable: true});
+let r;
+try { r = JSON.stringify(JSON.parse('{"x":1}', (k, v) => v)) + JSON.stringify(JSON.parse('{"x":[2]}')) } catch (e) { r = e.message }
+delete Object.prototype[""]; delete Object.prototype.x;
+r`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := v.String(), `{"x":1}{"x":[2]}`; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}

@@ -86,8 +86,9 @@ func (b *jsonBounds) parseCall(call goja.FunctionCall) goja.Value {
 	if !ok {
 		return v
 	}
+	// CreateDataProperty: a setter for "" on Object.prototype is not run.
 	root := b.inst.vm.NewObject()
-	if err := root.Set("", v); err != nil {
+	if err := root.DefineDataProperty("", v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE); err != nil {
 		panic(err)
 	}
 	return b.revive(reviver, root, "", 0)
