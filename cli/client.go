@@ -77,7 +77,11 @@ func fetchState(ctx context.Context, nc *nats.Conn, waitSeq uint64) (stateReply,
 	if err != nil {
 		return reply, fmt.Errorf("ask node for state: %w", err)
 	}
-	if err := json.Unmarshal(msg.Data, &reply); err != nil {
+	data, err := stateData(msg)
+	if err != nil {
+		return reply, fmt.Errorf("ask node for state: %w", err)
+	}
+	if err := json.Unmarshal(data, &reply); err != nil {
 		return reply, fmt.Errorf("ask node for state: bad reply: %w", err)
 	}
 	if reply.Error != "" {

@@ -297,16 +297,22 @@ func (n *node) serveAPI(store *ledger.Store, gate ledger.Gate, proj *projector.P
 			cancel()
 		}
 		data, _ := json.Marshal(reply)
-		if err := msg.Respond(data); err != nil {
-			log.Warn("answer state request", "err", err)
+		out := stateMsg(data)
+		if err := msg.RespondMsg(out); err != nil {
+			log.Warn("answer state request", "err", err, "bytes", len(data), "sent", len(out.Data))
 		}
 	})
 	if err != nil {
 		return fmt.Errorf("serve state: %w", err)
 	}
 	n.subs = append(n.subs, subs...)
+	putArtifact, sub, err := n.serveUploads(log)
+	if err != nil {
+		return err
+	}
+	n.subs = append(n.subs, sub)
 	subs, err = n.serveControl(proj, map[string]controlHandler{"status": n.status, "kill": n.kill,
-		"server.stop": n.serverStop, "server.start": n.serverStart}, log)
+		"server.stop": n.serverStop, "server.start": n.serverStart, "artifact.put": putArtifact}, log)
 	if err != nil {
 		return err
 	}
