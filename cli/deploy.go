@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
 	"github.com/vault-runtime/vault/edge/isolate"
@@ -61,9 +60,7 @@ nodes refuse one over their own limits.max_artifact_size.`,
 				}
 			}
 			ctx := cmd.Context()
-			// The upload needs a trusted key: a client without one is
-			// read-only.
-			nc, err := connectSigned(server)
+			nc, err := connect(server)
 			if err != nil {
 				return err
 			}
@@ -73,21 +70,14 @@ nodes refuse one over their own limits.max_artifact_size.`,
 				return err
 			}
 			snap := node.Snapshot
-			// An edge's artifact store mirrors the hub's: upload there.
-			js, err := jetstream.New(nc)
-			if node.Hub != "" {
-				js, err = jetstream.NewWithDomain(nc, node.Hub)
-			}
+			// The node stores the artifact (no client may write the
+			// object store); it skips one it already has.
+			digest, sent, err := uploadArtifact(ctx, nc, snap.State.Ledger, blob)
 			if err != nil {
-				return err
+				return fmt.Errorf("deploy %s: %w", m.Name, err)
 			}
-			obs, err := ledger.OpenArtifactBucket(ctx, js, false)
-			if err != nil {
-				return err
-			}
-			digest, err := ledger.PutArtifact(ctx, obs, blob)
-			if err != nil {
-				return err
+			if !sent {
+				fmt.Fprintf(cmd.ErrOrStderr(), "artifact %s is stored already; not uploaded again\n", digest)
 			}
 			body := events.Deployed{Name: m.Name, Artifact: digest, Size: int64(len(blob)), Routes: m.Routes, Transfer: take}
 			res, after, err := signAndAppend(ctx, nc, snap.State.Ledger, events.TypeDeployed, m.Name, body, opts)

@@ -31,12 +31,12 @@ type natsSecurity struct {
 // keyringAuth admits a NATS client that proves, by signing the server's
 // nonce, that it holds a key the ledger trusts now (nkey = the key's
 // ed25519 public key), and the node's own key. Trusted keys may use the
-// node's APIs, read streams and upload artifacts, but not publish to the
-// ledger's subjects or change streams: appends go through the node's
-// checks. On a loopback listener a client without a key is admitted too,
-// read-only (anonymous), so `vault ls` needs no passphrase; its appends
-// and control requests still need a trusted signature, which the node
-// checks.
+// node's APIs and read streams, but not publish to the ledger's subjects,
+// write the artifact object store or change streams: appends and uploads
+// go through the node's checks. On a loopback listener a client without a
+// key is admitted too, read-only (anonymous), so `vault ls` needs no
+// passphrase; its appends and control requests (an upload starts with
+// one) still need a trusted signature, which the node checks.
 type keyringAuth struct {
 	genesis   *events.Keyring // until the projector runs
 	proj      atomic.Pointer[projector.Projector]
@@ -106,8 +106,8 @@ func natsSecurityFor(cfg nodeConfig, genesis []byte, nodeKey *events.Signer, log
 // node's APIs (appends and control requests carry their own signatures,
 // which the node checks), its inbox, and JetStream's read APIs (stream
 // info, consumer create/info/next, direct gets), in the node's own
-// JetStream domain and in a hub's (an edge's clients read and upload
-// there). No stream's subjects, no stream changes.
+// JetStream domain and in a hub's (an edge's clients read there). No
+// stream's subjects, no stream changes.
 var readSubjects = []string{"vault.api.>", "_INBOX.>", "$JS.ACK.>", "$JS.FC.>",
 	"$JS.API.INFO", "$JS.API.STREAM.INFO.>", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST",
 	"$JS.API.STREAM.MSG.GET.>", "$JS.API.DIRECT.GET.>", "$JS.API.CONSUMER.>",
@@ -121,9 +121,13 @@ var readSubjects = []string{"vault.api.>", "_INBOX.>", "$JS.ACK.>", "$JS.FC.>",
 var clientSubscribe = &server.SubjectPermission{Allow: []string{"_INBOX.>", appliedSubject}}
 
 // clientPermissions are those of every trusted key but the node's: the
-// read subjects, plus uploading artifacts to the object store.
+// read subjects, as for a client without a key (what a key may do beyond
+// that, the node decides per signed request). Not the artifact object
+// store's subjects ($O.ARTIFACTS.>): a client could replace an object
+// there, so artifacts are uploaded through the node (artifact_serve.go),
+// which writes an object only if it is absent.
 var clientPermissions = &server.Permissions{
-	Publish:   &server.SubjectPermission{Allow: append(slices.Clone(readSubjects), "$O.ARTIFACTS.>")},
+	Publish:   &server.SubjectPermission{Allow: slices.Clone(readSubjects)},
 	Subscribe: clientSubscribe,
 }
 
@@ -195,26 +199,11 @@ func nkeyOption(s *events.Signer) (nats.Option, error) {
 // attempt signed with the operator key (so local read-only commands never
 // need its passphrase). $VAULT_NATS_CA names the CA of a TLS listener.
 func connect(serverURL string) (*nats.Conn, error) {
-	return dial(serverURL, false)
-}
-
-// connectSigned dials a node as the operator key from the start: for
-// commands that write more than signed requests (deploy uploads the
-// artifact), which a client without a key may not.
-func connectSigned(serverURL string) (*nats.Conn, error) {
-	return dial(serverURL, true)
-}
-
-func dial(serverURL string, signed bool) (*nats.Conn, error) {
 	opts := []nats.Option{nats.Name("vault-cli"), nats.Timeout(5 * time.Second), nats.MaxReconnects(0)}
 	if ca := os.Getenv("VAULT_NATS_CA"); ca != "" {
 		opts = append(opts, nats.RootCAs(ca))
 	}
-	var nc *nats.Conn
-	err := nats.ErrAuthorization
-	if !signed {
-		nc, err = nats.Connect(serverURL, opts...)
-	}
+	nc, err := nats.Connect(serverURL, opts...)
 	if err != nil && isAuthError(err) {
 		signer, kerr := loadOperatorKey()
 		if kerr != nil {
@@ -225,11 +214,6 @@ func dial(serverURL string, signed bool) (*nats.Conn, error) {
 			return nil, kerr
 		}
 		nc, err = nats.Connect(serverURL, append(opts, opt)...)
-		if err != nil && signed && errors.Is(err, nats.ErrNkeysNotSupported) {
-			// A NATS server without authentication (the operator's own,
-			// --nats): its own configuration decides who may write.
-			nc, err = nats.Connect(serverURL, opts...)
-		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("connect to node at %s: %w (is 'vault serve' running? see --server)", serverURL, err)

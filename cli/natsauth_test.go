@@ -57,7 +57,7 @@ func TestKeyringAuth(t *testing.T) {
 			t.Fatalf("node: user %+v", c.user)
 		}
 	})
-	t.Run("TrustedKeyMayUpload", func(t *testing.T) {
+	t.Run("TrustedKeyGetsClientPermissions", func(t *testing.T) {
 		c := client().signedBy(t, trusted)
 		if !auth(false).Check(c) || c.user.Permissions != clientPermissions {
 			t.Fatalf("trusted key: user %+v", c.user)
@@ -115,9 +115,16 @@ func TestClientPermissions(t *testing.T) {
 			}
 		}
 	}
-	for _, subj := range anonymousPermissions.Publish.Allow {
-		if subjectMatches(subj, "$O.ARTIFACTS.M.x") || subjectMatches(subj, "$O.ARTIFACTS.C.x") {
-			t.Errorf("anonymous publish allow %q lets a client without a key upload", subj)
+	// Not even a trusted key writes the artifact store: it uploads
+	// through the node, which never replaces an object.
+	for name, p := range map[string]*server.Permissions{"trusted key": clientPermissions, "anonymous": anonymousPermissions} {
+		for _, subj := range p.Publish.Allow {
+			for _, forbidden := range []string{"$O.ARTIFACTS.M.x", "$O.ARTIFACTS.C.x", "$JS.API.STREAM.PURGE.OBJ_ARTIFACTS",
+				"$JS.hub.API.STREAM.PURGE.OBJ_ARTIFACTS", "$JS.API.STREAM.MSG.DELETE.OBJ_ARTIFACTS"} {
+				if subjectMatches(subj, forbidden) {
+					t.Errorf("%s: publish allow %q lets it write the artifact store (%s)", name, subj, forbidden)
+				}
+			}
 		}
 	}
 }

@@ -54,6 +54,9 @@ var controlRoles = map[string][]Role{
 	"server.stop":  {RoleAdmin},
 	"server.start": {RoleAdmin},
 	"kill":         {RoleAdmin, RoleActivate},
+	// Opens an upload session; the node is the artifact store's only
+	// writer.
+	"artifact.put": {RoleAdmin, RoleDeploy},
 }
 
 // NewControl seals a control request for ledger and node, with a fresh
