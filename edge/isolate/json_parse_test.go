@@ -2,6 +2,7 @@ package isolate
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -200,5 +201,40 @@ r`)
 	}
 	if got, want := v.String(), `{"x":1}{"x":[2]}`; got != want {
 		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+// TestReviverMatchesV8: the reviver walk (InternalizeJSONProperty) in the
+// order the standard gives, deletions, a property the reviver made
+// non-configurable or froze (CreateDataProperty fails silently), a proxy
+// put in the tree (its traps run), an array grown during the walk.
+// Expected values from Deno 2.
+func TestReviverMatchesV8(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{"JSON.stringify(JSON.parse('{\"a\":[1,{\"b\":2,\"c\":3}],\"d\":{\"e\":null}}', function (k, v) { if (k === \"b\") return undefined; if (typeof v === \"number\") return v * 10; return v }))",
+			"{\"a\":[10,{\"c\":30}],\"d\":{\"e\":null}}"},
+		{"let ks = []; JSON.parse('[{\"x\":[1,2]},3]', function (k, v) { ks.push(k + \":\" + JSON.stringify(v) + \":\" + Array.isArray(this)); return v }); ks.join(\" \")",
+			"0:1:true 1:2:true x:[1,2]:false 0:{\"x\":[1,2]}:true 1:3:true :[{\"x\":[1,2]},3]:false"},
+		{"JSON.stringify(JSON.parse('{\"a\":1,\"b\":2}', function (k, v) { if (k === \"a\") Object.defineProperty(this, \"b\", {value: 5, configurable: false, writable: false, enumerable: true}); return k === \"b\" ? 9 : v }))",
+			"{\"a\":1,\"b\":5}"},
+		{"JSON.stringify(JSON.parse('[1,2,3]', function (k, v) { if (k === \"0\") Object.freeze(this); return k === \"1\" ? undefined : v }))",
+			"[1,2,3]"},
+		{"let log = []; const p = new Proxy({y: 1}, {defineProperty(t, k, d) { log.push(\"define \" + k); return Reflect.defineProperty(t, k, d) }, deleteProperty(t, k) { log.push(\"delete \" + k); return Reflect.deleteProperty(t, k) }}); JSON.parse('{\"x\":0,\"z\":0}', function (k, v) { if (k === \"x\") this.z = p; if (k === \"y\") return undefined; return v }); log.join()",
+			"delete y"},
+		{"JSON.stringify(JSON.parse('{\"a\":[1,2]}', function (k, v) { if (k === \"0\") { this.length = 5 } return v }))",
+			"{\"a\":[1,2,null,null,null]}"},
+		{"JSON.stringify(JSON.parse('{\"d\":\"2020-01-02T00:00:00.000Z\"}', (k, v) => k === \"d\" ? new Date(v).getUTCFullYear() : v))",
+			"{\"d\":2020}"},
+	}
+	inst := preludeInstance(t, "")
+	for _, tt := range tests {
+		v, err := inst.vm.RunString("(0, eval)(" + strconv.Quote(tt.src) + ")")
+		if err != nil {
+			t.Errorf("%s: %v", tt.src, err)
+			continue
+		}
+		if got := v.String(); got != tt.want {
+			t.Errorf("%s:\n got %q\nwant %q", tt.src, got, tt.want)
+		}
 	}
 }

@@ -55,7 +55,7 @@ func (b *jsonBounds) stringifyCall(call goja.FunctionCall) goja.Value {
 	if r, ok := call.Argument(1).(*goja.Object); ok {
 		if f, ok := goja.AssertFunction(r); ok {
 			s.replacer = f
-		} else if s.isArray(r) {
+		} else if isArray(s.vm, r) {
 			s.keys = propertyList(r)
 		}
 	}
@@ -115,7 +115,7 @@ func jsonGap(space goja.Value) (string, int) {
 
 // isArray is ECMA-262's IsArray: true for arrays and for proxies of
 // arrays; a revoked proxy is a TypeError.
-func (s *jsonStringify) isArray(o *goja.Object) bool {
+func isArray(vm *goja.Runtime, o *goja.Object) bool {
 	for {
 		switch o.ClassName() {
 		case "Array":
@@ -126,7 +126,7 @@ func (s *jsonStringify) isArray(o *goja.Object) bool {
 			}
 			p, _ := o.Export().(goja.Proxy)
 			if o = p.Target(); o == nil {
-				panic(s.vm.NewTypeError("Cannot perform 'IsArray' on a proxy that has been revoked"))
+				panic(vm.NewTypeError("Cannot perform 'IsArray' on a proxy that has been revoked"))
 			}
 		default:
 			return false
@@ -188,7 +188,7 @@ func (s *jsonStringify) property(key string, keyValue goja.Value, holder *goja.O
 		if _, ok := goja.AssertFunction(v); ok {
 			return false
 		}
-		if s.isArray(v) {
+		if isArray(s.vm, v) {
 			s.array(v)
 		} else {
 			s.object(v)

@@ -1,7 +1,6 @@
 package isolate
 
 import (
-	"math"
 	"strconv"
 
 	"github.com/dop251/goja"
@@ -34,7 +33,6 @@ func (inst *instance) boundJSON() error {
 	json := vm.Get("JSON").ToObject(vm)
 	reflect := vm.Get("Reflect").ToObject(vm)
 	b := jsonBounds{inst: inst}
-	b.isArray, _ = goja.AssertFunction(vm.Get("Array").ToObject(vm).Get("isArray"))
 	b.defineProperty, _ = goja.AssertFunction(reflect.Get("defineProperty"))
 	b.reflectGet, _ = goja.AssertFunction(reflect.Get("get"))
 	b.objectKeys, _ = goja.AssertFunction(vm.Get("Object").ToObject(vm).Get("keys"))
@@ -62,10 +60,10 @@ func (inst *instance) boundJSON() error {
 }
 
 type jsonBounds struct {
-	inst                            *instance
-	isArray, objectKeys, reflectGet goja.Callable
-	buf                             []byte // JSON.stringify's output buffer, kept between calls
-	defineProperty, deleteProperty  goja.Callable
+	inst                           *instance
+	objectKeys, reflectGet         goja.Callable
+	buf                            []byte // JSON.stringify's output buffer, kept between calls
+	defineProperty, deleteProperty goja.Callable
 }
 
 func (b *jsonBounds) tooDeep(limit int) {
@@ -107,23 +105,36 @@ func (b *jsonBounds) revive(reviver goja.Callable, holder *goja.Object, name str
 		if depth >= maxJSONNesting {
 			b.tooDeep(maxJSONNesting)
 		}
+		// An ordinary object or array is changed in Go; what CreateDataProperty
+		// and [[Delete]] report is ignored, so a failure is too. A proxy or
+		// an exotic object goes through Reflect, which runs its traps.
+		plain := false
+		switch obj.ClassName() {
+		case "Object", "Array":
+			plain = obj.ExportType() != proxyType
+		}
 		each := func(k string) {
 			v := b.revive(reviver, obj, k, depth+1)
-			if goja.IsUndefined(v) {
+			switch {
+			case plain && goja.IsUndefined(v):
+				_ = obj.Delete(k)
+			case plain:
+				_ = obj.DefineDataProperty(k, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
+			case goja.IsUndefined(v):
 				b.call(b.deleteProperty, goja.Undefined(), obj, vm.ToValue(k))
-				return
+			default:
+				desc := vm.NewObject()
+				_ = desc.Set("value", v)
+				_ = desc.Set("writable", true)
+				_ = desc.Set("enumerable", true)
+				_ = desc.Set("configurable", true)
+				b.call(b.defineProperty, goja.Undefined(), obj, vm.ToValue(k), desc)
 			}
-			desc := vm.NewObject()
-			_ = desc.Set("value", v)
-			_ = desc.Set("writable", true)
-			_ = desc.Set("enumerable", true)
-			_ = desc.Set("configurable", true)
-			b.call(b.defineProperty, goja.Undefined(), obj, vm.ToValue(k), desc)
 		}
-		if b.call(b.isArray, goja.Undefined(), obj).ToBoolean() {
-			n := math.Min(math.Max(math.Trunc(obj.Get("length").ToFloat()), 0), 1<<53-1)
-			for i := float64(0); i < n; i++ {
-				each(strconv.FormatFloat(i, 'f', -1, 64))
+		if isArray(vm, obj) {
+			n := jsonLength(obj.Get("length"))
+			for i := int64(0); i < n; i++ {
+				each(indexKey(i))
 			}
 		} else {
 			for _, k := range obj.Keys() {
