@@ -269,7 +269,9 @@ func (n *node) serveUploads(log *slog.Logger) (controlHandler, *nats.Subscriptio
 }
 
 // takeChunk applies one chunk message and, after the last, stores the
-// blob.
+// blob. It runs on the chunk subscription, so chunks are taken one at a
+// time and another upload's wait while a blob is stored (well under a
+// second for 25 MiB); no goroutine outlives the node's drain.
 func (n *node) takeChunk(u *uploads, msg *nats.Msg, log *slog.Logger) chunkReply {
 	id := msg.Header.Get(uploadIDHeader)
 	offset, err := strconv.ParseInt(msg.Header.Get(uploadOffsetHeader), 10, 64)

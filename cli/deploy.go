@@ -23,10 +23,11 @@ func deployCommand() *cobra.Command {
 		Use:   "deploy DIR",
 		Short: "Bundle a function, upload its artifact and append a signed function.deployed event",
 		Long: `Deploy reads DIR/vault.yaml, bundles its entry (ES module or TypeScript) into one
-script with a source map, stores the artifact by its SHA-256 and appends a
-function.deployed event signed with the operator key. It prints the new
-version; 'vault activate' makes it serve. Nothing is appended when the
-manifest or the code has an error.
+script with a source map, has the node store the artifact by its SHA-256
+(nothing is sent when it has it already) and appends a function.deployed
+event signed with the operator key. It prints the new version; 'vault
+activate' makes it serve. Nothing is appended when the manifest or the
+code has an error.
 
 Before anything is uploaded the bundle is run as a node would activate it:
 compiled, its module's top level evaluated in a throwaway isolate (1s of

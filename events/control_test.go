@@ -82,3 +82,29 @@ func mustSigner(t *testing.T) *Signer {
 	}
 	return s
 }
+
+// TestArtifactPutRoles: only a key that may deploy opens an artifact
+// upload session (the node is the artifact store's only writer, so this
+// request is what stands between a key and the store).
+func TestArtifactPutRoles(t *testing.T) {
+	admin, deployer, activator, witness := mustSigner(t), mustSigner(t), mustSigner(t), mustSigner(t)
+	kr := &Keyring{AdminThreshold: 1, Keys: map[string]*Key{
+		admin.ID:     {ID: admin.ID, PublicKey: admin.Public(), Roles: []Role{RoleAdmin}},
+		deployer.ID:  {ID: deployer.ID, PublicKey: deployer.Public(), Roles: []Role{RoleDeploy}},
+		activator.ID: {ID: activator.ID, PublicKey: activator.Public(), Roles: []Role{RoleActivate}},
+		witness.ID:   {ID: witness.ID, PublicKey: witness.Public(), Roles: []Role{RoleWitness}},
+	}}
+	g := NewControlGuard(30 * time.Second)
+	for _, c := range []struct {
+		signer *Signer
+		want   error
+	}{{admin, nil}, {deployer, nil}, {activator, ErrUnauthorized}, {witness, ErrUnauthorized}} {
+		req, err := NewControl("L", "n1", "artifact.put", map[string]any{"digest": "00", "size": 1}, c.signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := g.Check(kr, "L", "n1", req); !errors.Is(err, c.want) {
+			t.Errorf("artifact.put by %v: %v, want %v", kr.Keys[c.signer.ID].Roles, err, c.want)
+		}
+	}
+}
