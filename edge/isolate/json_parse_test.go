@@ -225,6 +225,11 @@ func TestReviverMatchesV8(t *testing.T) {
 			"{\"a\":[1,2,null,null,null]}"},
 		{"JSON.stringify(JSON.parse('{\"d\":\"2020-01-02T00:00:00.000Z\"}', (k, v) => k === \"d\" ? new Date(v).getUTCFullYear() : v))",
 			"{\"d\":2020}"},
+		// Keys with lone surrogates, which goja's Object.Keys cannot give.
+		{"let ks = []; const r = JSON.parse('{\"\\\\ud800\":1,\"a\":{\"\\\\udc00b\":2}}', function (k, v) { ks.push(JSON.stringify(k)); return typeof v === \"number\" ? v * 10 : v }); ks.join(\" \") + \" \" + JSON.stringify(r)",
+			"\"\\ud800\" \"\\udc00b\" \"a\" \"\" {\"\\ud800\":10,\"a\":{\"\\udc00b\":20}}"},
+		{"JSON.stringify(JSON.parse('{\"\\\\ud800\":1,\"b\":2}', (k, v) => k === \"\\ud800\" ? undefined : v))",
+			"{\"b\":2}"},
 	}
 	inst := preludeInstance(t, "")
 	for _, tt := range tests {

@@ -89,15 +89,20 @@ func (b *jsonBounds) parseCall(call goja.FunctionCall) goja.Value {
 	if err := root.DefineDataProperty("", v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE); err != nil {
 		panic(err)
 	}
-	return b.revive(reviver, root, "", 0)
+	return b.revive(reviver, root, "", nil, 0)
 }
 
 // revive is ECMA-262's InternalizeJSONProperty with a depth bound: the
-// reviver may hang deeper values on the tree it walks.
-func (b *jsonBounds) revive(reviver goja.Callable, holder *goja.Object, name string, depth int) goja.Value {
+// reviver may hang deeper values on the tree it walks. The key is name,
+// or keyValue when a Go string cannot hold it (a lone surrogate).
+func (b *jsonBounds) revive(reviver goja.Callable, holder *goja.Object, name string, keyValue goja.Value, depth int) goja.Value {
 	vm := b.inst.vm
-	key := vm.ToValue(name)
-	val := holder.Get(name)
+	var val goja.Value
+	if keyValue != nil {
+		val = b.call(b.reflectGet, goja.Undefined(), holder, keyValue)
+	} else {
+		keyValue, val = vm.ToValue(name), holder.Get(name)
+	}
 	if val == nil {
 		val = goja.Undefined()
 	}
@@ -107,42 +112,55 @@ func (b *jsonBounds) revive(reviver goja.Callable, holder *goja.Object, name str
 		}
 		// An ordinary object or array is changed in Go; what CreateDataProperty
 		// and [[Delete]] report is ignored, so a failure is too. A proxy or
-		// an exotic object goes through Reflect, which runs its traps.
+		// an exotic object goes through Reflect, which runs its traps, as
+		// does a key with a lone surrogate.
 		plain := false
 		switch obj.ClassName() {
 		case "Object", "Array":
 			plain = obj.ExportType() != proxyType
 		}
-		each := func(k string) {
-			v := b.revive(reviver, obj, k, depth+1)
+		each := func(k string, kv goja.Value) {
+			v := b.revive(reviver, obj, k, kv, depth+1)
 			switch {
-			case plain && goja.IsUndefined(v):
+			case plain && kv == nil && goja.IsUndefined(v):
 				_ = obj.Delete(k)
-			case plain:
+			case plain && kv == nil:
 				_ = obj.DefineDataProperty(k, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
-			case goja.IsUndefined(v):
-				b.call(b.deleteProperty, goja.Undefined(), obj, vm.ToValue(k))
 			default:
+				if kv == nil {
+					kv = vm.ToValue(k)
+				}
+				if goja.IsUndefined(v) {
+					b.call(b.deleteProperty, goja.Undefined(), obj, kv)
+					return
+				}
 				desc := vm.NewObject()
 				_ = desc.Set("value", v)
 				_ = desc.Set("writable", true)
 				_ = desc.Set("enumerable", true)
 				_ = desc.Set("configurable", true)
-				b.call(b.defineProperty, goja.Undefined(), obj, vm.ToValue(k), desc)
+				b.call(b.defineProperty, goja.Undefined(), obj, kv, desc)
 			}
 		}
 		if isArray(vm, obj) {
 			n := jsonLength(obj.Get("length"))
 			for i := int64(0); i < n; i++ {
-				each(indexKey(i))
+				each(indexKey(i), nil)
+			}
+		} else if keys := obj.Keys(); !lossyKeys(keys) {
+			for _, k := range keys {
+				each(k, nil)
 			}
 		} else {
-			for _, k := range obj.Keys() {
-				each(k)
+			list := b.call(b.objectKeys, goja.Undefined(), obj).(*goja.Object)
+			n := jsonLength(list.Get("length"))
+			for i := int64(0); i < n; i++ {
+				kv := list.Get(indexKey(i))
+				each(kv.String(), kv)
 			}
 		}
 	}
-	return b.call(reviver, holder, key, val)
+	return b.call(reviver, holder, keyValue, val)
 }
 
 func (b *jsonBounds) call(f goja.Callable, this goja.Value, args ...goja.Value) goja.Value {
