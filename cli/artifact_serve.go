@@ -95,6 +95,9 @@ type upload struct {
 	last   time.Time
 	// storing is set once the last chunk is in: no more chunks.
 	storing bool
+	// sweep frees the buffer of a session abandoned by its client, even
+	// if no other upload comes along to notice; each chunk resets it.
+	sweep *time.Timer
 }
 
 // begin checks an announced upload and opens a session for it, unless the
@@ -130,7 +133,7 @@ func (u *uploads) begin(ctx context.Context, req artifactPut) (artifactPutReply,
 		u.sessions = map[string]*upload{}
 	}
 	key := hex.EncodeToString(id)
-	u.sessions[key] = &upload{digest: req.Digest, size: req.Size, last: u.Now()}
+	u.sessions[key] = &upload{digest: req.Digest, size: req.Size, last: u.Now(), sweep: time.AfterFunc(u.Idle+time.Second, u.expireNow)}
 	return artifactPutReply{ID: key}, nil
 }
 
@@ -139,8 +142,23 @@ func (u *uploads) expire() {
 	now := u.Now()
 	for id, s := range u.sessions {
 		if !s.storing && now.Sub(s.last) > u.Idle {
-			delete(u.sessions, id)
+			u.drop(id)
 		}
+	}
+}
+
+// expireNow is expire for a session's sweep timer.
+func (u *uploads) expireNow() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.expire()
+}
+
+// drop ends session id; u.mu is held.
+func (u *uploads) drop(id string) {
+	if s := u.sessions[id]; s != nil {
+		s.sweep.Stop()
+		delete(u.sessions, id)
 	}
 }
 
@@ -163,21 +181,22 @@ func (u *uploads) chunk(id string, offset int64, data []byte, final bool) (recei
 	case offset != int64(len(s.buf)):
 		return int64(len(s.buf)), nil, s.digest, fmt.Errorf("artifact %s: a chunk at offset %d, expected %d", s.digest, offset, len(s.buf))
 	case int64(len(s.buf))+int64(len(data)) > s.size:
-		delete(u.sessions, id)
+		u.drop(id)
 		return int64(len(s.buf)), nil, s.digest, fmt.Errorf("artifact %s: %d bytes would exceed the announced size of %d", s.digest, len(s.buf)+len(data), s.size)
 	}
 	s.buf = appendBounded(s.buf, data, s.size)
 	s.last = u.Now()
+	s.sweep.Reset(u.Idle + time.Second)
 	received = int64(len(s.buf))
 	if !final {
 		return received, nil, s.digest, nil
 	}
 	if received != s.size {
-		delete(u.sessions, id)
+		u.drop(id)
 		return received, nil, s.digest, fmt.Errorf("artifact %s: the upload ended at %d bytes, announced %d", s.digest, received, s.size)
 	}
 	if got := schemas.Digest(s.buf); got != s.digest {
-		delete(u.sessions, id)
+		u.drop(id)
 		return received, nil, s.digest, fmt.Errorf("artifact %s: the bytes received hash to %s", s.digest, got)
 	}
 	s.storing = true
@@ -187,7 +206,7 @@ func (u *uploads) chunk(id string, offset int64, data []byte, final bool) (recei
 // done ends session id.
 func (u *uploads) done(id string) {
 	u.mu.Lock()
-	delete(u.sessions, id)
+	u.drop(id)
 	u.mu.Unlock()
 }
 

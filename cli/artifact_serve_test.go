@@ -158,6 +158,14 @@ func TestUploadSession(t *testing.T) {
 		*now = now.Add(2*time.Minute + time.Second)
 		_, _, _, err := u.chunk(id, 200, blob[200:], true)
 		wantErr(t, err, "no such upload session")
+		// An abandoned session is freed by its own timer (which calls
+		// expireNow), with no other upload coming along.
+		begin(t, u, blob)
+		*now = now.Add(2*time.Minute + time.Second)
+		u.expireNow()
+		if len(u.sessions) != 0 {
+			t.Fatalf("%d sessions left after expiry", len(u.sessions))
+		}
 	})
 	t.Run("ErrTooManySessions", func(t *testing.T) {
 		u, _, now := fakeUploads(t)

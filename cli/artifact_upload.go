@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -45,6 +46,9 @@ func uploadArtifact(ctx context.Context, nc *nats.Conn, ledgerID string, blob []
 			return "", false, fmt.Errorf("upload artifact %s at byte %d: %w", digest, off, err)
 		}
 		if reply.Error != "" {
+			if !strings.Contains(reply.Error, digest) {
+				return "", false, fmt.Errorf("upload artifact %s refused by the node: %s", digest, reply.Error)
+			}
 			return "", false, fmt.Errorf("upload refused by the node: %s", reply.Error)
 		}
 		if reply.Received != int64(end) || final && !reply.Stored {
