@@ -157,7 +157,7 @@ func (n *node) openArtifacts(ctx context.Context, js jetstream.JetStream, topo l
 		if err != nil {
 			return nil, err
 		}
-		return ledger.NewArtifacts(obs, n.db, sealer, log), nil
+		return ledger.NewArtifacts(js, obs, n.db, sealer, log), nil
 	}
 	if _, err := topo.OpenStream(ctx, js, ledger.ArtifactStreamConfig()); err != nil {
 		return nil, err
@@ -166,13 +166,9 @@ func (n *node) openArtifacts(ctx context.Context, js jetstream.JetStream, topo l
 	if err != nil {
 		return nil, err
 	}
-	arts := ledger.NewArtifacts(obs, n.db, sealer, log)
-	arts.Fallback = func(ctx context.Context) (jetstream.ObjectStore, error) {
-		hub, err := jetstream.NewWithDomain(n.nc, topo.Mirror)
-		if err != nil {
-			return nil, err
-		}
-		return ledger.OpenArtifactBucket(ctx, hub, false)
+	arts := ledger.NewArtifacts(js, obs, n.db, sealer, log)
+	arts.Fallback = func(context.Context) (jetstream.JetStream, error) {
+		return jetstream.NewWithDomain(n.nc, topo.Mirror)
 	}
 	return arts, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -57,18 +58,22 @@ func OpenArtifactBucket(ctx context.Context, js jetstream.JetStream, create bool
 // local pebble cache. Every blob is digest-checked before it is cached or
 // returned; the cache holds blobs sealed, since they are function code.
 type Artifacts struct {
-	obs  jetstream.ObjectStore
-	db   *pebble.DB
-	seal *Sealer
-	log  *slog.Logger
-	// Fallback, if set, opens a second store to try when obs lacks a
-	// blob: an edge's mirror may not have received it yet, the hub has.
-	Fallback func(context.Context) (jetstream.ObjectStore, error)
+	js     jetstream.JetStream
+	obs    jetstream.ObjectStore
+	stream atomic.Pointer[jetstream.Stream] // obs's stream, once found
+	db     *pebble.DB
+	seal   *Sealer
+	log    *slog.Logger
+	// Fallback, if set, is the JetStream of a second store to try when
+	// obs lacks a blob: an edge's mirror may not have received it yet,
+	// the hub (in its domain) has.
+	Fallback func(context.Context) (jetstream.JetStream, error)
 }
 
-// NewArtifacts wires the artifact reader; seal encrypts the cache.
-func NewArtifacts(obs jetstream.ObjectStore, db *pebble.DB, seal *Sealer, log *slog.Logger) *Artifacts {
-	return &Artifacts{obs: obs, db: db, seal: seal, log: log}
+// NewArtifacts wires the artifact reader of obs, an object store of js;
+// seal encrypts the cache.
+func NewArtifacts(js jetstream.JetStream, obs jetstream.ObjectStore, db *pebble.DB, seal *Sealer, log *slog.Logger) *Artifacts {
+	return &Artifacts{js: js, obs: obs, db: db, seal: seal, log: log}
 }
 
 // Get returns the blob whose hex SHA-256 is digest.
@@ -77,7 +82,7 @@ func (a *Artifacts) Get(ctx context.Context, digest string) ([]byte, error) {
 	if blob, ok := a.cached(key, digest); ok {
 		return blob, nil
 	}
-	blob, err := a.obs.GetBytes(ctx, digest)
+	blob, err := a.fetch(ctx, digest)
 	if errors.Is(err, jetstream.ErrObjectNotFound) && a.Fallback != nil {
 		blob, err = a.fetchFallback(ctx, digest)
 	}
@@ -97,13 +102,46 @@ func (a *Artifacts) Get(ctx context.Context, digest string) ([]byte, error) {
 	return blob, nil
 }
 
-func (a *Artifacts) fetchFallback(ctx context.Context, digest string) ([]byte, error) {
-	obs, err := a.Fallback(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("artifact %s is not in the local store, and the fallback is unreachable: %w", digest, err)
+// fetch reads digest from the node's own store.
+func (a *Artifacts) fetch(ctx context.Context, digest string) ([]byte, error) {
+	stream := a.stream.Load()
+	if stream == nil {
+		s, err := artifactStream(ctx, a.js)
+		if err != nil {
+			return nil, err
+		}
+		a.stream.Store(&s)
+		stream = &s
 	}
-	a.log.Info("artifact not mirrored yet; fetching it from the fallback store", "artifact", digest)
-	return obs.GetBytes(ctx, digest)
+	return readObject(ctx, a.obs, *stream, digest)
+}
+
+func (a *Artifacts) fetchFallback(ctx context.Context, digest string) ([]byte, error) {
+	js, err := a.Fallback(ctx)
+	if err == nil {
+		var obs jetstream.ObjectStore
+		var stream jetstream.Stream
+		if obs, err = OpenArtifactBucket(ctx, js, false); err == nil {
+			stream, err = artifactStream(ctx, js)
+		}
+		if err == nil {
+			a.log.Info("artifact not mirrored yet; fetching it from the fallback store", "artifact", digest)
+			return readObject(ctx, obs, stream, digest)
+		}
+	}
+	return nil, fmt.Errorf("artifact %s is not in the local store, and the fallback is unreachable: %w", digest, err)
+}
+
+// artifactStream finds the stream behind the artifact object store.
+func artifactStream(ctx context.Context, js jetstream.JetStream) (stream jetstream.Stream, err error) {
+	err = retryRequest(ctx, func(ctx context.Context) (err error) {
+		stream, err = js.Stream(ctx, ArtifactStreamConfig().Name)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("artifact store's stream: %w", err)
+	}
+	return stream, nil
 }
 
 // cached returns the cached blob for key if it opens and matches digest;

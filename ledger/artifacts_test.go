@@ -3,9 +3,13 @@ package ledger
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -22,7 +26,7 @@ func TestArtifacts(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	arts := NewArtifacts(obs, b.db, testSealer(t), slog.New(slog.NewTextHandler(&logs, nil)))
+	arts := NewArtifacts(b.js, obs, b.db, testSealer(t), slog.New(slog.NewTextHandler(&logs, nil)))
 	blob := []byte("an artifact's bytes")
 	digest, err := PutArtifact(ctx, obs, blob)
 	if err != nil || digest != schemas.Digest(blob) {
@@ -103,4 +107,65 @@ func TestArtifacts(t *testing.T) {
 			t.Fatalf("has: %v %v", ok, err)
 		}
 	})
+}
+
+// TestReadObjectChunkByChunk reads objects of many chunks whose chunks
+// interleave in the stream (two puts at once), an empty one, and one whose
+// metadata claims chunks that are not there, which must fail rather than
+// return part of it.
+func TestReadObjectChunkByChunk(t *testing.T) {
+	b := newBackend(t)
+	ctx := context.Background()
+	obs, err := OpenArtifactBucket(ctx, b.js, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := artifactStream(ctx, b.js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs := make([][]byte, 2)
+	for i := range blobs {
+		blobs[i] = make([]byte, 1<<20+i*4099) // 9 chunks of nats.go's 128 KiB
+		for j := range blobs[i] {
+			blobs[i][j] = byte(j*31 + i)
+		}
+	}
+	var wg sync.WaitGroup
+	for _, blob := range blobs {
+		wg.Go(func() {
+			if _, err := PutArtifact(ctx, obs, blob); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, blob := range append(blobs, []byte{}) {
+		digest := schemas.Digest(blob)
+		if len(blob) == 0 {
+			if _, err := PutArtifact(ctx, obs, blob); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := readObject(ctx, obs, stream, digest)
+		if err != nil || !bytes.Equal(got, blob) {
+			t.Fatalf("read %d of %d bytes (equal %v): %v", len(got), len(blob), bytes.Equal(got, blob), err)
+		}
+	}
+
+	info, err := obs.GetInfo(ctx, schemas.Digest(blobs[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := *info
+	forged.Name, forged.Chunks, forged.Size = "forged", info.Chunks+1, info.Size+10
+	meta, _ := json.Marshal(forged)
+	subj := "$O." + ArtifactBucket + ".M." + base64.URLEncoding.EncodeToString([]byte("forged"))
+	if _, err := b.js.Publish(ctx, subj, meta); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readObject(ctx, obs, stream, "forged")
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("chunk %d of %d", forged.Chunks, forged.Chunks)) {
+		t.Fatalf("an object whose last chunk is missing: read %d bytes, err %v", len(got), err)
+	}
 }

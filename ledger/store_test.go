@@ -26,12 +26,12 @@ type backend struct {
 	dir string
 }
 
-func newBackend(t *testing.T) *backend {
+func newBackend(t testing.TB) *backend {
 	t.Helper()
 	return startServer(t, t.TempDir(), &server.Options{DontListen: true})
 }
 
-func (b *backend) openDB(t *testing.T) {
+func (b *backend) openDB(t testing.TB) {
 	t.Helper()
 	db, err := pebble.Open(b.dir+"/index", &pebble.Options{Logger: quietPebble{}})
 	if err != nil {

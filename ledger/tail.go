@@ -29,6 +29,12 @@ const (
 // the ID index and Merkle tree covering every record it applies.
 func (s *Store) tail(ctx context.Context) {
 	defer close(s.tailDone)
+	watched := make(chan struct{})
+	defer func() { <-watched }()
+	go func() {
+		defer close(watched)
+		s.watchTail(ctx)
+	}()
 	for ctx.Err() == nil {
 		err := s.tailFrom(ctx, s.idx.size.Load()+1)
 		if ctx.Err() != nil {
@@ -74,6 +80,54 @@ func (s *Store) tailFrom(ctx context.Context, from uint64) error {
 			return err
 		}
 		batch = batch[:0]
+	}
+}
+
+// watchTail indexes, straight from the stream, records the tail has not
+// indexed for followStall although the stream holds them. In a cluster of
+// hubs the tail's consumer may live on a hub that died; nats.go then
+// recreates it, and a create request the cluster loses during the
+// election is only given up after 10 s, with retries backing off up to
+// 10 s apart: the node would apply nothing for half a minute. The tail
+// goes on when its consumer is back and skips what is indexed by then.
+func (s *Store) watchTail(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	last, since := s.idx.size.Load(), time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n := s.idx.size.Load(); n != last {
+			last, since = n, time.Now()
+			continue
+		}
+		if time.Since(since) < followStall {
+			continue
+		}
+		since = time.Now()
+		s.catchUpStalledTail(ctx, last)
+	}
+}
+
+// catchUpStalledTail indexes the stream's records past indexed, if any.
+func (s *Store) catchUpStalledTail(ctx context.Context, indexed uint64) {
+	ctx, cancel := context.WithTimeout(ctx, followStall)
+	defer cancel()
+	head, err := s.streamHead(ctx)
+	if err != nil || head <= indexed {
+		return // a stream that does not answer is the tail's to wait for
+	}
+	s.log.Warn("ledger tail stalled; indexing from the stream", "indexed", indexed, "head", head)
+	if err := s.catchUpIndex(ctx, head); err != nil {
+		s.log.Warn("index from the stream", "err", err)
+		return
+	}
+	select {
+	case s.committed <- struct{}{}:
+	default:
 	}
 }
 

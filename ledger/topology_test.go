@@ -25,7 +25,7 @@ type leafPair struct {
 	hub, edge *backend
 }
 
-func startServer(t *testing.T, dir string, opts *server.Options) *backend {
+func startServer(t testing.TB, dir string, opts *server.Options) *backend {
 	t.Helper()
 	opts.JetStream, opts.StoreDir, opts.NoLog, opts.NoSigs = true, dir+"/js", true, true
 	opts.Host, opts.Port = "127.0.0.1", -1
@@ -173,7 +173,7 @@ func TestMirroredArtifactsReadOnEdge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	arts := NewArtifacts(local, p.edge.db, testSealer(t), slog.New(slog.DiscardHandler))
+	arts := NewArtifacts(p.edge.js, local, p.edge.db, testSealer(t), slog.New(slog.DiscardHandler))
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		got, err := arts.Get(ctx, digest)
