@@ -95,12 +95,16 @@ bench:
 # 4 KB JSON transform), the same h2load runs (alternating, -c 16 -m 16);
 # prints req/s, p50, p99 and the ratio for each. Deno comes from npm into
 # $(PEERS_CACHE); h2load from Debian's nghttp2-client.
-bench-peers: build
+bench-peers: build deno peers-deps
 	@command -v h2load >/dev/null || { echo "bench-peers needs h2load: apt-get install nghttp2-client"; exit 1; }
-	@[ -x $(DENO) ] || npm install --no-audit --no-fund --prefix $(PEERS_CACHE) @deno/linux-x64-glibc
 	@out=$(PEERS_CACHE)/bench-peers.out; \
-	VAULT_BENCH_DENO=$(DENO) $(GO) test -run='^$$' -bench='Peers(Hello|JSON)' -benchtime=1x -timeout=30m -v ./integration/ > $$out 2>&1; \
+	VAULT_BENCH_DENO=$(DENO) $(GO) test -run='^$$' -bench='^BenchmarkPeers$$' -benchtime=1x -timeout=60m -v ./integration/ > $$out 2>&1; \
 	status=$$?; grep -E 'round|median|check|Benchmark|ok|FAIL|Error|panic' $$out; exit $$status
+
+# The npm packages of make bench-peers' apps, as their lockfiles pin them.
+PEERS_APPS := $(sort $(dir $(wildcard examples/peers/*/package-lock.json)))
+peers-deps:
+	@set -e; for app in $(PEERS_APPS); do echo "npm ci in $$app"; (cd $$app && npm ci --no-audit --no-fund); done
 
 # Deno at a pinned version (npm's @deno/linux-x64-glibc) in $(PEERS_CACHE):
 # the peer TestDiffDeno compares Vault with. Reinstalled only when the
@@ -108,7 +112,7 @@ bench-peers: build
 DENO_VERSION ?= 2.9.6
 DIFF_APPS    := $(sort $(dir $(wildcard integration/testdata/diff/*/package-lock.json)))
 
-.PHONY: deno diff-deps diff-peers
+.PHONY: deno diff-deps diff-peers peers-deps
 
 deno:
 	@[ -x $(DENO) ] && [ "$$($(DENO) --version | head -1 | cut -d' ' -f2)" = "$(DENO_VERSION)" ] || \

@@ -21,7 +21,7 @@ import (
 // artifact vault deploy makes of dir (schemas.BuildArtifact, which the CLI
 // calls), with the manifest's vars as env, and returns its base URL once it
 // listens.
-func denoPeer(t *testing.T, deno, dir string) string {
+func denoPeer(t testing.TB, deno, dir string) string {
 	t.Helper()
 	m, code, err := diffBundle(dir)
 	if err != nil {

@@ -4,9 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,41 +24,100 @@ import (
 	"time"
 )
 
-// The peer benchmarks drive Deno's Deno.serve and a Vault node, each running
-// the same function from examples/peers, with identical h2load runs over h2c
-// (-c 16 -m 16) in alternating order, and report both and the ratio. They
-// need h2load and a Deno binary (VAULT_BENCH_DENO); `make bench-peers`
-// provides both. Rounds and requests per run: VAULT_BENCH_ROUNDS (3),
-// VAULT_BENCH_REQUESTS (100000). Only 2xx answers count as served; the
-// share a peer refuses (Vault sheds load on versions it finds CPU-heavy)
-// is reported beside its rate.
-
-// BenchmarkPeersHello compares a GET answered with "hello".
-func BenchmarkPeersHello(b *testing.B) {
+// BenchmarkPeers drives Deno (Deno.serve through testdata/diff/
+// deno-serve.ts) and a Vault node, each running the same bundle of an app
+// in examples/peers (built as vault deploy builds it), with identical
+// h2load runs over h2c (-c 16 -m 16) in alternating order, and reports
+// both and the ratio, per handler. Before timing, both peers must give
+// the same answer (status, body, the headers the handler sets), or the
+// comparison would not be of the same work. It needs h2load, a Deno
+// binary (VAULT_BENCH_DENO) and the apps' npm packages; `make bench-peers`
+// provides all three. Rounds: VAULT_BENCH_ROUNDS (3); requests per run:
+// VAULT_BENCH_REQUESTS, else each handler's own count. Only 2xx answers
+// count as served; the share a peer refuses (Vault sheds load on
+// versions it finds CPU-heavy) is reported beside its rate.
+func BenchmarkPeers(b *testing.B) {
+	order := jsonOrder(b, 4096)
+	token := peersJWT(b, "bench-peers-jwt-secret-not-a-real-one")
+	cases := []peerCase{
+		{name: "hello", dir: "hello", path: "/", requests: 100000},
+		{name: "hello-url", dir: "hello-url", path: "/greet", requests: 100000,
+			headers: []string{"content-type", "cache-control", "x-bench"}},
+		{name: "hono", dir: "hono", path: "/api/items/12", requests: 30000,
+			send:    map[string]string{"origin": "https://app.example.com"},
+			headers: []string{"content-type", "etag", "access-control-allow-origin", "vary", "x-content-type-options", "x-frame-options", "strict-transport-security"}},
+		{name: "jwt", dir: "jwt", path: "/me", requests: 30000,
+			send:    map[string]string{"authorization": "Bearer " + token},
+			headers: []string{"content-type"}},
+		{name: "json", dir: "json", path: "/", requests: 20000, body: order,
+			send:    map[string]string{"content-type": "application/json"},
+			headers: []string{"content-type"}},
+		{name: "sse", dir: "sse", path: "/events", requests: 20000,
+			headers: []string{"content-type", "cache-control"}},
+	}
 	p := newPeers(b)
-	vault := p.vault("hello", "peers-hello@v1")
-	deno := p.deno("deno-hello.ts")
-	p.compare("hello", vault, deno)
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) { p.run(b, c) })
+	}
 }
 
-// BenchmarkPeersJSON compares a JSON transform: a 4 KB order is posted, parsed
-// and answered with its items' fields renamed. Both peers must first answer
-// it with the same bytes, or the comparison would not be of the same work.
-func BenchmarkPeersJSON(b *testing.B) {
-	p := newPeers(b)
-	vault := p.vault("json", "peers-json@v1")
-	deno := p.deno("deno-json.ts")
-	body := jsonOrder(b, 4096)
-	file := filepath.Join(b.TempDir(), "order.json")
-	if err := os.WriteFile(file, body, 0o600); err != nil {
+// peerCase is one handler of BenchmarkPeers.
+type peerCase struct {
+	name, dir, path string
+	requests        int               // per run, unless VAULT_BENCH_REQUESTS says
+	body            []byte            // posted if set
+	send            map[string]string // request headers
+	headers         []string          // response headers both peers must agree on
+}
+
+// run starts both peers on c's bundle, checks that they answer alike and
+// compares them.
+func (p *peers) run(b *testing.B, c peerCase) {
+	dir, err := filepath.Abs(filepath.Join("..", "examples", "peers", c.dir))
+	if err != nil {
 		b.Fatal(err)
 	}
-	answer := sameAnswer(b, body, deno, vault)
-	b.Logf("json check: deno and vault answer the %d-byte order with the same %d bytes", len(body), len(answer))
-	p.compare("json", vault, deno, "-d", file, "-H", "content-type: application/json")
+	e := newEnv(b)
+	e.mustVault("", "init", "--data", e.data)
+	n := e.serve(nodeOptions{})
+	if err := vaultPeer(e, n, dir); err != nil {
+		b.Fatal(err)
+	}
+	vault := "http://" + n.h2c + c.path
+	deno := denoPeer(b, p.denoBin, dir) + c.path
+	answer := sameAnswer(b, c, deno, vault)
+	b.Logf("%s check: deno and vault answer %s with the same status, headers %v and %d-byte body", c.name, c.path, c.headers, len(answer))
+	var args []string
+	if c.body != nil {
+		file := filepath.Join(b.TempDir(), "body")
+		if err := os.WriteFile(file, c.body, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		args = append(args, "-d", file)
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.send)) {
+		args = append(args, "-H", k+": "+c.send[k])
+	}
+	requests := c.requests
+	if p.requests > 0 {
+		requests = p.requests
+	}
+	p.compare(b, c.name, requests, vault, deno, args...)
 }
 
-// jsonOrder is the body BenchmarkPeersJSON posts: as many items as fit in
+// peersJWT is the HS256 token BenchmarkPeers/jwt verifies: fixed claims,
+// valid at the handler's fixed current date.
+func peersJWT(b *testing.B, secret string) string {
+	b.Helper()
+	enc := base64.RawURLEncoding
+	header := enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
+	payload := enc.EncodeToString([]byte(`{"iss":"https://issuer.example.com","aud":"bench","sub":"user-42","scope":"read:items","iat":1799990000,"exp":1800003600}`))
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(header + "." + payload))
+	return header + "." + payload + "." + enc.EncodeToString(mac.Sum(nil))
+}
+
+// jsonOrder is the body BenchmarkPeers/json posts: as many items as fit in
 // size bytes, padded to exactly size with a note. It is the same every run.
 func jsonOrder(b *testing.B, size int) []byte {
 	b.Helper()
@@ -89,13 +153,25 @@ func jsonOrder(b *testing.B, size int) []byte {
 	return encode()
 }
 
-// sameAnswer posts body to every URL and fails unless all answer 200 with
-// the same bytes, which it returns.
-func sameAnswer(b *testing.B, body []byte, urls ...string) []byte {
+// sameAnswer asks every URL c's request and fails unless all answer 200
+// with the same body and c's headers; it returns the body.
+func sameAnswer(b *testing.B, c peerCase, urls ...string) []byte {
 	b.Helper()
 	var first []byte
+	var firstHeaders map[string]string
 	for _, url := range urls {
-		resp, err := h2cClient().Post(url, "application/json", bytes.NewReader(body))
+		method, body := http.MethodGet, io.Reader(nil)
+		if c.body != nil {
+			method, body = http.MethodPost, bytes.NewReader(c.body)
+		}
+		req, err := http.NewRequest(method, url, body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for k, v := range c.send {
+			req.Header.Set(k, v)
+		}
+		resp, err := h2cClient().Do(req)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -107,10 +183,22 @@ func sameAnswer(b *testing.B, body []byte, urls ...string) []byte {
 		if resp.StatusCode != 200 {
 			b.Fatalf("%s: status %d: %s", url, resp.StatusCode, got)
 		}
+		headers := map[string]string{}
+		for _, h := range c.headers {
+			headers[h] = strings.Join(resp.Header.Values(h), ", ")
+			if headers[h] == "" {
+				b.Fatalf("%s: no %s header in the answer", url, h)
+			}
+		}
 		if first == nil {
-			first = got
-		} else if !bytes.Equal(got, first) {
+			first, firstHeaders = got, headers
+			continue
+		}
+		if !bytes.Equal(got, first) {
 			b.Fatalf("the peers answer differently:\n%s: %s\n%s: %s", urls[0], first, url, got)
+		}
+		if !maps.Equal(headers, firstHeaders) {
+			b.Fatalf("the peers answer with other headers:\n%s: %v\n%s: %v", urls[0], firstHeaders, url, headers)
 		}
 	}
 	return first
@@ -119,7 +207,6 @@ func sameAnswer(b *testing.B, body []byte, urls ...string) []byte {
 // peers is what every peer benchmark shares: the tools and the bounds of
 // the runs.
 type peers struct {
-	b                *testing.B
 	h2load, denoBin  string
 	rounds, requests int
 }
@@ -130,42 +217,14 @@ func newPeers(b *testing.B) *peers {
 	if deno == "" || err != nil {
 		b.Skip("needs VAULT_BENCH_DENO and h2load: run make bench-peers")
 	}
-	return &peers{b: b, h2load: h2load, denoBin: deno,
-		rounds: envInt("VAULT_BENCH_ROUNDS", 3), requests: envInt("VAULT_BENCH_REQUESTS", 100000)}
-}
-
-// vault starts a node with examples/peers/dir deployed and ref active, and
-// returns its h2c URL.
-func (p *peers) vault(dir, ref string) string {
-	e := newEnv(p.b)
-	e.mustVault("", "init", "--data", e.data)
-	n := e.serve(nodeOptions{})
-	e.mustVault(n.server(), "deploy", filepath.Join("..", "examples", "peers", dir))
-	e.mustVault(n.server(), "activate", ref)
-	return "http://" + n.h2c + "/"
-}
-
-// deno runs examples/peers/script, which listens on PORT, and returns its
-// h2c URL once it answers.
-func (p *peers) deno(script string) string {
-	addr := freeAddr(p.b)
-	_, port, _ := strings.Cut(addr, ":")
-	cmd := exec.Command(p.denoBin, "run", "--allow-net", "--allow-env=PORT", filepath.Join("..", "examples", "peers", script))
-	cmd.Env = append(os.Environ(), "PORT="+port, "DENO_NO_UPDATE_CHECK=1")
-	if err := cmd.Start(); err != nil {
-		p.b.Fatal(err)
-	}
-	p.b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	url := "http://" + addr + "/"
-	waitH2C(p.b, url)
-	return url
+	return &peers{h2load: h2load, denoBin: deno,
+		rounds: envInt("VAULT_BENCH_ROUNDS", 3), requests: envInt("VAULT_BENCH_REQUESTS", 0)}
 }
 
 // compare runs h2load, with args added, against both peers for p.rounds
 // rounds, Deno first in odd rounds and Vault first in even ones, then logs
 // and reports the medians and the ratio.
-func (p *peers) compare(label, vaultURL, denoURL string, args ...string) {
-	b := p.b
+func (p *peers) compare(b *testing.B, label string, requests int, vaultURL, denoURL string, args ...string) {
 	urls := map[string]string{"deno": denoURL, "vault": vaultURL}
 	results := map[string][]h2loadRun{}
 	for round := range p.rounds {
@@ -174,17 +233,19 @@ func (p *peers) compare(label, vaultURL, denoURL string, args ...string) {
 			slices.Reverse(order)
 		}
 		for _, name := range order {
-			r := runH2load(b, p.h2load, urls[name], p.requests, args...)
+			r := runH2load(b, p.h2load, urls[name], requests, args...)
 			results[name] = append(results[name], r)
 			b.Logf("%s round %d %-5s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  refused %5.1f%%", label, round+1, name, r.rps, r.p50, r.p99, 100*r.refused)
 		}
 	}
 	d, v := median(results["deno"]), median(results["vault"])
-	b.Logf("%s median over %d rounds (%d requests, -c 16 -m 16, %d cores): deno %.0f req/s p99 %.2f ms refused %.1f%%; vault %.0f req/s p99 %.2f ms refused %.1f%%; vault/deno = %.2fx",
-		label, p.rounds, p.requests, numCPU(), d.rps, d.p99, 100*d.refused, v.rps, v.p99, 100*v.refused, v.rps/d.rps)
+	b.Logf("%s median over %d rounds (%d requests, -c 16 -m 16, %d cores): deno %.0f req/s p50 %.2f ms p99 %.2f ms refused %.1f%%; vault %.0f req/s p50 %.2f ms p99 %.2f ms refused %.1f%%; vault/deno = %.2fx",
+		label, p.rounds, requests, numCPU(), d.rps, d.p50, d.p99, 100*d.refused, v.rps, v.p50, v.p99, 100*v.refused, v.rps/d.rps)
 	b.ReportMetric(v.rps/d.rps, "vault/deno-rps")
 	b.ReportMetric(v.rps, "vault-req/s")
 	b.ReportMetric(d.rps, "deno-req/s")
+	b.ReportMetric(v.p50, "vault-p50-ms")
+	b.ReportMetric(d.p50, "deno-p50-ms")
 	b.ReportMetric(v.p99, "vault-p99-ms")
 	b.ReportMetric(d.p99, "deno-p99-ms")
 	b.ReportMetric(100*v.refused, "vault-refused-%")
@@ -265,21 +326,6 @@ func median(rs []h2loadRun) h2loadRun {
 		p50:     by(func(r h2loadRun) float64 { return r.p50 }),
 		p99:     by(func(r h2loadRun) float64 { return r.p99 }),
 		refused: by(func(r h2loadRun) float64 { return r.refused }),
-	}
-}
-
-func waitH2C(b *testing.B, url string) {
-	b.Helper()
-	var err error
-	answered := eventually(30*time.Second, func() bool {
-		resp, getErr := h2cClient().Get(url)
-		if err = getErr; err == nil {
-			resp.Body.Close()
-		}
-		return err == nil
-	})
-	if !answered {
-		b.Fatalf("%s never answered: %v", url, err)
 	}
 }
 
