@@ -3,6 +3,7 @@ package isolate
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"runtime"
 	"strings"
@@ -143,6 +144,34 @@ func BenchmarkInvokeJSONTransform(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := p.Invoke(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkInvokeSSE is make bench-peers' SSE handler in process: a
+// ReadableStream whose async pull enqueues 10 events, read to its end.
+func BenchmarkInvokeSSE(b *testing.B) {
+	p := compileBench(b, `return {default:{fetch(){
+		const encoder = new TextEncoder();
+		let n = 0;
+		const body = new ReadableStream({
+			async pull(controller) {
+				await null;
+				n++;
+				controller.enqueue(encoder.encode("id: " + n + "\nevent: tick\ndata: {\"n\":" + n + ",\"of\":10}\n\n"));
+				if (n === 10) controller.close();
+			},
+		});
+		return new Response(body, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
+	}}}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := p.Invoke(context.Background(), &Request{ID: "b", Method: "GET", URL: "http://x/"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadAll(resp.Stream); err != nil {
 			b.Fatal(err)
 		}
 	}
