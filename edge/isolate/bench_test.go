@@ -176,3 +176,21 @@ func BenchmarkInvokeSSE(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkInvokeHelloURL is make bench-peers' hello-url handler in
+// process (issue 17's first handler: goal under 5 us): the path through
+// new URL() and a headers literal in the Response init.
+func BenchmarkInvokeHelloURL(b *testing.B) {
+	p := compileBench(b, `return {default:{fetch(r){
+		const { pathname } = new URL(r.url);
+		return new Response("hello from " + pathname + "\n", {
+			headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", "x-bench": "hello-url" },
+		});
+	}}}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Invoke(context.Background(), &Request{ID: "b", Method: "GET", URL: "http://x/greet"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

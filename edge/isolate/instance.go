@@ -72,6 +72,7 @@ type instance struct {
 	responseMethods  map[string]goja.Value
 	reqProto         *goja.Object
 	respProto        *goja.Object
+	objectProto      *goja.Object // Object.prototype, which user code cannot replace
 	newSignalFn      goja.Callable
 	headersFromFlat  goja.Callable
 	flatHeaders      goja.Callable
@@ -103,6 +104,7 @@ func (p *Program) newInstance() (*instance, error) {
 	}
 	vm := goja.New()
 	inst := &instance{vm: vm, prog: p}
+	inst.objectProto = vm.Get("Object").ToObject(vm).Get("prototype").ToObject(vm)
 	if err := inst.bound(); err != nil {
 		return nil, err
 	}

@@ -114,6 +114,16 @@ func (inst *instance) unpack(v goja.Value) (*Response, error) {
 		return nil, fmt.Errorf("%w: fetch handler must return a Response, got %s", ErrBadResponse, typeOf(v))
 	}
 	resp := &Response{Status: r.status, Header: http.Header{}}
+	lit := r.literal()
+	for i := 0; i+1 < len(lit); i += 2 {
+		// As flatHeaders: one line per name, but one per Set-Cookie.
+		ck := http.CanonicalHeaderKey(lit[i])
+		if vs := resp.Header[ck]; vs != nil && ck != "Set-Cookie" {
+			vs[0] += ", " + lit[i+1]
+		} else {
+			resp.Header[ck] = append(vs, lit[i+1])
+		}
+	}
 	if r.headers != nil {
 		flat, err := inst.flatHeaders(goja.Undefined(), r.headers)
 		if err != nil {

@@ -1,6 +1,8 @@
 package isolate
 
 import (
+	"slices"
+
 	"github.com/dop251/goja"
 )
 
@@ -13,7 +15,7 @@ type jsResponse struct {
 	inst       *instance
 	status     int
 	statusText string
-	headers    goja.Value // a Headers object, or nil until needed
+	headers    goja.Value // a Headers object, or nil until needed (see more.literal)
 	ctype      string     // content type implied by the body, until headers exist
 	body       msgBody
 	more       *responseMore // nil for most responses
@@ -25,7 +27,10 @@ type responseMore struct {
 	url        string // a fetched response's
 	redirected bool
 	isError    bool // Response.error(): type "error"
-	props      expando
+	// literal holds the headers an init's object literal gave, until a
+	// Headers object is made of them (headers_literal.go).
+	literal []string
+	props   expando
 }
 
 // extra returns r.more, made on first need.
@@ -112,7 +117,23 @@ func (r *jsResponse) Keys() []string {
 
 func (r *jsResponse) isError() bool { return r.more != nil && r.more.isError }
 
+// literal is the headers an init's object literal gave, if no Headers
+// object has been made of them.
+func (r *jsResponse) literal() []string {
+	if r.more == nil {
+		return nil
+	}
+	return r.more.literal
+}
+
 func (r *jsResponse) headerObject() goja.Value {
+	if r.headers == nil && r.literal() != nil {
+		h, err := r.inst.headersFromFlat(goja.Undefined(), r.inst.vm.ToValue(r.more.literal))
+		if err != nil {
+			panic(err)
+		}
+		r.headers, r.more.literal = h, nil
+	}
 	if r.headers == nil {
 		h, err := r.inst.newHeaders(goja.Undefined(), goja.Undefined())
 		if err != nil {
@@ -130,6 +151,9 @@ func (r *jsResponse) headerObject() goja.Value {
 // contentType is the Content-Type header's value, or "".
 func (r *jsResponse) contentType() string {
 	if r.headers == nil {
+		if v, ok := literalHeaderValue(r.literal(), "content-type"); ok {
+			return v
+		}
 		return r.ctype
 	}
 	return r.inst.headerValue(r.headers, "content-type")
@@ -188,11 +212,13 @@ func (inst *instance) newResponse(call goja.ConstructorCall) *goja.Object {
 			r.statusText = t.String()
 		}
 		if h := io.Get("headers"); h != nil && !goja.IsUndefined(h) {
-			hv, err := inst.newHeaders(goja.Undefined(), h)
-			if err != nil {
+			if flat, ok := inst.literalHeaders(h); ok {
+				r.extra().literal = flat
+			} else if hv, err := inst.newHeaders(goja.Undefined(), h); err != nil {
 				panic(err)
+			} else {
+				r.headers = hv
 			}
-			r.headers = hv
 		}
 	}
 	// goja made call.This with the right prototype (a subclass's, under
@@ -243,6 +269,9 @@ func (inst *instance) installResponse(host *goja.Object) {
 			c.more = &responseMore{url: r.more.url, redirected: r.more.redirected}
 		}
 		c.body = inst.cloneBody(&r.body)
+		if lit := r.literal(); lit != nil {
+			c.extra().literal = slices.Clone(lit)
+		}
 		if r.headers != nil {
 			h, err := inst.newHeaders(goja.Undefined(), r.headers)
 			if err != nil {
