@@ -59,11 +59,18 @@ func (inst *instance) headerValueOf(v goja.Value) string {
 	} else {
 		s = v.String()
 	}
-	s = strings.Trim(s, " \t\r\n")
-	if !httpguts.ValidHeaderFieldValue(s) || strings.ContainsAny(s, "\r\n") {
+	s, ok := headerValue(s)
+	if !ok {
 		panic(inst.vm.NewTypeError("invalid header value"))
 	}
 	return s
+}
+
+// headerValue is a header value as the Headers class keeps it: trimmed of
+// HTTP whitespace; ok is false if it holds a byte a value may not.
+func headerValue(v string) (string, bool) {
+	v = strings.Trim(v, " \t\r\n")
+	return v, httpguts.ValidHeaderFieldValue(v) && !strings.ContainsAny(v, "\r\n")
 }
 
 // literalHeaderValue is headers.get(name) of a flat list.

@@ -50,8 +50,8 @@ func (inst *instance) installCore(host *goja.Object) {
 	})
 	_ = host.Set("validName", httpguts.ValidHeaderFieldName)
 	_ = host.Set("trimValue", func(v string) goja.Value {
-		v = strings.Trim(v, " \t\r\n")
-		if !httpguts.ValidHeaderFieldValue(v) || strings.ContainsAny(v, "\r\n") {
+		v, ok := headerValue(v)
+		if !ok {
 			return goja.Null()
 		}
 		return vm.ToValue(v)
