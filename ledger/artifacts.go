@@ -117,19 +117,20 @@ func (a *Artifacts) fetch(ctx context.Context, digest string) ([]byte, error) {
 }
 
 func (a *Artifacts) fetchFallback(ctx context.Context, digest string) ([]byte, error) {
+	var obs jetstream.ObjectStore
+	var stream jetstream.Stream
 	js, err := a.Fallback(ctx)
 	if err == nil {
-		var obs jetstream.ObjectStore
-		var stream jetstream.Stream
-		if obs, err = OpenArtifactBucket(ctx, js, false); err == nil {
-			stream, err = artifactStream(ctx, js)
-		}
-		if err == nil {
-			a.log.Info("artifact not mirrored yet; fetching it from the fallback store", "artifact", digest)
-			return readObject(ctx, obs, stream, digest)
-		}
+		obs, err = OpenArtifactBucket(ctx, js, false)
 	}
-	return nil, fmt.Errorf("artifact %s is not in the local store, and the fallback is unreachable: %w", digest, err)
+	if err == nil {
+		stream, err = artifactStream(ctx, js)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("artifact %s is not in the local store, and the fallback is unreachable: %w", digest, err)
+	}
+	a.log.Info("artifact not mirrored yet; fetching it from the fallback store", "artifact", digest)
+	return readObject(ctx, obs, stream, digest)
 }
 
 // artifactStream finds the stream behind the artifact object store.

@@ -292,10 +292,7 @@ func (s *Store) complete(ctx context.Context, g *group, p *pipeline) {
 	}
 	if len(committed) > 0 {
 		s.head.Store(g.base + uint64(len(committed)))
-		select {
-		case s.committed <- struct{}{}:
-		default:
-		}
+		s.signalCommitted()
 	}
 	var retry []*appendReq
 	for i, r := range g.admitted {

@@ -125,10 +125,7 @@ func (s *Store) catchUpStalledTail(ctx context.Context, indexed uint64) {
 		s.log.Warn("index from the stream", "err", err)
 		return
 	}
-	select {
-	case s.committed <- struct{}{}:
-	default:
-	}
+	s.signalCommitted()
 }
 
 // indexTail indexes a run of records read from the stream in order.
@@ -141,10 +138,16 @@ func (s *Store) indexTail(batch []Record) error {
 		return err
 	}
 	if s.idx.size.Load() > before {
-		select {
-		case s.committed <- struct{}{}:
-		default:
-		}
+		s.signalCommitted()
 	}
 	return nil
+}
+
+// signalCommitted tells Committed's reader that the index grew, unless a
+// signal is already waiting.
+func (s *Store) signalCommitted() {
+	select {
+	case s.committed <- struct{}{}:
+	default:
+	}
 }
