@@ -12,22 +12,21 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
-
-	"github.com/vault-runtime/vault/projector"
+	"github.com/vault-runtime/vault/cli/node"
 )
 
 // nodeWait follows announcements from before an append until every node
 // found has applied it.
 type nodeWait struct {
 	flags *waitFlags
-	nodes []announcement
+	nodes []node.Announcement
 	sub   *nats.Subscription
 	ch    chan arrival
 }
 
-// arrival is an announcement and when this process received it.
+// arrival is an node.Announcement and when this process received it.
 type arrival struct {
-	announcement
+	node.Announcement
 	at time.Time
 }
 
@@ -40,9 +39,9 @@ func (w *waitFlags) start(ctx context.Context, nc *nats.Conn) (*nodeWait, error)
 	}
 	nw.ch = make(chan arrival, 1024)
 	var err error
-	nw.sub, err = nc.Subscribe(appliedSubject, func(msg *nats.Msg) {
+	nw.sub, err = nc.Subscribe(node.AppliedSubject, func(msg *nats.Msg) {
 		a := arrival{at: time.Now()}
-		if json.Unmarshal(msg.Data, &a.announcement) == nil {
+		if json.Unmarshal(msg.Data, &a.Announcement) == nil {
 			select {
 			case nw.ch <- a:
 			default: // a slow reader misses some; later ones carry the same news
@@ -96,7 +95,7 @@ func (nw *nodeWait) report(cmd *cobra.Command, res appended, fn string) error {
 			delay := max(a.at.Sub(res.At), 0)
 			delays = append(delays, delay)
 			fmt.Fprintf(out, "node %s%s: applied seq %d %s after the acknowledgement: %s\n", a.NodeID, roleWords(a.Role), seq,
-				delay.Round(10*time.Microsecond), servedWords(a.announcement, fn))
+				delay.Round(10*time.Microsecond), servedWords(a.Announcement, fn))
 		case <-timeout:
 			return fmt.Errorf("--wait: after %s, %d node(s) had not applied seq %d: %s", nw.flags.timeout, len(pending), seq,
 				strings.Join(slices.Sorted(maps.Keys(pending)), ", "))
@@ -133,7 +132,7 @@ func roleWords(role string) string {
 }
 
 // servedWords says what a node serves of fn, or why not.
-func servedWords(a announcement, fn string) string {
+func servedWords(a node.Announcement, fn string) string {
 	s, ok := a.Served[fn]
 	if !ok {
 		for key, reason := range a.Failed {
@@ -143,21 +142,5 @@ func servedWords(a announcement, fn string) string {
 		}
 		return "not serving " + fn
 	}
-	return describeServed(s)
-}
-
-// describeServed is e.g. "v1 80% / v2 20%" or "paused (v1)".
-func describeServed(s projector.Served) string {
-	var shares []string
-	for _, v := range s.Versions {
-		if s.Paused {
-			shares = append(shares, fmt.Sprintf("v%d", v.Version))
-		} else {
-			shares = append(shares, fmt.Sprintf("v%d %d%%", v.Version, v.Percent))
-		}
-	}
-	if s.Paused {
-		return "paused (" + strings.Join(shares, ", ") + ")"
-	}
-	return "serving " + strings.Join(shares, " / ")
+	return node.DescribeServed(s)
 }

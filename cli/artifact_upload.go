@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/vault-runtime/vault/cli/node"
 	"github.com/vault-runtime/vault/schemas"
 )
 
@@ -20,8 +21,8 @@ import (
 // digest and whether the bytes were sent.
 func uploadArtifact(ctx context.Context, nc *nats.Conn, ledgerID string, blob []byte) (string, bool, error) {
 	digest := schemas.Digest(blob)
-	var session artifactPutReply
-	if err := callControl(ctx, nc, ledgerID, "artifact.put", artifactPut{Digest: digest, Size: int64(len(blob))}, &session); err != nil {
+	var session node.ArtifactPutReply
+	if err := callControl(ctx, nc, ledgerID, "artifact.put", node.ArtifactPut{Digest: digest, Size: int64(len(blob))}, &session); err != nil {
 		return "", false, err
 	}
 	if session.Exists {
@@ -30,15 +31,15 @@ func uploadArtifact(ctx context.Context, nc *nats.Conn, ledgerID string, blob []
 	if session.ID == "" || session.Node == "" {
 		return "", false, fmt.Errorf("upload artifact %s: the node opened no session", digest)
 	}
-	subject := nodeAPI(session.Node, artifactAPI)
+	subject := node.NodeAPI(session.Node, node.ArtifactAPI)
 	for off := 0; off < len(blob); {
-		end := min(off+uploadChunk, len(blob))
+		end := min(off+node.UploadChunk, len(blob))
 		msg := nats.NewMsg(subject)
-		msg.Header.Set(uploadIDHeader, session.ID)
-		msg.Header.Set(uploadOffsetHeader, strconv.Itoa(off))
+		msg.Header.Set(node.UploadIDHeader, session.ID)
+		msg.Header.Set(node.UploadOffsetHeader, strconv.Itoa(off))
 		final := end == len(blob)
 		if final {
-			msg.Header.Set(uploadFinalHeader, "true")
+			msg.Header.Set(node.UploadFinalHeader, "true")
 		}
 		msg.Data = blob[off:end]
 		reply, err := sendChunk(ctx, nc, msg, final)
@@ -61,7 +62,7 @@ func uploadArtifact(ctx context.Context, nc *nats.Conn, ledgerID string, blob []
 
 // sendChunk sends one chunk and decodes the answer; the last one waits
 // longer, as the node stores the whole blob before it answers.
-func sendChunk(ctx context.Context, nc *nats.Conn, msg *nats.Msg, final bool) (chunkReply, error) {
+func sendChunk(ctx context.Context, nc *nats.Conn, msg *nats.Msg, final bool) (node.ChunkReply, error) {
 	wait := 30 * time.Second
 	if final {
 		wait = 2 * time.Minute
@@ -70,11 +71,11 @@ func sendChunk(ctx context.Context, nc *nats.Conn, msg *nats.Msg, final bool) (c
 	defer cancel()
 	res, err := nc.RequestMsgWithContext(ctx, msg)
 	if err != nil {
-		return chunkReply{}, err
+		return node.ChunkReply{}, err
 	}
-	var reply chunkReply
+	var reply node.ChunkReply
 	if err := json.Unmarshal(res.Data, &reply); err != nil {
-		return chunkReply{}, fmt.Errorf("bad reply: %w", err)
+		return node.ChunkReply{}, fmt.Errorf("bad reply: %w", err)
 	}
 	return reply, nil
 }

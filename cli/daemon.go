@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/vault-runtime/vault/cli/node"
 )
 
 // A daemon is a `vault serve` detached from the terminal: its own session,
@@ -71,7 +72,7 @@ ask it: vault status.`,
 			out := cmd.OutOrStdout()
 			if pid == 0 {
 				fmt.Fprintf(out, "vault node on %s: stopped\n", data)
-				if stale := readPIDFile(filepath.Join(data, daemonPIDFile)); stale > 0 {
+				if stale := node.ReadPIDFile(filepath.Join(data, daemonPIDFile)); stale > 0 {
 					fmt.Fprintf(out, "  stale pid file %s names pid %d\n", filepath.Join(data, daemonPIDFile), stale)
 				}
 				return &exitError{code: exitStopped}
@@ -81,7 +82,7 @@ ask it: vault status.`,
 				fmt.Fprintf(out, ", up %v", up.Round(time.Second))
 			}
 			fmt.Fprintf(out, "\n  log %s\n", filepath.Join(data, daemonLogFile))
-			if other := readPIDFile(filepath.Join(data, daemonPIDFile)); other > 0 && other != pid {
+			if other := node.ReadPIDFile(filepath.Join(data, daemonPIDFile)); other > 0 && other != pid {
 				fmt.Fprintf(out, "  (the pid file names %d: the node running now took over from it or was started by hand)\n", other)
 			}
 			return nil
@@ -107,12 +108,12 @@ func runningNode(data string) (int, error) {
 	if _, err := os.Stat(data); err != nil {
 		return 0, fmt.Errorf("data directory: %w", err)
 	}
-	pid, err := lockHolder(data)
+	pid, err := node.LockHolder(data)
 	if err != nil {
 		return 0, err
 	}
 	if pid < 0 { // held, but no pid written yet: the node is starting
-		if pid = readPIDFile(filepath.Join(data, daemonPIDFile)); pid == 0 {
+		if pid = node.ReadPIDFile(filepath.Join(data, daemonPIDFile)); pid == 0 {
 			return 0, fmt.Errorf("%s is locked by a process that wrote no pid", data)
 		}
 	}

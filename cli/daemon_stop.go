@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/vault-runtime/vault/cli/node"
 )
 
 func daemonStopCommand() *cobra.Command {
@@ -50,7 +51,7 @@ then were cut. Stop removes DIR/vault.pid. Stopping a stopped node succeeds.`,
 					return fmt.Errorf("node pid %d survives SIGKILL", pid)
 				}
 			}
-			if p := readPIDFile(pidPath); p == pid || !alive(p) {
+			if p := node.ReadPIDFile(pidPath); p == pid || !alive(p) {
 				os.Remove(pidPath)
 			}
 			if killed {

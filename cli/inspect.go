@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vault-runtime/vault/cli/node"
 	"github.com/vault-runtime/vault/projector"
 )
 
@@ -146,7 +147,7 @@ func printInspection(w io.Writer, in inspection) {
 	for _, n := range in.Nodes {
 		what := "not serving it"
 		if n.Served != nil {
-			what = describeServed(*n.Served)
+			what = node.DescribeServed(*n.Served)
 		}
 		fmt.Fprintf(w, "  %s (applied seq %d): %s\n", n.NodeID, n.Applied, what)
 		for _, key := range slices.Sorted(maps.Keys(n.Failed)) {

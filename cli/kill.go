@@ -1,33 +1,13 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/vault-runtime/vault/cli/node"
 )
-
-type killRequest struct {
-	Function string `json:"function"`
-}
-
-type killResult struct {
-	NodeID  string `json:"nodeId"`
-	Aborted int    `json:"aborted"`
-}
-
-// kill aborts the function's in-flight invocations on this node.
-func (n *node) kill(_ context.Context, body json.RawMessage) (any, error) {
-	var req killRequest
-	if err := json.Unmarshal(body, &req); err != nil || req.Function == "" {
-		return nil, fmt.Errorf("want {\"function\": NAME}")
-	}
-	aborted := n.fns.Kill(req.Function)
-	n.cfg.Log.Warn("in-flight invocations killed", "fn", req.Function, "aborted", aborted)
-	return killResult{NodeID: n.id, Aborted: aborted}, nil
-}
 
 func killCommand() *cobra.Command {
 	var server string
@@ -49,7 +29,7 @@ those. Nothing is written to the ledger.`,
 				return err
 			}
 			defer nc.Close()
-			replies, err := broadcastControl(ctx, nc, snap.State.Ledger, "kill", killRequest{Function: args[0]}, quiet)
+			replies, err := broadcastControl(ctx, nc, snap.State.Ledger, "kill", node.KillRequest{Function: args[0]}, quiet)
 			if err != nil {
 				return err
 			}
@@ -61,7 +41,7 @@ those. Nothing is written to the ledger.`,
 					failed++
 					continue
 				}
-				var res killResult
+				var res node.KillResult
 				if err := json.Unmarshal(r.Result, &res); err != nil {
 					return fmt.Errorf("kill: bad reply: %w", err)
 				}

@@ -1,5 +1,6 @@
-// Package cli is the vault command: one file per subcommand, plus the
-// wiring of a node (node.go). Business logic lives in the other packages.
+// Package cli is the vault command: one file per subcommand, and the
+// plumbing they share (key and config files, passphrases, output). The
+// running node lives in cli/node; business logic in the other packages.
 package cli
 
 import (

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/vault-runtime/vault/cli/node"
 	"github.com/vault-runtime/vault/edge/admin"
 	"github.com/vault-runtime/vault/schemas"
 )
@@ -31,7 +32,7 @@ import (
 
 // serveTarget is where a config file's values land.
 type serveTarget struct {
-	cfg      *nodeConfig
+	cfg      *node.Config
 	logLevel *string
 }
 
@@ -78,10 +79,10 @@ func applyNodeConfig(cmd *cobra.Command, path string, t serveTarget) error {
 
 // addNodeConfigFlags registers --config and the flags of settings that
 // only the node config had before.
-func addNodeConfigFlags(f *pflag.FlagSet, configFile *string, cfg *nodeConfig) {
+func addNodeConfigFlags(f *pflag.FlagSet, configFile *string, cfg *node.Config) {
 	h := &cfg.Edge.HTTP2
 	f.StringVar(configFile, "config", "", "node config file (YAML; see examples/node.yaml); flags override it")
-	cfg.Topology.addFlags(f)
+	addTopologyFlags(f, &cfg.Topology)
 	f.StringVar(&cfg.AdminListen, "admin-listen", admin.DefaultAddr, "Prometheus /metrics, /healthz and /readyz address (HTTP/1.1); empty to disable")
 	f.Uint32Var(&h.MaxConcurrentStreams, "h2-max-concurrent-streams", h.MaxConcurrentStreams, "HTTP/2 streams a client may open at once per connection")
 	f.Var((*sizeFlag)(&h.MaxFrameSize), "h2-max-frame-size", "largest HTTP/2 frame payload accepted, 16KiB to 16MiB-1 (bytes, or KiB/MiB)")
@@ -181,4 +182,21 @@ func parseNodeConfig(file string, data []byte, t serveTarget) error {
 		return p.errs
 	}
 	return nil
+}
+
+// addTopologyFlags registers the topology's flags (the config file's topology
+// section).
+func addTopologyFlags(f *pflag.FlagSet, t *node.Topology) {
+	f.BoolVar(&t.Edge, "edge", false, "run as an edge: mirror the hub's ledger and artifacts over a leaf connection (--hub) and serve from the mirror")
+	f.StringSliceVar(&t.Hubs, "hub", nil, "an edge's hub(s): nats-leaf://HOST:PORT, the hubs' --leaf-listen (comma-separated for a cluster)")
+	f.StringVar(&t.LeafListen, "leaf-listen", "", "a hub's address for edges' leaf connections; beyond loopback it needs --leaf-cert and --leaf-key")
+	f.StringVar(&t.LeafCert, "leaf-cert", "", "TLS certificate (PEM) of the leaf listener; edges must then present a node key the ledger trusts with the witness or log role")
+	f.StringVar(&t.LeafKey, "leaf-key", "", "TLS private key (PEM) of the leaf listener")
+	f.StringVar(&t.ClusterListen, "cluster-listen", "", "a hub's NATS cluster address, to run three hubs with R3 streams; beyond loopback it needs --cluster-cert, --cluster-key and --nats-ca")
+	f.StringVar(&t.ClusterCert, "cluster-cert", "", "TLS certificate (PEM) a hub presents to the other hubs both ways (serverAuth and clientAuth usages, issued by --nats-ca)")
+	f.StringVar(&t.ClusterKey, "cluster-key", "", "TLS private key (PEM) of --cluster-cert")
+	f.StringVar(&t.CA, "nats-ca", "", "CA certificate(s) (PEM) that issued the hubs' leaf and cluster certificates (else $VAULT_NATS_CA, else the system's roots); with it an edge dials its hub over TLS, as it always does beyond loopback")
+	f.StringSliceVar(&t.Routes, "routes", nil, "the other hubs' cluster addresses: nats-route://HOST:PORT,...")
+	f.StringVar(&t.ClusterName, "cluster-name", "vault", "the hubs' NATS cluster name")
+	f.StringVar(&t.External, "nats", "", "run on an existing NATS with JetStream at this URL instead of the embedded server")
 }

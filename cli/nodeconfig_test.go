@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vault-runtime/vault/cli/node"
 	"github.com/vault-runtime/vault/edge"
 	"github.com/vault-runtime/vault/edge/shield"
 	"github.com/vault-runtime/vault/schemas"
@@ -17,12 +18,12 @@ import (
 
 // parsed is what a config file gave, over the defaults.
 type parsed struct {
-	cfg      nodeConfig
+	cfg      node.Config
 	logLevel string
 }
 
 func parseConfig(data string) (*parsed, error) {
-	p := &parsed{cfg: nodeConfig{Edge: edge.DefaultConfig()}, logLevel: "info"}
+	p := &parsed{cfg: node.Config{Edge: edge.DefaultConfig()}, logLevel: "info"}
 	err := parseNodeConfig("node.yaml", []byte(data), serveTarget{&p.cfg, &p.logLevel})
 	return p, err
 }
@@ -190,7 +191,7 @@ log_level: debug
 // testServeCommand has serve's config flags and a RunE that only loads
 // the config, so that flags and file meet as in 'vault serve'.
 func testServeCommand(got *parsed) *cobra.Command {
-	got.cfg = nodeConfig{Edge: edge.DefaultConfig()}
+	got.cfg = node.Config{Edge: edge.DefaultConfig()}
 	var configFile string
 	cmd := &cobra.Command{RunE: func(cmd *cobra.Command, _ []string) error {
 		return applyNodeConfig(cmd, configFile, serveTarget{&got.cfg, &got.logLevel})
@@ -327,7 +328,7 @@ func FuzzNodeConfig(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p := &parsed{cfg: nodeConfig{Edge: edge.DefaultConfig()}}
+		p := &parsed{cfg: node.Config{Edge: edge.DefaultConfig()}}
 		err := parseNodeConfig("f.yaml", data, serveTarget{&p.cfg, &p.logLevel})
 		if err != nil {
 			var errs schemas.PosErrors
@@ -371,5 +372,18 @@ func TestMaxArtifactSizeFlags(t *testing.T) {
 	}
 	if err := s.Set("1.5MiB"); err == nil {
 		t.Error("Set(1.5MiB) succeeded")
+	}
+}
+
+// The config file's topology section takes the TLS keys of the flags.
+func TestNodeConfigTopologyTLS(t *testing.T) {
+	p, err := parseConfig("topology:\n  leaf_listen: 10.0.0.1:7422\n  leaf_cert: leaf.pem\n  leaf_key: leaf-key.pem\n" +
+		"  cluster_cert: cluster.pem\n  cluster_key: cluster-key.pem\n  nats_ca: ca.pem\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := p.cfg.Topology
+	if tp.LeafCert != "leaf.pem" || tp.LeafKey != "leaf-key.pem" || tp.ClusterCert != "cluster.pem" || tp.ClusterKey != "cluster-key.pem" || tp.CA != "ca.pem" {
+		t.Fatalf("topology = %+v", tp)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
+	"github.com/vault-runtime/vault/cli/node"
 )
 
 func nodesCommand() *cobra.Command {
@@ -53,11 +54,11 @@ alert on it.`,
 			if len(nodes) == 0 {
 				return fmt.Errorf("nodes: no node answered within %s", quiet)
 			}
-			answers, err := askHashes(ctx, nc, seqsToVerify(nodes), quiet, timeout)
+			answers, err := askHashes(ctx, nc, node.SeqsToVerify(nodes), quiet, timeout)
 			if err != nil {
 				return err
 			}
-			verdicts := judgeNodes(nodes, answers)
+			verdicts := node.JudgeNodes(nodes, answers)
 			out := cmd.OutOrStdout()
 			if asJSON {
 				if err := printJSON(out, nodesReport(nodes, verdicts, answers)); err != nil {
@@ -77,17 +78,17 @@ alert on it.`,
 }
 
 // askHashes asks every node for its state hash at each of seqs, at once.
-func askHashes(ctx context.Context, nc *nats.Conn, seqs []uint64, quiet, timeout time.Duration) ([]hashAnswer, error) {
+func askHashes(ctx context.Context, nc *nats.Conn, seqs []uint64, quiet, timeout time.Duration) ([]node.HashAnswer, error) {
 	var (
 		mu      sync.Mutex
-		answers []hashAnswer
+		answers []node.HashAnswer
 		errs    = make([]error, len(seqs))
 		wg      sync.WaitGroup
 	)
 	for i, seq := range seqs {
 		wg.Go(func() {
-			req, _ := json.Marshal(hashRequest{Seq: seq})
-			msgs, err := gather(ctx, nc, nodeHashSubject, req, quiet, quiet, timeout)
+			req, _ := json.Marshal(node.HashRequest{Seq: seq})
+			msgs, err := gather(ctx, nc, node.NodeHashSubject, req, quiet, quiet, timeout)
 			if err != nil {
 				errs[i] = fmt.Errorf("ask nodes for their state hash at seq %d: %w", seq, err)
 				return
@@ -95,7 +96,7 @@ func askHashes(ctx context.Context, nc *nats.Conn, seqs []uint64, quiet, timeout
 			mu.Lock()
 			defer mu.Unlock()
 			for _, msg := range msgs {
-				var a hashAnswer
+				var a node.HashAnswer
 				if json.Unmarshal(msg.Data, &a) == nil && a.NodeID != "" && a.Seq == seq {
 					answers = append(answers, a)
 				}
@@ -112,7 +113,7 @@ func askHashes(ctx context.Context, nc *nats.Conn, seqs []uint64, quiet, timeout
 }
 
 // printNodes prints the table of `vault nodes`.
-func printNodes(out io.Writer, nodes []announcement, verdicts []nodeVerdict) {
+func printNodes(out io.Writer, nodes []node.Announcement, verdicts []node.Verdict) {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NODE\tROLE\tAPPLIED\tLAG\tSTATE HASH\tCHECKPOINT\tLINK\tVERDICT")
 	for i, a := range nodes {
@@ -121,7 +122,7 @@ func printNodes(out io.Writer, nodes []announcement, verdicts []nodeVerdict) {
 			checkpoint = strconv.FormatUint(a.Checkpoint.Size, 10)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", a.NodeID, dash(a.Role), a.Applied, verdicts[i].Lag,
-			dash(shortHash(a.StateHash)), checkpoint, dash(a.Link), verdicts[i].Verdict)
+			dash(node.ShortHash(a.StateHash)), checkpoint, dash(a.Link), verdicts[i].Verdict)
 	}
 	tw.Flush()
 }
@@ -135,16 +136,16 @@ func dash(s string) string {
 
 // nodesRow is one node in `vault nodes --json`.
 type nodesRow struct {
-	announcement
-	nodeVerdict
+	node.Announcement
+	node.Verdict
 }
 
 type nodesJSON struct {
-	Nodes  []nodesRow   `json:"nodes"`
-	Hashes []hashAnswer `json:"hashAnswers,omitempty"`
+	Nodes  []nodesRow        `json:"nodes"`
+	Hashes []node.HashAnswer `json:"hashAnswers,omitempty"`
 }
 
-func nodesReport(nodes []announcement, verdicts []nodeVerdict, answers []hashAnswer) nodesJSON {
+func nodesReport(nodes []node.Announcement, verdicts []node.Verdict, answers []node.HashAnswer) nodesJSON {
 	r := nodesJSON{Hashes: answers}
 	for i, a := range nodes {
 		r.Nodes = append(r.Nodes, nodesRow{a, verdicts[i]})
@@ -154,7 +155,7 @@ func nodesReport(nodes []announcement, verdicts []nodeVerdict, answers []hashAns
 
 // nodesFailure is the error (exit status 1) for diverged nodes and split
 // views, or nil.
-func nodesFailure(nodes []announcement, verdicts []nodeVerdict) error {
+func nodesFailure(nodes []node.Announcement, verdicts []node.Verdict) error {
 	var bad []string
 	for i, v := range verdicts {
 		if v.Diverged || v.SplitView {

@@ -5,16 +5,18 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vault-runtime/vault/cli/node"
 	"github.com/vault-runtime/vault/edge"
 	"github.com/vault-runtime/vault/schemas"
 )
 
 func serveCommand() *cobra.Command {
-	cfg := nodeConfig{Edge: edge.DefaultConfig(), MaxArtifactBytes: schemas.DefaultMaxArtifactBytes}
+	cfg := node.Config{Edge: edge.DefaultConfig(), MaxArtifactBytes: schemas.DefaultMaxArtifactBytes}
 	var logLevel, configFile string
 	cmd := &cobra.Command{
 		Use:   "serve --data DIR",
@@ -107,41 +109,39 @@ The node warns when it is 0; it does not set it.`,
 	return cmd
 }
 
-func runServe(ctx context.Context, cmd *cobra.Command, cfg nodeConfig) error {
-	if err := cfg.Edge.Validate(); err != nil {
-		return err
-	}
-	if cfg.NATSAuth != "none" && cfg.NATSAuth != "keyring" {
-		return fmt.Errorf("--nats-auth %q: want none or keyring", cfg.NATSAuth)
-	}
-	if (cfg.NATSCert == "") != (cfg.NATSKey == "") {
-		return fmt.Errorf("--nats-cert and --nats-key go together")
-	}
-	if cfg.LedgerSync != "" && cfg.LedgerSync != "always" && cfg.LedgerSync != "interval" {
-		return fmt.Errorf("--ledger-sync %q: want always or interval", cfg.LedgerSync)
-	}
-	if err := cfg.Topology.validate(); err != nil {
+func runServe(ctx context.Context, cmd *cobra.Command, cfg node.Config) error {
+	if err := cfg.Validate(); err != nil {
 		return err
 	}
 	start := time.Now()
-	n, err := startNode(ctx, cfg)
+	genesis, err := os.ReadFile(filepath.Join(cfg.Data, genesisFile))
+	if err != nil {
+		return fmt.Errorf("%s is not an initialised data directory (run 'vault init --data %s'): %w", cfg.Data, cfg.Data, err)
+	}
+	nodeKey, err := loadKey(filepath.Join(cfg.Data, nodeKeyFile))
+	if err != nil {
+		return err
+	}
+	cfg.Genesis, cfg.NodeKey = genesis, nodeKey
+	n, err := node.Start(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "vault node ready in %v\n", time.Since(start).Round(time.Millisecond))
-	if a := n.edge.Addrs["h2c"]; a != "" {
+	addrs := n.Addrs()
+	if a := addrs["h2c"]; a != "" {
 		fmt.Fprintf(out, "  h2c  http://%s/\n", a)
 	}
-	if a := n.edge.Addrs["tls"]; a != "" {
+	if a := addrs["tls"]; a != "" {
 		fmt.Fprintf(out, "  tls  https://%s/\n", a)
 	}
-	fmt.Fprintf(out, "  nats %s (%s)\n", n.NATSURL, cfg.Topology.role())
+	fmt.Fprintf(out, "  nats %s (%s)\n", n.NATSURL, cfg.Topology.Role())
 	if a := cfg.Topology.LeafListen; a != "" {
 		fmt.Fprintf(out, "  leaf nats-leaf://%s\n", a)
 	}
-	if n.admin != nil {
-		fmt.Fprintf(out, "  admin http://%s/metrics\n", n.admin.Addr())
+	if a := n.AdminAddr(); a != "" {
+		fmt.Fprintf(out, "  admin http://%s/metrics\n", a)
 	}
 	if f, ok := out.(*os.File); ok {
 		f.Sync()
@@ -149,16 +149,16 @@ func runServe(ctx context.Context, cmd *cobra.Command, cfg nodeConfig) error {
 	var failure error
 	select {
 	case <-ctx.Done():
-	case <-n.projDone:
+	case <-n.Done():
 		// A node that no longer applies the ledger must not keep serving
 		// and accepting appends as if it did.
-		failure = fmt.Errorf("projector stopped: %v", n.projErr)
-		cfg.Log.Error("stopping: the projector stopped", "err", n.projErr)
+		failure = fmt.Errorf("projector stopped: %v", n.Err())
+		cfg.Log.Error("stopping: the projector stopped", "err", n.Err())
 	}
 	cfg.Log.Info("stopping: draining in-flight requests")
 	drain, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := n.close(drain); err != nil && failure == nil {
+	if err := n.Close(drain); err != nil && failure == nil {
 		return fmt.Errorf("stop node: %w", err)
 	}
 	cfg.Log.Info("stopped")

@@ -1,94 +1,16 @@
 package cli
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/vault-runtime/vault/cli/node"
 )
 
 // serverRequest is the body of server.stop: how long in-flight requests
-// may take to finish.
-type serverRequest struct {
-	DrainMillis int64 `json:"drainMs,omitempty"`
-}
-
-// serverResult is what server.stop and server.start did.
-type serverResult struct {
-	NodeID string `json:"nodeId"`
-	// Changed is false if the server already was as asked.
-	Changed bool `json:"changed"`
-	// Listeners are the closed (stop) or reopened (start) addresses.
-	Listeners map[string]string `json:"listeners"`
-	// DrainMillis is how long the in-flight requests took to finish;
-	// DrainError says why some did not.
-	DrainMillis int64  `json:"drainMs,omitempty"`
-	DrainError  string `json:"drainError,omitempty"`
-}
-
-var errNodeStarting = errors.New("the node is still starting")
-
-// maxServerDrain keeps a drain within the control request's reply time.
-const maxServerDrain = 25 * time.Second
-
-// serverStop stops taking traffic: the listeners close and the open
-// connections drain. The projector keeps applying the ledger, so the
-// routes are current when serverStart resumes.
-func (n *node) serverStop(ctx context.Context, body json.RawMessage) (any, error) {
-	var req serverRequest
-	if len(body) > 0 {
-		if err := json.Unmarshal(body, &req); err != nil {
-			return nil, fmt.Errorf("want {\"drainMs\": N}: %w", err)
-		}
-	}
-	if n.edge == nil {
-		return nil, errNodeStarting
-	}
-	res := serverResult{NodeID: n.id, Listeners: maps.Clone(n.edge.Addrs)}
-	if n.edge.Paused() {
-		return res, nil
-	}
-	drain := min(time.Duration(req.DrainMillis)*time.Millisecond, maxServerDrain)
-	if drain <= 0 {
-		drain = maxServerDrain
-	}
-	ctx, cancel := context.WithTimeout(ctx, drain)
-	defer cancel()
-	start := time.Now()
-	err := n.edge.Pause(ctx)
-	res.Changed, res.DrainMillis = true, time.Since(start).Milliseconds()
-	if err != nil {
-		res.DrainError = err.Error()
-	}
-	n.cfg.Log.Warn("server stopped by control request: not taking traffic", "drainMs", res.DrainMillis, "err", err)
-	return res, nil
-}
-
-// serverStart binds the listeners again, on the ports they had.
-func (n *node) serverStart(context.Context, json.RawMessage) (any, error) {
-	if n.closing.Load() {
-		return nil, errors.New("the node is shutting down")
-	}
-	if n.edge == nil {
-		return nil, errNodeStarting
-	}
-	res := serverResult{NodeID: n.id}
-	if n.edge.Paused() {
-		if err := n.edge.Resume(); err != nil {
-			return nil, err
-		}
-		res.Changed = true
-		n.cfg.Log.Info("server started by control request: taking traffic")
-	}
-	res.Listeners = maps.Clone(n.edge.Addrs)
-	return res, nil
-}
-
 func serverCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "server",
@@ -124,10 +46,10 @@ flight finish (up to --drain). The node keeps applying the ledger.`,
 		Example: "  vault server stop\n  vault server stop --drain 5s",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if drain <= 0 || drain > maxServerDrain {
-				return fmt.Errorf("--drain %v: want more than 0 and at most %v", drain, maxServerDrain)
+			if drain <= 0 || drain > node.MaxServerDrain {
+				return fmt.Errorf("--drain %v: want more than 0 and at most %v", drain, node.MaxServerDrain)
 			}
-			res, err := callServer(cmd, server, "server.stop", serverRequest{DrainMillis: drain.Milliseconds()})
+			res, err := callServer(cmd, server, "server.stop", node.ServerRequest{DrainMillis: drain.Milliseconds()})
 			if err != nil {
 				return err
 			}
@@ -179,13 +101,13 @@ func serverStartCommand() *cobra.Command {
 	return cmd
 }
 
-func callServer(cmd *cobra.Command, server, method string, body any) (serverResult, error) {
+func callServer(cmd *cobra.Command, server, method string, body any) (node.ServerResult, error) {
 	nc, snap, err := dialNode(cmd.Context(), server)
 	if err != nil {
-		return serverResult{}, err
+		return node.ServerResult{}, err
 	}
 	defer nc.Close()
-	var res serverResult
+	var res node.ServerResult
 	err = callControl(cmd.Context(), nc, snap.State.Ledger, method, body, &res)
 	return res, err
 }

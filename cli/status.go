@@ -1,95 +1,15 @@
 package cli
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/vault-runtime/vault/ledger"
+	"github.com/vault-runtime/vault/cli/node"
 )
-
-// nodeStatus is what `vault status` shows.
-type nodeStatus struct {
-	NodeID     string            `json:"nodeId"`
-	Ledger     string            `json:"ledger"`
-	Head       uint64            `json:"head"`
-	Applied    uint64            `json:"applied"`
-	Functions  map[string]string `json:"functions"` // what is served, per function
-	Failed     map[string]string `json:"failed,omitempty"`
-	Listeners  map[string]string `json:"listeners"`
-	Started    time.Time         `json:"started"`
-	UptimeSecs float64           `json:"uptimeSeconds"`
-	// PID is the node's process; Server is "serving", "paused" (vault
-	// server stop) or "starting".
-	PID    int    `json:"pid"`
-	Server string `json:"server"`
-	// Lock is the data directory's lock file; LockHeld says this node
-	// holds it, else LockError says why not.
-	Lock      string `json:"lock"`
-	LockHeld  bool   `json:"lockHeld"`
-	LockError string `json:"lockError,omitempty"`
-	// Role is "hub" or "edge". An edge reports its link to the hub and
-	// its ledger mirror's lag.
-	Role   string               `json:"role"`
-	Link   *linkState           `json:"link,omitempty"`
-	Mirror *ledger.MirrorStatus `json:"mirror,omitempty"`
-	// Alerts are divergence and split-view reports: empty normally.
-	Alerts []string `json:"alerts,omitempty"`
-}
-
-func (n *node) status(context.Context, json.RawMessage) (any, error) {
-	snap := n.proj.Current()
-	st := nodeStatus{
-		NodeID: n.id, Ledger: snap.State.Ledger, Head: n.store.Head(), Applied: snap.State.Seq,
-		Functions: map[string]string{}, Failed: snap.Failed,
-		Listeners: map[string]string{"nats": n.NATSURL},
-		Started:   n.started, UptimeSecs: time.Since(n.started).Seconds(),
-	}
-	for name, s := range snap.Served {
-		st.Functions[name] = describeServed(s)
-	}
-	if n.edge != nil {
-		for k, v := range n.edge.Addrs {
-			st.Listeners[k] = v
-		}
-	}
-	if n.admin != nil {
-		st.Listeners["admin"] = n.admin.Addr()
-	}
-	st.PID = os.Getpid()
-	switch {
-	case n.edge == nil:
-		st.Server = "starting"
-	case n.edge.Paused():
-		st.Server = "paused"
-	default:
-		st.Server = "serving"
-	}
-	st.Role = n.cfg.Topology.role()
-	if n.link != nil {
-		ls := n.link.state()
-		st.Link = &ls
-	}
-	if ms, ok, err := n.store.MirrorStatus(context.Background()); ok && err == nil {
-		st.Mirror = &ms
-	}
-	st.Alerts = n.alerts()
-	st.Lock = filepath.Join(n.cfg.Data, lockFile)
-	if err := n.lock.check(); err != nil {
-		st.LockError = err.Error()
-	} else {
-		st.LockHeld = true
-	}
-	return st, nil
-}
 
 func statusCommand() *cobra.Command {
 	var server string
@@ -109,7 +29,7 @@ whether the node still holds its data directory's lock.`,
 				return err
 			}
 			defer nc.Close()
-			var st nodeStatus
+			var st node.Status
 			if err := callControl(cmd.Context(), nc, snap.State.Ledger, "status", struct{}{}, &st); err != nil {
 				return err
 			}
@@ -151,7 +71,7 @@ whether the node still holds its data directory's lock.`,
 
 // printTopology says what kind of node this is and, for an edge, whether
 // it hears from its hub.
-func printTopology(out io.Writer, st nodeStatus) {
+func printTopology(out io.Writer, st node.Status) {
 	fmt.Fprintf(out, "role      %s\n", st.Role)
 	if st.Link != nil {
 		since := time.Since(st.Link.Since).Round(time.Second)
