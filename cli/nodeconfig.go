@@ -1,46 +1,27 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/vault-runtime/vault/cli/node"
 	"github.com/vault-runtime/vault/edge/admin"
-	"github.com/vault-runtime/vault/schemas"
 )
 
-// The node config file (vault serve --config FILE) is YAML; examples/node.yaml
-// documents every key. It is read the way vault.yaml is: every problem is
-// reported with its file:line:col, unknown keys are errors, and each
-// section's own Validate (h2.Config, sched.Config, shield.Config) has the
-// last word, its complaint placed at the key it names.
-//
-// Values: addresses and paths are strings (relative paths are relative to
-// the working directory, as for flags); durations are Go durations ("10s",
-// "1m30s"); sizes are whole bytes or a whole number of KiB, MiB or GiB
-// ("16KiB", "1MiB"), in the file and in size flags alike; counts are whole
-// numbers; zero means the default wherever the Go config says so.
+// The node config file (vault serve --config FILE) is read by
+// node.ParseConfigFile: examples/node.yaml documents every key. Flags
+// override it; size flags take its size syntax.
 
-// serveTarget is where a config file's values land.
-type serveTarget struct {
-	cfg      *node.Config
-	logLevel *string
-}
-
-// applyNodeConfig reads the --config file, if any, into t, then puts back
+// applyNodeConfig reads the --config file, if any, into cfg and logLevel, then puts back
 // the flags given on the command line: flags override the file, the file
 // overrides the defaults. The file is read over the defaults alone, so
 // that its sections validate without the flags' values.
-func applyNodeConfig(cmd *cobra.Command, path string, t serveTarget) error {
+func applyNodeConfig(cmd *cobra.Command, path string, cfg *node.Config, logLevel *string) error {
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -57,7 +38,7 @@ func applyNodeConfig(cmd *cobra.Command, path string, t serveTarget) error {
 			given[f.Name] = f.Value.String()
 			f.Value.Set(f.DefValue)
 		})
-		if err := parseNodeConfig(path, data, t); err != nil {
+		if err := node.ParseConfigFile(path, data, cfg, logLevel); err != nil {
 			return err
 		}
 		for name, v := range given {
@@ -71,7 +52,7 @@ func applyNodeConfig(cmd *cobra.Command, path string, t serveTarget) error {
 			}
 		}
 	}
-	if err := t.cfg.Edge.HTTP2.Validate(); err != nil {
+	if err := cfg.Edge.HTTP2.Validate(); err != nil {
 		return fmt.Errorf("HTTP/2 settings: %w", err)
 	}
 	return nil
@@ -103,7 +84,7 @@ type sizeFlag uint32
 func (s *sizeFlag) String() string { return strconv.FormatUint(uint64(*s), 10) }
 func (s *sizeFlag) Type() string   { return "size" }
 func (s *sizeFlag) Set(v string) error {
-	n, err := parseSize(v, math.MaxUint32)
+	n, err := node.ParseSize(v, math.MaxUint32)
 	if err != nil {
 		return err
 	}
@@ -117,7 +98,7 @@ type size64Flag int64
 func (s *size64Flag) String() string { return formatSizeFlag(int64(*s)) }
 func (s *size64Flag) Type() string   { return "size" }
 func (s *size64Flag) Set(v string) error {
-	n, err := parseSize(v, math.MaxInt64)
+	n, err := node.ParseSize(v, math.MaxInt64)
 	if err != nil {
 		return err
 	}
@@ -126,7 +107,7 @@ func (s *size64Flag) Set(v string) error {
 }
 
 // formatSizeFlag writes n in the largest unit that divides it, as
-// parseSize reads it back ("25MiB").
+// node.ParseSize reads it back ("25MiB").
 func formatSizeFlag(n int64) string {
 	for _, u := range []struct {
 		suffix string
@@ -137,51 +118,6 @@ func formatSizeFlag(n int64) string {
 		}
 	}
 	return strconv.FormatInt(n, 10)
-}
-
-// parseSize reads whole bytes or a whole number of KiB, MiB or GiB, at most max.
-func parseSize(s string, max int64) (int64, error) {
-	num := strings.TrimSpace(s)
-	unit := int64(1)
-	for suffix, u := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "B": 1} {
-		if strings.HasSuffix(num, suffix) && (suffix != "B" || !strings.HasSuffix(num, "iB")) {
-			num, unit = strings.TrimSpace(strings.TrimSuffix(num, suffix)), u
-			break
-		}
-	}
-	n, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("size %q: want whole bytes or a whole number of KiB, MiB or GiB, such as 16KiB", s)
-	}
-	if n > max/unit {
-		return 0, fmt.Errorf("size %q: at most %d bytes", s, max)
-	}
-	return n * unit, nil
-}
-
-// parseNodeConfig overlays the file's settings on t; file names it in errors.
-func parseNodeConfig(file string, data []byte, t serveTarget) error {
-	p := &configParser{file: file}
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
-		if err == io.EOF {
-			return nil // an empty file: the defaults
-		}
-		return schemas.PosErrors{schemas.YAMLError(file, err)}
-	}
-	p.root(&doc, t)
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		p.fail(&extra, "a node config is one YAML document; remove everything from this \"---\" on")
-	} else if err != io.EOF {
-		p.errs = append(p.errs, schemas.YAMLError(file, err))
-	}
-	if len(p.errs) > 0 {
-		p.errs.Sort()
-		return p.errs
-	}
-	return nil
 }
 
 // addTopologyFlags registers the topology's flags (the config file's topology

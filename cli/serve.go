@@ -76,7 +76,7 @@ The node warns when it is 0; it does not set it.`,
   vault serve --data edge1 --edge --hub nats-leaf://10.0.0.1:7422 --nats-ca ca.pem`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := applyNodeConfig(cmd, configFile, serveTarget{&cfg, &logLevel}); err != nil {
+			if err := applyNodeConfig(cmd, configFile, &cfg, &logLevel); err != nil {
 				return err
 			}
 			var level slog.Level

@@ -1,11 +1,10 @@
-package cli
+package node
 
 import (
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/vault-runtime/vault/cli/node"
 	"github.com/vault-runtime/vault/edge/shield"
 )
 
@@ -41,7 +40,7 @@ func (p *configParser) root(doc *yaml.Node, t serveTarget) {
 	})
 }
 
-func (p *configParser) topology(c *node.Config) func(*yaml.Node) bool {
+func (p *configParser) topology(c *Config) func(*yaml.Node) bool {
 	return func(n *yaml.Node) bool {
 		t := &c.Topology
 		fields := []field{
@@ -63,7 +62,7 @@ func (p *configParser) topology(c *node.Config) func(*yaml.Node) bool {
 	}
 }
 
-func (p *configParser) http2(c *node.Config) func(*yaml.Node) bool {
+func (p *configParser) http2(c *Config) func(*yaml.Node) bool {
 	return func(n *yaml.Node) bool {
 		h := &c.Edge.HTTP2
 		fields := []field{
@@ -87,7 +86,7 @@ func (p *configParser) http2(c *node.Config) func(*yaml.Node) bool {
 	}
 }
 
-func (p *configParser) scheduler(c *node.Config) func(*yaml.Node) bool {
+func (p *configParser) scheduler(c *Config) func(*yaml.Node) bool {
 	return func(n *yaml.Node) bool {
 		s := &c.Edge.Scheduler
 		fields := []field{
@@ -107,7 +106,7 @@ func (p *configParser) scheduler(c *node.Config) func(*yaml.Node) bool {
 
 // shield reads the shield section. A route without a rate of its own
 // gets the section's rate; "rate: {per_second: 0}" lifts the limit.
-func (p *configParser) shield(c *node.Config) func(*yaml.Node) bool {
+func (p *configParser) shield(c *Config) func(*yaml.Node) bool {
 	return func(n *yaml.Node) bool {
 		s := &c.Edge.Shield
 		var routes []*yaml.Node
@@ -171,7 +170,7 @@ func (p *configParser) rate(name string, r *shield.Rate) func(*yaml.Node) bool {
 	}
 }
 
-func (p *configParser) limits(c *node.Config) func(*yaml.Node) bool {
+func (p *configParser) limits(c *Config) func(*yaml.Node) bool {
 	return func(n *yaml.Node) bool {
 		l := &c.MaxLimits
 		p.section("limits", n, []field{
@@ -184,7 +183,7 @@ func (p *configParser) limits(c *node.Config) func(*yaml.Node) bool {
 	}
 }
 
-func (p *configParser) sockets(c *node.Config) func(*yaml.Node) bool {
+func (p *configParser) sockets(c *Config) func(*yaml.Node) bool {
 	return func(n *yaml.Node) bool {
 		o := &c.Edge.Sockets
 		p.section("sockets", n, []field{
