@@ -41,11 +41,11 @@ the event and prints each node's delay.`,
 				return fmt.Errorf("activate %s: --percent %d is not within 1..100", args[0], percent)
 			}
 			ctx := cmd.Context()
-			nc, snap, f, err := dialFunction(ctx, server, "activate", name)
+			c, _, f, err := dialFunction(ctx, server, "activate", name)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
+			defer c.Close()
 			if version < 1 || version > len(f.Versions) {
 				return fmt.Errorf("activate %s: %s has versions v1..v%d", args[0], name, len(f.Versions))
 			}
@@ -53,12 +53,12 @@ the event and prints each node's delay.`,
 			if percent < 100 {
 				body.Percent = percent
 			}
-			w, err := wait.start(ctx, nc)
+			w, err := wait.start(ctx, c)
 			if err != nil {
 				return err
 			}
 			defer w.stop()
-			res, after, err := signAndAppend(ctx, nc, snap.State.Ledger, events.TypeActivated, name, body, opts)
+			res, after, err := signAndAppend(ctx, c, events.TypeActivated, name, body, opts)
 			if err != nil {
 				return fmt.Errorf("activate %s: %w", args[0], err)
 			}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -10,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 	"github.com/vault-runtime/vault/cli/node"
 )
@@ -18,51 +16,34 @@ import (
 // nodeWait follows announcements from before an append until every node
 // found has applied it.
 type nodeWait struct {
-	flags *waitFlags
-	nodes []node.Announcement
-	sub   *nats.Subscription
-	ch    chan arrival
-}
-
-// arrival is an node.Announcement and when this process received it.
-type arrival struct {
-	node.Announcement
-	at time.Time
+	flags         *waitFlags
+	nodes         []node.Announcement
+	stopFollowing func()
+	ch            chan node.Applied
 }
 
 // start finds the nodes and subscribes to their announcements; without
 // --wait it does nothing.
-func (w *waitFlags) start(ctx context.Context, nc *nats.Conn) (*nodeWait, error) {
+func (w *waitFlags) start(ctx context.Context, c *node.Client) (*nodeWait, error) {
 	nw := &nodeWait{flags: w}
 	if !w.on {
 		return nw, nil
 	}
-	nw.ch = make(chan arrival, 1024)
+	nw.ch = make(chan node.Applied, 1024)
 	var err error
-	nw.sub, err = nc.Subscribe(node.AppliedSubject, func(msg *nats.Msg) {
-		a := arrival{at: time.Now()}
-		if json.Unmarshal(msg.Data, &a.Announcement) == nil {
-			select {
-			case nw.ch <- a:
-			default: // a slow reader misses some; later ones carry the same news
-			}
-		}
-	})
-	if err != nil {
+	if nw.stopFollowing, err = c.FollowApplied(nw.ch); err != nil {
 		return nil, fmt.Errorf("--wait: %w", err)
 	}
-	if err := nc.Flush(); err != nil {
-		return nil, fmt.Errorf("--wait: %w", err)
-	}
-	if nw.nodes, err = gatherNodes(ctx, nc, 150*time.Millisecond, 2*time.Second); err != nil {
+	if nw.nodes, err = c.Nodes(ctx, 150*time.Millisecond, 2*time.Second); err != nil {
+		nw.stop()
 		return nil, err
 	}
 	return nw, nil
 }
 
 func (nw *nodeWait) stop() {
-	if nw.sub != nil {
-		nw.sub.Unsubscribe()
+	if nw.stopFollowing != nil {
+		nw.stopFollowing()
 	}
 }
 
@@ -92,7 +73,7 @@ func (nw *nodeWait) report(cmd *cobra.Command, res appended, fn string) error {
 				continue
 			}
 			delete(pending, a.NodeID)
-			delay := max(a.at.Sub(res.At), 0)
+			delay := max(a.At.Sub(res.At), 0)
 			delays = append(delays, delay)
 			fmt.Fprintf(out, "node %s%s: applied seq %d %s after the acknowledgement: %s\n", a.NodeID, roleWords(a.Role), seq,
 				delay.Round(10*time.Microsecond), servedWords(a.Announcement, fn))

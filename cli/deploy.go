@@ -61,19 +61,14 @@ nodes refuse one over their own limits.max_artifact_size.`,
 				}
 			}
 			ctx := cmd.Context()
-			nc, err := connect(server)
+			c, _, err := dialNode(ctx, server)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
-			node, err := fetchState(ctx, nc, 0)
-			if err != nil {
-				return err
-			}
-			snap := node.Snapshot
+			defer c.Close()
 			// The node stores the artifact (no client may write the
 			// object store); it skips one it already has.
-			digest, sent, err := uploadArtifact(ctx, nc, snap.State.Ledger, blob)
+			digest, sent, err := c.Upload(ctx, blob)
 			if err != nil {
 				return fmt.Errorf("deploy %s: %w", m.Name, err)
 			}
@@ -81,7 +76,7 @@ nodes refuse one over their own limits.max_artifact_size.`,
 				fmt.Fprintf(cmd.ErrOrStderr(), "artifact %s is stored already; not uploaded again\n", digest)
 			}
 			body := events.Deployed{Name: m.Name, Artifact: digest, Size: int64(len(blob)), Routes: m.Routes, Transfer: take}
-			res, after, err := signAndAppend(ctx, nc, snap.State.Ledger, events.TypeDeployed, m.Name, body, opts)
+			res, after, err := signAndAppend(ctx, c, events.TypeDeployed, m.Name, body, opts)
 			if err != nil {
 				return fmt.Errorf("deploy %s: %w", m.Name, err)
 			}

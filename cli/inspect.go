@@ -46,12 +46,12 @@ every node that answers serves of it, with versions a node failed to warm.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			ctx := cmd.Context()
-			nc, snap, f, err := dialFunction(ctx, server, "inspect", name)
+			c, snap, f, err := dialFunction(ctx, server, "inspect", name)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
-			nodes, err := gatherNodes(ctx, nc, 150*time.Millisecond, 2*time.Second)
+			defer c.Close()
+			nodes, err := c.Nodes(ctx, 150*time.Millisecond, 2*time.Second)
 			if err != nil {
 				return err
 			}

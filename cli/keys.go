@@ -105,7 +105,7 @@ func stateAt(cmd *cobra.Command, src *ledgerSource, at uint64) (*projector.State
 	}
 	defer src.close()
 	if at == 0 && src.file == "" {
-		snap, err := fetchSnapshot(cmd.Context(), src.nc, 0)
+		snap, err := src.client.Snapshot(cmd.Context(), 0)
 		if err != nil {
 			return nil, err
 		}

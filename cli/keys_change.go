@@ -26,11 +26,11 @@ func (f *keyChangeFlags) add(cmd *cobra.Command) {
 // proposal or signs it with the operator key and appends it.
 func (f *keyChangeFlags) run(cmd *cobra.Command, typ events.Type, subject string, body func() any, summary string) error {
 	ctx := cmd.Context()
-	nc, snap, err := dialNode(ctx, f.server)
+	c, snap, err := dialNode(ctx, f.server)
 	if err != nil {
 		return err
 	}
-	defer nc.Close()
+	defer c.Close()
 	p, err := newProposal(snap.State.Ledger, typ, subject, body(), summary)
 	if err != nil {
 		return err
@@ -51,7 +51,7 @@ func (f *keyChangeFlags) run(cmd *cobra.Command, typ events.Type, subject string
 	if err := p.Envelope.Sign(signer); err != nil {
 		return err
 	}
-	res, err := submitEnvelope(ctx, nc, snap, p.Envelope)
+	res, err := submitEnvelope(ctx, c, snap, p.Envelope)
 	var te *events.ThresholdError
 	if errors.As(err, &te) {
 		return fmt.Errorf("%s: %w\nwrite a proposal with -o FILE and collect signatures with 'vault sign'", summary, err)
@@ -59,7 +59,7 @@ func (f *keyChangeFlags) run(cmd *cobra.Command, typ events.Type, subject string
 	if err != nil {
 		return fmt.Errorf("%s: %w", summary, err)
 	}
-	if _, err := fetchSnapshot(ctx, nc, res.Seq); err != nil {
+	if _, err := c.Snapshot(ctx, res.Seq); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "%s (seq %d)\n", summary, res.Seq)

@@ -1,12 +1,10 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/vault-runtime/vault/cli/node"
 )
 
 func killCommand() *cobra.Command {
@@ -24,12 +22,12 @@ those. Nothing is written to the ledger.`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			nc, snap, _, err := dialFunction(ctx, server, "kill", args[0])
+			c, _, _, err := dialFunction(ctx, server, "kill", args[0])
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
-			replies, err := broadcastControl(ctx, nc, snap.State.Ledger, "kill", node.KillRequest{Function: args[0]}, quiet)
+			defer c.Close()
+			replies, err := c.Kill(ctx, args[0], quiet)
 			if err != nil {
 				return err
 			}
@@ -41,11 +39,7 @@ those. Nothing is written to the ledger.`,
 					failed++
 					continue
 				}
-				var res node.KillResult
-				if err := json.Unmarshal(r.Result, &res); err != nil {
-					return fmt.Errorf("kill: bad reply: %w", err)
-				}
-				fmt.Fprintf(out, "node %s: aborted %d invocation(s) of %s\n", res.NodeID, res.Aborted, args[0])
+				fmt.Fprintf(out, "node %s: aborted %d invocation(s) of %s\n", r.NodeID, r.Aborted, args[0])
 			}
 			switch {
 			case len(replies) == 0:

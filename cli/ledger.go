@@ -9,11 +9,11 @@ import (
 	"os"
 	"slices"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
+	"github.com/vault-runtime/vault/cli/node"
 	"github.com/vault-runtime/vault/ledger"
 )
 
@@ -34,7 +34,7 @@ needs no node at all.`,
 type ledgerSource struct {
 	server string
 	file   string
-	nc     *nats.Conn
+	client *node.Client
 	js     jetstream.JetStream
 }
 
@@ -47,22 +47,22 @@ func (src *ledgerSource) open() error {
 	if src.file != "" {
 		return nil
 	}
-	nc, err := connect(src.server)
+	c, err := dial(src.server)
 	if err != nil {
 		return err
 	}
-	js, err := jetstream.New(nc)
+	js, err := c.JetStream()
 	if err != nil {
-		nc.Close()
+		c.Close()
 		return err
 	}
-	src.nc, src.js = nc, js
+	src.client, src.js = c, js
 	return nil
 }
 
 func (src *ledgerSource) close() {
-	if src.nc != nil {
-		src.nc.Close()
+	if src.client != nil {
+		src.client.Close()
 	}
 }
 

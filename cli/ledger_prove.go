@@ -43,12 +43,12 @@ A consistency proof is between the checkpoints of tree sizes OLD and NEW.`,
 			} else {
 				req.Seq = nums[0]
 			}
-			nc, err := connect(server)
+			c, err := dial(server)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
-			p, err := ledger.RequestProof(cmd.Context(), nc, req)
+			defer c.Close()
+			p, err := c.Prove(cmd.Context(), req)
 			if err != nil {
 				return err
 			}

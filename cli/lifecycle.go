@@ -24,17 +24,17 @@ func lifecycleCommand(verb string, typ events.Type, short, long string) *cobra.C
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			ctx := cmd.Context()
-			nc, snap, _, err := dialFunction(ctx, server, verb, name)
+			c, _, _, err := dialFunction(ctx, server, verb, name)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
-			w, err := wait.start(ctx, nc)
+			defer c.Close()
+			w, err := wait.start(ctx, c)
 			if err != nil {
 				return err
 			}
 			defer w.stop()
-			res, after, err := signAndAppend(ctx, nc, snap.State.Ledger, typ, name, events.Lifecycle{Name: name, Reason: reason}, opts)
+			res, after, err := signAndAppend(ctx, c, typ, name, events.Lifecycle{Name: name, Reason: reason}, opts)
 			if err != nil {
 				return fmt.Errorf("%s %s: %w", verb, name, err)
 			}
@@ -91,11 +91,11 @@ back with the version: they are part of its artifact, which the event names.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			ctx := cmd.Context()
-			nc, snap, f, err := dialFunction(ctx, server, "rollback", name)
+			c, _, f, err := dialFunction(ctx, server, "rollback", name)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
+			defer c.Close()
 			target := to
 			if target == 0 {
 				var ok bool
@@ -106,13 +106,13 @@ back with the version: they are part of its artifact, which the event names.`,
 			if target < 1 || target > len(f.Versions) {
 				return fmt.Errorf("rollback %s: %s has versions v1..v%d", name, name, len(f.Versions))
 			}
-			w, err := wait.start(ctx, nc)
+			w, err := wait.start(ctx, c)
 			if err != nil {
 				return err
 			}
 			defer w.stop()
 			body := events.RolledBack{Name: name, Version: target, Artifact: f.Versions[target-1].Artifact}
-			res, after, err := signAndAppend(ctx, nc, snap.State.Ledger, events.TypeRolledBack, name, body, opts)
+			res, after, err := signAndAppend(ctx, c, events.TypeRolledBack, name, body, opts)
 			if err != nil {
 				return fmt.Errorf("rollback %s: %w", name, err)
 			}

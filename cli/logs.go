@@ -9,7 +9,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
 	"github.com/vault-runtime/vault/edge/fnlog"
@@ -49,12 +48,12 @@ stay readable until they age out.`,
 				return fmt.Errorf("--since %v: want a duration of 0 or more", since)
 			}
 			ctx := cmd.Context()
-			nc, _, _, err := dialFunction(ctx, server, "logs", name)
+			c, _, _, err := dialFunction(ctx, server, "logs", name)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
-			js, err := jetstream.New(nc)
+			defer c.Close()
+			js, err := c.JetStream()
 			if err != nil {
 				return fmt.Errorf("logs %s: %w", name, err)
 			}

@@ -50,15 +50,11 @@ func lsCommand() *cobra.Command {
 		Example: "  vault ls\n  vault ls --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			nc, err := connect(server)
+			c, snap, err := dialNode(cmd.Context(), server)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
-			snap, err := fetchSnapshot(cmd.Context(), nc, 0)
-			if err != nil {
-				return err
-			}
+			defer c.Close()
 			out := cmd.OutOrStdout()
 			if asJSON {
 				return printJSON(out, snap)

@@ -1,17 +1,13 @@
 package cli
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 	"github.com/vault-runtime/vault/cli/node"
 )
@@ -41,20 +37,20 @@ alert on it.`,
 		Example: "  vault nodes\n  vault nodes --json\n  vault nodes --quiet 2s   # edges far away answer late",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			nc, err := connect(server)
+			c, err := dial(server)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
+			defer c.Close()
 			ctx := cmd.Context()
-			nodes, err := gatherNodes(ctx, nc, quiet, timeout)
+			nodes, err := c.Nodes(ctx, quiet, timeout)
 			if err != nil {
 				return err
 			}
 			if len(nodes) == 0 {
 				return fmt.Errorf("nodes: no node answered within %s", quiet)
 			}
-			answers, err := askHashes(ctx, nc, node.SeqsToVerify(nodes), quiet, timeout)
+			answers, err := c.Hashes(ctx, node.SeqsToVerify(nodes), quiet, timeout)
 			if err != nil {
 				return err
 			}
@@ -75,41 +71,6 @@ alert on it.`,
 	cmd.Flags().DurationVar(&quiet, "quiet", 500*time.Millisecond, "stop listening for answers once none came for this long")
 	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Second, "stop listening for answers after this long")
 	return cmd
-}
-
-// askHashes asks every node for its state hash at each of seqs, at once.
-func askHashes(ctx context.Context, nc *nats.Conn, seqs []uint64, quiet, timeout time.Duration) ([]node.HashAnswer, error) {
-	var (
-		mu      sync.Mutex
-		answers []node.HashAnswer
-		errs    = make([]error, len(seqs))
-		wg      sync.WaitGroup
-	)
-	for i, seq := range seqs {
-		wg.Go(func() {
-			req, _ := json.Marshal(node.HashRequest{Seq: seq})
-			msgs, err := gather(ctx, nc, node.NodeHashSubject, req, quiet, quiet, timeout)
-			if err != nil {
-				errs[i] = fmt.Errorf("ask nodes for their state hash at seq %d: %w", seq, err)
-				return
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			for _, msg := range msgs {
-				var a node.HashAnswer
-				if json.Unmarshal(msg.Data, &a) == nil && a.NodeID != "" && a.Seq == seq {
-					answers = append(answers, a)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return answers, nil
 }
 
 // printNodes prints the table of `vault nodes`.

@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"time"
 
-	"github.com/nats-io/nats.go"
-
+	"github.com/vault-runtime/vault/cli/node"
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
 	"github.com/vault-runtime/vault/projector"
@@ -72,7 +70,7 @@ func (p *proposal) write(path string) error {
 // submitEnvelope checks env against the node's current state and appends
 // it. Too few signatures is reported as how many are missing, and nothing
 // is appended.
-func submitEnvelope(ctx context.Context, nc *nats.Conn, snap *projector.Snapshot, env *events.Envelope) (ledger.Appended, error) {
+func submitEnvelope(ctx context.Context, c *node.Client, snap *projector.Snapshot, env *events.Envelope) (ledger.Appended, error) {
 	if len(env.Signatures) == 0 {
 		return ledger.Appended{}, errors.New("nobody has signed it yet: run 'vault sign FILE' first")
 	}
@@ -87,7 +85,5 @@ func submitEnvelope(ctx context.Context, nc *nats.Conn, snap *projector.Snapshot
 		}
 		return ledger.Appended{}, err
 	}
-	actx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	return ledger.Append(actx, nc, stored, ledger.AppendOptions{})
+	return c.Append(ctx, stored, ledger.AppendOptions{})
 }

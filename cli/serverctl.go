@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,7 +11,6 @@ import (
 	"github.com/vault-runtime/vault/cli/node"
 )
 
-// serverRequest is the body of server.stop: how long in-flight requests
 func serverCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "server",
@@ -49,7 +49,9 @@ flight finish (up to --drain). The node keeps applying the ledger.`,
 			if drain <= 0 || drain > node.MaxServerDrain {
 				return fmt.Errorf("--drain %v: want more than 0 and at most %v", drain, node.MaxServerDrain)
 			}
-			res, err := callServer(cmd, server, "server.stop", node.ServerRequest{DrainMillis: drain.Milliseconds()})
+			res, err := callServer(cmd, server, func(c *node.Client, ctx context.Context) (node.ServerResult, error) {
+				return c.ServerStop(ctx, drain)
+			})
 			if err != nil {
 				return err
 			}
@@ -83,7 +85,7 @@ func serverStartCommand() *cobra.Command {
 		Example: "  vault server start",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			res, err := callServer(cmd, server, "server.start", struct{}{})
+			res, err := callServer(cmd, server, (*node.Client).ServerStart)
 			if err != nil {
 				return err
 			}
@@ -101,13 +103,13 @@ func serverStartCommand() *cobra.Command {
 	return cmd
 }
 
-func callServer(cmd *cobra.Command, server, method string, body any) (node.ServerResult, error) {
-	nc, snap, err := dialNode(cmd.Context(), server)
+// callServer dials the node at server and runs call (ServerStop or
+// ServerStart) on it.
+func callServer(cmd *cobra.Command, server string, call func(*node.Client, context.Context) (node.ServerResult, error)) (node.ServerResult, error) {
+	c, _, err := dialNode(cmd.Context(), server)
 	if err != nil {
 		return node.ServerResult{}, err
 	}
-	defer nc.Close()
-	var res node.ServerResult
-	err = callControl(cmd.Context(), nc, snap.State.Ledger, method, body, &res)
-	return res, err
+	defer c.Close()
+	return call(c, cmd.Context())
 }

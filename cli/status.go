@@ -24,13 +24,13 @@ whether the node still holds its data directory's lock.`,
 		Example: "  vault status\n  vault status --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			nc, snap, err := dialNode(cmd.Context(), server)
+			c, _, err := dialNode(cmd.Context(), server)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
-			var st node.Status
-			if err := callControl(cmd.Context(), nc, snap.State.Ledger, "status", struct{}{}, &st); err != nil {
+			defer c.Close()
+			st, err := c.Status(cmd.Context())
+			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()

@@ -21,16 +21,16 @@ missing and who may still sign, and appends nothing.`,
 			if err != nil {
 				return err
 			}
-			nc, snap, err := dialNode(cmd.Context(), server)
+			c, snap, err := dialNode(cmd.Context(), server)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
-			res, err := submitEnvelope(cmd.Context(), nc, snap, p.Envelope)
+			defer c.Close()
+			res, err := submitEnvelope(cmd.Context(), c, snap, p.Envelope)
 			if err != nil {
 				return fmt.Errorf("submit %s (%s): %w", args[0], p.Summary, err)
 			}
-			if _, err := fetchSnapshot(cmd.Context(), nc, res.Seq); err != nil {
+			if _, err := c.Snapshot(cmd.Context(), res.Seq); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s (seq %d)\n", p.Summary, res.Seq)

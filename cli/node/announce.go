@@ -16,56 +16,6 @@ import (
 	"github.com/vault-runtime/vault/projector"
 )
 
-// Nodes announce what they serve: after every publication on
-// AppliedSubject, and on request on NodesSubject, which every node
-// answers (scatter-gather), so a client finds all nodes on its NATS; the
-// subjects cross leaf-node links, so hubs and edges hear each other.
-// NodeHashSubject asks every node for its state hash at one seq.
-const (
-	NodesSubject    = "vault.api.nodes"
-	NodeHashSubject = "vault.api.nodes.hash"
-	AppliedSubject  = "vault.nodes.applied"
-)
-
-// Node roles: hubs hold the authoritative ledger, edges a mirror of it.
-const (
-	RoleHub  = "hub"
-	RoleEdge = "edge"
-)
-
-// Announcement is one node's account of what it applied and serves.
-type Announcement struct {
-	NodeID string `json:"nodeId"`
-	// Role is "hub" or "edge"; empty from nodes older than roles.
-	Role    string `json:"role,omitempty"`
-	Ledger  string `json:"ledger"`
-	Applied uint64 `json:"applied"`
-	// Head is the last record the node's stream (hub) or mirror (edge)
-	// holds; Applied catches up with it.
-	Head uint64 `json:"head,omitempty"`
-	// StateHash is projector.State.Hash of the state at Applied.
-	StateHash  string                      `json:"stateHash,omitempty"`
-	Checkpoint *CheckpointInfo             `json:"checkpoint,omitempty"`
-	Served     map[string]projector.Served `json:"served"`
-	Failed     map[string]string           `json:"failed,omitempty"`
-	// Link is an edge's connection to its hub: "connected" or
-	// "disconnected"; empty for hubs.
-	Link string `json:"link,omitempty"`
-	// SplitViews are alerts of a ledger that shows different histories to
-	// different nodes; Diverged are this node's own findings that its
-	// state differs from a hub's at the same seq. Both are normally empty.
-	SplitViews []string  `json:"splitViews,omitempty"`
-	Diverged   []string  `json:"divergence,omitempty"`
-	Time       time.Time `json:"time"`
-}
-
-// CheckpointInfo is the latest verified checkpoint a node holds.
-type CheckpointInfo struct {
-	Size uint64 `json:"size"`
-	Root string `json:"root"` // standard base64, as in the note
-	Note []byte `json:"note"` // the signed note, verbatim
-}
-
 func announce(id string, snap *projector.Snapshot) Announcement {
 	return Announcement{NodeID: id, Ledger: snap.State.Ledger, Applied: snap.State.Seq, Served: snap.Served,
 		Failed: snap.Failed, Time: time.Now().UTC()}

@@ -9,21 +9,6 @@ import (
 	"github.com/nats-io/nats.go"
 )
 
-// HashRequest asks every node for its state hash at Seq.
-type HashRequest struct {
-	Seq uint64 `json:"seq"`
-}
-
-// HashAnswer is one node's state hash at Seq; Known is false when the
-// node does not remember it (never published that seq, or too long ago).
-type HashAnswer struct {
-	NodeID string `json:"nodeId"`
-	Role   string `json:"role,omitempty"`
-	Seq    uint64 `json:"seq"`
-	Hash   string `json:"hash,omitempty"`
-	Known  bool   `json:"known"`
-}
-
 // hubClaim is a hub's announced state hash at some seq.
 type hubClaim struct {
 	hub, hash string

@@ -24,43 +24,12 @@ import (
 // chunks. The node takes chunks only in order and up to the announced
 // size, and stores the blob only when its SHA-256 is the announced digest.
 const (
-	ArtifactAPI = "artifact"
-	// Headers of a chunk: the session, the offset of its first byte, and
-	// on the last chunk that it is the last.
-	UploadIDHeader     = "Vault-Upload"
-	UploadOffsetHeader = "Vault-Offset"
-	UploadFinalHeader  = "Vault-Final"
-	// UploadChunk is the most bytes a chunk carries: half of NATS's
-	// default max payload (1 MiB), leaving room for headers.
-	UploadChunk = 512 << 10
 	// uploadIdle ends a session that received no chunk for this long.
 	uploadIdle = 2 * time.Minute
 	// uploadSessions is how many uploads a node buffers at once; each
 	// holds up to the node's max artifact size in memory.
 	uploadSessions = 4
 )
-
-// ArtifactPut is the body of an artifact.put control request.
-type ArtifactPut struct {
-	Digest string `json:"digest"`
-	Size   int64  `json:"size"`
-}
-
-// ArtifactPutReply says the object is already stored, or names the
-// session and the node (its NATS server name) that holds it.
-type ArtifactPutReply struct {
-	Exists bool   `json:"exists,omitempty"`
-	ID     string `json:"id,omitempty"`
-	Node   string `json:"node,omitempty"`
-}
-
-// ChunkReply answers a chunk: the bytes received so far, whether the
-// blob is now stored, or what was wrong.
-type ChunkReply struct {
-	Received int64  `json:"received"`
-	Stored   bool   `json:"stored,omitempty"`
-	Error    string `json:"error,omitempty"`
-}
 
 // serveUploads returns the artifact.put control handler and serves the
 // node's chunk API. It stores into the object store this node uploads

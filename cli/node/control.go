@@ -13,22 +13,9 @@ import (
 	"github.com/vault-runtime/vault/projector"
 )
 
-// ControlSubject carries signed control requests (events.Control) to
-// every node (broadcastControl); ControlAPI, a node-local API (NodeAPI),
-// to the node a client is connected to. The reply is a controlReply.
-const (
-	ControlSubject = "vault.api.control"
-	ControlAPI     = "control"
-)
-
 // controlWindow is how far a request's timestamp may be from the node's
 // clock.
 const controlWindow = 30 * time.Second
-
-type ControlReply struct {
-	Result json.RawMessage `json:"result,omitempty"`
-	Error  string          `json:"error,omitempty"`
-}
 
 // controlHandler answers one method; it receives the request's body.
 type controlHandler func(ctx context.Context, body json.RawMessage) (any, error)

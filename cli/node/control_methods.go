@@ -11,41 +11,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vault-runtime/vault/ledger"
 	"github.com/vault-runtime/vault/projector"
 )
 
 // The control methods a node offers besides artifact.put (see
 // serveControl): status, kill, server.stop and server.start.
-
-// Status is what `vault status` shows.
-type Status struct {
-	NodeID     string            `json:"nodeId"`
-	Ledger     string            `json:"ledger"`
-	Head       uint64            `json:"head"`
-	Applied    uint64            `json:"applied"`
-	Functions  map[string]string `json:"functions"` // what is served, per function
-	Failed     map[string]string `json:"failed,omitempty"`
-	Listeners  map[string]string `json:"listeners"`
-	Started    time.Time         `json:"started"`
-	UptimeSecs float64           `json:"uptimeSeconds"`
-	// PID is the node's process; Server is "serving", "paused" (vault
-	// server stop) or "starting".
-	PID    int    `json:"pid"`
-	Server string `json:"server"`
-	// Lock is the data directory's lock file; LockHeld says this node
-	// holds it, else LockError says why not.
-	Lock      string `json:"lock"`
-	LockHeld  bool   `json:"lockHeld"`
-	LockError string `json:"lockError,omitempty"`
-	// Role is "hub" or "edge". An edge reports its link to the hub and
-	// its ledger mirror's lag.
-	Role   string               `json:"role"`
-	Link   *LinkState           `json:"link,omitempty"`
-	Mirror *ledger.MirrorStatus `json:"mirror,omitempty"`
-	// Alerts are divergence and split-view reports: empty normally.
-	Alerts []string `json:"alerts,omitempty"`
-}
 
 func (n *Node) status(context.Context, json.RawMessage) (any, error) {
 	snap := n.proj.Current()
@@ -93,15 +63,6 @@ func (n *Node) status(context.Context, json.RawMessage) (any, error) {
 	return st, nil
 }
 
-type KillRequest struct {
-	Function string `json:"function"`
-}
-
-type KillResult struct {
-	NodeID  string `json:"nodeId"`
-	Aborted int    `json:"aborted"`
-}
-
 // kill aborts the function's in-flight invocations on this node.
 func (n *Node) kill(_ context.Context, body json.RawMessage) (any, error) {
 	var req KillRequest
@@ -113,28 +74,7 @@ func (n *Node) kill(_ context.Context, body json.RawMessage) (any, error) {
 	return KillResult{NodeID: n.id, Aborted: aborted}, nil
 }
 
-// may take to finish.
-type ServerRequest struct {
-	DrainMillis int64 `json:"drainMs,omitempty"`
-}
-
-// ServerResult is what server.stop and server.start did.
-type ServerResult struct {
-	NodeID string `json:"nodeId"`
-	// Changed is false if the server already was as asked.
-	Changed bool `json:"changed"`
-	// Listeners are the closed (stop) or reopened (start) addresses.
-	Listeners map[string]string `json:"listeners"`
-	// DrainMillis is how long the in-flight requests took to finish;
-	// DrainError says why some did not.
-	DrainMillis int64  `json:"drainMs,omitempty"`
-	DrainError  string `json:"drainError,omitempty"`
-}
-
 var errNodeStarting = errors.New("the node is still starting")
-
-// MaxServerDrain keeps a drain within the control request's reply time.
-const MaxServerDrain = 25 * time.Second
 
 // serverStop stops taking traffic: the listeners close and the open
 // connections drain. The projector keeps applying the ledger, so the

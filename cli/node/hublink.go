@@ -23,12 +23,6 @@ type hubLink struct {
 	since time.Time // of the last change
 }
 
-// LinkState is what status and announcements say about the link.
-type LinkState struct {
-	Connected bool      `json:"connected"`
-	Since     time.Time `json:"since"`
-}
-
 func (l *hubLink) state() LinkState {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -325,8 +325,8 @@ func (n *Node) serveAPI(store *ledger.Store, gate ledger.Gate, proj *projector.P
 		return err
 	}
 	n.subs = append(n.subs, sub)
-	subs, err = n.serveControl(proj, map[string]controlHandler{"status": n.status, "kill": n.kill,
-		"server.stop": n.serverStop, "server.start": n.serverStart, "artifact.put": putArtifact}, log)
+	subs, err = n.serveControl(proj, map[string]controlHandler{MethodStatus: n.status, MethodKill: n.kill,
+		MethodServerStop: n.serverStop, MethodServerStart: n.serverStart, MethodArtifactPut: putArtifact}, log)
 	if err != nil {
 		return err
 	}

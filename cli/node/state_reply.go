@@ -7,8 +7,6 @@ import (
 	"io"
 
 	"github.com/nats-io/nats.go"
-
-	"github.com/vault-runtime/vault/projector"
 )
 
 // A node's state reply holds the whole projected state, which grows with
@@ -56,22 +54,4 @@ func StateData(msg *nats.Msg) ([]byte, error) {
 		return nil, fmt.Errorf("inflate state reply: more than %d bytes", maxStateBytes)
 	}
 	return data, nil
-}
-
-// StateAPI is the node-local API (see NodeAPI) that answers with the
-// node's current projector.Snapshot.
-const StateAPI = "state"
-
-type StateRequest struct {
-	// WaitSeq, when set, delays the answer until the node applied it.
-	WaitSeq uint64 `json:"waitSeq,omitempty"`
-}
-
-type StateReply struct {
-	Snapshot *projector.Snapshot `json:"snapshot,omitempty"`
-	// Role is "hub" or "edge"; an edge names the hubs' JetStream domain
-	// in Hub, where artifacts are uploaded.
-	Role  string `json:"role,omitempty"`
-	Hub   string `json:"hub,omitempty"`
-	Error string `json:"error,omitempty"`
 }

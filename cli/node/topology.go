@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -175,19 +174,6 @@ func loopbackAddr(addr string) bool {
 	return host == "localhost" || ip != nil && ip.IsLoopback()
 }
 
-// NodeAPI is the subject of a node-local API (state, control) of the node
-// behind nc: the NATS server a client is connected to names the node, so
-// a command reaches that node and no other, though subjects propagate to
-// every hub and edge.
-func NodeAPI(serverName, api string) string {
-	return "vault.api.node." + subjectToken(serverName) + "." + api
-}
-
-// AnyNode names no server: a node also answers its node-local APIs there
-// (one node of a queue group), for a client whose NATS server runs no
-// Vault node, e.g. on a NATS cluster the operator runs (--nats).
-const AnyNode = "any"
-
 // subscribeNode answers a node-local API on its own subject and, in a
 // queue group, on the AnyNode one.
 func (n *Node) subscribeNode(api string, handle nats.MsgHandler) ([]*nats.Subscription, error) {
@@ -201,16 +187,6 @@ func (n *Node) subscribeNode(api string, handle nats.MsgHandler) ([]*nats.Subscr
 		return nil, fmt.Errorf("serve %s: %w", api, err)
 	}
 	return []*nats.Subscription{own, anyOne}, nil
-}
-
-func subjectToken(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch r {
-		case '.', '*', '>', ' ', '\t':
-			return '_'
-		}
-		return r
-	}, s)
 }
 
 // validateTLS refuses leaf and cluster listeners beyond loopback without
