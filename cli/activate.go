@@ -60,7 +60,7 @@ the event and prints each node's delay.`,
 			defer w.stop()
 			res, after, err := signAndAppend(ctx, c, events.TypeActivated, name, body, opts)
 			if err != nil {
-				return fmt.Errorf("activate %s: %w", args[0], err)
+				return opError(fmt.Sprintf("activate %s@v%d", name, version), err)
 			}
 			if err := reportApplied(cmd, after, res.Seq, name, fmt.Sprintf("%s@v%d", name, version)); err != nil {
 				return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/vault-runtime/vault/cli/node"
@@ -68,4 +69,14 @@ func signAndAppend(ctx context.Context, c *node.Client, typ events.Type, subject
 		return res, nil, err
 	}
 	return res, snap, nil
+}
+
+// opError is err of the operation op ("activate shop@v2"), which it names
+// once: a gate's refusal already starts with it ("activate shop@v2: shop
+// is paused (since seq 12, v1): resume it first").
+func opError(op string, err error) error {
+	if strings.HasPrefix(err.Error(), op+": ") {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
 }

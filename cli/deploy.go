@@ -78,7 +78,7 @@ nodes refuse one over their own limits.max_artifact_size.`,
 			body := events.Deployed{Name: m.Name, Artifact: digest, Size: int64(len(blob)), Routes: m.Routes, Transfer: take}
 			res, after, err := signAndAppend(ctx, c, events.TypeDeployed, m.Name, body, opts)
 			if err != nil {
-				return fmt.Errorf("deploy %s: %w", m.Name, err)
+				return opError("deploy "+m.Name, err)
 			}
 			version := 0
 			if f := after.State.Functions[m.Name]; f != nil {

@@ -36,7 +36,7 @@ func lifecycleCommand(verb string, typ events.Type, short, long string) *cobra.C
 			defer w.stop()
 			res, after, err := signAndAppend(ctx, c, typ, name, events.Lifecycle{Name: name, Reason: reason}, opts)
 			if err != nil {
-				return fmt.Errorf("%s %s: %w", verb, name, err)
+				return opError(verb+" "+name, err)
 			}
 			if err := reportApplied(cmd, after, res.Seq, name, verb+" "+name); err != nil {
 				return err
@@ -114,7 +114,7 @@ back with the version: they are part of its artifact, which the event names.`,
 			body := events.RolledBack{Name: name, Version: target, Artifact: f.Versions[target-1].Artifact}
 			res, after, err := signAndAppend(ctx, c, events.TypeRolledBack, name, body, opts)
 			if err != nil {
-				return fmt.Errorf("rollback %s: %w", name, err)
+				return opError(fmt.Sprintf("rollback %s to v%d", name, target), err)
 			}
 			if err := reportApplied(cmd, after, res.Seq, name, "rollback "+name); err != nil {
 				return err

@@ -184,7 +184,8 @@ func (s *Store) admit(batch []*appendReq, base uint64, prevID string, p *pipelin
 		}
 		next := base + uint64(len(g.admitted))
 		if r.opts.ExpectHead != 0 && r.opts.ExpectHead != next {
-			s.answer(p, r, appendResult{err: fmt.Errorf("append %s: head is %d, expected %d: %w", r.id, next, r.opts.ExpectHead, ErrHeadMoved)})
+			s.answer(p, r, appendResult{err: &AppendError{Kind: ErrHeadMoved, ID: r.id, Seq: next + 1,
+				Reason: fmt.Sprintf("the ledger's head is seq %d, expected %d", next, r.opts.ExpectHead)}})
 			continue
 		}
 		if err := r.gate.Admit(r.ctx, next, r.envelope); err != nil {
@@ -207,7 +208,7 @@ func (s *Store) admit(batch []*appendReq, base uint64, prevID string, p *pipelin
 			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 				kind = ErrUnavailable
 			}
-			s.answer(p, r, appendResult{err: fmt.Errorf("append %s at seq %d: %w: %w", r.id, next+1, kind, err)})
+			s.answer(p, r, appendResult{err: refused(kind, r.id, next+1, err)})
 			continue
 		}
 		p.mu.Lock()

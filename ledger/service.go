@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/vault-runtime/vault/events"
 )
 
 // AppendSubject is where a node takes append requests: the request body is
@@ -20,9 +21,16 @@ const AppendSubject = "vault.api.ledger.append"
 // expectHeadHeader carries AppendOptions.ExpectHead on a request.
 const expectHeadHeader = "Vault-Expect-Head"
 
+// appendReply answers an append: what was appended, or why not. A
+// refusal's kind and cause cross by name (see AppendError), with the event
+// and the sequence it was judged at; Rejected and Moved are for clients
+// older than Kind.
 type appendReply struct {
 	Appended
 	Error    string `json:"error,omitempty"`
+	Kind     string `json:"kind,omitempty"`
+	Cause    string `json:"cause,omitempty"`
+	Seq      uint64 `json:"refusedSeq,omitempty"`
 	Rejected bool   `json:"rejected,omitempty"`
 	Moved    bool   `json:"headMoved,omitempty"`
 }
@@ -83,7 +91,21 @@ func handleAppend(msg *nats.Msg, store *Store, gate Gate, log *slog.Logger) {
 			reply.Error = err.Error()
 			reply.Rejected = errors.Is(err, ErrRejected)
 			reply.Moved = errors.Is(err, ErrHeadMoved)
-			log.Warn("append refused", "id", res.ID, "err", err)
+			id := events.ID(msg.Data)
+			var refusal *AppendError
+			if errors.As(err, &refusal) {
+				reply.ID, reply.Seq = refusal.ID, refusal.Seq
+				reply.Kind, reply.Cause = kindName(appendKinds, refusal.Kind), kindName(gateCauses, refusal.Cause)
+				id = refusal.ID
+			} else {
+				for _, k := range appendKinds {
+					if errors.Is(err, k.err) {
+						reply.Kind = k.name
+						break
+					}
+				}
+			}
+			log.Warn("append refused", "id", id, "seq", reply.Seq, "err", err)
 		} else if !res.Duplicate {
 			log.Info("appended", "seq", res.Seq, "id", res.ID)
 		}
@@ -109,13 +131,24 @@ func Append(ctx context.Context, nc *nats.Conn, envelope []byte, opts AppendOpti
 	if err := json.Unmarshal(msg.Data, &reply); err != nil {
 		return Appended{}, fmt.Errorf("append: bad reply from node: %w", err)
 	}
-	switch {
-	case reply.Rejected:
-		return Appended{}, fmt.Errorf("%w: %s", ErrRejected, reply.Error)
-	case reply.Moved:
-		return Appended{}, fmt.Errorf("%w: %s", ErrHeadMoved, reply.Error)
-	case reply.Error != "":
-		return Appended{}, errors.New(reply.Error)
+	if err := refusal(reply); err != nil {
+		return Appended{}, err
 	}
 	return reply.Appended, nil
+}
+
+// refusal is the error of a reply, or nil if it appended.
+func refusal(reply appendReply) error {
+	switch {
+	case reply.Kind != "":
+		return &AppendError{Kind: kindNamed(appendKinds, reply.Kind), Cause: kindNamed(gateCauses, reply.Cause),
+			ID: reply.ID, Seq: reply.Seq, Reason: reply.Error}
+	case reply.Rejected: // a node older than Kind
+		return fmt.Errorf("%w: %s", ErrRejected, reply.Error)
+	case reply.Moved:
+		return fmt.Errorf("%w: %s", ErrHeadMoved, reply.Error)
+	case reply.Error != "":
+		return errors.New(reply.Error)
+	}
+	return nil
 }

@@ -303,7 +303,7 @@ func (s *Store) Append(ctx context.Context, envelope []byte, gate Gate, opts App
 		return Appended{}, fmt.Errorf("append refused: %w", err)
 	}
 	if s.mirror != "" {
-		return Appended{}, fmt.Errorf("append %s: %w", events.ID(envelope), ErrMirror)
+		return Appended{}, &AppendError{Kind: ErrMirror, ID: events.ID(envelope)}
 	}
 	req := &appendReq{ctx: ctx, envelope: envelope, id: events.ID(envelope), gate: gate, opts: opts, done: make(chan appendResult, 1)}
 	select {
