@@ -164,10 +164,7 @@ func fillLedger(b *testing.B, cfg Config, op *events.Signer, ledgerID string, co
 		b.Fatal(err)
 	}
 	defer n.Close(context.Background())
-	nc, err := nats.Connect(n.NATSURL)
-	if err != nil {
-		b.Fatal(err)
-	}
+	nc := connectAsNode(b, n, cfg.Data)
 	defer nc.Close()
 	bn := &benchNode{n: n, nc: nc, op: op, ledgerID: ledgerID}
 	code := `var __vault_module={default:{fetch(){return new Response("x")}}};`

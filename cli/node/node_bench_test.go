@@ -43,10 +43,7 @@ func startBenchNode(b *testing.B) *benchNode {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { n.Close(context.Background()) })
-	nc, err := nats.Connect(n.NATSURL)
-	if err != nil {
-		b.Fatal(err)
-	}
+	nc := connectAsNode(b, n, dir)
 	b.Cleanup(nc.Close)
 	bn := &benchNode{n: n, nc: nc, op: op, ledgerID: events.ID(genesis)}
 	js, _ := jetstream.New(nc)
@@ -122,6 +119,22 @@ func benchGenesis(name string, operator, node *events.Signer) ([]byte, error) {
 		return nil, err
 	}
 	return events.Seal(payload, operator)
+}
+
+// connectAsNode connects to n's NATS signed with the node key kept in
+// dir: only the node may write the artifact object store, which the
+// benchmarks fill directly.
+func connectAsNode(b *testing.B, n *Node, dir string) *nats.Conn {
+	b.Helper()
+	opt, err := NkeyOption(benchNodeKey(b, dir))
+	if err != nil {
+		b.Fatal(err)
+	}
+	nc, err := nats.Connect(n.NATSURL, opt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return nc
 }
 
 func freeLoopback(b *testing.B) string {
