@@ -17,6 +17,7 @@ import (
 
 	"github.com/vault-runtime/vault/ledger"
 	"github.com/vault-runtime/vault/projector"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 // Nodes announce what they serve: after every publication on
@@ -46,11 +47,11 @@ type announcement struct {
 	// Head is the last record the node's stream (hub) or mirror (edge)
 	// holds; Applied catches up with it.
 	Head uint64 `json:"head,omitempty"`
-	// StateHash is projector.State.Hash of the state at Applied.
-	StateHash  string                      `json:"stateHash,omitempty"`
-	Checkpoint *checkpointInfo             `json:"checkpoint,omitempty"`
-	Served     map[string]projector.Served `json:"served"`
-	Failed     map[string]string           `json:"failed,omitempty"`
+	// StateHash is fold.State.Hash of the state at Applied.
+	StateHash  string                 `json:"stateHash,omitempty"`
+	Checkpoint *checkpointInfo        `json:"checkpoint,omitempty"`
+	Served     map[string]fold.Served `json:"served"`
+	Failed     map[string]string      `json:"failed,omitempty"`
 	// Link is an edge's connection to its hub: "connected" or
 	// "disconnected"; empty for hubs.
 	Link string `json:"link,omitempty"`
@@ -69,7 +70,7 @@ type checkpointInfo struct {
 	Note []byte `json:"note"` // the signed note, verbatim
 }
 
-func announce(id string, snap *projector.Snapshot) announcement {
+func announce(id string, snap *fold.Snapshot) announcement {
 	return announcement{NodeID: id, Ledger: snap.State.Ledger, Applied: snap.State.Seq, Served: snap.Served,
 		Failed: snap.Failed, Time: time.Now().UTC()}
 }
@@ -113,7 +114,7 @@ type announcer struct {
 	diverged map[string]string  // hub ID → the first divergence from it
 	// waiting is the newest snapshot not announced yet; announcing is
 	// set while a goroutine announces (announceWaiting).
-	waiting    *projector.Snapshot
+	waiting    *fold.Snapshot
 	announcing bool
 }
 
@@ -122,7 +123,7 @@ type announcer struct {
 // projector's loop: one announcing goroutine at a time takes the newest
 // snapshot waiting, and a catching-up node announces only some of its
 // batches.
-func (a *announcer) Publish(snap *projector.Snapshot) {
+func (a *announcer) Publish(snap *fold.Snapshot) {
 	if a.Publisher != nil {
 		a.Publisher.Publish(snap)
 	}
@@ -163,7 +164,7 @@ func (a *announcer) announceWaiting() {
 	}
 }
 
-func (a *announcer) announce(snap *projector.Snapshot) {
+func (a *announcer) announce(snap *fold.Snapshot) {
 	ann := announce(a.id, snap)
 	ann.StateHash = snap.State.Hash()
 	a.remember(ann)
@@ -189,7 +190,7 @@ func (a *announcer) remember(ann announcement) {
 
 // current is the latest announcement; before the first publication, it
 // is made afresh from the projector's snapshot.
-func (a *announcer) current(snapshot func() *projector.Snapshot) announcement {
+func (a *announcer) current(snapshot func() *fold.Snapshot) announcement {
 	a.mu.Lock()
 	last := a.last
 	a.mu.Unlock()
@@ -232,7 +233,7 @@ func (a *announcer) complete(ann announcement) announcement {
 // nodeHashSubject from the ring of state hashes, and follows other
 // nodes' announcements to notice divergence. The caller drains the
 // subscriptions.
-func (a *announcer) serve(snapshot func() *projector.Snapshot) ([]*nats.Subscription, error) {
+func (a *announcer) serve(snapshot func() *fold.Snapshot) ([]*nats.Subscription, error) {
 	var subs []*nats.Subscription
 	handlers := []struct {
 		subject string

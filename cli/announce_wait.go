@@ -12,8 +12,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
-
-	"github.com/vault-runtime/vault/projector"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 // nodeWait follows announcements from before an append until every node
@@ -147,7 +146,7 @@ func servedWords(a announcement, fn string) string {
 }
 
 // describeServed is e.g. "v1 80% / v2 20%" or "paused (v1)".
-func describeServed(s projector.Served) string {
+func describeServed(s fold.Served) string {
 	var shares []string
 	for _, v := range s.Versions {
 		if s.Paused {

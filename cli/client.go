@@ -10,11 +10,11 @@ import (
 
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
-	"github.com/vault-runtime/vault/projector"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 // stateAPI is the node-local API (see nodeAPI) that answers with the
-// node's current projector.Snapshot.
+// node's current fold.Snapshot.
 const stateAPI = "state"
 
 type stateRequest struct {
@@ -23,7 +23,7 @@ type stateRequest struct {
 }
 
 type stateReply struct {
-	Snapshot *projector.Snapshot `json:"snapshot,omitempty"`
+	Snapshot *fold.Snapshot `json:"snapshot,omitempty"`
 	// Role is "hub" or "edge"; an edge names the hubs' JetStream domain
 	// in Hub, where artifacts are uploaded.
 	Role  string `json:"role,omitempty"`
@@ -33,7 +33,7 @@ type stateReply struct {
 
 // dialNode connects to a node and reads its current snapshot; the caller
 // closes the connection.
-func dialNode(ctx context.Context, server string) (*nats.Conn, *projector.Snapshot, error) {
+func dialNode(ctx context.Context, server string) (*nats.Conn, *fold.Snapshot, error) {
 	nc, err := connect(server)
 	if err != nil {
 		return nil, nil, err
@@ -48,7 +48,7 @@ func dialNode(ctx context.Context, server string) (*nats.Conn, *projector.Snapsh
 
 // dialFunction is dialNode for a command about one function: it fails,
 // naming verb, if the node has no function called name.
-func dialFunction(ctx context.Context, server, verb, name string) (*nats.Conn, *projector.Snapshot, *projector.Function, error) {
+func dialFunction(ctx context.Context, server, verb, name string) (*nats.Conn, *fold.Snapshot, *fold.Function, error) {
 	nc, snap, err := dialNode(ctx, server)
 	if err != nil {
 		return nil, nil, nil, err
@@ -61,7 +61,7 @@ func dialFunction(ctx context.Context, server, verb, name string) (*nats.Conn, *
 	return nc, snap, f, nil
 }
 
-func fetchSnapshot(ctx context.Context, nc *nats.Conn, waitSeq uint64) (*projector.Snapshot, error) {
+func fetchSnapshot(ctx context.Context, nc *nats.Conn, waitSeq uint64) (*fold.Snapshot, error) {
 	reply, err := fetchState(ctx, nc, waitSeq)
 	return reply.Snapshot, err
 }
@@ -101,7 +101,7 @@ type appended struct {
 
 // signAndAppend builds an event for the node's ledger, signs it with the
 // operator key, appends it and waits until the node applied it.
-func signAndAppend(ctx context.Context, nc *nats.Conn, ledgerID string, typ events.Type, subject string, body any, opts ledger.AppendOptions) (appended, *projector.Snapshot, error) {
+func signAndAppend(ctx context.Context, nc *nats.Conn, ledgerID string, typ events.Type, subject string, body any, opts ledger.AppendOptions) (appended, *fold.Snapshot, error) {
 	signer, err := loadOperatorKey()
 	if err != nil {
 		return appended{}, nil, err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 // Admission is the gate the ledger's sequencer consults before an append.
@@ -19,7 +20,7 @@ import (
 type Admission struct {
 	p  *Projector
 	mu sync.Mutex
-	st *State
+	st *fold.State
 	// pending are the records folded into st that the projector has not
 	// confirmed yet. If the ledger turns out to hold another record at one
 	// of those sequences (an admitted envelope was never stored and
@@ -60,7 +61,7 @@ func (a *Admission) Admit(ctx context.Context, head uint64, envelope []byte) err
 		}
 		a.st, a.pending = st, nil
 	}
-	if err := advance(a.st, envelope, a.p.sigs.check, func(ev *events.Event) error { return a.checkArtifact(ctx, ev) }); err != nil {
+	if err := fold.Advance(a.st, envelope, a.p.sigs.check, func(ev *events.Event) error { return a.checkArtifact(ctx, ev) }); err != nil {
 		return err
 	}
 	a.pending = append(a.pending, admitted{seq: a.st.Seq, id: events.ID(envelope)})

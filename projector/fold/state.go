@@ -1,4 +1,4 @@
-package projector
+package fold
 
 import (
 	"crypto/sha256"
@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/vault-runtime/vault/events"
 )
@@ -196,6 +197,15 @@ func (s *State) Owner(shape string) (RouteOwner, bool) {
 	o, ok := s.Routes[shape]
 	return o, ok
 }
+
+// Touched names, sorted, the functions changed since the last
+// ClearTouched: what a persisted copy of the state must rewrite.
+func (s *State) Touched() []string {
+	return slices.Sorted(maps.Keys(s.touched))
+}
+
+// ClearTouched forgets which functions changed.
+func (s *State) ClearTouched() { clear(s.touched) }
 
 func (s *State) touch(name string) {
 	if s.touched == nil {
