@@ -3,6 +3,7 @@ package projector
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,24 +105,42 @@ func (a *Admission) Prepare(envelopes [][]byte) {
 }
 
 // checkArtifact refuses a deploy whose artifact was never uploaded, or
-// is larger than the node would fetch and compile.
+// is larger than the node would fetch and compile, and an image whose
+// blobs the artifact store does not all hold.
 func (a *Admission) checkArtifact(ctx context.Context, ev *events.Event) error {
-	if ev.Type != events.TypeDeployed {
-		return nil
+	switch ev.Type {
+	case events.TypeDeployed:
+		d, err := events.DecodeBody[events.Deployed](ev)
+		if err != nil {
+			return err
+		}
+		if err := a.p.checkSize(d.Size); err != nil {
+			return fmt.Errorf("deploy %s: %w: %w", d.Name, err, events.ErrInvalidEvent)
+		}
+		return a.stored(ctx, d.Artifact, "deploy "+d.Name+": artifact "+d.Artifact)
+	case events.TypeImagePulled:
+		p, err := events.DecodeBody[events.ImagePulled](ev)
+		if err != nil {
+			return err
+		}
+		for _, b := range p.Blobs() {
+			if err := a.stored(ctx, strings.TrimPrefix(b.Digest, "sha256:"), "image "+p.Digest+": blob "+b.Digest); err != nil {
+				return err
+			}
+		}
 	}
-	d, err := events.DecodeBody[events.Deployed](ev)
-	if err != nil {
-		return err
-	}
-	if err := a.p.checkSize(d.Size); err != nil {
-		return fmt.Errorf("deploy %s: %w: %w", d.Name, err, events.ErrInvalidEvent)
-	}
-	ok, err := a.p.cfg.Artifacts.Has(ctx, d.Artifact)
+	return nil
+}
+
+// stored refuses a digest (hex) the artifact store does not hold; what
+// names it in the refusal.
+func (a *Admission) stored(ctx context.Context, digest, what string) error {
+	ok, err := a.p.cfg.Artifacts.Has(ctx, digest)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return fmt.Errorf("deploy %s: artifact %s was not uploaded: %w", d.Name, d.Artifact, events.ErrNotFound)
+		return fmt.Errorf("%s was not uploaded: %w", what, events.ErrNotFound)
 	}
 	return nil
 }

@@ -3,12 +3,14 @@ package projector
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
 	"github.com/vault-runtime/vault/projector/fold"
+	"github.com/vault-runtime/vault/projector/fold/foldtest"
 )
 
 // admissionNode is a running projector at seq 2 (genesis, hello@v1
@@ -22,7 +24,7 @@ func admissionNode(t *testing.T) (*testLedger, *Projector, chan<- ledger.Record)
 	var j journal
 	p, _ := start(t, Config{
 		Source:    followRecords(l.records, feed, nil),
-		Artifacts: artifacts("hello-1", "hello-2", "other-1"),
+		Artifacts: artifacts("hello-1", "hello-2", "other-1", "api", "api-config", "base", "app"),
 		Warmer:    j.warmer(t),
 		Publisher: j.publisher(),
 		DB:        openDB(t, t.TempDir()),
@@ -78,6 +80,20 @@ func TestAdmission(t *testing.T) {
 			admitStep{3, l.Activate("hello", 1, "hello-1"), context.DeadlineExceeded},
 			admitStep{2, l.Deploy("hello", "hello-2"), nil},
 		)
+	})
+	// An image is admitted only when the store holds every blob it names.
+	t.Run("ImageBlobsMustBeStored", func(t *testing.T) {
+		l, p, _ := admissionNode(t)
+		missing := foldtest.Image("api", "registry.example.com/api", "1", "base", "never-uploaded")
+		admitAll(t, p.Admission(),
+			admitStep{2, l.PullImage(missing, l.Operator), events.ErrNotFound},
+			admitStep{2, l.PullImage(foldtest.Image("other", "registry.example.com/other", "1", "base"), l.Operator), events.ErrNotFound},
+			admitStep{2, l.PullImage(foldtest.Image("api", "registry.example.com/api", "1", "base", "app"), l.Deployer), nil},
+		)
+		err := p.Admission().Admit(context.Background(), 2, l.PullImage(missing, l.Operator))
+		if want := "blob " + foldtest.OCIDigest("never-uploaded") + " was not uploaded"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Admit = %v, want it to say %q", err, want)
+		}
 	})
 	t.Run("RefreshesWhenTheHeadMoved", func(t *testing.T) {
 		l, p, feed := admissionNode(t)

@@ -25,6 +25,10 @@ func auditLedger(t testing.TB, n int, checkpointAt ...uint64) (*testLedger, [][]
 		if len(l.records) < n {
 			l.append(l.Activated(events.Activated{Name: name, Version: i/7 + 1, Artifact: foldtest.Digest(fmt.Sprintf("blob-%d", i))}, l.Operator))
 		}
+		// Images from seq 31 on, after the records TestAuditFailures reorders.
+		if len(l.records) < n && len(l.records) > 30 && i%5 == 4 {
+			l.append(l.PullImage(foldtest.Image(fmt.Sprintf("image-%d", i), "registry.example.com/team/app", fmt.Sprint(i), "base", fmt.Sprintf("layer-%d", i)), l.Operator))
+		}
 	}
 	return l, l.checkpoints(t, l.Logger, checkpointAt...)
 }

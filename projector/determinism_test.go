@@ -41,6 +41,8 @@ type ledgerModel struct {
 	l   *testLedger
 	rng *rand.Rand
 	fns map[string]*modelFn
+	// images are the names of the images pulled and not removed.
+	images []string
 }
 
 type modelFn struct {
@@ -87,6 +89,9 @@ func (m *ledgerModel) next() ([]byte, bool) {
 	blob := func() string { return fmt.Sprintf("blob-%d", rng.Uint64()) }
 	if rng.IntN(10) == 0 {
 		return m.invalid(), false
+	}
+	if rng.IntN(12) == 0 {
+		return m.image(), true
 	}
 	switch p := rng.IntN(100); {
 	case p < 40:
@@ -212,6 +217,26 @@ func restart(t testing.TB, s *fold.State) *fold.State {
 		t.Fatal(err)
 	}
 	return loaded
+}
+
+// image pulls a new image, pulls a stored one again under another tag,
+// or removes one.
+func (m *ledgerModel) image() []byte {
+	l, rng := m.l, m.rng
+	if len(m.images) > 0 {
+		switch i := rng.IntN(len(m.images)); rng.IntN(3) {
+		case 0:
+			name := m.images[i]
+			m.images = slices.Delete(m.images, i, i+1)
+			return l.RemoveImage(name)
+		case 1:
+			p := foldtest.Image(m.images[i], "registry.example.com/team/"+m.images[i], fmt.Sprintf("v%d", rng.IntN(100)), m.images[i]+"-layer")
+			return l.PullImage(p, l.Deployer)
+		}
+	}
+	name := fmt.Sprintf("image%d", rng.Uint64())
+	m.images = append(m.images, name)
+	return l.PullImage(foldtest.Image(name, "registry.example.com/team/"+name, "1.0", name+"-layer"), l.Operator)
 }
 
 func TestFoldDeterministic(t *testing.T) {

@@ -22,6 +22,7 @@ import (
 //	projector/meta                 {format, ledger, seq}
 //	projector/keys                 the keyring
 //	projector/routes               route owners
+//	projector/images               the images pulled, by digest
 //	projector/fn/F                 the function without versions and history
 //	projector/fn/F/v/N             version N
 //	projector/fn/F/h/I             transition I
@@ -36,13 +37,14 @@ import (
 // it is derived from the ledger, so the projector replays instead.
 const (
 	statePrefix = "projector/"
-	stateFormat = 3
+	stateFormat = 4
 )
 
 var (
 	metaKey     = []byte(statePrefix + "meta")
 	keysKey     = []byte(statePrefix + "keys")
 	routesKey   = []byte(statePrefix + "routes")
+	imagesKey   = []byte(statePrefix + "images")
 	fnPrefix    = statePrefix + "fn/"
 	rejPrefix   = statePrefix + "rejected/"
 	legacyState = []byte(statePrefix + "state") // format 1: one JSON value
@@ -95,6 +97,9 @@ func (p *Projector) saveState(st *fold.State) error {
 	if st.Keys != p.saved.keys {
 		errs = append(errs, put(keysKey, st.Keys))
 		p.saved.keys = st.Keys
+	}
+	if st.ImagesTouched() {
+		errs = append(errs, put(imagesKey, st.Images))
 	}
 	touched := st.Touched()
 	if len(touched) > 0 {
@@ -243,6 +248,8 @@ func pieceValue(key string) any {
 		return new(*events.Keyring)
 	case key == string(routesKey):
 		return &map[string]fold.RouteOwner{}
+	case key == string(imagesKey):
+		return &map[string]*fold.Image{}
 	case strings.HasPrefix(key, rejPrefix):
 		return &fold.Rejection{}
 	case strings.HasPrefix(key, fnPrefix):
@@ -287,6 +294,8 @@ func assemble(pieces []piece) (*fold.State, map[string]uint64, error) {
 			st.Keys = *v
 		case *map[string]fold.RouteOwner:
 			st.Routes = *v
+		case *map[string]*fold.Image:
+			st.Images = *v
 		case *fold.Rejection:
 			st.Rejected = append(st.Rejected, *v)
 		case *fold.Function:

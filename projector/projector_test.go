@@ -459,6 +459,10 @@ func TestProjectorRestart(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := lifecycle(t)
+			// Images are part of the persisted state too.
+			l.append(l.PullImage(foldtest.Image("api", "registry.example.com/api", "1", "base", "app"), l.Operator))
+			l.append(l.PullImage(foldtest.Image("web", "registry.example.com/web", "", "base"), l.Deployer))
+			l.append(l.RemoveImage("web"))
 			dir := t.TempDir()
 			db := openDB(t, dir)
 
@@ -469,7 +473,7 @@ func TestProjectorRestart(t *testing.T) {
 				Publisher: (&journal{}).publisher(),
 				DB:        db,
 			})
-			waitApplied(t, first, 7)
+			waitApplied(t, first, 10)
 			stop()
 			applied := first.Current()
 
@@ -503,25 +507,28 @@ func TestProjectorRestart(t *testing.T) {
 			})
 			select {
 			case from := <-froms:
-				if from != 8 {
-					t.Errorf("Follow from %d, want 8", from)
+				if from != 11 {
+					t.Errorf("Follow from %d, want 11", from)
 				}
 			case <-time.After(testTimeout):
 				t.Fatal("Follow was not called")
 			}
 			if tt.honest {
 				restored := second.Current()
+				if len(restored.State.Images) != 1 || restored.State.Images[foldtest.OCIDigest("api")] == nil {
+					t.Errorf("restored images %v, want api only", restored.State.Images)
+				}
 				if restored.State.Hash() != applied.State.Hash() {
 					t.Errorf("restored state %+v\nwant %+v", restored.State, applied.State)
 				}
 				if !reflect.DeepEqual(restored.Served, applied.Served) {
 					t.Errorf("restored serving %+v, want %+v", restored.Served, applied.Served)
 				}
-				send(t, feed, l.records[7])
+				send(t, feed, l.records[10])
 			}
-			waitApplied(t, second, 8)
+			waitApplied(t, second, 11)
 			if got, want := second.Current().State.Hash(), foldRecords(t, l.records).Hash(); got != want {
-				t.Errorf("state after restart and record 8 = %+v\nwant the whole ledger folded", second.Current().State)
+				t.Errorf("state after restart and record 11 = %+v\nwant the whole ledger folded", second.Current().State)
 			}
 			if got := second.Current().Served["hello"].Weight(2); got != 100 {
 				t.Errorf("serving hello@v%d, want v2 (v3 is deployed, not active)", got)

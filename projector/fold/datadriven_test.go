@@ -36,6 +36,12 @@ import (
 //	role-grant key=K role=R [threshold=T] [signer=...]
 //	role-revoke key=K role=R [threshold=T] [signer=...]
 //	keys                                    the projected keyring
+//	image-pull image=I repo=R [tag=T] [layers=L1,L2] [platform=P] [subject=X] [signer=S]
+//	image-rm image=I [subject=X] [signer=S]
+//	images                                  the images and their pulls
+//
+// Image, layer and config digests are those of their names (image I's
+// manifest is "I", its config "I-config"), printed as <name>.
 //
 // Signers: operator (admin, deploy, activate; the default), deployer
 // (deploy only), logger (log only), stranger (not in the ledger); any other
@@ -161,6 +167,25 @@ func TestDataDriven(t *testing.T) {
 				return apply(l.Seal(ledgerID(), typ, fn, events.Lifecycle{Name: fn}, signers()...))
 			case "served":
 				return describeServed(st, blobs)
+			case "image-pull":
+				img := arg("image", "")
+				var layers []string
+				for _, name := range strings.Split(arg("layers", img+"-layer"), ",") {
+					if name != "" {
+						layers = append(layers, name)
+					}
+				}
+				for _, name := range append([]string{img, img + "-config"}, layers...) {
+					blobs[foldtest.Digest(name)] = name
+				}
+				p := foldtest.Image(img, arg("repo", ""), arg("tag", ""), layers...)
+				p.Platform = arg("platform", p.Platform)
+				return apply(l.Seal(ledgerID(), events.TypeImagePulled, arg("subject", p.Digest), p, signers()...))
+			case "image-rm":
+				digest := foldtest.OCIDigest(arg("image", ""))
+				return apply(l.Seal(ledgerID(), events.TypeImageRemoved, arg("subject", digest), events.ImageRemoved{Digest: digest}, signers()...))
+			case "images":
+				return redact(describeImages(st))
 			case "replay":
 				n, _ := strconv.Atoi(arg("seq", "0"))
 				if n < 1 || n > len(records) {
@@ -286,4 +311,18 @@ func joinRoles(roles []events.Role) string {
 		return "-"
 	}
 	return strings.Join(s, ",")
+}
+
+// describeImages prints the images in digest order with their blobs and
+// pulls.
+func describeImages(st *fold.State) string {
+	var b strings.Builder
+	for _, digest := range slices.Sorted(maps.Keys(st.Images)) {
+		img := st.Images[digest]
+		fmt.Fprintf(&b, "%s %s config=%s layers=%d size=%d\n", img.Digest, img.Platform, img.Config.Digest, len(img.Layers), img.Size)
+		for _, p := range img.Pulls {
+			fmt.Fprintf(&b, "  pulled from %s tag=%q at seq %d by %s\n", p.Repository, p.Tag, p.Seq, strings.Join(p.By, ","))
+		}
+	}
+	return b.String()
 }

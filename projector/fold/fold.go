@@ -135,6 +135,10 @@ func validate(s *State, seq uint64, id string, envelope []byte, sc SigChecker) (
 		err = validateRolledBack(s, c)
 	case events.TypePaused, events.TypeResumed, events.TypeRetired:
 		err = validateLifecycle(s, c)
+	case events.TypeImagePulled:
+		err = validateImagePulled(s, c)
+	case events.TypeImageRemoved:
+		err = validateImageRemoved(s, c)
 	default:
 		err = fmt.Errorf("event type %q: %w", ev.Type, events.ErrInvalidEvent)
 	}

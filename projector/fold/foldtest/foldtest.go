@@ -171,3 +171,31 @@ func Tamper(t testing.TB, envelope []byte, edit func(*events.Envelope)) []byte {
 
 // FlipSignature breaks the first signature of env.
 func FlipSignature(env *events.Envelope) { env.Signatures[0].Sig[0] ^= 0x01 }
+
+// OCIDigest is the OCI digest, "sha256:<hex>", of name's bytes.
+func OCIDigest(name string) string { return "sha256:" + Digest(name) }
+
+// Image is an image.pulled body for image name pulled from repo: its
+// manifest is name's digest, its config name+"-config"'s and its layers
+// (gzip) those of the layers' names.
+func Image(name, repo, tag string, layers ...string) events.ImagePulled {
+	p := events.ImagePulled{Repository: repo, Tag: tag, Digest: OCIDigest(name), Platform: "linux/amd64",
+		Manifest: events.Blob{Digest: OCIDigest(name), Size: 500, MediaType: "application/vnd.oci.image.manifest.v1+json"},
+		Config:   events.Blob{Digest: OCIDigest(name + "-config"), Size: 300, MediaType: "application/vnd.oci.image.config.v1+json"}}
+	for _, layer := range layers {
+		p.Layers = append(p.Layers, events.Blob{Digest: OCIDigest(layer), Size: 1000, MediaType: "application/vnd.oci.image.layer.v1.tar+gzip"})
+	}
+	return p
+}
+
+// PullImage seals p as an image.pulled signed by signer.
+func (l *Ledger) PullImage(p events.ImagePulled, signer *events.Signer) []byte {
+	l.t.Helper()
+	return l.Seal(l.ID, events.TypeImagePulled, p.Digest, p, signer)
+}
+
+// RemoveImage seals the removal of image name, signed by the operator.
+func (l *Ledger) RemoveImage(name string) []byte {
+	l.t.Helper()
+	return l.Seal(l.ID, events.TypeImageRemoved, OCIDigest(name), events.ImageRemoved{Digest: OCIDigest(name)}, l.Operator)
+}
