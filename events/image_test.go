@@ -32,8 +32,10 @@ func TestImagePulledCheck(t *testing.T) {
 		"manifest elsewhere":    {func(p *ImagePulled) { p.Manifest.Digest = digest('d') }, "the manifest blob is"},
 		"manifest media type":   {func(p *ImagePulled) { p.Manifest.MediaType = "application/vnd.oci.image.index.v1+json" }, "media type"},
 		"config media type":     {func(p *ImagePulled) { p.Config.MediaType = "application/json" }, "media type"},
-		"layer media type":      {func(p *ImagePulled) { p.Layers[0].MediaType = "application/vnd.oci.image.layer.nondistributable.v1.tar" }, "media type"},
-		"empty layer":           {func(p *ImagePulled) { p.Layers[0].Size = 0 }, "size 0"},
+		"layer media type": {func(p *ImagePulled) {
+			p.Layers[0].MediaType = "application/vnd.oci.image.layer.nondistributable.v1.tar"
+		}, "media type"},
+		"empty layer": {func(p *ImagePulled) { p.Layers[0].Size = 0 }, "size 0"},
 		"too many layers": {func(p *ImagePulled) {
 			p.Layers = make([]Blob, MaxImageLayers+1)
 			for i := range p.Layers {
