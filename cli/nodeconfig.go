@@ -1,17 +1,13 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/vault-runtime/vault/edge/admin"
 	"github.com/vault-runtime/vault/schemas"
@@ -102,7 +98,7 @@ type sizeFlag uint32
 func (s *sizeFlag) String() string { return strconv.FormatUint(uint64(*s), 10) }
 func (s *sizeFlag) Type() string   { return "size" }
 func (s *sizeFlag) Set(v string) error {
-	n, err := parseSize(v, math.MaxUint32)
+	n, err := schemas.ParseSize(v, math.MaxUint32)
 	if err != nil {
 		return err
 	}
@@ -116,7 +112,7 @@ type size64Flag int64
 func (s *size64Flag) String() string { return formatSizeFlag(int64(*s)) }
 func (s *size64Flag) Type() string   { return "size" }
 func (s *size64Flag) Set(v string) error {
-	n, err := parseSize(v, math.MaxInt64)
+	n, err := schemas.ParseSize(v, math.MaxInt64)
 	if err != nil {
 		return err
 	}
@@ -125,7 +121,7 @@ func (s *size64Flag) Set(v string) error {
 }
 
 // formatSizeFlag writes n in the largest unit that divides it, as
-// parseSize reads it back ("25MiB").
+// schemas.ParseSize reads it back ("25MiB").
 func formatSizeFlag(n int64) string {
 	for _, u := range []struct {
 		suffix string
@@ -138,47 +134,13 @@ func formatSizeFlag(n int64) string {
 	return strconv.FormatInt(n, 10)
 }
 
-// parseSize reads whole bytes or a whole number of KiB, MiB or GiB, at most max.
-func parseSize(s string, max int64) (int64, error) {
-	num := strings.TrimSpace(s)
-	unit := int64(1)
-	for suffix, u := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "B": 1} {
-		if strings.HasSuffix(num, suffix) && (suffix != "B" || !strings.HasSuffix(num, "iB")) {
-			num, unit = strings.TrimSpace(strings.TrimSuffix(num, suffix)), u
-			break
-		}
-	}
-	n, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("size %q: want whole bytes or a whole number of KiB, MiB or GiB, such as 16KiB", s)
-	}
-	if n > max/unit {
-		return 0, fmt.Errorf("size %q: at most %d bytes", s, max)
-	}
-	return n * unit, nil
-}
-
 // parseNodeConfig overlays the file's settings on t; file names it in errors.
 func parseNodeConfig(file string, data []byte, t serveTarget) error {
-	p := &configParser{file: file}
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
-		if err == io.EOF {
-			return nil // an empty file: the defaults
-		}
-		return schemas.PosErrors{schemas.YAMLError(file, err)}
+	p := &configParser{schemas.NewYAMLReader(file, data)}
+	root := p.Document()
+	if root == nil {
+		return p.Err() // nil for an empty file: the defaults
 	}
-	p.root(&doc, t)
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		p.fail(&extra, "a node config is one YAML document; remove everything from this \"---\" on")
-	} else if err != io.EOF {
-		p.errs = append(p.errs, schemas.YAMLError(file, err))
-	}
-	if len(p.errs) > 0 {
-		p.errs.Sort()
-		return p.errs
-	}
-	return nil
+	p.root(root, t)
+	return p.Finish("a node config")
 }
