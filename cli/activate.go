@@ -10,7 +10,7 @@ import (
 
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
-	"github.com/vault-runtime/vault/projector"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 func activateCommand() *cobra.Command {
@@ -67,7 +67,7 @@ the event and prints each node's delay.`,
 			}
 			if served := after.Served[name]; served.Weight(version) != percent {
 				return fmt.Errorf("activate %s: recorded at seq %d, but the node could not serve it: %s",
-					args[0], res.Seq, after.Failed[projector.FailKey(name, version, res.Seq)])
+					args[0], res.Seq, after.Failed[fold.FailKey(name, version, res.Seq)])
 			}
 			return w.report(cmd, res, name)
 		},
@@ -81,7 +81,7 @@ the event and prints each node's delay.`,
 
 // reportApplied prints what fn looks like after record seq, or the reason
 // the node rejected it.
-func reportApplied(cmd *cobra.Command, after *projector.Snapshot, seq uint64, fn, what string) error {
+func reportApplied(cmd *cobra.Command, after *fold.Snapshot, seq uint64, fn, what string) error {
 	for _, r := range after.State.Rejected {
 		if r.Seq == seq {
 			return fmt.Errorf("%s: the node rejected record %d: %s", what, seq, r.Reason)

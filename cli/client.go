@@ -10,7 +10,7 @@ import (
 	"github.com/vault-runtime/vault/cli/node"
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
-	"github.com/vault-runtime/vault/projector"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 // dial connects to the node at server (node.Client): the operator key
@@ -22,7 +22,7 @@ func dial(server string) (*node.Client, error) {
 
 // dialNode connects to a node and reads its current snapshot; the caller
 // closes the client.
-func dialNode(ctx context.Context, server string) (*node.Client, *projector.Snapshot, error) {
+func dialNode(ctx context.Context, server string) (*node.Client, *fold.Snapshot, error) {
 	c, err := dial(server)
 	if err != nil {
 		return nil, nil, err
@@ -37,7 +37,7 @@ func dialNode(ctx context.Context, server string) (*node.Client, *projector.Snap
 
 // dialFunction is dialNode for a command about one function: it fails,
 // naming verb, if the node has no function called name.
-func dialFunction(ctx context.Context, server, verb, name string) (*node.Client, *projector.Snapshot, *projector.Function, error) {
+func dialFunction(ctx context.Context, server, verb, name string) (*node.Client, *fold.Snapshot, *fold.Function, error) {
 	c, snap, err := dialNode(ctx, server)
 	if err != nil {
 		return nil, nil, nil, err
@@ -58,7 +58,7 @@ type appended struct {
 
 // signAndAppend builds an event for the node's ledger, signs it with the
 // operator key, appends it and waits until the node applied it.
-func signAndAppend(ctx context.Context, c *node.Client, typ events.Type, subject string, body any, opts ledger.AppendOptions) (appended, *projector.Snapshot, error) {
+func signAndAppend(ctx context.Context, c *node.Client, typ events.Type, subject string, body any, opts ledger.AppendOptions) (appended, *fold.Snapshot, error) {
 	ack, err := c.SignAndAppend(ctx, typ, subject, body, opts)
 	if err != nil {
 		return appended{}, nil, err

@@ -12,21 +12,21 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vault-runtime/vault/cli/node"
-	"github.com/vault-runtime/vault/projector"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 // inspection is what `vault inspect --json` prints.
 type inspection struct {
-	Function *projector.Function             `json:"function"`
-	Routes   map[string]projector.RouteOwner `json:"routes"`
-	Nodes    []nodeView                      `json:"nodes"`
+	Function *fold.Function             `json:"function"`
+	Routes   map[string]fold.RouteOwner `json:"routes"`
+	Nodes    []nodeView                 `json:"nodes"`
 }
 
 // nodeView is what one node serves of the function.
 type nodeView struct {
 	NodeID  string            `json:"nodeId"`
 	Applied uint64            `json:"applied"`
-	Served  *projector.Served `json:"served,omitempty"`
+	Served  *fold.Served      `json:"served,omitempty"`
 	Failed  map[string]string `json:"failed,omitempty"`
 }
 
@@ -55,7 +55,7 @@ every node that answers serves of it, with versions a node failed to warm.`,
 			if err != nil {
 				return err
 			}
-			in := inspection{Function: f, Routes: map[string]projector.RouteOwner{}}
+			in := inspection{Function: f, Routes: map[string]fold.RouteOwner{}}
 			for shape, o := range snap.State.Routes {
 				if o.Function == name {
 					in.Routes[shape] = o
@@ -126,7 +126,7 @@ func printInspection(w io.Writer, in inspection) {
 		if h.Reason != "" {
 			what += fmt.Sprintf(" (%s)", h.Reason)
 		}
-		then := (&projector.Function{State: h.State, Active: h.Active, Canary: h.Canary, CanaryPercent: h.CanaryPercent}).Summary()
+		then := (&fold.Function{State: h.State, Active: h.Active, Canary: h.Canary, CanaryPercent: h.CanaryPercent}).Summary()
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", h.Seq, what, strings.Join(h.By, ","), then)
 	}
 	if len(f.History) == 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
 	"github.com/vault-runtime/vault/projector"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 func keysCommand() *cobra.Command {
@@ -99,7 +100,7 @@ replaying the ledger up to SEQ, also from an export file with --file).`,
 
 // stateAt is the projected state after record at (0: the latest): the
 // node's own state, or a replay of the node's records or an export file.
-func stateAt(cmd *cobra.Command, src *ledgerSource, at uint64) (*projector.State, error) {
+func stateAt(cmd *cobra.Command, src *ledgerSource, at uint64) (*fold.State, error) {
 	if err := src.open(); err != nil {
 		return nil, err
 	}
@@ -116,7 +117,7 @@ func stateAt(cmd *cobra.Command, src *ledgerSource, at uint64) (*projector.State
 	}, at)
 }
 
-func printKeys(w io.Writer, st *projector.State) {
+func printKeys(w io.Writer, st *fold.State) {
 	kr := st.Keys
 	ids := make([]string, 0, len(kr.Keys))
 	for id := range kr.Keys {

@@ -8,19 +8,18 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-
-	"github.com/vault-runtime/vault/projector"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 // versionState is what one version is doing: "active", "canary 20%",
 // "paused", with "(not served here)" when this node serves otherwise, or
 // "served" for a version this node still serves though the ledger moved on.
-func versionState(f *projector.Function, served projector.Served, v int) string {
+func versionState(f *fold.Function, served fold.Served, v int) string {
 	want := f.Weight(v)
 	state := ""
 	switch {
 	case want == 0:
-	case f.State == projector.Paused:
+	case f.State == fold.Paused:
 		state = "paused"
 	case v == f.Canary:
 		state = fmt.Sprintf("canary %d%%", want)
@@ -29,11 +28,11 @@ func versionState(f *projector.Function, served projector.Served, v int) string 
 	default:
 		state = "active"
 	}
-	has := slices.ContainsFunc(served.Versions, func(sv projector.ServedVersion) bool { return sv.Version == v })
+	has := slices.ContainsFunc(served.Versions, func(sv fold.ServedVersion) bool { return sv.Version == v })
 	switch {
-	case state != "" && f.State == projector.Paused && !served.Paused:
+	case state != "" && f.State == fold.Paused && !served.Paused:
 		state += " (not served here)"
-	case state != "" && f.State != projector.Paused && served.Weight(v) != want:
+	case state != "" && f.State != fold.Paused && served.Weight(v) != want:
 		state += " (not served here)"
 	case state == "" && has && !served.Paused:
 		state = "served"
@@ -71,7 +70,7 @@ func lsCommand() *cobra.Command {
 				served := snap.Served[name]
 				for _, v := range f.Versions {
 					state := versionState(f, served, v.Number)
-					if f.State == projector.Retired && v.Number == len(f.Versions) {
+					if f.State == fold.Retired && v.Number == len(f.Versions) {
 						state = "retired"
 					}
 					fmt.Fprintf(tw, "%s\tv%d\t%s\tseq %d\t%s\t%s\n", name, v.Number, state, v.DeployedSeq, v.Artifact[:12], strings.Join(v.Routes, " "))

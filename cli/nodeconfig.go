@@ -11,6 +11,7 @@ import (
 
 	"github.com/vault-runtime/vault/cli/node"
 	"github.com/vault-runtime/vault/edge/admin"
+	"github.com/vault-runtime/vault/schemas"
 )
 
 // The node config file (vault serve --config FILE) is read by
@@ -84,7 +85,7 @@ type sizeFlag uint32
 func (s *sizeFlag) String() string { return strconv.FormatUint(uint64(*s), 10) }
 func (s *sizeFlag) Type() string   { return "size" }
 func (s *sizeFlag) Set(v string) error {
-	n, err := node.ParseSize(v, math.MaxUint32)
+	n, err := schemas.ParseSize(v, math.MaxUint32)
 	if err != nil {
 		return err
 	}
@@ -98,7 +99,7 @@ type size64Flag int64
 func (s *size64Flag) String() string { return formatSizeFlag(int64(*s)) }
 func (s *size64Flag) Type() string   { return "size" }
 func (s *size64Flag) Set(v string) error {
-	n, err := node.ParseSize(v, math.MaxInt64)
+	n, err := schemas.ParseSize(v, math.MaxInt64)
 	if err != nil {
 		return err
 	}
@@ -107,7 +108,7 @@ func (s *size64Flag) Set(v string) error {
 }
 
 // formatSizeFlag writes n in the largest unit that divides it, as
-// node.ParseSize reads it back ("25MiB").
+// schemas.ParseSize reads it back ("25MiB").
 func formatSizeFlag(n int64) string {
 	for _, u := range []struct {
 		suffix string

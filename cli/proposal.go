@@ -10,7 +10,7 @@ import (
 	"github.com/vault-runtime/vault/cli/node"
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
-	"github.com/vault-runtime/vault/projector"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 const proposalKind = "vault.proposal.v1"
@@ -70,7 +70,7 @@ func (p *proposal) write(path string) error {
 // submitEnvelope checks env against the node's current state and appends
 // it. Too few signatures is reported as how many are missing, and nothing
 // is appended.
-func submitEnvelope(ctx context.Context, c *node.Client, snap *projector.Snapshot, env *events.Envelope) (ledger.Appended, error) {
+func submitEnvelope(ctx context.Context, c *node.Client, snap *fold.Snapshot, env *events.Envelope) (ledger.Appended, error) {
 	if len(env.Signatures) == 0 {
 		return ledger.Appended{}, errors.New("nobody has signed it yet: run 'vault sign FILE' first")
 	}
@@ -78,7 +78,7 @@ func submitEnvelope(ctx context.Context, c *node.Client, snap *projector.Snapsho
 	if err != nil {
 		return ledger.Appended{}, err
 	}
-	if err := projector.Check(snap.State, stored); err != nil {
+	if err := fold.Check(snap.State, stored); err != nil {
 		var te *events.ThresholdError
 		if errors.As(err, &te) {
 			return ledger.Appended{}, fmt.Errorf("needs %d more %s signature(s): %w", te.Need-te.Have, te.Role, err)

@@ -133,7 +133,7 @@ func TestServeReadsConfig(t *testing.T) {
 	cmd.SetArgs([]string{"--config", "testdata/nodeconfig/typo.yaml", "--data", t.TempDir()})
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	err := cmd.Execute()
-	if err == nil || !strings.HasPrefix(err.Error(), `testdata/nodeconfig/typo.yaml:4:3: unknown field "max_frame_sise" in http2`) {
+	if err == nil || !strings.HasPrefix(err.Error(), `testdata/nodeconfig/typo.yaml:4:3: unknown key "max_frame_sise" in http2`) {
 		t.Errorf("err = %v", err)
 	}
 }

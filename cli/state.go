@@ -9,8 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-
-	"github.com/vault-runtime/vault/projector"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 func stateCommand() *cobra.Command {
@@ -51,7 +50,7 @@ node and a replay of the same records print the same digest.`,
 	return cmd
 }
 
-func printState(w io.Writer, st *projector.State) {
+func printState(w io.Writer, st *fold.State) {
 	names := make([]string, 0, len(st.Functions))
 	for name := range st.Functions {
 		names = append(names, name)

@@ -12,7 +12,7 @@ import (
 	"github.com/vault-runtime/vault/edge/h2"
 	"github.com/vault-runtime/vault/edge/isolate"
 	"github.com/vault-runtime/vault/edge/sched"
-	"github.com/vault-runtime/vault/projector"
+	"github.com/vault-runtime/vault/projector/fold"
 	"github.com/vault-runtime/vault/schemas"
 )
 
@@ -23,7 +23,7 @@ import (
 func TestKillFreesTheSchedulerSlotOfAStuckInvocation(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 	f := NewFunctions(log, Options{})
-	v := projector.ServedVersion{Version: 1, Artifact: "a1", Routes: []string{"/stuck"}}
+	v := fold.ServedVersion{Version: 1, Artifact: "a1", Routes: []string{"/stuck"}}
 	blob, err := schemas.EncodeArtifact(
 		schemas.Section{Kind: schemas.SectionManifest, Data: []byte(`{"name":"stuck","entry":"i.js","limits":{"cpu_ms":10000,"wall_ms":3000}}`)},
 		schemas.Section{Kind: schemas.SectionCode, Data: []byte(fmt.Sprintf(
@@ -34,8 +34,8 @@ func TestKillFreesTheSchedulerSlotOfAStuckInvocation(t *testing.T) {
 	if err := f.Warm(context.Background(), "stuck", v, blob); err != nil {
 		t.Fatal(err)
 	}
-	f.Publish(&projector.Snapshot{State: projector.NewState(), Served: map[string]projector.Served{
-		"stuck": {Function: "stuck", Versions: []projector.ServedVersion{v}, ActivatedSeq: 1},
+	f.Publish(&fold.Snapshot{State: fold.NewState(), Served: map[string]fold.Served{
+		"stuck": {Function: "stuck", Versions: []fold.ServedVersion{v}, ActivatedSeq: 1},
 	}})
 	s, err := NewServer(Config{Listen: "127.0.0.1:0", Scheduler: sched.Config{Executors: 1, MinLimit: 1}}, f, log)
 	if err != nil {
@@ -88,7 +88,7 @@ func streamingServer(t *testing.T, code string, logs isolate.LogSink) (url strin
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	f := NewFunctions(log, Options{Logs: logs})
-	v := projector.ServedVersion{Version: 1, Artifact: "a1", Routes: []string{"/s"}}
+	v := fold.ServedVersion{Version: 1, Artifact: "a1", Routes: []string{"/s"}}
 	blob, err := schemas.EncodeArtifact(
 		schemas.Section{Kind: schemas.SectionManifest, Data: []byte(`{"name":"s","entry":"i.js","limits":{"cpu_ms":5000,"wall_ms":20000}}`)},
 		schemas.Section{Kind: schemas.SectionCode, Data: []byte(fmt.Sprintf(`var %s=%s;`, schemas.BundleGlobal, code))})
@@ -98,8 +98,8 @@ func streamingServer(t *testing.T, code string, logs isolate.LogSink) (url strin
 	if err := f.Warm(context.Background(), "s", v, blob); err != nil {
 		t.Fatal(err)
 	}
-	f.Publish(&projector.Snapshot{State: projector.NewState(), Served: map[string]projector.Served{
-		"s": {Function: "s", Versions: []projector.ServedVersion{v}, ActivatedSeq: 1},
+	f.Publish(&fold.Snapshot{State: fold.NewState(), Served: map[string]fold.Served{
+		"s": {Function: "s", Versions: []fold.ServedVersion{v}, ActivatedSeq: 1},
 	}})
 	s, err := NewServer(Config{Listen: "127.0.0.1:0"}, f, log)
 	if err != nil {

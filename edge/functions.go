@@ -19,7 +19,7 @@ import (
 	"github.com/vault-runtime/vault/edge/metrics"
 	"github.com/vault-runtime/vault/edge/route"
 	"github.com/vault-runtime/vault/edge/sched"
-	"github.com/vault-runtime/vault/projector"
+	"github.com/vault-runtime/vault/projector/fold"
 	"github.com/vault-runtime/vault/schemas"
 )
 
@@ -110,13 +110,13 @@ func NewFunctions(log *slog.Logger, opts Options) *Functions {
 	return f
 }
 
-func programKey(fn string, v projector.ServedVersion) string {
+func programKey(fn string, v fold.ServedVersion) string {
 	return fmt.Sprintf("%s@v%d/%s", fn, v.Version, v.Artifact)
 }
 
 // Warm decodes the artifact and compiles its code; the version may be
 // published only after Warm returned nil.
-func (f *Functions) Warm(ctx context.Context, fn string, v projector.ServedVersion, blob []byte) error {
+func (f *Functions) Warm(ctx context.Context, fn string, v fold.ServedVersion, blob []byte) error {
 	key := programKey(fn, v)
 	f.mu.Lock()
 	_, done := f.programs[key]
@@ -158,12 +158,12 @@ func (f *Functions) Warm(ctx context.Context, fn string, v projector.ServedVersi
 // a route only one of them has goes to that one. The projector gives each
 // route to one function, so functions do not collide; if they did, the
 // one activated first would keep the route.
-func (f *Functions) Publish(snap *projector.Snapshot) {
-	served := make([]projector.Served, 0, len(snap.Served))
+func (f *Functions) Publish(snap *fold.Snapshot) {
+	served := make([]fold.Served, 0, len(snap.Served))
 	for _, v := range snap.Served {
 		served = append(served, v)
 	}
-	slices.SortFunc(served, func(a, b projector.Served) int {
+	slices.SortFunc(served, func(a, b fold.Served) int {
 		return cmp.Or(cmp.Compare(a.ActivatedSeq, b.ActivatedSeq), cmp.Compare(a.Function, b.Function))
 	})
 	router := route.NewTable[*target]()
@@ -208,7 +208,7 @@ type routed struct {
 
 // targets builds the route targets of one served function, adding its
 // programs to live; f.mu is held.
-func (f *Functions) targets(s projector.Served, calls *inflight, live map[string]*isolate.Program) (map[string]*routed, []string, error) {
+func (f *Functions) targets(s fold.Served, calls *inflight, live map[string]*isolate.Program) (map[string]*routed, []string, error) {
 	targets := map[string]*routed{}
 	var order []string
 	for _, v := range s.Versions {
@@ -257,7 +257,7 @@ type versionClass struct {
 
 // classLocked is the scheduler class of a version, made on first use;
 // f.mu is held.
-func (f *Functions) classLocked(fn string, v projector.ServedVersion) *sched.Class {
+func (f *Functions) classLocked(fn string, v fold.ServedVersion) *sched.Class {
 	key := programKey(fn, v)
 	c := f.classes[key]
 	if c == nil {

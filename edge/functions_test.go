@@ -6,12 +6,12 @@ import (
 	"log/slog"
 	"testing"
 
-	"github.com/vault-runtime/vault/projector"
+	"github.com/vault-runtime/vault/projector/fold"
 	"github.com/vault-runtime/vault/schemas"
 )
 
 // warmVersion warms fn@v from an artifact whose handler answers "vN".
-func warmVersion(t *testing.T, f *Functions, fn string, v projector.ServedVersion) {
+func warmVersion(t *testing.T, f *Functions, fn string, v fold.ServedVersion) {
 	t.Helper()
 	blob, err := schemas.EncodeArtifact(
 		schemas.Section{Kind: schemas.SectionManifest, Data: []byte(fmt.Sprintf(`{"name":%q,"entry":"i.js"}`, fn))},
@@ -26,12 +26,12 @@ func warmVersion(t *testing.T, f *Functions, fn string, v projector.ServedVersio
 
 func TestPublishSplitsEachRouteByItsVersions(t *testing.T) {
 	f := NewFunctions(slog.New(slog.DiscardHandler), Options{})
-	v1 := projector.ServedVersion{Version: 1, Artifact: "a1", Percent: 70, Routes: []string{"/api/:id", "/old"}}
-	v2 := projector.ServedVersion{Version: 2, Artifact: "a2", Percent: 30, Routes: []string{"/api/:key", "/new"}}
+	v1 := fold.ServedVersion{Version: 1, Artifact: "a1", Percent: 70, Routes: []string{"/api/:id", "/old"}}
+	v2 := fold.ServedVersion{Version: 2, Artifact: "a2", Percent: 30, Routes: []string{"/api/:key", "/new"}}
 	warmVersion(t, f, "api", v1)
 	warmVersion(t, f, "api", v2)
-	f.Publish(&projector.Snapshot{State: projector.NewState(), Served: map[string]projector.Served{
-		"api": {Function: "api", Versions: []projector.ServedVersion{v1, v2}, ActivatedSeq: 3},
+	f.Publish(&fold.Snapshot{State: fold.NewState(), Served: map[string]fold.Served{
+		"api": {Function: "api", Versions: []fold.ServedVersion{v1, v2}, ActivatedSeq: 3},
 	}})
 
 	weights := func(path string) map[int]uint32 {
@@ -69,8 +69,8 @@ func TestPublishSplitsEachRouteByItsVersions(t *testing.T) {
 
 func TestPublishPausedNeedsNoProgram(t *testing.T) {
 	f := NewFunctions(slog.New(slog.DiscardHandler), Options{})
-	f.Publish(&projector.Snapshot{State: projector.NewState(), Served: map[string]projector.Served{
-		"p": {Function: "p", Paused: true, Versions: []projector.ServedVersion{{Version: 4, Artifact: "never-warmed", Percent: 100, Routes: []string{"/p"}}}},
+	f.Publish(&fold.Snapshot{State: fold.NewState(), Served: map[string]fold.Served{
+		"p": {Function: "p", Paused: true, Versions: []fold.ServedVersion{{Version: 4, Artifact: "never-warmed", Percent: 100, Routes: []string{"/p"}}}},
 	}})
 	tg, ok := f.lookup("", "/p")
 	if !ok || !tg.paused || tg.fn != "p" {
@@ -81,11 +81,11 @@ func TestPublishPausedNeedsNoProgram(t *testing.T) {
 func TestKillCancelsOnlyThatFunction(t *testing.T) {
 	f := NewFunctions(slog.New(slog.DiscardHandler), Options{})
 	for _, fn := range []string{"a", "b"} {
-		warmVersion(t, f, fn, projector.ServedVersion{Version: 1, Artifact: fn, Percent: 100, Routes: []string{"/" + fn}})
+		warmVersion(t, f, fn, fold.ServedVersion{Version: 1, Artifact: fn, Percent: 100, Routes: []string{"/" + fn}})
 	}
-	f.Publish(&projector.Snapshot{State: projector.NewState(), Served: map[string]projector.Served{
-		"a": {Function: "a", Versions: []projector.ServedVersion{{Version: 1, Artifact: "a", Percent: 100, Routes: []string{"/a"}}}},
-		"b": {Function: "b", Versions: []projector.ServedVersion{{Version: 1, Artifact: "b", Percent: 100, Routes: []string{"/b"}}}},
+	f.Publish(&fold.Snapshot{State: fold.NewState(), Served: map[string]fold.Served{
+		"a": {Function: "a", Versions: []fold.ServedVersion{{Version: 1, Artifact: "a", Percent: 100, Routes: []string{"/a"}}}},
+		"b": {Function: "b", Versions: []fold.ServedVersion{{Version: 1, Artifact: "b", Percent: 100, Routes: []string{"/b"}}}},
 	}})
 	ta, _ := f.lookup("", "/a")
 	tb, _ := f.lookup("", "/b")

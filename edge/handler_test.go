@@ -10,7 +10,7 @@ import (
 
 	"github.com/vault-runtime/vault/edge/h2"
 	"github.com/vault-runtime/vault/edge/shield"
-	"github.com/vault-runtime/vault/projector"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 // routeServer serves each function of routes (name → its routes), with
@@ -18,13 +18,13 @@ import (
 func routeServer(t *testing.T, rules []shield.Rule, routes map[string][]string) *handler {
 	t.Helper()
 	f := NewFunctions(slog.New(slog.DiscardHandler), Options{})
-	served := map[string]projector.Served{}
+	served := map[string]fold.Served{}
 	for fn, rs := range routes {
-		v := projector.ServedVersion{Version: 1, Artifact: fn, Percent: 100, Routes: rs}
+		v := fold.ServedVersion{Version: 1, Artifact: fn, Percent: 100, Routes: rs}
 		warmVersion(t, f, fn, v)
-		served[fn] = projector.Served{Function: fn, Versions: []projector.ServedVersion{v}}
+		served[fn] = fold.Served{Function: fn, Versions: []fold.ServedVersion{v}}
 	}
-	f.Publish(&projector.Snapshot{State: projector.NewState(), Served: served})
+	f.Publish(&fold.Snapshot{State: fold.NewState(), Served: served})
 	cfg := DefaultConfig()
 	cfg.Listen = "127.0.0.1:0"
 	cfg.Shield.Rules = rules

@@ -32,7 +32,7 @@ func ValidRole(r Role) bool { return slices.Contains(Roles, r) }
 // a threshold of admin signatures (see Keyring.Change).
 func RequiredRole(t Type) (Role, error) {
 	switch t {
-	case TypeDeployed:
+	case TypeDeployed, TypeImagePulled, TypeImageRemoved:
 		return RoleDeploy, nil
 	case TypeActivated, TypeRolledBack, TypePaused, TypeResumed, TypeRetired:
 		return RoleActivate, nil

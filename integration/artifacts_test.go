@@ -9,8 +9,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
-	"github.com/vault-runtime/vault/schemas"
 )
 
 // alreadyStored is what `vault deploy` says on stderr when the node has
@@ -85,7 +85,7 @@ func TestArtifactsAreImmutable(t *testing.T) {
 		done()
 	}
 	blob, err := obs.GetBytes(ctx, digest)
-	if err != nil || schemas.Digest(blob) != digest {
+	if err != nil || events.Digest(blob) != digest {
 		t.Fatalf("the stored artifact after the attempts: %d bytes, %v", len(blob), err)
 	}
 	if _, err := obs.GetInfo(ctx, "planted"); err == nil {

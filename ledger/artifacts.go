@@ -13,7 +13,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/vault-runtime/vault/events"
-	"github.com/vault-runtime/vault/schemas"
 )
 
 var artifactPrefix = []byte("ledger/artifact/")
@@ -92,7 +91,7 @@ func (a *Artifacts) Get(ctx context.Context, digest string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("get artifact %s: %w", digest, err)
 	}
-	if got := schemas.Digest(blob); got != digest {
+	if got := events.Digest(blob); got != digest {
 		return nil, fmt.Errorf("get artifact %s: content hashes to %s: %w", digest, got, events.ErrDigestMismatch)
 	}
 	// A cache: refetched if lost.
@@ -158,7 +157,7 @@ func (a *Artifacts) cached(key []byte, digest string) ([]byte, bool) {
 		a.log.Warn("cached artifact does not open; fetching again", "artifact", digest, "err", err)
 		return nil, false
 	}
-	if schemas.Digest(blob) != digest {
+	if events.Digest(blob) != digest {
 		a.log.Warn("cached artifact failed its digest check; fetching again", "artifact", digest)
 		return nil, false
 	}
@@ -186,7 +185,7 @@ func (a *Artifacts) Has(ctx context.Context, digest string) (bool, error) {
 
 // PutArtifact stores blob under its digest unless it is already there.
 func PutArtifact(ctx context.Context, obs jetstream.ObjectStore, blob []byte) (string, error) {
-	digest := schemas.Digest(blob)
+	digest := events.Digest(blob)
 	if _, err := obs.GetInfo(ctx, digest); err == nil {
 		return digest, nil
 	}

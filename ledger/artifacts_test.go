@@ -15,7 +15,6 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/vault-runtime/vault/events"
-	"github.com/vault-runtime/vault/schemas"
 )
 
 func TestArtifacts(t *testing.T) {
@@ -29,7 +28,7 @@ func TestArtifacts(t *testing.T) {
 	arts := NewArtifacts(b.js, obs, b.db, testSealer(t), slog.New(slog.NewTextHandler(&logs, nil)))
 	blob := []byte("an artifact's bytes")
 	digest, err := PutArtifact(ctx, obs, blob)
-	if err != nil || digest != schemas.Digest(blob) {
+	if err != nil || digest != events.Digest(blob) {
 		t.Fatalf("put: %s %v", digest, err)
 	}
 	if ok, err := arts.Has(ctx, digest); !ok || err != nil {
@@ -90,7 +89,7 @@ func TestArtifacts(t *testing.T) {
 		}
 	})
 	t.Run("ErrDigestMismatch", func(t *testing.T) {
-		wrong := schemas.Digest([]byte("something else"))
+		wrong := events.Digest([]byte("something else"))
 		if _, err := obs.PutBytes(ctx, wrong, blob); err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +98,7 @@ func TestArtifacts(t *testing.T) {
 		}
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
-		missing := schemas.Digest([]byte("never stored"))
+		missing := events.Digest([]byte("never stored"))
 		if _, err := arts.Get(ctx, missing); !errors.Is(err, events.ErrNotFound) {
 			t.Fatalf("got %v", err)
 		}
@@ -141,7 +140,7 @@ func TestReadObjectChunkByChunk(t *testing.T) {
 	}
 	wg.Wait()
 	for _, blob := range append(blobs, []byte{}) {
-		digest := schemas.Digest(blob)
+		digest := events.Digest(blob)
 		if len(blob) == 0 {
 			if _, err := PutArtifact(ctx, obs, blob); err != nil {
 				t.Fatal(err)
@@ -153,7 +152,7 @@ func TestReadObjectChunkByChunk(t *testing.T) {
 		}
 	}
 
-	info, err := obs.GetInfo(ctx, schemas.Digest(blobs[0]))
+	info, err := obs.GetInfo(ctx, events.Digest(blobs[0]))
 	if err != nil {
 		t.Fatal(err)
 	}

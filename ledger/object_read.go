@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -23,6 +24,44 @@ const readRequestTimeout = 5 * time.Second
 // the read then waits out its whole deadline and fails. Here a request
 // that goes unanswered is sent again.
 func readObject(ctx context.Context, obs jetstream.ObjectStore, stream jetstream.Stream, name string) ([]byte, error) {
+	r, err := openObject(ctx, obs, stream, name)
+	if err != nil {
+		return nil, err
+	}
+	if r.size > maxObjectRead {
+		return nil, fmt.Errorf("object %s: bad metadata (size %d)", name, r.size)
+	}
+	blob := make([]byte, 0, r.size)
+	for {
+		chunk, err := r.next()
+		if err == io.EOF {
+			return blob, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		blob = append(blob, chunk...)
+	}
+}
+
+// objectReader reads an object's chunks one request at a time, as
+// readObject does, for objects too large to hold in memory (image layers).
+type objectReader struct {
+	ctx     context.Context
+	stream  jetstream.Stream
+	name    string
+	subject string
+	size    uint64
+	chunks  uint32
+	// read and got are the bytes and chunks read so far; seq is where
+	// the next chunk is looked for.
+	read uint64
+	got  uint32
+	seq  uint64
+	rest []byte
+}
+
+func openObject(ctx context.Context, obs jetstream.ObjectStore, stream jetstream.Stream, name string) (*objectReader, error) {
 	var info *jetstream.ObjectInfo
 	err := retryRequest(ctx, func(ctx context.Context) (err error) {
 		info, err = obs.GetInfo(ctx, name)
@@ -34,31 +73,49 @@ func readObject(ctx context.Context, obs jetstream.ObjectStore, stream jetstream
 	if info.Opts != nil && info.Opts.Link != nil {
 		return nil, fmt.Errorf("object %s is a link, which artifacts never are", name)
 	}
-	if info.NUID == "" || info.Size > maxObjectRead {
+	if info.NUID == "" {
 		return nil, fmt.Errorf("object %s: bad metadata (nuid %q, size %d)", name, info.NUID, info.Size)
 	}
-	subject := fmt.Sprintf("$O.%s.C.%s", info.Bucket, info.NUID)
-	blob := make([]byte, 0, info.Size)
-	seq := uint64(1)
-	for chunks := uint32(0); chunks < info.Chunks; chunks++ {
-		var msg *jetstream.RawStreamMsg
-		err := retryRequest(ctx, func(ctx context.Context) (err error) {
-			msg, err = stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subject))
-			return err
-		})
+	return &objectReader{ctx: ctx, stream: stream, name: name, subject: fmt.Sprintf("$O.%s.C.%s", info.Bucket, info.NUID),
+		size: info.Size, chunks: info.Chunks, seq: 1}, nil
+}
+
+// next returns the next chunk, or io.EOF after the last one.
+func (r *objectReader) next() ([]byte, error) {
+	if r.got == r.chunks {
+		if r.read != r.size {
+			return nil, fmt.Errorf("object %s: its %d chunks hold %d of its %d bytes", r.name, r.chunks, r.read, r.size)
+		}
+		return nil, io.EOF
+	}
+	var msg *jetstream.RawStreamMsg
+	err := retryRequest(r.ctx, func(ctx context.Context) (err error) {
+		msg, err = r.stream.GetMsg(ctx, r.seq, jetstream.WithGetMsgSubject(r.subject))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("object %s: chunk %d of %d: %w", r.name, r.got+1, r.chunks, err)
+	}
+	if r.read+uint64(len(msg.Data)) > r.size {
+		return nil, fmt.Errorf("object %s: its chunks hold more than its %d bytes", r.name, r.size)
+	}
+	r.got++
+	r.read += uint64(len(msg.Data))
+	r.seq = msg.Sequence + 1
+	return msg.Data, nil
+}
+
+func (r *objectReader) Read(p []byte) (int, error) {
+	for len(r.rest) == 0 {
+		chunk, err := r.next()
 		if err != nil {
-			return nil, fmt.Errorf("object %s: chunk %d of %d: %w", name, chunks+1, info.Chunks, err)
+			return 0, err
 		}
-		if uint64(len(blob))+uint64(len(msg.Data)) > info.Size {
-			return nil, fmt.Errorf("object %s: its chunks hold more than its %d bytes", name, info.Size)
-		}
-		blob = append(blob, msg.Data...)
-		seq = msg.Sequence + 1
+		r.rest = chunk
 	}
-	if uint64(len(blob)) != info.Size {
-		return nil, fmt.Errorf("object %s: its %d chunks hold %d of its %d bytes", name, info.Chunks, len(blob), info.Size)
-	}
-	return blob, nil
+	n := copy(p, r.rest)
+	r.rest = r.rest[n:]
+	return n, nil
 }
 
 // maxObjectRead bounds the buffer an object's metadata can ask for; the

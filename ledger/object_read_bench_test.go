@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/vault-runtime/vault/schemas"
+	"github.com/vault-runtime/vault/events"
 )
 
 // BenchmarkReadObject reads a 16 MiB artifact (128 chunks) chunk by chunk
@@ -26,7 +26,7 @@ func BenchmarkReadObject(b *testing.B) {
 		blob[i] = byte(i * 13)
 	}
 	digest, err := PutArtifact(ctx, obs, blob)
-	if err != nil || digest != schemas.Digest(blob) {
+	if err != nil || digest != events.Digest(blob) {
 		b.Fatal(digest, err)
 	}
 	b.Run("direct-gets", func(b *testing.B) {

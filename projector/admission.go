@@ -3,11 +3,13 @@ package projector
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 // Admission is the gate the ledger's sequencer consults before an append.
@@ -19,7 +21,7 @@ import (
 type Admission struct {
 	p  *Projector
 	mu sync.Mutex
-	st *State
+	st *fold.State
 	// pending are the records folded into st that the projector has not
 	// confirmed yet. If the ledger turns out to hold another record at one
 	// of those sequences (an admitted envelope was never stored and
@@ -60,7 +62,7 @@ func (a *Admission) Admit(ctx context.Context, head uint64, envelope []byte) err
 		}
 		a.st, a.pending = st, nil
 	}
-	if err := advance(a.st, envelope, a.p.sigs.check, func(ev *events.Event) error { return a.checkArtifact(ctx, ev) }); err != nil {
+	if err := fold.Advance(a.st, envelope, a.p.sigs.check, func(ev *events.Event) error { return a.checkArtifact(ctx, ev) }); err != nil {
 		return err
 	}
 	a.pending = append(a.pending, admitted{seq: a.st.Seq, id: events.ID(envelope)})
@@ -103,24 +105,42 @@ func (a *Admission) Prepare(envelopes [][]byte) {
 }
 
 // checkArtifact refuses a deploy whose artifact was never uploaded, or
-// is larger than the node would fetch and compile.
+// is larger than the node would fetch and compile, and an image whose
+// blobs the artifact store does not all hold.
 func (a *Admission) checkArtifact(ctx context.Context, ev *events.Event) error {
-	if ev.Type != events.TypeDeployed {
-		return nil
+	switch ev.Type {
+	case events.TypeDeployed:
+		d, err := events.DecodeBody[events.Deployed](ev)
+		if err != nil {
+			return err
+		}
+		if err := a.p.checkSize(d.Size); err != nil {
+			return fmt.Errorf("deploy %s: %w: %w", d.Name, err, events.ErrInvalidEvent)
+		}
+		return a.stored(ctx, d.Artifact, "deploy "+d.Name+": artifact "+d.Artifact)
+	case events.TypeImagePulled:
+		p, err := events.DecodeBody[events.ImagePulled](ev)
+		if err != nil {
+			return err
+		}
+		for _, b := range p.Blobs() {
+			if err := a.stored(ctx, strings.TrimPrefix(b.Digest, "sha256:"), "image "+p.Digest+": blob "+b.Digest); err != nil {
+				return err
+			}
+		}
 	}
-	d, err := events.DecodeBody[events.Deployed](ev)
-	if err != nil {
-		return err
-	}
-	if err := a.p.checkSize(d.Size); err != nil {
-		return fmt.Errorf("deploy %s: %w: %w", d.Name, err, events.ErrInvalidEvent)
-	}
-	ok, err := a.p.cfg.Artifacts.Has(ctx, d.Artifact)
+	return nil
+}
+
+// stored refuses a digest (hex) the artifact store does not hold; what
+// names it in the refusal.
+func (a *Admission) stored(ctx context.Context, digest, what string) error {
+	ok, err := a.p.cfg.Artifacts.Has(ctx, digest)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return fmt.Errorf("deploy %s: artifact %s was not uploaded: %w", d.Name, d.Artifact, events.ErrNotFound)
+		return fmt.Errorf("%s was not uploaded: %w", what, events.ErrNotFound)
 	}
 	return nil
 }

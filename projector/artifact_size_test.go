@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/projector/fold"
+	"github.com/vault-runtime/vault/projector/fold/foldtest"
 	"github.com/vault-runtime/vault/schemas"
 )
 
@@ -60,9 +62,9 @@ func TestProjectorArtifactSize(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := newTestLedger(t)
-			l.append(l.genesis)
-			l.append(l.deployed(events.Deployed{Name: "hello", Artifact: digest(tt.blob), Size: tt.size, Routes: []string{"/hello"}}, l.operator))
-			l.append(l.activate("hello", 1, tt.blob))
+			l.append(l.Genesis)
+			l.append(l.Deployed(events.Deployed{Name: "hello", Artifact: foldtest.Digest(tt.blob), Size: tt.size, Routes: []string{"/hello"}}, l.Operator))
+			l.append(l.Activate("hello", 1, tt.blob))
 			arts := &countingArtifacts{fakeArtifacts: artifacts(tt.blob)}
 			var j journal
 			p, _ := start(t, Config{
@@ -79,7 +81,7 @@ func TestProjectorArtifactSize(t *testing.T) {
 			if served != tt.served {
 				t.Errorf("served = %v, want %v (failed: %v)", served, tt.served, cur.Failed)
 			}
-			if got := arts.wasFetched(digest(tt.blob)); got != tt.fetched {
+			if got := arts.wasFetched(foldtest.Digest(tt.blob)); got != tt.fetched {
 				t.Errorf("fetched = %v, want %v", got, tt.fetched)
 			}
 			warmed := false
@@ -92,7 +94,7 @@ func TestProjectorArtifactSize(t *testing.T) {
 			if tt.served {
 				return
 			}
-			reason := cur.Failed[FailKey("hello", 1, 3)]
+			reason := cur.Failed[fold.FailKey("hello", 1, 3)]
 			for _, want := range []string{"over the limit of", "limits.max_artifact_size", "--max-artifact-size"} {
 				if !strings.Contains(reason, want) {
 					t.Errorf("failed = %v; want a reason containing %q", cur.Failed, want)
@@ -107,7 +109,7 @@ func TestProjectorArtifactSize(t *testing.T) {
 // past a CLI's check.
 func TestAdmissionArtifactSize(t *testing.T) {
 	l := newTestLedger(t)
-	l.append(l.genesis)
+	l.append(l.Genesis)
 	var j journal
 	p, _ := start(t, Config{
 		Source:           followRecords(l.records, nil, nil),
@@ -122,7 +124,7 @@ func TestAdmissionArtifactSize(t *testing.T) {
 	admit := func(size int64) error {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		return a.Admit(ctx, 1, l.deployed(events.Deployed{Name: "hello", Artifact: digest("hello-1"), Size: size}, l.operator))
+		return a.Admit(ctx, 1, l.Deployed(events.Deployed{Name: "hello", Artifact: foldtest.Digest("hello-1"), Size: size}, l.Operator))
 	}
 	err := admit(1<<10 + 1)
 	if !errors.Is(err, schemas.ErrTooLarge) || !errors.Is(err, events.ErrInvalidEvent) {

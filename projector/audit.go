@@ -11,6 +11,7 @@ import (
 
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 // RecordIter yields a ledger's records in the order they are stored.
@@ -69,7 +70,7 @@ func Audit(ctx context.Context, records RecordIter, checkpoints [][]byte, opts A
 	if err != nil {
 		return nil, err
 	}
-	a := &auditor{st: NewState(), cps: cps, report: &AuditReport{Signers: map[string]uint64{}}, opts: opts, seen: map[[32]byte]uint64{}}
+	a := &auditor{st: fold.NewState(), cps: cps, report: &AuditReport{Signers: map[string]uint64{}}, opts: opts, seen: map[[32]byte]uint64{}}
 
 	chunks := make(chan *auditChunk, 2)
 	readErr := make(chan error, 1)
@@ -117,7 +118,7 @@ func sortCheckpoints(notes [][]byte) ([]checkpointAt, error) {
 }
 
 type auditor struct {
-	st     *State
+	st     *fold.State
 	tree   ledger.Tree
 	cps    []checkpointAt
 	next   int // index of the next checkpoint to check
@@ -129,7 +130,7 @@ type auditor struct {
 // auditChunk is a run of records and their signature verdicts.
 type auditChunk struct {
 	recs  []ledger.Record
-	check SigChecker
+	check fold.SigChecker
 }
 
 const auditChunkSize = 1024
@@ -165,7 +166,7 @@ func (a *auditor) produce(ctx context.Context, records RecordIter, out chan<- *a
 	return flush()
 }
 
-func (a *auditor) apply(r *ledger.Record, verdicts SigChecker) error {
+func (a *auditor) apply(r *ledger.Record, verdicts fold.SigChecker) error {
 	want := a.st.Seq + 1
 	if r.Seq != want {
 		reason := fmt.Sprintf("record %d is missing (next stored record is seq %d)", want, r.Seq)
@@ -190,10 +191,10 @@ func (a *auditor) apply(r *ledger.Record, verdicts SigChecker) error {
 		return &AuditError{Seq: r.Seq, ID: r.ID, Reason: "record ID is not a SHA-256"}
 	}
 	if first, dup := a.seen[idKey]; dup {
-		return &AuditError{Seq: r.Seq, ID: r.ID, Reason: FoldReplay(a.st, r.Seq, r.ID, first).Error()}
+		return &AuditError{Seq: r.Seq, ID: r.ID, Reason: fold.RejectReplay(a.st, r.Seq, r.ID, first).Error()}
 	}
 	a.seen[idKey] = r.Seq
-	if err := FoldWith(a.st, r.Seq, r.ID, r.Envelope, check); err != nil {
+	if err := fold.ApplyWith(a.st, r.Seq, r.ID, r.Envelope, check); err != nil {
 		return &AuditError{Seq: r.Seq, ID: r.ID, Reason: err.Error()}
 	}
 	for _, id := range slices.Compact(slices.Sorted(slices.Values(signedBy))) {

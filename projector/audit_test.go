@@ -10,6 +10,7 @@ import (
 
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
+	"github.com/vault-runtime/vault/projector/fold/foldtest"
 )
 
 // auditLedger is a ledger of n records (genesis, then deploys and
@@ -17,21 +18,25 @@ import (
 func auditLedger(t testing.TB, n int, checkpointAt ...uint64) (*testLedger, [][]byte) {
 	t.Helper()
 	l := newTestLedger(t)
-	l.append(l.genesis)
+	l.append(l.Genesis)
 	for i := 0; len(l.records) < n; i++ {
 		name := fmt.Sprintf("fn%d", i%7)
-		l.append(l.deploy(name, fmt.Sprintf("blob-%d", i), "/"+name))
+		l.append(l.Deploy(name, fmt.Sprintf("blob-%d", i), "/"+name))
 		if len(l.records) < n {
-			l.append(l.activated(events.Activated{Name: name, Version: i/7 + 1, Artifact: digest(fmt.Sprintf("blob-%d", i))}, l.operator))
+			l.append(l.Activated(events.Activated{Name: name, Version: i/7 + 1, Artifact: foldtest.Digest(fmt.Sprintf("blob-%d", i))}, l.Operator))
+		}
+		// Images from seq 31 on, after the records TestAuditFailures reorders.
+		if len(l.records) < n && len(l.records) > 30 && i%5 == 4 {
+			l.append(l.PullImage(foldtest.Image(fmt.Sprintf("image-%d", i), "registry.example.com/team/app", fmt.Sprint(i), "base", fmt.Sprintf("layer-%d", i)), l.Operator))
 		}
 	}
-	return l, l.checkpoints(t, l.logger, checkpointAt...)
+	return l, l.checkpoints(t, l.Logger, checkpointAt...)
 }
 
 // checkpoints signs checkpoints over the first size records each.
 func (l *testLedger) checkpoints(t testing.TB, signer *events.Signer, sizes ...uint64) [][]byte {
 	t.Helper()
-	origin := ledger.Origin(l.id)
+	origin := ledger.Origin(l.ID)
 	var notes [][]byte
 	for _, size := range sizes {
 		var tree ledger.Tree
@@ -72,9 +77,9 @@ func TestAuditAccepts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := foldAll(t, envelopesOf(l.records)...)
+	want := foldtest.FoldAll(t, envelopesOf(l.records)...)
 	if report.Records != 2500 || report.Checkpoints != 3 || report.LatestCheckpoint != 2500 ||
-		report.Ledger != l.id || report.StateHash != want.Hash() || report.Signers[l.operator.ID] != 2499 {
+		report.Ledger != l.ID || report.StateHash != want.Hash() || report.Signers[l.Operator.ID] != 2499 {
 		t.Fatalf("report %+v", report)
 	}
 }
@@ -119,8 +124,8 @@ func TestAuditFailures(t *testing.T) {
 		{"MissingRecord", append(append([]ledger.Record(nil), l.records[:9]...), l.records[10:]...), notes, 10, "record 10 is missing"},
 		{"ReorderedRecords", swap(l.records, 14, 15), notes, 13, "do not match the signed checkpoint at tree size 30"},
 		{"TruncatedLedger", l.records[:20], notes, 21, "records 21..30 are missing"},
-		{"CheckpointByNonLogKey", l.records, l.checkpoints(t, l.deployer, 12), 12, "checkpoint at tree size 12"},
-		{"CheckpointForkedRoot", l.records, l.checkpoints(t, l.logger, 31), 31, "covers 31 records"},
+		{"CheckpointByNonLogKey", l.records, l.checkpoints(t, l.Deployer, 12), 12, "checkpoint at tree size 12"},
+		{"CheckpointForkedRoot", l.records, l.checkpoints(t, l.Logger, 31), 31, "covers 31 records"},
 		{"Empty", nil, nil, 1, "empty"},
 		{"ReplayedEvent", append(append([]ledger.Record(nil), l.records...), ledger.Record{Seq: 31, ID: l.records[2].ID, Envelope: l.records[2].Envelope}), nil, 31, "replays the event already stored at seq 3"},
 	}

@@ -3,6 +3,7 @@ package projector
 import (
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 // minPrefetch is the shortest run of new records whose signatures are
@@ -14,7 +15,7 @@ const minPrefetch = 16
 // run of new records (a node catching up, an edge whose mirror brings a
 // backlog) their signatures are verified in batches on every CPU first,
 // at a fraction of the cost of one by one; otherwise the shared cache.
-func (p *Projector) batchCheck(st *State, batch []ledger.Record) SigChecker {
+func (p *Projector) batchCheck(st *fold.State, batch []ledger.Record) fold.SigChecker {
 	fresh := batch
 	for len(fresh) > 0 && fresh[0].Seq <= st.Seq {
 		fresh = fresh[1:]

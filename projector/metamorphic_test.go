@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vault-runtime/vault/ledger"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 // TestProjectorMetamorphic projects random ledgers (every lifecycle
@@ -30,10 +31,10 @@ func TestProjectorMetamorphic(t *testing.T) {
 			}
 			records, _ := randomLedger(t, rng, size)
 			want := make([]string, len(records)+1) // hash after seq i
-			s := NewState()
+			s := fold.NewState()
 			want[0] = s.Hash()
 			for _, r := range records {
-				_ = Fold(s, r.Seq, r.ID, r.Envelope)
+				_ = fold.Apply(s, r.Seq, r.ID, r.Envelope)
 				want[r.Seq] = s.Hash()
 			}
 
@@ -84,7 +85,7 @@ func projectWithRestarts(t *testing.T, rng *rand.Rand, records []ledger.Record, 
 	db := openDB(t, t.TempDir())
 	var mu sync.Mutex
 	published := map[uint64]string{}
-	pub := &fakePublisher{publish: func(s *Snapshot) {
+	pub := &fakePublisher{publish: func(s *fold.Snapshot) {
 		mu.Lock()
 		defer mu.Unlock()
 		published[s.State.Seq] = s.State.Hash()

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"runtime"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 // The projected state lives in pebble under statePrefix, one value per
@@ -22,6 +22,7 @@ import (
 //	projector/meta                 {format, ledger, seq}
 //	projector/keys                 the keyring
 //	projector/routes               route owners
+//	projector/images               the images pulled, by digest
 //	projector/fn/F                 the function without versions and history
 //	projector/fn/F/v/N             version N
 //	projector/fn/F/h/I             transition I
@@ -36,13 +37,14 @@ import (
 // it is derived from the ledger, so the projector replays instead.
 const (
 	statePrefix = "projector/"
-	stateFormat = 3
+	stateFormat = 4
 )
 
 var (
 	metaKey     = []byte(statePrefix + "meta")
 	keysKey     = []byte(statePrefix + "keys")
 	routesKey   = []byte(statePrefix + "routes")
+	imagesKey   = []byte(statePrefix + "images")
 	fnPrefix    = statePrefix + "fn/"
 	rejPrefix   = statePrefix + "rejected/"
 	legacyState = []byte(statePrefix + "state") // format 1: one JSON value
@@ -78,7 +80,7 @@ func seqKey(prefix string, n uint64) []byte {
 }
 
 // saveState writes what changed in st since the last save, in one batch.
-func (p *Projector) saveState(st *State) error {
+func (p *Projector) saveState(st *fold.State) error {
 	b := p.cfg.DB.NewBatch()
 	defer b.Close()
 	put := func(key []byte, v any) error {
@@ -96,10 +98,14 @@ func (p *Projector) saveState(st *State) error {
 		errs = append(errs, put(keysKey, st.Keys))
 		p.saved.keys = st.Keys
 	}
-	if len(st.touched) > 0 {
+	if st.ImagesTouched() {
+		errs = append(errs, put(imagesKey, st.Images))
+	}
+	touched := st.Touched()
+	if len(touched) > 0 {
 		errs = append(errs, put(routesKey, st.Routes))
 	}
-	for _, name := range slices.Sorted(maps.Keys(st.touched)) {
+	for _, name := range touched {
 		f := st.Functions[name]
 		ord, ok := p.saved.ords[name]
 		if !ok {
@@ -128,18 +134,18 @@ func (p *Projector) saveState(st *State) error {
 	if err := b.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("save projected state at seq %d: %w", st.Seq, err)
 	}
-	for name := range st.touched {
+	for _, name := range touched {
 		p.saved.versions[name] = len(st.Functions[name].Versions)
 		p.saved.history[name] = len(st.Functions[name].History)
 	}
 	p.saved.rejected = len(st.Rejected)
-	clear(st.touched)
+	st.ClearTouched()
 	return nil
 }
 
 // loadState reads the persisted state. A missing, older or unreadable
 // one gives a fresh state (and is deleted), to be rebuilt by replay.
-func (p *Projector) loadState() (*State, error) {
+func (p *Projector) loadState() (*fold.State, error) {
 	p.saved = saved{ords: map[string]uint64{}, versions: map[string]int{}, history: map[string]int{}}
 	st, ords, err := p.readState()
 	if err == nil {
@@ -157,13 +163,13 @@ func (p *Projector) loadState() (*State, error) {
 	if err := p.cfg.DB.DeleteRange([]byte(statePrefix), []byte(statePrefix[:len(statePrefix)-1]+"0"), pebble.NoSync); err != nil {
 		return nil, fmt.Errorf("clear persisted state: %w", err)
 	}
-	return NewState(), nil
+	return fold.NewState(), nil
 }
 
 // errLegacy marks a state saved by an older layout.
 var errLegacy = errors.New("persisted state has an older layout")
 
-func (p *Projector) readState() (*State, map[string]uint64, error) {
+func (p *Projector) readState() (*fold.State, map[string]uint64, error) {
 	if _, closer, err := p.cfg.DB.Get(legacyState); err == nil {
 		closer.Close()
 		return nil, nil, errLegacy
@@ -241,19 +247,21 @@ func pieceValue(key string) any {
 	case key == string(keysKey):
 		return new(*events.Keyring)
 	case key == string(routesKey):
-		return &map[string]RouteOwner{}
+		return &map[string]fold.RouteOwner{}
+	case key == string(imagesKey):
+		return &map[string]*fold.Image{}
 	case strings.HasPrefix(key, rejPrefix):
-		return &Rejection{}
+		return &fold.Rejection{}
 	case strings.HasPrefix(key, fnPrefix):
 		switch _, kind, ok := splitFnKey(key); {
 		case !ok:
 			return nil
 		case kind == 'v':
-			return &Version{}
+			return &fold.Version{}
 		case kind == 'h':
-			return &Transition{}
+			return &fold.Transition{}
 		}
-		return &Function{}
+		return &fold.Function{}
 	}
 	return nil
 }
@@ -273,10 +281,10 @@ func splitFnKey(key string) (ord string, kind byte, ok bool) {
 
 // assemble builds the state from decoded pieces in key order, in which a
 // function's header comes before its versions and history.
-func assemble(pieces []piece) (*State, map[string]uint64, error) {
-	st := NewState()
+func assemble(pieces []piece) (*fold.State, map[string]uint64, error) {
+	st := fold.NewState()
 	var meta *stateMeta
-	byOrd := map[string]*Function{}
+	byOrd := map[string]*fold.Function{}
 	ords := map[string]uint64{}
 	for _, pc := range pieces {
 		switch v := pc.v.(type) {
@@ -284,30 +292,32 @@ func assemble(pieces []piece) (*State, map[string]uint64, error) {
 			meta = v
 		case **events.Keyring:
 			st.Keys = *v
-		case *map[string]RouteOwner:
+		case *map[string]fold.RouteOwner:
 			st.Routes = *v
-		case *Rejection:
+		case *map[string]*fold.Image:
+			st.Images = *v
+		case *fold.Rejection:
 			st.Rejected = append(st.Rejected, *v)
-		case *Function:
+		case *fold.Function:
 			ord, _, _ := splitFnKey(pc.key)
 			if _, dup := st.Functions[v.Name]; dup || v.Name == "" {
 				return nil, nil, fmt.Errorf("function %q stored twice or without a name", v.Name)
 			}
 			st.Functions[v.Name], byOrd[ord] = v, v
 			ords[v.Name] = binary.BigEndian.Uint64([]byte(ord))
-		case *Version, *Transition:
+		case *fold.Version, *fold.Transition:
 			ord, _, _ := splitFnKey(pc.key)
 			f := byOrd[ord]
 			if f == nil {
 				return nil, nil, fmt.Errorf("%x has no function header", pc.key)
 			}
-			if ver, ok := v.(*Version); ok {
+			if ver, ok := v.(*fold.Version); ok {
 				if ver.Number != len(f.Versions)+1 {
 					return nil, nil, fmt.Errorf("function %s: version %d stored as %d", f.Name, ver.Number, len(f.Versions)+1)
 				}
 				f.Versions = append(f.Versions, *ver)
 			} else {
-				f.History = append(f.History, *v.(*Transition))
+				f.History = append(f.History, *v.(*fold.Transition))
 			}
 		}
 	}
@@ -318,7 +328,7 @@ func assemble(pieces []piece) (*State, map[string]uint64, error) {
 		return nil, nil, fmt.Errorf("format %d, want %d: %w", meta.Format, stateFormat, errLegacy)
 	}
 	if st.Routes == nil {
-		st.Routes = map[string]RouteOwner{}
+		st.Routes = map[string]fold.RouteOwner{}
 	}
 	st.Ledger, st.Seq = meta.Ledger, meta.Seq
 	return st, ords, nil

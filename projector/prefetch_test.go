@@ -9,8 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vault-runtime/vault/projector/fold"
+
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
+	"github.com/vault-runtime/vault/projector/fold/foldtest"
 )
 
 // prefetchLedger is a ledger of more than two replay chunks, with what
@@ -21,19 +24,19 @@ import (
 func prefetchLedger(t testing.TB) (*testLedger, *events.Signer) {
 	t.Helper()
 	l := buildBusyLedger(t, 2*replayChunkSize+500)
-	late, stranger := namedSigner(t, "late"), namedSigner(t, "stranger")
-	good := l.deploy("late-fn", "late-1", "/late/*")
+	late, stranger := foldtest.NamedSigner(t, "late"), foldtest.NamedSigner(t, "stranger")
+	good := l.Deploy("late-fn", "late-1", "/late/*")
 	for _, env := range [][]byte{
-		l.seal(l.id, events.TypeKeyAdded, late.ID, events.KeyAdded{ID: late.ID, PublicKey: late.Public(), Roles: []events.Role{events.RoleDeploy}}, l.operator),
-		l.deployed(events.Deployed{Name: "late-fn", Artifact: digest("late-0"), Size: 6}, late),
-		tamper(t, good, flipSignature),
+		l.Seal(l.ID, events.TypeKeyAdded, late.ID, events.KeyAdded{ID: late.ID, PublicKey: late.Public(), Roles: []events.Role{events.RoleDeploy}}, l.Operator),
+		l.Deployed(events.Deployed{Name: "late-fn", Artifact: foldtest.Digest("late-0"), Size: 6}, late),
+		foldtest.Tamper(t, good, foldtest.FlipSignature),
 		good,
-		l.deployed(events.Deployed{Name: "late-fn", Artifact: digest("late-2"), Size: 6}, stranger),
-		l.deployed(events.Deployed{Name: "late-fn", Artifact: digest("late-3"), Size: 6}, l.deployer), // revoked
+		l.Deployed(events.Deployed{Name: "late-fn", Artifact: foldtest.Digest("late-2"), Size: 6}, stranger),
+		l.Deployed(events.Deployed{Name: "late-fn", Artifact: foldtest.Digest("late-3"), Size: 6}, l.Deployer), // revoked
 		good, // a replay
 		[]byte(`{"payloadType":"` + events.PayloadType + `", "payload":"e30=","signatures":[]}`),
 		bytes.Replace(good, []byte(`"payload":"`), []byte(`"payload" :"`), 1),
-		l.seal(l.id, events.TypeDeployed, "late-fn", events.Deployed{Name: "late-fn", Artifact: digest("late-4"), Size: 6}, late, l.operator),
+		l.Seal(l.ID, events.TypeDeployed, "late-fn", events.Deployed{Name: "late-fn", Artifact: foldtest.Digest("late-4"), Size: 6}, late, l.Operator),
 	} {
 		l.append(env)
 	}
@@ -43,16 +46,16 @@ func prefetchLedger(t testing.TB) (*testLedger, *events.Signer) {
 // serialFold folds records one by one, verifying each signature when the
 // fold asks (what Replay did before it prefetched), and returns the state
 // and its hash after each of the records at seqs.
-func serialFold(records []ledger.Record, seqs []uint64) (*State, map[uint64]string) {
-	st := NewState()
+func serialFold(records []ledger.Record, seqs []uint64) (*fold.State, map[uint64]string) {
+	st := fold.NewState()
 	first := map[string]uint64{}
 	hashes := map[uint64]string{}
 	for _, r := range records {
 		if seq, dup := first[r.ID]; dup {
-			FoldReplay(st, r.Seq, r.ID, seq)
+			fold.RejectReplay(st, r.Seq, r.ID, seq)
 		} else {
 			first[r.ID] = r.Seq
-			FoldWith(st, r.Seq, r.ID, r.Envelope, nil)
+			fold.ApplyWith(st, r.Seq, r.ID, r.Envelope, nil)
 		}
 		if slices.Contains(seqs, r.Seq) {
 			hashes[r.Seq] = st.Hash()
@@ -142,10 +145,10 @@ func TestReplayErrors(t *testing.T) {
 // when asked.
 func TestSigPrefetchVerdicts(t *testing.T) {
 	l, late := prefetchLedger(t)
-	stranger := namedSigner(t, "stranger")
+	stranger := foldtest.NamedSigner(t, "stranger")
 	keys := map[string]*events.Key{}
 	var other []*events.Key
-	for _, s := range []*events.Signer{l.operator, l.deployer, late, stranger, namedSigner(t, "ci"), namedSigner(t, "ci2")} {
+	for _, s := range []*events.Signer{l.Operator, l.Deployer, late, stranger, foldtest.NamedSigner(t, "ci"), foldtest.NamedSigner(t, "ci2")} {
 		keys[s.ID] = &events.Key{ID: s.ID, PublicKey: s.Public()}
 		other = append(other, keys[s.ID])
 	}
@@ -184,10 +187,10 @@ func TestScanEnvelope(t *testing.T) {
 	l := newTestLedger(t)
 	var sealed [][]byte
 	for _, blob := range []string{"a", "ab", "abc"} {
-		sealed = append(sealed, l.deploy("fn", blob), l.seal(l.id, events.TypeDeployed, "fn",
-			events.Deployed{Name: "fn", Artifact: digest(blob), Size: 1}, l.operator, l.deployer))
+		sealed = append(sealed, l.Deploy("fn", blob), l.Seal(l.ID, events.TypeDeployed, "fn",
+			events.Deployed{Name: "fn", Artifact: foldtest.Digest(blob), Size: 1}, l.Operator, l.Deployer))
 	}
-	sealed = append(sealed, l.genesis)
+	sealed = append(sealed, l.Genesis)
 	for _, env := range sealed {
 		want, err := events.DecodeEnvelope(env)
 		if err != nil {
@@ -215,9 +218,9 @@ func TestScanEnvelope(t *testing.T) {
 // DecodeEnvelope accepts is what DecodeEnvelope reads.
 func FuzzScanEnvelope(f *testing.F) {
 	l := newTestLedger(f)
-	f.Add(l.genesis)
-	f.Add(l.deploy("fn", "blob"))
-	f.Add(l.seal(l.id, events.TypeActivated, "fn", events.Activated{Name: "fn", Version: 1, Artifact: digest("blob")}, l.operator, l.deployer))
+	f.Add(l.Genesis)
+	f.Add(l.Deploy("fn", "blob"))
+	f.Add(l.Seal(l.ID, events.TypeActivated, "fn", events.Activated{Name: "fn", Version: 1, Artifact: foldtest.Digest("blob")}, l.Operator, l.Deployer))
 	f.Fuzz(func(t *testing.T, stored []byte) {
 		got := scanEnvelope(stored)
 		want, err := events.DecodeEnvelope(stored)

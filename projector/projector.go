@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/vault-runtime/vault/ledger"
+	"github.com/vault-runtime/vault/projector/fold"
 	"github.com/vault-runtime/vault/schemas"
 )
 
@@ -35,86 +35,12 @@ type ArtifactSource interface {
 // Warmer prepares a version to serve (decode, compile). The projector
 // calls it before any route of the version is published.
 type Warmer interface {
-	Warm(ctx context.Context, fn string, v ServedVersion, artifact []byte) error
+	Warm(ctx context.Context, fn string, v fold.ServedVersion, artifact []byte) error
 }
 
 // Publisher receives each new snapshot once it is safe to serve.
 type Publisher interface {
-	Publish(*Snapshot)
-}
-
-// Served is what a node actually serves for a function: one version, or
-// a split of two, or a paused function's routes answering 503.
-type Served struct {
-	Function string `json:"function"`
-	// Paused routes answer 503 with Retry-After; no code runs.
-	Paused bool `json:"paused,omitempty"`
-	// Versions are the active version first, then the canary, if any.
-	Versions     []ServedVersion `json:"versions"`
-	ActivatedSeq uint64          `json:"activatedSeq"`
-	StateSeq     uint64          `json:"stateSeq"`
-}
-
-// ServedVersion is one version of a served function and its share.
-type ServedVersion struct {
-	Version  int    `json:"version"`
-	Artifact string `json:"artifact"`
-	Percent  int    `json:"percent"`
-	// Routes are the version's routes that its function owns.
-	Routes []string `json:"routes"`
-}
-
-// Weight is the percentage of requests version v takes (0 when paused).
-func (s Served) Weight(v int) int {
-	for _, sv := range s.Versions {
-		if sv.Version == v && !s.Paused {
-			return sv.Percent
-		}
-	}
-	return 0
-}
-
-func (s Served) equal(o Served) bool {
-	return s.Function == o.Function && s.Paused == o.Paused && s.ActivatedSeq == o.ActivatedSeq && s.StateSeq == o.StateSeq &&
-		slices.EqualFunc(s.Versions, o.Versions, func(a, b ServedVersion) bool {
-			return a.Version == b.Version && a.Artifact == b.Artifact && a.Percent == b.Percent && slices.Equal(a.Routes, b.Routes)
-		})
-}
-
-// servedFor is what st says a node should serve for f: nothing for an
-// inactive or retired function.
-func servedFor(st *State, f *Function) (Served, bool) {
-	if f.State != Active && f.State != Paused {
-		return Served{}, false
-	}
-	s := Served{Function: f.Name, Paused: f.State == Paused, ActivatedSeq: f.ActivatedSeq, StateSeq: f.StateSeq}
-	for _, share := range f.Traffic() {
-		v := f.Versions[share.Version-1]
-		sv := ServedVersion{Version: v.Number, Artifact: v.Artifact, Percent: share.Percent}
-		for _, pattern := range v.Routes {
-			if r, err := schemas.ParseRoute(pattern); err == nil && st.Routes[r.Shape()].Function == f.Name {
-				sv.Routes = append(sv.Routes, pattern)
-			}
-		}
-		s.Versions = append(s.Versions, sv)
-	}
-	return s, len(s.Versions) > 0
-}
-
-// FailKey names a version that failed to warm on this node, as a key of
-// Snapshot.Failed.
-func FailKey(fn string, version int, activatedSeq uint64) string {
-	return fmt.Sprintf("%s@v%d (activated at seq %d)", fn, version, activatedSeq)
-}
-
-// Snapshot is a consistent view: the ledger state and what this node
-// serves from it. Neither is modified after publication.
-type Snapshot struct {
-	State  *State            `json:"state"`
-	Served map[string]Served `json:"served"`
-	// Failed names versions this node could not warm, with the reason;
-	// their functions keep serving the previous version.
-	Failed map[string]string `json:"failed,omitempty"`
+	Publish(*fold.Snapshot)
 }
 
 // Sealer encrypts values kept in pebble, bound to their pebble key
@@ -153,7 +79,7 @@ type Projector struct {
 	log *slog.Logger
 
 	mu     sync.Mutex
-	snap   *Snapshot
+	snap   *fold.Snapshot
 	notify chan struct{}     // closed and replaced on every publication
 	sigs   *sigCache         // verdicts shared with the Admission gate
 	recent [recentIDs]string // event IDs of recently applied records, by seq % recentIDs
@@ -183,11 +109,11 @@ func New(cfg Config) *Projector {
 		cfg.BatchSize = 256
 	}
 	return &Projector{cfg: cfg, log: cfg.Logger, notify: make(chan struct{}), sigs: newSigCache(1 << 14),
-		snap: &Snapshot{State: NewState(), Served: map[string]Served{}}}
+		snap: &fold.Snapshot{State: fold.NewState(), Served: map[string]fold.Served{}}}
 }
 
 // Current returns the latest published snapshot.
-func (p *Projector) Current() *Snapshot {
+func (p *Projector) Current() *fold.Snapshot {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.snap
@@ -217,7 +143,7 @@ func (p *Projector) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	served, failed := p.warm(ctx, st, map[string]Served{}, map[string]string{})
+	served, failed := p.warm(ctx, st, map[string]fold.Served{}, map[string]string{})
 	p.publish(st, served, failed)
 	if st.Seq > 0 {
 		p.log.Info("projector restored", "seq", st.Seq, "functions", len(st.Functions), "served", len(served))
@@ -260,7 +186,7 @@ func (p *Projector) Run(ctx context.Context) error {
 	}
 }
 
-func (p *Projector) apply(ctx context.Context, st *State, batch []ledger.Record) error {
+func (p *Projector) apply(ctx context.Context, st *fold.State, batch []ledger.Record) error {
 	defer func() {
 		p.mu.Lock()
 		for _, r := range batch {
@@ -282,12 +208,12 @@ func (p *Projector) apply(ctx context.Context, st *State, batch []ledger.Record)
 				return err
 			}
 			if ok && first < r.Seq {
-				err := FoldReplay(st, r.Seq, r.ID, first)
+				err := fold.RejectReplay(st, r.Seq, r.ID, first)
 				p.log.Warn("record rejected at projection", "seq", r.Seq, "id", r.ID, "err", err)
 				continue
 			}
 		}
-		if err := FoldWith(st, r.Seq, r.ID, r.Envelope, check); err != nil {
+		if err := fold.ApplyWith(st, r.Seq, r.ID, r.Envelope, check); err != nil {
 			p.log.Warn("record rejected at projection", "seq", r.Seq, "id", r.ID, "err", err)
 		}
 	}
@@ -297,19 +223,19 @@ func (p *Projector) apply(ctx context.Context, st *State, batch []ledger.Record)
 // warm brings served up to date with st: a function's new traffic goes
 // live only once every version in it warmed; until then (or for good, if
 // one fails) the node serves what it served before.
-func (p *Projector) warm(ctx context.Context, st *State, served map[string]Served, failed map[string]string) (map[string]Served, map[string]string) {
+func (p *Projector) warm(ctx context.Context, st *fold.State, served map[string]fold.Served, failed map[string]string) (map[string]fold.Served, map[string]string) {
 	next := maps.Clone(served)
 	for name := range served {
-		if f := st.Functions[name]; f == nil || (f.State != Active && f.State != Paused) {
+		if f := st.Functions[name]; f == nil || (f.State != fold.Active && f.State != fold.Paused) {
 			delete(next, name)
 		}
 	}
 	for name, f := range st.Functions {
-		want, ok := servedFor(st, f)
+		want, ok := fold.ServedFor(st, f)
 		if !ok {
 			continue
 		}
-		if cur, ok := served[name]; ok && cur.equal(want) {
+		if cur, ok := served[name]; ok && cur.Equal(want) {
 			continue
 		}
 		if !want.Paused && !p.warmAll(ctx, f, want, &failed) {
@@ -322,9 +248,9 @@ func (p *Projector) warm(ctx context.Context, st *State, served map[string]Serve
 
 // warmAll warms every version of want, unless one failed before; a new
 // failure is added to *failed (a copy: published maps never change).
-func (p *Projector) warmAll(ctx context.Context, f *Function, want Served, failed *map[string]string) bool {
+func (p *Projector) warmAll(ctx context.Context, f *fold.Function, want fold.Served, failed *map[string]string) bool {
 	for _, v := range want.Versions {
-		key := FailKey(want.Function, v.Version, want.ActivatedSeq)
+		key := fold.FailKey(want.Function, v.Version, want.ActivatedSeq)
 		if _, ok := (*failed)[key]; ok {
 			return false
 		}
@@ -342,7 +268,7 @@ func (p *Projector) warmAll(ctx context.Context, f *Function, want Served, faile
 // artifact size bytes. The record's size is checked before the fetch and
 // the blob's own after it, before the compile (a hand-made record may
 // understate it).
-func (p *Projector) warmOne(ctx context.Context, fn string, v ServedVersion, size int64) error {
+func (p *Projector) warmOne(ctx context.Context, fn string, v fold.ServedVersion, size int64) error {
 	if err := p.checkSize(size); err != nil {
 		return err
 	}
@@ -367,8 +293,8 @@ func (p *Projector) checkSize(size int64) error {
 	return nil
 }
 
-func (p *Projector) publish(st *State, served map[string]Served, failed map[string]string) {
-	snap := &Snapshot{State: st.Clone(), Served: served, Failed: failed}
+func (p *Projector) publish(st *fold.State, served map[string]fold.Served, failed map[string]string) {
+	snap := &fold.Snapshot{State: st.Clone(), Served: served, Failed: failed}
 	p.cfg.Publisher.Publish(snap)
 	p.mu.Lock()
 	p.snap = snap

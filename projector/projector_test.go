@@ -17,6 +17,8 @@ import (
 
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
+	"github.com/vault-runtime/vault/projector/fold"
+	"github.com/vault-runtime/vault/projector/fold/foldtest"
 )
 
 // testTimeout bounds every wait, so a broken projector fails the test
@@ -71,7 +73,7 @@ type fakeArtifacts struct {
 func artifacts(blobs ...string) *fakeArtifacts {
 	a := &fakeArtifacts{blobs: map[string][]byte{}}
 	for _, b := range blobs {
-		a.blobs[digest(b)] = []byte(b)
+		a.blobs[foldtest.Digest(b)] = []byte(b)
 	}
 	return a
 }
@@ -96,16 +98,16 @@ type fakeWarmer struct {
 // warmed is one Warm call's function and version.
 type warmed struct {
 	fn string
-	ServedVersion
+	fold.ServedVersion
 }
 
-func (w *fakeWarmer) Warm(ctx context.Context, fn string, v ServedVersion, artifact []byte) error {
+func (w *fakeWarmer) Warm(ctx context.Context, fn string, v fold.ServedVersion, artifact []byte) error {
 	return w.warm(ctx, warmed{fn, v}, artifact)
 }
 
-type fakePublisher struct{ publish func(*Snapshot) }
+type fakePublisher struct{ publish func(*fold.Snapshot) }
 
-func (p *fakePublisher) Publish(s *Snapshot) { p.publish(s) }
+func (p *fakePublisher) Publish(s *fold.Snapshot) { p.publish(s) }
 
 // journal is the shared, ordered record of what the fakes saw.
 type journal struct {
@@ -116,7 +118,7 @@ type journal struct {
 type entry struct {
 	warm    *warmed // a Warm call
 	warmErr error   // what it returned
-	snap    *Snapshot
+	snap    *fold.Snapshot
 	hash    string // of snap.State when it was published
 }
 
@@ -137,8 +139,8 @@ func (j *journal) all() []entry {
 func (j *journal) warmer(t *testing.T, fail ...string) *fakeWarmer {
 	return &fakeWarmer{warm: func(_ context.Context, v warmed, blob []byte) error {
 		var err error
-		if digest(string(blob)) != v.Artifact {
-			t.Errorf("Warm(%s@v%d) got a blob of digest %s, want %s", v.fn, v.Version, digest(string(blob)), v.Artifact)
+		if foldtest.Digest(string(blob)) != v.Artifact {
+			t.Errorf("Warm(%s@v%d) got a blob of digest %s, want %s", v.fn, v.Version, foldtest.Digest(string(blob)), v.Artifact)
 		}
 		if slices.Contains(fail, v.Artifact) {
 			err = fmt.Errorf("compile %s: syntax error", v.Artifact[:8])
@@ -149,7 +151,7 @@ func (j *journal) warmer(t *testing.T, fail ...string) *fakeWarmer {
 }
 
 func (j *journal) publisher() *fakePublisher {
-	return &fakePublisher{publish: func(s *Snapshot) { j.add(entry{snap: s, hash: s.State.Hash()}) }}
+	return &fakePublisher{publish: func(s *fold.Snapshot) { j.add(entry{snap: s, hash: s.State.Hash()}) }}
 }
 
 func openDB(t *testing.T, dir string) *pebble.DB {
@@ -220,13 +222,13 @@ func waitApplied(t *testing.T, p *Projector, seq uint64) {
 // every version's activation is its own record.
 func lifecycle(t *testing.T) *testLedger {
 	l := newTestLedger(t)
-	l.append(l.genesis)
-	l.append(l.deploy("hello", "hello-1", "/hello"))
-	l.append(l.activate("hello", 1, "hello-1"))
-	l.append(l.deploy("other", "other-1", "/other/*"))
-	l.append(l.deploy("hello", "hello-2", "/hello", "/hello/:id"))
-	l.append(l.activate("other", 1, "other-1"))
-	l.append(l.activate("hello", 2, "hello-2"))
+	l.append(l.Genesis)
+	l.append(l.Deploy("hello", "hello-1", "/hello"))
+	l.append(l.Activate("hello", 1, "hello-1"))
+	l.append(l.Deploy("other", "other-1", "/other/*"))
+	l.append(l.Deploy("hello", "hello-2", "/hello", "/hello/:id"))
+	l.append(l.Activate("other", 1, "other-1"))
+	l.append(l.Activate("hello", 2, "hello-2"))
 	return l
 }
 
@@ -257,11 +259,11 @@ func TestProjectorWarmsBeforePublishing(t *testing.T) {
 			if batch == 1 && !servedV1 {
 				t.Error("hello@v1 was never served, though it was active for a whole batch")
 			}
-			want := map[string]Served{
-				"hello": {Function: "hello", ActivatedSeq: 7, StateSeq: 7, Versions: []ServedVersion{
-					{Version: 2, Artifact: digest("hello-2"), Percent: 100, Routes: []string{"/hello", "/hello/:id"}}}},
-				"other": {Function: "other", ActivatedSeq: 6, StateSeq: 6, Versions: []ServedVersion{
-					{Version: 1, Artifact: digest("other-1"), Percent: 100, Routes: []string{"/other/*"}}}},
+			want := map[string]fold.Served{
+				"hello": {Function: "hello", ActivatedSeq: 7, StateSeq: 7, Versions: []fold.ServedVersion{
+					{Version: 2, Artifact: foldtest.Digest("hello-2"), Percent: 100, Routes: []string{"/hello", "/hello/:id"}}}},
+				"other": {Function: "other", ActivatedSeq: 6, StateSeq: 6, Versions: []fold.ServedVersion{
+					{Version: 1, Artifact: foldtest.Digest("other-1"), Percent: 100, Routes: []string{"/other/*"}}}},
 			}
 			cur := p.Current()
 			if !reflect.DeepEqual(cur.Served, want) || len(cur.Failed) != 0 {
@@ -314,11 +316,11 @@ func checkPublications(t *testing.T, entries []entry) {
 	}
 }
 
-func foldRecords(t *testing.T, records []ledger.Record) *State {
+func foldRecords(t *testing.T, records []ledger.Record) *fold.State {
 	t.Helper()
-	s := NewState()
+	s := fold.NewState()
 	for _, r := range records {
-		_ = Fold(s, r.Seq, r.ID, r.Envelope)
+		_ = fold.Apply(s, r.Seq, r.ID, r.Envelope)
 	}
 	return s
 }
@@ -342,14 +344,14 @@ func TestProjectorWarmFailure(t *testing.T) {
 			p, _ := start(t, Config{
 				Source:    followRecords(l.records, feed, nil),
 				Artifacts: artifacts("hello-1", "hello-2", "other-1", "more"),
-				Warmer:    j.warmer(t, digest(tt.fail)),
+				Warmer:    j.warmer(t, foldtest.Digest(tt.fail)),
 				Publisher: j.publisher(),
 				DB:        openDB(t, t.TempDir()),
 				BatchSize: 1,
 			})
 			waitApplied(t, p, 7)
 
-			check := func(cur *Snapshot, wantServed map[string]int) {
+			check := func(cur *fold.Snapshot, wantServed map[string]int) {
 				t.Helper()
 				served := map[string]int{}
 				for name, s := range cur.Served {
@@ -373,8 +375,8 @@ func TestProjectorWarmFailure(t *testing.T) {
 			check(p.Current(), tt.wantServed)
 
 			// More batches neither retry the failed version nor forget it.
-			send(t, feed, l.append(l.deploy("more", "more")))
-			send(t, feed, l.append(l.activate("more", 1, "more")))
+			send(t, feed, l.append(l.Deploy("more", "more")))
+			send(t, feed, l.append(l.Activate("more", 1, "more")))
 			waitApplied(t, p, 9)
 			wantServed := maps.Clone(tt.wantServed)
 			wantServed["more"] = 1
@@ -382,7 +384,7 @@ func TestProjectorWarmFailure(t *testing.T) {
 			checkPublications(t, j.all())
 			attempts := 0
 			for _, e := range j.all() {
-				if e.warm != nil && e.warm.Artifact == digest(tt.fail) {
+				if e.warm != nil && e.warm.Artifact == foldtest.Digest(tt.fail) {
 					attempts++
 				}
 			}
@@ -457,6 +459,10 @@ func TestProjectorRestart(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := lifecycle(t)
+			// Images are part of the persisted state too.
+			l.append(l.PullImage(foldtest.Image("api", "registry.example.com/api", "1", "base", "app"), l.Operator))
+			l.append(l.PullImage(foldtest.Image("web", "registry.example.com/web", "", "base"), l.Deployer))
+			l.append(l.RemoveImage("web"))
 			dir := t.TempDir()
 			db := openDB(t, dir)
 
@@ -467,12 +473,12 @@ func TestProjectorRestart(t *testing.T) {
 				Publisher: (&journal{}).publisher(),
 				DB:        db,
 			})
-			waitApplied(t, first, 7)
+			waitApplied(t, first, 10)
 			stop()
 			applied := first.Current()
 
 			// A new node on the same database, with a ledger that grew.
-			l.append(l.deploy("hello", "hello-3"))
+			l.append(l.Deploy("hello", "hello-3"))
 			var j journal
 			froms := make(chan uint64, 1)
 			feed := make(chan ledger.Record)
@@ -501,25 +507,28 @@ func TestProjectorRestart(t *testing.T) {
 			})
 			select {
 			case from := <-froms:
-				if from != 8 {
-					t.Errorf("Follow from %d, want 8", from)
+				if from != 11 {
+					t.Errorf("Follow from %d, want 11", from)
 				}
 			case <-time.After(testTimeout):
 				t.Fatal("Follow was not called")
 			}
 			if tt.honest {
 				restored := second.Current()
+				if len(restored.State.Images) != 1 || restored.State.Images[foldtest.OCIDigest("api")] == nil {
+					t.Errorf("restored images %v, want api only", restored.State.Images)
+				}
 				if restored.State.Hash() != applied.State.Hash() {
 					t.Errorf("restored state %+v\nwant %+v", restored.State, applied.State)
 				}
 				if !reflect.DeepEqual(restored.Served, applied.Served) {
 					t.Errorf("restored serving %+v, want %+v", restored.Served, applied.Served)
 				}
-				send(t, feed, l.records[7])
+				send(t, feed, l.records[10])
 			}
-			waitApplied(t, second, 8)
+			waitApplied(t, second, 11)
 			if got, want := second.Current().State.Hash(), foldRecords(t, l.records).Hash(); got != want {
-				t.Errorf("state after restart and record 8 = %+v\nwant the whole ledger folded", second.Current().State)
+				t.Errorf("state after restart and record 11 = %+v\nwant the whole ledger folded", second.Current().State)
 			}
 			if got := second.Current().Served["hello"].Weight(2); got != 100 {
 				t.Errorf("serving hello@v%d, want v2 (v3 is deployed, not active)", got)
@@ -536,8 +545,8 @@ var errAny = errors.New("any error")
 
 func TestProjectorAdmit(t *testing.T) {
 	l := newTestLedger(t)
-	l.append(l.genesis)
-	l.append(l.deploy("hello", "hello-1"))
+	l.append(l.Genesis)
+	l.append(l.Deploy("hello", "hello-1"))
 	var j journal
 	p, _ := start(t, Config{
 		Source:    followRecords(l.records, nil, nil),
@@ -554,13 +563,13 @@ func TestProjectorAdmit(t *testing.T) {
 		envelope []byte
 		want     error // nil: admitted
 	}{
-		{"AdmitsUploadedArtifact", 2, l.deploy("hello", "hello-2"), nil},
-		{"AdmitsActivation", 2, l.activate("hello", 1, "hello-1"), nil},
-		{"ErrNotFound/ArtifactNotUploaded", 2, l.deploy("hello", "never-uploaded"), events.ErrNotFound},
-		{"ErrNotFound/ActivateMissingVersion", 2, l.activate("hello", 2, "hello-2"), events.ErrNotFound},
-		{"ErrUnauthorized", 2, l.deployed(events.Deployed{Name: "hello", Artifact: digest("hello-2"), Size: 7}, l.logger), events.ErrUnauthorized},
-		{"SecondGenesis", 2, l.genesis, errAny},
-		{"DeadlineExceeded/HeadNotApplied", 3, l.deploy("hello", "hello-2"), context.DeadlineExceeded},
+		{"AdmitsUploadedArtifact", 2, l.Deploy("hello", "hello-2"), nil},
+		{"AdmitsActivation", 2, l.Activate("hello", 1, "hello-1"), nil},
+		{"ErrNotFound/ArtifactNotUploaded", 2, l.Deploy("hello", "never-uploaded"), events.ErrNotFound},
+		{"ErrNotFound/ActivateMissingVersion", 2, l.Activate("hello", 2, "hello-2"), events.ErrNotFound},
+		{"ErrUnauthorized", 2, l.Deployed(events.Deployed{Name: "hello", Artifact: foldtest.Digest("hello-2"), Size: 7}, l.Logger), events.ErrUnauthorized},
+		{"SecondGenesis", 2, l.Genesis, errAny},
+		{"DeadlineExceeded/HeadNotApplied", 3, l.Deploy("hello", "hello-2"), context.DeadlineExceeded},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -590,10 +599,10 @@ func TestProjectorAdmitGenesis(t *testing.T) {
 	p := New(Config{Artifacts: artifacts(), Logger: slog.New(slog.DiscardHandler)})
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
-	if err := p.Admission().Admit(ctx, 0, l.genesis); err != nil {
+	if err := p.Admission().Admit(ctx, 0, l.Genesis); err != nil {
 		t.Errorf("Admit(genesis) = %v", err)
 	}
-	if err := p.Admission().Admit(ctx, 0, l.deploy("hello", "hello-1")); !errors.Is(err, events.ErrInvalidEvent) {
+	if err := p.Admission().Admit(ctx, 0, l.Deploy("hello", "hello-1")); !errors.Is(err, events.ErrInvalidEvent) {
 		t.Errorf("Admit(deploy before genesis) = %v, want %v", err, events.ErrInvalidEvent)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/vault-runtime/vault/ledger"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 var errReplayDone = errors.New("replay done")
@@ -23,13 +24,13 @@ const replayChunkSize = 1024
 // signatures on every CPU (see sigPrefetch) while the caller's goroutine
 // folds the chunk before, in order; the fold reads the verdicts, so the
 // state is the one a fold of each record in turn gives.
-func Replay(records RecordIter, to uint64) (*State, error) {
+func Replay(records RecordIter, to uint64) (*fold.State, error) {
 	chunks := make(chan replayChunk, 1)
 	go func() {
 		defer close(chunks)
 		readChunks(records, to, chunks)
 	}()
-	st := NewState()
+	st := fold.NewState()
 	first := map[string]uint64{}
 	for c := range chunks {
 		if c.err != nil {
@@ -37,11 +38,11 @@ func Replay(records RecordIter, to uint64) (*State, error) {
 		}
 		for _, r := range c.records {
 			if seq, dup := first[r.ID]; dup {
-				FoldReplay(st, r.Seq, r.ID, seq)
+				fold.RejectReplay(st, r.Seq, r.ID, seq)
 				continue
 			}
 			first[r.ID] = r.Seq
-			FoldWith(st, r.Seq, r.ID, r.Envelope, c.check) // a rejection is part of the state
+			fold.ApplyWith(st, r.Seq, r.ID, r.Envelope, c.check) // a rejection is part of the state
 		}
 	}
 	if to != 0 && st.Seq < to {
@@ -54,7 +55,7 @@ func Replay(records RecordIter, to uint64) (*State, error) {
 // or, last, the error that ended the reading.
 type replayChunk struct {
 	records []ledger.Record
-	check   SigChecker
+	check   fold.SigChecker
 	err     error
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
+	"github.com/vault-runtime/vault/projector/fold/foldtest"
 )
 
 // BenchmarkReplay100k replays 100,000 records from genesis, as `vault
@@ -63,24 +64,24 @@ type sealSpec struct {
 // the deployer revoked at 4n/5. Signing, the slow part, runs on every CPU.
 func buildBusyLedger(t testing.TB, n int) *testLedger {
 	l := newTestLedger(t)
-	ci, ci2 := namedSigner(t, "ci"), namedSigner(t, "ci2")
+	ci, ci2 := foldtest.NamedSigner(t, "ci"), foldtest.NamedSigner(t, "ci2")
 	specs := []sealSpec{{events.TypeKeyAdded, ci.ID, events.KeyAdded{ID: ci.ID, PublicKey: ci.Public(),
-		Roles: []events.Role{events.RoleDeploy, events.RoleActivate}}, []*events.Signer{l.operator}}}
+		Roles: []events.Role{events.RoleDeploy, events.RoleActivate}}, []*events.Signer{l.Operator}}}
 	versions := map[string]int{}
-	deployer, activator := l.deployer, ci
+	deployer, activator := l.Deployer, ci
 	for i := 0; len(specs) < n-1; i++ {
 		switch next := len(specs) + 2; { // the seq of the next record
 		case next >= n/2 && activator == ci:
-			specs = append(specs, sealSpec{events.TypeKeyRotated, ci.ID, events.KeyRotated{ID: ci.ID, NewID: ci2.ID, NewPublicKey: ci2.Public()}, []*events.Signer{l.operator}})
+			specs = append(specs, sealSpec{events.TypeKeyRotated, ci.ID, events.KeyRotated{ID: ci.ID, NewID: ci2.ID, NewPublicKey: ci2.Public()}, []*events.Signer{l.Operator}})
 			activator = ci2
 			continue
-		case next >= 4*n/5 && deployer == l.deployer:
-			specs = append(specs, sealSpec{events.TypeKeyRevoked, l.deployer.ID, events.KeyRevoked{ID: l.deployer.ID}, []*events.Signer{l.operator}})
-			deployer = l.operator
+		case next >= 4*n/5 && deployer == l.Deployer:
+			specs = append(specs, sealSpec{events.TypeKeyRevoked, l.Deployer.ID, events.KeyRevoked{ID: l.Deployer.ID}, []*events.Signer{l.Operator}})
+			deployer = l.Operator
 			continue
 		}
 		name := fmt.Sprintf("fn%d", i%50)
-		artifact := digest(fmt.Sprintf("%s-%d", name, i))
+		artifact := foldtest.Digest(fmt.Sprintf("%s-%d", name, i))
 		specs = append(specs, sealSpec{events.TypeDeployed, name, events.Deployed{Name: name, Artifact: artifact, Size: 1000 + int64(i), Routes: []string{"/" + name + "/*"}}, []*events.Signer{deployer}})
 		versions[name]++
 		if len(specs) < n-1 {
@@ -95,7 +96,7 @@ func buildBusyLedger(t testing.TB, n int) *testLedger {
 		wg.Go(func() {
 			for j := w; j < len(specs); j += workers {
 				s := specs[j]
-				payload, err := events.NewEvent(l.id, s.typ, s.subject, s.body)
+				payload, err := events.NewEvent(l.ID, s.typ, s.subject, s.body)
 				if err == nil {
 					envelopes[j], err = events.Seal(payload, s.signers...)
 				}
@@ -104,7 +105,7 @@ func buildBusyLedger(t testing.TB, n int) *testLedger {
 		})
 	}
 	wg.Wait()
-	l.append(l.genesis)
+	l.append(l.Genesis)
 	for j, env := range envelopes {
 		if errs[j] != nil {
 			t.Fatalf("seal record %d: %v", j+2, errs[j])

@@ -6,8 +6,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vault-runtime/vault/projector/fold"
+
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
+	"github.com/vault-runtime/vault/projector/fold/foldtest"
 )
 
 // TestTrustMatrix judges every event type signed by keys of every role,
@@ -30,23 +33,23 @@ func TestTrustMatrix(t *testing.T) {
 }
 
 func trustCase(t *testing.T, role events.Role, typ events.Type, revoked, met bool) {
-	l := &testLedger{t: t}
-	root1, root2 := namedSigner(t, "root1"), namedSigner(t, "root2")
-	s1, s2 := namedSigner(t, "s1"), namedSigner(t, "s2")
-	target, nobody, fresh := namedSigner(t, "target"), namedSigner(t, "nobody"), namedSigner(t, "fresh")
-	l.genesis = l.seal("", events.TypeGenesis, "", events.Genesis{Name: "matrix", AdminThreshold: 2, Keys: []events.KeyGrant{
-		grant(root1, events.RoleAdmin, events.RoleDeploy), grant(root2, events.RoleAdmin),
-		grant(s1, role), grant(s2, role), grant(target, events.RoleDeploy), grant(nobody),
+	l := &testLedger{Ledger: foldtest.Bare(t)}
+	root1, root2 := foldtest.NamedSigner(t, "root1"), foldtest.NamedSigner(t, "root2")
+	s1, s2 := foldtest.NamedSigner(t, "s1"), foldtest.NamedSigner(t, "s2")
+	target, nobody, fresh := foldtest.NamedSigner(t, "target"), foldtest.NamedSigner(t, "nobody"), foldtest.NamedSigner(t, "fresh")
+	l.Genesis = l.Seal("", events.TypeGenesis, "", events.Genesis{Name: "matrix", AdminThreshold: 2, Keys: []events.KeyGrant{
+		foldtest.Grant(root1, events.RoleAdmin, events.RoleDeploy), foldtest.Grant(root2, events.RoleAdmin),
+		foldtest.Grant(s1, role), foldtest.Grant(s2, role), foldtest.Grant(target, events.RoleDeploy), foldtest.Grant(nobody),
 	}}, root1, root2)
-	l.id = events.ID(l.genesis)
-	d := events.Deployed{Name: "fn", Artifact: digest("fn-1"), Size: 4}
-	setup := [][]byte{l.genesis, l.seal(l.id, events.TypeDeployed, "fn", d, root1)}
+	l.ID = events.ID(l.Genesis)
+	d := events.Deployed{Name: "fn", Artifact: foldtest.Digest("fn-1"), Size: 4}
+	setup := [][]byte{l.Genesis, l.Seal(l.ID, events.TypeDeployed, "fn", d, root1)}
 	if revoked {
 		for _, k := range []*events.Signer{s1, s2} {
-			setup = append(setup, l.seal(l.id, events.TypeKeyRevoked, k.ID, events.KeyRevoked{ID: k.ID}, root1, root2))
+			setup = append(setup, l.Seal(l.ID, events.TypeKeyRevoked, k.ID, events.KeyRevoked{ID: k.ID}, root1, root2))
 		}
 	}
-	st := foldAll(t, setup...)
+	st := foldtest.FoldAll(t, setup...)
 
 	required, err := events.RequiredRole(typ)
 	if err != nil {
@@ -67,9 +70,9 @@ func trustCase(t *testing.T, role events.Role, typ events.Type, revoked, met boo
 	var body any
 	switch typ {
 	case events.TypeDeployed:
-		subject, body = "fn", events.Deployed{Name: "fn", Artifact: digest("fn-2"), Size: 4}
+		subject, body = "fn", events.Deployed{Name: "fn", Artifact: foldtest.Digest("fn-2"), Size: 4}
 	case events.TypeActivated:
-		subject, body = "fn", events.Activated{Name: "fn", Version: 1, Artifact: digest("fn-1")}
+		subject, body = "fn", events.Activated{Name: "fn", Version: 1, Artifact: foldtest.Digest("fn-1")}
 	case events.TypeKeyAdded:
 		subject, body = fresh.ID, events.KeyAdded{ID: fresh.ID, PublicKey: fresh.Public(), Roles: []events.Role{events.RoleDeploy}}
 	case events.TypeKeyRotated:
@@ -81,9 +84,9 @@ func trustCase(t *testing.T, role events.Role, typ events.Type, revoked, met boo
 	case events.TypeRoleRevoked:
 		subject, body = target.ID, events.RoleChange{ID: target.ID, Role: events.RoleDeploy}
 	}
-	env := l.seal(l.id, typ, subject, body, signers...)
+	env := l.Seal(l.ID, typ, subject, body, signers...)
 	before := st.Hash()
-	err = Fold(st, st.Seq+1, events.ID(env), env)
+	err = fold.Apply(st, st.Seq+1, events.ID(env), env)
 
 	allowed := role == required && !revoked && met
 	switch {
@@ -117,7 +120,7 @@ func trustCase(t *testing.T, role events.Role, typ events.Type, revoked, met boo
 }
 
 // checkApplied checks the effect of an applied event.
-func checkApplied(t *testing.T, st *State, typ events.Type, target, fresh *events.Signer) {
+func checkApplied(t *testing.T, st *fold.State, typ events.Type, target, fresh *events.Signer) {
 	t.Helper()
 	kr := st.Keys
 	var ok bool
@@ -146,14 +149,14 @@ func checkApplied(t *testing.T, st *State, typ events.Type, target, fresh *event
 // replayed copy) up to every seq gives the state a live fold had there.
 func TestReplayMatchesFold(t *testing.T) {
 	l := newTestLedger(t)
-	bob := namedSigner(t, "bob")
+	bob := foldtest.NamedSigner(t, "bob")
 	envs := [][]byte{
-		l.genesis,
-		l.deploy("api", "api-1", "/api/*"),
-		l.seal(l.id, events.TypeKeyAdded, bob.ID, events.KeyAdded{ID: bob.ID, PublicKey: bob.Public(), Roles: []events.Role{events.RoleActivate}}, l.operator),
-		l.activated(events.Activated{Name: "api", Version: 1, Artifact: digest("api-1")}, bob),
-		l.deployed(events.Deployed{Name: "api", Artifact: digest("x"), Size: 1}, bob), // bob may not deploy
-		l.seal(l.id, events.TypeKeyRevoked, bob.ID, events.KeyRevoked{ID: bob.ID}, l.operator),
+		l.Genesis,
+		l.Deploy("api", "api-1", "/api/*"),
+		l.Seal(l.ID, events.TypeKeyAdded, bob.ID, events.KeyAdded{ID: bob.ID, PublicKey: bob.Public(), Roles: []events.Role{events.RoleActivate}}, l.Operator),
+		l.Activated(events.Activated{Name: "api", Version: 1, Artifact: foldtest.Digest("api-1")}, bob),
+		l.Deployed(events.Deployed{Name: "api", Artifact: foldtest.Digest("x"), Size: 1}, bob), // bob may not deploy
+		l.Seal(l.ID, events.TypeKeyRevoked, bob.ID, events.KeyRevoked{ID: bob.ID}, l.Operator),
 	}
 	envs = append(envs, envs[3]) // a replayed activation
 	for _, env := range envs {
@@ -167,14 +170,14 @@ func TestReplayMatchesFold(t *testing.T) {
 		}
 		return nil
 	}
-	live := NewState()
+	live := fold.NewState()
 	seen := map[string]uint64{}
 	for _, r := range l.records {
 		if first, dup := seen[r.ID]; dup {
-			FoldReplay(live, r.Seq, r.ID, first)
+			fold.RejectReplay(live, r.Seq, r.ID, first)
 		} else {
 			seen[r.ID] = r.Seq
-			Fold(live, r.Seq, r.ID, r.Envelope)
+			fold.Apply(live, r.Seq, r.ID, r.Envelope)
 		}
 		got, err := Replay(iter, r.Seq)
 		if err != nil {

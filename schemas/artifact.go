@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -98,12 +97,6 @@ type Artifact struct {
 
 // Section returns the bytes of a section, or nil when absent.
 func (a *Artifact) Section(k SectionKind) []byte { return a.sections[k] }
-
-// Digest is the content address of an artifact blob: hex SHA-256.
-func Digest(blob []byte) string {
-	sum := sha256.Sum256(blob)
-	return hex.EncodeToString(sum[:])
-}
 
 // DecodeArtifact checks the layout and every section digest. It never
 // panics on any input and allocates nothing proportional to claimed sizes.

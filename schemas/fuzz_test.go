@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"math"
+	"reflect"
 	"testing"
 )
 
@@ -86,6 +89,41 @@ func FuzzParseManifest(f *testing.F) {
 			if v < 0 {
 				t.Errorf("negative limit in %+v", m.Limits)
 			}
+		}
+	})
+}
+
+// FuzzYAMLReader reads arbitrary input with the sample schema of
+// yamlpos_test.go, one key of each kind. Seeds: testdata/fuzz/FuzzYAMLReader.
+func FuzzYAMLReader(f *testing.F) {
+	f.Add([]byte("s: a\nl: [b]\nb: false\ni: 7\nz: 1MiB\nd: 5s\nf: 0\nc: red\ninner: {a: x}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := readSample(data)
+		again, errAgain := readSample(data)
+		if fmt.Sprint(err) != fmt.Sprint(errAgain) || !reflect.DeepEqual(s, again) {
+			t.Fatalf("two reads differ: %+v, %v and %+v, %v", s, err, again, errAgain)
+		}
+		if err != nil {
+			var pe PosErrors
+			if s != nil || !errors.As(err, &pe) || len(pe) == 0 || !errors.Is(err, ErrInvalid) {
+				t.Fatalf("readSample = %+v, %v; want nil and a non-empty PosErrors", s, err)
+			}
+			for i, e := range pe {
+				if e.File != "t.yaml" || e.Line < 1 || e.Col < 1 || e.Msg == "" {
+					t.Errorf("bad position error %#v", e)
+				}
+				if i > 0 && (e.Line < pe[i-1].Line || e.Line == pe[i-1].Line && e.Col < pe[i-1].Col) {
+					t.Errorf("errors out of file order: %v before %v", pe[i-1], e)
+				}
+			}
+			return
+		}
+		if s == nil {
+			return // no document: nothing read, nothing wrong
+		}
+		if s.I != 0 && (s.I < 1 || s.I > 100) || s.Z < 0 || s.Z > math.MaxUint32 || s.D < 0 ||
+			s.F < 0 || math.IsNaN(s.F) || math.IsInf(s.F, 0) || s.C != "" && s.C != "red" && s.C != "green" {
+			t.Errorf("accepted a value out of its range: %+v", s)
 		}
 	})
 }

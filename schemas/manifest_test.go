@@ -170,7 +170,7 @@ func TestParseManifestErrors(t *testing.T) {
 		{"QuotedNumberLimit", head + "limits:\n  wall_ms: \"100\"\n", []string{`4:12: limit wall_ms must be a positive whole number`}},
 		{"OverflowLimit", head + "limits:\n  request_body_bytes: 99999999999999999999\n", []string{`4:23: limit request_body_bytes must be a positive whole number`}},
 		{"UnknownLimit", head + "limits:\n  cpu: 5\n", []string{
-			`4:3: unknown limit "cpu" (known: cpu_ms, wall_ms, memory_mb, request_body_bytes, response_body_bytes, subrequests, subrequest_response_bytes, subrequest_ms)`,
+			`4:3: unknown key "cpu" in limits (known: cpu_ms, wall_ms, memory_mb, request_body_bytes, response_body_bytes, subrequests, subrequest_response_bytes, subrequest_ms)`,
 		}},
 		{"EgressNotAList", head + "egress: api.example.com\n", []string{
 			`3:9: egress must be a list of hosts such as "api.example.com", "*.example.com:443" or "10.1.0.0/16"`,

@@ -14,9 +14,10 @@ import (
 
 	"github.com/vault-runtime/vault/ledger"
 	"github.com/vault-runtime/vault/projector"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
-func announce(id string, snap *projector.Snapshot) Announcement {
+func announce(id string, snap *fold.Snapshot) Announcement {
 	return Announcement{NodeID: id, Ledger: snap.State.Ledger, Applied: snap.State.Seq, Served: snap.Served,
 		Failed: snap.Failed, Time: time.Now().UTC()}
 }
@@ -60,7 +61,7 @@ type announcer struct {
 	diverged map[string]string  // hub ID → the first divergence from it
 	// waiting is the newest snapshot not announced yet; announcing is
 	// set while a goroutine announces (announceWaiting).
-	waiting    *projector.Snapshot
+	waiting    *fold.Snapshot
 	announcing bool
 }
 
@@ -69,7 +70,7 @@ type announcer struct {
 // projector's loop: one announcing goroutine at a time takes the newest
 // snapshot waiting, and a catching-up node announces only some of its
 // batches.
-func (a *announcer) Publish(snap *projector.Snapshot) {
+func (a *announcer) Publish(snap *fold.Snapshot) {
 	if a.Publisher != nil {
 		a.Publisher.Publish(snap)
 	}
@@ -110,7 +111,7 @@ func (a *announcer) announceWaiting() {
 	}
 }
 
-func (a *announcer) announce(snap *projector.Snapshot) {
+func (a *announcer) announce(snap *fold.Snapshot) {
 	ann := announce(a.id, snap)
 	ann.StateHash = snap.State.Hash()
 	a.remember(ann)
@@ -136,7 +137,7 @@ func (a *announcer) remember(ann Announcement) {
 
 // current is the latest Announcement; before the first publication, it
 // is made afresh from the projector's snapshot.
-func (a *announcer) current(snapshot func() *projector.Snapshot) Announcement {
+func (a *announcer) current(snapshot func() *fold.Snapshot) Announcement {
 	a.mu.Lock()
 	last := a.last
 	a.mu.Unlock()
@@ -179,7 +180,7 @@ func (a *announcer) complete(ann Announcement) Announcement {
 // NodeHashSubject from the ring of state hashes, and follows other
 // nodes' announcements to notice divergence. The caller drains the
 // subscriptions.
-func (a *announcer) serve(snapshot func() *projector.Snapshot) ([]*nats.Subscription, error) {
+func (a *announcer) serve(snapshot func() *fold.Snapshot) ([]*nats.Subscription, error) {
 	var subs []*nats.Subscription
 	handlers := []struct {
 		subject string

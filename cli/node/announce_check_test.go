@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vault-runtime/vault/projector"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 func TestSeqRing(t *testing.T) {
@@ -48,20 +48,20 @@ func TestSeqRing(t *testing.T) {
 // on a state of 1000 records: 200 functions, each deployed three times
 // and activated twice.
 func BenchmarkStateHash(b *testing.B) {
-	st := projector.NewState()
+	st := fold.NewState()
 	st.Ledger, st.Seq = strings.Repeat("a", 64), 1000
 	for i := range 200 {
 		name := fmt.Sprintf("fn%03d", i)
-		f := &projector.Function{Name: name, State: projector.Active, Active: 3, ActivatedSeq: uint64(i*5 + 5)}
+		f := &fold.Function{Name: name, State: fold.Active, Active: 3, ActivatedSeq: uint64(i*5 + 5)}
 		for v := 1; v <= 3; v++ {
 			route := fmt.Sprintf("/%s/v%d/*", name, v)
-			f.Versions = append(f.Versions, projector.Version{Number: v, Artifact: "sha256:" + strings.Repeat("b", 64), Size: 4096,
+			f.Versions = append(f.Versions, fold.Version{Number: v, Artifact: "sha256:" + strings.Repeat("b", 64), Size: 4096,
 				Routes: []string{route}, DeployedSeq: uint64(i*5 + v), DeployedBy: []string{strings.Repeat("k", 52)}, EventID: strings.Repeat("e", 64)})
-			st.Routes[route] = projector.RouteOwner{Function: name, Route: route, Since: uint64(i*5 + v)}
+			st.Routes[route] = fold.RouteOwner{Function: name, Route: route, Since: uint64(i*5 + v)}
 		}
 		for v := 2; v <= 3; v++ {
-			f.History = append(f.History, projector.Transition{Seq: uint64(i*5 + 3 + v), EventID: strings.Repeat("e", 64), Action: "activate",
-				Version: v, By: []string{strings.Repeat("k", 52)}, State: projector.Active, Active: v})
+			f.History = append(f.History, fold.Transition{Seq: uint64(i*5 + 3 + v), EventID: strings.Repeat("e", 64), Action: "activate",
+				Version: v, By: []string{strings.Repeat("k", 52)}, State: fold.Active, Active: v})
 		}
 		st.Functions[name] = f
 	}

@@ -12,8 +12,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
-
-	"github.com/vault-runtime/vault/projector"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 // runTestNATS starts a NATS server in this process, without a listener.
@@ -57,21 +56,21 @@ func (b *syncBuffer) String() string {
 // recordingPublisher stands in for the edge.
 type recordingPublisher struct {
 	mu    sync.Mutex
-	snaps []*projector.Snapshot
+	snaps []*fold.Snapshot
 }
 
-func (p *recordingPublisher) Publish(s *projector.Snapshot) {
+func (p *recordingPublisher) Publish(s *fold.Snapshot) {
 	p.mu.Lock()
 	p.snaps = append(p.snaps, s)
 	p.mu.Unlock()
 }
 
 // testSnapshot is a snapshot at seq whose state hash depends on tag.
-func testSnapshot(seq uint64, tag string) *projector.Snapshot {
-	st := projector.NewState()
+func testSnapshot(seq uint64, tag string) *fold.Snapshot {
+	st := fold.NewState()
 	st.Ledger, st.Seq = "ledger1", seq
-	st.Functions[tag] = &projector.Function{Name: tag, State: projector.Inactive}
-	return &projector.Snapshot{State: st, Served: map[string]projector.Served{}}
+	st.Functions[tag] = &fold.Function{Name: tag, State: fold.Inactive}
+	return &fold.Snapshot{State: st, Served: map[string]fold.Served{}}
 }
 
 // testCheckpointNote is a checkpoint note of size 7 with a fake signature.
@@ -87,7 +86,7 @@ func newTestAnnouncer(t *testing.T, nc *nats.Conn, id, role string) (*announcer,
 	a := &announcer{Publisher: &recordingPublisher{}, id: id, nc: nc, log: slog.New(slog.NewTextHandler(logs, nil)),
 		role: role, head: func() uint64 { return 9 }, checkpoint: func() []byte { return note },
 		link: func() string { return "connected" }, alerts: func() []string { return nil }}
-	subs, err := a.serve(func() *projector.Snapshot { return testSnapshot(1, "genesis") })
+	subs, err := a.serve(func() *fold.Snapshot { return testSnapshot(1, "genesis") })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +252,7 @@ func TestAnnouncerDivergence(t *testing.T) {
 
 // publishSync publishes snap and waits until the announcer has announced
 // it (announcing runs on its own goroutine).
-func publishSync(t *testing.T, a *announcer, snap *projector.Snapshot) {
+func publishSync(t *testing.T, a *announcer, snap *fold.Snapshot) {
 	t.Helper()
 	a.Publish(snap)
 	deadline := time.Now().Add(5 * time.Second)

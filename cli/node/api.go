@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/vault-runtime/vault/ledger"
-	"github.com/vault-runtime/vault/projector"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 // The wire protocol between the vault command (Client) and a node: its
@@ -84,7 +84,7 @@ type ControlReply struct {
 }
 
 // StateAPI is the node-local API (see NodeAPI) that answers with the
-// node's current projector.Snapshot.
+// node's current fold.Snapshot.
 const StateAPI = "state"
 
 // StateRequest asks for the node's state.
@@ -96,7 +96,7 @@ type StateRequest struct {
 // StateReply is the node's state, or why it has none to give; over 64
 // KiB it is gzipped (see StateData).
 type StateReply struct {
-	Snapshot *projector.Snapshot `json:"snapshot,omitempty"`
+	Snapshot *fold.Snapshot `json:"snapshot,omitempty"`
 	// Role is "hub" or "edge"; an edge names the hubs' JetStream domain
 	// in Hub, where artifacts are uploaded.
 	Role  string `json:"role,omitempty"`
@@ -114,11 +114,11 @@ type Announcement struct {
 	// Head is the last record the node's stream (hub) or mirror (edge)
 	// holds; Applied catches up with it.
 	Head uint64 `json:"head,omitempty"`
-	// StateHash is projector.State.Hash of the state at Applied.
-	StateHash  string                      `json:"stateHash,omitempty"`
-	Checkpoint *CheckpointInfo             `json:"checkpoint,omitempty"`
-	Served     map[string]projector.Served `json:"served"`
-	Failed     map[string]string           `json:"failed,omitempty"`
+	// StateHash is fold.State.Hash of the state at Applied.
+	StateHash  string                 `json:"stateHash,omitempty"`
+	Checkpoint *CheckpointInfo        `json:"checkpoint,omitempty"`
+	Served     map[string]fold.Served `json:"served"`
+	Failed     map[string]string      `json:"failed,omitempty"`
 	// Link is an edge's connection to its hub: "connected" or
 	// "disconnected"; empty for hubs.
 	Link string `json:"link,omitempty"`

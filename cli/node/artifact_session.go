@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/schemas"
 )
 
@@ -141,7 +142,7 @@ func (u *uploads) chunk(id string, offset int64, data []byte, final bool) (recei
 		u.drop(id)
 		return received, nil, s.digest, fmt.Errorf("artifact %s: the upload ended at %d bytes, announced %d", s.digest, received, s.size)
 	}
-	if got := schemas.Digest(s.buf); got != s.digest {
+	if got := events.Digest(s.buf); got != s.digest {
 		u.drop(id)
 		return received, nil, s.digest, fmt.Errorf("artifact %s: the bytes received hash to %s", s.digest, got)
 	}

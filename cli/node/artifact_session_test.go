@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/schemas"
 )
 
@@ -20,7 +21,7 @@ func fakeUploads(t *testing.T) (*uploads, map[string][]byte, *time.Time) {
 	u := &uploads{MaxSize: 4 << 20, Max: 2, Idle: 2 * time.Minute, Now: func() time.Time { return now },
 		Exists: func(_ context.Context, digest string) (bool, error) { _, ok := stored[digest]; return ok, nil },
 		Store: func(_ context.Context, blob []byte) error {
-			stored[schemas.Digest(blob)] = bytes.Clone(blob)
+			stored[events.Digest(blob)] = bytes.Clone(blob)
 			return nil
 		},
 	}
@@ -38,7 +39,7 @@ func blobOf(n int) []byte {
 
 func begin(t *testing.T, u *uploads, blob []byte) string {
 	t.Helper()
-	r, err := u.begin(context.Background(), ArtifactPut{Digest: schemas.Digest(blob), Size: int64(len(blob))})
+	r, err := u.begin(context.Background(), ArtifactPut{Digest: events.Digest(blob), Size: int64(len(blob))})
 	if err != nil || r.Exists || len(r.ID) != 32 {
 		t.Fatalf("begin: %+v, %v", r, err)
 	}
@@ -61,7 +62,7 @@ func TestUploadSession(t *testing.T) {
 			t.Fatalf("first chunk: %d, %v", got, err)
 		}
 		got, b, digest, err := u.chunk(id, UploadChunk, blob[UploadChunk:], true)
-		if err != nil || !bytes.Equal(b, blob) || got != int64(len(blob)) || digest != schemas.Digest(blob) {
+		if err != nil || !bytes.Equal(b, blob) || got != int64(len(blob)) || digest != events.Digest(blob) {
 			t.Fatalf("last chunk: %d bytes returned, %v", len(b), err)
 		}
 		if cap(b) > len(blob) {
@@ -81,8 +82,8 @@ func TestUploadSession(t *testing.T) {
 	t.Run("Exists", func(t *testing.T) {
 		u, stored, _ := fakeUploads(t)
 		blob := blobOf(100)
-		stored[schemas.Digest(blob)] = blob
-		r, err := u.begin(context.Background(), ArtifactPut{Digest: schemas.Digest(blob), Size: 100})
+		stored[events.Digest(blob)] = blob
+		r, err := u.begin(context.Background(), ArtifactPut{Digest: events.Digest(blob), Size: 100})
 		if err != nil || !r.Exists || r.ID != "" || len(u.sessions) != 0 {
 			t.Fatalf("begin for a stored object: %+v, %v, %d sessions", r, err, len(u.sessions))
 		}
@@ -136,8 +137,8 @@ func TestUploadSession(t *testing.T) {
 		forged := bytes.Clone(blob)
 		forged[150] ^= 1
 		_, b, _, err := u.chunk(id, 0, forged, true)
-		wantErr(t, err, "the bytes received hash to "+schemas.Digest(forged))
-		wantErr(t, err, "artifact "+schemas.Digest(blob))
+		wantErr(t, err, "the bytes received hash to "+events.Digest(forged))
+		wantErr(t, err, "artifact "+events.Digest(blob))
 		if b != nil || len(stored) != 0 || len(u.sessions) != 0 {
 			t.Fatal("a blob with the wrong digest was returned or kept")
 		}
@@ -171,7 +172,7 @@ func TestUploadSession(t *testing.T) {
 		u, _, now := fakeUploads(t)
 		begin(t, u, blobOf(10))
 		begin(t, u, blobOf(11))
-		_, err := u.begin(context.Background(), ArtifactPut{Digest: schemas.Digest(blobOf(12)), Size: 12})
+		_, err := u.begin(context.Background(), ArtifactPut{Digest: events.Digest(blobOf(12)), Size: 12})
 		if !errors.Is(err, errUploadBusy) {
 			t.Fatalf("a third session with two allowed: %v", err)
 		}
@@ -181,15 +182,15 @@ func TestUploadSession(t *testing.T) {
 	})
 	t.Run("ErrTooLarge", func(t *testing.T) {
 		u, _, _ := fakeUploads(t)
-		_, err := u.begin(context.Background(), ArtifactPut{Digest: schemas.Digest(nil), Size: 4<<20 + 1})
-		if !errors.Is(err, schemas.ErrTooLarge) || !strings.Contains(err.Error(), schemas.Digest(nil)) {
+		_, err := u.begin(context.Background(), ArtifactPut{Digest: events.Digest(nil), Size: 4<<20 + 1})
+		if !errors.Is(err, schemas.ErrTooLarge) || !strings.Contains(err.Error(), events.Digest(nil)) {
 			t.Fatalf("an upload over the node's limit: %v", err)
 		}
 	})
 	t.Run("ErrBadRequest", func(t *testing.T) {
 		u, _, _ := fakeUploads(t)
-		for _, req := range []ArtifactPut{{Digest: "sha256:abc", Size: 1}, {Digest: strings.ToUpper(schemas.Digest(nil)), Size: 1},
-			{Digest: schemas.Digest(nil), Size: 0}, {Digest: schemas.Digest(nil), Size: -5}} {
+		for _, req := range []ArtifactPut{{Digest: "sha256:abc", Size: 1}, {Digest: strings.ToUpper(events.Digest(nil)), Size: 1},
+			{Digest: events.Digest(nil), Size: 0}, {Digest: events.Digest(nil), Size: -5}} {
 			if _, err := u.begin(context.Background(), req); err == nil {
 				t.Errorf("begin %+v was accepted", req)
 			}

@@ -9,8 +9,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-
-	"github.com/vault-runtime/vault/schemas"
+	"github.com/vault-runtime/vault/events"
 )
 
 // Upload stores blob through the node behind the client (see
@@ -19,7 +18,7 @@ import (
 // the bytes in chunks to the node that opened the session. It returns the
 // digest and whether the bytes were sent.
 func (c *Client) Upload(ctx context.Context, blob []byte) (string, bool, error) {
-	digest := schemas.Digest(blob)
+	digest := events.Digest(blob)
 	var session ArtifactPutReply
 	if err := c.Control(ctx, MethodArtifactPut, ArtifactPut{Digest: digest, Size: int64(len(blob))}, &session); err != nil {
 		return "", false, err

@@ -14,7 +14,7 @@ import (
 
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
-	"github.com/vault-runtime/vault/projector"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 // Client speaks the node's wire protocol (api.go) to the node it is
@@ -115,7 +115,7 @@ func (c *Client) State(ctx context.Context, waitSeq uint64) (StateReply, error) 
 }
 
 // Snapshot is the node's projected state once it applied waitSeq.
-func (c *Client) Snapshot(ctx context.Context, waitSeq uint64) (*projector.Snapshot, error) {
+func (c *Client) Snapshot(ctx context.Context, waitSeq uint64) (*fold.Snapshot, error) {
 	reply, err := c.State(ctx, waitSeq)
 	return reply.Snapshot, err
 }

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vault-runtime/vault/projector"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 // The control methods a node offers besides artifact.put (see
@@ -130,7 +130,7 @@ func (n *Node) serverStart(context.Context, json.RawMessage) (any, error) {
 }
 
 // DescribeServed is e.g. "v1 80% / v2 20%" or "paused (v1)".
-func DescribeServed(s projector.Served) string {
+func DescribeServed(s fold.Served) string {
 	var shares []string
 	for _, v := range s.Versions {
 		if s.Paused {

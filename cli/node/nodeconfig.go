@@ -1,14 +1,6 @@
 package node
 
 import (
-	"bytes"
-	"fmt"
-	"io"
-	"strconv"
-	"strings"
-
-	"go.yaml.in/yaml/v3"
-
 	"github.com/vault-runtime/vault/schemas"
 )
 
@@ -40,49 +32,11 @@ func ParseConfigFile(file string, data []byte, cfg *Config, logLevel *string) er
 
 // parseNodeConfig overlays the file's settings on t; file names it in errors.
 func parseNodeConfig(file string, data []byte, t serveTarget) error {
-	p := &configParser{file: file}
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
-		if err == io.EOF {
-			return nil // an empty file: the defaults
-		}
-		return schemas.PosErrors{schemas.YAMLError(file, err)}
+	p := &configParser{schemas.NewYAMLReader(file, data)}
+	root := p.Document()
+	if root == nil {
+		return p.Err() // nil for an empty file: the defaults
 	}
-	p.root(&doc, t)
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		p.fail(&extra, "a node config is one YAML document; remove everything from this \"---\" on")
-	} else if err != io.EOF {
-		p.errs = append(p.errs, schemas.YAMLError(file, err))
-	}
-	if len(p.errs) > 0 {
-		p.errs.Sort()
-		return p.errs
-	}
-	return nil
-}
-
-// ParseSize reads a size as the config file writes it (see parseSize), for
-// flags that take the same syntax.
-func ParseSize(s string, max int64) (int64, error) { return parseSize(s, max) }
-
-// parseSize reads whole bytes or a whole number of KiB, MiB or GiB, at most max.
-func parseSize(s string, max int64) (int64, error) {
-	num := strings.TrimSpace(s)
-	unit := int64(1)
-	for suffix, u := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "B": 1} {
-		if strings.HasSuffix(num, suffix) && (suffix != "B" || !strings.HasSuffix(num, "iB")) {
-			num, unit = strings.TrimSpace(strings.TrimSuffix(num, suffix)), u
-			break
-		}
-	}
-	n, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("size %q: want whole bytes or a whole number of KiB, MiB or GiB, such as 16KiB", s)
-	}
-	if n > max/unit {
-		return 0, fmt.Errorf("size %q: at most %d bytes", s, max)
-	}
-	return n * unit, nil
+	p.root(root, t)
+	return p.Finish("a node config")
 }

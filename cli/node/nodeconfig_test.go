@@ -27,9 +27,9 @@ func TestNodeConfigErrors(t *testing.T) {
 	tests := []struct{ name, yaml, want string }{
 		{"SyntaxError", "listen: [\n", "node.yaml:1:1: did not find expected node content"},
 		{"NotAMapping", "- listen\n", `node.yaml:1:1: a node config is a mapping of keys (data, listen, tls_listen, cert, key, admin_listen, nats_listen, nats_cert, nats_key, nats_auth, http2, scheduler, shield, limits, sockets, log_level, ledger_sync, topology)`},
-		{"UnknownTopLevel", "listen: x\nlisen: y\n", `node.yaml:2:1: unknown field "lisen" (known: data, listen, tls_listen, cert, key, admin_listen, nats_listen, nats_cert, nats_key, nats_auth, http2, scheduler, shield, limits, sockets, log_level, ledger_sync, topology)`},
-		{"UnknownInHTTP2", "http2:\n  max_concurrent_streams: 100\n  max_frame_sise: 1\n", `node.yaml:3:3: unknown field "max_frame_sise" in http2 (known: max_concurrent_streams, max_frame_size, max_header_list_size, max_header_count, initial_window_size, connection_window_size, read_header_timeout, idle_timeout, stall_timeout, max_resets_per_second, max_control_frames_per_second, body_read_timeout, max_connection_body_buffer, max_body_buffer)`},
-		{"UnknownInRate", "shield:\n  rate: {per_second: 1, bust: 2}\n", `node.yaml:2:25: unknown field "bust" in shield.rate (known: per_second, burst)`},
+		{"UnknownTopLevel", "listen: x\nlisen: y\n", `node.yaml:2:1: unknown key "lisen" (known: data, listen, tls_listen, cert, key, admin_listen, nats_listen, nats_cert, nats_key, nats_auth, http2, scheduler, shield, limits, sockets, log_level, ledger_sync, topology)`},
+		{"UnknownInHTTP2", "http2:\n  max_concurrent_streams: 100\n  max_frame_sise: 1\n", `node.yaml:3:3: unknown key "max_frame_sise" in http2 (known: max_concurrent_streams, max_frame_size, max_header_list_size, max_header_count, initial_window_size, connection_window_size, read_header_timeout, idle_timeout, stall_timeout, max_resets_per_second, max_control_frames_per_second, body_read_timeout, max_connection_body_buffer, max_body_buffer)`},
+		{"UnknownInRate", "shield:\n  rate: {per_second: 1, bust: 2}\n", `node.yaml:2:25: unknown key "bust" in shield.rate (known: per_second, burst)`},
 		{"DuplicateKey", "listen: a\nlisten: b\n", `node.yaml:2:1: duplicate field "listen" (first at line 1)`},
 		{"SectionNotAMapping", "http2: 5\n", "node.yaml:1:8: http2 must be a mapping of keys (max_concurrent_streams, max_frame_size, max_header_list_size, max_header_count, initial_window_size, connection_window_size, read_header_timeout, idle_timeout, stall_timeout, max_resets_per_second, max_control_frames_per_second, body_read_timeout, max_connection_body_buffer, max_body_buffer)"},
 		{"StringWanted", "listen: [a]\n", "node.yaml:1:9: want a string"},
@@ -57,7 +57,7 @@ func TestNodeConfigErrors(t *testing.T) {
 		{"ShieldRate", "shield:\n  rate: {per_second: 2000000000}\n", "node.yaml:2:9: shield: invalid config: default rate: per_second 2e+09: want 0 (unlimited) up to 1e+09"},
 		{"ShieldPrefix", "shield:\n  ipv6_prefix: 129\n", "node.yaml:2:16: shield: invalid config: ipv6_prefix 129: want 0 (default /64) up to 128"},
 		{"TwoDocuments", "listen: a\n---\nlisten: b\n", `node.yaml:2:1: a node config is one YAML document; remove everything from this "---" on`},
-		{"EveryProblemInOrder", "log_level: loud\nhttp2:\n  nope: 1\nlisen: x\n", "node.yaml:1:12: log level \"loud\": want debug, info, warn or error\nnode.yaml:3:3: unknown field \"nope\" in http2 (known: max_concurrent_streams, max_frame_size, max_header_list_size, max_header_count, initial_window_size, connection_window_size, read_header_timeout, idle_timeout, stall_timeout, max_resets_per_second, max_control_frames_per_second, body_read_timeout, max_connection_body_buffer, max_body_buffer)\nnode.yaml:4:1: unknown field \"lisen\" (known: data, listen, tls_listen, cert, key, admin_listen, nats_listen, nats_cert, nats_key, nats_auth, http2, scheduler, shield, limits, sockets, log_level, ledger_sync, topology)"},
+		{"EveryProblemInOrder", "log_level: loud\nhttp2:\n  nope: 1\nlisen: x\n", "node.yaml:1:12: log level \"loud\": want debug, info, warn or error\nnode.yaml:3:3: unknown key \"nope\" in http2 (known: max_concurrent_streams, max_frame_size, max_header_list_size, max_header_count, initial_window_size, connection_window_size, read_header_timeout, idle_timeout, stall_timeout, max_resets_per_second, max_control_frames_per_second, body_read_timeout, max_connection_body_buffer, max_body_buffer)\nnode.yaml:4:1: unknown key \"lisen\" (known: data, listen, tls_listen, cert, key, admin_listen, nats_listen, nats_cert, nats_key, nats_auth, http2, scheduler, shield, limits, sockets, log_level, ledger_sync, topology)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -180,22 +180,6 @@ log_level: debug
 	}
 	if c.MaxLimits.CPUMillis != 200 || c.Edge.Sockets.ReusePort || c.Edge.Sockets.FastOpenQueue != 16 || p.logLevel != "debug" {
 		t.Errorf("limits %+v, sockets %+v, log %q", c.MaxLimits, c.Edge.Sockets, p.logLevel)
-	}
-}
-
-func TestParseSize(t *testing.T) {
-	for _, tt := range []struct {
-		in   string
-		want int64
-	}{{"0", 0}, {"16384", 16384}, {"16KiB", 16 << 10}, {"1 MiB", 1 << 20}, {"2GiB", 2 << 30}, {"512B", 512}} {
-		if got, err := parseSize(tt.in, 1<<40); err != nil || got != tt.want {
-			t.Errorf("parseSize(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
-		}
-	}
-	for _, in := range []string{"", "-1", "1KB", "1.5KiB", "KiB", "1kib", "1 iB", "0x10"} {
-		if got, err := parseSize(in, 1<<40); err == nil {
-			t.Errorf("parseSize(%q) = %d; want an error", in, got)
-		}
 	}
 }
 

@@ -1,4 +1,4 @@
-package projector
+package fold
 
 import (
 	"crypto/sha256"
@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/vault-runtime/vault/events"
 )
@@ -20,6 +21,9 @@ type State struct {
 	// Routes maps every claimed route shape (schemas.Route.Shape) to the
 	// function that owns it. A retired function's routes are released.
 	Routes map[string]RouteOwner `json:"routes"`
+	// Images are the OCI images pulled into the artifact store, by
+	// manifest digest. The map is replaced, never changed, by a fold.
+	Images map[string]*Image `json:"images,omitempty"`
 	// Rejected lists records that reached the ledger but failed
 	// projection checks; they change nothing else.
 	Rejected []Rejection `json:"rejected,omitempty"`
@@ -27,6 +31,9 @@ type State struct {
 	// touched names the functions changed since the projector last
 	// persisted the state; not part of the state itself.
 	touched map[string]bool
+	// imagesTouched says Images changed since the projector last
+	// persisted the state.
+	imagesTouched bool
 }
 
 // Lifecycle is where a function stands. Only events move it, one legal
@@ -197,6 +204,22 @@ func (s *State) Owner(shape string) (RouteOwner, bool) {
 	return o, ok
 }
 
+// Touched names, sorted, the functions changed since the last
+// ClearTouched: what a persisted copy of the state must rewrite.
+func (s *State) Touched() []string {
+	return slices.Sorted(maps.Keys(s.touched))
+}
+
+// ImagesTouched reports whether Images changed since the last
+// ClearTouched.
+func (s *State) ImagesTouched() bool { return s.imagesTouched }
+
+// ClearTouched forgets which functions and images changed.
+func (s *State) ClearTouched() {
+	clear(s.touched)
+	s.imagesTouched = false
+}
+
 func (s *State) touch(name string) {
 	if s.touched == nil {
 		s.touched = map[string]bool{}
@@ -209,7 +232,7 @@ func (s *State) touch(name string) {
 // shares their backing arrays and sees only the elements it had.
 func (s *State) Clone() *State {
 	c := *s
-	c.touched = nil
+	c.touched, c.imagesTouched = nil, false
 	c.Functions = make(map[string]*Function, len(s.Functions))
 	for name, f := range s.Functions {
 		fc := *f

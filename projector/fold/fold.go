@@ -1,4 +1,4 @@
-package projector
+package fold
 
 import (
 	"encoding/hex"
@@ -22,18 +22,18 @@ func Check(s *State, envelope []byte) error {
 	return err
 }
 
-// Fold applies record seq to s. A record that fails validation changes
-// nothing but is remembered in s.Rejected; Fold returns the reason too.
+// Apply applies record seq to s. A record that fails validation changes
+// nothing but is remembered in s.Rejected; Apply returns the reason too.
 // Records must come in order: seq must be s.Seq+1.
-func Fold(s *State, seq uint64, id string, envelope []byte) error {
-	return FoldWith(s, seq, id, envelope, nil)
+func Apply(s *State, seq uint64, id string, envelope []byte) error {
+	return ApplyWith(s, seq, id, envelope, nil)
 }
 
-// FoldReplay records seq as rejected: it carries the event first stored at
+// RejectReplay records seq as rejected: it carries the event first stored at
 // seq first. An event counts once; a copy stored again later (published
 // around the sequencer, say after JetStream's duplicate window) would
 // otherwise re-apply an old activation with no new signature.
-func FoldReplay(s *State, seq uint64, id string, first uint64) error {
+func RejectReplay(s *State, seq uint64, id string, first uint64) error {
 	if seq != s.Seq+1 {
 		return fmt.Errorf("fold seq %d: state is at %d: out of order", seq, s.Seq)
 	}
@@ -48,8 +48,8 @@ func FoldReplay(s *State, seq uint64, id string, first uint64) error {
 // without decoding the envelope a second time.
 type SigChecker func(id string, env *events.Envelope) events.SigCheck
 
-// FoldWith is Fold with signatures checked by sc (nil: ed25519).
-func FoldWith(s *State, seq uint64, id string, envelope []byte, sc SigChecker) error {
+// ApplyWith is Apply with signatures checked by sc (nil: ed25519).
+func ApplyWith(s *State, seq uint64, id string, envelope []byte, sc SigChecker) error {
 	if seq != s.Seq+1 {
 		return fmt.Errorf("fold seq %d: state is at %d: out of order", seq, s.Seq)
 	}
@@ -66,10 +66,10 @@ func FoldWith(s *State, seq uint64, id string, envelope []byte, sc SigChecker) e
 	return nil
 }
 
-// advance validates envelope as record s.Seq+1, runs extra (if any) on
+// Advance validates envelope as record s.Seq+1, runs extra (if any) on
 // the valid event, and applies it; on error s is unchanged and nothing is
 // recorded.
-func advance(s *State, envelope []byte, sc SigChecker, extra func(*events.Event) error) error {
+func Advance(s *State, envelope []byte, sc SigChecker, extra func(*events.Event) error) error {
 	seq, id := s.Seq+1, events.ID(envelope)
 	c, err := validate(s, seq, id, envelope, sc)
 	if err != nil {
@@ -135,6 +135,10 @@ func validate(s *State, seq uint64, id string, envelope []byte, sc SigChecker) (
 		err = validateRolledBack(s, c)
 	case events.TypePaused, events.TypeResumed, events.TypeRetired:
 		err = validateLifecycle(s, c)
+	case events.TypeImagePulled:
+		err = validateImagePulled(s, c)
+	case events.TypeImageRemoved:
+		err = validateImageRemoved(s, c)
 	default:
 		err = fmt.Errorf("event type %q: %w", ev.Type, events.ErrInvalidEvent)
 	}

@@ -1,4 +1,4 @@
-package projector
+package fold_test
 
 import (
 	"fmt"
@@ -11,9 +11,11 @@ import (
 	"github.com/cockroachdb/datadriven"
 
 	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/projector/fold"
+	"github.com/vault-runtime/vault/projector/fold/foldtest"
 )
 
-// TestDataDriven runs the scripts in testdata/fold: each appends signed
+// TestDataDriven runs the scripts in testdata: each appends signed
 // events to an in-memory ledger and folds them, printing what each record
 // did; `state` prints the projected state. Refresh expectations with
 // `go test ./projector -run DataDriven -rewrite` and read the diff.
@@ -34,6 +36,12 @@ import (
 //	role-grant key=K role=R [threshold=T] [signer=...]
 //	role-revoke key=K role=R [threshold=T] [signer=...]
 //	keys                                    the projected keyring
+//	image-pull image=I repo=R [tag=T] [layers=L1,L2] [platform=P] [subject=X] [signer=S]
+//	image-rm image=I [subject=X] [signer=S]
+//	images                                  the images and their pulls
+//
+// Image, layer and config digests are those of their names (image I's
+// manifest is "I", its config "I-config"), printed as <name>.
 //
 // Signers: operator (admin, deploy, activate; the default), deployer
 // (deploy only), logger (log only), stranger (not in the ledger); any other
@@ -41,17 +49,18 @@ import (
 // signer=a,b seals with several keys. foreign seals the event for another
 // ledger.
 func TestDataDriven(t *testing.T) {
-	datadriven.Walk(t, "testdata/fold", func(t *testing.T, path string) {
-		var l *testLedger
-		var st *State
+	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+		var l *foldtest.Ledger
+		var records [][]byte // the envelopes applied, record seq-1 at index seq-1
+		var st *fold.State
 		seen := map[string]uint64{}
 		blobs := map[string]string{} // digest → blob name, for readable output
-		stranger := namedSigner(t, "stranger")
+		stranger := foldtest.NamedSigner(t, "stranger")
 		named := map[string]*events.Signer{}
 		// Keys, the ledger ID and digests are random: print names instead.
 		redact := func(out string) string {
-			pairs := []string{l.operator.ID, "<operator>", l.deployer.ID, "<deployer>", l.logger.ID, "<logger>",
-				stranger.ID, "<stranger>", l.id, "<this ledger>"}
+			pairs := []string{l.Operator.ID, "<operator>", l.Deployer.ID, "<deployer>", l.Logger.ID, "<logger>",
+				stranger.ID, "<stranger>", l.ID, "<this ledger>"}
 			for name, s := range named {
 				pairs = append(pairs, s.ID, "<"+name+">")
 			}
@@ -73,16 +82,16 @@ func TestDataDriven(t *testing.T) {
 			key := func(name string) *events.Signer {
 				switch name {
 				case "operator":
-					return l.operator
+					return l.Operator
 				case "deployer":
-					return l.deployer
+					return l.Deployer
 				case "logger":
-					return l.logger
+					return l.Logger
 				case "stranger":
 					return stranger
 				}
 				if named[name] == nil {
-					named[name] = namedSigner(t, name)
+					named[name] = foldtest.NamedSigner(t, name)
 				}
 				return named[name]
 			}
@@ -97,46 +106,47 @@ func TestDataDriven(t *testing.T) {
 				if d.HasArg("foreign") {
 					return "another-ledger"
 				}
-				return l.id
+				return l.ID
 			}
 			apply := func(env []byte) string {
-				r := l.append(env)
+				records = append(records, env)
+				seq, id := uint64(len(records)), events.ID(env)
 				var err error
-				if first, dup := seen[r.ID]; dup {
-					err = FoldReplay(st, r.Seq, r.ID, first)
+				if first, dup := seen[id]; dup {
+					err = fold.RejectReplay(st, seq, id, first)
 				} else {
-					seen[r.ID] = r.Seq
-					err = Fold(st, r.Seq, r.ID, r.Envelope)
+					seen[id] = seq
+					err = fold.Apply(st, seq, id, env)
 				}
 				if err != nil {
-					return redact(fmt.Sprintf("seq %d: rejected: %v\n", r.Seq, err))
+					return redact(fmt.Sprintf("seq %d: rejected: %v\n", seq, err))
 				}
-				return fmt.Sprintf("seq %d: ok\n", r.Seq)
+				return fmt.Sprintf("seq %d: ok\n", seq)
 			}
 			switch d.Cmd {
 			case "ledger":
-				l, st = newTestLedger(t), NewState()
+				l, st, records = foldtest.NewLedger(t), fold.NewState(), nil
 				clear(seen)
 				clear(blobs)
 				clear(named)
-				return apply(l.genesis)
+				return apply(l.Genesis)
 			case "deploy":
 				fn, blob := arg("fn", ""), arg("blob", "")
-				blobs[digest(blob)] = blob
+				blobs[foldtest.Digest(blob)] = blob
 				var routes []string
 				if r := arg("routes", ""); r != "" {
 					routes = strings.Split(r, ",")
 				}
-				d := events.Deployed{Name: fn, Artifact: digest(blob), Size: int64(len(blob)), Routes: routes}
+				d := events.Deployed{Name: fn, Artifact: foldtest.Digest(blob), Size: int64(len(blob)), Routes: routes}
 				if r := arg("take", ""); r != "" {
 					d.Transfer = strings.Split(r, ",")
 				}
-				return apply(l.seal(ledgerID(), events.TypeDeployed, fn, d, signers()...))
+				return apply(l.Seal(ledgerID(), events.TypeDeployed, fn, d, signers()...))
 			case "activate", "rollback":
 				fn := arg("fn", "")
 				v, _ := strconv.Atoi(arg("version", "0"))
 				percent, _ := strconv.Atoi(arg("percent", "0"))
-				artifact := digest(arg("blob", ""))
+				artifact := foldtest.Digest(arg("blob", ""))
 				if b, ok := d.Arg("blob"); ok && len(b.Vals) > 0 {
 					blobs[artifact] = b.Vals[0]
 				}
@@ -147,22 +157,41 @@ func TestDataDriven(t *testing.T) {
 				}
 				if d.Cmd == "rollback" {
 					r := events.RolledBack{Name: fn, Version: v, Artifact: artifact}
-					return apply(l.seal(ledgerID(), events.TypeRolledBack, fn, r, signers()...))
+					return apply(l.Seal(ledgerID(), events.TypeRolledBack, fn, r, signers()...))
 				}
 				a := events.Activated{Name: fn, Version: v, Artifact: artifact, Percent: percent}
-				return apply(l.seal(ledgerID(), events.TypeActivated, fn, a, signers()...))
+				return apply(l.Seal(ledgerID(), events.TypeActivated, fn, a, signers()...))
 			case "pause", "resume", "retire":
 				fn := arg("fn", "")
 				typ := map[string]events.Type{"pause": events.TypePaused, "resume": events.TypeResumed, "retire": events.TypeRetired}[d.Cmd]
-				return apply(l.seal(ledgerID(), typ, fn, events.Lifecycle{Name: fn}, signers()...))
+				return apply(l.Seal(ledgerID(), typ, fn, events.Lifecycle{Name: fn}, signers()...))
 			case "served":
 				return describeServed(st, blobs)
+			case "image-pull":
+				img := arg("image", "")
+				var layers []string
+				for _, name := range strings.Split(arg("layers", img+"-layer"), ",") {
+					if name != "" {
+						layers = append(layers, name)
+					}
+				}
+				for _, name := range append([]string{img, img + "-config"}, layers...) {
+					blobs[foldtest.Digest(name)] = name
+				}
+				p := foldtest.Image(img, arg("repo", ""), arg("tag", ""), layers...)
+				p.Platform = arg("platform", p.Platform)
+				return apply(l.Seal(ledgerID(), events.TypeImagePulled, arg("subject", p.Digest), p, signers()...))
+			case "image-rm":
+				digest := foldtest.OCIDigest(arg("image", ""))
+				return apply(l.Seal(ledgerID(), events.TypeImageRemoved, arg("subject", digest), events.ImageRemoved{Digest: digest}, signers()...))
+			case "images":
+				return redact(describeImages(st))
 			case "replay":
 				n, _ := strconv.Atoi(arg("seq", "0"))
-				if n < 1 || n > len(l.records) {
+				if n < 1 || n > len(records) {
 					d.Fatalf(t, "no record %d", n)
 				}
-				return apply(l.records[n-1].Envelope)
+				return apply(records[n-1])
 			case "state":
 				return describeState(st, blobs)
 			case "keys":
@@ -190,7 +219,7 @@ func TestDataDriven(t *testing.T) {
 				case "role-revoke":
 					typ, body = events.TypeRoleRevoked, events.RoleChange{ID: k.ID, Role: role, AdminThreshold: threshold}
 				}
-				return apply(l.seal(ledgerID(), typ, k.ID, body, signers()...))
+				return apply(l.Seal(ledgerID(), typ, k.ID, body, signers()...))
 			}
 			d.Fatalf(t, "unknown command %q", d.Cmd)
 			return ""
@@ -200,7 +229,7 @@ func TestDataDriven(t *testing.T) {
 
 // describeState prints functions in name order with their lifecycle
 // state, traffic and versions, then route owners and rejected records.
-func describeState(st *State, blobs map[string]string) string {
+func describeState(st *fold.State, blobs map[string]string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "seq %d\n", st.Seq)
 	for _, name := range slices.Sorted(maps.Keys(st.Functions)) {
@@ -230,10 +259,10 @@ func describeState(st *State, blobs map[string]string) string {
 
 // describeServed prints what a node would serve for each function: the
 // versions, their shares and the routes they answer.
-func describeServed(st *State, blobs map[string]string) string {
+func describeServed(st *fold.State, blobs map[string]string) string {
 	var b strings.Builder
 	for _, name := range slices.Sorted(maps.Keys(st.Functions)) {
-		s, ok := servedFor(st, st.Functions[name])
+		s, ok := fold.ServedFor(st, st.Functions[name])
 		if !ok {
 			fmt.Fprintf(&b, "%s: not served\n", name)
 			continue
@@ -282,4 +311,18 @@ func joinRoles(roles []events.Role) string {
 		return "-"
 	}
 	return strings.Join(s, ",")
+}
+
+// describeImages prints the images in digest order with their blobs and
+// pulls.
+func describeImages(st *fold.State) string {
+	var b strings.Builder
+	for _, digest := range slices.Sorted(maps.Keys(st.Images)) {
+		img := st.Images[digest]
+		fmt.Fprintf(&b, "%s %s config=%s layers=%d size=%d\n", img.Digest, img.Platform, img.Config.Digest, len(img.Layers), img.Size)
+		for _, p := range img.Pulls {
+			fmt.Fprintf(&b, "  pulled from %s tag=%q at seq %d by %s\n", p.Repository, p.Tag, p.Seq, strings.Join(p.By, ","))
+		}
+	}
+	return b.String()
 }

@@ -1,4 +1,4 @@
-package projector
+package fold_test
 
 import (
 	"errors"
@@ -7,18 +7,20 @@ import (
 	"testing"
 
 	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/projector/fold"
+	"github.com/vault-runtime/vault/projector/fold/foldtest"
 )
 
 // foldChecked folds envelope as the next record, first asserting that
 // Check gives the same verdict and leaves s alone.
-func foldChecked(t *testing.T, s *State, envelope []byte) error {
+func foldChecked(t *testing.T, s *fold.State, envelope []byte) error {
 	t.Helper()
 	before := s.Hash()
-	checkErr := Check(s, envelope)
+	checkErr := fold.Check(s, envelope)
 	if after := s.Hash(); after != before {
 		t.Fatalf("Check changed the state: hash %s -> %s", before, after)
 	}
-	err := Fold(s, s.Seq+1, events.ID(envelope), envelope)
+	err := fold.Apply(s, s.Seq+1, events.ID(envelope), envelope)
 	if (checkErr == nil) != (err == nil) {
 		t.Fatalf("Check and Fold disagree: Check = %v, Fold = %v", checkErr, err)
 	}
@@ -36,20 +38,20 @@ func foldChecked(t *testing.T, s *State, envelope []byte) error {
 func TestFoldAccepts(t *testing.T) {
 	tests := []struct {
 		name  string
-		build func(l *testLedger) [][]byte
-		check func(t *testing.T, l *testLedger, s *State, envs [][]byte)
+		build func(l *foldtest.Ledger) [][]byte
+		check func(t *testing.T, l *foldtest.Ledger, s *fold.State, envs [][]byte)
 	}{
 		{
 			name:  "GenesisFoundsKeyring",
-			build: func(l *testLedger) [][]byte { return [][]byte{l.genesis} },
-			check: func(t *testing.T, l *testLedger, s *State, _ [][]byte) {
-				if s.Ledger != l.id || s.Seq != 1 {
-					t.Errorf("ledger %q seq %d, want %q 1", s.Ledger, s.Seq, l.id)
+			build: func(l *foldtest.Ledger) [][]byte { return [][]byte{l.Genesis} },
+			check: func(t *testing.T, l *foldtest.Ledger, s *fold.State, _ [][]byte) {
+				if s.Ledger != l.ID || s.Seq != 1 {
+					t.Errorf("ledger %q seq %d, want %q 1", s.Ledger, s.Seq, l.ID)
 				}
 				if s.Keys == nil || len(s.Keys.Keys) != 3 {
 					t.Fatalf("keys = %+v, want the 3 genesis keys", s.Keys)
 				}
-				op := s.Keys.Keys[l.operator.ID]
+				op := s.Keys.Keys[l.Operator.ID]
 				if op == nil || !op.Has(events.RoleDeploy) || !op.Has(events.RoleAdmin) {
 					t.Errorf("operator key = %+v, want admin and deploy", op)
 				}
@@ -60,14 +62,14 @@ func TestFoldAccepts(t *testing.T) {
 		},
 		{
 			name: "DeployCreatesV1",
-			build: func(l *testLedger) [][]byte {
-				return [][]byte{l.genesis, l.deploy("hello", "blob-1", "/hello", "api.example.com/hello/:id")}
+			build: func(l *foldtest.Ledger) [][]byte {
+				return [][]byte{l.Genesis, l.Deploy("hello", "blob-1", "/hello", "api.example.com/hello/:id")}
 			},
-			check: func(t *testing.T, l *testLedger, s *State, envs [][]byte) {
-				want := &Function{Name: "hello", State: Inactive, Versions: []Version{{
-					Number: 1, Artifact: digest("blob-1"), Size: int64(len("blob-1")),
+			check: func(t *testing.T, l *foldtest.Ledger, s *fold.State, envs [][]byte) {
+				want := &fold.Function{Name: "hello", State: fold.Inactive, Versions: []fold.Version{{
+					Number: 1, Artifact: foldtest.Digest("blob-1"), Size: int64(len("blob-1")),
 					Routes:      []string{"/hello", "api.example.com/hello/:id"},
-					DeployedSeq: 2, DeployedBy: []string{l.operator.ID}, EventID: events.ID(envs[1]),
+					DeployedSeq: 2, DeployedBy: []string{l.Operator.ID}, EventID: events.ID(envs[1]),
 				}}}
 				if got := s.Functions["hello"]; !reflect.DeepEqual(got, want) {
 					t.Errorf("function = %+v\nwant %+v", got, want)
@@ -79,16 +81,16 @@ func TestFoldAccepts(t *testing.T) {
 		},
 		{
 			name: "SecondDeployCreatesV2",
-			build: func(l *testLedger) [][]byte {
-				return [][]byte{l.genesis, l.deploy("hello", "blob-1", "/hello"), l.deploy("hello", "blob-2", "/hello")}
+			build: func(l *foldtest.Ledger) [][]byte {
+				return [][]byte{l.Genesis, l.Deploy("hello", "blob-1", "/hello"), l.Deploy("hello", "blob-2", "/hello")}
 			},
-			check: func(t *testing.T, l *testLedger, s *State, envs [][]byte) {
+			check: func(t *testing.T, l *foldtest.Ledger, s *fold.State, envs [][]byte) {
 				f := s.Functions["hello"]
 				if len(f.Versions) != 2 {
 					t.Fatalf("versions = %+v, want 2", f.Versions)
 				}
 				for i, v := range f.Versions {
-					if v.Number != i+1 || v.Artifact != digest([]string{"blob-1", "blob-2"}[i]) ||
+					if v.Number != i+1 || v.Artifact != foldtest.Digest([]string{"blob-1", "blob-2"}[i]) ||
 						v.DeployedSeq != uint64(i+2) || v.EventID != events.ID(envs[i+1]) {
 						t.Errorf("version %d = %+v", i+1, v)
 					}
@@ -100,27 +102,27 @@ func TestFoldAccepts(t *testing.T) {
 		},
 		{
 			name: "ActivateV2",
-			build: func(l *testLedger) [][]byte {
-				return [][]byte{l.genesis, l.deploy("hello", "blob-1", "/hello"), l.deploy("hello", "blob-2", "/hello"),
-					l.activate("hello", 2, "blob-2")}
+			build: func(l *foldtest.Ledger) [][]byte {
+				return [][]byte{l.Genesis, l.Deploy("hello", "blob-1", "/hello"), l.Deploy("hello", "blob-2", "/hello"),
+					l.Activate("hello", 2, "blob-2")}
 			},
-			check: func(t *testing.T, l *testLedger, s *State, _ [][]byte) {
+			check: func(t *testing.T, l *foldtest.Ledger, s *fold.State, _ [][]byte) {
 				f := s.Functions["hello"]
 				if f.Active != 2 || f.ActivatedSeq != 4 {
 					t.Errorf("active %d at seq %d, want 2 at 4", f.Active, f.ActivatedSeq)
 				}
-				if v, ok := f.ActiveVersion(); !ok || v.Artifact != digest("blob-2") {
+				if v, ok := f.ActiveVersion(); !ok || v.Artifact != foldtest.Digest("blob-2") {
 					t.Errorf("ActiveVersion() = %+v, %v", v, ok)
 				}
 			},
 		},
 		{
 			name: "RollbackToV1",
-			build: func(l *testLedger) [][]byte {
-				return [][]byte{l.genesis, l.deploy("hello", "blob-1"), l.deploy("hello", "blob-2"),
-					l.activate("hello", 2, "blob-2"), l.activate("hello", 1, "blob-1")}
+			build: func(l *foldtest.Ledger) [][]byte {
+				return [][]byte{l.Genesis, l.Deploy("hello", "blob-1"), l.Deploy("hello", "blob-2"),
+					l.Activate("hello", 2, "blob-2"), l.Activate("hello", 1, "blob-1")}
 			},
-			check: func(t *testing.T, l *testLedger, s *State, _ [][]byte) {
+			check: func(t *testing.T, l *foldtest.Ledger, s *fold.State, _ [][]byte) {
 				if f := s.Functions["hello"]; f.Active != 1 || f.ActivatedSeq != 5 {
 					t.Errorf("active %d at seq %d, want 1 at 5", f.Active, f.ActivatedSeq)
 				}
@@ -128,10 +130,10 @@ func TestFoldAccepts(t *testing.T) {
 		},
 		{
 			name: "FunctionsAreIndependent",
-			build: func(l *testLedger) [][]byte {
-				return [][]byte{l.genesis, l.deploy("a", "blob-a"), l.deploy("b", "blob-b"), l.activate("b", 1, "blob-b")}
+			build: func(l *foldtest.Ledger) [][]byte {
+				return [][]byte{l.Genesis, l.Deploy("a", "blob-a"), l.Deploy("b", "blob-b"), l.Activate("b", 1, "blob-b")}
 			},
-			check: func(t *testing.T, l *testLedger, s *State, _ [][]byte) {
+			check: func(t *testing.T, l *foldtest.Ledger, s *fold.State, _ [][]byte) {
 				a, b := s.Functions["a"], s.Functions["b"]
 				if len(a.Versions) != 1 || a.Active != 0 || len(b.Versions) != 1 || b.Active != 1 {
 					t.Errorf("a = %+v, b = %+v", a, b)
@@ -140,26 +142,26 @@ func TestFoldAccepts(t *testing.T) {
 		},
 		{
 			name: "DeployRoleSuffices",
-			build: func(l *testLedger) [][]byte {
-				return [][]byte{l.genesis, l.deployed(events.Deployed{Name: "hello", Artifact: digest("x"), Size: 1}, l.deployer)}
+			build: func(l *foldtest.Ledger) [][]byte {
+				return [][]byte{l.Genesis, l.Deployed(events.Deployed{Name: "hello", Artifact: foldtest.Digest("x"), Size: 1}, l.Deployer)}
 			},
-			check: func(t *testing.T, l *testLedger, s *State, _ [][]byte) {
-				if got := s.Functions["hello"].Versions[0].DeployedBy; !slices.Equal(got, []string{l.deployer.ID}) {
+			check: func(t *testing.T, l *foldtest.Ledger, s *fold.State, _ [][]byte) {
+				if got := s.Functions["hello"].Versions[0].DeployedBy; !slices.Equal(got, []string{l.Deployer.ID}) {
 					t.Errorf("deployed by %v, want the deployer", got)
 				}
 			},
 		},
 		{
 			name: "EveryAuthorisedSignerIsRecorded",
-			build: func(l *testLedger) [][]byte {
-				d := events.Deployed{Name: "hello", Artifact: digest("x"), Size: 1}
+			build: func(l *foldtest.Ledger) [][]byte {
+				d := events.Deployed{Name: "hello", Artifact: foldtest.Digest("x"), Size: 1}
 				// The log-only key and an unknown key do not count, but
 				// do not spoil the valid signatures either.
-				return [][]byte{l.genesis, l.seal(l.id, events.TypeDeployed, "hello", d,
-					l.operator, l.logger, newSigner(t), l.deployer)}
+				return [][]byte{l.Genesis, l.Seal(l.ID, events.TypeDeployed, "hello", d,
+					l.Operator, l.Logger, foldtest.NewSigner(t), l.Deployer)}
 			},
-			check: func(t *testing.T, l *testLedger, s *State, _ [][]byte) {
-				want := []string{l.operator.ID, l.deployer.ID}
+			check: func(t *testing.T, l *foldtest.Ledger, s *fold.State, _ [][]byte) {
+				want := []string{l.Operator.ID, l.Deployer.ID}
 				if got := s.Functions["hello"].Versions[0].DeployedBy; !slices.Equal(got, want) {
 					t.Errorf("deployed by %v, want %v", got, want)
 				}
@@ -168,9 +170,9 @@ func TestFoldAccepts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := newTestLedger(t)
+			l := foldtest.NewLedger(t)
 			envs := tt.build(l)
-			s := NewState()
+			s := fold.NewState()
 			for i, env := range envs {
 				if err := foldChecked(t, s, env); err != nil {
 					t.Fatalf("record %d rejected: %v", i+1, err)
@@ -185,10 +187,10 @@ func TestFoldAccepts(t *testing.T) {
 }
 
 func TestFoldRejects(t *testing.T) {
-	deployed := func(l *testLedger) [][]byte {
-		return [][]byte{l.genesis, l.deploy("hello", "blob-1", "/hello")}
+	deployed := func(l *foldtest.Ledger) [][]byte {
+		return [][]byte{l.Genesis, l.Deploy("hello", "blob-1", "/hello")}
 	}
-	validDeploy := events.Deployed{Name: "hello", Artifact: digest("blob-2"), Size: 6, Routes: []string{"/hello"}}
+	validDeploy := events.Deployed{Name: "hello", Artifact: foldtest.Digest("blob-2"), Size: 6, Routes: []string{"/hello"}}
 	withRoutes := func(routes ...string) events.Deployed {
 		d := validDeploy
 		d.Routes = routes
@@ -196,216 +198,218 @@ func TestFoldRejects(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		before func(l *testLedger) [][]byte // accepted records
-		record func(l *testLedger) []byte
+		before func(l *foldtest.Ledger) [][]byte // accepted records
+		record func(l *foldtest.Ledger) []byte
 		want   error // nil: any error
 	}{
 		{
 			name:   "ErrWrongLedger/AnotherLedgerID",
 			before: deployed,
-			record: func(l *testLedger) []byte {
-				other := l.sealGenesis("other", l.operator, grant(l.operator, events.RoleAdmin, events.RoleDeploy))
-				return l.seal(events.ID(other), events.TypeDeployed, "hello", validDeploy, l.operator)
+			record: func(l *foldtest.Ledger) []byte {
+				other := l.SealGenesis("other", l.Operator, foldtest.Grant(l.Operator, events.RoleAdmin, events.RoleDeploy))
+				return l.Seal(events.ID(other), events.TypeDeployed, "hello", validDeploy, l.Operator)
 			},
 			want: events.ErrWrongLedger,
 		},
 		{
 			name:   "ErrWrongLedger/NoLedgerID",
 			before: deployed,
-			record: func(l *testLedger) []byte {
-				return l.seal("", events.TypeDeployed, "hello", validDeploy, l.operator)
+			record: func(l *foldtest.Ledger) []byte {
+				return l.Seal("", events.TypeDeployed, "hello", validDeploy, l.Operator)
 			},
 			want: events.ErrWrongLedger,
 		},
 		{
 			name:   "ErrUnknownKey",
 			before: deployed,
-			record: func(l *testLedger) []byte { return l.deployed(validDeploy, newSigner(t)) },
+			record: func(l *foldtest.Ledger) []byte { return l.Deployed(validDeploy, foldtest.NewSigner(t)) },
 			want:   events.ErrUnknownKey,
 		},
 		{
 			name:   "ErrUnauthorized/LogKeyDeploys",
 			before: deployed,
-			record: func(l *testLedger) []byte { return l.deployed(validDeploy, l.logger) },
+			record: func(l *foldtest.Ledger) []byte { return l.Deployed(validDeploy, l.Logger) },
 			want:   events.ErrUnauthorized,
 		},
 		{
 			name:   "ErrUnauthorized/DeployKeyActivates",
 			before: deployed,
-			record: func(l *testLedger) []byte {
-				return l.activated(events.Activated{Name: "hello", Version: 1, Artifact: digest("blob-1")}, l.deployer)
+			record: func(l *foldtest.Ledger) []byte {
+				return l.Activated(events.Activated{Name: "hello", Version: 1, Artifact: foldtest.Digest("blob-1")}, l.Deployer)
 			},
 			want: events.ErrUnauthorized,
 		},
 		{
 			name:   "ErrNotFound/ActivateMissingFunction",
 			before: deployed,
-			record: func(l *testLedger) []byte { return l.activate("nope", 1, "blob-1") },
+			record: func(l *foldtest.Ledger) []byte { return l.Activate("nope", 1, "blob-1") },
 			want:   events.ErrNotFound,
 		},
 		{
 			name:   "ErrNotFound/ActivateVersion0",
 			before: deployed,
-			record: func(l *testLedger) []byte { return l.activate("hello", 0, "blob-1") },
+			record: func(l *foldtest.Ledger) []byte { return l.Activate("hello", 0, "blob-1") },
 			want:   events.ErrNotFound,
 		},
 		{
 			name:   "ErrNotFound/ActivateMissingVersion",
 			before: deployed,
-			record: func(l *testLedger) []byte { return l.activate("hello", 2, "blob-1") },
+			record: func(l *foldtest.Ledger) []byte { return l.Activate("hello", 2, "blob-1") },
 			want:   events.ErrNotFound,
 		},
 		{
 			name:   "ErrDigestMismatch",
 			before: deployed,
-			record: func(l *testLedger) []byte { return l.activate("hello", 1, "blob-2") },
+			record: func(l *foldtest.Ledger) []byte { return l.Activate("hello", 1, "blob-2") },
 			want:   events.ErrDigestMismatch,
 		},
 		{
 			name:   "ErrBadSignature/FlippedSignatureByte",
 			before: deployed,
-			record: func(l *testLedger) []byte { return tamper(t, l.deploy("hello", "blob-2"), flipSignature) },
-			want:   events.ErrBadSignature,
+			record: func(l *foldtest.Ledger) []byte {
+				return foldtest.Tamper(t, l.Deploy("hello", "blob-2"), foldtest.FlipSignature)
+			},
+			want: events.ErrBadSignature,
 		},
 		{
 			name:   "ErrBadSignature/SwappedPayload",
 			before: deployed,
-			record: func(l *testLedger) []byte {
-				other, err := events.NewEvent(l.id, events.TypeDeployed, "hello", events.Deployed{Name: "hello", Artifact: digest("evil"), Size: 4})
+			record: func(l *foldtest.Ledger) []byte {
+				other, err := events.NewEvent(l.ID, events.TypeDeployed, "hello", events.Deployed{Name: "hello", Artifact: foldtest.Digest("evil"), Size: 4})
 				if err != nil {
 					t.Fatal(err)
 				}
-				return tamper(t, l.deploy("hello", "blob-2"), func(e *events.Envelope) { e.Payload = other })
+				return foldtest.Tamper(t, l.Deploy("hello", "blob-2"), func(e *events.Envelope) { e.Payload = other })
 			},
 			want: events.ErrBadSignature,
 		},
 		{
 			name:   "ErrMalformed/NotAnEnvelope",
 			before: deployed,
-			record: func(l *testLedger) []byte { return []byte(`{"payloadType":"text/plain"}`) },
+			record: func(l *foldtest.Ledger) []byte { return []byte(`{"payloadType":"text/plain"}`) },
 			want:   events.ErrMalformed,
 		},
 		{
 			name:   "SecondGenesis",
 			before: deployed,
-			record: func(l *testLedger) []byte {
-				return l.sealGenesis("again", l.operator, grant(l.operator, events.RoleAdmin, events.RoleDeploy))
+			record: func(l *foldtest.Ledger) []byte {
+				return l.SealGenesis("again", l.Operator, foldtest.Grant(l.Operator, events.RoleAdmin, events.RoleDeploy))
 			},
 		},
 		{
 			name:   "SecondGenesisNamingTheLedger",
 			before: deployed,
-			record: func(l *testLedger) []byte {
-				return l.seal(l.id, events.TypeGenesis, "", events.Genesis{
-					Name: "again", Keys: []events.KeyGrant{grant(l.logger, events.RoleAdmin)}, AdminThreshold: 1,
-				}, l.operator, l.logger)
+			record: func(l *foldtest.Ledger) []byte {
+				return l.Seal(l.ID, events.TypeGenesis, "", events.Genesis{
+					Name: "again", Keys: []events.KeyGrant{foldtest.Grant(l.Logger, events.RoleAdmin)}, AdminThreshold: 1,
+				}, l.Operator, l.Logger)
 			},
 		},
 		{
 			name:   "ErrInvalidEvent/NonGenesisAtSeq1",
-			before: func(l *testLedger) [][]byte { return nil },
-			record: func(l *testLedger) []byte { return l.deploy("hello", "blob-1") },
+			before: func(l *foldtest.Ledger) [][]byte { return nil },
+			record: func(l *foldtest.Ledger) []byte { return l.Deploy("hello", "blob-1") },
 			want:   events.ErrInvalidEvent,
 		},
 		{
 			name:   "GenesisNotSignedByItsAdmin",
-			before: func(l *testLedger) [][]byte { return nil },
-			record: func(l *testLedger) []byte {
-				return l.sealGenesis("x", l.logger, grant(l.operator, events.RoleAdmin), grant(l.logger, events.RoleLog))
+			before: func(l *foldtest.Ledger) [][]byte { return nil },
+			record: func(l *foldtest.Ledger) []byte {
+				return l.SealGenesis("x", l.Logger, foldtest.Grant(l.Operator, events.RoleAdmin), foldtest.Grant(l.Logger, events.RoleLog))
 			},
 		},
 		{
 			name:   "ErrInvalidEvent/UnknownEventType",
 			before: deployed,
-			record: func(l *testLedger) []byte {
-				return l.seal(l.id, "function.deleted", "hello", map[string]string{"name": "hello"}, l.operator)
+			record: func(l *foldtest.Ledger) []byte {
+				return l.Seal(l.ID, "function.deleted", "hello", map[string]string{"name": "hello"}, l.Operator)
 			},
 			want: events.ErrInvalidEvent,
 		},
 		{
 			name:   "ErrInvalidEvent/RouteWithoutSlash",
 			before: deployed,
-			record: func(l *testLedger) []byte { return l.deployed(withRoutes("/ok", "hello"), l.operator) },
+			record: func(l *foldtest.Ledger) []byte { return l.Deployed(withRoutes("/ok", "hello"), l.Operator) },
 			want:   events.ErrInvalidEvent,
 		},
 		{
 			name:   "ErrInvalidEvent/RouteWildcardNotLast",
 			before: deployed,
-			record: func(l *testLedger) []byte { return l.deployed(withRoutes("/a/*/b"), l.operator) },
+			record: func(l *foldtest.Ledger) []byte { return l.Deployed(withRoutes("/a/*/b"), l.Operator) },
 			want:   events.ErrInvalidEvent,
 		},
 		{
 			name:   "ErrInvalidEvent/RouteParamTwice",
 			before: deployed,
-			record: func(l *testLedger) []byte { return l.deployed(withRoutes("/a/:id/:id"), l.operator) },
+			record: func(l *foldtest.Ledger) []byte { return l.Deployed(withRoutes("/a/:id/:id"), l.Operator) },
 			want:   events.ErrInvalidEvent,
 		},
 		{
 			name:   "ErrInvalidEvent/RouteBadHost",
 			before: deployed,
-			record: func(l *testLedger) []byte { return l.deployed(withRoutes("h:80/a"), l.operator) },
+			record: func(l *foldtest.Ledger) []byte { return l.Deployed(withRoutes("h:80/a"), l.Operator) },
 			want:   events.ErrInvalidEvent,
 		},
 		{
 			name:   "ErrInvalidEvent/DeploySubjectDiffersFromName",
 			before: deployed,
-			record: func(l *testLedger) []byte {
-				return l.seal(l.id, events.TypeDeployed, "other", validDeploy, l.operator)
+			record: func(l *foldtest.Ledger) []byte {
+				return l.Seal(l.ID, events.TypeDeployed, "other", validDeploy, l.Operator)
 			},
 			want: events.ErrInvalidEvent,
 		},
 		{
 			name:   "ErrInvalidEvent/ActivateSubjectDiffersFromName",
 			before: deployed,
-			record: func(l *testLedger) []byte {
-				return l.seal(l.id, events.TypeActivated, "other",
-					events.Activated{Name: "hello", Version: 1, Artifact: digest("blob-1")}, l.operator)
+			record: func(l *foldtest.Ledger) []byte {
+				return l.Seal(l.ID, events.TypeActivated, "other",
+					events.Activated{Name: "hello", Version: 1, Artifact: foldtest.Digest("blob-1")}, l.Operator)
 			},
 			want: events.ErrInvalidEvent,
 		},
 		{
 			name:   "ErrInvalidEvent/BadFunctionName",
 			before: deployed,
-			record: func(l *testLedger) []byte {
+			record: func(l *foldtest.Ledger) []byte {
 				d := validDeploy
 				d.Name = "Hello_World"
-				return l.deployed(d, l.operator)
+				return l.Deployed(d, l.Operator)
 			},
 			want: events.ErrInvalidEvent,
 		},
 		{
 			name:   "ErrInvalidEvent/ArtifactNotSHA256",
 			before: deployed,
-			record: func(l *testLedger) []byte {
+			record: func(l *foldtest.Ledger) []byte {
 				d := validDeploy
-				d.Artifact = digest("x")[:62]
-				return l.deployed(d, l.operator)
+				d.Artifact = foldtest.Digest("x")[:62]
+				return l.Deployed(d, l.Operator)
 			},
 			want: events.ErrInvalidEvent,
 		},
 		{
 			name:   "ErrInvalidEvent/ZeroSize",
 			before: deployed,
-			record: func(l *testLedger) []byte {
+			record: func(l *foldtest.Ledger) []byte {
 				d := validDeploy
 				d.Size = 0
-				return l.deployed(d, l.operator)
+				return l.Deployed(d, l.Operator)
 			},
 			want: events.ErrInvalidEvent,
 		},
 		{
 			name:   "ErrInvalidEvent/BodyOfWrongShape",
 			before: deployed,
-			record: func(l *testLedger) []byte {
-				return l.seal(l.id, events.TypeActivated, "hello", map[string]any{"name": "hello", "version": "one"}, l.operator)
+			record: func(l *foldtest.Ledger) []byte {
+				return l.Seal(l.ID, events.TypeActivated, "hello", map[string]any{"name": "hello", "version": "one"}, l.Operator)
 			},
 			want: events.ErrInvalidEvent,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := newTestLedger(t)
-			s := foldAll(t, tt.before(l)...)
+			l := foldtest.NewLedger(t)
+			s := foldtest.FoldAll(t, tt.before(l)...)
 			want := s.Clone()
 			env := tt.record(l)
 			id := events.ID(env)
@@ -437,9 +441,9 @@ func TestFoldRejects(t *testing.T) {
 // A ledger whose first record is not a valid genesis has no keys, so
 // nothing can ever be applied to it, not even a later valid genesis.
 func TestFoldWithoutGenesisRejectsEverything(t *testing.T) {
-	l := newTestLedger(t)
-	s := NewState()
-	for i, env := range [][]byte{l.deploy("hello", "blob-1"), l.genesis, l.deploy("hello", "blob-1")} {
+	l := foldtest.NewLedger(t)
+	s := fold.NewState()
+	for i, env := range [][]byte{l.Deploy("hello", "blob-1"), l.Genesis, l.Deploy("hello", "blob-1")} {
 		if err := foldChecked(t, s, env); err == nil {
 			t.Fatalf("record %d accepted", i+1)
 		}
@@ -450,9 +454,9 @@ func TestFoldWithoutGenesisRejectsEverything(t *testing.T) {
 }
 
 func TestFoldOutOfOrder(t *testing.T) {
-	l := newTestLedger(t)
-	s := foldAll(t, l.genesis, l.deploy("hello", "blob-1"))
-	next := l.activate("hello", 1, "blob-1")
+	l := foldtest.NewLedger(t)
+	s := foldtest.FoldAll(t, l.Genesis, l.Deploy("hello", "blob-1"))
+	next := l.Activate("hello", 1, "blob-1")
 	tests := []struct {
 		name string
 		seq  uint64
@@ -466,7 +470,7 @@ func TestFoldOutOfOrder(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := s.Hash()
-			if err := Fold(s, tt.seq, events.ID(next), next); err == nil {
+			if err := fold.Apply(s, tt.seq, events.ID(next), next); err == nil {
 				t.Errorf("Fold(seq %d) at seq %d succeeded", tt.seq, s.Seq)
 			}
 			if after := s.Hash(); after != before {
@@ -474,7 +478,7 @@ func TestFoldOutOfOrder(t *testing.T) {
 			}
 		})
 	}
-	if err := Fold(s, s.Seq+1, events.ID(next), next); err != nil {
+	if err := fold.Apply(s, s.Seq+1, events.ID(next), next); err != nil {
 		t.Fatalf("in-order Fold after the refusals: %v", err)
 	}
 }
