@@ -1,4 +1,4 @@
-package isolate
+package weburl
 
 import (
 	"strconv"
@@ -24,7 +24,7 @@ func parseHost(input string, opaque bool) (string, bool) {
 	}
 	domain := input
 	if strings.IndexByte(input, '%') >= 0 {
-		domain = decodeUTF8Standard(percentDecode(input))
+		domain = decodeUTF8(percentDecode(input))
 	}
 	ascii, ok := domainToASCII(domain)
 	if !ok {
@@ -91,19 +91,6 @@ func asciiNoPunycode(domain string) bool {
 		}
 	}
 	return true
-}
-
-func percentDecode(s string) []byte {
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
-			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
-			i += 2
-		} else {
-			b = append(b, c)
-		}
-	}
-	return b
 }
 
 func endsInNumber(s string) bool {
