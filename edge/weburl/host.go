@@ -30,7 +30,7 @@ func parseHost(input string, opaque bool) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if endsInNumber(ascii) {
+	if EndsInNumber(ascii) {
 		return parseIPv4(ascii)
 	}
 	return ascii, true
@@ -93,15 +93,15 @@ func asciiNoPunycode(domain string) bool {
 	return true
 }
 
-func endsInNumber(s string) bool {
-	parts := strings.Split(s, ".")
-	if parts[len(parts)-1] == "" {
-		if len(parts) == 1 {
-			return false
-		}
-		parts = parts[:len(parts)-1]
+// EndsInNumber is the standard's "ends in a number checker": the host
+// parser reads an ASCII domain for which it holds as an IPv4 address (hex,
+// octal and fewer than four parts allowed), so that it is one or the URL
+// fails. It does not allocate.
+func EndsInNumber(domain string) bool {
+	if len(domain) > 1 {
+		domain = strings.TrimSuffix(domain, ".")
 	}
-	last := parts[len(parts)-1]
+	last := domain[strings.LastIndexByte(domain, '.')+1:]
 	if last != "" && strings.Trim(last, "0123456789") == "" {
 		return true
 	}
