@@ -56,6 +56,8 @@ func appendRune(b []byte, c rune, set encodeSet) []byte {
 	return b
 }
 
+// percentDecode is the standard's percent-decode: a '%' not followed by
+// two hex digits stays as it is.
 func percentDecode(s string) []byte {
 	b := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
