@@ -1,6 +1,7 @@
 package weburl_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -77,5 +78,24 @@ func BenchmarkParse(b *testing.B) {
 			b.Fatal(err)
 		}
 		u.Serialize()
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct{ name, input, base string }{
+		{"ErrNoBase", "/relative", ""},
+		{"ErrBadPort", "http://h:99999/", ""},
+		{"ErrBadBase", "x", "nope"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parseWithBase(tc.input, tc.base, tc.base != "")
+			var e *weburl.Error
+			if !errors.Is(err, weburl.ErrInvalid) || !errors.As(err, &e) || e.Op != "parse" {
+				t.Fatalf("Parse(%q, %q): %v, want a parse *Error wrapping ErrInvalid", tc.input, tc.base, err)
+			}
+		})
+	}
+	if _, err := weburl.Canonicalize(weburl.Port, "x", "https"); !errors.Is(err, weburl.ErrInvalid) || err.Error() != `weburl: canonicalize port "x": invalid` {
+		t.Fatalf("Canonicalize(Port, %q): %v", "x", err)
 	}
 }
