@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/dop251/goja"
+
+	"github.com/vault-runtime/vault/edge/weburl"
 )
 
 // The Go side of js/06-navigator.js and js/07-form.js (Blob, File,
@@ -45,14 +47,14 @@ func installForm(inst *instance, host *goja.Object) {
 			if len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
 				b = b[3:]
 			}
-			return vm.ToValue(decodeUTF8Standard(b))
+			return vm.ToValue(decodeUTF8Lossy(b))
 		case formOpParse:
 			return parseFormHook(vm, a.String(), c.Argument(2))
 		case formOpEncode:
 			return encodeFormHook(vm, a)
 		case formOpURLEncoded:
 			b, _ := viewBytes(a)
-			list := formParse(string(b))
+			list := weburl.ParseForm(string(b))
 			vals := make([]any, len(list))
 			for i, s := range list {
 				vals[i] = s
@@ -125,7 +127,7 @@ func parseFormHook(vm *goja.Runtime, contentType string, body goja.Value) goja.V
 			}
 			vals = append(vals, p.name, vm.NewArrayBuffer(p.value), p.filename, ct)
 		} else {
-			vals = append(vals, p.name, decodeUTF8Standard(p.value), goja.Undefined(), "")
+			vals = append(vals, p.name, decodeUTF8Lossy(p.value), goja.Undefined(), "")
 		}
 	}
 	return vm.NewArray(vals...)

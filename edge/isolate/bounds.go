@@ -22,8 +22,8 @@ import (
 //     reaches, and Array.prototype.flat, on nested arrays (maxArrayNesting).
 //
 // structuredClone (js/33-clone.js) walks with a work list, and the URL
-// parser and the regexp compiler (dlclark/regexp2) do not recurse per
-// level of their input, so none of them needs a bound.
+// parser (edge/weburl) and the regexp compiler (dlclark/regexp2) do not
+// recurse per level of their input, so none of them needs a bound.
 func (inst *instance) bound() error {
 	inst.vm.SetMaxCallStackSize(maxCallDepth)
 	if err := inst.boundJSON(); err != nil {

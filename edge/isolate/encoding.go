@@ -321,3 +321,10 @@ func latin1(vm *goja.Runtime, b []byte) goja.Value {
 	}
 	return vm.ToValue(string(b))
 }
+
+// decodeUTF8Lossy is decodeUTF8 without fatal: one U+FFFD for each
+// maximal ill-formed subpart.
+func decodeUTF8Lossy(b []byte) string {
+	s, _ := decodeUTF8(b, false)
+	return s
+}

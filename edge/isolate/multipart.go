@@ -188,9 +188,9 @@ func (p *formPart) disposition(v string) error {
 		}
 		switch key {
 		case "name":
-			p.name, hasName = decodeUTF8Standard([]byte(val)), true
+			p.name, hasName = decodeUTF8Lossy([]byte(val)), true
 		case "filename":
-			p.filename, p.isFile = decodeUTF8Standard([]byte(val)), true
+			p.filename, p.isFile = decodeUTF8Lossy([]byte(val)), true
 		case "filename*":
 			if name, ok := decodeExtValue(val); ok {
 				extFilename, p.isFile = name, true
@@ -230,7 +230,7 @@ func decodeExtValue(v string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	return decodeUTF8Standard([]byte(s)), true
+	return decodeUTF8Lossy([]byte(s)), true
 }
 
 // newMultipartBoundary makes a boundary no body is likely to contain:

@@ -1,229 +1,57 @@
 package isolate
 
 import (
-	"strconv"
-	"strings"
-
 	"github.com/dop251/goja"
+
+	"github.com/vault-runtime/vault/edge/weburl"
 )
 
-// Where each getter's value lies in the href: the offsets that follow
-// the href in the array the hooks give JS (js/20-url.js reads them).
-const (
-	offProtocolEnd = iota
-	offUsername
-	offUsernameEnd
-	offPassword
-	offPasswordEnd
-	offHost // also the hostname
-	offHostnameEnd
-	offPort
-	offPortEnd // also the end of the host
-	offPathname
-	offSearch // the end of the pathname; "?" if there is a query
-	offHash   // the end of the search; "#" if there is a fragment
-	numOffsets
-)
+// The URL and URLSearchParams classes of js/20-url.js, parsed in Go by
+// edge/weburl. A JS URL holds only its href and the offsets of its
+// components in it (weburl.Offsets); a setter sends the href back with
+// the new value and gets a new record, which is sound because parsing a
+// serialized URL gives the same URL again.
 
-// serialURL is a serialized URL. The href is ASCII, so byte offsets
-// are also UTF-16 offsets.
-type serialURL struct {
-	href string
-	off  [numOffsets]int
-}
-
-// serialize is the URL serializer, noting where each component lies.
-func (u *urlRecord) serialize() serialURL {
-	var b strings.Builder
-	n := len(u.scheme) + len(u.username) + len(u.password) + len(u.host) + len(u.query) + len(u.fragment) + 16
-	for _, s := range u.path {
-		n += len(s) + 1
-	}
-	b.Grow(n)
-	var off [numOffsets]int
-	b.WriteString(u.scheme)
-	b.WriteByte(':')
-	off[offProtocolEnd] = b.Len()
-	if u.hasHost {
-		b.WriteString("//")
-		off[offUsername] = b.Len()
-		if u.credentials() {
-			b.WriteString(u.username)
-		}
-		off[offUsernameEnd], off[offPassword], off[offPasswordEnd] = b.Len(), b.Len(), b.Len()
-		if u.password != "" {
-			b.WriteByte(':')
-			off[offPassword] = b.Len()
-			b.WriteString(u.password)
-			off[offPasswordEnd] = b.Len()
-		}
-		if u.credentials() {
-			b.WriteByte('@')
-		}
-		off[offHost] = b.Len()
-		b.WriteString(u.host)
-		off[offHostnameEnd], off[offPort] = b.Len(), b.Len()
-		if u.port >= 0 {
-			b.WriteByte(':')
-			off[offPort] = b.Len()
-			b.WriteString(strconv.Itoa(u.port))
-		}
-		off[offPortEnd] = b.Len()
-	} else if !u.opaque && len(u.path) > 1 && u.path[0] == "" {
-		b.WriteString("/.")
-	}
-	off[offPathname] = b.Len()
-	if u.opaque {
-		b.WriteString(u.path[0])
-	} else {
-		for _, s := range u.path {
-			b.WriteByte('/')
-			b.WriteString(s)
-		}
-	}
-	off[offSearch] = b.Len()
-	if u.hasQuery {
-		b.WriteByte('?')
-		b.WriteString(u.query)
-	}
-	off[offHash] = b.Len()
-	if u.hasFragment {
-		b.WriteByte('#')
-		b.WriteString(u.fragment)
-	}
-	return serialURL{b.String(), off}
-}
-
-// Getters, and the setter codes of host.urlSet.
-const (
-	urlHref = iota
-	urlProtocol
-	urlUsername
-	urlPassword
-	urlHost
-	urlHostname
-	urlPort
-	urlPathname
-	urlSearch
-	urlHash
-	urlFields
-)
-
-// get is the getter for field, as js/20-url.js computes it.
-func (s serialURL) get(field int) string {
-	h, o := s.href, s.off
-	switch field {
-	case urlProtocol:
-		return h[:o[offProtocolEnd]]
-	case urlUsername:
-		return h[o[offUsername]:o[offUsernameEnd]]
-	case urlPassword:
-		return h[o[offPassword]:o[offPasswordEnd]]
-	case urlHost:
-		return h[o[offHost]:o[offPortEnd]]
-	case urlHostname:
-		return h[o[offHost]:o[offHostnameEnd]]
-	case urlPort:
-		return h[o[offPort]:o[offPortEnd]]
-	case urlPathname:
-		return h[o[offPathname]:o[offSearch]]
-	case urlSearch:
-		if o[offHash]-o[offSearch] > 1 {
-			return h[o[offSearch]:o[offHash]]
-		}
-		return ""
-	case urlHash:
-		if len(h)-o[offHash] > 1 {
-			return h[o[offHash]:]
-		}
-		return ""
-	}
-	return h
+// urlFields are the setter codes of js/20-url.js (1 to 9), the
+// components of host.url's set operation.
+var urlFields = [...]weburl.Component{
+	1: weburl.Protocol,
+	2: weburl.Username,
+	3: weburl.Password,
+	4: weburl.Host,
+	5: weburl.Hostname,
+	6: weburl.Port,
+	7: weburl.Pathname,
+	8: weburl.Search,
+	9: weburl.Hash,
 }
 
 // parseURL is new URL(input, base); base is used only if hasBase.
-func parseURL(input, base string, hasBase bool) (*urlRecord, bool) {
-	var b *urlRecord
+func parseURL(input, base string, hasBase bool) (*weburl.URL, bool) {
+	var b *weburl.URL
 	if hasBase {
-		var ok bool
-		if b, ok = urlParse(base, nil); !ok {
+		var err error
+		if b, err = weburl.Parse(base, nil); err != nil {
 			return nil, false
 		}
 	}
-	return urlParse(input, b)
+	u, err := weburl.Parse(input, b)
+	return u, err == nil
 }
 
-// setURL applies the setter for field to the URL serialized as href.
-// Setters ignore values they cannot use, as in the standard; only an
-// href that does not parse gives false.
-func setURL(href string, field int, value string) (serialURL, bool) {
-	u, ok := urlParse(href, nil)
-	if !ok {
-		return serialURL{}, false
+// setURL applies the setter for field (a code of js/20-url.js) to the
+// URL serialized as href. Setters ignore values they cannot use, as in
+// the standard, and so does an unknown field; only an href that does not
+// parse gives false.
+func setURL(href string, field int64, value string) (weburl.Serialized, bool) {
+	u, err := weburl.Parse(href, nil)
+	if err != nil {
+		return weburl.Serialized{}, false
 	}
-	switch field {
-	case urlProtocol:
-		u.parse(value+":", nil, stSchemeStart)
-	case urlUsername, urlPassword:
-		if u.cannotHaveCredentials() {
-			break
-		}
-		enc := string(appendEncoded(nil, value, userinfoSet))
-		if field == urlUsername {
-			u.username = enc
-		} else {
-			u.password = enc
-		}
-	case urlHost, urlHostname:
-		if !u.opaque {
-			u.parse(value, nil, map[int]urlState{urlHost: stHost, urlHostname: stHostname}[field])
-		}
-	case urlPort:
-		if u.cannotHaveCredentials() {
-			break
-		}
-		if value == "" {
-			u.port = -1
-		} else {
-			u.parse(value, nil, stPort)
-		}
-	case urlPathname:
-		if !u.opaque {
-			u.path = u.path[:0]
-			u.parse(value, nil, stPathStart)
-		}
-	case urlSearch:
-		if value == "" {
-			u.query, u.hasQuery = "", false
-			u.stripOpaqueSpaces()
-			break
-		}
-		u.query, u.hasQuery = "", true
-		u.parse(strings.TrimPrefix(value, "?"), nil, stQuery)
-	case urlHash:
-		if value == "" {
-			u.fragment, u.hasFragment = "", false
-			u.stripOpaqueSpaces()
-			break
-		}
-		u.fragment, u.hasFragment = "", true
-		u.parse(strings.TrimPrefix(value, "#"), nil, stFragment)
+	if field > 0 && field < int64(len(urlFields)) {
+		u.Set(urlFields[field], value)
 	}
-	return u.serialize(), true
-}
-
-// originOf serializes the URL's origin; opaque origins are "null".
-func originOf(u *urlRecord) string {
-	switch u.scheme {
-	case "http", "https", "ws", "wss", "ftp":
-		s := u.serialize()
-		return s.get(urlProtocol) + "//" + s.get(urlHost)
-	case "blob":
-		if p, ok := urlParse(u.serialize().get(urlPathname), nil); ok && (p.scheme == "http" || p.scheme == "https") {
-			return originOf(p)
-		}
-	}
-	return "null"
+	return u.Serialize(), true
 }
 
 // Operations of host.url, shared with js/20-url.js.
@@ -244,13 +72,10 @@ const (
 // operation takes strings that JS has already converted, so none of them
 // calls back into JS.
 func installURL(vm *goja.Runtime, host *goja.Object) {
-	record := func(s serialURL) goja.Value {
-		var vals [1 + numOffsets]any
-		vals[0] = s.href
-		for i, o := range s.off {
-			vals[1+i] = o
-		}
-		return vm.NewArray(vals[:]...)
+	record := func(s weburl.Serialized) goja.Value {
+		o := s.Offsets
+		return vm.NewArray(s.Href, o.ProtocolEnd, o.Username, o.UsernameEnd, o.Password, o.PasswordEnd,
+			o.Host, o.HostnameEnd, o.Port, o.PortEnd, o.Pathname, o.Search, o.Hash)
 	}
 	_ = host.Set("url", urlGuard(func(c goja.FunctionCall) goja.Value {
 		a := c.Argument(1)
@@ -258,19 +83,19 @@ func installURL(vm *goja.Runtime, host *goja.Object) {
 		case urlOpParse:
 			base := c.Argument(2)
 			if u, ok := parseURL(a.String(), base.String(), !goja.IsUndefined(base)); ok {
-				return record(u.serialize())
+				return record(u.Serialize())
 			}
 		case urlOpSet:
-			if s, ok := setURL(a.String(), int(c.Argument(2).ToInteger()), c.Argument(3).String()); ok {
+			if s, ok := setURL(a.String(), c.Argument(2).ToInteger(), c.Argument(3).String()); ok {
 				return record(s)
 			}
 		case urlOpOrigin:
-			if u, ok := urlParse(a.String(), nil); ok {
-				return vm.ToValue(originOf(u))
+			if u, err := weburl.Parse(a.String(), nil); err == nil {
+				return vm.ToValue(u.Origin())
 			}
 			return vm.ToValue("null")
 		case urlOpFormParse:
-			list := formParse(a.String())
+			list := weburl.ParseForm(a.String())
 			vals := make([]any, len(list))
 			for i, s := range list {
 				vals[i] = s
@@ -279,7 +104,7 @@ func installURL(vm *goja.Runtime, host *goja.Object) {
 		case urlOpFormSerialize:
 			var list []string
 			if err := vm.ExportTo(a, &list); err == nil {
-				return vm.ToValue(formSerialize(list))
+				return vm.ToValue(weburl.SerializeForm(list))
 			}
 		case urlOpUSV:
 			// A well-formed string comes back as is; String() decodes lone

@@ -6,11 +6,13 @@ import (
 	"unicode"
 
 	"github.com/dop251/goja"
+
+	"github.com/vault-runtime/vault/edge/weburl"
 )
 
 // The Go side of js/22-urlpattern.js: the URL Pattern standard's
 // canonicalization of component values runs the URL parser with a state
-// override on a dummy URL, which url_parse.go can do directly (the JS URL
+// override on a dummy URL, which edge/weburl can do directly (the JS URL
 // setters swallow the failures the standard turns into TypeErrors), and
 // its name code points are Unicode ID_Start/ID_Continue, which goja's
 // regular expressions cannot test. One native function, host.urlpattern(op,
@@ -60,7 +62,7 @@ func installURLPattern(inst *instance, host *goja.Object) {
 			for _, p := range parts {
 				vals = append(vals, p)
 			}
-			return vm.NewArray(append(vals, u.opaque)...)
+			return vm.NewArray(append(vals, u.HasOpaquePath())...)
 		case patOpNameChar:
 			r := []rune(a.String())
 			return vm.ToValue(len(r) == 1 && isPatternNameRune(r[0], c.Argument(2).ToBoolean()))
@@ -73,93 +75,44 @@ var patKindName = [...]string{"protocol", "username", "password", "hostname", "p
 
 // urlComponents are a URL's components as URLPattern matches them: no
 // ':', '?' or '#' separators, "" for what is absent.
-func urlComponents(u *urlRecord) [8]string {
-	port := ""
-	if u.port >= 0 {
-		port = strconv.Itoa(u.port)
+func urlComponents(u *weburl.URL) [8]string {
+	s := u.Serialize()
+	return [8]string{
+		strings.TrimSuffix(s.Get(weburl.Protocol), ":"),
+		s.Get(weburl.Username),
+		s.Get(weburl.Password),
+		s.Get(weburl.Hostname),
+		s.Get(weburl.Port),
+		s.Get(weburl.Pathname),
+		strings.TrimPrefix(s.Get(weburl.Search), "?"),
+		strings.TrimPrefix(s.Get(weburl.Hash), "#"),
 	}
-	host := ""
-	if u.hasHost {
-		host = u.host
-	}
-	return [8]string{u.scheme, u.username, u.password, host, port, urlPathString(u), u.query, u.fragment}
 }
 
-// urlPathString is the URL standard's URL path serializer.
-func urlPathString(u *urlRecord) string {
-	if u.opaque {
-		return u.path[0]
-	}
-	var b strings.Builder
-	for _, seg := range u.path {
-		b.WriteByte('/')
-		b.WriteString(seg)
-	}
-	return b.String()
+// patComponents are the components of patOpCanon's kinds; the opaque
+// pathname is weburl.CanonicalizeOpaquePathname's.
+var patComponents = [...]weburl.Component{
+	patProtocol: weburl.Protocol,
+	patUsername: weburl.Username,
+	patPassword: weburl.Password,
+	patHostname: weburl.Hostname,
+	patPort:     weburl.Port,
+	patPathname: weburl.Pathname,
+	patSearch:   weburl.Search,
+	patHash:     weburl.Hash,
 }
 
 // canonPatternComponent is the URL Pattern standard's "canonicalize a
-// protocol" and its siblings: value parsed into a dummy URL with the
-// component's state override. protocol picks the hostname's and port's
-// scheme (a special one when it is empty), as the standard's
-// "canonicalize a hostname" and "canonicalize a port" take it.
+// protocol" and its siblings (weburl.Canonicalize).
 func canonPatternComponent(kind int, value, protocol string) (string, bool) {
-	if value == "" {
-		return "", true
+	switch {
+	case kind == patOpaquePathname:
+		return weburl.CanonicalizeOpaquePathname(value), true
+	case kind < 0 || kind >= len(patComponents):
+		return "", value == ""
 	}
-	u := &urlRecord{port: -1}
-	switch kind {
-	case patProtocol:
-		v, ok := urlParse(value+"://dummy.test", nil)
-		if !ok {
-			return "", false
-		}
-		return v.scheme, true
-	case patUsername, patPassword:
-		return string(appendEncoded(nil, value, userinfoSet)), true
-	case patHostname:
-		u.scheme = "https"
-		if protocol != "" && !isSpecial(protocol) {
-			u.scheme = protocol
-		}
-		if !u.parse(value, nil, stHostname) {
-			return "", false
-		}
-		return u.host, true
-	case patPort:
-		u.scheme = protocol
-		if !u.parse(value, nil, stPort) {
-			return "", false
-		}
-		if u.port < 0 {
-			return "", true
-		}
-		return strconv.Itoa(u.port), true
-	case patPathname:
-		modified := value
-		if value[0] != '/' {
-			modified = "/-" + value
-		}
-		u.parse(modified, nil, stPathStart)
-		s := urlPathString(u)
-		if value[0] != '/' {
-			s = s[min(2, len(s)):]
-		}
-		return s, true
-	case patOpaquePathname:
-		u.opaque, u.path = true, []string{""}
-		u.parse(value, nil, stOpaquePath)
-		return u.path[0], true
-	case patSearch:
-		u.hasQuery = true
-		u.parse(value, nil, stQuery)
-		return u.query, true
-	case patHash:
-		u.hasFragment = true
-		u.parse(value, nil, stFragment)
-		return u.fragment, true
-	}
-	return "", false
+	v, err := weburl.Canonicalize(patComponents[kind], value, protocol)
+	return v, err == nil
 }
 
 // isPatternNameRune reports whether r may be in a :name: ID_Start, '$' or

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/vault-runtime/vault/edge/weburl"
 )
 
 // ErrAuthority is wrapped by every error Authority returns.
@@ -84,41 +86,12 @@ func checkName(h string) error {
 			return fmt.Errorf("%w: host has a byte other than letters, digits, '-', '.' and '_' at byte %d", ErrAuthority, i)
 		}
 	}
-	if endsInNumber(h) {
+	if weburl.EndsInNumber(h) {
 		if ip, err := netip.ParseAddr(h); err != nil || !ip.Is4() {
 			return authorityError("host ends in a number but is not a dotted-decimal IPv4 address")
 		}
 	}
 	return nil
-}
-
-// endsInNumber is the WHATWG URL Standard's "ends in a number checker": a
-// host for which it holds is parsed as an IPv4 address, with hex, octal
-// and fewer than four parts allowed.
-func endsInNumber(h string) bool {
-	if len(h) > 1 {
-		h = strings.TrimSuffix(h, ".")
-	}
-	last := h[strings.LastIndexByte(h, '.')+1:]
-	if last == "" {
-		return false
-	}
-	digits := last
-	if len(last) >= 2 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X') {
-		digits = last[2:]
-		for i := 0; i < len(digits); i++ {
-			if !ishex(digits[i]) {
-				return false
-			}
-		}
-		return true
-	}
-	for i := 0; i < len(digits); i++ {
-		if digits[i] < '0' || digits[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // validPort: empty (dropped) or up to five digits, at most 65535.

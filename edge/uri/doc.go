@@ -26,7 +26,8 @@
 // '%' (it is not unreserved), so a second pass decodes nothing; and it has
 // no dot segment, so a second pass removes nothing. It is also a fixed
 // point of the WHATWG path parser, so the function's URL has the very path
-// the router matched.
+// the router matched (FuzzPath checks this against edge/weburl, the parser
+// behind new URL()).
 //
 // Route literals go through Segment when a route.Table is built, so that
 // /~user and /%7Euser, or a raw and an encoded /café, are one route.

@@ -1,7 +1,7 @@
-// URL and URLSearchParams (WHATWG URL Standard). Go parses (url.go): a URL
-// holds only the record host.urlParse returns, [href, offsets...], and
-// its getters slice the href; a setter trades the href and the new value
-// for a new record. Built on first use (see host.lazy in 05-dom.js).
+// URL and URLSearchParams (WHATWG URL Standard). Go parses (url.go, on
+// edge/weburl): a URL holds only the record host.url returns, [href,
+// offsets...], and its getters slice the href; a setter trades the href
+// and the new value for a new record. Built on first use (see host.lazy in 05-dom.js).
 (function (g, host) {
   "use strict";
   const make = () => {

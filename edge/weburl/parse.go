@@ -1,38 +1,12 @@
-package isolate
+package weburl
 
 import (
 	"strings"
 	"unicode/utf8"
 )
 
-// The WHATWG URL Standard's basic URL parser and form encoding, for the
-// URL and URLSearchParams classes of js/20-url.js. A JS URL holds only
-// its href and the offsets of its components in it; a setter sends the
-// href back with the new value and gets a new record, which is sound
-// because parsing a serialized URL gives the same URL again
-// (FuzzURLParse checks it).
-//
-// Why not github.com/nlnwa/whatwg-url: it passes all of WPT's
-// urltestdata.json, but a typical parse took ~10 µs with 88 allocations,
-// and it serializes the path by repeated string concatenation, so a
-// 100 KB URL of short segments took 6.5 s inside one native call, which
-// vm.Interrupt cannot stop. This parser is linear in its input.
-//
-// The code follows the standard's state machine step by step; the
-// comments name the states. Validation errors are not reported.
-
-// urlRecord is a URL record. port is -1 when null.
-type urlRecord struct {
-	scheme, username, password string
-	host                       string // serialized; meaningful if hasHost
-	hasHost                    bool
-	port                       int
-	opaque                     bool     // the path is path[0], opaque
-	path                       []string // segments, percent-encoded
-	query, fragment            string
-	hasQuery, hasFragment      bool
-}
-
+// urlState is a state of the basic URL parser, which follows the
+// standard's state machine step by step; the comments name the states.
 type urlState uint8
 
 const (
@@ -62,31 +36,7 @@ const (
 
 const eof = -1
 
-func specialPort(scheme string) (port int, special bool) {
-	switch scheme {
-	case "http", "ws":
-		return 80, true
-	case "https", "wss":
-		return 443, true
-	case "ftp":
-		return 21, true
-	case "file":
-		return -1, true
-	}
-	return -1, false
-}
-
-func isSpecial(scheme string) bool { _, ok := specialPort(scheme); return ok }
-
-func (u *urlRecord) special() bool { return isSpecial(u.scheme) }
-
-func (u *urlRecord) credentials() bool { return u.username != "" || u.password != "" }
-
-func (u *urlRecord) cannotHaveCredentials() bool {
-	return !u.hasHost || u.host == "" || u.scheme == "file"
-}
-
-func (u *urlRecord) shortenPath() {
+func (u *URL) shortenPath() {
 	if u.scheme == "file" && len(u.path) == 1 && isDriveLetter(u.path[0], true) {
 		return
 	}
@@ -95,7 +45,7 @@ func (u *urlRecord) shortenPath() {
 	}
 }
 
-func (u *urlRecord) stripOpaqueSpaces() {
+func (u *URL) stripOpaqueSpaces() {
 	if u.opaque && !u.hasFragment && !u.hasQuery {
 		u.path[0] = strings.TrimRight(u.path[0], " ")
 	}
@@ -128,65 +78,6 @@ func isDoubleDot(s string) bool {
 	return false
 }
 
-// Percent-encode sets, as predicates on ASCII bytes; every byte of a code
-// point above U+007E is in every set.
-type encodeSet func(c byte) bool
-
-func c0Set(c byte) bool { return c < 0x20 || c > 0x7E }
-func fragmentSet(c byte) bool {
-	return c0Set(c) || c == ' ' || c == '"' || c == '<' || c == '>' || c == '`'
-}
-func querySet(c byte) bool {
-	return c0Set(c) || c == ' ' || c == '"' || c == '#' || c == '<' || c == '>'
-}
-func specialQuerySet(c byte) bool {
-	return querySet(c) || c == '\''
-}
-func pathSet(c byte) bool { return querySet(c) || c == '?' || c == '`' || c == '{' || c == '}' }
-func userinfoSet(c byte) bool {
-	return pathSet(c) || c == '/' || c == ':' || c == ';' || c == '=' || c == '@' ||
-		'[' <= c && c <= '^' || c == '|'
-}
-
-// appendEncoded appends s (UTF-8) with the bytes in set percent-encoded.
-func appendEncoded(b []byte, s string, set encodeSet) []byte {
-	const hex = "0123456789ABCDEF"
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if set(c) {
-			b = append(b, '%', hex[c>>4], hex[c&15])
-		} else {
-			b = append(b, c)
-		}
-	}
-	return b
-}
-
-// appendRune appends the code point c, percent-encoded with set.
-func appendRune(b []byte, c rune, set encodeSet) []byte {
-	const hex = "0123456789ABCDEF"
-	if c < utf8.RuneSelf {
-		if set(byte(c)) {
-			return append(b, '%', hex[c>>4], hex[c&15])
-		}
-		return append(b, byte(c))
-	}
-	var tmp [utf8.UTFMax]byte
-	n := utf8.EncodeRune(tmp[:], c)
-	for _, x := range tmp[:n] {
-		b = append(b, '%', hex[x>>4], hex[x&15])
-	}
-	return b
-}
-
-// urlParse is the basic URL parser without a URL to modify: the one
-// behind new URL(input, base).
-func urlParse(input string, base *urlRecord) (*urlRecord, bool) {
-	input = strings.TrimFunc(input, func(r rune) bool { return r <= ' ' })
-	u := &urlRecord{port: -1}
-	return u, u.parse(input, base, stNone)
-}
-
 var tabOrNewline = strings.NewReplacer("\t", "", "\n", "", "\r", "")
 
 // parse runs the basic URL parser on u with an optional state override.
@@ -196,7 +87,7 @@ var tabOrNewline = strings.NewReplacer("\t", "", "\n", "", "\r", "")
 // ptr is a byte offset. Where the standard decreases the pointer by one
 // so that the next state sees c again, the code sets again; where it
 // moves the pointer elsewhere, it sets ptr too.
-func (u *urlRecord) parse(input string, base *urlRecord, override urlState) bool {
+func (u *URL) parse(input string, base *URL, override urlState) bool {
 	if strings.ContainsAny(input, "\t\n\r") {
 		input = tabOrNewline.Replace(input)
 	}
@@ -626,7 +517,7 @@ func (u *urlRecord) parse(input string, base *urlRecord, override urlState) bool
 	}
 }
 
-func (u *urlRecord) copyAuthority(base *urlRecord) {
+func (u *URL) copyAuthority(base *URL) {
 	u.username, u.password = base.username, base.password
 	u.host, u.hasHost, u.port = base.host, base.hasHost, base.port
 }

@@ -1,4 +1,4 @@
-package isolate
+package weburl
 
 import (
 	"strconv"
@@ -24,13 +24,13 @@ func parseHost(input string, opaque bool) (string, bool) {
 	}
 	domain := input
 	if strings.IndexByte(input, '%') >= 0 {
-		domain = decodeUTF8Standard(percentDecode(input))
+		domain = decodeUTF8(percentDecode(input))
 	}
 	ascii, ok := domainToASCII(domain)
 	if !ok {
 		return "", false
 	}
-	if endsInNumber(ascii) {
+	if EndsInNumber(ascii) {
 		return parseIPv4(ascii)
 	}
 	return ascii, true
@@ -93,28 +93,15 @@ func asciiNoPunycode(domain string) bool {
 	return true
 }
 
-func percentDecode(s string) []byte {
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
-			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
-			i += 2
-		} else {
-			b = append(b, c)
-		}
+// EndsInNumber is the standard's "ends in a number checker": the host
+// parser reads an ASCII domain for which it holds as an IPv4 address (hex,
+// octal and fewer than four parts allowed), so that it is one or the URL
+// fails. It does not allocate.
+func EndsInNumber(domain string) bool {
+	if len(domain) > 1 {
+		domain = strings.TrimSuffix(domain, ".")
 	}
-	return b
-}
-
-func endsInNumber(s string) bool {
-	parts := strings.Split(s, ".")
-	if parts[len(parts)-1] == "" {
-		if len(parts) == 1 {
-			return false
-		}
-		parts = parts[:len(parts)-1]
-	}
-	last := parts[len(parts)-1]
+	last := domain[strings.LastIndexByte(domain, '.')+1:]
 	if last != "" && strings.Trim(last, "0123456789") == "" {
 		return true
 	}
