@@ -37,7 +37,7 @@ func multinodeBench(b *testing.B) *site {
 }
 
 // appliedSubject is cli's: every node announces on it after each batch it
-// projected (cli/announce.go).
+// projected (cli/node/announce.go).
 const appliedSubject = "vault.nodes.applied"
 
 // heard is one announcement on appliedSubject and when this process
