@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vault-runtime/vault/edge/rootfs"
 	"github.com/vault-runtime/vault/ledger"
 	"github.com/vault-runtime/vault/projector/fold"
 )
@@ -179,6 +180,9 @@ type Status struct {
 	Mirror *ledger.MirrorStatus `json:"mirror,omitempty"`
 	// Alerts are divergence and split-view reports: empty normally.
 	Alerts []string `json:"alerts,omitempty"`
+	// Images says, per image digest the ledger holds, whether this node
+	// has unpacked it.
+	Images map[string]rootfs.Status `json:"images,omitempty"`
 }
 
 // KillRequest is the body of kill: the function whose in-flight
@@ -238,6 +242,10 @@ const (
 type ArtifactPut struct {
 	Digest string `json:"digest"`
 	Size   int64  `json:"size"`
+	// Image marks a blob of an OCI image (a layer, config or manifest):
+	// streamed into the store rather than held, and bounded by the node's
+	// limits.max_image_size rather than its artifact size.
+	Image bool `json:"image,omitempty"`
 }
 
 // ArtifactPutReply says the object is already stored, or names the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strconv"
 	"time"
@@ -66,6 +67,14 @@ func (n *Node) serveUploads(log *slog.Logger) (controlHandler, *nats.Subscriptio
 			_, err = ledger.PutArtifact(ctx, obs, blob)
 			return err
 		},
+		MaxImageSize: n.cfg.MaxImageBytes,
+		StoreStream: func(ctx context.Context, digest string, r io.Reader) error {
+			obs, err := open(ctx)
+			if err != nil {
+				return err
+			}
+			return ledger.PutBlob(ctx, obs, digest, r)
+		},
 	}
 	put := func(ctx context.Context, body json.RawMessage) (any, error) {
 		var req ArtifactPut
@@ -105,7 +114,21 @@ func (n *Node) takeChunk(u *uploads, msg *nats.Msg, log *slog.Logger) ChunkReply
 	if err != nil {
 		return ChunkReply{Error: fmt.Sprintf("chunk without a valid %s header", UploadOffsetHeader)}
 	}
-	received, blob, digest, err := u.chunk(id, offset, msg.Data, msg.Header.Get(UploadFinalHeader) == "true")
+	final := msg.Header.Get(UploadFinalHeader) == "true"
+	if u.streaming(id) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		received, err := u.streamChunk(ctx, id, offset, msg.Data, final)
+		if err != nil {
+			log.Warn("image blob upload failed", "err", err)
+			return ChunkReply{Received: received, Error: err.Error()}
+		}
+		if final {
+			log.Info("image blob stored", "size", received)
+		}
+		return ChunkReply{Received: received, Stored: final}
+	}
+	received, blob, digest, err := u.chunk(id, offset, msg.Data, final)
 	if err != nil {
 		return ChunkReply{Received: received, Error: err.Error()}
 	}

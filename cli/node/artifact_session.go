@@ -1,11 +1,13 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -29,6 +31,12 @@ type uploads struct {
 	// (whose digest was checked) unless it is there already.
 	Exists func(ctx context.Context, digest string) (bool, error)
 	Store  func(ctx context.Context, blob []byte) error
+	// MaxImageSize bounds an image blob (0: DefaultMaxImageSize);
+	// StoreStream stores the bytes read from r under digest, checking
+	// them, and is run for an image blob's session while its chunks
+	// arrive.
+	MaxImageSize int64
+	StoreStream  func(ctx context.Context, digest string, r io.Reader) error
 
 	mu       sync.Mutex
 	sessions map[string]*upload
@@ -45,6 +53,24 @@ type upload struct {
 	// sweep frees the buffer of a session abandoned by its client, even
 	// if no other upload comes along to notice; each chunk resets it.
 	sweep *time.Timer
+	// An image blob's session streams instead of buffering: received
+	// counts the bytes written to pipe, which StoreStream reads; stored
+	// gets its result.
+	pipe     *io.PipeWriter
+	received int64
+	stored   chan error
+}
+
+// DefaultMaxImageSize bounds an image blob, and an image's unpacked tree,
+// when the node config does not (limits.max_image_size).
+const DefaultMaxImageSize = 4 << 30
+
+// have is how many bytes the session holds or has streamed.
+func (s *upload) have() int64 {
+	if s.pipe != nil {
+		return s.received
+	}
+	return int64(len(s.buf))
 }
 
 // begin checks an announced upload and opens a session for it, unless the
@@ -56,7 +82,11 @@ func (u *uploads) begin(ctx context.Context, req ArtifactPut) (ArtifactPutReply,
 	if req.Size <= 0 {
 		return ArtifactPutReply{}, fmt.Errorf("artifact %s: size %d; an artifact has at least one byte", req.Digest, req.Size)
 	}
-	if err := schemas.CheckArtifactSize(req.Size, u.MaxSize); err != nil {
+	if req.Image {
+		if max := cmp.Or(u.MaxImageSize, DefaultMaxImageSize); req.Size > max {
+			return ArtifactPutReply{}, fmt.Errorf("image blob %s: %d bytes, over this node's limits.max_image_size of %d", req.Digest, req.Size, max)
+		}
+	} else if err := schemas.CheckArtifactSize(req.Size, u.MaxSize); err != nil {
 		return ArtifactPutReply{}, fmt.Errorf("artifact %s: %w (this node's limits.max_artifact_size)", req.Digest, err)
 	}
 	exists, err := u.Exists(ctx, req.Digest)
@@ -80,7 +110,17 @@ func (u *uploads) begin(ctx context.Context, req ArtifactPut) (ArtifactPutReply,
 		u.sessions = map[string]*upload{}
 	}
 	key := hex.EncodeToString(id)
-	u.sessions[key] = &upload{digest: req.Digest, size: req.Size, last: u.Now(), sweep: time.AfterFunc(u.Idle+time.Second, u.expireNow)}
+	up := &upload{digest: req.Digest, size: req.Size, last: u.Now(), sweep: time.AfterFunc(u.Idle+time.Second, u.expireNow)}
+	if req.Image {
+		r, w := io.Pipe()
+		up.pipe, up.stored = w, make(chan error, 1)
+		go func() {
+			err := u.StoreStream(context.Background(), req.Digest, r)
+			r.CloseWithError(cmp.Or(err, io.ErrClosedPipe))
+			up.stored <- err
+		}()
+	}
+	u.sessions[key] = up
 	return ArtifactPutReply{ID: key}, nil
 }
 
@@ -105,6 +145,10 @@ func (u *uploads) expireNow() {
 func (u *uploads) drop(id string) {
 	if s := u.sessions[id]; s != nil {
 		s.sweep.Stop()
+		if s.pipe != nil && !s.storing {
+			// The stream's store fails and removes what it wrote.
+			s.pipe.CloseWithError(errors.New("the upload was abandoned"))
+		}
 		delete(u.sessions, id)
 	}
 }
@@ -148,6 +192,79 @@ func (u *uploads) chunk(id string, offset int64, data []byte, final bool) (recei
 	}
 	s.storing = true
 	return received, s.buf, s.digest, nil
+}
+
+// streaming reports whether session id is an image blob's, whose chunks
+// go to streamChunk.
+func (u *uploads) streaming(id string) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	s := u.sessions[id]
+	return s != nil && s.pipe != nil
+}
+
+// streamChunk writes a chunk of an image blob's session to its store,
+// which runs as the chunks arrive; after the last it waits for the store
+// to end and ends the session. The same order and size rules as chunk's
+// apply; the store checks the digest.
+func (u *uploads) streamChunk(ctx context.Context, id string, offset int64, data []byte, final bool) (int64, error) {
+	u.mu.Lock()
+	u.expire()
+	s := u.sessions[id]
+	var err error
+	switch {
+	case s == nil:
+		err = errors.New("no such upload session (it expired, failed or never existed); start the upload again")
+	case s.storing:
+		err = fmt.Errorf("image blob %s: the upload is complete and being stored", s.digest)
+	case len(data) > UploadChunk:
+		err = fmt.Errorf("image blob %s: a chunk of %d bytes, over %d", s.digest, len(data), UploadChunk)
+	case offset != s.received:
+		err = fmt.Errorf("image blob %s: a chunk at offset %d, expected %d", s.digest, offset, s.received)
+	case s.received+int64(len(data)) > s.size:
+		u.drop(id)
+		err = fmt.Errorf("image blob %s: %d bytes would exceed the announced size of %d", s.digest, s.received+int64(len(data)), s.size)
+	case final && s.received+int64(len(data)) != s.size:
+		u.drop(id)
+		err = fmt.Errorf("image blob %s: the upload ended at %d bytes, announced %d", s.digest, s.received+int64(len(data)), s.size)
+	}
+	if err != nil {
+		var received int64
+		if s != nil {
+			received = s.received
+		}
+		u.mu.Unlock()
+		return received, err
+	}
+	s.last = u.Now()
+	s.sweep.Reset(u.Idle + time.Second)
+	s.storing = final
+	u.mu.Unlock()
+	// Chunks of one session come one at a time (the client waits for each
+	// answer), so the pipe is written outside the lock: a slow store holds
+	// up this upload only.
+	if _, err := s.pipe.Write(data); err != nil {
+		u.done(id)
+		return s.received, fmt.Errorf("image blob %s: store: %w", s.digest, <-s.stored)
+	}
+	u.mu.Lock()
+	s.received += int64(len(data))
+	received := s.received
+	u.mu.Unlock()
+	if !final {
+		return received, nil
+	}
+	s.pipe.Close()
+	defer u.done(id)
+	select {
+	case err := <-s.stored:
+		if err != nil {
+			return received, fmt.Errorf("image blob %s: store: %w", s.digest, err)
+		}
+		return received, nil
+	case <-ctx.Done():
+		return received, fmt.Errorf("image blob %s: store: %w", s.digest, ctx.Err())
+	}
 }
 
 // done ends session id.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -201,5 +203,115 @@ func TestUploadSession(t *testing.T) {
 		begin(t, u, blobOf(10))
 		_, _, _, err := u.chunk("00000000000000000000000000000000", 0, blobOf(10), true)
 		wantErr(t, err, "no such upload session")
+	})
+}
+
+// streamStore is a StoreStream that keeps what it read under digest if
+// the bytes match it, and reports what it saw.
+func streamStore(u *uploads, stored map[string][]byte, errs chan<- error) {
+	u.MaxImageSize = 8 << 20
+	u.StoreStream = func(_ context.Context, digest string, r io.Reader) error {
+		b, err := io.ReadAll(r)
+		if err == nil && events.Digest(b) != digest {
+			err = fmt.Errorf("content hashes to %s: %w", events.Digest(b), events.ErrDigestMismatch)
+		}
+		if err == nil {
+			stored[digest] = b
+		}
+		errs <- err
+		return err
+	}
+}
+
+func beginImage(t *testing.T, u *uploads, digest string, size int) string {
+	t.Helper()
+	r, err := u.begin(context.Background(), ArtifactPut{Digest: digest, Size: int64(size), Image: true})
+	if err != nil || r.Exists || len(r.ID) != 32 {
+		t.Fatalf("begin: %+v, %v", r, err)
+	}
+	if !u.streaming(r.ID) {
+		t.Fatal("an image blob's session does not stream")
+	}
+	return r.ID
+}
+
+// TestImageBlobUploadStreams sends an image blob larger than the node's
+// artifact limit: it streams to the store, which sees every byte once,
+// and the session checks order and size as a buffered one does.
+func TestImageBlobUploadStreams(t *testing.T) {
+	ctx := context.Background()
+	t.Run("Stored", func(t *testing.T) {
+		u, stored, _ := fakeUploads(t)
+		errs := make(chan error, 1)
+		streamStore(u, stored, errs)
+		blob := blobOf(5<<20 + 3) // over MaxSize (4 MiB), under MaxImageSize
+		id := beginImage(t, u, events.Digest(blob), len(blob))
+		for off := 0; off < len(blob); off += UploadChunk {
+			end := min(off+UploadChunk, len(blob))
+			got, err := u.streamChunk(ctx, id, int64(off), blob[off:end], end == len(blob))
+			if err != nil || got != int64(end) {
+				t.Fatalf("chunk at %d: received %d, %v", off, got, err)
+			}
+		}
+		if err := <-errs; err != nil || !bytes.Equal(stored[events.Digest(blob)], blob) {
+			t.Fatalf("stored %d bytes, %v", len(stored[events.Digest(blob)]), err)
+		}
+		if len(u.sessions) != 0 {
+			t.Error("the session outlived its last chunk")
+		}
+	})
+	t.Run("WrongDigest", func(t *testing.T) {
+		u, stored, _ := fakeUploads(t)
+		streamStore(u, stored, make(chan error, 1))
+		blob := blobOf(1000)
+		id := beginImage(t, u, events.Digest([]byte("other")), len(blob))
+		_, err := u.streamChunk(ctx, id, 0, blob, true)
+		if !errors.Is(err, events.ErrDigestMismatch) || len(stored) != 0 {
+			t.Fatalf("a blob under another digest: %v (stored %d)", err, len(stored))
+		}
+	})
+	t.Run("OutOfOrderAndOverSize", func(t *testing.T) {
+		u, stored, _ := fakeUploads(t)
+		errs := make(chan error, 1)
+		streamStore(u, stored, errs)
+		blob := blobOf(300)
+		id := beginImage(t, u, events.Digest(blob), len(blob))
+		_, err := u.streamChunk(ctx, id, 100, blob[100:], false)
+		wantErr(t, err, "a chunk at offset 100, expected 0")
+		_, err = u.streamChunk(ctx, id, 0, blobOf(301), false)
+		wantErr(t, err, "would exceed the announced size of 300")
+		// The session ended; its store sees the stream fail.
+		if err := <-errs; err == nil {
+			t.Error("the store of an ended session succeeded")
+		}
+		_, err = u.streamChunk(ctx, id, 0, blob, true)
+		wantErr(t, err, "no such upload session")
+		id = beginImage(t, u, events.Digest(blob), len(blob))
+		_, err = u.streamChunk(ctx, id, 0, blob[:200], true)
+		wantErr(t, err, "the upload ended at 200 bytes, announced 300")
+		if len(stored) != 0 {
+			t.Error("a short blob was stored")
+		}
+	})
+	t.Run("Abandoned", func(t *testing.T) {
+		u, stored, now := fakeUploads(t)
+		errs := make(chan error, 1)
+		streamStore(u, stored, errs)
+		blob := blobOf(300)
+		id := beginImage(t, u, events.Digest(blob), len(blob))
+		if _, err := u.streamChunk(ctx, id, 0, blob[:100], false); err != nil {
+			t.Fatal(err)
+		}
+		*now = now.Add(3 * time.Minute)
+		u.expireNow()
+		if err := <-errs; err == nil || !strings.Contains(err.Error(), "abandoned") {
+			t.Errorf("the store of an abandoned upload: %v", err)
+		}
+	})
+	t.Run("ErrTooLarge", func(t *testing.T) {
+		u, stored, _ := fakeUploads(t)
+		streamStore(u, stored, make(chan error, 1))
+		_, err := u.begin(ctx, ArtifactPut{Digest: events.Digest(nil), Size: 8<<20 + 1, Image: true})
+		wantErr(t, err, "over this node's limits.max_image_size")
 	})
 }

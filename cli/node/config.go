@@ -42,7 +42,10 @@ type Config struct {
 	// MaxArtifactBytes is the largest artifact the node admits in a
 	// deploy, fetches and compiles; 0 means schemas.DefaultMaxArtifactBytes.
 	MaxArtifactBytes int64
-	Log              *slog.Logger
+	// MaxImageBytes bounds an image blob the node stores and an image's
+	// unpacked tree; 0 means DefaultMaxImageSize (limits.max_image_size).
+	MaxImageBytes int64
+	Log           *slog.Logger
 	// Takeover replaces a node running on Data without refusing
 	// connections (see takeOver), waiting at most TakeoverTimeout for it.
 	Takeover        bool

@@ -178,6 +178,7 @@ func (p *configParser) limits(c *Config) func(*yaml.Node) bool {
 			{"max_wall_ms", "", p.count64(&l.WallMillis)},
 			{"max_memory_mb", "", p.count64(&l.MemoryMB)},
 			{"max_artifact_size", "", p.size64(&c.MaxArtifactBytes)},
+			{"max_image_size", "", p.size64(&c.MaxImageBytes)},
 		})
 		return true
 	}
