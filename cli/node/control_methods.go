@@ -54,6 +54,7 @@ func (n *Node) status(context.Context, json.RawMessage) (any, error) {
 		st.Mirror = &ms
 	}
 	st.Alerts = n.alerts()
+	st.Images = n.images.Status()
 	st.Lock = filepath.Join(n.cfg.Data, LockFile)
 	if err := n.lock.check(); err != nil {
 		st.LockError = err.Error()

@@ -30,6 +30,7 @@ import (
 	"github.com/vault-runtime/vault/edge/admin"
 	"github.com/vault-runtime/vault/edge/fnlog"
 	"github.com/vault-runtime/vault/edge/metrics"
+	"github.com/vault-runtime/vault/edge/rootfs"
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
 	"github.com/vault-runtime/vault/projector"
@@ -55,14 +56,16 @@ type Node struct {
 	appends     *ledger.Service
 	proj        *projector.Projector
 	fns         *edge.Functions
-	logs        *fnlog.Sink
-	id          string // the node key's ID
-	nodeKey     *events.Signer
-	started     time.Time
-	cancel      context.CancelFunc
-	projDone    chan struct{} // closed when the projector stops
-	projErr     error
-	bg          sync.WaitGroup // loops that must end before pebble closes
+	// images unpacks the images the ledger holds (images.go).
+	images   *rootfs.Syncer
+	logs     *fnlog.Sink
+	id       string // the node key's ID
+	nodeKey  *events.Signer
+	started  time.Time
+	cancel   context.CancelFunc
+	projDone chan struct{} // closed when the projector stops
+	projErr  error
+	bg       sync.WaitGroup // loops that must end before pebble closes
 	// NATSURL is the client URL of the embedded server.
 	NATSURL string
 	// serverName names this node's NATS server in node-local API
@@ -141,7 +144,10 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + lanes) // see edge.LaneWorkers
 	n.metrics = metrics.New()
 	fns := edge.NewFunctions(log.With("component", "edge"), edge.Options{Logs: n.logs, Max: cfg.MaxLimits, LaneWorkers: lanes, Metrics: n.metrics})
-	pub := &announcer{Publisher: fns, id: nodeKey.ID, nc: n.nc, log: log.With("component", "announce"),
+	if n.images, err = openImages(cfg, arts, log.With("component", "images")); err != nil {
+		return nil, err
+	}
+	pub := &announcer{Publisher: fanOut{fns, n.images}, id: nodeKey.ID, nc: n.nc, log: log.With("component", "announce"),
 		role: cfg.Topology.Role(), head: store.Head, checkpoint: n.latestCheckpoint, alerts: n.splitViews}
 	if n.link != nil {
 		pub.link = n.link.words
@@ -161,6 +167,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		defer close(n.projDone)
 		n.projErr = proj.Run(runCtx)
 	}()
+	n.bg.Go(func() { n.images.Run(runCtx) })
 
 	gate := proj.Admission()
 	if err := ensureGenesis(ctx, store, gate, genesis, log); err != nil {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Cache keeps one unpacked tree per image digest under a directory of
@@ -122,6 +123,7 @@ func (c *Cache) unpack(ctx context.Context, image, tree string, layers []Layer) 
 	if err := os.Mkdir(rootDir, 0o755); err != nil {
 		return fmt.Errorf("rootfs: unpack %s: %w", image, err)
 	}
+	start := time.Now()
 	st, err := Unpack(ctx, rootDir, layers, c.lim)
 	if err != nil {
 		return fmt.Errorf("rootfs: unpack %s: %w", image, err)
@@ -129,7 +131,7 @@ func (c *Cache) unpack(ctx context.Context, image, tree string, layers []Layer) 
 	if err := os.Rename(tmp, filepath.Dir(tree)); err != nil {
 		return fmt.Errorf("rootfs: unpack %s: %w", image, err)
 	}
-	c.log.Info("image unpacked", "image", image, "layers", len(layers), "files", st.Files, "bytes", st.Bytes, "skipped", st.Skipped)
+	c.log.Info("image unpacked", "image", image, "layers", len(layers), "files", st.Files, "bytes", st.Bytes, "skipped", st.Skipped, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
