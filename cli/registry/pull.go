@@ -37,16 +37,13 @@ func (c *Client) Pull(ctx context.Context, ref string, store Store) (*Pulled, er
 	if err != nil {
 		return nil, explain("pull", ref, registry, err)
 	}
-	out := &Pulled{Image: events.ImagePulled{Repository: r.Context().Name(), Platform: c.platform()}}
-	if tag, ok := r.(name.Tag); ok {
-		out.Image.Tag = tag.TagStr()
-	}
 	var img v1.Image
+	index := ""
 	switch {
 	case desc.MediaType.IsIndex():
 		// remote.Image with the platform option picks the index's
 		// manifest for this node's platform.
-		out.Image.Index = desc.Digest.String()
+		index = desc.Digest.String()
 		img, err = desc.Image()
 	case desc.MediaType.IsImage():
 		img, err = desc.Image()
@@ -56,11 +53,9 @@ func (c *Client) Pull(ctx context.Context, ref string, store Store) (*Pulled, er
 	if err != nil {
 		return nil, explain("pull", ref, registry, err)
 	}
-	if err := c.store(ctx, img, store, out); err != nil {
+	out, err := c.keep(ctx, img, r, index, store)
+	if err != nil {
 		return nil, explain("pull", ref, registry, err)
-	}
-	if err := out.Image.Check(); err != nil {
-		return nil, fmt.Errorf("pull %s: %w", ref, err)
 	}
 	return out, nil
 }

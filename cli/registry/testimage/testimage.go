@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
@@ -209,4 +210,17 @@ func fillerLayer(size int64) (v1.Layer, error) {
 		return nil, fmt.Errorf("testimage: %w", err)
 	}
 	return l, nil
+}
+
+// Save writes img as an image tarball (what `docker save` writes, which
+// `vault image load` reads), tagged tag.
+func Save(img v1.Image, tag, path string) error {
+	t, err := name.NewTag(tag)
+	if err != nil {
+		return fmt.Errorf("testimage: %w", err)
+	}
+	if err := tarball.WriteToFile(path, t, img); err != nil {
+		return fmt.Errorf("testimage: save %s: %w", path, err)
+	}
+	return nil
 }
