@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vault-runtime/vault/projector/fold"
+)
+
+func imageLsCommand() *cobra.Command {
+	var server string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "ls",
+		Short:   "List the images in the ledger: each pull's repository and tag, the digest, size, when and by whom",
+		Example: "  vault image ls\n  vault image ls --json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, snap, err := dialNode(cmd.Context(), server)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			images := snap.State.Images
+			out := cmd.OutOrStdout()
+			if asJSON {
+				if images == nil {
+					images = map[string]*fold.Image{}
+				}
+				return printJSON(out, images)
+			}
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "REPOSITORY\tTAG\tDIGEST\tSIZE\tPULLED AT\tBY")
+			for _, digest := range slices.Sorted(maps.Keys(images)) {
+				img := images[digest]
+				for _, p := range img.Pulls {
+					tag := p.Tag
+					if tag == "" {
+						tag = "<none>"
+					}
+					by := ""
+					if len(p.By) > 0 {
+						by = p.By[0]
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\tseq %d\t%s\n", p.Repository, tag, digest[:len("sha256:")+12], size(img.Size), p.Seq, by)
+				}
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the images as JSON, by digest")
+	addServerFlag(cmd, &server)
+	return cmd
+}

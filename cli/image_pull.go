@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vault-runtime/vault/cli/registry"
+	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/ledger"
+)
+
+func imagePullCommand() *cobra.Command {
+	var server string
+	cmd := &cobra.Command{
+		Use:   "pull REFERENCE",
+		Short: "Resolve an image in a registry, store every blob it lacks, and record the pull (the digest, never the tag)",
+		Example: "  vault image pull registry.example.com/team/api:1.4\n" +
+			"  vault image pull registry.example.com/team/api@sha256:…",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pass := newPassphrase(cmd.ErrOrStderr())
+			rc, err := registryClient(cmd, pass)
+			if err != nil {
+				return err
+			}
+			return storeAndRecord(cmd, server, func(store *nodeStore) (*registry.Pulled, error) {
+				return rc.Pull(cmd.Context(), args[0], store)
+			})
+		},
+	}
+	addServerFlag(cmd, &server)
+	return cmd
+}
+
+func imageLoadCommand() *cobra.Command {
+	var server, as string
+	cmd := &cobra.Command{
+		Use:     "load TARBALL --as REPOSITORY:TAG",
+		Short:   "Store the image of a tarball (docker save, or an OCI image tarball) and record it as REPOSITORY:TAG",
+		Example: "  vault image load api.tar --as registry.example.com/team/api:1.4",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if as == "" {
+				return fmt.Errorf("load %s: --as REPOSITORY:TAG is required", args[0])
+			}
+			return storeAndRecord(cmd, server, func(store *nodeStore) (*registry.Pulled, error) {
+				return registry.New(registry.Options{}).Load(cmd.Context(), args[0], as, store)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&as, "as", "", "the repository and tag to record the image under")
+	addServerFlag(cmd, &server)
+	return cmd
+}
+
+// storeAndRecord stores an image's blobs through the node with store, then
+// appends the image.pulled record, signed with the operator key.
+func storeAndRecord(cmd *cobra.Command, server string, store func(*nodeStore) (*registry.Pulled, error)) error {
+	ctx := cmd.Context()
+	c, err := dial(server)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ns, err := openNodeStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	pulled, err := store(ns)
+	if err != nil {
+		return err
+	}
+	p := pulled.Image
+	ack, err := c.SignAndAppend(ctx, events.TypeImagePulled, p.Digest, p, ledger.AppendOptions{})
+	if err != nil {
+		return opError("record "+p.Repository, err)
+	}
+	var total int64
+	for _, b := range p.Blobs() {
+		total += b.Size
+	}
+	name := p.Repository
+	if p.Tag != "" {
+		name += ":" + p.Tag
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s is %s (%s, %d layers, %s): %d blobs stored (%s), %d already there; recorded at seq %d\n",
+		name, p.Digest, p.Platform, len(p.Layers), size(total), pulled.Stored, size(pulled.Bytes), pulled.Skipped, ack.Seq)
+	return nil
+}
