@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,45 +12,9 @@ import (
 	"github.com/vault-runtime/vault/edge/testenv"
 )
 
-// h2specPath finds the h2spec binary: $VAULT_H2SPEC, else where `go
-// install` puts it ($GOBIN, else bin under the first GOPATH entry, which
-// is where `make tools` installs it), else ~/go/bin, else PATH. It
-// returns "" if there is none.
-func h2specPath() string {
-	if p := os.Getenv("VAULT_H2SPEC"); p != "" {
-		return p
-	}
-	var dirs []string
-	if out, err := exec.Command("go", "env", "GOBIN", "GOPATH").Output(); err == nil {
-		lines := strings.Split(string(out), "\n")
-		if len(lines) >= 2 {
-			if gobin := strings.TrimSpace(lines[0]); gobin != "" {
-				dirs = append(dirs, gobin)
-			}
-			if gopath, _, _ := strings.Cut(strings.TrimSpace(lines[1]), string(os.PathListSeparator)); gopath != "" {
-				dirs = append(dirs, filepath.Join(gopath, "bin"))
-			}
-		}
-	}
-	if gopath, _, _ := strings.Cut(os.Getenv("GOPATH"), string(os.PathListSeparator)); gopath != "" {
-		dirs = append(dirs, filepath.Join(gopath, "bin"))
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		dirs = append(dirs, filepath.Join(home, "go", "bin"))
-	}
-	for _, dir := range dirs {
-		if p := filepath.Join(dir, "h2spec"); fileExists(p) {
-			return p
-		}
-	}
-	p, _ := exec.LookPath("h2spec")
-	return p
-}
-
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && !st.IsDir()
-}
+// h2specPath finds the h2spec binary ($VAULT_H2SPEC, else where `make
+// tools` installs it; see testenv.Tool), "" if there is none.
+func h2specPath() string { return testenv.Tool("h2spec") }
 
 var h2specSummary = regexp.MustCompile(`(\d+) tests, (\d+) passed, (\d+) skipped, (\d+) failed`)
 

@@ -1,0 +1,229 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/vault-runtime/vault/cli/registry/testimage"
+	"github.com/vault-runtime/vault/edge/testenv"
+)
+
+// realRegistry is the CNCF distribution registry (`make tools` builds it
+// at the version .ci/tools/go.mod pins) as a process of its own on
+// loopback, with htpasswd auth.
+type realRegistry struct {
+	addr string
+	cmd  *exec.Cmd
+	done chan struct{}
+	log  *lockedBuffer
+}
+
+func startRegistry(t *testing.T, user, password string) *realRegistry {
+	t.Helper()
+	bin := testenv.Tool("registry")
+	if bin == "" {
+		testenv.Missing(t, "the distribution registry is not installed: run make tools")
+	}
+	dir := t.TempDir()
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	htpasswd := filepath.Join(dir, "htpasswd")
+	if err := os.WriteFile(htpasswd, fmt.Appendf(nil, "%s:%s\n", user, hash), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := &realRegistry{addr: freeAddr(t), done: make(chan struct{}), log: &lockedBuffer{}}
+	config := filepath.Join(dir, "config.yml")
+	os.WriteFile(config, fmt.Appendf(nil, "version: 0.1\nlog: {level: warn}\nstorage:\n  filesystem: {rootdirectory: %s}\n  delete: {enabled: true}\n"+
+		"http: {addr: %s}\nauth:\n  htpasswd: {realm: vault-test, path: %s}\n", filepath.Join(dir, "storage"), r.addr, htpasswd), 0o600)
+	r.cmd = exec.Command(bin, "serve", config)
+	r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { r.cmd.Wait(); close(r.done) }()
+	t.Cleanup(func() {
+		r.stop()
+		if t.Failed() {
+			t.Logf("registry log:\n%s", r.log)
+		}
+	})
+	// Ready when the API answers, refusing a request without a login.
+	waitFor(t, 30*time.Second, "the registry to answer", func() bool {
+		select {
+		case <-r.done:
+			t.Fatalf("the registry exited:\n%s", r.log)
+		default:
+		}
+		res, err := http.Get("http://" + r.addr + "/v2/")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusUnauthorized
+	})
+	return r
+}
+
+func (r *realRegistry) stop() {
+	select {
+	case <-r.done:
+	default:
+		r.cmd.Process.Kill()
+		<-r.done
+	}
+}
+
+// vaultStdin runs a vault command with stdin.
+func (e *env) vaultStdin(server, stdin string, args ...string) (stdout, stderr string, code int) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, vaultBin, args...)
+	cmd.Env = e.environ("VAULT_SERVER=" + server)
+	var out, errb bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &out, &errb
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		e.t.Fatalf("vault %v: %v", args, err)
+	}
+	return out.String(), errb.String(), cmd.ProcessState.ExitCode()
+}
+
+// imagesStatus is what `vault status --json` says of images.
+type imagesStatus struct {
+	Images map[string]struct {
+		Unpacked bool   `json:"unpacked"`
+		Path     string `json:"path"`
+		Err      string `json:"error"`
+	} `json:"images"`
+}
+
+// TestImagesThroughARealRegistry loads the busybox test image into a hub,
+// pushes it to a registry with htpasswd auth (refused before `vault
+// registry login`), removes it, pulls it back by tag with the same
+// digest, and checks that an edge, with the registry stopped, has the
+// image from its mirror, unpacked.
+func TestImagesThroughARealRegistry(t *testing.T) {
+	reg := startRegistry(t, "alice", "s3cret")
+	page := "served from a vault image\n"
+	img, err := testimage.Build(testimage.Options{Page: page})
+	if errors.Is(err, testimage.ErrNoBusybox) {
+		testenv.Missing(t, "%v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSite(t)
+	e := s.e
+	tarball := filepath.Join(e.root, "busybox.tar")
+	if err := testimage.Save(img, "vault.test/busybox:1", tarball); err != nil {
+		t.Fatal(err)
+	}
+	hub, leaf := s.hub()
+	s.join("edge")
+	edge := s.edge("edge", leaf)
+	srv := hub.server()
+
+	// A tarball holds a Docker manifest of the image: its digest is the
+	// one every later step must keep.
+	out := e.mustVault(srv, "image", "load", tarball, "--as", "vault.test/busybox:1")
+	f := strings.Fields(out)
+	if len(f) < 3 || f[1] != "is" || !strings.HasPrefix(f[2], "sha256:") {
+		t.Fatalf("vault image load printed %q", out)
+	}
+	want, err := v1.NewHash(f[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	remoteRef := reg.addr + "/team/busybox:1.0"
+	_, stderr, code := e.vault(srv, "image", "push", "vault.test/busybox:1", remoteRef)
+	if code == 0 || !strings.Contains(stderr, "vault registry login "+reg.addr) {
+		t.Fatalf("push without a login: exit %d, %s", code, stderr)
+	}
+	if _, stderr, code := e.vaultStdin(srv, "wrong\n", "registry", "login", reg.addr, "-u", "alice", "--password-stdin"); code == 0 || !strings.Contains(stderr, "authentication required") {
+		t.Fatalf("login with a wrong password: exit %d, %s", code, stderr)
+	}
+	if out, stderr, code := e.vaultStdin(srv, "s3cret\n", "registry", "login", reg.addr, "-u", "alice", "--password-stdin"); code != 0 {
+		t.Fatalf("login: exit %d\n%s%s", code, out, stderr)
+	}
+	if fi, err := os.Stat(filepath.Join(e.config, "registries.age")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("saved logins: %v, %v", fi, err)
+	} else if b, _ := os.ReadFile(filepath.Join(e.config, "registries.age")); bytes.Contains(b, []byte("s3cret")) {
+		t.Fatal("the saved login holds the password in plaintext")
+	}
+	e.mustVault(srv, "image", "push", "vault.test/busybox:1", remoteRef)
+	ref, _ := name.ParseReference(remoteRef)
+	desc, err := remote.Get(ref, remote.WithAuth(&authn.Basic{Username: "alice", Password: "s3cret"}))
+	if err != nil || desc.Digest != want {
+		t.Fatalf("the registry has %v (%v), want %s", desc, err, want)
+	}
+
+	e.mustVault(srv, "image", "rm", "vault.test/busybox:1")
+	if out := e.mustVault(srv, "image", "ls"); strings.Contains(out, "busybox") {
+		t.Fatalf("vault image ls after rm:\n%s", out)
+	}
+	out = e.mustVault(srv, "image", "pull", remoteRef)
+	if !strings.Contains(out, "is "+want.String()) {
+		t.Fatalf("vault image pull printed %q, want the digest %s", out, want)
+	}
+	var inspected struct {
+		Pulls []struct {
+			Repository, Tag string
+		} `json:"pulls"`
+		ImageConfig struct {
+			Config struct {
+				User       string
+				Entrypoint []string
+			} `json:"config"`
+		} `json:"imageConfig"`
+	}
+	if err := json.Unmarshal([]byte(e.mustVault(srv, "image", "inspect", remoteRef, "--json")), &inspected); err != nil {
+		t.Fatal(err)
+	}
+	// Removed, then pulled again: a new image record, with that pull only.
+	if n := len(inspected.Pulls); n != 1 || inspected.Pulls[0].Repository != reg.addr+"/team/busybox" || inspected.Pulls[0].Tag != "1.0" ||
+		inspected.ImageConfig.Config.User != "1000:1000" || inspected.ImageConfig.Config.Entrypoint[0] != "/bin/busybox" {
+		t.Fatalf("inspect: %+v", inspected)
+	}
+
+	// The edge has it from its mirror; no registry is needed.
+	reg.stop()
+	var st imagesStatus
+	waitFor(t, 60*time.Second, "the edge to unpack the image", func() bool {
+		if err := json.Unmarshal([]byte(e.mustVault(edge.server(), "status", "--json")), &st); err != nil {
+			t.Fatal(err)
+		}
+		return st.Images[want.String()].Unpacked
+	})
+	tree := st.Images[want.String()].Path
+	if !strings.HasPrefix(tree, s.dir("edge")) {
+		t.Fatalf("the edge's tree is %s, outside its data directory", tree)
+	}
+	if b, err := os.ReadFile(filepath.Join(tree, "www", "index.html")); err != nil || string(b) != page {
+		t.Fatalf("the edge's tree serves %q, %v", b, err)
+	}
+	if target, err := os.Readlink(filepath.Join(tree, "bin", "httpd")); err != nil || target != "busybox" {
+		t.Fatalf("bin/httpd -> %q, %v", target, err)
+	}
+	// The image records verify offline like every other record.
+	e.mustVault(srv, "ledger", "verify")
+}
