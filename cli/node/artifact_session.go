@@ -65,14 +65,6 @@ type upload struct {
 // when the node config does not (limits.max_image_size).
 const DefaultMaxImageSize = 4 << 30
 
-// have is how many bytes the session holds or has streamed.
-func (s *upload) have() int64 {
-	if s.pipe != nil {
-		return s.received
-	}
-	return int64(len(s.buf))
-}
-
 // begin checks an announced upload and opens a session for it, unless the
 // object is already stored.
 func (u *uploads) begin(ctx context.Context, req ArtifactPut) (ArtifactPutReply, error) {
