@@ -88,8 +88,8 @@ func (s *nodeStore) Open(ctx context.Context, digest string) (io.ReadCloser, err
 
 // registryClient is a registry.Client with the saved logins and, on a
 // terminal, progress on stderr.
-func registryClient(cmd *cobra.Command, pass *passphrase) (*registry.Client, error) {
-	creds, err := loadCredentials(pass)
+func registryClient(cmd *cobra.Command) (*registry.Client, error) {
+	creds, err := loadCredentials()
 	if err != nil {
 		return nil, err
 	}

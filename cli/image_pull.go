@@ -19,8 +19,7 @@ func imagePullCommand() *cobra.Command {
 			"  vault image pull registry.example.com/team/api@sha256:…",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pass := newPassphrase(cmd.ErrOrStderr())
-			rc, err := registryClient(cmd, pass)
+			rc, err := registryClient(cmd)
 			if err != nil {
 				return err
 			}

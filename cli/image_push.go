@@ -15,8 +15,7 @@ func imagePushCommand() *cobra.Command {
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			pass := newPassphrase(cmd.ErrOrStderr())
-			rc, err := registryClient(cmd, pass)
+			rc, err := registryClient(cmd)
 			if err != nil {
 				return err
 			}

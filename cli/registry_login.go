@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"strings"
 
 	"filippo.io/age"
+	"filippo.io/age/agessh"
 	"filippo.io/age/armor"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -20,7 +22,10 @@ import (
 )
 
 // The logins `vault registry login` saves are in $VAULT_CONFIG/registries.age,
-// mode 0600, encrypted like the keys (age, scrypt, the keys' passphrase).
+// mode 0600, age-encrypted to the operator key (its X25519 form, as age's
+// ssh-ed25519 recipients are): only that key opens them, and a command
+// that has opened the key to sign pays no second passphrase derivation.
+// After a key rotation, log in again.
 
 const credentialsFile = "registries.age"
 
@@ -35,9 +40,20 @@ func credentialsPath() (string, error) {
 	return filepath.Join(dir, credentialsFile), nil
 }
 
+// credentialsIdentity is the age identity of the operator key.
+func credentialsIdentity() (*agessh.Ed25519Identity, error) {
+	s, err := loadOperatorKey()
+	if err != nil {
+		return nil, err
+	}
+	seed := s.Seed()
+	defer clear(seed)
+	return agessh.NewEd25519Identity(ed25519.NewKeyFromSeed(seed))
+}
+
 // loadCredentials reads the saved logins; none saved is an empty set and
-// asks for no passphrase.
-func loadCredentials(pass *passphrase) (*registry.Credentials, error) {
+// opens no key.
+func loadCredentials() (*registry.Credentials, error) {
 	path, err := credentialsPath()
 	if err != nil {
 		return nil, err
@@ -49,20 +65,15 @@ func loadCredentials(pass *passphrase) (*registry.Credentials, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read registry logins: %w", err)
 	}
-	p, err := pass.get(path, false)
+	id, err := credentialsIdentity()
 	if err != nil {
 		return nil, fmt.Errorf("read registry logins %s: %w", path, err)
 	}
-	id, err := age.NewScryptIdentity(p)
-	if err != nil {
-		return nil, err
-	}
-	id.SetMaxWorkFactor(maxKeyWorkFactor)
 	r, err := age.Decrypt(armor.NewReader(bytes.NewReader(data)), id)
 	if err != nil {
 		var noMatch *age.NoIdentityMatchError
 		if errors.As(err, &noMatch) {
-			err = errWrongPassphrase
+			err = errors.New("they were saved for another operator key; run vault registry login again")
 		}
 		return nil, fmt.Errorf("read registry logins %s: %w", path, err)
 	}
@@ -75,18 +86,29 @@ func loadCredentials(pass *passphrase) (*registry.Credentials, error) {
 }
 
 // saveCredentials encrypts c to the credentials file, replacing it.
-func saveCredentials(c *registry.Credentials, pass *passphrase) error {
+func saveCredentials(c *registry.Credentials) error {
 	path, err := credentialsPath()
 	if err != nil {
 		return err
 	}
-	p, err := pass.get(path, false)
+	id, err := credentialsIdentity()
 	if err != nil {
 		return fmt.Errorf("save registry logins: %w", err)
 	}
 	plain := c.Marshal()
 	defer clear(plain)
-	sealed, err := encryptKeyFile(plain, keyProtection{Passphrase: p})
+	var sealed bytes.Buffer
+	aw := armor.NewWriter(&sealed)
+	w, err := age.Encrypt(aw, id.Recipient())
+	if err == nil {
+		_, err = w.Write(plain)
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	if err == nil {
+		err = aw.Close()
+	}
 	if err != nil {
 		return fmt.Errorf("save registry logins: %w", err)
 	}
@@ -94,7 +116,7 @@ func saveCredentials(c *registry.Credentials, pass *passphrase) error {
 		return fmt.Errorf("save registry logins: %w", err)
 	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, sealed, 0o600); err != nil {
+	if err := os.WriteFile(tmp, sealed.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("save registry logins: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -134,15 +156,14 @@ func registryLoginCommand() *cobra.Command {
 			if err := registry.New(registry.Options{}).CheckLogin(cmd.Context(), host, login); err != nil {
 				return err
 			}
-			pass := newPassphrase(cmd.ErrOrStderr())
-			creds, err := loadCredentials(pass)
+			creds, err := loadCredentials()
 			if err != nil {
 				return err
 			}
 			if err := creds.Set(host, login); err != nil {
 				return err
 			}
-			if err := saveCredentials(creds, pass); err != nil {
+			if err := saveCredentials(creds); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "logged in to %s as %s\n", host, user)
@@ -186,15 +207,14 @@ func registryLogoutCommand() *cobra.Command {
 		Short: "Forget the saved login of a registry",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pass := newPassphrase(cmd.ErrOrStderr())
-			creds, err := loadCredentials(pass)
+			creds, err := loadCredentials()
 			if err != nil {
 				return err
 			}
 			if !creds.Remove(args[0]) {
 				return fmt.Errorf("logout %s: not logged in", args[0])
 			}
-			if err := saveCredentials(creds, pass); err != nil {
+			if err := saveCredentials(creds); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "logged out of %s\n", args[0])
