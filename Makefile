@@ -22,7 +22,7 @@ BENCHTIME   ?= 1s
 PEERS_CACHE ?= $(HOME)/.cache/vault-peers
 DENO        := $(PEERS_CACHE)/node_modules/@deno/linux-x64-glibc/deno
 
-.PHONY: build run test unit integration lint bench bench-peers bench-multinode h2spec fuzz tools clean
+.PHONY: build run test unit integration lint bench bench-peers bench-multinode bench-images h2spec fuzz tools clean
 
 build:
 	$(GO) build -o $(BIN) .
@@ -139,6 +139,13 @@ MULTINODE_OUT ?= bin/bench-multinode.out
 bench-multinode:
 	@mkdir -p $(dir $(MULTINODE_OUT)); VAULT_BENCH_MULTINODE=1 $(GO) test -run='^$$' -bench='Propagation|CatchUp' -benchtime=1x -timeout=30m -v ./integration/ > $(MULTINODE_OUT) 2>&1; \
 	status=$$?; grep -vE '^ +[0-9]+ +[0-9]+ +[12] ' $(MULTINODE_OUT); exit $$status
+
+# Image pulls from a real registry on loopback (issue 20): pull and unpack
+# times of the busybox test image and of a 200 MB one, and what a second
+# image sharing a base layer adds to the store. Needs make tools (the
+# registry) and busybox-static.
+bench-images: build tools
+	VAULT_BENCH_IMAGES=1 $(GO) test -run='^$$' -bench='^BenchmarkImages$$' -benchtime=1x -timeout=20m -v ./integration/
 
 # Runs every fuzz target for $(FUZZTIME); corpus seeds live in testdata/fuzz.
 fuzz:

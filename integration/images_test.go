@@ -34,7 +34,7 @@ type realRegistry struct {
 	log  *lockedBuffer
 }
 
-func startRegistry(t *testing.T, user, password string) *realRegistry {
+func startRegistry(t testing.TB, user, password string) *realRegistry {
 	t.Helper()
 	bin := testenv.Tool("registry")
 	if bin == "" {
