@@ -87,6 +87,10 @@ type Options struct {
 	Cache *cache.Store
 }
 
+// ErrNoContainers is why a container version does not serve: this node
+// runs functions only.
+var ErrNoContainers = errors.New("this node runs functions only; containers need the container runtime")
+
 // LaneWorkers is the default size of the heavy lane: half the Ps, at least
 // one. A node should add as many Ps (runtime.GOMAXPROCS): a lane thread
 // holds its P while the kernel keeps it off the CPU, and without spare Ps
@@ -131,6 +135,11 @@ func (f *Functions) Warm(ctx context.Context, fn string, v fold.ServedVersion, b
 	m, err := art.Manifest()
 	if err != nil {
 		return fmt.Errorf("warm %s: %w", key, err)
+	}
+	if m.Kind == schemas.KindContainer {
+		// Recorded and kept in the ledger like any version; running it
+		// needs the container runtime, which this node does not have.
+		return fmt.Errorf("warm %s: a container (image %s, port %d): %w", key, m.Image, m.Port, ErrNoContainers)
 	}
 	policy, err := egress.NewPolicy(m.Egress)
 	if err != nil {

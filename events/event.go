@@ -79,6 +79,10 @@ type Deployed struct {
 	// owns them. It needs an admin signature besides the deploy one; a
 	// route owned by another function and not listed here is refused.
 	Transfer []string `json:"transfer,omitempty"`
+	// Image, for a container, is the digest ("sha256:<hex>") of the image
+	// it runs, one the ledger holds (image.pulled): the tag its manifest
+	// names is resolved when it is deployed, never later.
+	Image string `json:"image,omitempty"`
 }
 
 // Activated makes one deployed version the one that serves. It names the

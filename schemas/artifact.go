@@ -69,6 +69,9 @@ func EncodeArtifact(sections ...Section) ([]byte, error) {
 	if err := checkKinds(len(sections), func(i int) SectionKind { return sections[i].Kind }); err != nil {
 		return nil, fmt.Errorf("encode artifact: %w", err)
 	}
+	if err := checkCode(sections[0].Data, slices.ContainsFunc(sections, func(s Section) bool { return s.Kind == SectionCode })); err != nil {
+		return nil, fmt.Errorf("encode artifact: %w", err)
+	}
 	size := headerSize + entrySize*len(sections)
 	for _, s := range sections {
 		size += len(s.Data)
@@ -150,14 +153,35 @@ func DecodeArtifact(blob []byte) (*Artifact, error) {
 	if err := checkKinds(n, kindAt); err != nil {
 		return nil, fmt.Errorf("decode artifact: %w", err)
 	}
+	_, hasCode := a.sections[SectionCode]
+	if err := checkCode(a.sections[SectionManifest], hasCode); err != nil {
+		return nil, fmt.Errorf("decode artifact: %w", err)
+	}
 	return a, nil
 }
 
+// checkCode requires a code section in a function's artifact and none in
+// a container's, which is its manifest alone (the image is the code). A
+// manifest that does not decode is Manifest's to refuse.
+func checkCode(manifest []byte, hasCode bool) error {
+	var m struct {
+		Kind string `json:"kind"`
+	}
+	container := json.Unmarshal(manifest, &m) == nil && m.Kind == KindContainer
+	switch {
+	case container && hasCode:
+		return fmt.Errorf("a container's artifact has a code section: %w", ErrInvalid)
+	case !container && !hasCode:
+		return fmt.Errorf("a manifest and a code section are required: %w", ErrInvalid)
+	}
+	return nil
+}
+
 // checkKinds requires known kinds in strictly increasing order, including
-// a manifest and a code section.
+// a manifest.
 func checkKinds(n int, kind func(int) SectionKind) error {
 	var prev SectionKind
-	hasManifest, hasCode := false, false
+	hasManifest := false
 	for i := range n {
 		k := kind(i)
 		switch {
@@ -168,10 +192,9 @@ func checkKinds(n int, kind func(int) SectionKind) error {
 		}
 		prev = k
 		hasManifest = hasManifest || k == SectionManifest
-		hasCode = hasCode || k == SectionCode
 	}
-	if !hasManifest || !hasCode {
-		return fmt.Errorf("a manifest and a code section are required: %w", ErrInvalid)
+	if !hasManifest {
+		return fmt.Errorf("a manifest section is required: %w", ErrInvalid)
 	}
 	return nil
 }

@@ -320,6 +320,19 @@ func TestArtifactManifest(t *testing.T) {
 			t.Errorf("Manifest = %+v, %v; want ErrInvalid", m, err)
 		}
 	})
+	t.Run("Container", func(t *testing.T) {
+		container := []byte(`{"name":"api","kind":"container","image":"r.example/api:1","port":8080}`)
+		a, err := DecodeArtifact(mustEncode(t, Section{SectionManifest, container}))
+		if err != nil {
+			t.Fatalf("a container's artifact: %v", err)
+		}
+		if m, err := a.Manifest(); err != nil || m.Kind != KindContainer || m.Port != 8080 {
+			t.Errorf("Manifest = %+v, %v", m, err)
+		}
+		if _, err := EncodeArtifact(Section{SectionManifest, container}, Section{SectionCode, []byte("x")}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("a container's artifact with code: %v, want ErrInvalid", err)
+		}
+	})
 }
 
 func TestCheckArtifactSize(t *testing.T) {

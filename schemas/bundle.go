@@ -98,6 +98,17 @@ func BuildArtifact(dir string) (*Manifest, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if m.Kind == KindContainer {
+		// The image is a container's code; the artifact holds the
+		// manifest, so its routes and port are as immutable as a
+		// function's.
+		mj, err := json.Marshal(m)
+		if err != nil {
+			return nil, nil, fmt.Errorf("encode manifest: %w", err)
+		}
+		blob, err := EncodeArtifact(Section{SectionManifest, mj})
+		return m, blob, err
+	}
 	code, sm, err := Bundle(dir, m)
 	if err != nil {
 		return nil, nil, err

@@ -14,6 +14,7 @@ func FuzzDecodeArtifact(f *testing.F) {
 	f.Add(mustEncode(f, testSections()...))
 	f.Add(mustEncode(f, Section{SectionManifest, nil}, Section{SectionCode, nil}))
 	f.Add(mustEncode(f, Section{SectionManifest, []byte("{}")}, Section{SectionCode, []byte("x")}, Section{SectionSourceMap, nil}))
+	f.Add(mustEncode(f, Section{SectionManifest, []byte(`{"name":"api","kind":"container","image":"r.example/api:1","port":80}`)}))
 	f.Add([]byte(artifactMagic))
 	f.Add([]byte{})
 

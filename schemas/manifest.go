@@ -18,8 +18,18 @@ const ManifestFile = "vault.yaml"
 // Manifest is a function's vault.yaml. It travels inside the artifact, so
 // a version's routes, limits and vars are as immutable as its code.
 type Manifest struct {
-	Name   string            `json:"name"`
-	Entry  string            `json:"entry"`
+	Name string `json:"name"`
+	// Kind is KindFunction (the default: a JavaScript module run in
+	// isolates) or KindContainer (an OCI image).
+	Kind string `json:"kind,omitempty"`
+	// Entry is a function's module, relative to its directory.
+	Entry string `json:"entry,omitempty"`
+	// Image is a container's image as the manifest names it, by tag or
+	// digest; vault deploy resolves it, and the deploy record carries the
+	// digest, so what runs is what was admitted.
+	Image string `json:"image,omitempty"`
+	// Port is the TCP port a container serves HTTP on.
+	Port   int               `json:"port,omitempty"`
 	Routes []string          `json:"routes"`
 	Limits Limits            `json:"limits"`
 	Vars   map[string]string `json:"vars,omitempty"`
@@ -62,7 +72,17 @@ type manifestParser struct {
 	*YAMLReader
 }
 
-var manifestKeys = []string{"name", "entry", "routes", "limits", "vars", "egress"}
+// The kinds of manifest.
+const (
+	KindFunction  = "function"
+	KindContainer = "container"
+)
+
+var manifestKeys = []string{"name", "kind", "entry", "image", "port", "routes", "limits", "vars", "egress"}
+
+// functionOnly are the keys a container's manifest may not have: a
+// container's limits and environment are its runtime's, not an isolate's.
+var functionOnly = []string{"entry", "limits", "vars"}
 
 func (p manifestParser) manifest(root *yaml.Node) *Manifest {
 	m := &Manifest{}
@@ -78,6 +98,23 @@ func (p manifestParser) manifest(root *yaml.Node) *Manifest {
 			if m.Name != "" && !events.ValidFunctionName(m.Name) {
 				p.Failf(val, "name %q must be lower-case letters, digits and dashes, starting with a letter (at most 63)", m.Name)
 			}
+		case "kind":
+			m.Kind = p.str(val, "kind")
+			if m.Kind != "" && m.Kind != KindFunction && m.Kind != KindContainer {
+				p.Failf(val, "kind %q: want %s or %s", m.Kind, KindFunction, KindContainer)
+			}
+		case "image":
+			m.Image = p.str(val, "image")
+			if strings.ContainsAny(m.Image, " \t\n") {
+				p.Failf(val, "image %q must be a reference such as registry.example.com/team/api:1.4", m.Image)
+			}
+		case "port":
+			v, ok := wholeNumber(val)
+			if !ok || v < 1 || v > 65535 {
+				p.Failf(val, "port must be a whole number from 1 to 65535")
+				return
+			}
+			m.Port = int(v)
 		case "entry":
 			m.Entry = p.str(val, "entry")
 			if m.Entry != "" && (path.IsAbs(m.Entry) || strings.HasPrefix(path.Clean(m.Entry), "..")) {
@@ -99,10 +136,39 @@ func (p manifestParser) manifest(root *yaml.Node) *Manifest {
 	if !seen["name"] {
 		p.Failf(root, "missing required key \"name\"")
 	}
-	if !seen["entry"] {
-		p.Failf(root, "missing required key \"entry\"")
+	if m.Kind != KindContainer {
+		if !seen["entry"] {
+			p.Failf(root, "missing required key \"entry\"")
+		}
+		for _, key := range []string{"image", "port"} {
+			if seen[key] {
+				p.Failf(p.valueOf(root, key), "%s is a container's; add kind: container, or remove it", key)
+			}
+		}
+		return m
+	}
+	for _, key := range []string{"image", "port"} {
+		if !seen[key] {
+			p.Failf(root, "missing required key %q (kind: container)", key)
+		}
+	}
+	for _, key := range functionOnly {
+		if seen[key] {
+			p.Failf(p.valueOf(root, key), "%s does not apply to a container", key)
+		}
 	}
 	return m
+}
+
+// valueOf is the value of key in the mapping root (root if absent), to
+// place a complaint about it.
+func (p manifestParser) valueOf(root *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == key {
+			return root.Content[i]
+		}
+	}
+	return root
 }
 
 func (p manifestParser) str(n *yaml.Node, what string) string {

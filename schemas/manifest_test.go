@@ -110,6 +110,16 @@ egress:
 			name: "DocumentMarker",
 			yaml: "---\nname: a\nentry: dir/../a.ts\n",
 			want: &Manifest{Name: "a", Entry: "dir/../a.ts"},
+		}, {
+			name: "Container",
+			yaml: "name: api\nkind: container\nimage: registry.example.com:5000/team/api:1.4\nport: 8080\nroutes: [/api/*]\negress: [db.internal]\n",
+			want: &Manifest{Name: "api", Kind: KindContainer, Image: "registry.example.com:5000/team/api:1.4", Port: 8080,
+				Routes: []string{"/api/*"}, Egress: []string{"db.internal"}},
+		},
+		{
+			name: "ExplicitFunction",
+			yaml: "name: a\nkind: function\nentry: a.ts\n",
+			want: &Manifest{Name: "a", Kind: KindFunction, Entry: "a.ts"},
 		},
 	}
 	for _, tt := range tests {
@@ -134,10 +144,19 @@ func TestParseManifestErrors(t *testing.T) {
 	}{
 		{"EmptyFile", "", []string{`1:1: empty manifest: name and entry are required`}},
 		{"OnlyComments", "# nothing\n\n# here\n", []string{`1:1: empty manifest: name and entry are required`}},
-		{"NotAMapping", "- a\n- b\n", []string{`1:1: manifest must be a mapping of keys (name, entry, routes, limits, vars, egress)`}},
-		{"UnknownKey", head + "colour: red\n", []string{`3:1: unknown key "colour" (known: name, entry, routes, limits, vars, egress)`}},
-		{"UnknownKeyIndentedInFlow", "{name: h, entry: x.ts, bogus: 1}", []string{`1:24: unknown key "bogus" (known: name, entry, routes, limits, vars, egress)`}},
+		{"NotAMapping", "- a\n- b\n", []string{`1:1: manifest must be a mapping of keys (name, kind, entry, image, port, routes, limits, vars, egress)`}},
+		{"UnknownKey", head + "colour: red\n", []string{`3:1: unknown key "colour" (known: name, kind, entry, image, port, routes, limits, vars, egress)`}},
+		{"UnknownKeyIndentedInFlow", "{name: h, entry: x.ts, bogus: 1}", []string{`1:24: unknown key "bogus" (known: name, kind, entry, image, port, routes, limits, vars, egress)`}},
 		{"MissingName", "entry: index.ts\n", []string{`1:1: missing required key "name"`}},
+		{"UnknownKind", "name: a\nkind: vm\nentry: a.ts\n", []string{`2:7: kind "vm": want function or container`}},
+		{"ContainerWithoutImageAndPort", "name: a\nkind: container\n", []string{
+			`1:1: missing required key "image" (kind: container)`, `1:1: missing required key "port" (kind: container)`}},
+		{"ContainerWithFunctionKeys", "name: a\nkind: container\nimage: x:1\nport: 80\nentry: a.ts\nlimits: {cpu_ms: 5}\nvars: {A: b}\n", []string{
+			`5:1: entry does not apply to a container`, `6:1: limits does not apply to a container`, `7:1: vars does not apply to a container`}},
+		{"FunctionWithImage", head + "image: x:1\nport: 80\n", []string{
+			`3:1: image is a container's; add kind: container, or remove it`, `4:1: port is a container's; add kind: container, or remove it`}},
+		{"BadPort", "name: a\nkind: container\nimage: x:1\nport: 70000\n", []string{`4:7: port must be a whole number from 1 to 65535`}},
+		{"ImageWithSpace", "name: a\nkind: container\nimage: \"x 1\"\nport: 1\n", []string{`3:8: image "x 1" must be a reference such as registry.example.com/team/api:1.4`}},
 		{"FractionalLimit", "name: a\nentry: b.ts\nlimits:\n  cpu_ms: 1.5\n", []string{`4:11: limit cpu_ms must be a positive whole number`}},
 		{"DuplicateLimit", "name: a\nentry: b.ts\nlimits:\n  cpu_ms: 1\n  cpu_ms: 2\n", []string{`5:3: duplicate limit "cpu_ms" (first at line 4)`}},
 		{"DuplicateVar", "name: a\nentry: b.ts\nvars:\n  A: x\n  A: y\n", []string{`5:3: duplicate var "A" (first at line 4)`}},
@@ -234,7 +253,7 @@ func TestParseManifestErrors(t *testing.T) {
 		{"VarNotString", head + "vars:\n  A: x\n  B: [1, 2]\n", []string{`5:6: var B must be a string`}},
 		{"VarNameEmpty", head + "vars:\n  \"\": x\n", []string{`4:3: var name must not be empty`}},
 		{"EveryProblemInFileOrder", "nme: hello\nentry: /abs.ts\nlimits:\n  cpu_ms: -1\n", []string{
-			`1:1: unknown key "nme" (known: name, entry, routes, limits, vars, egress)`,
+			`1:1: unknown key "nme" (known: name, kind, entry, image, port, routes, limits, vars, egress)`,
 			`1:1: missing required key "name"`,
 			`2:8: entry "/abs.ts" must be a relative path inside the function directory`,
 			`4:11: limit cpu_ms must be a positive whole number`,

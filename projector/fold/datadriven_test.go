@@ -23,7 +23,7 @@ import (
 // Commands:
 //
 //	ledger                                  a new ledger (genesis at seq 1)
-//	deploy fn=NAME blob=B [routes=/a,/b] [take=/a] [signer=S] [foreign]
+//	deploy fn=NAME blob=B [routes=/a,/b] [take=/a] [image=I] [signer=S] [foreign]
 //	activate fn=NAME version=N [percent=P] [blob=B] [signer=S] [foreign]
 //	rollback fn=NAME version=N [blob=B] [signer=S]
 //	pause|resume|retire fn=NAME [signer=S]
@@ -141,6 +141,9 @@ func TestDataDriven(t *testing.T) {
 				if r := arg("take", ""); r != "" {
 					d.Transfer = strings.Split(r, ",")
 				}
+				if img := arg("image", ""); img != "" {
+					d.Image = foldtest.OCIDigest(img)
+				}
 				return apply(l.Seal(ledgerID(), events.TypeDeployed, fn, d, signers()...))
 			case "activate", "rollback":
 				fn := arg("fn", "")
@@ -243,6 +246,9 @@ func describeState(st *fold.State, blobs map[string]string) string {
 			fmt.Fprintf(&b, "  v%d %s routes=%s (seq %d)", v.Number, blobs[v.Artifact], strings.Join(v.Routes, ","), v.DeployedSeq)
 			if len(v.Transferred) > 0 {
 				fmt.Fprintf(&b, " took=%s", strings.Join(v.Transferred, ","))
+			}
+			if v.Image != "" {
+				fmt.Fprintf(&b, " image=%s", blobs[strings.TrimPrefix(v.Image, "sha256:")])
 			}
 			b.WriteString("\n")
 		}

@@ -26,6 +26,14 @@ func validateDeployed(s *State, c *change, admins func() ([]string, error)) erro
 	case d.Size <= 0:
 		return fmt.Errorf("deploy %s: artifact size %d: %w", d.Name, d.Size, events.ErrInvalidEvent)
 	}
+	if d.Image != "" {
+		if !events.ValidOCIDigest(d.Image) {
+			return fmt.Errorf("deploy %s: image %q is not sha256:<64 hex>: %w", d.Name, d.Image, events.ErrInvalidEvent)
+		}
+		if s.Images[d.Image] == nil {
+			return fmt.Errorf("deploy %s: image %s is not in the ledger (vault image pull it first): %w", d.Name, d.Image, events.ErrNotFound)
+		}
+	}
 	if f := s.Functions[d.Name]; f != nil && f.State == Retired {
 		return fmt.Errorf("deploy %s: the function is retired (since seq %d); choose another name: %w", d.Name, f.StateSeq, events.ErrConflict)
 	}
@@ -75,7 +83,7 @@ func validateDeployed(s *State, c *change, admins func() ([]string, error)) erro
 		}
 		f.Versions = append(f.Versions, Version{
 			Number: len(f.Versions) + 1, Artifact: d.Artifact, Size: d.Size, Routes: d.Routes,
-			DeployedSeq: c.seq, DeployedBy: signers, EventID: c.id, Transferred: d.Transfer,
+			DeployedSeq: c.seq, DeployedBy: signers, EventID: c.id, Transferred: d.Transfer, Image: d.Image,
 		})
 		s.touch(d.Name)
 		for _, rc := range claims {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/vault-runtime/vault/events"
 )
@@ -78,7 +79,7 @@ func validateImageRemoved(s *State, c *change) error {
 		return fmt.Errorf("remove image %s: no such image: %w", r.Digest, events.ErrNotFound)
 	}
 	if users := s.ImageUsers(r.Digest); len(users) > 0 {
-		return fmt.Errorf("remove image %s: %s uses it: %w", r.Digest, users[0], events.ErrConflict)
+		return fmt.Errorf("remove image %s: deployed versions use it (%s): %w", r.Digest, strings.Join(users, ", "), events.ErrConflict)
 	}
 	c.apply = func(s *State) {
 		s.imagesTouched = true
@@ -88,11 +89,23 @@ func validateImageRemoved(s *State, c *change) error {
 	return nil
 }
 
-// ImageUsers names the function versions deployed from image, as
-// "name@vN". Functions are JavaScript only so far; container versions,
-// which name an image, come with the container kind.
+// ImageUsers names the versions deployed from image, as "name@vN", in
+// name and version order. A retired function's versions count no more:
+// none of them can serve again.
 func (s *State) ImageUsers(image string) []string {
-	return nil
+	var users []string
+	for _, name := range slices.Sorted(maps.Keys(s.Functions)) {
+		f := s.Functions[name]
+		if f.State == Retired {
+			continue
+		}
+		for _, v := range f.Versions {
+			if v.Image == image {
+				users = append(users, fmt.Sprintf("%s@v%d", name, v.Number))
+			}
+		}
+	}
+	return users
 }
 
 // setImage replaces the image map rather than changing it: a Clone

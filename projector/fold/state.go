@@ -82,6 +82,8 @@ type Version struct {
 	EventID     string   `json:"eventId"`
 	// Transferred lists routes this deploy took over from other functions.
 	Transferred []string `json:"transferred,omitempty"`
+	// Image is the digest of a container version's image.
+	Image string `json:"image,omitempty"`
 }
 
 // Transition is one applied lifecycle event and what it left.
