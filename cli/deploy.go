@@ -21,7 +21,7 @@ func deployCommand() *cobra.Command {
 	maxSize := schemas.DefaultMaxArtifactBytes
 	cmd := &cobra.Command{
 		Use:   "deploy DIR",
-		Short: "Bundle a function, upload its artifact and append a signed function.deployed event",
+		Short: "Bundle a function (or pin a container's image), upload its artifact and append a signed function.deployed event",
 		Long: `Deploy reads DIR/vault.yaml, bundles its entry (ES module or TypeScript) into one
 script with a source map, has the node store the artifact by its SHA-256
 (nothing is sent when it has it already) and appends a function.deployed
@@ -39,7 +39,12 @@ Only files inside DIR and its node_modules are bundled, symlinks followed:
 an import that leaves DIR ("../x", an absolute path, a package found above
 DIR, a symlink pointing out) is an error. An artifact larger than
 --max-artifact-size (25MiB) is refused before anything is uploaded; the
-nodes refuse one over their own limits.max_artifact_size.`,
+nodes refuse one over their own limits.max_artifact_size.
+
+A container (kind: container in vault.yaml) has no code to bundle: its
+image is resolved now, to the image the ledger holds under that tag (the
+latest pull) or digest, pulled first if the ledger has none, and the
+deploy record carries the digest, never the tag.`,
 		Example: "  vault deploy ./myfn\n  vault deploy ./myfn --server nats://10.0.0.5:4222",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -55,17 +60,23 @@ nodes refuse one over their own limits.max_artifact_size.`,
 			if err := schemas.CheckArtifactSize(int64(len(blob)), maxSize); err != nil {
 				return &exitError{1, fmt.Sprintf("deploy %s: %v; shrink the bundle, or raise the limit with --max-artifact-size here and limits.max_artifact_size (vault serve --max-artifact-size) on every node", m.Name, err)}
 			}
-			if !skipCheck {
+			if !skipCheck && m.Kind != schemas.KindContainer {
 				if err := checkRuns(m, blob); err != nil {
 					return &exitError{1, fmt.Sprintf("deploy %s: nothing was deployed: %s", m.Name, strings.TrimRight(err.Error(), "\n"))}
 				}
 			}
 			ctx := cmd.Context()
-			c, _, err := dialNode(ctx, server)
+			c, snap, err := dialNode(ctx, server)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
+			image := ""
+			if m.Kind == schemas.KindContainer {
+				if image, err = resolveImage(cmd, c, snap, m.Image); err != nil {
+					return fmt.Errorf("deploy %s: %w", m.Name, err)
+				}
+			}
 			// The node stores the artifact (no client may write the
 			// object store); it skips one it already has.
 			digest, sent, err := c.Upload(ctx, blob)
@@ -75,7 +86,7 @@ nodes refuse one over their own limits.max_artifact_size.`,
 			if !sent {
 				fmt.Fprintf(cmd.ErrOrStderr(), "artifact %s is stored already; not uploaded again\n", digest)
 			}
-			body := events.Deployed{Name: m.Name, Artifact: digest, Size: int64(len(blob)), Routes: m.Routes, Transfer: take}
+			body := events.Deployed{Name: m.Name, Artifact: digest, Size: int64(len(blob)), Routes: m.Routes, Transfer: take, Image: image}
 			res, after, err := signAndAppend(ctx, c, events.TypeDeployed, m.Name, body, opts)
 			if err != nil {
 				return opError("deploy "+m.Name, err)
@@ -90,6 +101,10 @@ nodes refuse one over their own limits.max_artifact_size.`,
 			}
 			if version == 0 {
 				return fmt.Errorf("deploy %s: appended at seq %d but the node did not apply it (see its log)", m.Name, res.Seq)
+			}
+			if image != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s@v%d (seq %d) runs image %s\n", m.Name, version, res.Seq, image)
+				return nil
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s@v%d (seq %d)\n", m.Name, version, res.Seq)
 			return nil

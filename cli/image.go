@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -144,14 +145,17 @@ func findImage(st *fold.State, ref string) (*fold.Image, error) {
 		return found, nil
 	}
 	repo, tag := ref, "latest"
-	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+	if t, err := name.NewTag(ref); err == nil {
+		// As pulls record it: docker.io/busybox is index.docker.io/library/busybox.
+		repo, tag = t.Context().Name(), t.TagStr()
+	} else if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
 		repo, tag = ref[:i], ref[i+1:]
 	}
 	var best *fold.Image
 	var seq uint64
 	for _, img := range st.Images {
 		for _, p := range img.Pulls {
-			if (p.Repository == repo || strings.TrimPrefix(p.Repository, "index.docker.io/") == repo) && p.Tag == tag && p.Seq > seq {
+			if p.Repository == repo && p.Tag == tag && p.Seq > seq {
 				best, seq = img, p.Seq
 			}
 		}

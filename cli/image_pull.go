@@ -5,9 +5,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vault-runtime/vault/cli/node"
 	"github.com/vault-runtime/vault/cli/registry"
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 func imagePullCommand() *cobra.Command {
@@ -86,4 +88,33 @@ func storeAndRecord(cmd *cobra.Command, server string, store func(*nodeStore) (*
 	fmt.Fprintf(cmd.OutOrStdout(), "%s is %s (%s, %d layers, %s): %d blobs stored (%s), %d already there; recorded at seq %d\n",
 		name, p.Digest, p.Platform, len(p.Layers), size(total), pulled.Stored, size(pulled.Bytes), pulled.Skipped, ack.Seq)
 	return nil
+}
+
+// resolveImage is the digest of the image ref names: the one the ledger
+// holds under that tag (its latest pull) or digest, else pulled now.
+func resolveImage(cmd *cobra.Command, c *node.Client, snap *fold.Snapshot, ref string) (string, error) {
+	if img, err := findImage(snap.State, ref); err == nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "image %s is %s\n", ref, img.Digest)
+		return img.Digest, nil
+	}
+	rc, err := registryClient(cmd)
+	if err != nil {
+		return "", err
+	}
+	ctx := cmd.Context()
+	store, err := openNodeStore(ctx, c)
+	if err != nil {
+		return "", err
+	}
+	pulled, err := rc.Pull(ctx, ref, store)
+	if err != nil {
+		return "", err
+	}
+	p := pulled.Image
+	ack, err := c.SignAndAppend(ctx, events.TypeImagePulled, p.Digest, p, ledger.AppendOptions{})
+	if err != nil {
+		return "", opError("record "+p.Repository, err)
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "image %s is %s: pulled (%d blobs stored, %d already there), recorded at seq %d\n", ref, p.Digest, pulled.Stored, pulled.Skipped, ack.Seq)
+	return p.Digest, nil
 }

@@ -224,6 +224,24 @@ func TestImagesThroughARealRegistry(t *testing.T) {
 	if target, err := os.Readlink(filepath.Join(tree, "bin", "httpd")); err != nil || target != "busybox" {
 		t.Fatalf("bin/httpd -> %q, %v", target, err)
 	}
+	// A container deploy pins the digest its tag names in the ledger (the
+	// registry is stopped: nothing is pulled), and holds on to the image.
+	dir := e.writeFunction("web", map[string]string{
+		"vault.yaml": "name: web\nkind: container\nimage: " + remoteRef + "\nport: 8080\nroutes: [/web/*]\n",
+	})
+	if out := e.mustVault(srv, "deploy", dir); !strings.Contains(out, "web@v1") || !strings.Contains(out, "runs image "+want.String()) {
+		t.Fatalf("vault deploy of a container printed %q", out)
+	}
+	if _, stderr, code := e.vault(srv, "image", "rm", remoteRef); code == 0 || !strings.Contains(stderr, "deployed versions use it (web@v1)") {
+		t.Fatalf("image rm of an image in use: exit %d, %s", code, stderr)
+	}
+	// Activation is a ledger fact like any other; this node cannot run
+	// containers, and says so.
+	if _, stderr, code := e.vault(srv, "activate", "web@v1"); code == 0 || !strings.Contains(stderr, "recorded at seq") ||
+		!strings.Contains(stderr, "containers need the container runtime") {
+		t.Fatalf("activate a container: exit %d, %s", code, stderr)
+	}
+
 	// The image records verify offline like every other record.
 	e.mustVault(srv, "ledger", "verify")
 }
