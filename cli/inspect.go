@@ -108,7 +108,11 @@ func printInspection(w io.Writer, in inspection) {
 		if len(v.Transferred) > 0 {
 			routes += " (took " + strings.Join(v.Transferred, " ") + ")"
 		}
-		fmt.Fprintf(tw, "v%d\t%s\tseq %d\t%s\t%s\t%d\t%s\n", v.Number, share, v.DeployedSeq, strings.Join(v.DeployedBy, ","), v.Artifact, v.Size, routes)
+		artifact := v.Artifact
+		if v.Image != "" {
+			artifact += " (image " + v.Image + ")"
+		}
+		fmt.Fprintf(tw, "v%d\t%s\tseq %d\t%s\t%s\t%d\t%s\n", v.Number, share, v.DeployedSeq, strings.Join(v.DeployedBy, ","), artifact, v.Size, routes)
 	}
 	tw.Flush()
 

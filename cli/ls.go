@@ -73,7 +73,11 @@ func lsCommand() *cobra.Command {
 					if f.State == fold.Retired && v.Number == len(f.Versions) {
 						state = "retired"
 					}
-					fmt.Fprintf(tw, "%s\tv%d\t%s\tseq %d\t%s\t%s\n", name, v.Number, state, v.DeployedSeq, v.Artifact[:12], strings.Join(v.Routes, " "))
+					artifact := v.Artifact[:12]
+					if v.Image != "" {
+						artifact += " image " + v.Image[:len("sha256:")+12]
+					}
+					fmt.Fprintf(tw, "%s\tv%d\t%s\tseq %d\t%s\t%s\n", name, v.Number, state, v.DeployedSeq, artifact, strings.Join(v.Routes, " "))
 				}
 			}
 			tw.Flush()

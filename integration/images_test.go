@@ -232,6 +232,9 @@ func TestImagesThroughARealRegistry(t *testing.T) {
 	if out := e.mustVault(srv, "deploy", dir); !strings.Contains(out, "web@v1") || !strings.Contains(out, "runs image "+want.String()) {
 		t.Fatalf("vault deploy of a container printed %q", out)
 	}
+	if out := e.mustVault(srv, "ls"); !strings.Contains(out, "image "+want.String()[:len("sha256:")+12]) {
+		t.Fatalf("vault ls does not show the version's image:\n%s", out)
+	}
 	if _, stderr, code := e.vault(srv, "image", "rm", remoteRef); code == 0 || !strings.Contains(stderr, "deployed versions use it (web@v1)") {
 		t.Fatalf("image rm of an image in use: exit %d, %s", code, stderr)
 	}

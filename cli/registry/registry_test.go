@@ -3,12 +3,15 @@ package registry
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -433,5 +436,30 @@ func TestCredentials(t *testing.T) {
 	}
 	if !back.Remove("docker.io") || back.Remove("docker.io") || len(back.Hosts()) != 0 {
 		t.Error("Remove")
+	}
+}
+
+// TestDockerConfigIsHonoured pulls from a registry that wants a login,
+// with no saved login but one in $DOCKER_CONFIG/config.json, as docker
+// login writes it.
+func TestDockerConfigIsHonoured(t *testing.T) {
+	host := serve(t, basicAuth("carol", "pw"))
+	r, _ := name.ParseReference(host + "/api:1")
+	if err := remote.Write(r, build(t, "x\n"), remote.WithAuth(&authn.Basic{Username: "carol", Password: "pw"})); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg := fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, host, base64.StdEncoding.EncodeToString([]byte("carol:pw")))
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DOCKER_CONFIG", dir)
+	creds, _ := ParseCredentials([]byte(`{}`))
+	if _, err := fastClient(Options{Keychain: creds.Keychain()}).Pull(context.Background(), host+"/api:1", newMemStore()); err != nil {
+		t.Fatalf("pull with the Docker config's login: %v", err)
+	}
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	if _, err := fastClient(Options{Keychain: creds.Keychain()}).Pull(context.Background(), host+"/api:1", newMemStore()); !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("pull without any login: %v, want ErrUnauthorized", err)
 	}
 }
