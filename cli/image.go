@@ -121,6 +121,21 @@ func size(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", v, units[u])
 }
 
+// dialImage connects to the node and finds the image ref names in its
+// ledger (findImage); the caller closes the client.
+func dialImage(ctx context.Context, server, ref string) (*node.Client, *fold.Image, error) {
+	c, snap, err := dialNode(ctx, server)
+	if err != nil {
+		return nil, nil, err
+	}
+	img, err := findImage(snap.State, ref)
+	if err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	return c, img, nil
+}
+
 // findImage resolves ref among the ledger's images: a digest, REPO@digest,
 // or REPO[:TAG] (the image its latest pull recorded; TAG defaults to
 // latest).

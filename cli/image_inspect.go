@@ -44,15 +44,11 @@ func imageInspectCommand() *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			c, snap, err := dialNode(ctx, server)
+			c, img, err := dialImage(ctx, server, args[0])
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			img, err := findImage(snap.State, args[0])
-			if err != nil {
-				return err
-			}
 			store, err := openNodeStore(ctx, c)
 			if err != nil {
 				return err

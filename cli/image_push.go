@@ -19,15 +19,11 @@ func imagePushCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, snap, err := dialNode(ctx, server)
+			c, img, err := dialImage(ctx, server, args[0])
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			img, err := findImage(snap.State, args[0])
-			if err != nil {
-				return err
-			}
 			store, err := openNodeStore(ctx, c)
 			if err != nil {
 				return err

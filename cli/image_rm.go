@@ -19,15 +19,11 @@ func imageRmCommand() *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			c, snap, err := dialNode(ctx, server)
+			c, img, err := dialImage(ctx, server, args[0])
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			img, err := findImage(snap.State, args[0])
-			if err != nil {
-				return err
-			}
 			ack, err := c.SignAndAppend(ctx, events.TypeImageRemoved, img.Digest, events.ImageRemoved{Digest: img.Digest}, ledger.AppendOptions{})
 			if err != nil {
 				return opError("remove image "+img.Digest, err)

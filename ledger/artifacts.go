@@ -103,33 +103,51 @@ func (a *Artifacts) Get(ctx context.Context, digest string) ([]byte, error) {
 
 // fetch reads digest from the node's own store.
 func (a *Artifacts) fetch(ctx context.Context, digest string) ([]byte, error) {
-	stream := a.stream.Load()
-	if stream == nil {
-		s, err := artifactStream(ctx, a.js)
-		if err != nil {
-			return nil, err
-		}
-		a.stream.Store(&s)
-		stream = &s
+	stream, err := a.localStream(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return readObject(ctx, a.obs, *stream, digest)
+	return readObject(ctx, a.obs, stream, digest)
+}
+
+// localStream is the stream behind the node's own object store, found
+// once.
+func (a *Artifacts) localStream(ctx context.Context) (jetstream.Stream, error) {
+	if stream := a.stream.Load(); stream != nil {
+		return *stream, nil
+	}
+	s, err := artifactStream(ctx, a.js)
+	if err != nil {
+		return nil, err
+	}
+	a.stream.Store(&s)
+	return s, nil
 }
 
 func (a *Artifacts) fetchFallback(ctx context.Context, digest string) ([]byte, error) {
-	var obs jetstream.ObjectStore
-	var stream jetstream.Stream
-	js, err := a.Fallback(ctx)
-	if err == nil {
-		obs, err = OpenArtifactBucket(ctx, js, false)
-	}
-	if err == nil {
-		stream, err = artifactStream(ctx, js)
-	}
+	obs, stream, err := a.fallbackStore(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("artifact %s is not in the local store, and the fallback is unreachable: %w", digest, err)
 	}
 	a.log.Info("artifact not mirrored yet; fetching it from the fallback store", "artifact", digest)
 	return readObject(ctx, obs, stream, digest)
+}
+
+// fallbackStore is the fallback's object store and the stream behind it.
+func (a *Artifacts) fallbackStore(ctx context.Context) (jetstream.ObjectStore, jetstream.Stream, error) {
+	js, err := a.Fallback(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	obs, err := OpenArtifactBucket(ctx, js, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	stream, err := artifactStream(ctx, js)
+	if err != nil {
+		return nil, nil, err
+	}
+	return obs, stream, nil
 }
 
 // artifactStream finds the stream behind the artifact object store.

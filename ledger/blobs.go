@@ -38,28 +38,15 @@ func (a *Artifacts) Open(ctx context.Context, digest string) (io.ReadCloser, err
 }
 
 func (a *Artifacts) openLocal(ctx context.Context, digest string) (*objectReader, error) {
-	stream := a.stream.Load()
-	if stream == nil {
-		s, err := artifactStream(ctx, a.js)
-		if err != nil {
-			return nil, err
-		}
-		a.stream.Store(&s)
-		stream = &s
+	stream, err := a.localStream(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return openObject(ctx, a.obs, *stream, digest)
+	return openObject(ctx, a.obs, stream, digest)
 }
 
 func (a *Artifacts) openFallback(ctx context.Context, digest string) (*objectReader, error) {
-	js, err := a.Fallback(ctx)
-	var obs jetstream.ObjectStore
-	var stream jetstream.Stream
-	if err == nil {
-		obs, err = OpenArtifactBucket(ctx, js, false)
-	}
-	if err == nil {
-		stream, err = artifactStream(ctx, js)
-	}
+	obs, stream, err := a.fallbackStore(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("not in the local store, and the fallback is unreachable: %w", err)
 	}
