@@ -12,6 +12,7 @@ DEV_CONFIG     ?= .vault-config
 DEV_PASSPHRASE ?= make-run-throwaway
 LISTEN      ?= 127.0.0.1:8080
 NATS_LISTEN ?= 127.0.0.1:4222
+ADMIN_LISTEN ?= 127.0.0.1:9090
 SERVER      := nats://$(NATS_LISTEN)
 GOBIN       := $(shell $(GO) env GOPATH)/bin
 H2SPEC_LISTEN  ?= 127.0.0.1:18080
@@ -35,8 +36,8 @@ build:
 run: build
 	@set -e; export VAULT_CONFIG=$(DEV_CONFIG) VAULT_PASSPHRASE=$(DEV_PASSPHRASE); \
 	[ -f $(DATA)/genesis.dsse ] || ./$(BIN) init --data $(DATA) --key-work-factor 10; \
-	./$(BIN) serve --data $(DATA) --listen $(LISTEN) --nats-listen $(NATS_LISTEN) & pid=$$!; \
-	trap 'kill -TERM $$pid 2>/dev/null; wait $$pid' INT TERM; \
+	./$(BIN) serve --data $(DATA) --listen $(LISTEN) --nats-listen $(NATS_LISTEN) --admin-listen $(ADMIN_LISTEN) & pid=$$!; \
+	trap 'kill -TERM $$pid 2>/dev/null; wait $$pid' INT TERM EXIT; \
 	for i in $$(seq 300); do \
 		./$(BIN) ls --server $(SERVER) >/dev/null 2>&1 && break; \
 		kill -0 $$pid 2>/dev/null || exit 1; sleep 0.1; \
@@ -44,7 +45,7 @@ run: build
 	ref=$$(./$(BIN) deploy examples/hello --server $(SERVER) | cut -d' ' -f1); \
 	./$(BIN) activate $$ref --server $(SERVER); \
 	echo; echo "examples/hello is live: curl --http2-prior-knowledge http://$(LISTEN)/"; \
-	echo "Deploy your own: export VAULT_CONFIG=$(DEV_CONFIG) VAULT_PASSPHRASE=$(DEV_PASSPHRASE)"; \
+	echo "Deploy your own: export VAULT_CONFIG=$(DEV_CONFIG) VAULT_PASSPHRASE=$(DEV_PASSPHRASE) VAULT_SERVER=$(SERVER)"; \
 	echo "  ./$(BIN) deploy ./myfn && ./$(BIN) activate myfn@v1 && ./$(BIN) ls"; \
 	echo "Ctrl-C stops the node."; echo; \
 	wait $$pid

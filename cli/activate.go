@@ -49,6 +49,12 @@ the event and prints each node's delay.`,
 			if version < 1 || version > len(f.Versions) {
 				return fmt.Errorf("activate %s: %s has versions v1..v%d", args[0], name, len(f.Versions))
 			}
+			if percent == 100 && f.State == fold.Active && f.Active == version && f.Canary == 0 {
+				// What the command asks for holds already: say so, and
+				// append nothing (the ledger would refuse a no-op).
+				fmt.Fprintf(cmd.OutOrStdout(), "%s@v%d serves already; nothing appended\n", name, version)
+				return nil
+			}
 			body := events.Activated{Name: name, Version: version, Artifact: f.Versions[version-1].Artifact}
 			if percent < 100 {
 				body.Percent = percent

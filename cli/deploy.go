@@ -10,6 +10,7 @@ import (
 	"github.com/vault-runtime/vault/edge/isolate"
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
+	"github.com/vault-runtime/vault/projector/fold"
 	"github.com/vault-runtime/vault/schemas"
 )
 
@@ -75,6 +76,12 @@ deploy record carries the digest, never the tag.`,
 			if m.Kind == schemas.KindContainer {
 				if image, err = resolveImage(cmd, c, snap, m.Image); err != nil {
 					return fmt.Errorf("deploy %s: %w", m.Name, err)
+				}
+			}
+			if f := snap.State.Functions[m.Name]; f != nil && f.State != fold.Retired && len(f.Versions) > 0 && len(take) == 0 {
+				if last := f.Versions[len(f.Versions)-1]; last.Artifact == events.Digest(blob) && last.Image == image {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s@v%d (unchanged: the latest version has this artifact; nothing appended)\n", m.Name, last.Number)
+					return nil
 				}
 			}
 			// The node stores the artifact (no client may write the
