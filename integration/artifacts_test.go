@@ -47,15 +47,27 @@ func TestArtifactsAreImmutable(t *testing.T) {
 	if _, uploaded := e.deployed(srv, fn); !uploaded {
 		t.Fatal("the first deploy did not upload its artifact")
 	}
-	if _, uploaded := e.deployed(srv, fn); uploaded {
-		t.Fatal("a second deploy of the same code uploaded the artifact again")
+	// The same code again is no new version (deploy says so, and sends
+	// nothing); after other code, it is one, and is not uploaded again.
+	if out, _ := e.deployed(srv, fn); !strings.Contains(out, "unchanged") {
+		t.Fatalf("a second deploy of the same code: %q", out)
 	}
-	e.mustVault(srv, "activate", "fn@v2")
+	other := e.writeFunction("fn-other", map[string]string{
+		"vault.yaml": "name: fn\nentry: index.js\nroutes: [/fn]\n",
+		"index.js":   "export default { fetch() { return new Response(\"other\") } };\n",
+	})
+	if _, uploaded := e.deployed(srv, other); !uploaded {
+		t.Fatal("other code was not uploaded")
+	}
+	if _, uploaded := e.deployed(srv, fn); uploaded {
+		t.Fatal("a deploy of code stored already uploaded the artifact again")
+	}
+	e.mustVault(srv, "activate", "fn@v3")
 	if r := get(t, h2cClient(), "http://"+n.h2c+"/fn"); r.body != "fn 716800" {
 		t.Fatalf("served %q", r.body)
 	}
 	versions := e.snapshot(srv).State.Functions["fn"].Versions
-	if len(versions) != 2 || versions[0].Artifact != versions[1].Artifact || versions[0].Size <= 512<<10 {
+	if len(versions) != 3 || versions[0].Artifact != versions[2].Artifact || versions[0].Size <= 512<<10 {
 		t.Fatalf("versions %+v", versions)
 	}
 	digest := versions[0].Artifact
@@ -111,10 +123,16 @@ func TestDeployThroughAnEdge(t *testing.T) {
 	s.e.mustVault(hub.server(), "activate", "greet@v1", "--wait")
 	waitServes(t, hub, "/greet", "greetings edge", 10*time.Second)
 	waitServes(t, edge, "/greet", "greetings edge", 10*time.Second)
+	// Other code, then the first again: a new version each time, and the
+	// stored artifact is not uploaded again, through the hub or the edge.
+	other := s.greeter("other")
+	if _, uploaded := s.e.deployed(hub.server(), other); !uploaded {
+		t.Fatal("other code was not uploaded")
+	}
 	if _, uploaded := s.e.deployed(hub.server(), fn); uploaded {
 		t.Fatal("the hub took the same artifact again")
 	}
-	if _, uploaded := s.e.deployed(edge.server(), fn); uploaded {
+	if _, uploaded := s.e.deployed(edge.server(), other); uploaded {
 		t.Fatal("the edge uploaded an artifact the hub's store has")
 	}
 }
