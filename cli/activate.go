@@ -26,8 +26,9 @@ names the version and its artifact digest. Every node switches the function's
 routes to that version once it has fetched, checked and compiled it.
 
 With --percent P (1..99) the version takes P% of the requests and the active
-version the rest (a canary); activating the canary at 100 promotes it, and
-activating the active version ends the split. A paused or retired function
+version the rest (a canary); at 100, the default, it takes all of them:
+activating the canary so promotes it, and activating the active version
+ends the split. A paused or retired function
 cannot be activated. --wait waits until every node that answers has applied
 the event and prints each node's delay.`,
 		Example: "  vault activate myfn@v2\n  vault activate myfn@v3 --percent 10 --wait",
@@ -47,7 +48,7 @@ the event and prints each node's delay.`,
 			}
 			defer c.Close()
 			if version < 1 || version > len(f.Versions) {
-				return fmt.Errorf("activate %s: %s has versions v1..v%d", args[0], name, len(f.Versions))
+				return noSuchVersion("activate "+args[0], name, version, len(f.Versions))
 			}
 			if percent == 100 && f.State == fold.Active && f.Active == version && f.Canary == 0 {
 				// What the command asks for holds already: say so, and
@@ -107,11 +108,48 @@ func parseRef(ref string) (string, int, error) {
 	if !ok || name == "" {
 		return "", 0, fmt.Errorf("%q: want NAME@VERSION, e.g. hello@v2", ref)
 	}
-	n, err := strconv.Atoi(strings.TrimPrefix(v, "v"))
-	if err != nil || n < 1 {
-		return "", 0, fmt.Errorf("%q: version must be v1, v2, …", ref)
+	n, err := parseVersion(v)
+	if err != nil {
+		return "", 0, fmt.Errorf("%q: %w", ref, err)
 	}
 	return name, n, nil
+}
+
+// parseVersion reads a version number, written v2 or 2.
+func parseVersion(v string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimPrefix(v, "v"))
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("version must be v1, v2, … (or 1, 2, …)")
+	}
+	return n, nil
+}
+
+// versionFlag is a flag naming a version, as v2 or 2.
+type versionFlag int
+
+func (f *versionFlag) String() string {
+	if *f == 0 {
+		return ""
+	}
+	return "v" + strconv.Itoa(int(*f))
+}
+func (f *versionFlag) Type() string { return "version" }
+func (f *versionFlag) Set(v string) error {
+	n, err := parseVersion(v)
+	if err != nil {
+		return err
+	}
+	*f = versionFlag(n)
+	return nil
+}
+
+// noSuchVersion says which versions name has, and what to do when the
+// one asked for is past the last.
+func noSuchVersion(op, name string, version, versions int) error {
+	if version > versions {
+		return fmt.Errorf("%s: %s has versions v1..v%d; deploy a new version first", op, name, versions)
+	}
+	return fmt.Errorf("%s: %s has versions v1..v%d", op, name, versions)
 }
 
 // waitFlags are --wait and --wait-timeout of the commands that change

@@ -44,7 +44,7 @@ func addServerFlag(cmd *cobra.Command, server *string) {
 	if def == "" {
 		def = defaultServer
 	}
-	cmd.Flags().StringVar(server, "server", def, "NATS URL of a Vault node (default from $VAULT_SERVER)")
+	cmd.Flags().StringVar(server, "server", def, "NATS URL of a Vault node ($VAULT_SERVER when set)")
 }
 
 // openedOperatorKeys holds the operator keys this process has opened, by

@@ -76,7 +76,7 @@ deployed again.`)
 
 func rollbackCommand() *cobra.Command {
 	var server string
-	var to int
+	var to versionFlag
 	var opts ledger.AppendOptions
 	var wait waitFlags
 	cmd := &cobra.Command{
@@ -96,7 +96,7 @@ back with the version: they are part of its artifact, which the event names.`,
 				return err
 			}
 			defer c.Close()
-			target := to
+			target := int(to)
 			if target == 0 {
 				var ok bool
 				if target, ok = f.RollbackTarget(); !ok {
@@ -104,7 +104,7 @@ back with the version: they are part of its artifact, which the event names.`,
 				}
 			}
 			if target < 1 || target > len(f.Versions) {
-				return fmt.Errorf("rollback %s: %s has versions v1..v%d", name, name, len(f.Versions))
+				return noSuchVersion("rollback "+name, name, target, len(f.Versions))
 			}
 			w, err := wait.start(ctx, c)
 			if err != nil {
@@ -123,7 +123,7 @@ back with the version: they are part of its artifact, which the event names.`,
 		},
 	}
 	addServerFlag(cmd, &server)
-	cmd.Flags().IntVar(&to, "to", 0, "the version to return to (default: the one active before)")
+	cmd.Flags().Var(&to, "to", "the version to return to, v2 or 2 (default: the one active before)")
 	cmd.Flags().Uint64Var(&opts.ExpectHead, "expect-head", 0, "append only if the ledger's last record is this sequence")
 	wait.addFlags(cmd)
 	return cmd

@@ -67,8 +67,13 @@ func TestLifecycleEndToEnd(t *testing.T) {
 		t.Errorf("resume of an active function: exit %d, %q", code, errs)
 	}
 	_, errs, code = e.vault(srv, "activate", "shop@v9")
-	if code == 0 || !strings.Contains(errs, "shop has versions v1..v2") {
+	if code == 0 || !strings.Contains(errs, "shop has versions v1..v2; deploy a new version first") {
 		t.Errorf("activate of a missing version: exit %d, %q", code, errs)
+	}
+	// --to takes v9 as activate does (not only 9).
+	_, errs, code = e.vault(srv, "rollback", "shop", "--to", "v9")
+	if code == 0 || !strings.Contains(errs, "rollback shop: shop has versions v1..v2; deploy a new version first") {
+		t.Errorf("rollback --to a missing version: exit %d, %q", code, errs)
 	}
 
 	// Pause: the routes answer 503 with Retry-After and a request ID.
