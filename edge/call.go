@@ -131,7 +131,7 @@ func (c *call) header(resp *isolate.Response) http.Header {
 
 // shed answers a request the scheduler could not run: its queue was full
 // or the request waited too long.
-func (c *call) shed(retryAfter time.Duration) {
+func (c *call) shed(_ error, retryAfter time.Duration) {
 	resp := textResponse(http.StatusServiceUnavailable, c.id, "the node is overloaded; retry later")
 	resp.Header.Set("Retry-After", strconv.Itoa(retrySeconds(retryAfter)))
 	c.r.Respond(resp)
