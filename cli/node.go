@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +22,7 @@ import (
 	"github.com/vault-runtime/vault/edge/admin"
 	"github.com/vault-runtime/vault/edge/fnlog"
 	"github.com/vault-runtime/vault/edge/metrics"
+	"github.com/vault-runtime/vault/edge/sched"
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
 	"github.com/vault-runtime/vault/projector"
@@ -163,10 +163,9 @@ func startNode(ctx context.Context, cfg nodeConfig) (_ *node, err error) {
 		return nil, fmt.Errorf("open function log stream: %w", err)
 	}
 	n.logs = fnlog.NewSink(n.nc, fnlog.Config{Node: nodeKey.ID, Logger: log.With("component", "fnlog")})
-	lanes := edge.LaneWorkers()
-	runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + lanes) // see edge.LaneWorkers
+	cfg.Edge.Scheduler = sched.AddHeavyProcs(cfg.Edge.Scheduler)
 	n.metrics = metrics.New()
-	fns := edge.NewFunctions(log.With("component", "edge"), edge.Options{Logs: n.logs, Max: cfg.MaxLimits, LaneWorkers: lanes, Metrics: n.metrics})
+	fns := edge.NewFunctions(log.With("component", "edge"), edge.Options{Logs: n.logs, Max: cfg.MaxLimits, Metrics: n.metrics})
 	pub := &announcer{Publisher: fns, id: nodeKey.ID, nc: n.nc, log: log.With("component", "announce"),
 		role: cfg.Topology.role(), head: store.Head, checkpoint: n.latestCheckpoint, alerts: n.splitViews}
 	if n.link != nil {

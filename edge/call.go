@@ -28,7 +28,7 @@ type call struct {
 	start  time.Time
 	task   sched.Task
 	// slot is the scheduler's place of the running invocation; zero on
-	// the heavy lane, which the scheduler does not count.
+	// the heavy lane, whose runs the scheduler does not count.
 	slot        sched.Slot
 	interrupted func()
 }
@@ -72,8 +72,8 @@ func (c *call) runIn(slot sched.Slot) {
 // invocation is interrupted.
 func (c *call) free() { c.slot.Release() }
 
-// run invokes the function and answers; on an executor, or on its own
-// goroutine for a version on the heavy lane.
+// run invokes the function and answers, on an executor or on a heavy lane
+// thread.
 func (c *call) run() {
 	s, r, ch := c.s, c.r, c.choice
 	scheme := "http"
@@ -109,14 +109,17 @@ func (c *call) run() {
 		// window for it).
 		_ = r.BodyStream.Close()
 	}
-	var out *h2.Response
 	if err != nil {
-		out = s.failure(c.target.fn, ch.version, c.id, err, cause)
-	} else {
-		out = &h2.Response{Status: resp.Status, Header: c.header(resp), Body: resp.Body}
+		c.answer(s.failure(c.target.fn, ch.version, c.id, err, cause))
+		return
 	}
-	r.Respond(out)
-	s.metrics.Request(ch.handles, out.Status, time.Since(c.start))
+	c.answer(&h2.Response{Status: resp.Status, Header: c.header(resp), Body: resp.Body})
+}
+
+// answer sends the call's whole response, counts it and ends the call.
+func (c *call) answer(out *h2.Response) {
+	c.r.Respond(out)
+	c.s.metrics.Request(c.choice.handles, out.Status, time.Since(c.start))
 	c.release()
 }
 
@@ -129,9 +132,18 @@ func (c *call) header(resp *isolate.Response) http.Header {
 	return resp.Header
 }
 
-// shed answers a request the scheduler could not run: its queue was full
-// or the request waited too long.
-func (c *call) shed(_ error, retryAfter time.Duration) {
+// shed answers a request the scheduler did not run: its queue was full,
+// the request waited too long, or (ErrHeavyLaneFull) the version is
+// CPU-heavy and the lane for such versions was full, which is answered as
+// a failure of the invocation.
+func (c *call) shed(why error, retryAfter time.Duration) {
+	if errors.Is(why, sched.ErrHeavyLaneFull) {
+		if c.r.BodyStream != nil {
+			_ = c.r.BodyStream.Close()
+		}
+		c.answer(c.s.failure(c.target.fn, c.choice.version, c.id, why, nil))
+		return
+	}
 	resp := textResponse(http.StatusServiceUnavailable, c.id, "the node is overloaded; retry later")
 	resp.Header.Set("Retry-After", strconv.Itoa(retrySeconds(retryAfter)))
 	c.r.Respond(resp)
@@ -150,7 +162,7 @@ func (s *Server) failure(fn string, version int, id string, err, cause error) *h
 		// The limit and the measured use: the caller can tell a slow
 		// function from a broken one.
 		status, what = http.StatusServiceUnavailable, "the function exceeded a limit: "+strings.TrimPrefix(err.Error(), "isolate: ")
-	case errors.Is(err, isolate.ErrOverloaded):
+	case errors.Is(err, sched.ErrHeavyLaneFull):
 		status, what = http.StatusServiceUnavailable, "the function used a lot of CPU recently and the node's share for such functions is taken; retry later"
 	case errors.Is(err, isolate.ErrResponseTooLarge):
 		status, what = http.StatusInternalServerError, "the function's response exceeded a limit: "+strings.TrimPrefix(err.Error(), "isolate: ")

@@ -43,7 +43,7 @@ type watchdog struct {
 	interrupted func()
 	running     bool
 	tripped     error
-	struck      bool // this invocation counted as a heavy strike
+	struck      bool // this invocation was reported to Config.Strike
 	start       time.Time
 	tid         int
 	// The thread's CPU clock when the running segment began; segOff while
@@ -246,9 +246,9 @@ func (w *watchdog) check() {
 	caller := w.caller
 	cpu := w.usedCPU + w.segmentCPU()
 	elapsed := time.Since(w.start)
-	if cpu >= max(heavyCPU, w.cpuLimit/2) && !w.struck {
+	if strike := w.inst.prog.cfg.Strike; strike != nil && !w.struck && cpu >= max(w.inst.prog.cfg.StrikeCPU, w.cpuLimit/2) {
 		w.struck = true
-		w.inst.prog.strike()
+		strike()
 	}
 	var err error
 	switch {
