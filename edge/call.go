@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -153,19 +152,21 @@ func (c *call) shed(why error, retryAfter time.Duration) {
 }
 
 // failure maps an invocation error to the caller's answer and logs it.
+// It is the one place where an invocation's errors become HTTP statuses.
 func (s *Server) failure(fn string, version int, id string, err, cause error) *h2.Response {
 	status, what := http.StatusInternalServerError, "the function failed"
+	var limit *isolate.LimitError
 	switch {
 	case errors.Is(cause, ErrKilled):
 		status, what = http.StatusServiceUnavailable, "the invocation was killed by an operator"
-	case errors.Is(err, isolate.ErrCPUTime), errors.Is(err, isolate.ErrWallTime), errors.Is(err, isolate.ErrMemory):
+	case errors.As(err, &limit) && limit.Limit == isolate.LimitResponseBody:
+		status, what = http.StatusInternalServerError, "the function's response exceeded a limit: "+limit.Reason()
+	case limit != nil:
 		// The limit and the measured use: the caller can tell a slow
 		// function from a broken one.
-		status, what = http.StatusServiceUnavailable, "the function exceeded a limit: "+strings.TrimPrefix(err.Error(), "isolate: ")
+		status, what = http.StatusServiceUnavailable, "the function exceeded a limit: "+limit.Reason()
 	case errors.Is(err, sched.ErrHeavyLaneFull):
 		status, what = http.StatusServiceUnavailable, "the function used a lot of CPU recently and the node's share for such functions is taken; retry later"
-	case errors.Is(err, isolate.ErrResponseTooLarge):
-		status, what = http.StatusInternalServerError, "the function's response exceeded a limit: "+strings.TrimPrefix(err.Error(), "isolate: ")
 	case errors.Is(err, isolate.ErrCanceled):
 		status, what = 499, "the request was canceled"
 	}

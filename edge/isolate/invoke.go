@@ -162,7 +162,7 @@ func (inst *instance) unpack(v goja.Value) (*Response, error) {
 		return resp, nil
 	}
 	if max := inst.prog.cfg.Limits.ResponseBodyBytes; int64(len(body)) > max {
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrResponseTooLarge, len(body), max)
+		return nil, &LimitError{Limit: LimitResponseBody, Used: int64(len(body)), Max: max}
 	}
 	resp.Body = body
 	return resp, nil
