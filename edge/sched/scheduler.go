@@ -68,7 +68,7 @@ type Stats struct {
 	MeanRun time.Duration // moving average of run time over all classes
 
 	Submitted  uint64 // calls to Submit
-	Admitted   uint64 // tasks that entered the run queue (or an executor directly)
+	Admitted   uint64 // tasks that entered the run queue (or an executor directly) or the heavy lane
 	Completed  uint64 // tasks whose Run returned
 	Released   uint64 // running tasks whose Slot was released before Run returned
 	ShedFull   uint64 // shed by Submit because the queue was full
