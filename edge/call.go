@@ -74,7 +74,7 @@ func (c *call) free() { c.slot.Release() }
 // run invokes the function and answers, on an executor or on a heavy lane
 // thread.
 func (c *call) run() {
-	s, r, ch := c.s, c.r, c.choice
+	r, ch := c.r, c.choice
 	scheme := "http"
 	if r.TLS {
 		scheme = "https"
@@ -89,6 +89,19 @@ func (c *call) run() {
 		req.BodyStream = r.BodyStream
 	}
 	resp, err := ch.program.Invoke(ctx, req)
+	if c.slot.Heavy() {
+		// The rest takes locks that other requests wait for (the
+		// connection's, the kill registry's, the log's): not on the heavy
+		// lane's idle-priority thread, which any other thread preempts.
+		go c.finish(ctx, cancel, done, resp, err)
+		return
+	}
+	c.finish(ctx, cancel, done, resp, err)
+}
+
+// finish answers the call with the invocation's response or error.
+func (c *call) finish(ctx context.Context, cancel context.CancelCauseFunc, done func(), resp *isolate.Response, err error) {
+	s, r, ch := c.s, c.r, c.choice
 	if err == nil && resp.Stream != nil {
 		// The function is still producing the body: the call ends when
 		// the engine closes the stream (streamed).

@@ -106,8 +106,10 @@
 // while the kernel keeps it off the CPU, so a node adds a P per lane
 // thread (AddHeavyProcs). The lane's runs are not counted against the
 // adaptive limit and not observed; at most HeavyQueue (64) tasks wait for
-// a lane thread, in arrival order and without MaxWait, and Submit sheds
-// the next with ErrHeavyLaneFull.
+// a lane thread, each on a goroutine of its own and without MaxWait, and
+// Submit sheds the next with ErrHeavyLaneFull. A lane thread takes no lock
+// the rest of the node waits for, as a preempted one would hold it (see
+// Slot.Heavy for what that asks of Run).
 //
 // # Shedding
 //

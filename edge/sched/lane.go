@@ -30,10 +30,18 @@ const heavyRetryAfter = time.Second
 // observed (their run times would teach the limiter nothing about the
 // node's capacity) and do not expire: HeavyQueue bounds how many wait, and
 // Submit sheds the rest with ErrHeavyLaneFull.
+//
+// A lane thread takes no lock that the rest of the node waits for: one
+// preempted while holding it would hold up every request behind it
+// (priority inversion). So each waiting task waits on a goroutine of its
+// own, which hands it to a free lane thread over an unbuffered channel,
+// and the lane's counts are atomics, not the scheduler's mutex. Run must
+// keep to this too: see Slot.Heavy.
 type heavyLane struct {
-	jobs    chan *Task   // capacity HeavyWorkers+HeavyQueue, so a send never blocks
-	inLane  atomic.Int32 // tasks submitted to the lane and not yet done
-	started bool         // the workers run; guarded by Scheduler.mu
+	jobs      chan *Task    // unbuffered: a waiting task's goroutine hands it to a lane thread
+	inLane    atomic.Int32  // tasks submitted to the lane and not yet done
+	completed atomic.Uint64 // tasks whose Run returned on a lane thread
+	started   bool          // the threads run; guarded by Scheduler.mu
 }
 
 // DefaultHeavyWorkers is the default size of the heavy lane: half the Ps,
@@ -81,8 +89,24 @@ func (s *Scheduler) submitHeavy(t *Task) {
 		}
 	}
 	s.counters.Admitted++
-	l.jobs <- t
+	s.wg.Add(1)
 	s.mu.Unlock()
+	go s.waitHeavy(t)
+}
+
+// waitHeavy hands t to a lane thread once one is free, or sheds it when
+// the scheduler closes first.
+func (s *Scheduler) waitHeavy(t *Task) {
+	defer s.wg.Done()
+	select {
+	case s.heavy.jobs <- t:
+	case <-s.quit:
+		s.heavy.inLane.Add(-1)
+		s.mu.Lock()
+		s.counters.ShedClosed++
+		s.mu.Unlock()
+		t.Shed(ErrClosed, closedRetryAfter)
+	}
 }
 
 // heavyWorker is a lane thread: locked for its whole life, so the
@@ -98,12 +122,15 @@ func (s *Scheduler) heavyWorker() {
 			s.log.Warn("heavy lane runs at normal priority", "sched_idle", err, "nice", err2)
 		}
 	}
-	for t := range s.heavy.jobs {
-		s.runHeavy(t)
-		s.heavy.inLane.Add(-1)
-		s.mu.Lock()
-		s.counters.Completed++
-		s.mu.Unlock()
+	for {
+		select {
+		case t := <-s.heavy.jobs:
+			s.runHeavy(t)
+			s.heavy.inLane.Add(-1)
+			s.heavy.completed.Add(1)
+		case <-s.quit:
+			return
+		}
 	}
 }
 
@@ -116,21 +143,5 @@ func (s *Scheduler) runHeavy(t *Task) {
 			s.log.Error("sched: task panicked", "fn", c.Name, "panic", r, "stack", string(debug.Stack()))
 		}
 	}()
-	t.Run(Slot{})
-}
-
-// closeHeavyLocked takes the tasks still waiting for the lane, to be shed,
-// and ends the lane's threads once they finish what they run; s.mu is
-// held and s.closed set, so nothing sends to the lane any more.
-func (s *Scheduler) closeHeavyLocked(shed []*Task) []*Task {
-	for {
-		select {
-		case t := <-s.heavy.jobs:
-			s.heavy.inLane.Add(-1)
-			shed = append(shed, t)
-		default:
-			close(s.heavy.jobs)
-			return shed
-		}
-	}
+	t.Run(Slot{heavy: true})
 }

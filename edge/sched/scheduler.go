@@ -106,7 +106,7 @@ func newScheduler(cfg Config, obs Observer, log *slog.Logger, now func() int64) 
 		window:  -1,
 		meanRun: priorMean,
 		idle:    make([]*executor, 0, cfg.Executors),
-		heavy:   heavyLane{jobs: make(chan *Task, cfg.HeavyWorkers+cfg.HeavyQueue)},
+		heavy:   heavyLane{jobs: make(chan *Task)},
 	}
 	s.counters.Executors = cfg.Executors
 	s.wg.Add(1)
@@ -232,7 +232,7 @@ func (s *Scheduler) retryAfterLocked() time.Duration {
 
 // Close stops the scheduler: queued tasks, and those waiting for the heavy
 // lane, are shed, running ones finish, and Close returns when every
-// executor and lane thread has exited. Tasks submitted after
+// executor and lane thread has exited and every shed task was told. Tasks submitted after
 // Close are shed at once. Close may be called more than once, but not from
 // a task's Run, which it would wait for.
 func (s *Scheduler) Close() {
@@ -250,8 +250,7 @@ func (s *Scheduler) Close() {
 	for len(s.runq) > 0 {
 		shed = append(shed, s.runq.pop())
 	}
-	heavy := s.closeHeavyLocked(nil)
-	s.counters.ShedClosed += uint64(len(shed) + len(heavy))
+	s.counters.ShedClosed += uint64(len(shed))
 	for _, x := range s.idle {
 		close(x.next)
 	}
@@ -260,9 +259,6 @@ func (s *Scheduler) Close() {
 	close(s.quit)
 	for _, e := range shed {
 		e.task.Shed(ErrClosed, closedRetryAfter)
-	}
-	for _, t := range heavy {
-		t.Shed(ErrClosed, closedRetryAfter)
 	}
 	s.wg.Wait()
 }
@@ -277,6 +273,7 @@ func (s *Scheduler) Stats() Stats {
 	st.Inbox = s.inbox.len()
 	st.Queued = st.Inbox + len(s.runq)
 	st.Heavy = int(s.heavy.inLane.Load())
+	st.Completed += s.heavy.completed.Load()
 	st.MeanRun = time.Duration(s.meanRun)
 	return st
 }

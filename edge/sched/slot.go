@@ -4,11 +4,20 @@ import "sync/atomic"
 
 // A Slot is a running task's place among the tasks the scheduler counts as
 // running. Run receives it; the zero Slot belongs to no scheduler and its
-// Release does nothing.
+// Release does nothing, nor does that of a task on the heavy lane, which
+// the scheduler does not count.
 type Slot struct {
-	x   *executor
-	gen uint64
+	x     *executor
+	gen   uint64
+	heavy bool
 }
+
+// Heavy reports whether the task runs on the heavy lane, on a thread of
+// idle priority that any other thread preempts. What Run does there after
+// the heavy work should not take locks that other requests wait for (a
+// connection's, a logger's): it belongs on a goroutine of its own, or a
+// lane thread preempted while holding one holds those requests up.
+func (sl Slot) Heavy() bool { return sl.heavy }
 
 // Release frees the slot before Run returns. It is for work that will be
 // thrown away but cannot be stopped at once: an invocation interrupted by a
