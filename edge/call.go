@@ -26,10 +26,19 @@ type call struct {
 	choice *choice
 	start  time.Time
 	task   sched.Task
-	// slot is the scheduler's place of the running invocation; zero on
-	// the heavy lane, whose runs the scheduler does not count.
+	// slot is the scheduler's place of the running invocation: among
+	// the running, whose count it frees when interrupted, or on the heavy
+	// lane, where its Do runs the invocation on an idle-priority thread.
 	slot        sched.Slot
 	interrupted func()
+	// The invocation as slot.Do runs it (invoke): bound once, with its
+	// arguments and results in these fields, so a call allocates no
+	// closure.
+	invokeFn func()
+	ctx      context.Context
+	req      *isolate.Request
+	resp     *isolate.Response
+	err      error
 }
 
 var calls sync.Pool // of *call
@@ -39,6 +48,7 @@ func init() {
 		c := &call{}
 		c.task.Run, c.task.Shed = c.runIn, c.shed
 		c.interrupted = c.free
+		c.invokeFn = c.invoke
 		return c
 	}
 }
@@ -71,10 +81,11 @@ func (c *call) runIn(slot sched.Slot) {
 // invocation is interrupted.
 func (c *call) free() { c.slot.Release() }
 
-// run invokes the function and answers, on an executor or on a heavy lane
-// thread.
+// run invokes the function and answers, on an executor or, for a heavy
+// version, on a goroutine of its own while slot.Do runs the invocation on
+// a heavy lane thread.
 func (c *call) run() {
-	r, ch := c.r, c.choice
+	s, r, ch := c.s, c.r, c.choice
 	scheme := "http"
 	if r.TLS {
 		scheme = "https"
@@ -88,20 +99,12 @@ func (c *call) run() {
 	if r.BodyStream != nil {
 		req.BodyStream = r.BodyStream
 	}
-	resp, err := ch.program.Invoke(ctx, req)
-	if c.slot.Heavy() {
-		// The rest takes locks that other requests wait for (the
-		// connection's, the kill registry's, the log's): not on the heavy
-		// lane's idle-priority thread, which any other thread preempts.
-		go c.finish(ctx, cancel, done, resp, err)
-		return
+	c.ctx, c.req = ctx, req
+	if err := c.slot.Do(ctx, c.invokeFn); err != nil {
+		c.err = err // it waited for the heavy lane and gave up
 	}
-	c.finish(ctx, cancel, done, resp, err)
-}
-
-// finish answers the call with the invocation's response or error.
-func (c *call) finish(ctx context.Context, cancel context.CancelCauseFunc, done func(), resp *isolate.Response, err error) {
-	s, r, ch := c.s, c.r, c.choice
+	resp, err := c.resp, c.err
+	c.ctx, c.req, c.resp, c.err = nil, nil, nil, nil
 	if err == nil && resp.Stream != nil {
 		// The function is still producing the body: the call ends when
 		// the engine closes the stream (streamed).
@@ -127,6 +130,9 @@ func (c *call) finish(ctx context.Context, cancel context.CancelCauseFunc, done 
 	}
 	c.answer(&h2.Response{Status: resp.Status, Header: c.header(resp), Body: resp.Body})
 }
+
+// invoke runs the invocation in c.ctx and c.req (slot.Do calls it).
+func (c *call) invoke() { c.resp, c.err = c.choice.program.Invoke(c.ctx, c.req) }
 
 // answer sends the call's whole response, counts it and ends the call.
 func (c *call) answer(out *h2.Response) {
@@ -180,8 +186,10 @@ func (s *Server) failure(fn string, version int, id string, err, cause error) *h
 		status, what = http.StatusServiceUnavailable, "the function exceeded a limit: "+limit.Reason()
 	case errors.Is(err, sched.ErrHeavyLaneFull):
 		status, what = http.StatusServiceUnavailable, "the function used a lot of CPU recently and the node's share for such functions is taken; retry later"
-	case errors.Is(err, isolate.ErrCanceled):
+	case errors.Is(err, isolate.ErrCanceled), errors.Is(err, sched.ErrCanceled):
 		status, what = 499, "the request was canceled"
+	case errors.Is(err, sched.ErrClosed):
+		status, what = http.StatusServiceUnavailable, "the node is shutting down; retry later"
 	}
 	s.log.Warn("invocation failed", "fn", fn, "version", version, "request", id, "status", status, "err", err)
 	resp := textResponse(status, id, what)

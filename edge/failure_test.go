@@ -40,6 +40,12 @@ func TestFailureStatus(t *testing.T) {
 			503, "the invocation was killed by an operator"},
 		{"ErrCanceled", fmt.Errorf("%w: %w", isolate.ErrCanceled, context.Canceled), context.Canceled,
 			499, "the request was canceled"},
+		{"ErrCanceledWaitingForTheHeavyLane", fmt.Errorf("%w: %w", sched.ErrCanceled, context.Canceled), context.Canceled,
+			499, "the request was canceled"},
+		{"ErrKilledWaitingForTheHeavyLane", fmt.Errorf("%w: %w", sched.ErrCanceled, ErrKilled), ErrKilled,
+			503, "the invocation was killed by an operator"},
+		{"ErrClosed", sched.ErrClosed, nil,
+			503, "the node is shutting down; retry later"},
 		{"ErrThrew", fmt.Errorf("%w: Error: boom", isolate.ErrThrew), nil,
 			500, "the function failed"},
 	}

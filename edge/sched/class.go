@@ -103,11 +103,11 @@ func ewma(v *atomic.Int64, sample int64, up, down uint) int64 {
 // has started), so callers may pool Tasks.
 type Task struct {
 	Class *Class
-	// Run does the work, on an executor goroutine locked to its OS thread,
-	// or on a heavy lane thread if the class is heavy. The slot lets it
-	// stop counting as running before it returns (see Slot.Release); on
-	// the heavy lane it is the zero Slot, as the lane's runs are not
-	// counted.
+	// Run does the work, on an executor goroutine locked to its OS thread;
+	// for a heavy class, on a goroutine of its own. It passes its CPU work
+	// to slot.Do, which runs it on a heavy lane thread for a heavy class
+	// and at once otherwise. The slot also lets it stop counting as
+	// running before it returns (see Slot.Release).
 	Run func(slot Slot)
 	// Shed is called instead of Run, why saying when: the queue is full
 	// (ErrQueueFull) or the heavy lane is (ErrHeavyLaneFull), both

@@ -99,17 +99,18 @@
 // each used more than StrikeCPU (10 ms) of CPU, or half their CPU limit if
 // that is more: the isolate's watchdog reports such runs (Class.Strike)
 // while they go on. Submit sends the tasks of a heavy class to the heavy
-// lane instead of the run queue: HeavyWorkers threads (half of GOMAXPROCS
-// by default) that the kernel schedules as SCHED_IDLE, so any other
-// thread preempts them and a loop that burns its CPU limit on every
-// request costs the node only idle time. A lane thread holds its Go P
-// while the kernel keeps it off the CPU, so a node adds a P per lane
-// thread (AddHeavyProcs). The lane's runs are not counted against the
-// adaptive limit and not observed; at most HeavyQueue (64) tasks wait for
-// a lane thread, each on a goroutine of its own and without MaxWait, and
-// Submit sheds the next with ErrHeavyLaneFull. A lane thread takes no lock
-// the rest of the node waits for, as a preempted one would hold it (see
-// Slot.Heavy for what that asks of Run).
+// lane instead of the run queue: each runs on a goroutine of its own, and
+// the CPU work it passes to Slot.Do runs on one of HeavyWorkers threads
+// (half of GOMAXPROCS by default) that the kernel schedules as SCHED_IDLE,
+// so any other thread preempts them and a loop that burns its CPU limit on
+// every request costs the node only idle time. Only that work runs there:
+// a lane thread must hold no lock the rest of the node waits for, as a
+// preempted one would hold it. A lane thread holds its Go P while the
+// kernel keeps it off the CPU, so a node adds a P per lane thread
+// (AddHeavyProcs). The lane's runs are not counted against the adaptive
+// limit and not observed; at most HeavyQueue (64) tasks wait for a lane
+// thread, in Do, where their context can end the wait (ErrCanceled), and
+// Submit sheds the next with ErrHeavyLaneFull.
 //
 // # Shedding
 //

@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"runtime"
@@ -15,33 +16,45 @@ import (
 // already wait for the heavy lane.
 var ErrHeavyLaneFull = errors.New("sched: the node's lane for CPU-heavy functions is full")
 
+// ErrCanceled is what Slot.Do returns when its context ended while the
+// task waited for a heavy lane thread.
+var ErrCanceled = errors.New("sched: canceled while waiting for the heavy lane")
+
 // heavyRetryAfter is the Retry-After of a task the heavy lane refused.
 const heavyRetryAfter = time.Second
 
 // The heavy lane keeps CPU-heavy classes (heavy.go) from crowding out the
-// rest of a node. Their tasks run on the lane's own OS threads, which the
-// kernel schedules with SCHED_IDLE: they get the CPU that nothing else
+// rest of a node. Their CPU work runs on the lane's own OS threads, which
+// the kernel schedules with SCHED_IDLE: they get the CPU that nothing else
 // wants, and any other thread, the server's or a quick function's,
 // preempts them at once. A loop that burns its whole CPU limit on every
 // request then costs the node only idle time, while heavy work still uses
 // an idle machine fully.
 //
+// The task of a heavy class runs on a goroutine of its own, and only what
+// it passes to Slot.Do runs on a lane thread: the rest (making its
+// context, answering on a shared connection, logging) takes locks that
+// other requests wait for, and a lane thread preempted while holding one
+// would hold them all up (priority inversion). For the same reason the
+// lane counts with atomics, not under the scheduler's mutex. A task waits
+// for a lane thread in Do, where its context can still end the wait.
+//
 // The lane's runs are not counted against the adaptive limit, are not
 // observed (their run times would teach the limiter nothing about the
 // node's capacity) and do not expire: HeavyQueue bounds how many wait, and
 // Submit sheds the rest with ErrHeavyLaneFull.
-//
-// A lane thread takes no lock that the rest of the node waits for: one
-// preempted while holding it would hold up every request behind it
-// (priority inversion). So each waiting task waits on a goroutine of its
-// own, which hands it to a free lane thread over an unbuffered channel,
-// and the lane's counts are atomics, not the scheduler's mutex. Run must
-// keep to this too: see Slot.Heavy.
 type heavyLane struct {
-	jobs      chan *Task    // unbuffered: a waiting task's goroutine hands it to a lane thread
-	inLane    atomic.Int32  // tasks submitted to the lane and not yet done
-	completed atomic.Uint64 // tasks whose Run returned on a lane thread
-	started   bool          // the threads run; guarded by Scheduler.mu
+	jobs      chan heavyJob   // unbuffered: Do hands its work to a free lane thread
+	quit      <-chan struct{} // the scheduler's: closed by Close
+	inLane    atomic.Int32    // tasks submitted to the lane whose Run has not returned
+	completed atomic.Uint64   // tasks of the lane whose Run returned
+	started   bool            // the threads run; guarded by Scheduler.mu
+}
+
+// heavyJob is the work a task passes to Slot.Do.
+type heavyJob struct {
+	f    func()
+	done chan struct{}
 }
 
 // DefaultHeavyWorkers is the default size of the heavy lane: half the Ps,
@@ -62,8 +75,9 @@ func AddHeavyProcs(cfg Config) Config {
 	return cfg
 }
 
-// submitHeavy queues t for the heavy lane, or sheds it if the lane is full
-// or the scheduler closed. The lane's threads start on its first task.
+// submitHeavy starts t's Run on a goroutine of its own, where its Slot.Do
+// waits for a lane thread, or sheds t if the lane is full or the scheduler
+// closed. The lane's threads start on its first task.
 func (s *Scheduler) submitHeavy(t *Task) {
 	l := &s.heavy
 	s.mu.Lock()
@@ -91,22 +105,37 @@ func (s *Scheduler) submitHeavy(t *Task) {
 	s.counters.Admitted++
 	s.wg.Add(1)
 	s.mu.Unlock()
-	go s.waitHeavy(t)
+	go s.runHeavy(t)
 }
 
-// waitHeavy hands t to a lane thread once one is free, or sheds it when
-// the scheduler closes first.
-func (s *Scheduler) waitHeavy(t *Task) {
-	defer s.wg.Done()
-	select {
-	case s.heavy.jobs <- t:
-	case <-s.quit:
+// runHeavy runs t, logging rather than dying if it panics, as an executor
+// does.
+func (s *Scheduler) runHeavy(t *Task) {
+	c := t.Class
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("sched: task panicked", "fn", c.Name, "panic", r, "stack", string(debug.Stack()))
+		}
 		s.heavy.inLane.Add(-1)
-		s.mu.Lock()
-		s.counters.ShedClosed++
-		s.mu.Unlock()
-		t.Shed(ErrClosed, closedRetryAfter)
+		s.heavy.completed.Add(1)
+		s.wg.Done()
+	}()
+	t.Run(Slot{lane: &s.heavy})
+}
+
+// do runs f on a lane thread once one is free and returns when f has; it
+// gives up waiting when ctx ends or the scheduler closes.
+func (l *heavyLane) do(ctx context.Context, f func()) error {
+	j := heavyJob{f: f, done: make(chan struct{})}
+	select {
+	case l.jobs <- j:
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", ErrCanceled, context.Cause(ctx))
+	case <-l.quit:
+		return ErrClosed
 	}
+	<-j.done
+	return nil
 }
 
 // heavyWorker is a lane thread: locked for its whole life, so the
@@ -124,24 +153,22 @@ func (s *Scheduler) heavyWorker() {
 	}
 	for {
 		select {
-		case t := <-s.heavy.jobs:
-			s.runHeavy(t)
-			s.heavy.inLane.Add(-1)
-			s.heavy.completed.Add(1)
+		case j := <-s.heavy.jobs:
+			s.work(j)
 		case <-s.quit:
 			return
 		}
 	}
 }
 
-// runHeavy runs t, logging rather than dying if it panics, as an executor
-// does.
-func (s *Scheduler) runHeavy(t *Task) {
-	c := t.Class
+// work runs a job's f, logging rather than dying if it panics, and tells
+// its Do.
+func (s *Scheduler) work(j heavyJob) {
+	defer close(j.done)
 	defer func() {
 		if r := recover(); r != nil {
-			s.log.Error("sched: task panicked", "fn", c.Name, "panic", r, "stack", string(debug.Stack()))
+			s.log.Error("sched: heavy work panicked", "panic", r, "stack", string(debug.Stack()))
 		}
 	}()
-	t.Run(Slot{heavy: true})
+	j.f()
 }

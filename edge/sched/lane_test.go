@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"testing"
@@ -32,8 +33,9 @@ func TestHeavyLaneBoundsHeavyClasses(t *testing.T) {
 		wg.Add(1)
 		return &Task{Class: heavy,
 			Run: func(slot Slot) {
-				running <- struct{}{}
-				<-release
+				if err := slot.Do(context.Background(), func() { running <- struct{}{}; <-release }); err != nil {
+					t.Errorf("Do: %v", err)
+				}
 				mu.Lock()
 				ran++
 				slots = append(slots, slot)
@@ -80,9 +82,9 @@ func TestHeavyLaneBoundsHeavyClasses(t *testing.T) {
 	}
 }
 
-// Close sheds the tasks still waiting for the heavy lane and waits for
-// the one it runs.
-func TestCloseShedsTheHeavyLane(t *testing.T) {
+// A task waiting for a lane thread gives up when its context ends, or when
+// the scheduler closes, which waits for the work a lane thread runs.
+func TestHeavyLaneWaitEnds(t *testing.T) {
 	s := New(Config{Executors: 1, MinLimit: 1, HeavyWorkers: 1}, nil, nil)
 	heavy := NewClass("heavy")
 	for range heavyStrikes {
@@ -91,20 +93,34 @@ func TestCloseShedsTheHeavyLane(t *testing.T) {
 	release := make(chan struct{})
 	started := make(chan struct{})
 	finished := false
-	s.Submit(&Task{Class: heavy, Run: func(Slot) { close(started); <-release; finished = true },
+	s.Submit(&Task{Class: heavy, Run: func(slot Slot) {
+		_ = slot.Do(context.Background(), func() { close(started); <-release; finished = true })
+	},
 		Shed: func(why error, _ time.Duration) { t.Errorf("running task shed: %v", why) }})
 	<-started
-	shed := make(chan error, 1)
-	s.Submit(&Task{Class: heavy, Run: func(Slot) { t.Error("waiting task ran after Close") },
-		Shed: func(why error, _ time.Duration) { shed <- why }})
+	waited := func(ctx context.Context) <-chan error {
+		out := make(chan error, 1)
+		s.Submit(&Task{Class: heavy, Run: func(slot Slot) { out <- slot.Do(ctx, func() { t.Error("waiting task ran") }) },
+			Shed: func(why error, _ time.Duration) { t.Errorf("waiting task shed: %v", why) }})
+		return out
+	}
+	killed := errors.New("killed")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	canceled := waited(ctx)
+	cancel(killed)
+	if err := <-canceled; !errors.Is(err, ErrCanceled) || !errors.Is(err, killed) {
+		t.Errorf("Do with its context ended = %v, want ErrCanceled and the cause", err)
+	}
+
+	closing := waited(context.Background())
 	closed := make(chan struct{})
 	go func() { s.Close(); close(closed) }()
-	if why := <-shed; !errors.Is(why, ErrClosed) {
-		t.Errorf("waiting task shed with %v, want ErrClosed", why)
+	if err := <-closing; !errors.Is(err, ErrClosed) {
+		t.Errorf("Do when the scheduler closed = %v, want ErrClosed", err)
 	}
 	close(release)
 	<-closed
 	if !finished {
-		t.Error("Close returned before the running heavy task finished")
+		t.Error("Close returned before the heavy work running finished")
 	}
 }

@@ -106,8 +106,8 @@ func newScheduler(cfg Config, obs Observer, log *slog.Logger, now func() int64) 
 		window:  -1,
 		meanRun: priorMean,
 		idle:    make([]*executor, 0, cfg.Executors),
-		heavy:   heavyLane{jobs: make(chan *Task)},
 	}
+	s.heavy.jobs, s.heavy.quit = make(chan heavyJob), s.quit
 	s.counters.Executors = cfg.Executors
 	s.wg.Add(1)
 	s.mu.Lock()
