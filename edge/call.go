@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -27,10 +26,19 @@ type call struct {
 	choice *choice
 	start  time.Time
 	task   sched.Task
-	// slot is the scheduler's place of the running invocation; zero on
-	// the heavy lane, which the scheduler does not count.
+	// slot is the scheduler's place of the running invocation: among
+	// the running, whose count it frees when interrupted, or on the heavy
+	// lane, where its Do runs the invocation on an idle-priority thread.
 	slot        sched.Slot
 	interrupted func()
+	// The invocation as slot.Do runs it (invoke): bound once, with its
+	// arguments and results in these fields, so a call allocates no
+	// closure.
+	invokeFn func()
+	ctx      context.Context
+	req      *isolate.Request
+	resp     *isolate.Response
+	err      error
 }
 
 var calls sync.Pool // of *call
@@ -40,6 +48,7 @@ func init() {
 		c := &call{}
 		c.task.Run, c.task.Shed = c.runIn, c.shed
 		c.interrupted = c.free
+		c.invokeFn = c.invoke
 		return c
 	}
 }
@@ -72,8 +81,9 @@ func (c *call) runIn(slot sched.Slot) {
 // invocation is interrupted.
 func (c *call) free() { c.slot.Release() }
 
-// run invokes the function and answers; on an executor, or on its own
-// goroutine for a version on the heavy lane.
+// run invokes the function and answers, on an executor or, for a heavy
+// version, on a goroutine of its own while slot.Do runs the invocation on
+// a heavy lane thread.
 func (c *call) run() {
 	s, r, ch := c.s, c.r, c.choice
 	scheme := "http"
@@ -89,7 +99,12 @@ func (c *call) run() {
 	if r.BodyStream != nil {
 		req.BodyStream = r.BodyStream
 	}
-	resp, err := ch.program.Invoke(ctx, req)
+	c.ctx, c.req = ctx, req
+	if err := c.slot.Do(ctx, c.invokeFn); err != nil {
+		c.err = err // it waited for the heavy lane and gave up
+	}
+	resp, err := c.resp, c.err
+	c.ctx, c.req, c.resp, c.err = nil, nil, nil, nil
 	if err == nil && resp.Stream != nil {
 		// The function is still producing the body: the call ends when
 		// the engine closes the stream (streamed).
@@ -109,14 +124,20 @@ func (c *call) run() {
 		// window for it).
 		_ = r.BodyStream.Close()
 	}
-	var out *h2.Response
 	if err != nil {
-		out = s.failure(c.target.fn, ch.version, c.id, err, cause)
-	} else {
-		out = &h2.Response{Status: resp.Status, Header: c.header(resp), Body: resp.Body}
+		c.answer(s.failure(c.target.fn, ch.version, c.id, err, cause))
+		return
 	}
-	r.Respond(out)
-	s.metrics.Request(ch.handles, out.Status, time.Since(c.start))
+	c.answer(&h2.Response{Status: resp.Status, Header: c.header(resp), Body: resp.Body})
+}
+
+// invoke runs the invocation in c.ctx and c.req (slot.Do calls it).
+func (c *call) invoke() { c.resp, c.err = c.choice.program.Invoke(c.ctx, c.req) }
+
+// answer sends the call's whole response, counts it and ends the call.
+func (c *call) answer(out *h2.Response) {
+	c.r.Respond(out)
+	c.s.metrics.Request(c.choice.handles, out.Status, time.Since(c.start))
 	c.release()
 }
 
@@ -129,9 +150,18 @@ func (c *call) header(resp *isolate.Response) http.Header {
 	return resp.Header
 }
 
-// shed answers a request the scheduler could not run: its queue was full
-// or the request waited too long.
-func (c *call) shed(retryAfter time.Duration) {
+// shed answers a request the scheduler did not run: its queue was full,
+// the request waited too long, or (ErrHeavyLaneFull) the version is
+// CPU-heavy and the lane for such versions was full, which is answered as
+// a failure of the invocation.
+func (c *call) shed(why error, retryAfter time.Duration) {
+	if errors.Is(why, sched.ErrHeavyLaneFull) {
+		if c.r.BodyStream != nil {
+			_ = c.r.BodyStream.Close()
+		}
+		c.answer(c.s.failure(c.target.fn, c.choice.version, c.id, why, nil))
+		return
+	}
 	resp := textResponse(http.StatusServiceUnavailable, c.id, "the node is overloaded; retry later")
 	resp.Header.Set("Retry-After", strconv.Itoa(retrySeconds(retryAfter)))
 	c.r.Respond(resp)
@@ -141,21 +171,25 @@ func (c *call) shed(retryAfter time.Duration) {
 }
 
 // failure maps an invocation error to the caller's answer and logs it.
+// It is the one place where an invocation's errors become HTTP statuses.
 func (s *Server) failure(fn string, version int, id string, err, cause error) *h2.Response {
 	status, what := http.StatusInternalServerError, "the function failed"
+	var limit *isolate.LimitError
 	switch {
 	case errors.Is(cause, ErrKilled):
 		status, what = http.StatusServiceUnavailable, "the invocation was killed by an operator"
-	case errors.Is(err, isolate.ErrCPUTime), errors.Is(err, isolate.ErrWallTime), errors.Is(err, isolate.ErrMemory):
+	case errors.As(err, &limit) && limit.Limit == isolate.LimitResponseBody:
+		status, what = http.StatusInternalServerError, "the function's response exceeded a limit: "+limit.Reason()
+	case limit != nil:
 		// The limit and the measured use: the caller can tell a slow
 		// function from a broken one.
-		status, what = http.StatusServiceUnavailable, "the function exceeded a limit: "+strings.TrimPrefix(err.Error(), "isolate: ")
-	case errors.Is(err, isolate.ErrOverloaded):
+		status, what = http.StatusServiceUnavailable, "the function exceeded a limit: "+limit.Reason()
+	case errors.Is(err, sched.ErrHeavyLaneFull):
 		status, what = http.StatusServiceUnavailable, "the function used a lot of CPU recently and the node's share for such functions is taken; retry later"
-	case errors.Is(err, isolate.ErrResponseTooLarge):
-		status, what = http.StatusInternalServerError, "the function's response exceeded a limit: "+strings.TrimPrefix(err.Error(), "isolate: ")
-	case errors.Is(err, isolate.ErrCanceled):
+	case errors.Is(err, isolate.ErrCanceled), errors.Is(err, sched.ErrCanceled):
 		status, what = 499, "the request was canceled"
+	case errors.Is(err, sched.ErrClosed):
+		status, what = http.StatusServiceUnavailable, "the node is shutting down; retry later"
 	}
 	s.log.Warn("invocation failed", "fn", fn, "version", version, "request", id, "status", status, "err", err)
 	resp := textResponse(status, id, what)

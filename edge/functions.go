@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -61,7 +60,6 @@ func (t *target) pick() *choice {
 type Functions struct {
 	log    *slog.Logger
 	opts   Options
-	lane   *isolate.Lane
 	routes atomic.Pointer[route.Table[*target]]
 
 	mu       sync.Mutex
@@ -77,9 +75,6 @@ type Options struct {
 	// Max caps every function's limits: a manifest may ask for less, never
 	// for more. Zero fields mean the built-in defaults.
 	Max schemas.Limits
-	// LaneWorkers is how many idle-priority threads run CPU-heavy
-	// versions (default LaneWorkers()).
-	LaneWorkers int
 	// Metrics records requests per version; nil records nothing.
 	Metrics *metrics.Metrics
 	// Cache holds what functions put with the Cache API, each function in
@@ -91,24 +86,12 @@ type Options struct {
 // runs functions only.
 var ErrNoContainers = errors.New("this node runs functions only; containers need the container runtime")
 
-// LaneWorkers is the default size of the heavy lane: half the Ps, at least
-// one. A node should add as many Ps (runtime.GOMAXPROCS): a lane thread
-// holds its P while the kernel keeps it off the CPU, and without spare Ps
-// the rest of the node would lose one (measured: quick p99 2.2x with a
-// looping neighbour, 1.5x with the spare P).
-func LaneWorkers() int { return max(1, runtime.GOMAXPROCS(0)/2) }
-
-// heavyQueue is how many invocations of CPU-heavy versions may wait for
-// the heavy lane before they are refused.
-const heavyQueue = 64
-
 // NewFunctions starts with no routes.
 func NewFunctions(log *slog.Logger, opts Options) *Functions {
-	lane := isolate.NewLane(cmp.Or(opts.LaneWorkers, LaneWorkers()), heavyQueue, log.With("component", "lane"))
 	if opts.Cache == nil {
 		opts.Cache = cache.New(cache.Config{})
 	}
-	f := &Functions{log: log, opts: opts, lane: lane, programs: map[string]*isolate.Program{},
+	f := &Functions{log: log, opts: opts, programs: map[string]*isolate.Program{},
 		classes: map[string]*versionClass{}, calls: map[string]*inflight{}}
 	f.routes.Store(route.NewTable[*target]())
 	return f
@@ -146,14 +129,25 @@ func (f *Functions) Warm(ctx context.Context, fn string, v fold.ServedVersion, b
 		return fmt.Errorf("warm %s: %w", key, err)
 	}
 	log := f.log.With("fn", fn, "version", v.Version)
+	f.mu.Lock()
+	class := f.classLocked(fn, v)
+	f.mu.Unlock()
 	prog, err := isolate.Compile(isolate.Config{
 		Function: fn, Version: v.Version, Code: art.Section(schemas.SectionCode),
 		SourceMap: art.Section(schemas.SectionSourceMap),
 		Vars:      m.Vars, Limits: f.opts.Max.Clamp(m.Limits), Logger: f.log, Logs: f.opts.Logs,
-		Egress: egress.NewClient(policy, log.With("component", "egress")), Lane: f.lane,
-		Cache: f.opts.Cache.For(fn),
+		Egress: egress.NewClient(policy, log.With("component", "egress")),
+		Cache:  f.opts.Cache.For(fn),
+		// The scheduler learns from the watchdog which versions are
+		// CPU-heavy, and runs those on its heavy lane.
+		Strike: class.Strike, StrikeCPU: sched.StrikeCPU,
 	})
 	if err != nil {
+		f.mu.Lock()
+		if f.programs[key] == nil {
+			delete(f.classes, key)
+		}
+		f.mu.Unlock()
 		return fmt.Errorf("warm %s: %w", key, err)
 	}
 	f.mu.Lock()
@@ -247,6 +241,10 @@ func (f *Functions) targets(s fold.Served, calls *inflight, live map[string]*iso
 				c := choice{version: v.Version, program: prog, upto: t.total}
 				if prog != nil {
 					c.class = f.classLocked(s.Function, v)
+					if c.class.Tag == nil {
+						// Served from now on: its series start.
+						c.class.Tag = f.opts.Metrics.Function(s.Function, v.Version)
+					}
 					c.handles, _ = c.class.Tag.(*metrics.FnHandles)
 				}
 				t.choices = append(t.choices, c)
@@ -264,14 +262,15 @@ type versionClass struct {
 	version int
 }
 
-// classLocked is the scheduler class of a version, made on first use;
-// f.mu is held.
+// classLocked is the scheduler class of a version, made when the version
+// is warmed (its program reports CPU-heavy invocations to it) and kept
+// while its program is; f.mu is held. Its tag, the version's metric
+// handles, is set when the version is first published.
 func (f *Functions) classLocked(fn string, v fold.ServedVersion) *sched.Class {
 	key := programKey(fn, v)
 	c := f.classes[key]
 	if c == nil {
 		c = &versionClass{Class: sched.NewClass(fmt.Sprintf("%s@v%d", fn, v.Version)), fn: fn, version: v.Version}
-		c.Tag = f.opts.Metrics.Function(fn, v.Version)
 		f.classes[key] = c
 	}
 	return c.Class

@@ -17,7 +17,7 @@ import (
 // handler is the edge's side of the HTTP/2 engine. Both methods run on a
 // connection's reader goroutine and never block: Route answers what needs
 // no function (400, 404, paused, 429, 413) at once, Serve hands the
-// request to the scheduler.
+// request to the scheduler, which decides where and when it runs.
 type handler struct{ s *Server }
 
 func (h *handler) Route(r *h2.Request) (int64, *h2.Response) {
@@ -83,12 +83,6 @@ func (h *handler) Serve(r *h2.Request) {
 	call, _ := r.Value.(*call)
 	if call == nil { // cannot happen: Route set it
 		r.Respond(textResponse(http.StatusInternalServerError, newRequestID(), "request lost between route and serve"))
-		return
-	}
-	if call.choice.program.Heavy() {
-		// Its invocation waits for the heavy lane's threads: it must not
-		// hold an executor meanwhile. The lane bounds it on its own.
-		go call.run()
 		return
 	}
 	h.s.sched.Submit(&call.task)

@@ -16,7 +16,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,6 +30,7 @@ import (
 	"github.com/vault-runtime/vault/edge/fnlog"
 	"github.com/vault-runtime/vault/edge/metrics"
 	"github.com/vault-runtime/vault/edge/rootfs"
+	"github.com/vault-runtime/vault/edge/sched"
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
 	"github.com/vault-runtime/vault/projector"
@@ -140,10 +140,9 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		return nil, fmt.Errorf("open function log stream: %w", err)
 	}
 	n.logs = fnlog.NewSink(n.nc, fnlog.Config{Node: nodeKey.ID, Logger: log.With("component", "fnlog")})
-	lanes := edge.LaneWorkers()
-	runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + lanes) // see edge.LaneWorkers
+	cfg.Edge.Scheduler = sched.AddHeavyProcs(cfg.Edge.Scheduler)
 	n.metrics = metrics.New()
-	fns := edge.NewFunctions(log.With("component", "edge"), edge.Options{Logs: n.logs, Max: cfg.MaxLimits, LaneWorkers: lanes, Metrics: n.metrics})
+	fns := edge.NewFunctions(log.With("component", "edge"), edge.Options{Logs: n.logs, Max: cfg.MaxLimits, Metrics: n.metrics})
 	if n.images, err = openImages(cfg, arts, log.With("component", "images")); err != nil {
 		return nil, err
 	}

@@ -9,16 +9,14 @@ import (
 	"github.com/dop251/goja"
 )
 
-// Invocation failures. Callers branch on them with errors.Is.
+// Invocation failures. Callers branch on them with errors.Is; the limits'
+// (ErrCPUTime, ErrWallTime, ErrMemory, ErrResponseTooLarge) come as a
+// LimitError (limit.go).
 var (
-	ErrThrew            = errors.New("isolate: function threw")
-	ErrWallTime         = errors.New("isolate: wall time limit exceeded")
-	ErrCPUTime          = errors.New("isolate: CPU time limit exceeded")
-	ErrMemory           = errors.New("isolate: memory limit exceeded")
-	ErrCanceled         = errors.New("isolate: invocation canceled")
-	ErrUnsettled        = errors.New("isolate: handler's promise never settled")
-	ErrBadResponse      = errors.New("isolate: handler returned an invalid response")
-	ErrResponseTooLarge = errors.New("isolate: response body exceeds the limit")
+	ErrThrew       = errors.New("isolate: function threw")
+	ErrCanceled    = errors.New("isolate: invocation canceled")
+	ErrUnsettled   = errors.New("isolate: handler's promise never settled")
+	ErrBadResponse = errors.New("isolate: handler returned an invalid response")
 )
 
 // Request is what a function's fetch handler receives.

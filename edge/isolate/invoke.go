@@ -15,19 +15,10 @@ import (
 // still producing (Response.Stream) and ctx.waitUntil work go on in the
 // background, under the same limits, and the instance goes back to the
 // pool after them.
+//
+// Invoke runs on the caller's goroutine: admission (which thread, when,
+// whether at all) is the caller's, the node's scheduler.
 func (p *Program) Invoke(ctx context.Context, req *Request) (*Response, error) {
-	if p.Heavy() {
-		var resp *Response
-		var err error
-		if lerr := p.cfg.Lane.run(ctx, func() { resp, err = p.invoke(ctx, req) }); lerr != nil {
-			return nil, lerr
-		}
-		return resp, err
-	}
-	return p.invoke(ctx, req)
-}
-
-func (p *Program) invoke(ctx context.Context, req *Request) (*Response, error) {
 	inst, err := p.get()
 	if err != nil {
 		return nil, fmt.Errorf("start isolate: %w", err)
@@ -171,7 +162,7 @@ func (inst *instance) unpack(v goja.Value) (*Response, error) {
 		return resp, nil
 	}
 	if max := inst.prog.cfg.Limits.ResponseBodyBytes; int64(len(body)) > max {
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrResponseTooLarge, len(body), max)
+		return nil, &LimitError{Limit: LimitResponseBody, Used: int64(len(body)), Max: max}
 	}
 	resp.Body = body
 	return resp, nil

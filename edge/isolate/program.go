@@ -76,8 +76,13 @@ type Config struct {
 	Logs LogSink
 	// Egress performs the function's fetch calls; nil makes fetch throw.
 	Egress *egress.Client
-	// Lane, if set, is the node's lane for CPU-heavy versions.
-	Lane *Lane
+	// Strike, if set, is called once for each invocation that has used
+	// StrikeCPU of CPU time, or half its CPU limit if that is more, as
+	// soon as the watchdog sees it (quick invocations never pay for the
+	// check). The node's scheduler counts strikes to find CPU-heavy
+	// versions (sched.Class.Strike).
+	Strike    func()
+	StrikeCPU time.Duration
 	// Cache is the function's partition of the node's Cache API store
 	// (caches.default, caches.open). Nil makes a cache that stores
 	// nothing: match finds nothing, put resolves, delete finds nothing.
@@ -89,17 +94,11 @@ const ModuleGlobal = schemas.BundleGlobal
 
 // Program is a compiled version with a pool of warm instances.
 type Program struct {
-	// heavyUntil is when the version's heavy mark ends (unix ns); strikes
-	// counts invocations over heavyCPU since strikesSince (lane.go).
-	heavyUntil   atomic.Int64
-	strikeMu     sync.Mutex
-	strikes      int
-	strikesSince time.Time
-	cfg          Config
-	prog         *goja.Program
-	log          *slog.Logger
-	idle         chan *instance
-	live         atomic.Int64 // instances made and not yet let go
+	cfg  Config
+	prog *goja.Program
+	log  *slog.Logger
+	idle chan *instance
+	live atomic.Int64 // instances made and not yet let go
 	// startup is set while startInstance makes the first instance.
 	startup *startup
 }

@@ -138,7 +138,7 @@ func (inst *instance) pump() error {
 		raw, err := chunkBytes(chunk.Get("value"))
 		if err == nil {
 			if total += int64(len(raw)); total > limit {
-				err = fmt.Errorf("%w: over %d bytes streamed, limit %d", ErrResponseTooLarge, total-int64(len(raw)), limit)
+				err = &LimitError{Limit: LimitResponseBody, Used: total, Max: limit, Refused: int64(len(raw))}
 			}
 		}
 		if err != nil {

@@ -43,7 +43,7 @@ type watchdog struct {
 	interrupted func()
 	running     bool
 	tripped     error
-	struck      bool // this invocation counted as a heavy strike
+	struck      bool // this invocation was reported to Config.Strike
 	start       time.Time
 	tid         int
 	// The thread's CPU clock when the running segment began; segOff while
@@ -220,7 +220,7 @@ func (w *watchdog) charge(n int64) error {
 		return nil
 	}
 	w.mu.Unlock()
-	err := fmt.Errorf("%w: allocating %d MiB at once with about %d MiB in use, limit %d MiB", ErrMemory, n>>20, used>>20, w.memLimit>>20)
+	err := &LimitError{Limit: LimitMemory, Used: used + n, Max: w.memLimit, Refused: n}
 	w.trip(err)
 	return err
 }
@@ -246,21 +246,21 @@ func (w *watchdog) check() {
 	caller := w.caller
 	cpu := w.usedCPU + w.segmentCPU()
 	elapsed := time.Since(w.start)
-	if cpu >= max(heavyCPU, w.cpuLimit/2) && !w.struck {
+	if strike := w.inst.prog.cfg.Strike; strike != nil && !w.struck && cpu >= max(w.inst.prog.cfg.StrikeCPU, w.cpuLimit/2) {
 		w.struck = true
-		w.inst.prog.strike()
+		strike()
 	}
 	var err error
 	switch {
 	case cpu >= w.cpuLimit:
-		err = fmt.Errorf("%w: used %s of CPU, limit %s", ErrCPUTime, cpu.Round(time.Millisecond/10), w.cpuLimit)
+		err = &LimitError{Limit: LimitCPU, Used: int64(cpu), Max: int64(w.cpuLimit)}
 	case elapsed >= w.wallLimit:
-		err = fmt.Errorf("%w: ran for %s, limit %s", ErrWallTime, elapsed.Round(time.Millisecond), w.wallLimit)
+		err = &LimitError{Limit: LimitWall, Used: int64(elapsed), Max: int64(w.wallLimit)}
 	default:
 		err = callerGone(caller)
 		if err == nil {
 			if est := w.mem.sample(cpu); est > w.memLimit {
-				err = fmt.Errorf("%w: grew the heap by about %d MiB, limit %d MiB", ErrMemory, est>>20, w.memLimit>>20)
+				err = &LimitError{Limit: LimitMemory, Used: est, Max: w.memLimit}
 			}
 		}
 	}

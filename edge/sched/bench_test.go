@@ -31,7 +31,7 @@ func benchSubmitRun(b *testing.B, submitters, inFlight int) {
 	for range inFlight {
 		t := &Task{Class: c}
 		t.Run = func(Slot) { free <- t }
-		t.Shed = func(time.Duration) { panic("shed") }
+		t.Shed = func(error, time.Duration) { panic("shed") }
 		free <- t
 	}
 	b.ReportAllocs()

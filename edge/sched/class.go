@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -34,6 +35,14 @@ type Class struct {
 
 	expected atomic.Int64 // EWMA of run time, ns; 0 until the first run
 	baseline atomic.Int64 // near-unloaded run time, ns; 0 until the first run
+
+	// heavyUntil is when the class's heavy mark ends (unix ns), 0 if it
+	// was never marked; strikes counts runs over StrikeCPU since
+	// strikesSince (heavy.go).
+	heavyUntil   atomic.Int64
+	strikeMu     sync.Mutex
+	strikes      int
+	strikesSince time.Time
 }
 
 // NewClass returns a class with no observations yet.
@@ -94,15 +103,19 @@ func ewma(v *atomic.Int64, sample int64, up, down uint) int64 {
 // has started), so callers may pool Tasks.
 type Task struct {
 	Class *Class
-	// Run does the work, on an executor goroutine locked to its OS thread.
-	// The slot lets it stop counting as running before it returns (see
-	// Slot.Release).
+	// Run does the work, on an executor goroutine locked to its OS thread;
+	// for a heavy class, on a goroutine of its own. It passes its CPU work
+	// to slot.Do, which runs it on a heavy lane thread for a heavy class
+	// and at once otherwise. The slot also lets it stop counting as
+	// running before it returns (see Slot.Release).
 	Run func(slot Slot)
-	// Shed is called instead of Run when the queue is full (synchronously,
-	// inside Submit), the scheduler is closed, or the task waited longer
-	// than MaxWait. retryAfter is a whole number of seconds, at least one,
-	// for the HTTP Retry-After header of the 503.
-	Shed func(retryAfter time.Duration)
+	// Shed is called instead of Run, why saying when: the queue is full
+	// (ErrQueueFull) or the heavy lane is (ErrHeavyLaneFull), both
+	// synchronously inside Submit; the scheduler is closed (ErrClosed); or
+	// the task waited longer than MaxWait (ErrLate). retryAfter is a whole
+	// number of seconds, at least one, for the HTTP Retry-After header of
+	// the 503.
+	Shed func(why error, retryAfter time.Duration)
 }
 
 // An Observer learns how long each task waited and ran; it is the hook for

@@ -13,6 +13,9 @@ const (
 	DefaultTick      = time.Millisecond
 	DefaultAgingRate = 4.0
 	DefaultMaxWait   = 2 * time.Second
+	// DefaultHeavyQueue is how many tasks of heavy classes may wait for
+	// the heavy lane's threads before Submit sheds them.
+	DefaultHeavyQueue = 64
 
 	// admitPerProcPerTick is the default admission budget per tick per
 	// GOMAXPROCS: one task per microsecond per core, four times what a core
@@ -70,6 +73,16 @@ type Config struct {
 	// MaxWait is how long a task may wait; a task that waited longer is shed
 	// rather than run late (its client has likely given up). Default 2 s.
 	MaxWait time.Duration
+
+	// HeavyWorkers is how many idle-priority threads run the tasks of
+	// CPU-heavy classes (lane.go); they are not among the Executors.
+	// Default DefaultHeavyWorkers(): half of GOMAXPROCS, at least one. A
+	// node adds as many Ps (AddHeavyProcs).
+	HeavyWorkers int
+
+	// HeavyQueue is how many tasks of heavy classes may wait for a lane
+	// thread; past it Submit sheds them with ErrHeavyLaneFull. Default 64.
+	HeavyQueue int
 }
 
 // DefaultConfig returns the defaults for this process's GOMAXPROCS.
@@ -84,6 +97,8 @@ func DefaultConfig() Config {
 		Tick:         DefaultTick,
 		AgingRate:    DefaultAgingRate,
 		MaxWait:      DefaultMaxWait,
+		HeavyWorkers: DefaultHeavyWorkers(),
+		HeavyQueue:   DefaultHeavyQueue,
 	}
 }
 
@@ -116,13 +131,20 @@ func (c Config) withDefaults() Config {
 	if c.MaxWait == 0 {
 		c.MaxWait = d.MaxWait
 	}
+	if c.HeavyWorkers == 0 {
+		c.HeavyWorkers = d.HeavyWorkers
+	}
+	if c.HeavyQueue == 0 {
+		c.HeavyQueue = d.HeavyQueue
+	}
 	return c
 }
 
 // Validate reports whether c, with its zero fields defaulted, is usable.
 func (c Config) Validate() error {
 	if c.Executors < 0 || c.MinLimit < 0 || c.InitialLimit < 0 || c.QueueSize < 0 ||
-		c.AdmitPerTick < 0 || c.Tick < 0 || c.AgingRate < 0 || c.MaxWait < 0 {
+		c.AdmitPerTick < 0 || c.Tick < 0 || c.AgingRate < 0 || c.MaxWait < 0 ||
+		c.HeavyWorkers < 0 || c.HeavyQueue < 0 {
 		return fmt.Errorf("%w: negative field", ErrInvalidConfig)
 	}
 	c = c.withDefaults()

@@ -1,7 +1,9 @@
 // Package sched is the edge's admission scheduler: it runs each request's
 // task on a bounded set of executors, short functions first, with aging,
 // under an adaptive concurrency limit, and sheds with Retry-After when its
-// queue is full.
+// queue is full. Tasks of CPU-heavy function versions run on a lane of
+// their own, on idle-priority threads. Every admission decision of the
+// edge is made here; the runtime only runs the code it is given.
 //
 // # Model
 //
@@ -91,13 +93,34 @@
 // a tenth per sample when they inflate, no change while under half the
 // limit is in use.
 //
+// # The heavy lane
+//
+// A class is marked heavy for 30 s when three of its runs within a second
+// each used more than StrikeCPU (10 ms) of CPU, or half their CPU limit if
+// that is more: the isolate's watchdog reports such runs (Class.Strike)
+// while they go on. Submit sends the tasks of a heavy class to the heavy
+// lane instead of the run queue: each runs on a goroutine of its own, and
+// the CPU work it passes to Slot.Do runs on one of HeavyWorkers threads
+// (half of GOMAXPROCS by default) that the kernel schedules as SCHED_IDLE,
+// so any other thread preempts them and a loop that burns its CPU limit on
+// every request costs the node only idle time. Only that work runs there:
+// a lane thread must hold no lock the rest of the node waits for, as a
+// preempted one would hold it. A lane thread holds its Go P while the
+// kernel keeps it off the CPU, so a node adds a P per lane thread
+// (AddHeavyProcs). The lane's runs are not counted against the adaptive
+// limit and not observed; at most HeavyQueue (64) tasks wait for a lane
+// thread, in Do, where their context can end the wait (ErrCanceled), and
+// Submit sheds the next with ErrHeavyLaneFull.
+//
 // # Shedding
 //
-// Shed replaces Run when: the queue is full (synchronously, in Submit); a
-// task waited longer than MaxWait (at the head of the queue, or by the
+// Shed replaces Run, with the reason, when: the queue is full
+// (ErrQueueFull, synchronously, in Submit) or the heavy lane is
+// (ErrHeavyLaneFull, likewise, with a Retry-After of 1 s); a task waited
+// longer than MaxWait (ErrLate: at the head of the queue, or by the
 // ticker's sweep every MaxWait/8), since its client has probably given up;
-// or the scheduler is closed. The Retry-After for the first two is the
-// time the queue needs to drain,
+// or the scheduler is closed (ErrClosed). The Retry-After of ErrQueueFull
+// and ErrLate is the time the queue needs to drain,
 //
 //	retryAfter = ⌈queued · meanRun / limit⌉ seconds, at least 1 s,
 //

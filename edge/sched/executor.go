@@ -122,7 +122,7 @@ func (x *executor) call(f func(Slot), slot Slot, c *Class) {
 
 func (x *executor) shedAll(ra time.Duration) {
 	for i := range x.shed {
-		x.shed[i].task.Shed(ra)
+		x.shed[i].task.Shed(ErrLate, ra)
 		x.shed[i] = entry{}
 	}
 	x.shed = x.shed[:0]

@@ -55,7 +55,7 @@ func (h *harness) task(c *Class, name string, run func()) *Task {
 				run()
 			}
 		},
-		Shed: func(ra time.Duration) {
+		Shed: func(_ error, ra time.Duration) {
 			h.mu.Lock()
 			h.shed[name] = ra
 			h.mu.Unlock()

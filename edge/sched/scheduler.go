@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"errors"
 	"log/slog"
 	"math"
 	"sync"
@@ -15,6 +16,14 @@ const priorMean = int64(time.Millisecond)
 // closed: the node is going away, another may answer at once.
 const closedRetryAfter = time.Second
 
+// Why a task was shed (Task.Shed's first argument; ErrHeavyLaneFull is the
+// heavy lane's, lane.go).
+var (
+	ErrQueueFull = errors.New("sched: queue full")
+	ErrLate      = errors.New("sched: waited longer than MaxWait")
+	ErrClosed    = errors.New("sched: closed")
+)
+
 // A Scheduler admits tasks and runs them on its executors. See the package
 // documentation for the model.
 type Scheduler struct {
@@ -28,6 +37,8 @@ type Scheduler struct {
 	quit chan struct{} // closed by Close
 	wake chan struct{} // starts the ticker when a backlog forms
 	wg   sync.WaitGroup
+
+	heavy heavyLane // the lane of CPU-heavy classes (lane.go)
 
 	mu       sync.Mutex
 	closed   bool
@@ -52,16 +63,18 @@ type Stats struct {
 	Running   int // tasks running now
 	Queued    int // tasks waiting: Inbox + admitted, not yet running
 	Inbox     int // tasks waiting for admission (over the per-tick budget)
+	Heavy     int // tasks in the heavy lane, running or waiting (not in Running or Queued)
 
 	MeanRun time.Duration // moving average of run time over all classes
 
 	Submitted  uint64 // calls to Submit
-	Admitted   uint64 // tasks that entered the run queue (or an executor directly)
+	Admitted   uint64 // tasks that entered the run queue (or an executor directly) or the heavy lane
 	Completed  uint64 // tasks whose Run returned
 	Released   uint64 // running tasks whose Slot was released before Run returned
 	ShedFull   uint64 // shed by Submit because the queue was full
 	ShedLate   uint64 // shed because they waited longer than MaxWait
 	ShedClosed uint64 // shed because the scheduler was closed
+	ShedHeavy  uint64 // shed by Submit because the heavy lane was full
 }
 
 // New starts a scheduler with cfg's executors. obs may be nil. New panics if
@@ -94,6 +107,7 @@ func newScheduler(cfg Config, obs Observer, log *slog.Logger, now func() int64) 
 		meanRun: priorMean,
 		idle:    make([]*executor, 0, cfg.Executors),
 	}
+	s.heavy.jobs, s.heavy.quit = make(chan heavyJob), s.quit
 	s.counters.Executors = cfg.Executors
 	s.wg.Add(1)
 	s.mu.Lock()
@@ -106,16 +120,21 @@ func newScheduler(cfg Config, obs Observer, log *slog.Logger, now func() int64) 
 }
 
 // Submit queues t, or starts it at once if an executor is free and nothing
-// waits. It never blocks; if the queue is full or the scheduler closed it
-// calls t.Shed before returning.
+// waits; a task of a heavy class (Class.Heavy) goes to the heavy lane
+// instead. It never blocks; if the queue (or the heavy lane) is full or the
+// scheduler closed it calls t.Shed before returning.
 func (s *Scheduler) Submit(t *Task) {
+	if t.Class.Heavy() {
+		s.submitHeavy(t)
+		return
+	}
 	now := s.now()
 	s.mu.Lock()
 	s.counters.Submitted++
 	if s.closed {
 		s.counters.ShedClosed++
 		s.mu.Unlock()
-		t.Shed(closedRetryAfter)
+		t.Shed(ErrClosed, closedRetryAfter)
 		return
 	}
 	queued := s.inbox.len() + len(s.runq)
@@ -134,7 +153,7 @@ func (s *Scheduler) Submit(t *Task) {
 		s.counters.ShedFull++
 		ra := s.retryAfterLocked()
 		s.mu.Unlock()
-		t.Shed(ra)
+		t.Shed(ErrQueueFull, ra)
 		return
 	}
 	s.seq++
@@ -211,8 +230,9 @@ func (s *Scheduler) retryAfterLocked() time.Duration {
 	return time.Duration(secs) * time.Second
 }
 
-// Close stops the scheduler: queued tasks are shed, running ones finish,
-// and Close returns when every executor has exited. Tasks submitted after
+// Close stops the scheduler: queued tasks, and those waiting for the heavy
+// lane, are shed, running ones finish, and Close returns when every
+// executor and lane thread has exited and every shed task was told. Tasks submitted after
 // Close are shed at once. Close may be called more than once, but not from
 // a task's Run, which it would wait for.
 func (s *Scheduler) Close() {
@@ -238,7 +258,7 @@ func (s *Scheduler) Close() {
 	s.mu.Unlock()
 	close(s.quit)
 	for _, e := range shed {
-		e.task.Shed(closedRetryAfter)
+		e.task.Shed(ErrClosed, closedRetryAfter)
 	}
 	s.wg.Wait()
 }
@@ -252,6 +272,8 @@ func (s *Scheduler) Stats() Stats {
 	st.Running = s.running
 	st.Inbox = s.inbox.len()
 	st.Queued = st.Inbox + len(s.runq)
+	st.Heavy = int(s.heavy.inLane.Load())
+	st.Completed += s.heavy.completed.Load()
 	st.MeanRun = time.Duration(s.meanRun)
 	return st
 }

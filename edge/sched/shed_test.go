@@ -164,7 +164,7 @@ func TestConcurrentSubmitRunsEachTaskOnce(t *testing.T) {
 						ran.Add(1)
 						done.Done()
 					},
-					Shed: func(time.Duration) {
+					Shed: func(error, time.Duration) {
 						calls[id].Add(1)
 						shed.Add(1)
 						done.Done()

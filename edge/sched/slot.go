@@ -1,13 +1,37 @@
 package sched
 
-import "sync/atomic"
+import (
+	"context"
+	"sync/atomic"
+)
 
-// A Slot is a running task's place among the tasks the scheduler counts as
-// running. Run receives it; the zero Slot belongs to no scheduler and its
-// Release does nothing.
+// A Slot is a running task's place: among the tasks the scheduler counts
+// as running, or on the heavy lane. Run receives it; the zero Slot belongs
+// to no scheduler, and its Release does nothing, nor does that of a task
+// on the heavy lane, which the scheduler does not count.
 type Slot struct {
-	x   *executor
-	gen uint64
+	x    *executor
+	gen  uint64
+	lane *heavyLane // set on the heavy lane
+}
+
+// Heavy reports whether the task is on the heavy lane (see Do).
+func (sl Slot) Heavy() bool { return sl.lane != nil }
+
+// Do runs f, the task's CPU work, where the scheduler placed the task: at
+// once on an executor (or for the zero Slot); on the heavy lane, on one of
+// its idle-priority threads once one is free, returning when f has. The
+// rest of Run stays on the task's own goroutine, so that a lane thread,
+// which any other thread preempts, holds no lock other requests wait for.
+// If ctx ends while the task waits for a lane thread, Do returns
+// ErrCanceled wrapping ctx's cause without running f; if the scheduler
+// closes meanwhile, ErrClosed.
+func (sl Slot) Do(ctx context.Context, f func()) error {
+	if sl.lane == nil {
+		f()
+		return nil
+	}
+	return sl.lane.do(ctx, f)
 }
 
 // Release frees the slot before Run returns. It is for work that will be

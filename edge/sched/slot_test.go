@@ -15,7 +15,7 @@ func TestReleasedSlotLetsTheNextTaskRun(t *testing.T) {
 	h.s.Submit(&Task{Class: c, Run: func(sl Slot) {
 		slots <- sl
 		<-gate // the Go call that does not see the interrupt
-	}, Shed: func(time.Duration) { t.Error("stuck task shed") }})
+	}, Shed: func(error, time.Duration) { t.Error("stuck task shed") }})
 	slot := <-slots
 	ran := make(chan struct{})
 	h.s.Submit(h.task(c, "next", func() { close(ran) }))

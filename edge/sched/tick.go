@@ -70,7 +70,7 @@ func (s *Scheduler) tick(shed []entry, sweepEvery int64, lastSweep *int64) ([]en
 	s.ticking = waiting
 	s.mu.Unlock()
 	for i := range shed {
-		shed[i].task.Shed(ra)
+		shed[i].task.Shed(ErrLate, ra)
 		shed[i] = entry{}
 	}
 	return shed[:0], waiting
