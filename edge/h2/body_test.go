@@ -455,7 +455,10 @@ func TestBodyClosedEarly(t *testing.T) {
 // window (other bodies on the connection fill its budget, unread) is not timed out: the delay
 // is ours.
 func TestBodyTimeoutSparesHeldClient(t *testing.T) {
-	const timeout = 30 * time.Millisecond
+	// Long enough that, once A's read reopens the window, the test's own
+	// WINDOW_UPDATE read and B's DATA write fit in it on a loaded machine
+	// (at 30 ms, CI once timed B out there); the held phase lasts five.
+	const timeout = 200 * time.Millisecond
 	h := newBodyHandler(1 << 20)
 	ts := startServer(t, Config{BodyReadTimeout: timeout, ConnWindowSize: 65535, MaxConnBodyBuffer: 65535}, h, false)
 	rc := dialRaw(t, ts.addr)
