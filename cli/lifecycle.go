@@ -1,9 +1,14 @@
 package cli
 
 import (
+	"bufio"
 	"fmt"
+	"io"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
@@ -15,6 +20,7 @@ func lifecycleCommand(verb string, typ events.Type, short, long string) *cobra.C
 	var server, reason string
 	var opts ledger.AppendOptions
 	var wait waitFlags
+	var yes bool
 	cmd := &cobra.Command{
 		Use:     verb + " NAME",
 		Short:   short,
@@ -29,6 +35,11 @@ func lifecycleCommand(verb string, typ events.Type, short, long string) *cobra.C
 				return err
 			}
 			defer c.Close()
+			if typ == events.TypeRetired && !yes {
+				if err := confirmRetire(cmd, name); err != nil {
+					return err
+				}
+			}
 			w, err := wait.start(ctx, c)
 			if err != nil {
 				return err
@@ -48,7 +59,28 @@ func lifecycleCommand(verb string, typ events.Type, short, long string) *cobra.C
 	cmd.Flags().StringVar(&reason, "reason", "", "why, recorded in the ledger")
 	cmd.Flags().Uint64Var(&opts.ExpectHead, "expect-head", 0, "append only if the ledger's last record is this sequence")
 	wait.addFlags(cmd)
+	if typ == events.TypeRetired {
+		cmd.Flags().BoolVarP(&yes, "yes", "y", false, "retire without asking (for scripts)")
+	}
 	return cmd
+}
+
+// confirmRetire asks, on a terminal, for the function's name before a
+// retirement, which nothing undoes; without a terminal it wants --yes.
+func confirmRetire(cmd *cobra.Command, name string) error {
+	fd := int(os.Stdin.Fd())
+	if !term.IsTerminal(fd) {
+		return fmt.Errorf("retire %s: retiring is final (routes released, no version can serve again); pass --yes to do it without a terminal to ask on", name)
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "Retire %s for good? Its routes are released and it can never serve again. Type its name to confirm: ", name)
+	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return fmt.Errorf("retire %s: %w", name, err)
+	}
+	if strings.TrimSpace(line) != name {
+		return fmt.Errorf("retire %s: not confirmed; nothing was appended", name)
+	}
+	return nil
 }
 
 func pauseCommand() *cobra.Command {
@@ -71,7 +103,8 @@ func retireCommand() *cobra.Command {
 		`Retire appends a signed function.retired event. The function's routes stop
 answering on every node and become free for other functions; its versions and
 history stay in the ledger. A retired function cannot be activated, resumed or
-deployed again.`)
+deployed again. On a terminal it asks for the function's name first; scripts
+pass --yes.`)
 }
 
 func rollbackCommand() *cobra.Command {

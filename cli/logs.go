@@ -62,13 +62,23 @@ stay readable until they age out.`,
 				opts.Since = time.Now().Add(-since)
 			}
 			out := cmd.OutOrStdout()
-			emit := func(e fnlog.Entry) error { printLogEntry(out, e); return nil }
+			lines := 0
+			write := func(e fnlog.Entry) error { printLogEntry(out, e); return nil }
 			if asJSON {
 				enc := json.NewEncoder(out)
 				enc.SetEscapeHTML(false)
-				emit = func(e fnlog.Entry) error { return enc.Encode(e) }
+				write = func(e fnlog.Entry) error { return enc.Encode(e) }
 			}
+			emit := func(e fnlog.Entry) error { lines++; return write(e) }
 			err = fnlog.Read(ctx, js, name, opts, emit)
+			if err == nil && lines == 0 && !follow && !asJSON {
+				// Say so on stderr, so that stdout stays the lines only.
+				window := "kept"
+				if since > 0 {
+					window = "in the last " + since.String()
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "no log lines of %s %s\n", name, window)
+			}
 			switch {
 			case errors.Is(err, fnlog.ErrNoStream):
 				return fmt.Errorf("logs %s: the node at %s keeps no function logs (it predates 'vault logs')", name, server)

@@ -111,7 +111,12 @@ func TestLifecycleEndToEnd(t *testing.T) {
 	}
 
 	// Retire: routes gone, history kept, nothing brings it back.
-	e.mustVault(srv, "retire", "shop")
+	// Retiring is final: without a terminal to ask on, it wants --yes.
+	head := e.status(srv).Head
+	if _, errs, code := e.vault(srv, "retire", "shop"); code == 0 || !strings.Contains(errs, "pass --yes") || e.status(srv).Head != head {
+		t.Fatalf("retire without --yes: exit %d, %q", code, errs)
+	}
+	e.mustVault(srv, "retire", "shop", "--yes")
 	if r := get(t, c, url("/shop")); r.status != 404 {
 		t.Fatalf("retired function still answers: %d %q", r.status, r.body)
 	}

@@ -161,6 +161,11 @@ func TestLogs(t *testing.T) {
 		t.Errorf("logs of an unknown function: exit %d, %q", code, errs)
 	}
 
+	// Nothing logged yet: it says so, on stderr.
+	if out, errs, code := e.vault(srv, "logs", "chatty"); code != 0 || out != "" || !strings.Contains(errs, "no log lines of chatty in the last 10m0s") {
+		t.Errorf("logs before any request: exit %d, %q, %q", code, out, errs)
+	}
+
 	one := requestID(t, n, "/chatty/one", 200)
 
 	// -f: once it printed the backlog it is live; a new line must follow.
@@ -226,7 +231,7 @@ func TestLogs(t *testing.T) {
 	}
 
 	// A retired function's logs stay readable.
-	e.mustVault(srv, "retire", "chatty")
+	e.mustVault(srv, "retire", "chatty", "--yes")
 	out = e.mustVault(srv, "logs", "chatty", "--since", "0")
 	if !strings.Contains(out, "request="+one) || !strings.Contains(out, "request="+late) {
 		t.Errorf("logs of the retired function:\n%s", out)
