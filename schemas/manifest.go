@@ -29,10 +29,12 @@ type Manifest struct {
 	// digest, so what runs is what was admitted.
 	Image string `json:"image,omitempty"`
 	// Port is the TCP port a container serves HTTP on.
-	Port   int               `json:"port,omitempty"`
-	Routes []string          `json:"routes"`
-	Limits Limits            `json:"limits"`
-	Vars   map[string]string `json:"vars,omitempty"`
+	Port int `json:"port,omitempty"`
+	// Container is the rest of a container's manifest: security, limits.
+	Container *Container        `json:"container,omitempty"`
+	Routes    []string          `json:"routes"`
+	Limits    Limits            `json:"limits"`
+	Vars      map[string]string `json:"vars,omitempty"`
 	// Egress lists the destinations the function may fetch, in the
 	// canonical form of EgressPattern.String. Empty means none.
 	Egress []string `json:"egress,omitempty"`
@@ -78,15 +80,21 @@ const (
 	KindContainer = "container"
 )
 
-var manifestKeys = []string{"name", "kind", "entry", "image", "port", "routes", "limits", "vars", "egress"}
+var manifestKeys = []string{"name", "kind", "entry", "image", "port", "security", "routes", "limits", "vars", "egress"}
 
-// functionOnly are the keys a container's manifest may not have: a
-// container's limits and environment are its runtime's, not an isolate's.
-var functionOnly = []string{"entry", "limits", "vars"}
+// functionOnly are the keys a container's manifest may not have, and
+// containerOnly those a function's may not.
+var (
+	functionOnly  = []string{"entry", "vars"}
+	containerOnly = []string{"image", "port", "security"}
+)
 
 func (p manifestParser) manifest(root *yaml.Node) *Manifest {
 	m := &Manifest{}
 	seen := map[string]bool{}
+	// Limits and security are read once the kind is known, wherever it
+	// comes in the file.
+	var limits, security *yaml.Node
 	ok := p.Fields(root, Mapping{
 		Keys:       manifestKeys,
 		NotMapping: "manifest must be a mapping of keys (" + strings.Join(manifestKeys, ", ") + ")",
@@ -123,7 +131,9 @@ func (p manifestParser) manifest(root *yaml.Node) *Manifest {
 		case "routes":
 			m.Routes = p.routes(val)
 		case "limits":
-			m.Limits = p.limits(val)
+			limits = val
+		case "security":
+			security = val
 		case "vars":
 			m.Vars = p.vars(val)
 		case "egress":
@@ -140,12 +150,22 @@ func (p manifestParser) manifest(root *yaml.Node) *Manifest {
 		if !seen["entry"] {
 			p.Failf(root, "missing required key \"entry\"")
 		}
-		for _, key := range []string{"image", "port"} {
+		for _, key := range containerOnly {
 			if seen[key] {
 				p.Failf(p.valueOf(root, key), "%s is a container's; add kind: container, or remove it", key)
 			}
 		}
+		if limits != nil {
+			m.Limits = p.limits(limits)
+		}
 		return m
+	}
+	m.Container = &Container{}
+	if security != nil {
+		m.Container.Security = p.security(security)
+	}
+	if limits != nil {
+		m.Container.Limits = p.containerLimits(limits)
 	}
 	for _, key := range []string{"image", "port"} {
 		if !seen[key] {

@@ -114,7 +114,15 @@ egress:
 			name: "Container",
 			yaml: "name: api\nkind: container\nimage: registry.example.com:5000/team/api:1.4\nport: 8080\nroutes: [/api/*]\negress: [db.internal]\n",
 			want: &Manifest{Name: "api", Kind: KindContainer, Image: "registry.example.com:5000/team/api:1.4", Port: 8080,
-				Routes: []string{"/api/*"}, Egress: []string{"db.internal"}},
+				Routes: []string{"/api/*"}, Egress: []string{"db.internal"}, Container: &Container{}},
+		},
+		{
+			name: "ContainerSecurityAndLimits",
+			yaml: "limits: {memory_mb: 512, pids: 100}\nname: api\nkind: container\nimage: x:1\nport: 80\nsecurity:\n  user: \"1000:2000\"\n  capabilities: [net_admin, CAP_SYS_PTRACE]\n  network: admin\n  user_namespace: true\n  allow_privilege_escalation: true\n  writable_root: true\n  privileged: false\n",
+			want: &Manifest{Name: "api", Kind: KindContainer, Image: "x:1", Port: 80, Container: &Container{
+				Security: Security{User: "1000:2000", Capabilities: []string{"CAP_NET_ADMIN", "CAP_SYS_PTRACE"}, Network: "admin",
+					UserNamespace: true, AllowPrivilegeEscalation: true, WritableRoot: true},
+				Limits: ContainerLimits{MemoryMB: 512, Pids: 100}}},
 		},
 		{
 			name: "ExplicitFunction",
@@ -144,15 +152,19 @@ func TestParseManifestErrors(t *testing.T) {
 	}{
 		{"EmptyFile", "", []string{`1:1: empty manifest: name and entry are required`}},
 		{"OnlyComments", "# nothing\n\n# here\n", []string{`1:1: empty manifest: name and entry are required`}},
-		{"NotAMapping", "- a\n- b\n", []string{`1:1: manifest must be a mapping of keys (name, kind, entry, image, port, routes, limits, vars, egress)`}},
-		{"UnknownKey", head + "colour: red\n", []string{`3:1: unknown key "colour" (known: name, kind, entry, image, port, routes, limits, vars, egress)`}},
-		{"UnknownKeyIndentedInFlow", "{name: h, entry: x.ts, bogus: 1}", []string{`1:24: unknown key "bogus" (known: name, kind, entry, image, port, routes, limits, vars, egress)`}},
+		{"NotAMapping", "- a\n- b\n", []string{`1:1: manifest must be a mapping of keys (name, kind, entry, image, port, security, routes, limits, vars, egress)`}},
+		{"UnknownKey", head + "colour: red\n", []string{`3:1: unknown key "colour" (known: name, kind, entry, image, port, security, routes, limits, vars, egress)`}},
+		{"UnknownKeyIndentedInFlow", "{name: h, entry: x.ts, bogus: 1}", []string{`1:24: unknown key "bogus" (known: name, kind, entry, image, port, security, routes, limits, vars, egress)`}},
 		{"MissingName", "entry: index.ts\n", []string{`1:1: missing required key "name"`}},
 		{"UnknownKind", "name: a\nkind: vm\nentry: a.ts\n", []string{`2:7: kind "vm": want function or container`}},
 		{"ContainerWithoutImageAndPort", "name: a\nkind: container\n", []string{
 			`1:1: missing required key "image" (kind: container)`, `1:1: missing required key "port" (kind: container)`}},
 		{"ContainerWithFunctionKeys", "name: a\nkind: container\nimage: x:1\nport: 80\nentry: a.ts\nlimits: {cpu_ms: 5}\nvars: {A: b}\n", []string{
-			`5:1: entry does not apply to a container`, `6:1: limits does not apply to a container`, `7:1: vars does not apply to a container`}},
+			`5:1: entry does not apply to a container`, `6:10: unknown key "cpu_ms" in limits (known: memory_mb, pids, cpu_shares)`, `7:1: vars does not apply to a container`}},
+		{"FunctionWithSecurity", head + "security: {privileged: true}\n", []string{`3:1: security is a container's; add kind: container, or remove it`}},
+		{"BadSecurity", "name: a\nkind: container\nimage: x:1\nport: 80\nsecurity: {user: app, network: bridge, privileged: yes please, capabilities: [\"net admin\"]}\n", []string{
+			`5:18: security.user "app": want UID[:GID] as numbers, such as 1000:1000`, `5:32: security.network "bridge": want none, restricted, admin or host`,
+			`5:52: security.privileged must be true or false`, `5:79: capability "net admin" must be a name such as NET_ADMIN`}},
 		{"FunctionWithImage", head + "image: x:1\nport: 80\n", []string{
 			`3:1: image is a container's; add kind: container, or remove it`, `4:1: port is a container's; add kind: container, or remove it`}},
 		{"BadPort", "name: a\nkind: container\nimage: x:1\nport: 70000\n", []string{`4:7: port must be a whole number from 1 to 65535`}},
@@ -253,7 +265,7 @@ func TestParseManifestErrors(t *testing.T) {
 		{"VarNotString", head + "vars:\n  A: x\n  B: [1, 2]\n", []string{`5:6: var B must be a string`}},
 		{"VarNameEmpty", head + "vars:\n  \"\": x\n", []string{`4:3: var name must not be empty`}},
 		{"EveryProblemInFileOrder", "nme: hello\nentry: /abs.ts\nlimits:\n  cpu_ms: -1\n", []string{
-			`1:1: unknown key "nme" (known: name, kind, entry, image, port, routes, limits, vars, egress)`,
+			`1:1: unknown key "nme" (known: name, kind, entry, image, port, security, routes, limits, vars, egress)`,
 			`1:1: missing required key "name"`,
 			`2:8: entry "/abs.ts" must be a relative path inside the function directory`,
 			`4:11: limit cpu_ms must be a positive whole number`,

@@ -2,6 +2,7 @@ package oci
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -275,5 +276,22 @@ func TestRefusalsNameRuleAndField(t *testing.T) {
 	}
 	if p := Abstract(nil, NetworkRestricted); Judge(p, true) == nil {
 		t.Error("an empty config was admitted")
+	}
+}
+
+// TestRefusalIsDeterministic: a refusal's text becomes a rejection's
+// reason in the ledger's state, which every node must compute the same.
+func TestRefusalIsDeterministic(t *testing.T) {
+	for _, m := range mutations {
+		s := restricted()
+		net := m.edit(s)
+		s.Process.Capabilities.Ambient = append(s.Process.Capabilities.Ambient, "CAP_SYS_ADMIN", "CAP_SYS_PTRACE")
+		s.Process.Capabilities.Inheritable = append(s.Process.Capabilities.Inheritable, "CAP_NET_ADMIN", "CAP_SYS_ADMIN")
+		first := Judge(Abstract(s, net), false)
+		for range 30 {
+			if err := Judge(Abstract(s, net), false); fmt.Sprint(err) != fmt.Sprint(first) {
+				t.Fatalf("%s: %v, then %v", m.name, first, err)
+			}
+		}
 	}
 }

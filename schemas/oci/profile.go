@@ -115,19 +115,23 @@ func abstractProcess(p *Profile, proc *specs.Process, why func(string, string, .
 		return
 	}
 	c := proc.Capabilities
-	for set, caps := range map[string][]string{"bounding": c.Bounding, "effective": c.Effective, "inheritable": c.Inheritable,
-		"permitted": c.Permitted, "ambient": c.Ambient} {
-		for _, name := range caps {
+	// In a fixed order: the field a refusal names is part of the ledger's
+	// state (a rejection's reason), the same on every node.
+	for _, set := range []struct {
+		name string
+		caps []string
+	}{{"bounding", c.Bounding}, {"effective", c.Effective}, {"inheritable", c.Inheritable}, {"permitted", c.Permitted}, {"ambient", c.Ambient}} {
+		for _, name := range set.caps {
 			switch n := strings.ToUpper(strings.TrimSpace(name)); {
 			case n == "CAP_SYS_ADMIN":
 				p.Caps.SysAdmin = true
-				why(TraitSysAdmin, "process.capabilities.%s: %s", set, name)
+				why(TraitSysAdmin, "process.capabilities.%s: %s", set.name, name)
 			case n == "CAP_NET_ADMIN":
 				p.Caps.NetAdmin = true
-				why(TraitNetAdmin, "process.capabilities.%s: %s", set, name)
+				why(TraitNetAdmin, "process.capabilities.%s: %s", set.name, name)
 			case !slices.Contains(DefaultCaps, n):
 				p.Caps.Other = true
-				why(TraitOtherCaps, "process.capabilities.%s: %s", set, name)
+				why(TraitOtherCaps, "process.capabilities.%s: %s", set.name, name)
 			}
 		}
 	}
