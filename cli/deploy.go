@@ -12,6 +12,7 @@ import (
 	"github.com/vault-runtime/vault/ledger"
 	"github.com/vault-runtime/vault/projector/fold"
 	"github.com/vault-runtime/vault/schemas"
+	"github.com/vault-runtime/vault/schemas/oci"
 )
 
 func deployCommand() *cobra.Command {
@@ -19,6 +20,7 @@ func deployCommand() *cobra.Command {
 	var opts ledger.AppendOptions
 	var take []string
 	var skipCheck bool
+	var out string
 	maxSize := schemas.DefaultMaxArtifactBytes
 	cmd := &cobra.Command{
 		Use:   "deploy DIR",
@@ -45,7 +47,12 @@ nodes refuse one over their own limits.max_artifact_size.
 A container (kind: container in vault.yaml) has no code to bundle: its
 image is resolved now, to the image the ledger holds under that tag (the
 latest pull) or digest, pulled first if the ledger has none, and the
-deploy record carries the digest, never the tag.`,
+deploy record carries the digest, never the tag, and the OCI runtime
+config made of the image and the manifest's security section, which the
+gatekeeper judges: a config that needs approval (privileged, host
+namespaces or mounts, capabilities beyond NET_BIND_SERVICE) is admitted
+when admins up to the ledger's threshold signed the record (deploy -o FILE,
+then vault sign and vault submit).`,
 		Example: "  vault deploy ./myfn\n  vault deploy ./myfn --server nats://10.0.0.5:4222",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -73,8 +80,13 @@ deploy record carries the digest, never the tag.`,
 			}
 			defer c.Close()
 			image := ""
+			var runtime []byte
+			var network oci.Network
 			if m.Kind == schemas.KindContainer {
 				if image, err = resolveImage(cmd, c, snap, m.Image); err != nil {
+					return fmt.Errorf("deploy %s: %w", m.Name, err)
+				}
+				if runtime, network, err = containerRuntime(ctx, c, m, image); err != nil {
 					return fmt.Errorf("deploy %s: %w", m.Name, err)
 				}
 			}
@@ -93,7 +105,21 @@ deploy record carries the digest, never the tag.`,
 			if !sent {
 				fmt.Fprintf(cmd.ErrOrStderr(), "artifact %s is stored already; not uploaded again\n", digest)
 			}
-			body := events.Deployed{Name: m.Name, Artifact: digest, Size: int64(len(blob)), Routes: m.Routes, Transfer: take, Image: image}
+			body := events.Deployed{Name: m.Name, Artifact: digest, Size: int64(len(blob)), Routes: m.Routes, Transfer: take,
+				Image: image, Runtime: runtime, Network: string(network)}
+			if out != "" {
+				// Approval: admins sign the proposal before it is submitted.
+				p, err := newProposal(snap.State.Ledger, events.TypeDeployed, m.Name, body, "deploy "+m.Name)
+				if err != nil {
+					return err
+				}
+				if err := p.write(out); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "wrote unsigned proposal \"deploy %s\" to %s\nnext: 'vault sign %s' by a deploy key and the admins it needs, then 'vault submit %s'\n",
+					m.Name, out, out, out)
+				return nil
+			}
 			res, after, err := signAndAppend(ctx, c, events.TypeDeployed, m.Name, body, opts)
 			if err != nil {
 				return opError("deploy "+m.Name, err)
@@ -122,6 +148,7 @@ deploy record carries the digest, never the tag.`,
 	cmd.Flags().Var((*size64Flag)(&maxSize), "max-artifact-size", "refuse an artifact larger than this (bytes, or KiB/MiB/GiB; 0: 25MiB); nodes apply their own limit too")
 	cmd.Flags().BoolVar(&skipCheck, "skip-check", false, "do not run the bundle before uploading it (nodes still refuse to serve a version that cannot start)")
 	cmd.Flags().StringArrayVar(&take, "take-route", nil, "take over ROUTE, owned by another function (needs an admin key); repeatable")
+	cmd.Flags().StringVarP(&out, "out", "o", "", "upload the artifact but write the deploy as an unsigned proposal to FILE, for signatures ('vault sign', 'vault submit'): a container that needs approval")
 	return cmd
 }
 

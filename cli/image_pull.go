@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -10,6 +13,8 @@ import (
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
 	"github.com/vault-runtime/vault/projector/fold"
+	"github.com/vault-runtime/vault/schemas"
+	"github.com/vault-runtime/vault/schemas/oci"
 )
 
 func imagePullCommand() *cobra.Command {
@@ -117,4 +122,40 @@ func resolveImage(cmd *cobra.Command, c *node.Client, snap *fold.Snapshot, ref s
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "image %s is %s: pulled (%d blobs stored, %d already there), recorded at seq %d\n", ref, p.Digest, pulled.Stored, pulled.Skipped, ack.Seq)
 	return p.Digest, nil
+}
+
+// containerRuntime is the runtime config of container m running image
+// (a digest the ledger holds), made of the image's config as stored.
+func containerRuntime(ctx context.Context, c *node.Client, m *schemas.Manifest, image string) ([]byte, oci.Network, error) {
+	snap, err := c.Snapshot(ctx, 0)
+	if err != nil {
+		return nil, "", err
+	}
+	img := snap.State.Images[image]
+	if img == nil {
+		return nil, "", fmt.Errorf("image %s: %w", image, events.ErrNotFound)
+	}
+	store, err := openNodeStore(ctx, c)
+	if err != nil {
+		return nil, "", err
+	}
+	rc, err := store.Open(ctx, img.Config.Digest)
+	if err != nil {
+		return nil, "", fmt.Errorf("image %s: config: %w", image, err)
+	}
+	defer rc.Close()
+	raw, err := io.ReadAll(io.LimitReader(rc, 4<<20))
+	if err != nil {
+		return nil, "", fmt.Errorf("image %s: config: %w", image, err)
+	}
+	cfg, err := oci.ParseImageConfig(raw)
+	if err != nil {
+		return nil, "", fmt.Errorf("image %s: %w", image, err)
+	}
+	spec, network, err := oci.Generate(m, cfg)
+	if err != nil {
+		return nil, "", err
+	}
+	runtime, err := json.Marshal(spec)
+	return runtime, network, err
 }

@@ -14,6 +14,9 @@ var (
 	ErrConflict       = errors.New("events: conflicts with ledger state")
 	ErrInvalidEvent   = errors.New("events: invalid event")
 	ErrDigestMismatch = errors.New("events: digest mismatch")
+	// ErrRefused is a container the gatekeeper does not admit (a rule it
+	// breaks, or approval it lacks).
+	ErrRefused = errors.New("events: refused by the gatekeeper")
 )
 
 // ErrRevoked marks a signature by a key revoked before the record's seq.

@@ -83,6 +83,11 @@ type Deployed struct {
 	// it runs, one the ledger holds (image.pulled): the tag its manifest
 	// names is resolved when it is deployed, never later.
 	Image string `json:"image,omitempty"`
+	// Runtime, for a container, is the OCI runtime config generated from
+	// its manifest and image (JSON, runtime-spec 1.0.2): what the
+	// gatekeeper judges and what runs. Network is its network mode.
+	Runtime json.RawMessage `json:"runtime,omitempty"`
+	Network string          `json:"network,omitempty"`
 }
 
 // Activated makes one deployed version the one that serves. It names the

@@ -248,3 +248,60 @@ func TestImagesThroughARealRegistry(t *testing.T) {
 	// The image records verify offline like every other record.
 	e.mustVault(srv, "ledger", "verify")
 }
+
+// TestContainerGatekeeper deploys containers whose runtime configs break
+// the gatekeeper's rules: a rule that no signature lifts is refused to
+// anyone; what needs approval is refused to a deploy key alone, and
+// admitted once an admin signed the proposal too; the ledger verifies.
+func TestContainerGatekeeper(t *testing.T) {
+	img, err := testimage.Build(testimage.Options{})
+	if errors.Is(err, testimage.ErrNoBusybox) {
+		testenv.Missing(t, "%v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := newEnv(t)
+	alice.mustVault("", "init", "--data", alice.data)
+	srv := alice.serve(nodeOptions{}).server()
+	tarball := filepath.Join(alice.root, "busybox.tar")
+	if err := testimage.Save(img, "vault.test/busybox:1", tarball); err != nil {
+		t.Fatal(err)
+	}
+	alice.mustVault(srv, "image", "load", tarball, "--as", "vault.test/busybox:1")
+	bob := alice.colleague("bob")
+	_, bobKey := keyID(t, bob)
+	alice.mustVault(srv, "keys", "add", bobKey, "--role", "deploy")
+
+	container := func(name, security string) string {
+		return alice.writeFunction(name, map[string]string{
+			"vault.yaml": "name: " + name + "\nkind: container\nimage: vault.test/busybox:1\nport: 8080\nroutes: [/" + name + "/*]\n" + security,
+		})
+	}
+	if out := bob.mustVault(srv, "deploy", container("plain", "")); !strings.Contains(out, "plain@v1") {
+		t.Fatalf("a restricted container: %q", out)
+	}
+	_, errs, code := bob.vault(srv, "deploy", container("admin", "security: {capabilities: [SYS_ADMIN]}\n"))
+	if code == 0 || !strings.Contains(errs, "gatekeeper rule 1 (CAP_SYS_ADMIN requires privileged mode): process.capabilities.bounding: CAP_SYS_ADMIN") {
+		t.Fatalf("CAP_SYS_ADMIN unprivileged: exit %d, %s", code, errs)
+	}
+	priv := container("priv", "security: {privileged: true}\n")
+	_, errs, code = bob.vault(srv, "deploy", priv)
+	if code == 0 || !strings.Contains(errs, "gatekeeper rule 5 (privileged needs approval") {
+		t.Fatalf("privileged by a deploy key alone: exit %d, %s", code, errs)
+	}
+	proposal := filepath.Join(alice.root, "priv.json")
+	bob.mustVault(srv, "deploy", priv, "-o", proposal)
+	bob.mustVault(srv, "sign", proposal)
+	if _, errs, code := bob.vault(srv, "submit", proposal); code == 0 || !strings.Contains(errs, "gatekeeper rule 5") {
+		t.Fatalf("submit without the admin: exit %d, %s", code, errs)
+	}
+	alice.mustVault(srv, "sign", proposal)
+	if out := alice.mustVault(srv, "submit", proposal); !strings.Contains(out, "deploy priv") {
+		t.Fatalf("submit with the admin's approval: %q", out)
+	}
+	if out := alice.mustVault(srv, "ls"); !strings.Contains(out, "priv") || !strings.Contains(out, "plain") || strings.Contains(out, "admin ") {
+		t.Fatalf("vault ls:\n%s", out)
+	}
+	alice.mustVault(srv, "ledger", "verify")
+}

@@ -67,7 +67,7 @@ var gateCauses = []wireKind{
 	{"malformed", events.ErrMalformed}, {"badSignature", events.ErrBadSignature}, {"unknownKey", events.ErrUnknownKey},
 	{"unauthorized", events.ErrUnauthorized}, {"wrongLedger", events.ErrWrongLedger}, {"notFound", events.ErrNotFound},
 	{"conflict", events.ErrConflict}, {"invalidEvent", events.ErrInvalidEvent}, {"digestMismatch", events.ErrDigestMismatch},
-	{"revoked", events.ErrRevoked},
+	{"revoked", events.ErrRevoked}, {"refused", events.ErrRefused},
 }
 
 // kindName is the wire name of err among kinds ("" if none is err).
@@ -94,7 +94,7 @@ func kindNamed(kinds []wireKind, name string) error {
 // which already says what the event conflicts with or what is invalid in
 // it ("… shop is paused (since seq 12, v1): resume it first"). The other
 // sentinels' texts are the reason ("events: unknown key") and stay.
-var explained = []error{events.ErrConflict, events.ErrInvalidEvent}
+var explained = []error{events.ErrConflict, events.ErrInvalidEvent, events.ErrRefused}
 
 // refused is the AppendError of a gate's refusal err of event id at seq:
 // its Cause is the first events sentinel err wraps. A gate wraps that

@@ -23,7 +23,7 @@ import (
 // Commands:
 //
 //	ledger                                  a new ledger (genesis at seq 1)
-//	deploy fn=NAME blob=B [routes=/a,/b] [take=/a] [image=I] [signer=S] [foreign]
+//	deploy fn=NAME blob=B [routes=/a,/b] [take=/a] [image=I [runtime=K] [network=N]] [signer=S] [foreign]
 //	activate fn=NAME version=N [percent=P] [blob=B] [signer=S] [foreign]
 //	rollback fn=NAME version=N [blob=B] [signer=S]
 //	pause|resume|retire fn=NAME [signer=S]
@@ -40,6 +40,9 @@ import (
 //	image-rm image=I [subject=X] [signer=S]
 //	images                                  the images and their pulls
 //
+// A container deploy (image=I) carries foldtest.Runtime(K) (K: restricted,
+// the default, root, sysadmin, netadmin, hostmount, noseccomp, nonnp,
+// unknownfield; none for no config) and network N (restricted).
 // Image, layer and config digests are those of their names (image I's
 // manifest is "I", its config "I-config"), printed as <name>.
 //
@@ -143,6 +146,10 @@ func TestDataDriven(t *testing.T) {
 				}
 				if img := arg("image", ""); img != "" {
 					d.Image = foldtest.OCIDigest(img)
+					if rt := arg("runtime", "restricted"); rt != "none" {
+						d.Runtime = foldtest.Runtime(t, rt)
+					}
+					d.Network = arg("network", "restricted")
 				}
 				return apply(l.Seal(ledgerID(), events.TypeDeployed, fn, d, signers()...))
 			case "activate", "rollback":

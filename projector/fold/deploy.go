@@ -11,7 +11,7 @@ import (
 // validateDeployed checks a new version: its name, digest and routes, and
 // that it claims no route another function owns, unless it lists the
 // route under Transfer and an admin signed too (admins verifies that).
-func validateDeployed(s *State, c *change, admins func() ([]string, error)) error {
+func validateDeployed(s *State, c *change, admins func(threshold int) ([]string, error)) error {
 	d, err := events.DecodeBody[events.Deployed](c.ev)
 	if err != nil {
 		return err
@@ -33,6 +33,11 @@ func validateDeployed(s *State, c *change, admins func() ([]string, error)) erro
 		if s.Images[d.Image] == nil {
 			return fmt.Errorf("deploy %s: image %s is not in the ledger (vault image pull it first): %w", d.Name, d.Image, events.ErrNotFound)
 		}
+		if err := judgeContainer(s, d, admins); err != nil {
+			return err
+		}
+	} else if len(d.Runtime) > 0 || d.Network != "" {
+		return fmt.Errorf("deploy %s: a runtime config without an image: %w", d.Name, events.ErrInvalidEvent)
 	}
 	if f := s.Functions[d.Name]; f != nil && f.State == Retired {
 		return fmt.Errorf("deploy %s: the function is retired (since seq %d); choose another name: %w", d.Name, f.StateSeq, events.ErrConflict)
@@ -65,7 +70,7 @@ func validateDeployed(s *State, c *change, admins func() ([]string, error)) erro
 	}
 	signers := c.signers
 	if len(taken) > 0 {
-		admin, err := admins()
+		admin, err := admins(1)
 		if err != nil {
 			return fmt.Errorf("deploy %s: a route transfer needs an admin signature: %w", d.Name, err)
 		}

@@ -128,7 +128,9 @@ func validate(s *State, seq uint64, id string, envelope []byte, sc SigChecker) (
 	c := &change{ev: ev, seq: seq, id: id, signers: signers}
 	switch ev.Type {
 	case events.TypeDeployed:
-		err = validateDeployed(s, c, func() ([]string, error) { return s.Keys.VerifyWith(env, events.RoleAdmin, 1, check) })
+		err = validateDeployed(s, c, func(threshold int) ([]string, error) {
+			return s.Keys.VerifyWith(env, events.RoleAdmin, threshold, check)
+		})
 	case events.TypeActivated:
 		err = validateActivated(s, c)
 	case events.TypeRolledBack:

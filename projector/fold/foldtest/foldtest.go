@@ -9,8 +9,10 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/projector/fold"
+	"github.com/vault-runtime/vault/schemas/oci"
 )
 
 // Ledger builds a ledger in memory: a genesis signed by an operator
@@ -198,4 +200,37 @@ func (l *Ledger) PullImage(p events.ImagePulled, signer *events.Signer) []byte {
 func (l *Ledger) RemoveImage(name string) []byte {
 	l.t.Helper()
 	return l.Seal(l.ID, events.TypeImageRemoved, OCIDigest(name), events.ImageRemoved{Digest: OCIDigest(name)}, l.Operator)
+}
+
+// Runtime is a container's runtime config for a deploy record: the
+// restricted default, or it changed as kind says ("root", "sysadmin",
+// "netadmin", "hostmount", "noseccomp", "nonnp", "unknownfield").
+func Runtime(t testing.TB, kind string) json.RawMessage {
+	t.Helper()
+	spec := oci.Restricted(specs.Process{User: specs.User{UID: 1000, GID: 1000}, Args: []string{"/bin/app"}, Cwd: "/"}, 256<<20, 1024, 512)
+	switch kind {
+	case "", "restricted":
+	case "root":
+		spec.Process.User.UID = 0
+	case "sysadmin":
+		spec.Process.Capabilities.Bounding = append(spec.Process.Capabilities.Bounding, "CAP_SYS_ADMIN")
+	case "netadmin":
+		spec.Process.Capabilities.Bounding = append(spec.Process.Capabilities.Bounding, "CAP_NET_ADMIN")
+	case "hostmount":
+		spec.Mounts = append(spec.Mounts, specs.Mount{Destination: "/host", Type: "bind", Source: "/", Options: []string{"rbind"}})
+	case "noseccomp":
+		spec.Linux.Seccomp = nil
+	case "nonnp":
+		spec.Process.NoNewPrivileges = false
+	case "unknownfield":
+		raw, _ := json.Marshal(spec)
+		return append(raw[:len(raw)-1], []byte(`,"futureField":true}`)...)
+	default:
+		t.Fatalf("foldtest: no runtime kind %q", kind)
+	}
+	raw, err := json.Marshal(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }
