@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -61,8 +62,10 @@ type Bundle struct {
 
 // Create writes spec, with rootfs as its root, into bundle dir (0700)
 // and has runc create the container: its process exists, stopped before
-// the user's program, until Start.
-func (r *Runtime) Create(ctx context.Context, id, dir, rootfs string, spec *specs.Spec) (*Bundle, error) {
+// the user's program, until Start. netns, if set, is the network
+// namespace the node made for it (Attach); the node-local fields are
+// filled in here, after the gatekeeper judged the config without them.
+func (r *Runtime) Create(ctx context.Context, id, dir, rootfs, netns string, spec *specs.Spec) (*Bundle, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create %s: %w", id, err)
 	}
@@ -70,6 +73,16 @@ func (r *Runtime) Create(ctx context.Context, id, dir, rootfs string, spec *spec
 	root := *spec.Root
 	root.Path = rootfs
 	s.Root = &root
+	if netns != "" {
+		linux := *spec.Linux
+		linux.Namespaces = slices.Clone(linux.Namespaces)
+		for i, ns := range linux.Namespaces {
+			if ns.Type == specs.NetworkNamespace {
+				linux.Namespaces[i].Path = netns
+			}
+		}
+		s.Linux = &linux
+	}
 	config, err := json.Marshal(&s)
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", id, err)

@@ -88,7 +88,7 @@ func TestRunsWhatTheGatekeeperAdmitted(t *testing.T) {
 	if again := ID("web", 1, "sha256:test"); again != id || ID("web", 2, "sha256:test") == id {
 		t.Fatalf("IDs are not deterministic per version: %s %s", id, again)
 	}
-	b, err := rt.Create(ctx, id, filepath.Join(t.TempDir(), "bundle"), rootfs, spec)
+	b, err := rt.Create(ctx, id, filepath.Join(t.TempDir(), "bundle"), rootfs, "", spec)
 	if err != nil {
 		t.Fatal(err)
 	}
