@@ -18,10 +18,15 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/vault-runtime/vault/cli/registry/testimage"
 	"github.com/vault-runtime/vault/edge/testenv"
+	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/ledger"
+	"github.com/vault-runtime/vault/schemas"
+	"github.com/vault-runtime/vault/schemas/oci"
 )
 
 // realRegistry is the CNCF distribution registry (`make tools` builds it
@@ -263,12 +268,17 @@ func TestContainerGatekeeper(t *testing.T) {
 	}
 	alice := newEnv(t)
 	alice.mustVault("", "init", "--data", alice.data)
-	srv := alice.serve(nodeOptions{}).server()
+	n := alice.serve(nodeOptions{})
+	srv := n.server()
 	tarball := filepath.Join(alice.root, "busybox.tar")
 	if err := testimage.Save(img, "vault.test/busybox:1", tarball); err != nil {
 		t.Fatal(err)
 	}
-	alice.mustVault(srv, "image", "load", tarball, "--as", "vault.test/busybox:1")
+	loaded := strings.Fields(alice.mustVault(srv, "image", "load", tarball, "--as", "vault.test/busybox:1"))
+	if len(loaded) < 3 || !strings.HasPrefix(loaded[2], "sha256:") {
+		t.Fatalf("vault image load printed %q", loaded)
+	}
+	image := loaded[2]
 	bob := alice.colleague("bob")
 	_, bobKey := keyID(t, bob)
 	alice.mustVault(srv, "keys", "add", bobKey, "--role", "deploy")
@@ -304,4 +314,39 @@ func TestContainerGatekeeper(t *testing.T) {
 		t.Fatalf("vault ls:\n%s", out)
 	}
 	alice.mustVault(srv, "ledger", "verify")
+
+	// Around the gate, straight into the stream: a privileged deploy signed
+	// by a deploy key alone. The projector rejects it and verify fails.
+	carol, err := events.GenerateSigner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice.mustVault(srv, "keys", "add", publicKeyArg(carol), "--role", "deploy")
+	snap := alice.snapshot(srv)
+	plain := snap.State.Functions["plain"].Versions[0]
+	spec, network, err := oci.Generate(&schemas.Manifest{Name: "forged", Kind: schemas.KindContainer, Image: "x", Port: 8080,
+		Container: &schemas.Container{Security: schemas.Security{Privileged: true}}}, oci.ImageConfig{User: "1000", Entrypoint: []string{"/bin/sh"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime, _ := json.Marshal(spec)
+	forged := sealFor(t, snap.State.Ledger, events.TypeDeployed, "forged", events.Deployed{Name: "forged", Artifact: plain.Artifact, Size: plain.Size,
+		Image: image, Runtime: runtime, Network: string(network)}, carol)
+	nodeConn := dialAsNode(t, alice, alice.data, srv)
+	defer nodeConn.Close()
+	js, _ := jetstream.New(nodeConn)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ack, err := js.Publish(ctx, ledger.RecordsSubject, forged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.waitLog(t, "gatekeeper rule 5 (privileged needs approval")
+	if ls := alice.mustVault(srv, "ls"); strings.Contains(ls, "forged") {
+		t.Fatalf("the forged privileged deploy became a version:\n%s", ls)
+	}
+	_, errs, code = alice.vault(srv, "ledger", "verify")
+	if code == 0 || !strings.Contains(errs, "seq "+itoa(ack.Sequence)) || !strings.Contains(errs, "gatekeeper rule 5") {
+		t.Fatalf("verify after the forged record: exit %d, %s", code, errs)
+	}
 }
