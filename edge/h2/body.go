@@ -82,6 +82,10 @@ func (p *bodyPipe) Read(b []byte) (int, error) {
 			// The client cannot send: we hold its connection window (the connection's
 			// budget is full of bodies other handlers have not read). Not its delay.
 			p.last = now
+		} else if c.windowOpened > p.last {
+			// Held until the window reopened: its time counts from then, not
+			// from this pipe's last look while it was held.
+			p.last = c.windowOpened
 		}
 		wait := time.Duration(p.last + int64(c.cfg.BodyReadTimeout) - now)
 		if wait <= 0 {
@@ -192,6 +196,9 @@ func (c *conn) creditConnLocked() {
 	room := c.cfg.MaxConnBodyBuffer - c.bodyBuffered - c.recvWindow
 	if n := min(owed, room); n >= int64(c.cfg.ConnWindowSize)/4 {
 		c.out = appendWindowUpdate(c.out, 0, uint32(n))
+		if c.recvWindow <= 0 {
+			c.windowOpened = time.Now().UnixNano()
+		}
 		c.recvWindow += n
 	}
 }

@@ -455,10 +455,13 @@ func TestBodyClosedEarly(t *testing.T) {
 // window (other bodies on the connection fill its budget, unread) is not timed out: the delay
 // is ours.
 func TestBodyTimeoutSparesHeldClient(t *testing.T) {
-	// Long enough that, once A's read reopens the window, the test's own
-	// WINDOW_UPDATE read and B's DATA write fit in it on a loaded machine
-	// (at 30 ms, CI once timed B out there); the held phase lasts five.
-	const timeout = 200 * time.Millisecond
+	// B gets a whole timeout once A's read reopens the window. Before, B's
+	// pipe counted from its last look while held, so a reopening just
+	// before its timer fired left B almost nothing (CI failed here twice,
+	// at 30 ms and at 200 ms). The held phase lasts five timeouts; B's data
+	// then comes most of a timeout after the reopening, which the old code
+	// failed more often than not.
+	const timeout = 400 * time.Millisecond
 	h := newBodyHandler(1 << 20)
 	ts := startServer(t, Config{BodyReadTimeout: timeout, ConnWindowSize: 65535, MaxConnBodyBuffer: 65535}, h, false)
 	rc := dialRaw(t, ts.addr)
@@ -499,6 +502,7 @@ func TestBodyTimeoutSparesHeldClient(t *testing.T) {
 		wu, ok := f.(*http2.WindowUpdateFrame)
 		return ok && wu.StreamID == 0
 	})
+	time.Sleep(timeout * 5 / 8) // the delay is what is tested
 	rc.fr.WriteData(3, true, []byte("late but fine"))
 	if s := <-got; s != "late but fine" {
 		t.Fatalf("B read %q", s)

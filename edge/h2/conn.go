@@ -69,8 +69,11 @@ type conn struct {
 	stallTimer      *time.Timer
 	stallArmed      bool
 	recvWindow      int64 // connection window we granted, not yet used
-	bodyBuffered    int64 // request-body bytes buffered, not yet taken by handlers
-	bodyPeak        int64 // the most bodyBuffered has been (for tests of the budget)
+	// windowOpened is when recvWindow last went from zero to above it
+	// (UnixNano): a body held until then counts its timeout from there.
+	windowOpened int64
+	bodyBuffered int64 // request-body bytes buffered, not yet taken by handlers
+	bodyPeak     int64 // the most bodyBuffered has been (for tests of the budget)
 }
 
 const clientPreface = http2.ClientPreface
