@@ -83,10 +83,11 @@ then vault sign and vault submit).`,
 			var runtime []byte
 			var network oci.Network
 			if m.Kind == schemas.KindContainer {
-				if image, err = resolveImage(cmd, c, snap, m.Image); err != nil {
+				var config string
+				if image, config, err = resolveImage(cmd, c, snap, m.Image); err != nil {
 					return fmt.Errorf("deploy %s: %w", m.Name, err)
 				}
-				if runtime, network, err = containerRuntime(ctx, c, m, image); err != nil {
+				if runtime, network, err = containerRuntime(ctx, c, m, config); err != nil {
 					return fmt.Errorf("deploy %s: %w", m.Name, err)
 				}
 			}

@@ -79,6 +79,19 @@ func (s *nodeStore) Put(ctx context.Context, digest string, size int64, r io.Rea
 	return err
 }
 
+// maxImageDocument bounds a manifest or config blob read whole.
+const maxImageDocument = 4 << 20
+
+// ReadDocument reads a small blob (a manifest or an image config) whole.
+func (s *nodeStore) ReadDocument(ctx context.Context, digest string) ([]byte, error) {
+	rc, err := s.Open(ctx, digest)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(io.LimitReader(rc, maxImageDocument))
+}
+
 func (s *nodeStore) Open(ctx context.Context, digest string) (io.ReadCloser, error) {
 	h, err := hexOf(digest)
 	if err != nil {

@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 
@@ -53,20 +52,12 @@ func imageInspectCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			read := func(digest string) ([]byte, error) {
-				rc, err := store.Open(ctx, digest)
-				if err != nil {
-					return nil, err
-				}
-				defer rc.Close()
-				return io.ReadAll(io.LimitReader(rc, 4<<20))
-			}
 			var out inspected
 			out.Image = img
-			if out.Manifest, err = read(img.Manifest.Digest); err != nil {
+			if out.Manifest, err = store.ReadDocument(ctx, img.Manifest.Digest); err != nil {
 				return fmt.Errorf("inspect %s: manifest: %w", args[0], err)
 			}
-			raw, err := read(img.Config.Digest)
+			raw, err := store.ReadDocument(ctx, img.Config.Digest)
 			if err != nil {
 				return fmt.Errorf("inspect %s: config: %w", args[0], err)
 			}

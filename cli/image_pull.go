@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -95,62 +94,50 @@ func storeAndRecord(cmd *cobra.Command, server string, store func(*nodeStore) (*
 	return nil
 }
 
-// resolveImage is the digest of the image ref names: the one the ledger
-// holds under that tag (its latest pull) or digest, else pulled now.
-func resolveImage(cmd *cobra.Command, c *node.Client, snap *fold.Snapshot, ref string) (string, error) {
+// resolveImage is the image ref names: the one the ledger holds under
+// that tag (its latest pull) or digest, else pulled now. It returns the
+// image's digest and its config blob's.
+func resolveImage(cmd *cobra.Command, c *node.Client, snap *fold.Snapshot, ref string) (image, config string, err error) {
 	if img, err := findImage(snap.State, ref); err == nil {
 		fmt.Fprintf(cmd.ErrOrStderr(), "image %s is %s\n", ref, img.Digest)
-		return img.Digest, nil
+		return img.Digest, img.Config.Digest, nil
 	}
 	rc, err := registryClient(cmd)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	ctx := cmd.Context()
 	store, err := openNodeStore(ctx, c)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	pulled, err := rc.Pull(ctx, ref, store)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	p := pulled.Image
 	ack, err := c.SignAndAppend(ctx, events.TypeImagePulled, p.Digest, p, ledger.AppendOptions{})
 	if err != nil {
-		return "", opError("record "+p.Repository, err)
+		return "", "", opError("record "+p.Repository, err)
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "image %s is %s: pulled (%d blobs stored, %d already there), recorded at seq %d\n", ref, p.Digest, pulled.Stored, pulled.Skipped, ack.Seq)
-	return p.Digest, nil
+	return p.Digest, p.Config.Digest, nil
 }
 
-// containerRuntime is the runtime config of container m running image
-// (a digest the ledger holds), made of the image's config as stored.
-func containerRuntime(ctx context.Context, c *node.Client, m *schemas.Manifest, image string) ([]byte, oci.Network, error) {
-	snap, err := c.Snapshot(ctx, 0)
-	if err != nil {
-		return nil, "", err
-	}
-	img := snap.State.Images[image]
-	if img == nil {
-		return nil, "", fmt.Errorf("image %s: %w", image, events.ErrNotFound)
-	}
+// containerRuntime is the runtime config of container m running an image
+// whose config blob is config, made of that config as stored.
+func containerRuntime(ctx context.Context, c *node.Client, m *schemas.Manifest, config string) ([]byte, oci.Network, error) {
 	store, err := openNodeStore(ctx, c)
 	if err != nil {
 		return nil, "", err
 	}
-	rc, err := store.Open(ctx, img.Config.Digest)
+	raw, err := store.ReadDocument(ctx, config)
 	if err != nil {
-		return nil, "", fmt.Errorf("image %s: config: %w", image, err)
-	}
-	defer rc.Close()
-	raw, err := io.ReadAll(io.LimitReader(rc, 4<<20))
-	if err != nil {
-		return nil, "", fmt.Errorf("image %s: config: %w", image, err)
+		return nil, "", fmt.Errorf("image config %s: %w", config, err)
 	}
 	cfg, err := oci.ParseImageConfig(raw)
 	if err != nil {
-		return nil, "", fmt.Errorf("image %s: %w", image, err)
+		return nil, "", err
 	}
 	spec, network, err := oci.Generate(m, cfg)
 	if err != nil {

@@ -129,31 +129,35 @@ func (r *Runtime) Stop(ctx context.Context, id string, grace time.Duration) erro
 	if err := r.Kill(ctx, id, syscall.SIGTERM); err != nil {
 		return err
 	}
-	deadline := time.Now().Add(grace)
-	for pause := 10 * time.Millisecond; time.Now().Before(deadline); pause = min(2*pause, 200*time.Millisecond) {
-		if st, err := r.State(ctx, id); err == nil && st.Status == "stopped" {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(pause):
-		}
+	if stopped, err := r.waitStopped(ctx, id, time.Now().Add(grace)); stopped || err != nil {
+		return err
 	}
 	r.log.Info("container ignored SIGTERM; killing it", "container", id, "grace", grace)
 	if err := r.Kill(ctx, id, syscall.SIGKILL); err != nil {
 		return err
 	}
-	for pause := 10 * time.Millisecond; ; pause = min(2*pause, 200*time.Millisecond) {
-		if st, err := r.State(ctx, id); err != nil || st.Status == "stopped" {
-			return err
+	_, err := r.waitStopped(ctx, id, time.Time{})
+	return err
+}
+
+// waitStopped polls the container's state until it is stopped, until
+// deadline (zero: until ctx ends), or until its state cannot be read.
+func (r *Runtime) waitStopped(ctx context.Context, id string, deadline time.Time) (bool, error) {
+	for pause := 10 * time.Millisecond; deadline.IsZero() || time.Now().Before(deadline); pause = min(2*pause, 200*time.Millisecond) {
+		st, err := r.State(ctx, id)
+		if err != nil {
+			return false, err
+		}
+		if st.Status == "stopped" {
+			return true, nil
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return false, ctx.Err()
 		case <-time.After(pause):
 		}
 	}
+	return false, nil
 }
 
 // Delete removes the container; force kills it first if it runs.
