@@ -2,13 +2,20 @@ package cli
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/vault-runtime/vault/cli/node"
 
 	"github.com/spf13/cobra"
 )
 
 func killCommand() *cobra.Command {
-	var server string
+	var server, signal string
 	var quiet time.Duration
 	cmd := &cobra.Command{
 		Use:   "kill NAME",
@@ -17,8 +24,12 @@ func killCommand() *cobra.Command {
 role), to every node on the NATS system. Each node aborts the function's running
 invocations (their callers get 503 with the request ID) and answers how many it
 aborted. The function keeps serving new requests: pause or roll it back to stop
-those. Nothing is written to the ledger.`,
-		Example: "  vault kill myfn",
+those. Nothing is written to the ledger.
+
+For a container, --signal sends a signal to its process on every node (KILL by
+default): a container whose process ends is restarted, and its restart counted
+(vault ps).`,
+		Example: "  vault kill myfn\n  vault kill api --signal TERM",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -27,7 +38,11 @@ those. Nothing is written to the ledger.`,
 				return err
 			}
 			defer c.Close()
-			replies, err := c.Kill(ctx, args[0], quiet)
+			sig, err := parseSignal(signal)
+			if err != nil {
+				return err
+			}
+			replies, err := c.KillWith(ctx, node.KillRequest{Function: args[0], Signal: sig}, quiet)
 			if err != nil {
 				return err
 			}
@@ -39,7 +54,11 @@ those. Nothing is written to the ledger.`,
 					failed++
 					continue
 				}
-				fmt.Fprintf(out, "node %s: aborted %d invocation(s) of %s\n", r.NodeID, r.Aborted, args[0])
+				fmt.Fprintf(out, "node %s: aborted %d invocation(s) of %s", r.NodeID, r.Aborted, args[0])
+				if r.Signaled > 0 {
+					fmt.Fprintf(out, ", sent %s to %d container(s)", unix.SignalName(syscall.Signal(sig)), r.Signaled)
+				}
+				fmt.Fprintln(out)
 			}
 			switch {
 			case len(replies) == 0:
@@ -51,6 +70,18 @@ those. Nothing is written to the ledger.`,
 		},
 	}
 	addServerFlag(cmd, &server)
+	cmd.Flags().StringVar(&signal, "signal", "KILL", "the signal for the function's containers (a name such as TERM or a number)")
 	cmd.Flags().DurationVar(&quiet, "gather", 300*time.Millisecond, "how long to wait for more nodes after the last answer")
 	return cmd
+}
+
+// parseSignal reads a signal name (TERM, SIGTERM) or number.
+func parseSignal(s string) (int, error) {
+	if n, err := strconv.Atoi(s); err == nil && n > 0 && n <= 64 {
+		return n, nil
+	}
+	if sig := unix.SignalNum("SIG" + strings.TrimPrefix(strings.ToUpper(s), "SIG")); sig != 0 {
+		return int(sig), nil
+	}
+	return 0, fmt.Errorf("--signal %q: want a name such as TERM or KILL, or a number from 1 to 64", s)
 }

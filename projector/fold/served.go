@@ -1,6 +1,7 @@
 package fold
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -26,6 +27,11 @@ type ServedVersion struct {
 	Percent  int    `json:"percent"`
 	// Routes are the version's routes that its function owns.
 	Routes []string `json:"routes"`
+	// Image, Runtime and Network are a container version's image digest,
+	// admitted runtime config and network mode (fold.Version's).
+	Image   string          `json:"image,omitempty"`
+	Runtime json.RawMessage `json:"runtime,omitempty"`
+	Network string          `json:"network,omitempty"`
 }
 
 // Weight is the percentage of requests version v takes (0 when paused).
@@ -55,7 +61,7 @@ func ServedFor(st *State, f *Function) (Served, bool) {
 	s := Served{Function: f.Name, Paused: f.State == Paused, ActivatedSeq: f.ActivatedSeq, StateSeq: f.StateSeq}
 	for _, share := range f.Traffic() {
 		v := f.Versions[share.Version-1]
-		sv := ServedVersion{Version: v.Number, Artifact: v.Artifact, Percent: share.Percent}
+		sv := ServedVersion{Version: v.Number, Artifact: v.Artifact, Percent: share.Percent, Image: v.Image, Runtime: v.Runtime, Network: v.Network}
 		for _, pattern := range v.Routes {
 			if r, err := schemas.ParseRoute(pattern); err == nil && st.Routes[r.Shape()].Function == f.Name {
 				sv.Routes = append(sv.Routes, pattern)

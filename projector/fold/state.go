@@ -84,6 +84,10 @@ type Version struct {
 	Transferred []string `json:"transferred,omitempty"`
 	// Image is the digest of a container version's image.
 	Image string `json:"image,omitempty"`
+	// Runtime is a container version's OCI runtime config, as the
+	// gatekeeper admitted it, and Network its network mode.
+	Runtime json.RawMessage `json:"runtime,omitempty"`
+	Network string          `json:"network,omitempty"`
 }
 
 // Transition is one applied lifecycle event and what it left.
