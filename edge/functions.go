@@ -28,6 +28,9 @@ import (
 type target struct {
 	fn     string
 	paused bool
+	// stopped: the function is stopped (its routes answer 503 like a
+	// paused one's).
+	stopped bool
 	// choices share the route's traffic; upto is cumulative.
 	choices []choice
 	total   uint32
@@ -230,13 +233,13 @@ func (f *Functions) targets(s fold.Served, calls *inflight, live map[string]*iso
 	for _, v := range s.Versions {
 		var prog *isolate.Program
 		var up *upstream
-		if v.Image != "" {
+		if v.Image != "" && !s.Stopped {
 			// A paused container is frozen, not removed: it stays live.
 			var err error
 			if up, err = f.containerChoice(s, v, liveUp); err != nil {
 				return nil, nil, err
 			}
-		} else if !s.Paused {
+		} else if !s.Paused && !s.Stopped {
 			if prog = f.programs[programKey(s.Function, v)]; prog == nil {
 				// Cannot happen: the projector publishes only warmed versions.
 				return nil, nil, fmt.Errorf("v%d was never warmed", v.Version)
@@ -251,7 +254,7 @@ func (f *Functions) targets(s fold.Served, calls *inflight, live map[string]*iso
 			}
 			r := targets[route.Shape()]
 			if r == nil {
-				r = &routed{route: route, target: &target{fn: s.Function, paused: s.Paused, calls: calls}}
+				r = &routed{route: route, target: &target{fn: s.Function, paused: s.Paused || s.Stopped, stopped: s.Stopped, calls: calls}}
 				targets[route.Shape()] = r
 				order = append(order, route.Shape())
 			}

@@ -38,7 +38,11 @@ func (h *handler) Route(r *h2.Request) (int64, *h2.Response) {
 		return 0, textResponse(http.StatusNotFound, id, fmt.Sprintf("no route for %s%s", r.Authority, path))
 	}
 	if t.paused {
-		resp := textResponse(http.StatusServiceUnavailable, id, t.fn+" is paused")
+		what := " is paused"
+		if t.stopped {
+			what = " is stopped"
+		}
+		resp := textResponse(http.StatusServiceUnavailable, id, t.fn+what)
 		resp.Header.Set("Retry-After", strconv.Itoa(pausedRetryAfter))
 		return 0, resp
 	}

@@ -49,6 +49,9 @@ const (
 	Active   Lifecycle = "active"
 	Paused   Lifecycle = "paused"
 	Retired  Lifecycle = "retired"
+	// Stopped: the function's containers are stopped and removed, its
+	// routes answer 503, until it is started.
+	Stopped Lifecycle = "stopped"
 )
 
 // Function is a deployed function and its history.
