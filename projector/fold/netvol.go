@@ -117,15 +117,28 @@ func validateVolumeRemoved(s *State, c *change) error {
 // and version order. A retired function's versions count no more: none of
 // them can run again.
 func (s *State) VolumeUsers(volume string) []string {
+	return s.versionsWith(func(v *Version) bool { return slices.Contains(v.Volumes, volume) })
+}
+
+// NetworkUsers names the versions whose records name network, as
+// VolumeUsers does. (A container deployed before records named networks
+// is on events.DefaultNetwork without naming it.)
+func (s *State) NetworkUsers(network string) []string {
+	return s.versionsWith(func(v *Version) bool { return slices.Contains(v.Networks, network) })
+}
+
+// versionsWith names the versions of functions not retired for which has
+// is true, as "name@vN", in name and version order.
+func (s *State) versionsWith(has func(*Version) bool) []string {
 	var users []string
 	for _, name := range slices.Sorted(maps.Keys(s.Functions)) {
 		f := s.Functions[name]
 		if f.State == Retired {
 			continue
 		}
-		for _, v := range f.Versions {
-			if slices.Contains(v.Volumes, volume) {
-				users = append(users, fmt.Sprintf("%s@v%d", name, v.Number))
+		for i := range f.Versions {
+			if has(&f.Versions[i]) {
+				users = append(users, fmt.Sprintf("%s@v%d", name, f.Versions[i].Number))
 			}
 		}
 	}

@@ -128,17 +128,24 @@ func TestDeployVolumesMatchMounts(t *testing.T) {
 	}
 }
 
-func TestVolumeUsers(t *testing.T) {
+func TestVolumeAndNetworkUsers(t *testing.T) {
 	l := foldtest.NewLedger(t)
 	s := foldtest.FoldAll(t, l.Genesis, l.PullImage(foldtest.Image("img", "registry.example.com/img", "1", "base"), l.Operator),
 		l.CreateVolume("data"), l.CreateVolume("logs"),
-		containerDeploy(l, "web", []string{"data"}, nil, l.Operator),
-		containerDeploy(l, "api", []string{"logs"}, nil, l.Operator),
-		containerDeploy(l, "api", []string{"data", "logs"}, nil, l.Operator),
-		containerDeploy(l, "old", []string{"data"}, nil, l.Operator),
+		l.CreateNetwork("backend", ""),
+		containerDeploy(l, "web", []string{"data"}, []string{"default"}, l.Operator),
+		containerDeploy(l, "api", []string{"logs"}, []string{"backend"}, l.Operator),
+		containerDeploy(l, "api", []string{"data", "logs"}, []string{"default"}, l.Operator),
+		containerDeploy(l, "old", []string{"data"}, []string{"backend"}, l.Operator),
 		l.Lifecycle(events.TypeRetired, "old"))
 	if got, want := s.VolumeUsers("data"), []string{"api@v2", "web@v1"}; !slices.Equal(got, want) {
 		t.Errorf("VolumeUsers(data) = %v, want %v", got, want)
+	}
+	if got, want := s.NetworkUsers("backend"), []string{"api@v1"}; !slices.Equal(got, want) {
+		t.Errorf("NetworkUsers(backend) = %v, want %v", got, want)
+	}
+	if got, want := s.NetworkUsers("default"), []string{"api@v2", "web@v1"}; !slices.Equal(got, want) {
+		t.Errorf("NetworkUsers(default) = %v, want %v", got, want)
 	}
 	if got := s.VolumeUsers("none"); got != nil {
 		t.Errorf("VolumeUsers(none) = %v, want none", got)
