@@ -67,6 +67,9 @@ func TestNetworksAndVolumes(t *testing.T) {
 	if out := alice.mustVault(srv, "network", "ls"); !strings.Contains(out, "10.89.3.0/24") || !strings.Contains(out, "db@v1") {
 		t.Fatalf("vault network ls:\n%s", out)
 	}
+	if out := alice.mustVault(srv, "inspect", "db"); !strings.Contains(out, "volumes pgdata networks backend") {
+		t.Fatalf("vault inspect db:\n%s", out)
+	}
 	var st struct {
 		State struct {
 			Functions map[string]struct {
