@@ -33,7 +33,9 @@ type Volume struct {
 	By         []string `json:"by"`
 }
 
-// validateNetworkCreated admits a network whose name is not taken.
+// validateNetworkCreated admits a network whose name is not taken and
+// whose subnet, if it has one, overlaps no other network's: two bridges
+// of one node with overlapping subnets would route each other's traffic.
 func validateNetworkCreated(s *State, c *change) error {
 	n, err := events.DecodeBody[events.NetworkCreated](c.ev)
 	if err != nil {
@@ -47,6 +49,15 @@ func validateNetworkCreated(s *State, c *change) error {
 	}
 	if old := s.Networks[n.Name]; old != nil {
 		return fmt.Errorf("create network %s: it exists (created at seq %d): %w", n.Name, old.CreatedSeq, events.ErrConflict)
+	}
+	if n.Subnet != "" {
+		mine, _ := events.ParseSubnet(n.Subnet) // Check parsed it
+		for _, name := range slices.Sorted(maps.Keys(s.Networks)) {
+			other, err := events.ParseSubnet(s.Networks[name].Subnet)
+			if err == nil && mine.Overlaps(other) {
+				return fmt.Errorf("create network %s: subnet %s overlaps network %s's %s: %w", n.Name, mine, name, other, events.ErrConflict)
+			}
+		}
 	}
 	net := &Network{Name: n.Name, Subnet: n.Subnet, CreatedSeq: c.seq, EventID: c.id, By: c.signers}
 	c.apply = func(s *State) {
