@@ -42,8 +42,12 @@ func (f *Functions) warmContainer(ctx context.Context, key, fn string, v fold.Se
 	if len(v.Runtime) == 0 || v.Image == "" {
 		return fmt.Errorf("warm %s: the deploy record carries no runtime config or image", key)
 	}
-	in, err := f.opts.Containers.Start(ctx, container.Spec{Function: fn, Version: v.Version, Image: v.Image,
-		Runtime: v.Runtime, Network: v.Network, Port: m.Port, Health: m.Health, StopGrace: time.Duration(m.StopGrace)})
+	sp := container.Spec{Function: fn, Version: v.Version, Image: v.Image, Runtime: v.Runtime, Network: v.Network,
+		Port: m.Port, Health: m.Health, StopGrace: time.Duration(m.StopGrace)}
+	for _, n := range v.Networks {
+		sp.Networks = append(sp.Networks, container.NetworkRef{Name: n.Name, Subnet: n.Subnet})
+	}
+	in, err := f.opts.Containers.Start(ctx, sp)
 	if err != nil {
 		return fmt.Errorf("warm %s: %w", key, err)
 	}

@@ -19,6 +19,9 @@ type site struct {
 	// netns puts a node (by name) in a network namespace: launch runs it
 	// with `ip netns exec` (netns_test.go).
 	netns map[string]string
+	// cleaned are the data directories whose containers the test's
+	// cleanup removes.
+	cleaned map[string]bool
 }
 
 func newSite(t *testing.T) *site {
@@ -32,7 +35,16 @@ func (s *site) dir(name string) string {
 	if name == "hub" {
 		return s.e.data
 	}
-	return filepath.Join(s.e.root, name)
+	dir := filepath.Join(s.e.root, name)
+	if s.cleaned == nil {
+		s.cleaned = map[string]bool{}
+	}
+	if !s.cleaned[dir] {
+		// Registered before the node's own cleanup, so it runs after it.
+		s.cleaned[dir] = true
+		s.e.t.Cleanup(func() { removeContainers(dir) })
+	}
+	return dir
 }
 
 // join initialises name's data directory for the site's ledger and returns

@@ -37,7 +37,6 @@ func containerEnv(t *testing.T) (e *env, n *node, images [2]string) {
 	}
 	e = newEnv(t)
 	e.mustVault("", "init", "--data", e.data)
-	t.Cleanup(func() { removeContainers(t, e.data) })
 	n = e.serve(nodeOptions{})
 	for i, page := range []string{"v1", "v2"} {
 		img, err := testimage.Build(testimage.Options{Page: page + "\n"})
@@ -59,16 +58,19 @@ func containerEnv(t *testing.T) (e *env, n *node, images [2]string) {
 }
 
 // removeContainers deletes every container a node of data left, their
-// namespaces and the node's bridge namespace.
-func removeContainers(t *testing.T, data string) {
+// namespaces, overlays and the node's bridge namespace.
+func removeContainers(data string) {
 	root := filepath.Join(data, "containers", "runc")
+	if _, err := os.Stat(filepath.Join(data, "containers")); err != nil {
+		return
+	}
 	out, _ := exec.Command("runc", "--root", root, "list", "-q").Output()
 	for _, id := range strings.Fields(string(out)) {
 		exec.Command("runc", "--root", root, "delete", "--force", id).Run()
 		exec.Command("ip", "netns", "delete", id).Run()
-		if parts := strings.SplitN(id, "-", 3); len(parts) == 3 {
-			exec.Command("ip", "netns", "delete", "vault-"+parts[1]).Run()
-		}
+	}
+	if ns, err := os.ReadFile(filepath.Join(data, "containers", "netns")); err == nil {
+		exec.Command("ip", "netns", "delete", strings.TrimSpace(string(ns))).Run()
 	}
 	mounts, _ := os.ReadFile("/proc/self/mountinfo")
 	for _, line := range strings.Split(string(mounts), "\n") {

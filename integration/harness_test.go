@@ -45,8 +45,12 @@ func newEnv(t testing.TB) *env {
 		t.Skip("integration test: skipped with -short")
 	}
 	root := t.TempDir()
-	return &env{t: t, root: root, config: filepath.Join(root, "config"), data: filepath.Join(root, "data"),
+	e := &env{t: t, root: root, config: filepath.Join(root, "config"), data: filepath.Join(root, "data"),
 		passphrase: "integration test passphrase"}
+	// Containers outlive their node by design; the test's go with it
+	// (after its nodes, whose cleanups run first).
+	t.Cleanup(func() { removeContainers(e.data) })
+	return e
 }
 
 // environ is the environment of every vault child process.

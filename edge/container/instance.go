@@ -140,15 +140,27 @@ func (in *Instance) launch(ctx context.Context) error {
 	case "host":
 		in.Addr = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(in.Spec.Port))
 	default:
-		a, err := s.allocate(in.ID)
-		if err != nil {
-			return err
+		refs := in.Spec.Networks
+		if len(refs) == 0 {
+			refs = []NetworkRef{{Name: DefaultNetwork}}
 		}
-		att, err := Attach(ctx, s.net, in.ID, a)
-		if err != nil {
-			return err
+		for i, ref := range refs {
+			n, err := s.network(ctx, ref)
+			if err != nil {
+				return err
+			}
+			a, err := s.allocate(in.ID, n)
+			if err != nil {
+				return err
+			}
+			att, err := Attach(ctx, n, in.ID, fmt.Sprintf("eth%d", i), a, i == 0)
+			if err != nil {
+				return err
+			}
+			if i == 0 { // the edge reaches it on its first network
+				netns, in.Addr = att.NSPath, netip.AddrPortFrom(a, uint16(in.Spec.Port))
+			}
 		}
-		netns, in.Addr = att.NSPath, netip.AddrPortFrom(a, uint16(in.Spec.Port))
 		if err := os.WriteFile(filepath.Join(in.bundle, "addr"), []byte(in.Addr.String()), 0o600); err != nil {
 			return err
 		}
@@ -180,7 +192,7 @@ func (in *Instance) adoptable(st State) (netip.AddrPort, bool) {
 		return netip.AddrPort{}, false
 	}
 	addr, err := netip.ParseAddrPort(strings.TrimSpace(string(b)))
-	return addr, err == nil && addr.Port() == uint16(in.Spec.Port) && in.s.net.Subnet.Contains(addr.Addr())
+	return addr, err == nil && addr.Port() == uint16(in.Spec.Port)
 }
 
 // prepare reads the admitted config and fills in the node-local parts:
@@ -482,6 +494,10 @@ func (in *Instance) release(ctx context.Context, grace time.Duration) error {
 			_ = rt.run(ctx, "resume", in.ID)
 		}
 		if st.Status == "running" || st.Status == "paused" {
+			// Nothing supervises it now: when it is the node's child (the
+			// node is the subreaper), collect it as it ends, or it stays a
+			// zombie that runc reports as running.
+			go unix.Wait4(st.Pid, nil, 0, nil)
 			if err := rt.Stop(ctx, in.ID, grace); err != nil {
 				errs = append(errs, err)
 			}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/netip"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -73,33 +74,39 @@ func (n Network) ensureBridge(ctx context.Context) error {
 	return nil
 }
 
-// Attach gives container id a network namespace of its own (named id,
-// under /run/netns) joined to n's bridge by a veth pair, with address
-// addr (in n's subnet, not the gateway) and a default route through the
-// gateway.
-func Attach(ctx context.Context, n Network, id string, addr netip.Addr) (Attachment, error) {
+// Attach joins container id to n: it gives the container a network
+// namespace of its own (named id, under /run/netns) unless it has one,
+// and a veth pair from n's bridge to interface ifname there (eth0, eth1,
+// …), with address addr (in n's subnet, not the gateway). The first
+// network (route) also gets the default route through its gateway.
+func Attach(ctx context.Context, n Network, id, ifname string, addr netip.Addr, route bool) (Attachment, error) {
 	if !n.Subnet.Contains(addr) || addr == n.Gateway() || addr == n.Subnet.Masked().Addr() {
 		return Attachment{}, fmt.Errorf("attach %s to %s: %s is not a host address of %s", id, n.Name, addr, n.Subnet)
 	}
 	if err := n.ensureBridge(ctx); err != nil {
 		return Attachment{}, err
 	}
-	sum := sha256.Sum256([]byte(id))
+	sum := sha256.Sum256([]byte(id + " " + n.Name))
 	host, peer := "vh"+hex.EncodeToString(sum[:5]), "vc"+hex.EncodeToString(sum[:5]) // ≤15 bytes
-	steps := []struct {
+	type step struct {
 		ns   string
 		args []string
-	}{
-		{"", []string{"netns", "add", id}},
-		{n.HostNS, []string{"link", "add", host, "type", "veth", "peer", "name", peer}},
-		{n.HostNS, []string{"link", "set", host, "master", n.Bridge}},
-		{n.HostNS, []string{"link", "set", host, "up"}},
-		{n.HostNS, []string{"link", "set", peer, "netns", id}},
-		{id, []string{"link", "set", peer, "name", "eth0"}},
-		{id, []string{"addr", "add", netip.PrefixFrom(addr, n.Subnet.Bits()).String(), "dev", "eth0"}},
-		{id, []string{"link", "set", "eth0", "up"}},
-		{id, []string{"link", "set", "lo", "up"}},
-		{id, []string{"route", "add", "default", "via", n.Gateway().String()}},
+	}
+	var steps []step
+	if _, err := os.Stat(filepath.Join("/run/netns", id)); err != nil {
+		steps = append(steps, step{"", []string{"netns", "add", id}}, step{id, []string{"link", "set", "lo", "up"}})
+	}
+	steps = append(steps,
+		step{n.HostNS, []string{"link", "add", host, "type", "veth", "peer", "name", peer}},
+		step{n.HostNS, []string{"link", "set", host, "master", n.Bridge}},
+		step{n.HostNS, []string{"link", "set", host, "up"}},
+		step{n.HostNS, []string{"link", "set", peer, "netns", id}},
+		step{id, []string{"link", "set", peer, "name", ifname}},
+		step{id, []string{"addr", "add", netip.PrefixFrom(addr, n.Subnet.Bits()).String(), "dev", ifname}},
+		step{id, []string{"link", "set", ifname, "up"}},
+	)
+	if route {
+		steps = append(steps, step{id, []string{"route", "add", "default", "via", n.Gateway().String()}})
 	}
 	for _, s := range steps {
 		if err := ip(ctx, s.ns, s.args...); err != nil {

@@ -224,6 +224,10 @@ func (r *Runtime) run(ctx context.Context, args ...string) error {
 
 func (r *Runtime) output(ctx context.Context, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, r.runc, append([]string{"--root", r.state}, args...)...)
+	// Interrupted, runc passes SIGTERM on to what it runs (an exec'd
+	// program) and waits for it; SIGKILL only if that takes long.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 5 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

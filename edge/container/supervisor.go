@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -71,6 +72,8 @@ type Supervisor struct {
 	// about to be killed.
 	removing map[string]chan struct{}
 	closed   bool
+	// stopReaper ends reap.
+	stopReaper chan struct{}
 }
 
 // NewSupervisor prepares the node's bridge namespace and makes the node
@@ -92,21 +95,38 @@ func NewSupervisor(ctx context.Context, cfg Config) (*Supervisor, error) {
 	}
 	s := &Supervisor{cfg: cfg, ns: "vault-" + cfg.Node, log: cfg.Log,
 		instances: map[string]*Instance{}, addrs: map[netip.Addr]string{}, removing: map[string]chan struct{}{}}
-	if _, err := os.Stat(filepath.Join("/run/netns", s.ns)); err != nil {
-		if err := ip(ctx, "", "netns", "add", s.ns); err != nil {
-			return nil, fmt.Errorf("container supervisor: bridge namespace: %w", err)
-		}
-	}
-	if err := ip(ctx, s.ns, "link", "set", "lo", "up"); err != nil {
-		return nil, fmt.Errorf("container supervisor: bridge namespace: %w", err)
-	}
-	s.net = Network{Name: "default", Bridge: "vault0", Subnet: cfg.Subnet, HostNS: s.ns}
+	s.net = Network{Name: DefaultNetwork, Bridge: "vault0", Subnet: cfg.Subnet, HostNS: s.ns}
+	s.stopReaper = make(chan struct{})
+	go s.reap(s.stopReaper)
 	return s, nil
 }
 
 // Namespace is the network namespace (under /run/netns) the node's
-// bridges live in: DialIn it to reach a container.
+// bridges live in: DialIn it to reach a container. It is made with the
+// first bridge, and its name is kept in the file NamespaceFile beside the
+// bundles, for whoever cleans up after the node.
 func (s *Supervisor) Namespace() string { return s.ns }
+
+// NamespaceFile names the file, in the directory above Config.Dir, that
+// holds the bridge namespace's name.
+const NamespaceFile = "netns"
+
+// ensureNamespace makes the bridge namespace unless it exists.
+func (s *Supervisor) ensureNamespace(ctx context.Context) error {
+	if _, err := os.Stat(filepath.Join("/run/netns", s.ns)); err == nil {
+		return nil
+	}
+	if err := os.WriteFile(filepath.Join(s.cfg.Dir, "..", NamespaceFile), []byte(s.ns+"\n"), 0o600); err != nil {
+		return fmt.Errorf("bridge namespace: %w", err)
+	}
+	if err := ip(ctx, "", "netns", "add", s.ns); err != nil {
+		return fmt.Errorf("bridge namespace: %w", err)
+	}
+	if err := ip(ctx, s.ns, "link", "set", "lo", "up"); err != nil {
+		return fmt.Errorf("bridge namespace: %w", err)
+	}
+	return nil
+}
 
 // Spec is one container version to run.
 type Spec struct {
@@ -118,6 +138,9 @@ type Spec struct {
 	Runtime json.RawMessage
 	Network string
 	Port    int
+	// Networks are the networks it joins (none: the default network,
+	// unless Network is host or none).
+	Networks []NetworkRef
 	// Health is an HTTP path that must answer 2xx or 3xx before the
 	// version serves; empty: a TCP connection to Port is enough.
 	Health string
@@ -125,6 +148,16 @@ type Spec struct {
 	// when its container is removed (zero: the caller's default).
 	StopGrace time.Duration
 }
+
+// NetworkRef names a network and the subnet its ledger record asked for
+// ("": the node chooses).
+type NetworkRef struct {
+	Name   string
+	Subnet string
+}
+
+// DefaultNetwork is the network of containers that name none.
+const DefaultNetwork = "default"
 
 // ID is the container ID of sp on this node.
 func (s *Supervisor) ID(sp Spec) string { return ID(s.cfg.Node, sp.Function, sp.Version, sp.Image) }
@@ -182,13 +215,13 @@ func (s *Supervisor) forget(in *Instance) {
 	}
 }
 
-// allocate picks id's address: a hash of the ID in the subnet, then the
-// next free one.
-func (s *Supervisor) allocate(id string) (netip.Addr, error) {
+// allocate picks id's address on n: a hash of the ID in the subnet,
+// then the next free one.
+func (s *Supervisor) allocate(id string, n Network) (netip.Addr, error) {
 	sum := sha256.Sum256([]byte(id))
-	bits := 32 - s.net.Subnet.Bits()
+	bits := 32 - n.Subnet.Bits()
 	size := uint32(1) << bits
-	base := binary.BigEndian.Uint32(s.net.Subnet.Masked().Addr().AsSlice())
+	base := binary.BigEndian.Uint32(n.Subnet.Masked().Addr().AsSlice())
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	start := binary.BigEndian.Uint32(sum[:4]) % size
@@ -205,7 +238,69 @@ func (s *Supervisor) allocate(id string) (netip.Addr, error) {
 			return a, nil
 		}
 	}
-	return netip.Addr{}, fmt.Errorf("network %s: no free address in %s", s.net.Name, s.net.Subnet)
+	return netip.Addr{}, fmt.Errorf("network %s: no free address in %s", n.Name, n.Subnet)
+}
+
+// autoSubnets is where networks whose record names no subnet get one, a
+// /24 each.
+var autoSubnets = netip.MustParsePrefix("10.214.0.0/16")
+
+// network is the bridge of ref on this node. A network whose record
+// names no subnet gets a /24 of autoSubnets, chosen once and remembered
+// under the bridge namespace's directory, so a restarted node finds the
+// same bridge with the same addresses.
+func (s *Supervisor) network(ctx context.Context, ref NetworkRef) (Network, error) {
+	if err := s.ensureNamespace(ctx); err != nil {
+		return Network{}, err
+	}
+	if ref.Name == DefaultNetwork || ref.Name == "" {
+		return s.net, nil
+	}
+	sum := sha256.Sum256([]byte(ref.Name))
+	n := Network{Name: ref.Name, Bridge: "vb" + hex.EncodeToString(sum[:6]), HostNS: s.ns}
+	if ref.Subnet != "" {
+		p, err := netip.ParsePrefix(ref.Subnet)
+		if err != nil || !p.Addr().Is4() {
+			return Network{}, fmt.Errorf("network %s: subnet %q: not an IPv4 prefix", ref.Name, ref.Subnet)
+		}
+		n.Subnet = p.Masked()
+		return n, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	file := filepath.Join(s.cfg.Dir, "..", "networks", ref.Name)
+	if b, err := os.ReadFile(file); err == nil {
+		if p, err := netip.ParsePrefix(strings.TrimSpace(string(b))); err == nil {
+			n.Subnet = p
+			return n, nil
+		}
+	}
+	taken := map[netip.Prefix]bool{}
+	entries, _ := os.ReadDir(filepath.Dir(file))
+	for _, e := range entries {
+		if b, err := os.ReadFile(filepath.Join(filepath.Dir(file), e.Name())); err == nil {
+			if p, err := netip.ParsePrefix(strings.TrimSpace(string(b))); err == nil {
+				taken[p] = true
+			}
+		}
+	}
+	base := autoSubnets.Addr().As4()
+	for i := range 256 {
+		third := (int(sum[0]) + i) % 256
+		p := netip.PrefixFrom(netip.AddrFrom4([4]byte{base[0], base[1], byte(third), 0}), 24)
+		if taken[p] {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
+			return Network{}, fmt.Errorf("network %s: %w", ref.Name, err)
+		}
+		if err := os.WriteFile(file, []byte(p.String()), 0o600); err != nil {
+			return Network{}, fmt.Errorf("network %s: %w", ref.Name, err)
+		}
+		n.Subnet = p
+		return n, nil
+	}
+	return Network{}, fmt.Errorf("network %s: no free /24 left in %s", ref.Name, autoSubnets)
 }
 
 // claim records an adopted container's address.
@@ -325,6 +420,9 @@ func (in *Instance) Remove(ctx context.Context, grace time.Duration) error {
 // node process to adopt.
 func (s *Supervisor) Close() {
 	s.mu.Lock()
+	if !s.closed {
+		close(s.stopReaper)
+	}
 	s.closed = true
 	ins := make([]*Instance, 0, len(s.instances))
 	for _, in := range s.instances {

@@ -208,3 +208,65 @@ func TestSupervisorReportsAnUnhealthyContainer(t *testing.T) {
 		t.Errorf("state %+v, want %s", in.Status(), StateCrashLoop)
 	}
 }
+
+// TestSupervisorNetworksAndVolumes runs three containers: a1 and a2 on
+// network a, b1 on network b with a subnet its record names. The edge
+// reaches each at its address; a1 reaches a2 and not b1; a volume
+// mounted by a1 is a directory under the supervisor's volumes, owned by
+// the container's user, and what a1 writes there is on the host.
+func TestSupervisorNetworksAndVolumes(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := newSupervisor(t, dir, busyboxRootfs(t))
+	t.Cleanup(func() {
+		s.Prune(context.Background(), nil, 0)
+		ip(context.Background(), "", "netns", "delete", s.Namespace())
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	start := func(fn string, net NetworkRef, volume bool) *Instance {
+		sp := httpdSpec(t, fn, 1)
+		sp.Networks = []NetworkRef{net}
+		if volume {
+			var spec map[string]any
+			json.Unmarshal(sp.Runtime, &spec)
+			spec["mounts"] = append(spec["mounts"].([]any), map[string]any{"destination": "/data", "type": "bind",
+				"source": "volume:pgdata", "options": []string{"rbind", "rw", "nosuid", "nodev"}})
+			sp.Runtime, _ = json.Marshal(spec)
+		}
+		in, err := s.Start(ctx, sp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page, err := get(t, in, "/"); err != nil || page != "hello from a container\n" {
+			t.Fatalf("%s: GET / = %q, %v", fn, page, err)
+		}
+		return in
+	}
+	a1 := start("a1", NetworkRef{Name: "a"}, true)
+	a2 := start("a2", NetworkRef{Name: "a"}, false)
+	b1 := start("b1", NetworkRef{Name: "b", Subnet: "10.215.7.0/24"}, false)
+	if !strings.HasPrefix(b1.Addr.Addr().String(), "10.215.7.") || a1.Addr.Addr() == a2.Addr.Addr() {
+		t.Fatalf("addresses a1 %s, a2 %s, b1 %s", a1.Addr, a2.Addr, b1.Addr)
+	}
+	fetch := func(from, to *Instance) ([]byte, error) {
+		ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		return s.cfg.Runtime.Exec(ctx, from.ID, "/bin/busybox", "wget", "-q", "-O", "-", "http://"+to.Addr.String()+"/")
+	}
+	if out, err := fetch(a1, a2); err != nil || string(out) != "hello from a container\n" {
+		t.Errorf("a1 cannot reach a2 on network a: %q, %v", out, err)
+	}
+	if out, err := fetch(a1, b1); err == nil {
+		t.Errorf("a1 on network a reached b1 on network b: %q", out)
+	}
+	if _, err := s.cfg.Runtime.Exec(ctx, a1.ID, "/bin/busybox", "sh", "-c", "echo kept > /data/row"); err != nil {
+		t.Fatal(err)
+	}
+	vol := filepath.Join(dir, "volumes", "pgdata")
+	if b, err := os.ReadFile(filepath.Join(vol, "row")); err != nil || string(b) != "kept\n" {
+		t.Errorf("the volume's file on the host: %q, %v", b, err)
+	}
+	if fi, err := os.Stat(vol); err != nil || fi.Mode().Perm() != 0o700 || fi.Sys().(*syscall.Stat_t).Uid != 1000 {
+		t.Errorf("volume directory %v, %v; want 0700 owned by the container's user", fi, err)
+	}
+}

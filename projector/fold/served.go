@@ -36,6 +36,16 @@ type ServedVersion struct {
 	Image   string          `json:"image,omitempty"`
 	Runtime json.RawMessage `json:"runtime,omitempty"`
 	Network string          `json:"network,omitempty"`
+	// Networks are the named networks the container joins, the first
+	// one the edge reaches it on, each with the subnet its record asked
+	// for ("" lets the node choose).
+	Networks []NetworkRef `json:"networks,omitempty"`
+}
+
+// NetworkRef is a network a served container joins.
+type NetworkRef struct {
+	Name   string `json:"name"`
+	Subnet string `json:"subnet,omitempty"`
 }
 
 // Weight is the percentage of requests version v takes (0 when paused).
@@ -66,6 +76,13 @@ func ServedFor(st *State, f *Function) (Served, bool) {
 	for _, share := range f.Traffic() {
 		v := f.Versions[share.Version-1]
 		sv := ServedVersion{Version: v.Number, Artifact: v.Artifact, Percent: share.Percent, Image: v.Image, Runtime: v.Runtime, Network: v.Network}
+		for _, name := range v.Networks {
+			ref := NetworkRef{Name: name}
+			if n := st.Networks[name]; n != nil {
+				ref.Subnet = n.Subnet
+			}
+			sv.Networks = append(sv.Networks, ref)
+		}
 		for _, pattern := range v.Routes {
 			if r, err := schemas.ParseRoute(pattern); err == nil && st.Routes[r.Shape()].Function == f.Name {
 				sv.Routes = append(sv.Routes, pattern)
