@@ -33,7 +33,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
   vault ledger verify`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version(),
 	}
+	root.SetVersionTemplate("{{.Version}}")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(initCommand(), serveCommand(), imageCommand(), registryCommand(), deployCommand(), activateCommand(), lsCommand(), ledgerCommand(),
