@@ -10,6 +10,7 @@ import (
 func killCommand() *cobra.Command {
 	var server string
 	var quiet time.Duration
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "kill NAME",
 		Short: "Abort a function's in-flight invocations on every node (a signed control request)",
@@ -33,13 +34,24 @@ those. Nothing is written to the ledger.`,
 			}
 			out := cmd.OutOrStdout()
 			failed := 0
+			result := killResult{Function: args[0], Nodes: []killNode{}}
 			for _, r := range replies {
+				result.Nodes = append(result.Nodes, killNode{NodeID: r.NodeID, Aborted: r.Aborted, Error: r.Error})
 				if r.Error != "" {
-					fmt.Fprintf(out, "node ?: %s\n", r.Error)
 					failed++
-					continue
 				}
-				fmt.Fprintf(out, "node %s: aborted %d invocation(s) of %s\n", r.NodeID, r.Aborted, args[0])
+				switch {
+				case asJSON:
+				case r.Error != "":
+					fmt.Fprintf(out, "node ?: %s\n", r.Error)
+				default:
+					fmt.Fprintf(out, "node %s: aborted %d invocation(s) of %s\n", r.NodeID, r.Aborted, args[0])
+				}
+			}
+			if asJSON {
+				if err := printJSON(out, result); err != nil {
+					return err
+				}
 			}
 			switch {
 			case len(replies) == 0:
@@ -51,6 +63,19 @@ those. Nothing is written to the ledger.`,
 		},
 	}
 	addServerFlag(cmd, &server)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the nodes' answers as JSON")
 	cmd.Flags().DurationVar(&quiet, "gather", 300*time.Millisecond, "how long to wait for more nodes after the last answer")
 	return cmd
+}
+
+// killResult is what kill --json prints: each node's answer.
+type killResult struct {
+	Function string     `json:"function"`
+	Nodes    []killNode `json:"nodes"`
+}
+
+type killNode struct {
+	NodeID  string `json:"node,omitempty"`
+	Aborted int    `json:"aborted"`
+	Error   string `json:"error,omitempty"`
 }
