@@ -46,8 +46,10 @@ missing and who may still sign, and appends nothing.`,
 	return cmd
 }
 
-// submitResult is what submit --json prints.
+// submitResult is what submit and the keys changes print with --json:
+// the record appended, or the proposal written instead (keys … -o).
 type submitResult struct {
-	Summary string `json:"summary"`
-	Seq     uint64 `json:"seq"`
+	Summary  string `json:"summary"`
+	Seq      uint64 `json:"seq,omitempty"`
+	Proposal string `json:"proposal,omitempty"`
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vault-runtime/vault/events"
 )
 
 // TestJSONOutput: every command that changes something prints, with
@@ -73,4 +75,11 @@ func TestJSONOutput(t *testing.T) {
 		t.Errorf("submit --json names no seq: %v", sub)
 	}
 	want(run(srv, "retire", "shop", "--yes"), "state", "retired")
+
+	dave, _ := events.GenerateSigner()
+	if added := run(srv, "keys", "add", publicKeyArg(dave), "--role", "deploy"); added["seq"] == nil {
+		t.Errorf("keys add --json names no seq: %v", added)
+	}
+	keyProp := filepath.Join(e.root, "revoke-dave.json")
+	want(run(srv, "keys", "revoke", dave.ID, "-o", keyProp), "proposal", keyProp)
 }
