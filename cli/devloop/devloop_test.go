@@ -98,7 +98,9 @@ func TestRunRedeploysOnSave(t *testing.T) {
 
 	t.Run("EditServes", func(t *testing.T) {
 		os.WriteFile(entry, []byte(fnSource("two")), 0o644)
-		eventually(t, time.Second, "the edit is not served", func() bool { return get(url) == "two" })
+		// integration's TestDevLoop holds the real binary to a second; here
+		// the race detector and a shared machine get more.
+		eventually(t, 5*time.Second, "the edit is not served", func() bool { return get(url) == "two" })
 	})
 	t.Run("CompileErrorKeepsOldVersion", func(t *testing.T) {
 		os.WriteFile(entry, []byte("export default {\n  fetch( {\n"), 0o644)
