@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vault-runtime/vault/cli/scaffold"
+	"github.com/vault-runtime/vault/events"
 )
 
 func newCommand() *cobra.Command {
@@ -32,7 +33,14 @@ Then 'vault dev NAME' runs it on a throwaway node and redeploys it on every save
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := args[0]
-			name := filepath.Base(filepath.Clean(dir))
+			abs, err := filepath.Abs(dir)
+			if err != nil {
+				return fmt.Errorf("vault new %s: %w", dir, err)
+			}
+			name := filepath.Base(abs)
+			if !events.ValidFunctionName(name) {
+				return &exitError{1, fmt.Sprintf("vault new: the function is named after the directory, and %q is not a valid name: lower-case letters, digits and dashes, starting with a letter (at most 63)", name)}
+			}
 			files, err := scaffold.Write(dir, tmpl, name)
 			if errors.Is(err, scaffold.ErrNotEmpty) {
 				return &exitError{1, fmt.Sprintf("vault new: %s exists and is not empty; nothing was written", dir)}

@@ -90,10 +90,12 @@ func Run(ctx context.Context, cfg Config) (err error) {
 		return err
 	}
 	defer func() {
-		if cerr := dn.close(); cerr != nil && err == nil {
+		cerr := dn.close()
+		if cerr == nil {
+			out.printf("stopped the node; removed %s\n", dn.data)
+		} else if err == nil {
 			err = cerr
 		}
-		out.printf("stopped the node; removed %s\n", dn.data)
 	}()
 	front, err := startFront(cfg.Listen, dn.h2c, out)
 	if err != nil {
