@@ -31,7 +31,7 @@ type deployer struct {
 // the serving one stays. It returns the function's name when it serves.
 func (d *deployer) deploy(ctx context.Context) (string, bool) {
 	start := time.Now()
-	name, version, reused, err := d.ship(ctx)
+	name, version, what, err := d.ship(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", false
@@ -44,86 +44,99 @@ func (d *deployer) deploy(ctx context.Context) (string, bool) {
 		return "", false
 	}
 	d.serving = fmt.Sprintf("%s@v%d", name, version)
-	what := "deployed"
-	if reused {
-		what = "serving again"
+	if what == unchanged {
+		d.out.printf("%s unchanged: %s serves this code already\n", clock(time.Now()), d.serving)
+		return name, true
 	}
 	d.out.printf("%s %s %s@v%d in %v: %s\n", clock(time.Now()), what, name, version,
 		time.Since(start).Round(time.Millisecond), strings.Join(d.urls(ctx, name), " "))
 	return name, true
 }
 
+// What a save came to.
+const (
+	deployed     = "deployed"      // a new version, activated
+	servingAgain = "serving again" // an earlier version had this code: activated again
+	unchanged    = "unchanged"     // the serving version has this code: nothing appended
+)
+
 // ship does the work of deploy: it returns the function's name as soon
-// as the manifest gave it, the version serving, and whether that version
-// existed already (same artifact: activated again, nothing deployed).
-func (d *deployer) ship(ctx context.Context) (name string, version int, reused bool, err error) {
+// as the manifest gave it, the version serving, and what the save came
+// to (deployed, servingAgain or unchanged).
+func (d *deployer) ship(ctx context.Context) (name string, version int, what string, err error) {
 	m, blob, err := schemas.BuildArtifact(d.dir)
 	if m != nil {
 		name = m.Name
 	}
 	if err != nil {
-		return name, 0, false, err
+		return name, 0, "", err
 	}
 	if m.Kind == schemas.KindContainer {
-		return name, 0, false, fmt.Errorf("%s is a container (kind: container): vault dev runs functions; use vault deploy on a node", m.Name)
+		return name, 0, "", fmt.Errorf("%s is a container (kind: container): vault dev runs functions; use vault deploy on a node", m.Name)
 	}
 	if err := schemas.CheckArtifactSize(int64(len(blob)), schemas.DefaultMaxArtifactBytes); err != nil {
-		return name, 0, false, err
+		return name, 0, "", err
 	}
 	if err := checkRuns(m, blob); err != nil {
-		return name, 0, false, err
+		return name, 0, "", err
 	}
 	snap, err := d.c.Snapshot(ctx, 0)
 	if err != nil {
-		return name, 0, false, err
+		return name, 0, "", err
 	}
 	digest := events.Digest(blob)
 	if f := snap.State.Functions[m.Name]; f != nil {
 		for _, v := range f.Versions {
 			if v.Artifact == digest {
-				return name, v.Number, true, d.activate(ctx, f, v.Number)
+				changed, err := d.activate(ctx, f, v.Number)
+				if !changed {
+					return name, v.Number, unchanged, err
+				}
+				return name, v.Number, servingAgain, err
 			}
 		}
 	}
 	if _, _, err := d.c.Upload(ctx, blob); err != nil {
-		return name, 0, false, fmt.Errorf("upload artifact: %w", err)
+		return name, 0, "", fmt.Errorf("upload artifact: %w", err)
 	}
 	body := events.Deployed{Name: m.Name, Artifact: digest, Size: int64(len(blob)), Routes: m.Routes}
 	ack, err := d.c.SignAndAppend(ctx, events.TypeDeployed, m.Name, body, ledger.AppendOptions{})
 	if err != nil {
-		return name, 0, false, fmt.Errorf("deploy %s: %w", m.Name, err)
+		return name, 0, "", fmt.Errorf("deploy %s: %w", m.Name, err)
 	}
 	after, err := d.c.Snapshot(ctx, ack.Seq)
 	if err != nil {
-		return name, 0, false, err
+		return name, 0, "", err
 	}
 	f := after.State.Functions[m.Name]
 	if f == nil || len(f.Versions) == 0 || f.Versions[len(f.Versions)-1].DeployedSeq != ack.Seq {
-		return name, 0, false, fmt.Errorf("deploy %s: appended at seq %d but the node did not apply it", m.Name, ack.Seq)
+		return name, 0, "", fmt.Errorf("deploy %s: appended at seq %d but the node did not apply it", m.Name, ack.Seq)
 	}
 	version = f.Versions[len(f.Versions)-1].Number
-	return name, version, false, d.activate(ctx, f, version)
+	_, err = d.activate(ctx, f, version)
+	return name, version, deployed, err
 }
 
-// activate makes version serve all of f's traffic, unless it does.
-func (d *deployer) activate(ctx context.Context, f *fold.Function, version int) error {
+// activate makes version serve all of f's traffic, unless it does; it
+// reports whether it appended anything.
+func (d *deployer) activate(ctx context.Context, f *fold.Function, version int) (bool, error) {
 	if f.State == fold.Active && f.Active == version && f.Canary == 0 {
-		return nil
+		return false, nil
 	}
 	body := events.Activated{Name: f.Name, Version: version, Artifact: f.Versions[version-1].Artifact}
 	ack, err := d.c.SignAndAppend(ctx, events.TypeActivated, f.Name, body, ledger.AppendOptions{})
 	if err != nil {
-		return fmt.Errorf("activate %s@v%d: %w", f.Name, version, err)
+		return true, fmt.Errorf("activate %s@v%d: %w", f.Name, version, err)
 	}
 	after, err := d.c.Snapshot(ctx, ack.Seq)
 	if err != nil {
-		return err
+		return true, err
 	}
 	if after.Served[f.Name].Weight(version) != 100 {
-		return fmt.Errorf("activate %s@v%d: the node could not serve it: %s", f.Name, version,
+		return true, fmt.Errorf("activate %s@v%d: the node could not serve it: %s", f.Name, version,
 			after.Failed[fold.FailKey(f.Name, version, ack.Seq)])
 	}
-	return nil
+	return true, nil
 }
 
 // urls are where the function answers through the front: one per route

@@ -116,6 +116,12 @@ func TestRunRedeploysOnSave(t *testing.T) {
 			return strings.Contains(out.String(), "serving again greet@v1") && get(url) == "one"
 		})
 	})
+	t.Run("SaveWithoutCodeChangeIsUnchanged", func(t *testing.T) {
+		os.WriteFile(filepath.Join(dir, "NOTES.md"), []byte("not code\n"), 0o644)
+		eventually(t, 5*time.Second, "no word that nothing changed:\n"+out.String(), func() bool {
+			return strings.Contains(out.String(), "unchanged: greet@v1 serves this code already")
+		})
+	})
 
 	cancel()
 	select {
