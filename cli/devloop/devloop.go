@@ -47,7 +47,8 @@ type Config struct {
 	// requests and console lines. It is written from several goroutines,
 	// one line at a time, under a lock.
 	Out io.Writer
-	// Log is the node's logger; nil logs its warnings and errors to Out.
+	// Log is the node's logger; nil logs its warnings and errors to Out,
+	// but for those about the function, which its console lines tell.
 	Log *slog.Logger
 }
 
@@ -78,7 +79,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	}
 	out := &printer{w: cfg.Out}
 	if cfg.Log == nil {
-		cfg.Log = slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		cfg.Log = nodeLog(out)
 	}
 	changes, stopWatch, err := watch(cfg.Dir, cfg.Debounce, out)
 	if err != nil {
