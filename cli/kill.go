@@ -2,13 +2,20 @@ package cli
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/vault-runtime/vault/cli/node"
 
 	"github.com/spf13/cobra"
 )
 
 func killCommand() *cobra.Command {
-	var server string
+	var server, signal string
 	var quiet time.Duration
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -18,8 +25,12 @@ func killCommand() *cobra.Command {
 role), to every node on the NATS system. Each node aborts the function's running
 invocations (their callers get 503 with the request ID) and answers how many it
 aborted. The function keeps serving new requests: pause or roll it back to stop
-those. Nothing is written to the ledger.`,
-		Example: "  vault kill myfn",
+those. Nothing is written to the ledger.
+
+For a container, --signal sends a signal to its process on every node (KILL by
+default): a container whose process ends is restarted, and its restart counted
+(vault ps).`,
+		Example: "  vault kill myfn\n  vault kill api --signal TERM",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -28,7 +39,11 @@ those. Nothing is written to the ledger.`,
 				return err
 			}
 			defer c.Close()
-			replies, err := c.Kill(ctx, args[0], quiet)
+			sig, err := parseSignal(signal)
+			if err != nil {
+				return err
+			}
+			replies, err := c.KillWith(ctx, node.KillRequest{Function: args[0], Signal: sig}, quiet)
 			if err != nil {
 				return err
 			}
@@ -36,7 +51,11 @@ those. Nothing is written to the ledger.`,
 			failed := 0
 			result := killResult{Function: args[0], Nodes: []killNode{}}
 			for _, r := range replies {
-				result.Nodes = append(result.Nodes, killNode{NodeID: r.NodeID, Aborted: r.Aborted, Error: r.Error})
+				kn := killNode{NodeID: r.NodeID, Aborted: r.Aborted, Signaled: r.Signaled, Error: r.Error}
+				if r.Signaled > 0 {
+					kn.Signal = unix.SignalName(syscall.Signal(sig))
+				}
+				result.Nodes = append(result.Nodes, kn)
 				if r.Error != "" {
 					failed++
 				}
@@ -45,7 +64,11 @@ those. Nothing is written to the ledger.`,
 				case r.Error != "":
 					fmt.Fprintf(out, "node ?: %s\n", r.Error)
 				default:
-					fmt.Fprintf(out, "node %s: aborted %d invocation(s) of %s\n", r.NodeID, r.Aborted, args[0])
+					fmt.Fprintf(out, "node %s: aborted %d invocation(s) of %s", r.NodeID, r.Aborted, args[0])
+					if r.Signaled > 0 {
+						fmt.Fprintf(out, ", sent %s to %d container(s)", unix.SignalName(syscall.Signal(sig)), r.Signaled)
+					}
+					fmt.Fprintln(out)
 				}
 			}
 			if asJSON {
@@ -64,6 +87,7 @@ those. Nothing is written to the ledger.`,
 	}
 	addServerFlag(cmd, &server)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the nodes' answers as JSON")
+	cmd.Flags().StringVar(&signal, "signal", "KILL", "the signal for the function's containers (a name such as TERM or a number)")
 	cmd.Flags().DurationVar(&quiet, "gather", 300*time.Millisecond, "how long to wait for more nodes after the last answer")
 	return cmd
 }
@@ -77,5 +101,19 @@ type killResult struct {
 type killNode struct {
 	NodeID  string `json:"node,omitempty"`
 	Aborted int    `json:"aborted"`
-	Error   string `json:"error,omitempty"`
+	// Signaled counts the containers sent Signal.
+	Signaled int    `json:"signaled,omitempty"`
+	Signal   string `json:"signal,omitempty"`
+	Error    string `json:"error,omitempty"`
+}
+
+// parseSignal reads a signal name (TERM, SIGTERM) or number.
+func parseSignal(s string) (int, error) {
+	if n, err := strconv.Atoi(s); err == nil && n > 0 && n <= 64 {
+		return n, nil
+	}
+	if sig := unix.SignalNum("SIG" + strings.TrimPrefix(strings.ToUpper(s), "SIG")); sig != 0 {
+		return int(sig), nil
+	}
+	return 0, fmt.Errorf("--signal %q: want a name such as TERM or KILL, or a number from 1 to 64", s)
 }

@@ -38,9 +38,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetVersionTemplate("{{.Version}}")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(initCommand(), serveCommand(), imageCommand(), registryCommand(), deployCommand(), activateCommand(), lsCommand(), ledgerCommand(),
+	root.AddCommand(initCommand(), serveCommand(), imageCommand(), registryCommand(), networkCommand(), volumeCommand(), deployCommand(), activateCommand(), lsCommand(), ledgerCommand(),
 		keysCommand(), signCommand(), submitCommand(), statusCommand(), stateCommand(), nodesCommand(),
-		rollbackCommand(), pauseCommand(), resumeCommand(), retireCommand(), killCommand(), inspectCommand(), logsCommand(),
+		rollbackCommand(), pauseCommand(), resumeCommand(), stopCommand(), startCommand(), retireCommand(), killCommand(), psCommand(), inspectCommand(), logsCommand(),
 		daemonCommand(), serverCommand(), newCommand(), devCommand())
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {

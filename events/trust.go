@@ -34,9 +34,16 @@ func RequiredRole(t Type) (Role, error) {
 	switch t {
 	case TypeDeployed, TypeImagePulled, TypeImageRemoved:
 		return RoleDeploy, nil
-	case TypeActivated, TypeRolledBack, TypePaused, TypeResumed, TypeRetired:
+	case TypeActivated, TypeRolledBack, TypePaused, TypeResumed, TypeRetired, TypeStopped, TypeStarted:
 		return RoleActivate, nil
 	case TypeKeyAdded, TypeKeyRotated, TypeKeyRevoked, TypeRoleGranted, TypeRoleRevoked:
+		return RoleAdmin, nil
+	case TypeNetworkCreated, TypeVolumeCreated, TypeVolumeRemoved:
+		// Node infrastructure, not a version of one function: a network is
+		// a bridge and a subnet on every node (one that overlaps the
+		// nodes' own networks would capture their traffic), and removing
+		// a volume drops its data. One admin signature, as an operator's
+		// key holds; a deploy key (CI) only names them.
 		return RoleAdmin, nil
 	}
 	return "", fmt.Errorf("required role of %q: %w", t, ErrInvalidEvent)

@@ -135,12 +135,18 @@ func validate(s *State, seq uint64, id string, envelope []byte, sc SigChecker) (
 		err = validateActivated(s, c)
 	case events.TypeRolledBack:
 		err = validateRolledBack(s, c)
-	case events.TypePaused, events.TypeResumed, events.TypeRetired:
+	case events.TypePaused, events.TypeResumed, events.TypeRetired, events.TypeStopped, events.TypeStarted:
 		err = validateLifecycle(s, c)
 	case events.TypeImagePulled:
 		err = validateImagePulled(s, c)
 	case events.TypeImageRemoved:
 		err = validateImageRemoved(s, c)
+	case events.TypeNetworkCreated:
+		err = validateNetworkCreated(s, c)
+	case events.TypeVolumeCreated:
+		err = validateVolumeCreated(s, c)
+	case events.TypeVolumeRemoved:
+		err = validateVolumeRemoved(s, c)
 	default:
 		err = fmt.Errorf("event type %q: %w", ev.Type, events.ErrInvalidEvent)
 	}
