@@ -47,6 +47,7 @@ run: build
 	echo; echo "examples/hello is live: curl --http2-prior-knowledge http://$(LISTEN)/"; \
 	echo "Deploy your own: export VAULT_CONFIG=$(DEV_CONFIG) VAULT_PASSPHRASE=$(DEV_PASSPHRASE) VAULT_SERVER=$(SERVER)"; \
 	echo "  ./$(BIN) deploy ./myfn && ./$(BIN) activate myfn@v1 && ./$(BIN) ls"; \
+	echo "Or start a function of your own with a live reload: ./$(BIN) new myapp && ./$(BIN) dev myapp"; \
 	echo "Ctrl-C stops the node."; echo; \
 	wait $$pid
 

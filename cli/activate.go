@@ -18,6 +18,7 @@ func activateCommand() *cobra.Command {
 	var opts ledger.AppendOptions
 	var percent int
 	var wait waitFlags
+	var report changeReport
 	cmd := &cobra.Command{
 		Use:   "activate NAME@VERSION",
 		Short: "Make a deployed version serve, or take a share of the traffic (appends a signed function.activated event)",
@@ -53,8 +54,7 @@ the event and prints each node's delay.`,
 			if percent == 100 && f.State == fold.Active && f.Active == version && f.Canary == 0 {
 				// What the command asks for holds already: say so, and
 				// append nothing (the ledger would refuse a no-op).
-				fmt.Fprintf(cmd.OutOrStdout(), "%s@v%d serves already; nothing appended\n", name, version)
-				return nil
+				return report.unchanged(cmd, f, fmt.Sprintf("%s@v%d serves already; nothing appended", name, version))
 			}
 			body := events.Activated{Name: name, Version: version, Artifact: f.Versions[version-1].Artifact}
 			if percent < 100 {
@@ -69,20 +69,20 @@ the event and prints each node's delay.`,
 			if err != nil {
 				return opError(fmt.Sprintf("activate %s@v%d", name, version), err)
 			}
-			if err := reportApplied(cmd, after, res.Seq, name, fmt.Sprintf("%s@v%d", name, version)); err != nil {
-				return err
-			}
-			if served := after.Served[name]; served.Weight(version) != percent {
-				return fmt.Errorf("activate %s: recorded at seq %d, but the node could not serve it: %s",
-					args[0], res.Seq, after.Failed[fold.FailKey(name, version, res.Seq)])
-			}
-			return w.report(cmd, res, name)
+			return report.applied(cmd, after, res, name, fmt.Sprintf("%s@v%d", name, version), w, func() error {
+				if served := after.Served[name]; served.Weight(version) != percent {
+					return fmt.Errorf("activate %s: recorded at seq %d, but the node could not serve it: %s",
+						args[0], res.Seq, after.Failed[fold.FailKey(name, version, res.Seq)])
+				}
+				return nil
+			})
 		},
 	}
 	addServerFlag(cmd, &server)
 	cmd.Flags().Uint64Var(&opts.ExpectHead, "expect-head", 0, "append only if the ledger's last record is this sequence")
 	cmd.Flags().IntVar(&percent, "percent", 100, "share of requests (1..100) for this version; the active version keeps the rest")
 	wait.addFlags(cmd)
+	report.addFlag(cmd)
 	return cmd
 }
 

@@ -47,20 +47,60 @@ func (nw *nodeWait) stop() {
 	}
 }
 
+// nodeApplied is one node's answer to --wait: when it applied the
+// record (Delay after the acknowledgement, or Before it) and what it
+// serves of the function then.
+type nodeApplied struct {
+	NodeID string        `json:"node"`
+	Role   string        `json:"role,omitempty"`
+	Before bool          `json:"appliedBeforeAck,omitempty"`
+	Delay  time.Duration `json:"delayNs"`
+	Served string        `json:"served"`
+}
+
 // report waits until every node applied res, and prints each node's
 // delay from the append's acknowledgement and what it serves of fn, then
 // a summary of the delays.
 func (nw *nodeWait) report(cmd *cobra.Command, res appended, fn string) error {
-	if !nw.flags.on {
-		return nil
+	out := cmd.OutOrStdout()
+	applied, err := nw.wait(cmd.Context(), res, fn, func(a nodeApplied) {
+		if a.Before {
+			fmt.Fprintf(out, "node %s%s: applied before the append was acknowledged: %s\n", a.NodeID, roleWords(a.Role), a.Served)
+			return
+		}
+		fmt.Fprintf(out, "node %s%s: applied seq %d %s after the acknowledgement: %s\n", a.NodeID, roleWords(a.Role), res.Seq,
+			a.Delay.Round(10*time.Microsecond), a.Served)
+	})
+	if err != nil || !nw.flags.on {
+		return err
 	}
-	seq, out := res.Seq, cmd.OutOrStdout()
+	delays := make([]time.Duration, len(applied))
+	for i, a := range applied {
+		delays[i] = a.Delay
+	}
+	printDelaySummary(out, res.Seq, delays)
+	return nil
+}
+
+// wait waits until every node applied res and returns their answers,
+// calling each with every answer as it comes; without --wait it returns
+// none.
+func (nw *nodeWait) wait(ctx context.Context, res appended, fn string, each func(nodeApplied)) ([]nodeApplied, error) {
+	if !nw.flags.on {
+		return nil, nil
+	}
+	seq := res.Seq
 	pending := map[string]bool{}
-	var delays []time.Duration
+	var applied []nodeApplied
+	add := func(a nodeApplied) {
+		applied = append(applied, a)
+		if each != nil {
+			each(a)
+		}
+	}
 	for _, a := range nw.nodes {
 		if a.Applied >= seq {
-			fmt.Fprintf(out, "node %s%s: applied before the append was acknowledged: %s\n", a.NodeID, roleWords(a.Role), servedWords(a, fn))
-			delays = append(delays, 0)
+			add(nodeApplied{NodeID: a.NodeID, Role: a.Role, Before: true, Served: servedWords(a, fn)})
 			continue
 		}
 		pending[a.NodeID] = true
@@ -73,19 +113,15 @@ func (nw *nodeWait) report(cmd *cobra.Command, res appended, fn string) error {
 				continue
 			}
 			delete(pending, a.NodeID)
-			delay := max(a.At.Sub(res.At), 0)
-			delays = append(delays, delay)
-			fmt.Fprintf(out, "node %s%s: applied seq %d %s after the acknowledgement: %s\n", a.NodeID, roleWords(a.Role), seq,
-				delay.Round(10*time.Microsecond), servedWords(a.Announcement, fn))
+			add(nodeApplied{NodeID: a.NodeID, Role: a.Role, Delay: max(a.At.Sub(res.At), 0), Served: servedWords(a.Announcement, fn)})
 		case <-timeout:
-			return fmt.Errorf("--wait: after %s, %d node(s) had not applied seq %d: %s", nw.flags.timeout, len(pending), seq,
+			return applied, fmt.Errorf("--wait: after %s, %d node(s) had not applied seq %d: %s", nw.flags.timeout, len(pending), seq,
 				strings.Join(slices.Sorted(maps.Keys(pending)), ", "))
-		case <-cmd.Context().Done():
-			return cmd.Context().Err()
+		case <-ctx.Done():
+			return applied, ctx.Err()
 		}
 	}
-	printDelaySummary(out, seq, delays)
-	return nil
+	return applied, nil
 }
 
 // printDelaySummary is e.g. "3 nodes applied seq 42: max delay 1.2ms,

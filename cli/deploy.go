@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -21,6 +22,7 @@ func deployCommand() *cobra.Command {
 	var take []string
 	var skipCheck bool
 	var out string
+	var asJSON bool
 	maxSize := schemas.DefaultMaxArtifactBytes
 	cmd := &cobra.Command{
 		Use:   "deploy DIR",
@@ -95,6 +97,9 @@ container mounts and the networks it joins; each must have been created
 			}
 			if f := snap.State.Functions[m.Name]; f != nil && f.State != fold.Retired && len(f.Versions) > 0 && len(take) == 0 {
 				if last := f.Versions[len(f.Versions)-1]; last.Artifact == events.Digest(blob) && last.Image == image {
+					if asJSON {
+						return printJSON(cmd.OutOrStdout(), deployResult{Function: m.Name, Version: last.Number, Artifact: last.Artifact, Image: image, Unchanged: true})
+					}
 					fmt.Fprintf(cmd.OutOrStdout(), "%s@v%d (unchanged: the latest version has this artifact; nothing appended)\n", m.Name, last.Number)
 					return nil
 				}
@@ -122,6 +127,9 @@ container mounts and the networks it joins; each must have been created
 				if err := p.write(out); err != nil {
 					return err
 				}
+				if asJSON {
+					return printJSON(cmd.OutOrStdout(), deployResult{Function: m.Name, Artifact: digest, Image: image, Proposal: out})
+				}
 				fmt.Fprintf(cmd.OutOrStdout(), "wrote unsigned proposal \"deploy %s\" to %s\nnext: 'vault sign %s' by a deploy key and the admins it needs, then 'vault submit %s'\n",
 					m.Name, out, out, out)
 				return nil
@@ -141,11 +149,16 @@ container mounts and the networks it joins; each must have been created
 			if version == 0 {
 				return fmt.Errorf("deploy %s: appended at seq %d but the node did not apply it (see its log)", m.Name, res.Seq)
 			}
+			urls := nodeURLs(ctx, c, m.Routes)
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), deployResult{Function: m.Name, Version: version, Seq: res.Seq, Artifact: digest, Image: image, URLs: urls})
+			}
 			if image != "" {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s@v%d (seq %d) runs image %s\n", m.Name, version, res.Seq, image)
-				return nil
+			} else {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s@v%d (seq %d)\n", m.Name, version, res.Seq)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s@v%d (seq %d)\n", m.Name, version, res.Seq)
+			printURLs(cmd.OutOrStdout(), urls, after.Served[m.Name].Weight(version) == 0, fmt.Sprintf("%s@v%d", m.Name, version))
 			return nil
 		},
 	}
@@ -154,8 +167,35 @@ container mounts and the networks it joins; each must have been created
 	cmd.Flags().Var((*size64Flag)(&maxSize), "max-artifact-size", "refuse an artifact larger than this (bytes, or KiB/MiB/GiB; 0: 25MiB); nodes apply their own limit too")
 	cmd.Flags().BoolVar(&skipCheck, "skip-check", false, "do not run the bundle before uploading it (nodes still refuse to serve a version that cannot start)")
 	cmd.Flags().StringArrayVar(&take, "take-route", nil, "take over ROUTE, owned by another function (needs an admin key); repeatable")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON (function, version, seq, artifact, image, unchanged, proposal, urls)")
 	cmd.Flags().StringVarP(&out, "out", "o", "", "upload the artifact but write the deploy as an unsigned proposal to FILE, for signatures ('vault sign', 'vault submit'): a container that needs approval")
 	return cmd
+}
+
+// deployResult is what deploy --json prints: the version deployed (or
+// the latest, unchanged), or the proposal written for signatures.
+type deployResult struct {
+	Function  string   `json:"function"`
+	Version   int      `json:"version,omitempty"`
+	Seq       uint64   `json:"seq,omitempty"`
+	Artifact  string   `json:"artifact"`
+	Image     string   `json:"image,omitempty"`
+	Unchanged bool     `json:"unchanged,omitempty"`
+	Proposal  string   `json:"proposal,omitempty"`
+	URLs      []string `json:"urls,omitempty"`
+}
+
+// printURLs lists where a deployed version answers, indented under the
+// line naming it (scripts take that line's first word), and says when it
+// needs activating first.
+func printURLs(w io.Writer, urls []string, inactive bool, ref string) {
+	when := ""
+	if inactive {
+		when = " (once active: vault activate " + ref + ")"
+	}
+	for _, u := range urls {
+		fmt.Fprintf(w, "  %s%s\n", u, when)
+	}
 }
 
 // checkRuns does with the artifact what activation does (isolate.Check),

@@ -22,6 +22,7 @@ const (
 func initCommand() *cobra.Command {
 	var data, name, join string
 	var keys keyProtection
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "init --data DIR",
 		Short: "Create a node's data directory, its keys and the genesis record of a new ledger",
@@ -52,20 +53,21 @@ throwaway setups only.`,
 				return fmt.Errorf("--key-work-factor %d: want %d to %d", keys.WorkFactor, minKeyWorkFactor, maxKeyWorkFactor)
 			}
 			if join != "" {
-				return runJoin(cmd, data, join, keys)
+				return runJoin(cmd, data, join, keys, asJSON)
 			}
-			return runInit(cmd, data, name, keys)
+			return runInit(cmd, data, name, keys, asJSON)
 		},
 	}
 	cmd.Flags().StringVar(&join, "join", "", "make an edge's data directory for the existing ledger whose genesis record is in FILE (a hub's DIR/genesis.dsse)")
 	cmd.Flags().StringVar(&data, "data", ".vault", "data directory to create")
 	cmd.Flags().StringVar(&name, "name", "vault", "human-readable name of the new ledger")
 	cmd.Flags().IntVar(&keys.WorkFactor, "key-work-factor", defaultKeyWorkFactor, "scrypt cost of the key files' passphrase (log2 N, 10 to 22)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was made as JSON")
 	cmd.Flags().BoolVar(&keys.Plaintext, "insecure-plaintext-keys", false, "store the private keys UNENCRYPTED (throwaway setups only)")
 	return cmd
 }
 
-func runInit(cmd *cobra.Command, data, name string, keys keyProtection) error {
+func runInit(cmd *cobra.Command, data, name string, keys keyProtection, asJSON bool) error {
 	if err := checkNewDataDir(data); err != nil {
 		return err
 	}
@@ -94,6 +96,13 @@ func runInit(cmd *cobra.Command, data, name string, keys keyProtection) error {
 		return err
 	}
 	out := cmd.OutOrStdout()
+	if asJSON {
+		res := initResult{Data: data, Ledger: events.ID(genesis), Name: name, NodeKey: node.ID, OperatorKey: operator.ID}
+		if created {
+			res.OperatorKeyCreated, _ = operatorKeyPath()
+		}
+		return printJSON(out, res)
+	}
 	fmt.Fprintf(out, "initialised %s\n  ledger   %s (%s)\n  node key %s\n", data, events.ID(genesis), name, node.ID)
 	if created {
 		path, _ := operatorKeyPath()
@@ -102,6 +111,20 @@ func runInit(cmd *cobra.Command, data, name string, keys keyProtection) error {
 		fmt.Fprintf(out, "  operator key %s\n", operator.ID)
 	}
 	return nil
+}
+
+// initResult is what init --json prints.
+type initResult struct {
+	Data   string `json:"data"`
+	Ledger string `json:"ledger"`
+	Name   string `json:"name,omitempty"`
+	// NodeKey is the node key's ID; NodePublicKey (base64) is printed
+	// for a joining node, whose key an admin grants a role.
+	NodeKey       string `json:"nodeKey"`
+	NodePublicKey string `json:"nodePublicKey,omitempty"`
+	OperatorKey   string `json:"operatorKey,omitempty"`
+	// OperatorKeyCreated is the path of the operator key, when init made it.
+	OperatorKeyCreated string `json:"operatorKeyCreated,omitempty"`
 }
 
 // operatorKey loads the operator key, creating it protected as keys says

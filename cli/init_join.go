@@ -12,7 +12,7 @@ import (
 
 // runJoin makes a data directory for a node of an existing ledger: its
 // genesis, checked, and a new node key.
-func runJoin(cmd *cobra.Command, data, genesisPath string, keys keyProtection) error {
+func runJoin(cmd *cobra.Command, data, genesisPath string, keys keyProtection, asJSON bool) error {
 	genesis, err := os.ReadFile(genesisPath)
 	if err != nil {
 		return fmt.Errorf("vault init --join: %w", err)
@@ -36,6 +36,10 @@ func runJoin(cmd *cobra.Command, data, genesisPath string, keys keyProtection) e
 	lockKey(node, stderr)
 	if err := writeDataDir(data, genesis, node, keys, newPassphrase(stderr)); err != nil {
 		return err
+	}
+	if asJSON {
+		return printJSON(cmd.OutOrStdout(), initResult{Data: data, Ledger: events.ID(genesis), NodeKey: node.ID,
+			NodePublicKey: base64.StdEncoding.EncodeToString(node.Public())})
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "initialised %s to join ledger %s\n  node key %s\n  public key %s\n", data, events.ID(genesis), node.ID,
 		base64.StdEncoding.EncodeToString(node.Public()))

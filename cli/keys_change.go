@@ -14,12 +14,14 @@ type keyChangeFlags struct {
 	server    string
 	out       string
 	threshold int
+	asJSON    bool
 }
 
 func (f *keyChangeFlags) add(cmd *cobra.Command) {
 	addServerFlag(cmd, &f.server)
 	cmd.Flags().StringVarP(&f.out, "out", "o", "", "write an unsigned proposal to FILE instead of signing and appending")
 	cmd.Flags().IntVar(&f.threshold, "threshold", 0, "also set the admin threshold to N from this change on")
+	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print the result as JSON (summary, and seq or proposal)")
 }
 
 // run builds the change for the node's ledger, then either writes it as a
@@ -39,6 +41,9 @@ func (f *keyChangeFlags) run(cmd *cobra.Command, typ events.Type, subject string
 	if f.out != "" {
 		if err := p.write(f.out); err != nil {
 			return err
+		}
+		if f.asJSON {
+			return printJSON(out, submitResult{Summary: summary, Proposal: f.out})
 		}
 		fmt.Fprintf(out, "wrote unsigned proposal %q to %s\nnext: 'vault sign %s' by enough admins, then 'vault submit %s'\n",
 			summary, f.out, f.out, f.out)
@@ -61,6 +66,9 @@ func (f *keyChangeFlags) run(cmd *cobra.Command, typ events.Type, subject string
 	}
 	if _, err := c.Snapshot(ctx, res.Seq); err != nil {
 		return err
+	}
+	if f.asJSON {
+		return printJSON(out, submitResult{Summary: summary, Seq: res.Seq})
 	}
 	fmt.Fprintf(out, "%s (seq %d)\n", summary, res.Seq)
 	return nil

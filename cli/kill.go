@@ -17,6 +17,7 @@ import (
 func killCommand() *cobra.Command {
 	var server, signal string
 	var quiet time.Duration
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "kill NAME",
 		Short: "Abort a function's in-flight invocations on every node (a signed control request)",
@@ -48,17 +49,32 @@ default): a container whose process ends is restarted, and its restart counted
 			}
 			out := cmd.OutOrStdout()
 			failed := 0
+			result := killResult{Function: args[0], Nodes: []killNode{}}
 			for _, r := range replies {
-				if r.Error != "" {
-					fmt.Fprintf(out, "node ?: %s\n", r.Error)
-					failed++
-					continue
-				}
-				fmt.Fprintf(out, "node %s: aborted %d invocation(s) of %s", r.NodeID, r.Aborted, args[0])
+				kn := killNode{NodeID: r.NodeID, Aborted: r.Aborted, Signaled: r.Signaled, Error: r.Error}
 				if r.Signaled > 0 {
-					fmt.Fprintf(out, ", sent %s to %d container(s)", unix.SignalName(syscall.Signal(sig)), r.Signaled)
+					kn.Signal = unix.SignalName(syscall.Signal(sig))
 				}
-				fmt.Fprintln(out)
+				result.Nodes = append(result.Nodes, kn)
+				if r.Error != "" {
+					failed++
+				}
+				switch {
+				case asJSON:
+				case r.Error != "":
+					fmt.Fprintf(out, "node ?: %s\n", r.Error)
+				default:
+					fmt.Fprintf(out, "node %s: aborted %d invocation(s) of %s", r.NodeID, r.Aborted, args[0])
+					if r.Signaled > 0 {
+						fmt.Fprintf(out, ", sent %s to %d container(s)", unix.SignalName(syscall.Signal(sig)), r.Signaled)
+					}
+					fmt.Fprintln(out)
+				}
+			}
+			if asJSON {
+				if err := printJSON(out, result); err != nil {
+					return err
+				}
 			}
 			switch {
 			case len(replies) == 0:
@@ -70,9 +86,25 @@ default): a container whose process ends is restarted, and its restart counted
 		},
 	}
 	addServerFlag(cmd, &server)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the nodes' answers as JSON")
 	cmd.Flags().StringVar(&signal, "signal", "KILL", "the signal for the function's containers (a name such as TERM or a number)")
 	cmd.Flags().DurationVar(&quiet, "gather", 300*time.Millisecond, "how long to wait for more nodes after the last answer")
 	return cmd
+}
+
+// killResult is what kill --json prints: each node's answer.
+type killResult struct {
+	Function string     `json:"function"`
+	Nodes    []killNode `json:"nodes"`
+}
+
+type killNode struct {
+	NodeID  string `json:"node,omitempty"`
+	Aborted int    `json:"aborted"`
+	// Signaled counts the containers sent Signal.
+	Signaled int    `json:"signaled,omitempty"`
+	Signal   string `json:"signal,omitempty"`
+	Error    string `json:"error,omitempty"`
 }
 
 // parseSignal reads a signal name (TERM, SIGTERM) or number.

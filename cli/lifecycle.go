@@ -21,6 +21,7 @@ func lifecycleCommand(verb string, typ events.Type, short, long string) *cobra.C
 	var opts ledger.AppendOptions
 	var wait waitFlags
 	var yes bool
+	var report changeReport
 	cmd := &cobra.Command{
 		Use:     verb + " NAME",
 		Short:   short,
@@ -49,16 +50,14 @@ func lifecycleCommand(verb string, typ events.Type, short, long string) *cobra.C
 			if err != nil {
 				return opError(verb+" "+name, err)
 			}
-			if err := reportApplied(cmd, after, res.Seq, name, verb+" "+name); err != nil {
-				return err
-			}
-			return w.report(cmd, res, name)
+			return report.applied(cmd, after, res, name, verb+" "+name, w, nil)
 		},
 	}
 	addServerFlag(cmd, &server)
 	cmd.Flags().StringVar(&reason, "reason", "", "why, recorded in the ledger")
 	cmd.Flags().Uint64Var(&opts.ExpectHead, "expect-head", 0, "append only if the ledger's last record is this sequence")
 	wait.addFlags(cmd)
+	report.addFlag(cmd)
 	if typ == events.TypeRetired {
 		cmd.Flags().BoolVarP(&yes, "yes", "y", false, "retire without asking (for scripts)")
 	}
@@ -130,6 +129,7 @@ func rollbackCommand() *cobra.Command {
 	var to versionFlag
 	var opts ledger.AppendOptions
 	var wait waitFlags
+	var report changeReport
 	cmd := &cobra.Command{
 		Use:   "rollback NAME",
 		Short: "Return a function to the version that was active before, with that version's configuration",
@@ -167,15 +167,13 @@ back with the version: they are part of its artifact, which the event names.`,
 			if err != nil {
 				return opError(fmt.Sprintf("rollback %s to v%d", name, target), err)
 			}
-			if err := reportApplied(cmd, after, res.Seq, name, "rollback "+name); err != nil {
-				return err
-			}
-			return w.report(cmd, res, name)
+			return report.applied(cmd, after, res, name, "rollback "+name, w, nil)
 		},
 	}
 	addServerFlag(cmd, &server)
 	cmd.Flags().Var(&to, "to", "the version to return to, v2 or 2 (default: the one active before)")
 	cmd.Flags().Uint64Var(&opts.ExpectHead, "expect-head", 0, "append only if the ledger's last record is this sequence")
 	wait.addFlags(cmd)
+	report.addFlag(cmd)
 	return cmd
 }

@@ -9,7 +9,8 @@ import (
 )
 
 func signCommand() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "sign FILE",
 		Short: "Add your signature to a proposal written by 'vault keys … -o FILE'",
 		Long: `Sign shows what the proposal does, signs it with your operator key and writes
@@ -33,9 +34,25 @@ admins have signed. A key signs a proposal at most once.`,
 			if err := p.write(args[0]); err != nil {
 				return err
 			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), signResult{File: args[0], Summary: p.Summary, Type: string(ev.Type),
+					Ledger: ev.Ledger, SignedBy: signer.ID, Signatures: len(p.Envelope.Signatures)})
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "signed %s (%s, ledger %s) as %s: %d signature(s)\n",
 				p.Summary, ev.Type, ev.Ledger, signer.ID, len(p.Envelope.Signatures))
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return cmd
+}
+
+// signResult is what sign --json prints.
+type signResult struct {
+	File       string `json:"file"`
+	Summary    string `json:"summary"`
+	Type       string `json:"type"`
+	Ledger     string `json:"ledger"`
+	SignedBy   string `json:"signedBy"`
+	Signatures int    `json:"signatures"`
 }

@@ -8,6 +8,7 @@ import (
 
 func submitCommand() *cobra.Command {
 	var server string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "submit FILE",
 		Short: "Append a signed proposal once enough admins have signed it",
@@ -33,10 +34,22 @@ missing and who may still sign, and appends nothing.`,
 			if _, err := c.Snapshot(cmd.Context(), res.Seq); err != nil {
 				return err
 			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), submitResult{Summary: p.Summary, Seq: res.Seq})
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s (seq %d)\n", p.Summary, res.Seq)
 			return nil
 		},
 	}
 	addServerFlag(cmd, &server)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
+}
+
+// submitResult is what submit and the keys changes print with --json:
+// the record appended, or the proposal written instead (keys … -o).
+type submitResult struct {
+	Summary  string `json:"summary"`
+	Seq      uint64 `json:"seq,omitempty"`
+	Proposal string `json:"proposal,omitempty"`
 }

@@ -77,7 +77,8 @@ func TestDeployActivateServe(t *testing.T) {
 	})
 
 	fn := e.writeFunction("greet", map[string]string{"vault.yaml": manifest, "index.ts": handler("v1"), "lib.ts": lib})
-	if got := e.mustVault(srv, "deploy", fn); !regexp.MustCompile(`^greet@v1 \(seq \d+\)\n$`).MatchString(got) {
+	// The version, then the URLs where it answers once activated (issue 23).
+	if got := e.mustVault(srv, "deploy", fn); !regexp.MustCompile(`^greet@v1 \(seq \d+\)\n(  https?://\S+/greet/ \(once active: vault activate greet@v1\)\n)`).MatchString(got) {
 		t.Fatalf("deploy output %q", got)
 	}
 	t.Run("NotServedBeforeActivation", func(t *testing.T) {
