@@ -36,6 +36,9 @@ type ServedVersion struct {
 	Image   string          `json:"image,omitempty"`
 	Runtime json.RawMessage `json:"runtime,omitempty"`
 	Network string          `json:"network,omitempty"`
+	// Secrets is the function's secrets revision (Function.SecretsSeq):
+	// a change of secrets makes the version a new program to compile.
+	Secrets uint64 `json:"secrets,omitempty"`
 }
 
 // Weight is the percentage of requests version v takes (0 when paused).
@@ -52,7 +55,8 @@ func (s Served) Weight(v int) int {
 func (s Served) Equal(o Served) bool {
 	return s.Function == o.Function && s.Paused == o.Paused && s.Stopped == o.Stopped && s.ActivatedSeq == o.ActivatedSeq && s.StateSeq == o.StateSeq &&
 		slices.EqualFunc(s.Versions, o.Versions, func(a, b ServedVersion) bool {
-			return a.Version == b.Version && a.Artifact == b.Artifact && a.Percent == b.Percent && slices.Equal(a.Routes, b.Routes)
+			return a.Version == b.Version && a.Artifact == b.Artifact && a.Percent == b.Percent && slices.Equal(a.Routes, b.Routes) &&
+				a.Secrets == b.Secrets
 		})
 }
 
@@ -65,7 +69,8 @@ func ServedFor(st *State, f *Function) (Served, bool) {
 	s := Served{Function: f.Name, Paused: f.State == Paused, Stopped: f.State == Stopped, ActivatedSeq: f.ActivatedSeq, StateSeq: f.StateSeq}
 	for _, share := range f.Traffic() {
 		v := f.Versions[share.Version-1]
-		sv := ServedVersion{Version: v.Number, Artifact: v.Artifact, Percent: share.Percent, Image: v.Image, Runtime: v.Runtime, Network: v.Network}
+		sv := ServedVersion{Version: v.Number, Artifact: v.Artifact, Percent: share.Percent, Image: v.Image, Runtime: v.Runtime, Network: v.Network,
+			Secrets: f.SecretsSeq}
 		for _, pattern := range v.Routes {
 			if r, err := schemas.ParseRoute(pattern); err == nil && st.Routes[r.Shape()].Function == f.Name {
 				sv.Routes = append(sv.Routes, pattern)
