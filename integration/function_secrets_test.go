@@ -1,0 +1,162 @@
+package integration
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// putSecret runs vault secret put with value on stdin; it must succeed.
+func (e *env) putSecret(server, fn, key, value string) string {
+	e.t.Helper()
+	out, errs, code := e.vaultStdin(server, value+"\n", "secret", "put", fn, key)
+	if code != 0 {
+		e.t.Fatalf("vault secret put %s %s: exit %d\n%s%s", fn, key, code, out, errs)
+	}
+	return out
+}
+
+// secretEcho is a function that answers env.API_TOKEN (as a string, so
+// "undefined" when there is none) and logs a line that holds no secret.
+func (e *env) secretEcho() string {
+	return e.writeFunction("echo", map[string]string{
+		"vault.yaml": "name: echo\nentry: index.js\nroutes: [/echo]\nvars:\n  MODE: plain\n",
+		"index.js": `export default { fetch(req, env) {
+  console.log("echo answered, token of length " + String(env.API_TOKEN).length);
+  return new Response(String(env.API_TOKEN) + " " + env.MODE);
+} };
+`,
+	})
+}
+
+// TestFunctionSecrets: a secret put with the CLI reaches the function as
+// env.KEY, a new value replaces it at once, rm makes it undefined, ls
+// shows who set which key and never the value, and no value is anywhere
+// in the data directory, the config directory, the ledger export, the
+// node's log or the function's logs.
+func TestFunctionSecrets(t *testing.T) {
+	e := newEnv(t)
+	e.mustVault("", "init", "--data", e.data)
+	n := e.serve(nodeOptions{})
+	srv := n.server()
+	e.mustVault(srv, "deploy", e.secretEcho())
+	one, two := marker(), marker()
+
+	out := e.putSecret(srv, "echo", "API_TOKEN", one)
+	if !strings.Contains(out, "secret API_TOKEN of echo set at seq") {
+		t.Fatalf("put printed:\n%s", out)
+	}
+	e.mustVault(srv, "activate", "echo@v1")
+	if r := get(t, h2cClient(), "http://"+n.h2c+"/echo"); r.status != 200 || r.body != one+" plain" {
+		t.Fatalf("with the secret: %d %q, want %q", r.status, r.body, one+" plain")
+	}
+
+	ls := e.mustVault(srv, "secret", "ls", "echo")
+	operator := operatorID(t, e)
+	if !strings.Contains(ls, "API_TOKEN") || !strings.Contains(ls, operator) || strings.Contains(ls, one) {
+		t.Fatalf("secret ls does not show the key and its signer %s, or shows the value:\n%s", operator, ls)
+	}
+
+	// Rotation: the served version answers the new value from the put's
+	// acknowledgement on.
+	out = e.putSecret(srv, "echo", "API_TOKEN", two)
+	if !strings.Contains(out, "echo serves them on this node") {
+		t.Fatalf("rotation printed:\n%s", out)
+	}
+	if r := get(t, h2cClient(), "http://"+n.h2c+"/echo"); r.status != 200 || r.body != two+" plain" {
+		t.Fatalf("after the rotation: %d %q, want %q", r.status, r.body, two+" plain")
+	}
+
+	t.Run("ErrSecretClash", func(t *testing.T) {
+		// MODE is a var of the manifest: the node keeps serving the
+		// version it had and says why.
+		out := e.putSecret(srv, "echo", "MODE", marker())
+		if !strings.Contains(out, "warning: this node could not compile echo@v1") || !strings.Contains(out, "var MODE") {
+			t.Fatalf("a secret named like a var: put printed\n%s", out)
+		}
+		if r := get(t, h2cClient(), "http://"+n.h2c+"/echo"); r.body != two+" plain" {
+			t.Fatalf("after a clashing put: %d %q, want the version before it", r.status, r.body)
+		}
+		e.mustVault(srv, "secret", "rm", "echo", "MODE")
+	})
+
+	out = e.mustVault(srv, "secret", "rm", "echo", "API_TOKEN")
+	if !strings.Contains(out, "removed at seq") {
+		t.Fatalf("rm printed:\n%s", out)
+	}
+	if r := get(t, h2cClient(), "http://"+n.h2c+"/echo"); r.status != 200 || r.body != "undefined plain" {
+		t.Fatalf("after rm: %d %q, want \"undefined plain\"", r.status, r.body)
+	}
+	if ls := e.mustVault(srv, "secret", "ls", "echo"); !strings.Contains(ls, "echo has no secrets") {
+		t.Fatalf("secret ls after rm:\n%s", ls)
+	}
+	if _, errs, code := e.vault(srv, "secret", "rm", "echo", "API_TOKEN"); code == 0 || !strings.Contains(errs, "has no secret API_TOKEN") {
+		t.Fatalf("rm of a removed secret: exit %d, %s", code, errs)
+	}
+
+	export := filepath.Join(e.root, "ledger.export")
+	e.mustVault(srv, "ledger", "export", "-o", export)
+	logs := e.mustVault(srv, "logs", "echo")
+	if !strings.Contains(logs, "echo answered") {
+		t.Fatalf("the function's logs lack its line:\n%s", logs)
+	}
+	n.stop()
+
+	values := leaks{}
+	for what, v := range map[string]string{"first value": one, "second value": two} {
+		for enc, b := range encodings([]byte(v)) {
+			values.add(what+" ("+enc+")", b)
+		}
+	}
+	for what, text := range map[string]string{"the node's log": n.stderr.String(), "vault logs echo": logs} {
+		if found, at, ok := values.find([]byte(text)); ok {
+			t.Errorf("%s holds the %s at offset %d", what, found, at)
+		}
+	}
+	files := 0
+	for _, dir := range []string{e.data, e.config, export} {
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			files++
+			if found, at, ok := values.find(data); ok {
+				t.Errorf("%s holds the %s at offset %d", path, found, at)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if files < 10 {
+		t.Fatalf("walked only %d files: is the data directory where the test thinks?", files)
+	}
+	// The same search finds what is there: the export's secret.put
+	// records (their payloads are base64 in the envelopes).
+	kinds := leaks{}
+	for enc, b := range encodings([]byte(`"type":"secret.put"`)) {
+		kinds.add(enc, b)
+	}
+	if data, err := os.ReadFile(export); err != nil {
+		t.Fatal(err)
+	} else if _, _, ok := kinds.find(data); !ok {
+		t.Fatal("the export has no secret.put record: is it the ledger?")
+	}
+}
+
+// operatorID is the ID of the operator key, as vault keys lists it.
+func operatorID(t *testing.T, e *env) string {
+	t.Helper()
+	f := strings.Fields(e.mustVault("", "keys", "id"))
+	if len(f) != 2 {
+		t.Fatalf("vault keys id printed %q", f)
+	}
+	return f[0]
+}
