@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // putSecret runs vault secret put with value on stdin; it must succeed.
@@ -159,4 +160,48 @@ func operatorID(t *testing.T, e *env) string {
 		t.Fatalf("vault keys id printed %q", f)
 	}
 	return f[0]
+}
+
+// TestFunctionSecretsRekey: an edge whose node key is trusted after a
+// secret was put cannot open it; it logs the rekey advice and does not
+// serve the function, `vault secret ls` names its key, and after `vault
+// secret rekey` it serves the secret's value.
+func TestFunctionSecretsRekey(t *testing.T) {
+	s := newSite(t)
+	edgeID, edgePub := s.join("edge1")
+	hub, leaf := s.hub()
+	e := s.e
+	e.mustVault(hub.server(), "deploy", e.secretEcho())
+	value := marker()
+	e.putSecret(hub.server(), "echo", "API_TOKEN", value)
+	e.mustVault(hub.server(), "activate", "echo@v1")
+	if r := get(t, h2cClient(), "http://"+hub.h2c+"/echo"); r.body != value+" plain" {
+		t.Fatalf("the hub answers %d %q, want the secret", r.status, r.body)
+	}
+
+	edge := s.edge("edge1", leaf)
+	e.mustVault(hub.server(), "keys", "add", edgePub, "--role", "witness")
+	edge.waitLog(t, "vault secret rekey echo")
+	if r := get(t, h2cClient(), "http://"+edge.h2c+"/echo"); r.status == 200 {
+		t.Fatalf("an edge that cannot open the secret serves %q", r.body)
+	}
+	ls := e.mustVault(hub.server(), "secret", "ls", "echo")
+	if !strings.Contains(ls, "not node "+edgeID) || !strings.Contains(ls, "vault secret rekey echo") {
+		t.Fatalf("secret ls does not name the edge's key:\n%s", ls)
+	}
+
+	out := e.mustVault(hub.server(), "secret", "rekey")
+	if !strings.Contains(out, "1 secret(s) re-encrypted, 0 already current") {
+		t.Fatalf("rekey printed:\n%s", out)
+	}
+	waitServes(t, edge, "/echo", value+" plain", 20*time.Second)
+	if r := get(t, h2cClient(), "http://"+hub.h2c+"/echo"); r.body != value+" plain" {
+		t.Fatalf("after the rekey the hub answers %d %q", r.status, r.body)
+	}
+	if out := e.mustVault(hub.server(), "secret", "rekey", "echo"); !strings.Contains(out, "0 secret(s) re-encrypted, 1 already current") {
+		t.Fatalf("a second rekey printed:\n%s", out)
+	}
+	if ls := e.mustVault(hub.server(), "secret", "ls", "echo"); strings.Contains(ls, "not node") {
+		t.Fatalf("secret ls after the rekey:\n%s", ls)
+	}
 }
