@@ -105,17 +105,6 @@ func (s *sealer) identity() (*secret.Identity, error) {
 	return secret.NewIdentity(s.operator.ID, ed25519.PrivateKey(s.operator.Memory()))
 }
 
-// missing are the node keys a secret is not encrypted to.
-func (s *sealer) missing(sec fold.Secret) []string {
-	var ids []string
-	for _, r := range s.nodes {
-		if !slices.Contains(sec.Recipients, r.ID) {
-			ids = append(ids, r.ID)
-		}
-	}
-	return ids
-}
-
 // reportWarm says whether the node compiled fn with its secrets as of
 // seq, and why not if it could not: the put or removal is recorded
 // either way.

@@ -92,16 +92,11 @@ func readSecretValue(prompts io.Writer, name, key string) ([]byte, error) {
 		}
 		value = v
 	} else {
-		v, err := io.ReadAll(io.LimitReader(os.Stdin, maxSecretValue+2))
+		v, err := readPipedValue(os.Stdin)
 		if err != nil {
-			return nil, fmt.Errorf("read the value from stdin: %w", err)
+			return nil, err
 		}
 		value = v
-		if bytes.HasSuffix(value, []byte("\r\n")) {
-			value = value[:len(value)-2]
-		} else if bytes.HasSuffix(value, []byte("\n")) {
-			value = value[:len(value)-1]
-		}
 	}
 	switch {
 	case len(value) == 0:
@@ -111,4 +106,18 @@ func readSecretValue(prompts io.Writer, name, key string) ([]byte, error) {
 		return nil, fmt.Errorf("the value is over %d bytes: a secret is a token or a key, not a file", maxSecretValue)
 	}
 	return value, nil
+}
+
+// readPipedValue reads a value from a pipe or file: all of it but one
+// final newline (echo adds it), and one byte more than a value may
+// have, so that a longer one is noticed.
+func readPipedValue(r io.Reader) ([]byte, error) {
+	value, err := io.ReadAll(io.LimitReader(r, maxSecretValue+2))
+	if err != nil {
+		return nil, fmt.Errorf("read the value from stdin: %w", err)
+	}
+	if bytes.HasSuffix(value, []byte("\r\n")) {
+		return value[:len(value)-2], nil
+	}
+	return bytes.TrimSuffix(value, []byte("\n")), nil
 }

@@ -1,0 +1,47 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/vault-runtime/vault/events"
+)
+
+func TestReadPipedValue(t *testing.T) {
+	for in, want := range map[string]string{
+		"hunter2\n":      "hunter2",
+		"hunter2\r\n":    "hunter2",
+		"hunter2":        "hunter2",
+		"two\nlines\n":   "two\nlines",
+		"trailing\n\n":   "trailing\n",
+		" spaced out \n": " spaced out ",
+	} {
+		got, err := readPipedValue(strings.NewReader(in))
+		if err != nil || string(got) != want {
+			t.Errorf("readPipedValue(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	long, err := readPipedValue(strings.NewReader(strings.Repeat("x", maxSecretValue+10)))
+	if err != nil || len(long) <= maxSecretValue {
+		t.Fatalf("a value over the bound reads as %d bytes, %v: the caller could not tell", len(long), err)
+	}
+}
+
+func TestNodeRecipients(t *testing.T) {
+	key := func(id string, revoked uint64, roles ...events.Role) *events.Key {
+		return &events.Key{ID: id, PublicKey: make([]byte, 32), Roles: roles, RevokedSeq: revoked}
+	}
+	kr := &events.Keyring{Keys: map[string]*events.Key{
+		"operator": key("operator", 0, events.RoleAdmin, events.RoleDeploy, events.RoleActivate),
+		"hub":      key("hub", 0, events.RoleLog),
+		"edge":     key("edge", 0, events.RoleWitness),
+		"gone":     key("gone", 9, events.RoleWitness),
+	}}
+	var ids []string
+	for _, r := range nodeRecipients(kr) {
+		ids = append(ids, r.ID)
+	}
+	if strings.Join(ids, ",") != "edge,hub" {
+		t.Fatalf("node recipients %v, want the trusted log and witness keys: edge,hub", ids)
+	}
+}
