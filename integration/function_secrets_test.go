@@ -69,6 +69,14 @@ func TestFunctionSecrets(t *testing.T) {
 	if r := get(t, h2cClient(), "http://"+n.h2c+"/echo"); r.status != 200 || r.body != two+" plain" {
 		t.Fatalf("after the rotation: %d %q, want %q", r.status, r.body, two+" plain")
 	}
+	// A restart opens it again from the persisted state.
+	n.stop()
+	stopped := n.stderr.String()
+	n = e.serve(nodeOptions{})
+	if r := get(t, h2cClient(), "http://"+n.h2c+"/echo"); r.status != 200 || r.body != two+" plain" {
+		t.Fatalf("after a restart: %d %q, want %q", r.status, r.body, two+" plain")
+	}
+	srv = n.server()
 
 	t.Run("ErrSecretClash", func(t *testing.T) {
 		// MODE is a var of the manifest: the node keeps serving the
@@ -111,7 +119,7 @@ func TestFunctionSecrets(t *testing.T) {
 			values.add(what+" ("+enc+")", b)
 		}
 	}
-	for what, text := range map[string]string{"the node's log": n.stderr.String(), "vault logs echo": logs} {
+	for what, text := range map[string]string{"the node's log": stopped + n.stderr.String(), "vault logs echo": logs} {
 		if found, at, ok := values.find([]byte(text)); ok {
 			t.Errorf("%s holds the %s at offset %d", what, found, at)
 		}
