@@ -2,11 +2,14 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 // secretListing is one secret as ls shows it: never its value, nor its
@@ -85,4 +88,16 @@ function until 'vault secret rekey NAME'. Nothing is decrypted.`,
 	addServerFlag(cmd, &server)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// printSecretKeys is inspect's SECRETS section: keys and who set them.
+func printSecretKeys(w io.Writer, f *fold.Function) {
+	fmt.Fprintln(w, "\nSECRETS")
+	for _, key := range f.SecretKeys() {
+		sec := f.Secrets[key]
+		fmt.Fprintf(w, "  %s (set at seq %d by %s)\n", key, sec.Seq, strings.Join(sec.By, ","))
+	}
+	if len(f.Secrets) == 0 {
+		fmt.Fprintln(w, "  none")
+	}
 }

@@ -59,6 +59,9 @@ func TestFunctionSecrets(t *testing.T) {
 	if !strings.Contains(ls, "API_TOKEN") || !strings.Contains(ls, operator) || strings.Contains(ls, one) {
 		t.Fatalf("secret ls does not show the key and its signer %s, or shows the value:\n%s", operator, ls)
 	}
+	if in := e.mustVault(srv, "inspect", "echo"); !strings.Contains(in, "API_TOKEN (set at seq 3 by "+operator+")") {
+		t.Fatalf("inspect does not list the secret:\n%s", in)
+	}
 
 	// Rotation: the served version answers the new value from the put's
 	// acknowledgement on.
