@@ -218,11 +218,21 @@ func (f *Functions) Publish(snap *fold.Snapshot) {
 			}
 		}
 	}
+	// A version compiled again with new secrets is a new program of the
+	// same version: its series stay.
+	liveVersions := map[string]bool{}
+	for key := range live {
+		if c := f.classes[key]; c != nil {
+			liveVersions[c.Name] = true
+		}
+	}
 	for key, prog := range f.programs {
 		if live[key] == nil {
 			prog.Close()
 			if c := f.classes[key]; c != nil {
-				f.opts.Metrics.Forget(c.fn, c.version)
+				if !liveVersions[c.Name] {
+					f.opts.Metrics.Forget(c.fn, c.version)
+				}
 				delete(f.classes, key)
 			}
 		}

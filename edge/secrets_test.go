@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vault-runtime/vault/edge/metrics"
 	"github.com/vault-runtime/vault/edge/secret"
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/projector/fold"
@@ -110,5 +111,39 @@ func TestWarmSecrets(t *testing.T) {
 	}
 	if _, ok := f.programs[programKey("shop", v)]; !ok || programKey("shop", v) == programKey("shop", fold.ServedVersion{Version: 1, Artifact: "a1", Secrets: 3}) {
 		t.Fatalf("programs %v: want one per secrets revision", f.programs)
+	}
+}
+
+// TestSecretsRevisionKeepsMetrics: a version compiled again with new
+// secrets replaces the old program but keeps the version's series.
+func TestSecretsRevisionKeepsMetrics(t *testing.T) {
+	node, id := nodeKey(t)
+	m := metrics.New()
+	f := NewFunctions(slog.New(slog.DiscardHandler), Options{Secrets: id, Metrics: m})
+	blob, err := schemas.EncodeArtifact(
+		schemas.Section{Kind: schemas.SectionManifest, Data: []byte(`{"name":"shop","entry":"i.js"}`)},
+		schemas.Section{Kind: schemas.SectionCode, Data: []byte(`var ` + schemas.BundleGlobal + `={default:{fetch(r,env){return new Response(env.TOKEN)}}};`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	publish := func(rev uint64) fold.ServedVersion {
+		t.Helper()
+		v := fold.ServedVersion{Version: 1, Artifact: "a1", Percent: 100, Routes: []string{"/"}, Secrets: rev}
+		if err := f.Warm(context.Background(), "shop", v, blob, map[string]fold.Secret{"TOKEN": sealed(t, rev, "x", node)}); err != nil {
+			t.Fatal(err)
+		}
+		f.Publish(&fold.Snapshot{State: fold.NewState(), Served: map[string]fold.Served{
+			"shop": {Function: "shop", Versions: []fold.ServedVersion{v}, ActivatedSeq: 2},
+		}})
+		return v
+	}
+	publish(3)
+	v := publish(5)
+	if len(f.programs) != 1 || f.programs[programKey("shop", v)] == nil {
+		t.Fatalf("programs %v, want only revision 5", f.programs)
+	}
+	tag := f.classes[programKey("shop", v)].Tag
+	if tag == nil || tag.(*metrics.FnHandles) != m.Function("shop", 1) {
+		t.Fatal("the version's series were forgotten when its old program was dropped")
 	}
 }
