@@ -31,7 +31,7 @@ appends a signed secret.put event (deploy role) carrying only the ciphertext.
 The function's served versions are compiled again with the new value; the
 function reads it as env.KEY. A key is a letter or _ followed by letters,
 digits or _. A secret may not share its name with a var of the function's
-vault.yaml: a node does not serve a version where both have KEY.`,
+vault.yaml: the node refuses the put, and a deploy that adds such a var.`,
 		Example: "  vault secret put shop STRIPE_KEY\n  printf %s \"$TOKEN\" | vault secret put shop API_TOKEN",
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {

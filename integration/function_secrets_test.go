@@ -82,16 +82,23 @@ func TestFunctionSecrets(t *testing.T) {
 	srv = n.server()
 
 	t.Run("ErrSecretClash", func(t *testing.T) {
-		// MODE is a var of the manifest: the node keeps serving the
-		// version it had and says why.
-		out := e.putSecret(srv, "echo", "MODE", marker())
-		if !strings.Contains(out, "warning: this node could not compile echo@v1") || !strings.Contains(out, "var MODE") {
-			t.Fatalf("a secret named like a var: put printed\n%s", out)
+		// MODE is a var of the manifest: the node refuses the put, and
+		// a deploy that adds a var named like a secret.
+		out, errs, code := e.vaultStdin(srv, marker(), "secret", "put", "echo", "MODE")
+		if code == 0 || !strings.Contains(errs, "v1's vault.yaml has a var MODE") {
+			t.Fatalf("a secret named like a var: exit %d\n%s%s", code, out, errs)
+		}
+		clash := e.writeFunction("echo2", map[string]string{
+			"vault.yaml": "name: echo\nentry: index.js\nroutes: [/echo]\nvars:\n  API_TOKEN: plain\n",
+			"index.js":   `export default { fetch(req, env) { return new Response(env.API_TOKEN) } };`,
+		})
+		out, errs, code = e.vault(srv, "deploy", clash)
+		if code == 0 || !strings.Contains(errs, "echo has a secret API_TOKEN") {
+			t.Fatalf("a deploy with a var named like a secret: exit %d\n%s%s", code, out, errs)
 		}
 		if r := get(t, h2cClient(), "http://"+n.h2c+"/echo"); r.body != two+" plain" {
-			t.Fatalf("after a clashing put: %d %q, want the version before it", r.status, r.body)
+			t.Fatalf("after the refusals: %d %q, want the version before them", r.status, r.body)
 		}
-		e.mustVault(srv, "secret", "rm", "echo", "MODE")
 	})
 
 	out = e.mustVault(srv, "secret", "rm", "echo", "API_TOKEN")
