@@ -22,10 +22,11 @@ func secretRekeyCommand() *cobra.Command {
 		Long: `A secret is encrypted to the node keys trusted when it was put and to the key of
 the operator who put it. A node whose key was trusted later cannot open it, and
 does not serve the function's versions (it logs an error naming this command).
-Rekey opens each secret of NAME (or of every function) whose recipients are not
-exactly the current node keys and your key, with your operator key, encrypts the
-same value again to them, and appends one secret.put per secret. It can open only
-secrets that were encrypted to your key: those put (or last rekeyed) by you.`,
+Rekey opens each secret of NAME (or of every function) that misses a node key the
+ledger trusts now, or is encrypted to a key it no longer trusts, with your
+operator key; encrypts the same value again to the current node keys and yours;
+and appends one secret.put per secret. It can open only secrets that were
+encrypted to your key: those put (or last rekeyed) by you.`,
 		Example: "  vault keys add EDGE_PUBLIC_KEY --role witness && vault secret rekey\n  vault secret rekey shop",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -53,7 +54,7 @@ secrets that were encrypted to your key: those put (or last rekeyed) by you.`,
 			for _, f := range fns {
 				for _, key := range f.SecretKeys() {
 					sec := f.Secrets[key]
-					if sameRecipients(sec.Recipients, s.recipients()) {
+					if !stale(sec, s.nodes, snap.State.Keys) {
 						current++
 						continue
 					}
@@ -116,13 +117,19 @@ func reseal(s *sealer, id *secret.Identity, fn, key string, sec fold.Secret) (ev
 	return s.seal(fn, key, value)
 }
 
-func sameRecipients(ids []string, to []secret.Recipient) bool {
-	want := make([]string, 0, len(to))
-	for _, r := range to {
-		want = append(want, r.ID)
+// stale reports whether sec needs re-encrypting: a node key it misses,
+// or a recipient the ledger no longer trusts. Who else can open it (the
+// operator who put it) does not matter.
+func stale(sec fold.Secret, nodes []secret.Recipient, kr *events.Keyring) bool {
+	for _, r := range nodes {
+		if !slices.Contains(sec.Recipients, r.ID) {
+			return true
+		}
 	}
-	got := slices.Clone(ids)
-	slices.Sort(got)
-	slices.Sort(want)
-	return slices.Equal(got, want)
+	for _, id := range sec.Recipients {
+		if k := kr.Keys[id]; k == nil || k.Revoked() {
+			return true
+		}
+	}
+	return false
 }

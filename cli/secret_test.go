@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/projector/fold"
 )
 
 func TestReadPipedValue(t *testing.T) {
@@ -43,5 +44,28 @@ func TestNodeRecipients(t *testing.T) {
 	}
 	if strings.Join(ids, ",") != "edge,hub" {
 		t.Fatalf("node recipients %v, want the trusted log and witness keys: edge,hub", ids)
+	}
+}
+
+func TestStale(t *testing.T) {
+	kr := &events.Keyring{Keys: map[string]*events.Key{
+		"hub":   {ID: "hub", Roles: []events.Role{events.RoleLog}},
+		"edge":  {ID: "edge", Roles: []events.Role{events.RoleWitness}},
+		"alice": {ID: "alice", Roles: []events.Role{events.RoleDeploy}},
+		"gone":  {ID: "gone", Roles: []events.Role{events.RoleWitness}, RevokedSeq: 7},
+	}}
+	nodes := nodeRecipients(kr)
+	for name, tc := range map[string]struct {
+		recipients []string
+		want       bool
+	}{
+		"current, another operator's": {[]string{"hub", "edge", "alice"}, false},
+		"misses the edge":             {[]string{"hub", "alice"}, true},
+		"to a revoked key":            {[]string{"hub", "edge", "gone"}, true},
+		"to a key the ledger forgot":  {[]string{"hub", "edge", "nobody"}, true},
+	} {
+		if got := stale(fold.Secret{Recipients: tc.recipients}, nodes, kr); got != tc.want {
+			t.Errorf("%s: stale = %v, want %v", name, got, tc.want)
+		}
 	}
 }
