@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,11 +16,12 @@ import (
 // secretListing is one secret as ls shows it: never its value, nor its
 // ciphertext.
 type secretListing struct {
-	Key        string   `json:"key"`
-	Seq        uint64   `json:"seq"`
-	By         []string `json:"by"`
-	Digest     string   `json:"digest"`
-	Recipients []string `json:"recipients"`
+	Key        string    `json:"key"`
+	Seq        uint64    `json:"seq"`
+	Time       time.Time `json:"time"`
+	By         []string  `json:"by"`
+	Digest     string    `json:"digest"`
+	Recipients []string  `json:"recipients"`
 	// Missing are trusted node keys it is not encrypted to: those nodes
 	// cannot open it until a rekey.
 	Missing []string `json:"missing,omitempty"`
@@ -49,7 +51,7 @@ function until 'vault secret rekey NAME'. Nothing is decrypted.`,
 			list := []secretListing{}
 			for _, key := range f.SecretKeys() {
 				sec := f.Secrets[key]
-				l := secretListing{Key: key, Seq: sec.Seq, By: sec.By, Digest: sec.Digest, Recipients: sec.Recipients}
+				l := secretListing{Key: key, Seq: sec.Seq, Time: sec.Time, By: sec.By, Digest: sec.Digest, Recipients: sec.Recipients}
 				for _, r := range nodes {
 					if !slices.Contains(sec.Recipients, r.ID) {
 						l.Missing = append(l.Missing, r.ID)
@@ -66,7 +68,7 @@ function until 'vault secret rekey NAME'. Nothing is decrypted.`,
 				return nil
 			}
 			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "KEY\tSET AT\tBY\tENCRYPTED TO")
+			fmt.Fprintln(tw, "KEY\tSET AT\tWHEN (UTC)\tBY\tENCRYPTED TO")
 			stale := false
 			for _, l := range list {
 				to := fmt.Sprintf("%d keys", len(l.Recipients))
@@ -74,7 +76,7 @@ function until 'vault secret rekey NAME'. Nothing is decrypted.`,
 					to += fmt.Sprintf(" (not node %s)", strings.Join(l.Missing, ", "))
 					stale = true
 				}
-				fmt.Fprintf(tw, "%s\tseq %d\t%s\t%s\n", l.Key, l.Seq, strings.Join(l.By, ","), to)
+				fmt.Fprintf(tw, "%s\tseq %d\t%s\t%s\t%s\n", l.Key, l.Seq, l.Time.UTC().Format(time.DateTime), strings.Join(l.By, ","), to)
 			}
 			if err := tw.Flush(); err != nil {
 				return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/vault-runtime/vault/events"
 )
@@ -17,6 +18,9 @@ type Secret struct {
 	Seq     uint64   `json:"seq"`
 	EventID string   `json:"eventId"`
 	By      []string `json:"by"`
+	// Time is the put event's own time, for people: informational, as
+	// every event time is (the seq orders).
+	Time time.Time `json:"time"`
 	// Digest is the SHA-256 (hex) of Ciphertext: it tells a rotation
 	// apart without opening anything.
 	Digest string `json:"digest"`
@@ -46,7 +50,7 @@ func validateSecretPut(s *State, c *change) error {
 		}
 	}
 	sum := sha256.Sum256(p.Ciphertext)
-	sec := Secret{Seq: c.seq, EventID: c.id, By: c.signers, Digest: hex.EncodeToString(sum[:]),
+	sec := Secret{Seq: c.seq, EventID: c.id, By: c.signers, Time: c.ev.Time, Digest: hex.EncodeToString(sum[:]),
 		Recipients: p.Recipients, Ciphertext: p.Ciphertext}
 	c.apply = func(s *State) { setSecrets(s, f.Name, c.seq, func(m map[string]Secret) { m[p.Key] = sec }) }
 	return nil

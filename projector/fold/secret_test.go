@@ -38,7 +38,7 @@ func TestSecretFold(t *testing.T) {
 	}
 	f := st.Functions["shop"]
 	sec, ok := f.Secrets["API_TOKEN"]
-	if !ok || sec.Seq != 4 || f.SecretsSeq != 4 || !slices.Equal(sec.By, []string{l.Deployer.ID}) ||
+	if !ok || sec.Seq != 4 || f.SecretsSeq != 4 || !slices.Equal(sec.By, []string{l.Deployer.ID}) || sec.Time.IsZero() ||
 		len(sec.Digest) != 64 || len(sec.Recipients) != 2 || string(sec.Ciphertext) != string(put.Ciphertext) {
 		t.Fatalf("after the put: secrets %+v, revision %d", f.Secrets, f.SecretsSeq)
 	}
