@@ -152,6 +152,7 @@ func printInspection(w io.Writer, in inspection) {
 	if len(in.Routes) == 0 {
 		fmt.Fprintln(w, "  none")
 	}
+	printSecretKeys(w, f)
 
 	fmt.Fprintln(w, "\nNODES")
 	for _, n := range in.Nodes {

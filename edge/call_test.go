@@ -31,7 +31,7 @@ func TestKillFreesTheSchedulerSlotOfAStuckInvocation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Warm(context.Background(), "stuck", v, blob); err != nil {
+	if err := f.Warm(context.Background(), "stuck", v, blob, nil); err != nil {
 		t.Fatal(err)
 	}
 	f.Publish(&fold.Snapshot{State: fold.NewState(), Served: map[string]fold.Served{
@@ -95,7 +95,7 @@ func streamingServer(t *testing.T, code string, logs isolate.LogSink) (url strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Warm(context.Background(), "s", v, blob); err != nil {
+	if err := f.Warm(context.Background(), "s", v, blob, nil); err != nil {
 		t.Fatal(err)
 	}
 	f.Publish(&fold.Snapshot{State: fold.NewState(), Served: map[string]fold.Served{

@@ -19,6 +19,7 @@ import (
 	"github.com/vault-runtime/vault/edge/metrics"
 	"github.com/vault-runtime/vault/edge/route"
 	"github.com/vault-runtime/vault/edge/sched"
+	"github.com/vault-runtime/vault/edge/secret"
 	"github.com/vault-runtime/vault/projector/fold"
 	"github.com/vault-runtime/vault/schemas"
 )
@@ -90,6 +91,9 @@ type Options struct {
 	// Containers runs container versions; nil refuses them
 	// (ErrNoContainers).
 	Containers *container.Supervisor
+	// Secrets opens functions' secrets: the node key's identity. With
+	// nil, a function that has secrets does not warm.
+	Secrets *secret.Identity
 }
 
 // ErrNoContainers is why a container version does not serve: this node
@@ -107,13 +111,20 @@ func NewFunctions(log *slog.Logger, opts Options) *Functions {
 	return f
 }
 
+// programKey names a compiled version: the same version with other
+// secrets (a new revision) is another program. Containers do not receive
+// secrets (yet): a change of them must not restart one.
 func programKey(fn string, v fold.ServedVersion) string {
-	return fmt.Sprintf("%s@v%d/%s", fn, v.Version, v.Artifact)
+	if v.Image != "" {
+		return fmt.Sprintf("%s@v%d/%s", fn, v.Version, v.Artifact)
+	}
+	return fmt.Sprintf("%s@v%d/%s/s%d", fn, v.Version, v.Artifact, v.Secrets)
 }
 
-// Warm decodes the artifact and compiles its code; the version may be
-// published only after Warm returned nil.
-func (f *Functions) Warm(ctx context.Context, fn string, v fold.ServedVersion, blob []byte) error {
+// Warm decodes the artifact, opens the function's secrets (of revision
+// v.Secrets) and compiles its code; the version may be published only
+// after Warm returned nil.
+func (f *Functions) Warm(ctx context.Context, fn string, v fold.ServedVersion, blob []byte, secrets map[string]fold.Secret) error {
 	key := programKey(fn, v)
 	f.mu.Lock()
 	_, done := f.programs[key]
@@ -139,6 +150,10 @@ func (f *Functions) Warm(ctx context.Context, fn string, v fold.ServedVersion, b
 	if err != nil {
 		return fmt.Errorf("warm %s: %w", key, err)
 	}
+	env, err := f.env(fn, m.Vars, secrets)
+	if err != nil {
+		return fmt.Errorf("warm %s: %w", key, err)
+	}
 	log := f.log.With("fn", fn, "version", v.Version)
 	f.mu.Lock()
 	class := f.classLocked(fn, v)
@@ -146,7 +161,7 @@ func (f *Functions) Warm(ctx context.Context, fn string, v fold.ServedVersion, b
 	prog, err := isolate.Compile(isolate.Config{
 		Function: fn, Version: v.Version, Code: art.Section(schemas.SectionCode),
 		SourceMap: art.Section(schemas.SectionSourceMap),
-		Vars:      m.Vars, Limits: f.opts.Max.Clamp(m.Limits), Logger: f.log, Logs: f.opts.Logs,
+		Vars:      env, Limits: f.opts.Max.Clamp(m.Limits), Logger: f.log, Logs: f.opts.Logs,
 		Egress: egress.NewClient(policy, log.With("component", "egress")),
 		Cache:  f.opts.Cache.For(fn),
 		// The scheduler learns from the watchdog which versions are
@@ -203,11 +218,21 @@ func (f *Functions) Publish(snap *fold.Snapshot) {
 			}
 		}
 	}
+	// A version compiled again with new secrets is a new program of the
+	// same version: its series stay.
+	liveVersions := map[string]bool{}
+	for key := range live {
+		if c := f.classes[key]; c != nil {
+			liveVersions[c.Name] = true
+		}
+	}
 	for key, prog := range f.programs {
 		if live[key] == nil {
 			prog.Close()
 			if c := f.classes[key]; c != nil {
-				f.opts.Metrics.Forget(c.fn, c.version)
+				if !liveVersions[c.Name] {
+					f.opts.Metrics.Forget(c.fn, c.version)
+				}
 				delete(f.classes, key)
 			}
 		}

@@ -19,7 +19,7 @@ func warmVersion(t *testing.T, f *Functions, fn string, v fold.ServedVersion) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Warm(context.Background(), fn, v, blob); err != nil {
+	if err := f.Warm(context.Background(), fn, v, blob, nil); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -205,6 +205,8 @@ func TestRequiredRole(t *testing.T) {
 		{TypeNetworkCreated, RoleAdmin, nil},
 		{TypeVolumeCreated, RoleAdmin, nil},
 		{TypeVolumeRemoved, RoleAdmin, nil},
+		{TypeSecretPut, RoleDeploy, nil},
+		{TypeSecretRemoved, RoleDeploy, nil},
 		{TypeGenesis, "", ErrInvalidEvent},
 		{"function.deleted", "", ErrInvalidEvent},
 	}

@@ -62,7 +62,13 @@ func (a *Admission) Admit(ctx context.Context, head uint64, envelope []byte) err
 		}
 		a.st, a.pending = st, nil
 	}
-	if err := fold.Advance(a.st, envelope, a.p.sigs.check, func(ev *events.Event) error { return a.checkArtifact(ctx, ev) }); err != nil {
+	check := func(ev *events.Event) error {
+		if err := a.checkArtifact(ctx, ev); err != nil {
+			return err
+		}
+		return a.checkSecretClash(ctx, a.st, ev) // a.st is still the state before ev
+	}
+	if err := fold.Advance(a.st, envelope, a.p.sigs.check, check); err != nil {
 		return err
 	}
 	a.pending = append(a.pending, admitted{seq: a.st.Seq, id: events.ID(envelope)})

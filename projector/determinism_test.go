@@ -45,6 +45,8 @@ type ledgerModel struct {
 	images []string
 	// networks and volumes are the names created (and not removed).
 	networks, volumes []string
+	// secrets are the secret keys each function has (secret_model_test.go).
+	secrets map[string][]string
 }
 
 type modelFn struct {
@@ -97,6 +99,9 @@ func (m *ledgerModel) next() ([]byte, bool) {
 	}
 	if rng.IntN(12) == 0 {
 		return m.netvol()
+	}
+	if rng.IntN(12) == 0 {
+		return m.secret()
 	}
 	switch p := rng.IntN(100); {
 	case p < 40:

@@ -39,7 +39,9 @@ import (
 // it is derived from the ledger, so the projector replays instead.
 const (
 	statePrefix = "projector/"
-	stateFormat = 5
+	// Format 6: functions carry secrets; a state saved by an older
+	// node (which rejected secret events) is replayed.
+	stateFormat = 6
 )
 
 var (

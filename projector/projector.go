@@ -33,9 +33,10 @@ type ArtifactSource interface {
 }
 
 // Warmer prepares a version to serve (decode, compile). The projector
-// calls it before any route of the version is published.
+// calls it before any route of the version is published, with the
+// function's secrets as of v.Secrets (still encrypted).
 type Warmer interface {
-	Warm(ctx context.Context, fn string, v fold.ServedVersion, artifact []byte) error
+	Warm(ctx context.Context, fn string, v fold.ServedVersion, artifact []byte, secrets map[string]fold.Secret) error
 }
 
 // Publisher receives each new snapshot once it is safe to serve.
@@ -87,6 +88,10 @@ type Projector struct {
 	// prefetch batch-verifies the signatures of a long run of records, as
 	// a node catching up receives (Run's goroutine only).
 	prefetch *sigPrefetch
+	// failedSecrets is the secrets revision each failed version (by
+	// fold.FailKey) failed with: a new revision (a rekey) is tried again
+	// (Run's goroutine only).
+	failedSecrets map[string]uint64
 }
 
 // recentIDs is how many applied records' IDs the projector remembers, for
@@ -251,24 +256,35 @@ func (p *Projector) warm(ctx context.Context, st *fold.State, served map[string]
 func (p *Projector) warmAll(ctx context.Context, f *fold.Function, want fold.Served, failed *map[string]string) bool {
 	for _, v := range want.Versions {
 		key := fold.FailKey(want.Function, v.Version, want.ActivatedSeq)
-		if _, ok := (*failed)[key]; ok {
+		_, failedBefore := (*failed)[key]
+		if failedBefore && p.failedSecrets[key] == v.Secrets {
 			return false
 		}
-		if err := p.warmOne(ctx, want.Function, v, f.Versions[v.Version-1].Size); err != nil {
+		if err := p.warmOne(ctx, want.Function, v, f.Versions[v.Version-1].Size, f.Secrets); err != nil {
 			p.log.Error("version failed to warm; serving the previous one", "fn", want.Function, "version", v.Version, "err", err)
 			*failed = maps.Clone(*failed)
 			(*failed)[key] = err.Error()
+			if p.failedSecrets == nil {
+				p.failedSecrets = map[string]uint64{}
+			}
+			p.failedSecrets[key] = v.Secrets
 			return false
+		}
+		if failedBefore {
+			// Its secrets changed since it failed, and now it warms.
+			*failed = maps.Clone(*failed)
+			delete(*failed, key)
+			delete(p.failedSecrets, key)
 		}
 	}
 	return true
 }
 
-// warmOne fetches and compiles version v, whose deploy record gave its
+// warmOne fetches and compiles version v with fn's secrets, whose deploy record gave its
 // artifact size bytes. The record's size is checked before the fetch and
 // the blob's own after it, before the compile (a hand-made record may
 // understate it).
-func (p *Projector) warmOne(ctx context.Context, fn string, v fold.ServedVersion, size int64) error {
+func (p *Projector) warmOne(ctx context.Context, fn string, v fold.ServedVersion, size int64, secrets map[string]fold.Secret) error {
 	if err := p.checkSize(size); err != nil {
 		return err
 	}
@@ -281,7 +297,7 @@ func (p *Projector) warmOne(ctx context.Context, fn string, v fold.ServedVersion
 	if err := p.checkSize(int64(len(blob))); err != nil {
 		return err
 	}
-	return p.cfg.Warmer.Warm(ctx, fn, v, blob)
+	return p.cfg.Warmer.Warm(ctx, fn, v, blob, secrets)
 }
 
 // checkSize refuses an artifact over the node's MaxArtifactBytes, saying

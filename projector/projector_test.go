@@ -99,10 +99,11 @@ type fakeWarmer struct {
 type warmed struct {
 	fn string
 	fold.ServedVersion
+	secrets map[string]fold.Secret
 }
 
-func (w *fakeWarmer) Warm(ctx context.Context, fn string, v fold.ServedVersion, artifact []byte) error {
-	return w.warm(ctx, warmed{fn, v}, artifact)
+func (w *fakeWarmer) Warm(ctx context.Context, fn string, v fold.ServedVersion, artifact []byte, secrets map[string]fold.Secret) error {
+	return w.warm(ctx, warmed{fn, v, secrets}, artifact)
 }
 
 type fakePublisher struct{ publish func(*fold.Snapshot) }

@@ -9,6 +9,7 @@ package node
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,6 +33,7 @@ import (
 	"github.com/vault-runtime/vault/edge/metrics"
 	"github.com/vault-runtime/vault/edge/rootfs"
 	"github.com/vault-runtime/vault/edge/sched"
+	"github.com/vault-runtime/vault/edge/secret"
 	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
 	"github.com/vault-runtime/vault/projector"
@@ -147,12 +149,17 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	n.logs = fnlog.NewSink(n.nc, fnlog.Config{Node: nodeKey.ID, Logger: log.With("component", "fnlog")})
 	cfg.Edge.Scheduler = sched.AddHeavyProcs(cfg.Edge.Scheduler)
 	n.metrics = metrics.New()
+	// Functions' secrets are encrypted to the node key (edge/secret).
+	secrets, err := secret.NewIdentity(nodeKey.ID, ed25519.PrivateKey(nodeKey.Memory()))
+	if err != nil {
+		return nil, err
+	}
 	if n.images, err = openImages(cfg, arts, log.With("component", "images")); err != nil {
 		return nil, err
 	}
 	n.containers, n.containerRuntime = openContainers(ctx, cfg, nodeKey.ID, n.images, n.logs, log.With("component", "containers"))
 	fns := edge.NewFunctions(log.With("component", "edge"), edge.Options{Logs: n.logs, Max: cfg.MaxLimits, Metrics: n.metrics,
-		Containers: n.containers})
+		Containers: n.containers, Secrets: secrets})
 	pub := &announcer{Publisher: fanOut{fns, n.images}, id: nodeKey.ID, nc: n.nc, log: log.With("component", "announce"),
 		role: cfg.Topology.Role(), head: store.Head, checkpoint: n.latestCheckpoint, alerts: n.splitViews}
 	if n.link != nil {

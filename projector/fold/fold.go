@@ -147,6 +147,10 @@ func validate(s *State, seq uint64, id string, envelope []byte, sc SigChecker) (
 		err = validateVolumeCreated(s, c)
 	case events.TypeVolumeRemoved:
 		err = validateVolumeRemoved(s, c)
+	case events.TypeSecretPut:
+		err = validateSecretPut(s, c)
+	case events.TypeSecretRemoved:
+		err = validateSecretRemoved(s, c)
 	default:
 		err = fmt.Errorf("event type %q: %w", ev.Type, events.ErrInvalidEvent)
 	}

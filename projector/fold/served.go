@@ -40,6 +40,9 @@ type ServedVersion struct {
 	// one the edge reaches it on, each with the subnet its record asked
 	// for ("" lets the node choose).
 	Networks []NetworkRef `json:"networks,omitempty"`
+	// Secrets is the function's secrets revision (Function.SecretsSeq):
+	// a change of secrets makes the version a new program to compile.
+	Secrets uint64 `json:"secrets,omitempty"`
 }
 
 // NetworkRef is a network a served container joins.
@@ -62,7 +65,8 @@ func (s Served) Weight(v int) int {
 func (s Served) Equal(o Served) bool {
 	return s.Function == o.Function && s.Paused == o.Paused && s.Stopped == o.Stopped && s.ActivatedSeq == o.ActivatedSeq && s.StateSeq == o.StateSeq &&
 		slices.EqualFunc(s.Versions, o.Versions, func(a, b ServedVersion) bool {
-			return a.Version == b.Version && a.Artifact == b.Artifact && a.Percent == b.Percent && slices.Equal(a.Routes, b.Routes)
+			return a.Version == b.Version && a.Artifact == b.Artifact && a.Percent == b.Percent && slices.Equal(a.Routes, b.Routes) &&
+				a.Secrets == b.Secrets
 		})
 }
 
@@ -75,7 +79,8 @@ func ServedFor(st *State, f *Function) (Served, bool) {
 	s := Served{Function: f.Name, Paused: f.State == Paused, Stopped: f.State == Stopped, ActivatedSeq: f.ActivatedSeq, StateSeq: f.StateSeq}
 	for _, share := range f.Traffic() {
 		v := f.Versions[share.Version-1]
-		sv := ServedVersion{Version: v.Number, Artifact: v.Artifact, Percent: share.Percent, Image: v.Image, Runtime: v.Runtime, Network: v.Network}
+		sv := ServedVersion{Version: v.Number, Artifact: v.Artifact, Percent: share.Percent, Image: v.Image, Runtime: v.Runtime, Network: v.Network,
+			Secrets: f.SecretsSeq}
 		for _, name := range v.Networks {
 			ref := NetworkRef{Name: name}
 			if n := st.Networks[name]; n != nil {

@@ -79,6 +79,11 @@ type Function struct {
 	StateSeq uint64 `json:"stateSeq,omitempty"`
 	// History lists every lifecycle transition, in ledger order.
 	History []Transition `json:"history,omitempty"`
+	// Secrets are the function's secrets by key (secret.go); the map is
+	// replaced, never changed, by a fold. SecretsSeq is the seq of their
+	// last change: the secrets revision a served version is compiled with.
+	Secrets    map[string]Secret `json:"secrets,omitempty"`
+	SecretsSeq uint64            `json:"secretsSeq,omitempty"`
 }
 
 // Version is one immutable deploy.
