@@ -172,3 +172,15 @@ func (f *Functions) Signal(ctx context.Context, fn string, sig int) (int, error)
 	}
 	return len(ups), errors.Join(errs...)
 }
+
+// Container is fn's container of version v on this node, for exec.
+func (f *Functions) Container(fn string, v int) (*container.Instance, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, up := range f.upstreams {
+		if up.fn == fn && up.version == v {
+			return up.in, nil
+		}
+	}
+	return nil, fmt.Errorf("%s@v%d: %w", fn, v, ErrNoSuchContainer)
+}

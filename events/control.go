@@ -55,6 +55,9 @@ var controlRoles = map[string][]Role{
 	"server.start": {RoleAdmin},
 	"kill":         {RoleAdmin, RoleActivate},
 	"ps":           nil,
+	// Runs a command a container.exec record holds, which only admins
+	// append.
+	"exec": {RoleAdmin},
 	// Opens an upload session; the node is the artifact store's only
 	// writer.
 	"artifact.put": {RoleAdmin, RoleDeploy},

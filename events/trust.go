@@ -41,6 +41,10 @@ func RequiredRole(t Type) (Role, error) {
 		return RoleActivate, nil
 	case TypeKeyAdded, TypeKeyRotated, TypeKeyRevoked, TypeRoleGranted, TypeRoleRevoked:
 		return RoleAdmin, nil
+	case TypeContainerExec:
+		// A shell in a running container reaches its data and secrets:
+		// admins only.
+		return RoleAdmin, nil
 	case TypeNetworkCreated, TypeVolumeCreated, TypeVolumeRemoved:
 		// Node infrastructure, not a version of one function: a network is
 		// a bridge and a subnet on every node (one that overlaps the

@@ -152,6 +152,13 @@ func TestContainersThroughTheEdge(t *testing.T) {
 		t.Errorf("last exit %q, want SIGKILL named", ps[0].LastExit)
 	}
 	waitFor(t, 10*time.Second, "200 after the restart", func() bool { r := get(t, c, base); return r.status == 200 && r.body == "v1\n" })
+	m := get(t, http.DefaultClient, "http://"+n.admin+"/metrics").body
+	for _, want := range []string{`vault_container_restarts_total{function="web",version="1"} 1`, `vault_container_state{function="web",state="running",version="1"} 1`,
+		`vault_container_memory_bytes{function="web",version="1"} `, `vault_requests_total{code="2xx",function="web",version="1"} `} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics has no %q", want)
+		}
+	}
 
 	// A new version: live once healthy, then the old container goes.
 	e.mustVault(srv, "deploy", e.containerDeploy("web", "vault.test/busybox:2", ""))

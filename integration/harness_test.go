@@ -102,6 +102,7 @@ type node struct {
 	h2c     string
 	tls     string
 	nats    string
+	admin   string // the admin listener: /metrics and the health probes
 	stderr  *lockedBuffer
 	exited  chan struct{}
 	exitErr error
@@ -115,9 +116,9 @@ type nodeOptions struct {
 
 func (e *env) serve(opts nodeOptions) *node {
 	e.t.Helper()
-	n := &node{t: e.t, h2c: freeAddr(e.t), nats: freeAddr(e.t), stderr: &lockedBuffer{}, exited: make(chan struct{})}
+	n := &node{t: e.t, h2c: freeAddr(e.t), nats: freeAddr(e.t), admin: freeAddr(e.t), stderr: &lockedBuffer{}, exited: make(chan struct{})}
 	// Each node its own admin port: tests run several nodes at once.
-	args := []string{"serve", "--data", e.data, "--listen", n.h2c, "--nats-listen", n.nats, "--admin-listen", freeAddr(e.t)}
+	args := []string{"serve", "--data", e.data, "--listen", n.h2c, "--nats-listen", n.nats, "--admin-listen", n.admin}
 	if opts.tls {
 		cert, key := e.certificate()
 		n.tls = freeAddr(e.t)
@@ -132,8 +133,8 @@ func (e *env) serve(opts nodeOptions) *node {
 // node on the ports of the first.
 func (e *env) serveOn(h2c, nats string, ready time.Duration, more ...string) *node {
 	e.t.Helper()
-	n := &node{t: e.t, h2c: h2c, nats: nats, stderr: &lockedBuffer{}, exited: make(chan struct{})}
-	args := append([]string{"serve", "--data", e.data, "--listen", h2c, "--nats-listen", nats, "--admin-listen", freeAddr(e.t)}, more...)
+	n := &node{t: e.t, h2c: h2c, nats: nats, admin: freeAddr(e.t), stderr: &lockedBuffer{}, exited: make(chan struct{})}
+	args := append([]string{"serve", "--data", e.data, "--listen", h2c, "--nats-listen", nats, "--admin-listen", n.admin}, more...)
 	return e.start(n, args, ready)
 }
 

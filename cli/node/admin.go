@@ -14,10 +14,11 @@ import (
 // the ledger's head and its edge takes traffic.
 func (n *Node) startAdmin(log *slog.Logger) error {
 	n.metrics.SetSources(metrics.Sources{
-		Head:     n.store.Head,
-		Applied:  func() uint64 { return n.proj.Current().State.Seq },
-		Isolates: n.fns.Isolates,
-		Cache:    n.fns.CacheStats,
+		Head:       n.store.Head,
+		Applied:    func() uint64 { return n.proj.Current().State.Seq },
+		Isolates:   n.fns.Isolates,
+		Cache:      n.fns.CacheStats,
+		Containers: n.containerStats,
 		Sched: func() metrics.SchedStats {
 			st := n.edge.Scheduler().Stats()
 			return metrics.SchedStats{Limit: st.Limit, Running: st.Running, Queued: st.Queued}

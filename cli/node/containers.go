@@ -14,6 +14,7 @@ import (
 
 	"github.com/vault-runtime/vault/edge/container"
 	"github.com/vault-runtime/vault/edge/isolate"
+	"github.com/vault-runtime/vault/edge/metrics"
 	"github.com/vault-runtime/vault/edge/rootfs"
 )
 
@@ -70,7 +71,7 @@ func (n *Node) ps(ctx context.Context, _ json.RawMessage) (any, error) {
 	}
 	for _, in := range n.containers.Instances() {
 		c := PsContainer{Status: in.Status()}
-		u, err := in.Usage(ctx)
+		u, err := in.Usage()
 		if err != nil {
 			c.UsageError = err.Error()
 		}
@@ -78,4 +79,21 @@ func (n *Node) ps(ctx context.Context, _ json.RawMessage) (any, error) {
 		res.Containers = append(res.Containers, c)
 	}
 	return res, nil
+}
+
+// containerStats is what /metrics says of the node's containers.
+func (n *Node) containerStats() []metrics.ContainerStats {
+	if n.containers == nil {
+		return nil
+	}
+	var out []metrics.ContainerStats
+	for _, in := range n.containers.Instances() {
+		st := in.Status()
+		c := metrics.ContainerStats{Function: st.Function, Version: st.Version, State: st.State, Restarts: st.Restarts}
+		if u, err := in.Usage(); err == nil {
+			c.CPUSeconds, c.MemoryBytes = u.CPUSeconds, u.MemoryBytes
+		}
+		out = append(out, c)
+	}
+	return out
 }

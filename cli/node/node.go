@@ -65,6 +65,7 @@ type Node struct {
 	// node cannot, and containerRuntime says why.
 	containers       *container.Supervisor
 	containerRuntime string
+	execs            execs // exec records run (exec.go)
 	logs             *fnlog.Sink
 	id               string // the node key's ID
 	nodeKey          *events.Signer
@@ -305,7 +306,7 @@ func (n *Node) serveAPI(store *ledger.Store, gate ledger.Gate, proj *projector.P
 		return err
 	}
 	n.subs = append(n.subs, sub)
-	subs, err = n.serveControl(proj, map[string]controlHandler{MethodStatus: n.status, MethodKill: n.kill, MethodPs: n.ps,
+	subs, err = n.serveControl(proj, map[string]controlHandler{MethodStatus: n.status, MethodKill: n.kill, MethodPs: n.ps, MethodExec: n.exec,
 		MethodServerStop: n.serverStop, MethodServerStart: n.serverStart, MethodArtifactPut: putArtifact}, log)
 	if err != nil {
 		return err

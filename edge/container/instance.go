@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -521,4 +523,26 @@ func (in *Instance) release(ctx context.Context, grace time.Duration) error {
 		return fmt.Errorf("remove %s: %w", in.ID, err)
 	}
 	return nil
+}
+
+// Exec runs args in the container, as the container's own process runs
+// (its user, capabilities, no_new_privileges, seccomp profile: runc exec
+// starts from the container's config), writing its output to stdout and
+// stderr, and returns its exit code. ctx's end stops it (SIGTERM, which
+// runc passes on, then SIGKILL).
+func (in *Instance) Exec(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	rt := in.s.cfg.Runtime
+	cmd := exec.CommandContext(ctx, rt.runc, append([]string{"--root", rt.state, "exec", in.ID}, args...)...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 5 * time.Second
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, nil
+	case errors.As(err, &exit) && ctx.Err() == nil:
+		return exit.ExitCode(), nil
+	}
+	return -1, fmt.Errorf("exec in %s: %w", in.ID, err)
 }

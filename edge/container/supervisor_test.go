@@ -113,7 +113,7 @@ func TestSupervisorRunsRestartsAndAdopts(t *testing.T) {
 		t.Errorf("the container's stdout line never reached Output: %+v", lines())
 	}
 
-	if u, err := in.Usage(ctx); err != nil || u.MemoryBytes == 0 || u.Pids == 0 {
+	if u, err := in.Usage(); err != nil || u.MemoryBytes == 0 || u.Pids == 0 {
 		t.Errorf("usage %+v, %v; want memory and processes counted", u, err)
 	}
 

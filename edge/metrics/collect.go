@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"strconv"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -42,6 +44,11 @@ var (
 	cacheMissesDesc  = desc("vault_cache_misses_total", "Cache API matches that found nothing.", "function")
 	cacheStoresDesc  = desc("vault_cache_stores_total", "Responses stored by Cache API puts.", "function")
 	cacheEvictsDesc  = desc("vault_cache_evictions_total", "Cache API entries dropped for space or because they expired.", "function")
+
+	ctrCPUDesc      = desc("vault_container_cpu_seconds_total", "CPU time a container version's cgroup used.", "function", "version")
+	ctrMemoryDesc   = desc("vault_container_memory_bytes", "Memory a container version's cgroup uses.", "function", "version")
+	ctrRestartsDesc = desc("vault_container_restarts_total", "Restarts of a container version since this node process started or adopted it.", "function", "version")
+	ctrStateDesc    = desc("vault_container_state", "1 for a container version's current state (running, paused, restarting, crashloop, starting).", "function", "version", "state")
 )
 
 // collector exports Metrics: the handles' counters and histograms of the
@@ -52,7 +59,8 @@ func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{requestsDesc, durationDesc, queueWaitDesc, runDesc,
 		shedDesc, discardedDesc, headDesc, appliedDesc, isoLiveDesc, isoIdleDesc,
 		limitDesc, runningDesc, queuedDesc, h2ConnsDesc, h2StrDesc, h2ErrDesc,
-		cacheEntriesDesc, cacheBytesDesc, cacheHitsDesc, cacheMissesDesc, cacheStoresDesc, cacheEvictsDesc} {
+		cacheEntriesDesc, cacheBytesDesc, cacheHitsDesc, cacheMissesDesc, cacheStoresDesc, cacheEvictsDesc,
+		ctrCPUDesc, ctrMemoryDesc, ctrRestartsDesc, ctrStateDesc} {
 		ch <- d
 	}
 }
@@ -136,6 +144,15 @@ func collectSources(ch chan<- prometheus.Metric, s *Sources) {
 			counter(cacheMissesDesc, st.Misses, fn)
 			counter(cacheStoresDesc, st.Stores, fn)
 			counter(cacheEvictsDesc, st.Evictions, fn)
+		}
+	}
+	if s.Containers != nil {
+		for _, c := range s.Containers() {
+			v := strconv.Itoa(c.Version)
+			ch <- prometheus.MustNewConstMetric(ctrCPUDesc, prometheus.CounterValue, c.CPUSeconds, c.Function, v)
+			gauge(ctrMemoryDesc, float64(c.MemoryBytes), c.Function, v)
+			ch <- prometheus.MustNewConstMetric(ctrRestartsDesc, prometheus.CounterValue, float64(c.Restarts), c.Function, v)
+			gauge(ctrStateDesc, 1, c.Function, v, c.State)
 		}
 	}
 }

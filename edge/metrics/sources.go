@@ -17,6 +17,18 @@ type Sources struct {
 	HTTP2 func() H2Stats
 	// Cache is the Cache API store's state, by function name.
 	Cache func() map[string]CacheStats
+	// Containers are the node's containers, read from their cgroups.
+	Containers func() []ContainerStats
+}
+
+// ContainerStats is one container version's state and use.
+type ContainerStats struct {
+	Function    string
+	Version     int
+	State       string // running, paused, restarting, crashloop, …
+	CPUSeconds  float64
+	MemoryBytes uint64
+	Restarts    int
 }
 
 // CacheStats are one function's Cache API entries and counts. The counts

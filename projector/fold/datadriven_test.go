@@ -190,6 +190,11 @@ func TestDataDriven(t *testing.T) {
 				typ := map[string]events.Type{"pause": events.TypePaused, "resume": events.TypeResumed, "stop": events.TypeStopped,
 					"start": events.TypeStarted, "retire": events.TypeRetired}[d.Cmd]
 				return apply(l.Seal(ledgerID(), typ, fn, events.Lifecycle{Name: fn}, signers()...))
+			case "exec":
+				fn := arg("fn", "")
+				v, _ := strconv.Atoi(arg("version", "0"))
+				x := events.ContainerExec{Function: fn, Version: v, Node: arg("node", "n1"), Command: strings.Fields(strings.ReplaceAll(arg("cmd", "ls"), ",", " "))}
+				return apply(l.Seal(ledgerID(), events.TypeContainerExec, fn, x, signers()...))
 			case "served":
 				return describeServed(st, blobs)
 			case "image-pull":

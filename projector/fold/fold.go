@@ -151,6 +151,8 @@ func validate(s *State, seq uint64, id string, envelope []byte, sc SigChecker) (
 		err = validateSecretPut(s, c)
 	case events.TypeSecretRemoved:
 		err = validateSecretRemoved(s, c)
+	case events.TypeContainerExec:
+		err = validateContainerExec(s, c)
 	default:
 		err = fmt.Errorf("event type %q: %w", ev.Type, events.ErrInvalidEvent)
 	}
