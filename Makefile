@@ -23,7 +23,7 @@ BENCHTIME   ?= 1s
 PEERS_CACHE ?= $(HOME)/.cache/vault-peers
 DENO        := $(PEERS_CACHE)/node_modules/@deno/linux-x64-glibc/deno
 
-.PHONY: build run test unit integration lint bench bench-peers bench-multinode bench-images h2spec fuzz tools clean
+.PHONY: build run test unit integration lint bench bench-peers bench-multinode bench-images bench-containers h2spec fuzz tools clean
 
 build:
 	$(GO) build -o $(BIN) .
@@ -148,6 +148,12 @@ bench-multinode:
 # registry) and busybox-static.
 bench-images: build tools
 	VAULT_BENCH_IMAGES=1 $(GO) test -run='^$$' -bench='^BenchmarkImages$$' -benchtime=1x -timeout=20m -v ./integration/
+
+# Containers with real runc, as root (issue 21): activation to first answer,
+# proxied throughput against the container straight, pause/resume, node
+# memory per idle container. Needs runc, busybox-static and h2load.
+bench-containers: build
+	VAULT_BENCH_CONTAINERS=1 $(GO) test -run='^$$' -bench='^BenchmarkContainers$$' -benchtime=1x -timeout=20m -v ./integration/
 
 # Runs every fuzz target for $(FUZZTIME); corpus seeds live in testdata/fuzz.
 fuzz:

@@ -52,9 +52,14 @@ func (f *Functions) warmContainer(ctx context.Context, key, fn string, v fold.Se
 		return fmt.Errorf("warm %s: %w", key, err)
 	}
 	up := &upstream{fn: fn, version: v.Version, in: in, bodyLimit: f.opts.Max.Clamp(m.Limits).RequestBodyBytes}
+	conns := schemas.DefaultConnections
+	if m.Container != nil && m.Container.Limits.Connections > 0 {
+		conns = int(m.Container.Limits.Connections)
+	}
 	up.transport = &http.Transport{
 		DialContext:           func(ctx context.Context, _, _ string) (net.Conn, error) { return in.Dial(ctx) },
-		MaxIdleConnsPerHost:   256,
+		MaxIdleConnsPerHost:   conns,
+		MaxConnsPerHost:       conns,
 		IdleConnTimeout:       90 * time.Second,
 		ResponseHeaderTimeout: 60 * time.Second,
 		DisableCompression:    true,

@@ -25,7 +25,7 @@ import (
 // image loaded as vault.test/busybox:1 (page "v1") and :2 (page "v2").
 // Containers outlive their node by design: the test removes what its
 // nodes left, with runc and ip, when it ends.
-func containerEnv(t *testing.T) (e *env, n *node, images [2]string) {
+func containerEnv(t testing.TB) (e *env, n *node, images [2]string) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		testenv.Missing(t, "containers need root")

@@ -44,7 +44,15 @@ type ContainerLimits struct {
 	MemoryMB  int64 `json:"memoryMB,omitempty"`
 	Pids      int64 `json:"pids,omitempty"`
 	CPUShares int64 `json:"cpuShares,omitempty"`
+	// Connections caps the connections each node's edge keeps open to
+	// the container at once (0: DefaultConnections); requests beyond
+	// wait for one, rather than overflow the program's accept queue.
+	Connections int64 `json:"connections,omitempty"`
 }
+
+// DefaultConnections is a container's Connections limit when its
+// manifest sets none.
+const DefaultConnections = 32
 
 var securityKeys = []string{"privileged", "user", "user_namespace", "capabilities", "allow_privilege_escalation", "network", "writable_root"}
 
@@ -97,8 +105,8 @@ func (p manifestParser) security(n *yaml.Node) Security {
 
 func (p manifestParser) containerLimits(n *yaml.Node) ContainerLimits {
 	var l ContainerLimits
-	fields := map[string]*int64{"memory_mb": &l.MemoryMB, "pids": &l.Pids, "cpu_shares": &l.CPUShares}
-	p.Fields(n, Mapping{Name: "limits", Keys: []string{"memory_mb", "pids", "cpu_shares"}, NotMapping: "limits must be a mapping"}, func(key, val *yaml.Node) {
+	fields := map[string]*int64{"memory_mb": &l.MemoryMB, "pids": &l.Pids, "cpu_shares": &l.CPUShares, "connections": &l.Connections}
+	p.Fields(n, Mapping{Name: "limits", Keys: []string{"memory_mb", "pids", "cpu_shares", "connections"}, NotMapping: "limits must be a mapping"}, func(key, val *yaml.Node) {
 		v, ok := wholeNumber(val)
 		if !ok || v <= 0 {
 			p.Failf(val, "limit %s must be a positive whole number", key.Value)

@@ -169,7 +169,7 @@ func TestParseManifestErrors(t *testing.T) {
 		{"ContainerWithoutImageAndPort", "name: a\nkind: container\n", []string{
 			`1:1: missing required key "image" (kind: container)`, `1:1: missing required key "port" (kind: container)`}},
 		{"ContainerWithFunctionKeys", "name: a\nkind: container\nimage: x:1\nport: 80\nentry: a.ts\nlimits: {cpu_ms: 5}\nvars: {A: b}\n", []string{
-			`5:1: entry does not apply to a container`, `6:10: unknown key "cpu_ms" in limits (known: memory_mb, pids, cpu_shares)`, `7:1: vars does not apply to a container`}},
+			`5:1: entry does not apply to a container`, `6:10: unknown key "cpu_ms" in limits (known: memory_mb, pids, cpu_shares, connections)`, `7:1: vars does not apply to a container`}},
 		{"FunctionWithSecurity", head + "security: {privileged: true}\n", []string{`3:1: security is a container's; add kind: container, or remove it`}},
 		{"BadSecurity", "name: a\nkind: container\nimage: x:1\nport: 80\nsecurity: {user: app, network: bridge, privileged: yes please, capabilities: [\"net admin\"]}\n", []string{
 			`5:18: security.user "app": want UID[:GID] as numbers, such as 1000:1000`, `5:32: security.network "bridge": want none, restricted, admin or host`,
