@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -34,49 +36,7 @@ the event and prints each node's delay.`,
 		Example: "  vault activate myfn@v2\n  vault activate myfn@v3 --percent 10 --wait",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name, version, err := parseRef(args[0])
-			if err != nil {
-				return err
-			}
-			if percent < 1 || percent > 100 {
-				return fmt.Errorf("activate %s: --percent %d is not within 1..100", args[0], percent)
-			}
-			ctx := cmd.Context()
-			c, _, f, err := dialFunction(ctx, server, "activate", name)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			if version < 1 || version > len(f.Versions) {
-				return noSuchVersion("activate "+args[0], name, version, len(f.Versions))
-			}
-			if percent == 100 && f.State == fold.Active && f.Active == version && f.Canary == 0 {
-				// What the command asks for holds already: say so, and
-				// append nothing (the ledger would refuse a no-op).
-				fmt.Fprintf(cmd.OutOrStdout(), "%s@v%d serves already; nothing appended\n", name, version)
-				return nil
-			}
-			body := events.Activated{Name: name, Version: version, Artifact: f.Versions[version-1].Artifact}
-			if percent < 100 {
-				body.Percent = percent
-			}
-			w, err := wait.start(ctx, c)
-			if err != nil {
-				return err
-			}
-			defer w.stop()
-			res, after, err := signAndAppend(ctx, c, events.TypeActivated, name, body, opts)
-			if err != nil {
-				return opError(fmt.Sprintf("activate %s@v%d", name, version), err)
-			}
-			if err := reportApplied(cmd, after, res.Seq, name, fmt.Sprintf("%s@v%d", name, version)); err != nil {
-				return err
-			}
-			if served := after.Served[name]; served.Weight(version) != percent {
-				return fmt.Errorf("activate %s: recorded at seq %d, but the node could not serve it: %s",
-					args[0], res.Seq, after.Failed[fold.FailKey(name, version, res.Seq)])
-			}
-			return w.report(cmd, res, name)
+			return activate(cmd.Context(), commandInvocation(cmd, server), args[0], percent, opts, wait)
 		},
 	}
 	addServerFlag(cmd, &server)
@@ -86,9 +46,56 @@ the event and prints each node's delay.`,
 	return cmd
 }
 
+// activate makes version ref (NAME@VERSION) of a function take percent
+// of its traffic (100: all of it).
+func activate(ctx context.Context, iv invocation, ref string, percent int, opts ledger.AppendOptions, wait waitFlags) error {
+	name, version, err := parseRef(ref)
+	if err != nil {
+		return err
+	}
+	if percent < 1 || percent > 100 {
+		return fmt.Errorf("activate %s: --percent %d is not within 1..100", ref, percent)
+	}
+	c, _, f, err := iv.dialFunction(ctx, "activate", name)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if version < 1 || version > len(f.Versions) {
+		return noSuchVersion("activate "+ref, name, version, len(f.Versions))
+	}
+	if percent == 100 && f.State == fold.Active && f.Active == version && f.Canary == 0 {
+		// What the command asks for holds already: say so, and
+		// append nothing (the ledger would refuse a no-op).
+		fmt.Fprintf(iv.out, "%s@v%d serves already; nothing appended\n", name, version)
+		return nil
+	}
+	body := events.Activated{Name: name, Version: version, Artifact: f.Versions[version-1].Artifact}
+	if percent < 100 {
+		body.Percent = percent
+	}
+	w, err := wait.start(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer w.stop()
+	res, after, err := signAndAppend(ctx, c, events.TypeActivated, name, body, opts)
+	if err != nil {
+		return opError(fmt.Sprintf("activate %s@v%d", name, version), err)
+	}
+	if err := reportApplied(iv.out, after, res.Seq, name, fmt.Sprintf("%s@v%d", name, version)); err != nil {
+		return err
+	}
+	if served := after.Served[name]; served.Weight(version) != percent {
+		return fmt.Errorf("activate %s: recorded at seq %d, but the node could not serve it: %s",
+			ref, res.Seq, after.Failed[fold.FailKey(name, version, res.Seq)])
+	}
+	return w.report(ctx, iv.out, res, name)
+}
+
 // reportApplied prints what fn looks like after record seq, or the reason
 // the node rejected it.
-func reportApplied(cmd *cobra.Command, after *fold.Snapshot, seq uint64, fn, what string) error {
+func reportApplied(out io.Writer, after *fold.Snapshot, seq uint64, fn, what string) error {
 	for _, r := range after.State.Rejected {
 		if r.Seq == seq {
 			return fmt.Errorf("%s: the node rejected record %d: %s", what, seq, r.Reason)
@@ -98,7 +105,7 @@ func reportApplied(cmd *cobra.Command, after *fold.Snapshot, seq uint64, fn, wha
 	if f == nil {
 		return fmt.Errorf("%s: the node has no function %s after seq %d", what, fn, seq)
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s (seq %d)\n", fn, f.Summary(), seq)
+	fmt.Fprintf(out, "%s: %s (seq %d)\n", fn, f.Summary(), seq)
 	return nil
 }
 

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/cobra"
 	"github.com/vault-runtime/vault/cli/node"
 )
 
@@ -50,11 +49,11 @@ func (nw *nodeWait) stop() {
 // report waits until every node applied res, and prints each node's
 // delay from the append's acknowledgement and what it serves of fn, then
 // a summary of the delays.
-func (nw *nodeWait) report(cmd *cobra.Command, res appended, fn string) error {
+func (nw *nodeWait) report(ctx context.Context, out io.Writer, res appended, fn string) error {
 	if !nw.flags.on {
 		return nil
 	}
-	seq, out := res.Seq, cmd.OutOrStdout()
+	seq := res.Seq
 	pending := map[string]bool{}
 	var delays []time.Duration
 	for _, a := range nw.nodes {
@@ -80,8 +79,8 @@ func (nw *nodeWait) report(cmd *cobra.Command, res appended, fn string) error {
 		case <-timeout:
 			return fmt.Errorf("--wait: after %s, %d node(s) had not applied seq %d: %s", nw.flags.timeout, len(pending), seq,
 				strings.Join(slices.Sorted(maps.Keys(pending)), ", "))
-		case <-cmd.Context().Done():
-			return cmd.Context().Err()
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 	printDelaySummary(out, seq, delays)

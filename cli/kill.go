@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -21,36 +22,40 @@ those. Nothing is written to the ledger.`,
 		Example: "  vault kill myfn",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, _, _, err := dialFunction(ctx, server, "kill", args[0])
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			replies, err := c.Kill(ctx, args[0], quiet)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			failed := 0
-			for _, r := range replies {
-				if r.Error != "" {
-					fmt.Fprintf(out, "node ?: %s\n", r.Error)
-					failed++
-					continue
-				}
-				fmt.Fprintf(out, "node %s: aborted %d invocation(s) of %s\n", r.NodeID, r.Aborted, args[0])
-			}
-			switch {
-			case len(replies) == 0:
-				return fmt.Errorf("kill %s: no node answered", args[0])
-			case failed > 0:
-				return fmt.Errorf("kill %s: %d of %d node(s) refused", args[0], failed, len(replies))
-			}
-			return nil
+			return kill(cmd.Context(), commandInvocation(cmd, server), args[0], quiet)
 		},
 	}
 	addServerFlag(cmd, &server)
 	cmd.Flags().DurationVar(&quiet, "gather", 300*time.Millisecond, "how long to wait for more nodes after the last answer")
 	return cmd
+}
+
+// kill aborts function name's in-flight invocations on every node that
+// answers, waiting quiet after the last answer for more.
+func kill(ctx context.Context, iv invocation, name string, quiet time.Duration) error {
+	c, _, _, err := iv.dialFunction(ctx, "kill", name)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	replies, err := c.Kill(ctx, name, quiet)
+	if err != nil {
+		return err
+	}
+	failed := 0
+	for _, r := range replies {
+		if r.Error != "" {
+			fmt.Fprintf(iv.out, "node ?: %s\n", r.Error)
+			failed++
+			continue
+		}
+		fmt.Fprintf(iv.out, "node %s: aborted %d invocation(s) of %s\n", r.NodeID, r.Aborted, name)
+	}
+	switch {
+	case len(replies) == 0:
+		return fmt.Errorf("kill %s: no node answered", name)
+	case failed > 0:
+		return fmt.Errorf("kill %s: %d of %d node(s) refused", name, failed, len(replies))
+	}
+	return nil
 }
