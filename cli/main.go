@@ -39,7 +39,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.AddCommand(initCommand(), serveCommand(), imageCommand(), registryCommand(), deployCommand(), activateCommand(), lsCommand(), ledgerCommand(),
 		keysCommand(), signCommand(), submitCommand(), statusCommand(), stateCommand(), nodesCommand(),
 		rollbackCommand(), pauseCommand(), resumeCommand(), retireCommand(), killCommand(), inspectCommand(), logsCommand(),
-		daemonCommand(), serverCommand())
+		daemonCommand(), serverCommand(), mcpCommand())
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		var coded *exitError
