@@ -12,12 +12,6 @@ import (
 	"github.com/vault-runtime/vault/projector/fold"
 )
 
-// dial connects to the node at server with the operator key
-// (invocation.dial).
-func dial(server string) (*node.Client, error) {
-	return invocation{server: server, key: loadOperatorKey}.dial()
-}
-
 // dialNode is invocation.dialNode with the operator key.
 func dialNode(ctx context.Context, server string) (*node.Client, *fold.Snapshot, error) {
 	return invocation{server: server, key: loadOperatorKey}.dialNode(ctx)
