@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -18,7 +19,7 @@ import (
 )
 
 func mcpCommand() *cobra.Command {
-	var server, keyPath, listen string
+	var server, keyPath, listen, proposals string
 	var readOnly, allowRemote bool
 	cmd := &cobra.Command{
 		Use:   "mcp",
@@ -26,7 +27,8 @@ func mcpCommand() *cobra.Command {
 		Long: `Mcp runs a Model Context Protocol server on stdin/stdout for an AI assistant:
 deploy, activate, rollback, pause, resume, retire, kill, logs, inspect, ls, the
 image and node commands, and the auditor's view (ledger_log, ledger_verify,
-ledger_prove, state_at, keys_ls, explain) as tools, and ledger records
+ledger_prove, state_at, keys_ls, explain) and key changes (keys_add, keys_rotate,
+keys_revoke, keys_grant, keys_revoke_role) as tools, and ledger records
 (vault://ledger/SEQ), the functions (vault://functions) and the latest
 checkpoint (vault://checkpoint/latest) as resources.
 
@@ -37,6 +39,10 @@ passphrase). The node judges each record as it judges the CLI's: the assistant
 can do what the key's roles allow and nothing else, and a refusal comes back as
 a tool error with the node's reason. Give an assistant a key with only the
 roles it needs; --read-only offers only the tools that change nothing.
+
+A key change that needs more admin signatures than the server's key gives is
+not appended: the proposal, signed by that key, is written to --proposals DIR
+for 'vault sign' and 'vault submit', and the tool says how many are missing.
 
 --listen ADDR serves Streamable HTTP on ADDR instead of stdio. It has no
 authentication of its own, so ADDR must be a loopback address unless
@@ -55,7 +61,14 @@ authentication of its own, so ADDR must be a loopback address unless
 			if err != nil {
 				return err
 			}
-			s := newMCPServer(server, func() (*events.Signer, error) { return key, nil }, readOnly)
+			if proposals == "" {
+				dir, err := configDir()
+				if err != nil {
+					return err
+				}
+				proposals = filepath.Join(dir, "proposals")
+			}
+			s := newMCPServer(mcpOps{server: server, key: func() (*events.Signer, error) { return key, nil }, proposals: proposals}, readOnly)
 			if listen != "" {
 				return serveMCPHTTP(cmd, s, listen)
 			}
@@ -69,16 +82,16 @@ authentication of its own, so ADDR must be a loopback address unless
 	addServerFlag(cmd, &server)
 	f := cmd.Flags()
 	f.StringVar(&keyPath, "key", "", "the key file tools sign with (default: the operator key in $VAULT_CONFIG)")
+	f.StringVar(&proposals, "proposals", "", "where key changes that need more admin signatures are written as proposals (default: proposals in $VAULT_CONFIG)")
 	f.BoolVar(&readOnly, "read-only", false, "offer only the tools that change nothing")
 	f.StringVar(&listen, "listen", "", "serve Streamable HTTP on this loopback address (host:port) instead of stdio")
 	f.BoolVar(&allowRemote, "allow-remote", false, "let --listen take a non-loopback address (the server has no authentication of its own)")
 	return cmd
 }
 
-// newMCPServer is the MCP server of the node at server, its tools
-// signing with key.
-func newMCPServer(server string, key func() (*events.Signer, error), readOnly bool) *sdk.Server {
-	return mcp.New(mcp.Config{Ops: mcpOps{server: server, key: key}.ops(), ReadOnly: readOnly})
+// newMCPServer is the MCP server whose tools run ops.
+func newMCPServer(ops mcpOps, readOnly bool) *sdk.Server {
+	return mcp.New(mcp.Config{Ops: ops.ops(), ReadOnly: readOnly})
 }
 
 // loadMCPKey opens the key file at path (empty: the operator key) with the

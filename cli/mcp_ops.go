@@ -24,6 +24,9 @@ import (
 type mcpOps struct {
 	server string
 	key    func() (*events.Signer, error)
+	// proposals is where key changes short of the admin threshold are
+	// written for the other admins.
+	proposals string
 }
 
 // Defaults of the tools whose arguments are optional, as the commands'
@@ -123,9 +126,16 @@ func (o mcpOps) ops() mcp.Ops {
 		StateAt:      o.stateAt,
 		KeysList:     o.keysList,
 		Explain:      o.explain,
-		Record:       o.record,
-		Functions:    o.functions,
-		Checkpoint:   o.checkpoint,
+
+		KeysAdd:        o.keysAdd,
+		KeysRotate:     o.keysRotate,
+		KeysRevoke:     o.keysRevoke,
+		KeysGrant:      o.keysRole(events.TypeRoleGranted, "grant"),
+		KeysRevokeRole: o.keysRole(events.TypeRoleRevoked, "revoke"),
+
+		Record:     o.record,
+		Functions:  o.functions,
+		Checkpoint: o.checkpoint,
 	}
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"os"
@@ -20,7 +21,8 @@ import (
 func mcpSession(t *testing.T, n *testNode, key *events.Signer, readOnly bool) *sdk.ClientSession {
 	t.Helper()
 	ctx := context.Background()
-	s := newMCPServer("nats://"+n.nats, func() (*events.Signer, error) { return key, nil }, readOnly)
+	ops := mcpOps{server: "nats://" + n.nats, key: func() (*events.Signer, error) { return key, nil }, proposals: filepath.Join(t.TempDir(), "proposals")}
+	s := newMCPServer(ops, readOnly)
 	ct, st := sdk.NewInMemoryTransports()
 	ss, err := s.Connect(ctx, st, nil)
 	if err != nil {
@@ -349,4 +351,62 @@ func TestCheckLoopback(t *testing.T) {
 			t.Errorf("checkLoopback(%q) = %v, want ok %v", addr, err, ok)
 		}
 	}
+}
+
+// TestMCPKeyChanges: a key change the server's admin key can make alone
+// is appended; one that needs another admin is written as a proposal
+// signed by it, with the number of signatures missing, and not appended;
+// a key without the admin role is refused.
+func TestMCPKeyChanges(t *testing.T) {
+	n := startTestNode(t)
+	admin, err := loadOperatorKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	deployOnly := n.addKey(t, "deploy")
+	cs := mcpSession(t, n, admin, false)
+	limited := mcpSession(t, n, deployOnly, false)
+	carol, err := events.GenerateSigner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	carolKey := base64.StdEncoding.EncodeToString(carol.Public())
+
+	mustFail(t, limited, "keys_add", map[string]any{"public_key": carolKey, "roles": []string{"activate"}}, "has no admin role")
+	mustFail(t, cs, "keys_add", map[string]any{"public_key": carolKey, "roles": []string{"root"}}, "roles")
+	mustFail(t, cs, "keys_add", map[string]any{"public_key": carolKey, "roles": []string{}}, "roles")
+	mustFail(t, cs, "keys_add", map[string]any{"public_key": "not base64", "roles": []string{"deploy"}}, "want 32 bytes in base64")
+	mustSucceed(t, cs, "keys_add", map[string]any{"public_key": carolKey, "roles": []string{"activate"}}, "add key "+carol.ID+" with roles [activate] (seq")
+
+	mustFail(t, cs, "keys_grant", map[string]any{"key_id": carol.ID, "role": "god"}, "role")
+	mustSucceed(t, cs, "keys_grant", map[string]any{"key_id": carol.ID, "role": "deploy"}, "grant role deploy of key "+carol.ID+" (seq")
+	mustSucceed(t, cs, "keys_revoke_role", map[string]any{"key_id": carol.ID, "role": "deploy"}, "revoke role deploy of key "+carol.ID+" (seq")
+
+	// Carol becomes an admin with a threshold of 2: the new admin set must
+	// sign too, so the server's signature alone makes a proposal.
+	r := mustSucceed(t, cs, "keys_grant", map[string]any{"key_id": carol.ID, "role": "admin", "threshold": 2}, "not appended yet")
+	if !strings.Contains(r.text, "by 1 more admin(s)") {
+		t.Errorf("keys_grant does not say one signature is missing: %s", r.text)
+	}
+	path := strings.Fields(r.text[strings.Index(r.text, "next: 'vault sign ")+len("next: 'vault sign "):])[0]
+	p, err := readProposal(strings.TrimSuffix(path, "'"))
+	if err != nil {
+		t.Fatalf("the proposal it names: %v", err)
+	}
+	if len(p.Envelope.Signatures) != 1 || p.Envelope.Signatures[0].KeyID != admin.ID {
+		t.Errorf("the proposal's signatures: %+v, want the server key's alone", p.Envelope.Signatures)
+	}
+	keys := mustSucceed(t, cs, "keys_ls", map[string]any{}, "admin threshold 1 ")
+	for _, line := range strings.Split(keys.text, "\n") {
+		if strings.HasPrefix(line, carol.ID) && strings.Contains(line, "admin") {
+			t.Errorf("carol is an admin before the proposal was submitted: %s", line)
+		}
+	}
+
+	mustFail(t, limited, "keys_revoke", map[string]any{"key_id": carol.ID}, "has no admin role")
+	mustFail(t, cs, "keys_revoke", map[string]any{"key_id": carol.ID, "reason": true}, "reason")
+	mustSucceed(t, cs, "keys_revoke", map[string]any{"key_id": carol.ID, "reason": "left"}, "revoke key "+carol.ID+" (seq")
+	dave, _ := events.GenerateSigner()
+	mustFail(t, cs, "keys_rotate", map[string]any{"key_id": carol.ID, "new_public_key": base64.StdEncoding.EncodeToString(dave.Public())}, "revoked")
+	mustFail(t, cs, "keys_rotate", map[string]any{"key_id": carol.ID}, "new_public_key")
 }

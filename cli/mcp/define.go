@@ -99,3 +99,19 @@ func maximum(field string, v float64) bound {
 func minLength(field string, n int) bound {
 	return bound{field, func(s *jsonschema.Schema) { s.MinLength = &n }}
 }
+
+func minItems(field string, n int) bound {
+	return bound{field, func(s *jsonschema.Schema) { s.MinItems = &n }}
+}
+
+// oneOf limits a string, or each string of an array, to values.
+func oneOf(field string, values ...string) bound {
+	return bound{field, func(s *jsonschema.Schema) {
+		if s.Items != nil {
+			s = s.Items
+		}
+		for _, v := range values {
+			s.Enum = append(s.Enum, v)
+		}
+	}}
+}

@@ -8,7 +8,8 @@
 // tool signs with the key the server was started with and goes through the
 // node's admission gate, whose refusal comes back as a tool error
 // (IsError) carrying the gate's message. Nothing here can sign for a key
-// the server was not given, or skip a threshold.
+// the server was not given, or skip a threshold: a key change short of the
+// admin threshold becomes a proposal file for the other admins.
 //
 // The tools are a table (tools.go). Adding one (the container tools: ps,
 // exec, stop, start, run, network_create, volume_create) takes an input

@@ -93,3 +93,31 @@ type ExplainInput struct {
 	From uint64 `json:"from" jsonschema:"first record"`
 	To   uint64 `json:"to,omitempty" jsonschema:"last record (default: the head)"`
 }
+
+// KeysAddInput is vault keys add PUBLIC-KEY --role ROLES.
+type KeysAddInput struct {
+	PublicKey string   `json:"public_key" jsonschema:"the new key's ed25519 public key in base64, as 'vault keys id' prints it"`
+	Roles     []string `json:"roles" jsonschema:"its roles"`
+	Threshold int      `json:"threshold,omitempty" jsonschema:"also set the admin threshold to this from the change on"`
+}
+
+// KeysRotateInput is vault keys rotate KEY-ID NEW-PUBLIC-KEY.
+type KeysRotateInput struct {
+	KeyID        string `json:"key_id" jsonschema:"the key to replace"`
+	NewPublicKey string `json:"new_public_key" jsonschema:"the new key's ed25519 public key in base64"`
+	Threshold    int    `json:"threshold,omitempty" jsonschema:"also set the admin threshold to this from the change on"`
+}
+
+// KeysRevokeInput is vault keys revoke KEY-ID.
+type KeysRevokeInput struct {
+	KeyID     string `json:"key_id" jsonschema:"the key to stop trusting"`
+	Reason    string `json:"reason,omitempty" jsonschema:"why, for the record"`
+	Threshold int    `json:"threshold,omitempty" jsonschema:"also set the admin threshold to this from the change on"`
+}
+
+// KeysRoleInput is vault keys grant|revoke-role KEY-ID ROLE.
+type KeysRoleInput struct {
+	KeyID     string `json:"key_id" jsonschema:"the key"`
+	Role      string `json:"role" jsonschema:"the role"`
+	Threshold int    `json:"threshold,omitempty" jsonschema:"also set the admin threshold to this from the change on"`
+}

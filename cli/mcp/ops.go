@@ -46,6 +46,14 @@ type Ops struct {
 	KeysList     Op[KeysListInput]
 	Explain      Op[ExplainInput]
 
+	// Key changes: each needs a threshold of admin signatures; short of
+	// it, the op writes a proposal for the other admins.
+	KeysAdd        Op[KeysAddInput]
+	KeysRotate     Op[KeysRotateInput]
+	KeysRevoke     Op[KeysRevokeInput]
+	KeysGrant      Op[KeysRoleInput]
+	KeysRevokeRole Op[KeysRoleInput]
+
 	// Resources: one record as JSON, the functions as JSON, the latest
 	// signed checkpoint note.
 	Record     func(ctx context.Context, seq uint64) ([]byte, error)

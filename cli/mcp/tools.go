@@ -2,6 +2,8 @@ package mcp
 
 import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/vault-runtime/vault/events"
 )
 
 // effect is what a tool does to the ledger and the nodes.
@@ -101,5 +103,31 @@ func tools(ops Ops) []tool {
 		define("explain", reads, "Explain a range of the ledger",
 			"Who changed what between records from and to, in words, with the records the node rejected and why.",
 			ops.Explain, minimum("from", 1)),
+
+		// Key changes.
+		define("keys_add", changes, "Trust a new key",
+			"Trust a new key with roles (key.added). Needs a threshold of admin signatures: if this server's key is not enough, a proposal signed by it is written for the other admins ('vault sign', 'vault submit') and the answer says how many signatures are missing.",
+			ops.KeysAdd, minLength("public_key", 1), minItems("roles", 1), oneOf("roles", roles...), minimum("threshold", 1)),
+		define("keys_rotate", changes, "Rotate a key",
+			"Replace a key by a new one that takes over its roles (key.rotated); a proposal when more admin signatures are needed.",
+			ops.KeysRotate, minLength("key_id", 1), minLength("new_public_key", 1), minimum("threshold", 1)),
+		define("keys_revoke", destroys, "Revoke a key",
+			"Stop trusting a key from now on (key.revoked); what it signed before stays valid. A proposal when more admin signatures are needed.",
+			ops.KeysRevoke, minLength("key_id", 1), minimum("threshold", 1)),
+		define("keys_grant", changes, "Grant a role",
+			"Give a trusted key another role (role.granted); a proposal when more admin signatures are needed.",
+			ops.KeysGrant, minLength("key_id", 1), oneOf("role", roles...), minimum("threshold", 1)),
+		define("keys_revoke_role", changes, "Revoke a role",
+			"Take a role away from a key (role.revoked); a proposal when more admin signatures are needed.",
+			ops.KeysRevokeRole, minLength("key_id", 1), oneOf("role", roles...), minimum("threshold", 1)),
 	}
 }
+
+// roles are the roles a key can hold.
+var roles = func() []string {
+	var names []string
+	for _, r := range events.Roles {
+		names = append(names, string(r))
+	}
+	return names
+}()
