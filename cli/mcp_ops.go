@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -139,10 +140,26 @@ func (o mcpOps) ops() mcp.Ops {
 	}
 }
 
+// deploy appends the deploy, or with in.Propose writes it as a proposal
+// in the proposals directory (deploy -o).
 func (o mcpOps) deploy(ctx context.Context, in mcp.DeployInput) (mcp.Output, error) {
-	return o.run(func(iv invocation) error {
-		return deploy(ctx, iv, in.Dir, deployOptions{take: in.TakeRoutes, skipCheck: in.SkipCheck, maxSize: schemas.DefaultMaxArtifactBytes})
-	})
+	opts := deployOptions{take: in.TakeRoutes, skipCheck: in.SkipCheck, maxSize: schemas.DefaultMaxArtifactBytes}
+	if in.Propose {
+		if err := os.MkdirAll(o.proposals, 0o700); err != nil {
+			return mcp.Output{}, fmt.Errorf("deploy %s: %w", in.Dir, err)
+		}
+		f, err := os.CreateTemp(o.proposals, "proposal-deploy-*.json")
+		if err != nil {
+			return mcp.Output{}, fmt.Errorf("deploy %s: %w", in.Dir, err)
+		}
+		f.Close()
+		opts.out = f.Name()
+	}
+	out, err := o.run(func(iv invocation) error { return deploy(ctx, iv, in.Dir, opts) })
+	if err != nil && opts.out != "" {
+		os.Remove(opts.out)
+	}
+	return out, err
 }
 
 func (o mcpOps) activate(ctx context.Context, in mcp.ActivateInput) (mcp.Output, error) {

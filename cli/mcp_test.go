@@ -144,6 +144,19 @@ func TestMCPTools(t *testing.T) {
 		mustFail(t, cs, "deploy", map[string]any{"dir": filepath.Join(dir, "missing")}, "missing")
 		mustFail(t, cs, "deploy", map[string]any{"dir": dir, "force": true}, "force")
 		mustFail(t, cs, "deploy", map[string]any{"dir": 7}, "dir")
+		mustFail(t, cs, "deploy", map[string]any{"dir": dir, "propose": "yes"}, "propose")
+	})
+	t.Run("deploy propose", func(t *testing.T) {
+		other := writeLoggingFunction(t, "proposed")
+		r := mustSucceed(t, cs, "deploy", map[string]any{"dir": other, "propose": true}, `wrote unsigned proposal "deploy proposed" to `)
+		path := strings.Fields(r.text[strings.Index(r.text, " to ")+len(" to "):])[0]
+		if _, err := readProposal(path); err != nil {
+			t.Errorf("the proposal it wrote: %v", err)
+		}
+		mustSucceed(t, cs, "ls", map[string]any{}, "echo")
+		if r := mustSucceed(t, cs, "ls", map[string]any{}, ""); strings.Contains(r.text, "proposed") {
+			t.Errorf("a proposed deploy was appended:\n%s", r.text)
+		}
 	})
 	t.Run("activate", func(t *testing.T) {
 		mustFail(t, limited, "activate", map[string]any{"name": "echo", "version": 1}, "activate echo@v1: key "+deployOnly.ID+" has no activate role")

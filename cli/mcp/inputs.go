@@ -17,6 +17,7 @@ type DeployInput struct {
 	Dir        string   `json:"dir" jsonschema:"directory holding vault.yaml, on the machine the MCP server runs on"`
 	TakeRoutes []string `json:"take_routes,omitempty" jsonschema:"routes to take over from another function (needs an admin key)"`
 	SkipCheck  bool     `json:"skip_check,omitempty" jsonschema:"do not run the bundle before uploading it"`
+	Propose    bool     `json:"propose,omitempty" jsonschema:"upload the artifact but write the deploy as an unsigned proposal for signatures (a container that needs approval) instead of appending it"`
 }
 
 // ActivateInput is vault activate NAME@vVERSION --percent PERCENT.

@@ -35,7 +35,7 @@ func tools(ops Ops) []tool {
 	return []tool{
 		// Functions.
 		define("deploy", changes, "Deploy a function",
-			"Bundle the function (or pin the container image) in dir, upload its artifact and append a signed function.deployed record: a new version, not yet serving (activate it).",
+			"Bundle the function (or pin the container image) in dir, upload its artifact and append a signed function.deployed record: a new version, not yet serving (activate it). A container whose config needs approval is refused; with propose the deploy is written as a proposal for the admins to sign ('vault sign', 'vault submit').",
 			ops.Deploy, minLength("dir", 1)),
 		define("activate", changes, "Activate a version",
 			"Make a deployed version serve all requests, or percent of them (a canary) while the active version keeps the rest. Appends a signed function.activated record.",
