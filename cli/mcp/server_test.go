@@ -60,6 +60,11 @@ func fakeOps(ran *[]string) Ops {
 	ops.StateAt = func(context.Context, StateAtInput) (Output, error) { return rec("state_at")() }
 	ops.KeysList = func(context.Context, KeysListInput) (Output, error) { return rec("keys_ls")() }
 	ops.Explain = func(context.Context, ExplainInput) (Output, error) { return rec("explain")() }
+	ops.KeysAdd = func(context.Context, KeysAddInput) (Output, error) { return rec("keys_add")() }
+	ops.KeysRotate = func(context.Context, KeysRotateInput) (Output, error) { return rec("keys_rotate")() }
+	ops.KeysRevoke = func(context.Context, KeysRevokeInput) (Output, error) { return rec("keys_revoke")() }
+	ops.KeysGrant = func(context.Context, KeysRoleInput) (Output, error) { return rec("keys_grant")() }
+	ops.KeysRevokeRole = func(context.Context, KeysRoleInput) (Output, error) { return rec("keys_revoke_role")() }
 	return ops
 }
 
@@ -150,6 +155,7 @@ func TestArguments(t *testing.T) {
 		{"ErrEmptyName", "pause", map[string]any{"name": ""}, false, "name"},
 		{"ErrLimitOutOfRange", "logs", map[string]any{"name": "hello", "limit": 5000}, false, "limit"},
 		{"ErrUnknownFieldNoArgs", "status", map[string]any{"verbose": true}, false, "verbose"},
+		{"ErrUnknownRole", "keys_add", map[string]any{"public_key": "k", "roles": []string{"root"}}, false, "roles"},
 		{"ErrRefused", "activate", map[string]any{"name": "refused", "version": 1}, false, "lacks the activate role"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
