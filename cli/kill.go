@@ -3,13 +3,20 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/vault-runtime/vault/cli/node"
 
 	"github.com/spf13/cobra"
 )
 
 func killCommand() *cobra.Command {
-	var server string
+	var server, signal string
 	var quiet time.Duration
 	cmd := &cobra.Command{
 		Use:   "kill NAME",
@@ -18,27 +25,37 @@ func killCommand() *cobra.Command {
 role), to every node on the NATS system. Each node aborts the function's running
 invocations (their callers get 503 with the request ID) and answers how many it
 aborted. The function keeps serving new requests: pause or roll it back to stop
-those. Nothing is written to the ledger.`,
-		Example: "  vault kill myfn",
+those. Nothing is written to the ledger.
+
+For a container, --signal sends a signal to its process on every node (KILL by
+default): a container whose process ends is restarted, and its restart counted
+(vault ps).`,
+		Example: "  vault kill myfn\n  vault kill api --signal TERM",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return kill(cmd.Context(), commandInvocation(cmd, server), args[0], quiet)
+			return kill(cmd.Context(), commandInvocation(cmd, server), args[0], signal, quiet)
 		},
 	}
 	addServerFlag(cmd, &server)
+	cmd.Flags().StringVar(&signal, "signal", "KILL", "the signal for the function's containers (a name such as TERM or a number)")
 	cmd.Flags().DurationVar(&quiet, "gather", 300*time.Millisecond, "how long to wait for more nodes after the last answer")
 	return cmd
 }
 
 // kill aborts function name's in-flight invocations on every node that
-// answers, waiting quiet after the last answer for more.
-func kill(ctx context.Context, iv invocation, name string, quiet time.Duration) error {
+// answers, and sends signal (a name or number) to its containers, waiting
+// quiet after the last answer for more.
+func kill(ctx context.Context, iv invocation, name, signal string, quiet time.Duration) error {
 	c, _, _, err := iv.dialFunction(ctx, "kill", name)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	replies, err := c.Kill(ctx, name, quiet)
+	sig, err := parseSignal(signal)
+	if err != nil {
+		return err
+	}
+	replies, err := c.KillWith(ctx, node.KillRequest{Function: name, Signal: sig}, quiet)
 	if err != nil {
 		return err
 	}
@@ -49,7 +66,11 @@ func kill(ctx context.Context, iv invocation, name string, quiet time.Duration) 
 			failed++
 			continue
 		}
-		fmt.Fprintf(iv.out, "node %s: aborted %d invocation(s) of %s\n", r.NodeID, r.Aborted, name)
+		fmt.Fprintf(iv.out, "node %s: aborted %d invocation(s) of %s", r.NodeID, r.Aborted, name)
+		if r.Signaled > 0 {
+			fmt.Fprintf(iv.out, ", sent %s to %d container(s)", unix.SignalName(syscall.Signal(sig)), r.Signaled)
+		}
+		fmt.Fprintln(iv.out)
 	}
 	switch {
 	case len(replies) == 0:
@@ -58,4 +79,15 @@ func kill(ctx context.Context, iv invocation, name string, quiet time.Duration) 
 		return fmt.Errorf("kill %s: %d of %d node(s) refused", name, failed, len(replies))
 	}
 	return nil
+}
+
+// parseSignal reads a signal name (TERM, SIGTERM) or number.
+func parseSignal(s string) (int, error) {
+	if n, err := strconv.Atoi(s); err == nil && n > 0 && n <= 64 {
+		return n, nil
+	}
+	if sig := unix.SignalNum("SIG" + strings.TrimPrefix(strings.ToUpper(s), "SIG")); sig != 0 {
+		return int(sig), nil
+	}
+	return 0, fmt.Errorf("--signal %q: want a name such as TERM or KILL, or a number from 1 to 64", s)
 }

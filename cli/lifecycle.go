@@ -107,6 +107,24 @@ func resumeCommand() *cobra.Command {
 		`Resume appends a signed function.resumed event; only a paused function resumes.`)
 }
 
+func stopCommand() *cobra.Command {
+	return lifecycleCommand("stop", events.TypeStopped,
+		"Stop an active or paused function: its containers end, its routes answer 503 until it is started",
+		`Stop appends a signed function.stopped event. Every node sends the function's
+containers SIGTERM, then SIGKILL after the manifest's stop_grace (10s by
+default), and removes them; the routes stay the function's and answer 503 with
+Retry-After. Versions and split are kept: 'vault start' runs them again. For a
+JavaScript function, stopping is like pausing.`)
+}
+
+func startCommand() *cobra.Command {
+	return lifecycleCommand("start", events.TypeStarted,
+		"Start a stopped function again, with the versions and split it had",
+		`Start appends a signed function.started event; only a stopped function starts.
+Its containers are created and started again, and its routes serve once they
+pass their health check.`)
+}
+
 func retireCommand() *cobra.Command {
 	return lifecycleCommand("retire", events.TypeRetired,
 		"Retire a function for good: its routes are removed and released, its history stays",

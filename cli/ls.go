@@ -20,8 +20,8 @@ func versionState(f *fold.Function, served fold.Served, v int) string {
 	state := ""
 	switch {
 	case want == 0:
-	case f.State == fold.Paused:
-		state = "paused"
+	case f.State == fold.Paused || f.State == fold.Stopped:
+		state = string(f.State)
 	case v == f.Canary:
 		state = fmt.Sprintf("canary %d%%", want)
 	case f.Canary != 0:
@@ -31,11 +31,11 @@ func versionState(f *fold.Function, served fold.Served, v int) string {
 	}
 	has := slices.ContainsFunc(served.Versions, func(sv fold.ServedVersion) bool { return sv.Version == v })
 	switch {
-	case state != "" && f.State == fold.Paused && !served.Paused:
+	case state != "" && f.State == fold.Paused && !served.Paused, state != "" && f.State == fold.Stopped && !served.Stopped:
 		state += " (not served here)"
-	case state != "" && f.State != fold.Paused && served.Weight(v) != want:
+	case state != "" && f.State != fold.Paused && f.State != fold.Stopped && served.Weight(v) != want:
 		state += " (not served here)"
-	case state == "" && has && !served.Paused:
+	case state == "" && has && !served.Paused && !served.Stopped:
 		state = "served"
 	}
 	return state

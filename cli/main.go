@@ -38,7 +38,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	root.AddCommand(initCommand(), serveCommand(), imageCommand(), registryCommand(), deployCommand(), activateCommand(), lsCommand(), ledgerCommand(),
 		keysCommand(), signCommand(), submitCommand(), statusCommand(), stateCommand(), nodesCommand(),
-		rollbackCommand(), pauseCommand(), resumeCommand(), retireCommand(), killCommand(), inspectCommand(), logsCommand(),
+		rollbackCommand(), pauseCommand(), resumeCommand(), stopCommand(), startCommand(), retireCommand(), killCommand(), psCommand(), inspectCommand(), logsCommand(),
 		daemonCommand(), serverCommand(), mcpCommand())
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {

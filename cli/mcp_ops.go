@@ -201,7 +201,7 @@ func (o mcpOps) retire(ctx context.Context, in mcp.RetireInput) (mcp.Output, err
 }
 
 func (o mcpOps) kill(ctx context.Context, in mcp.NameInput) (mcp.Output, error) {
-	return o.run(func(iv invocation) error { return kill(ctx, iv, in.Name, mcpKillGather) })
+	return o.run(func(iv invocation) error { return kill(ctx, iv, in.Name, "KILL", mcpKillGather) })
 }
 
 // logs keeps the newest in.Limit entries of the window.

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"github.com/vault-runtime/vault/edge/cache"
+	"github.com/vault-runtime/vault/edge/container"
 	"github.com/vault-runtime/vault/edge/egress"
 	"github.com/vault-runtime/vault/edge/isolate"
 	"github.com/vault-runtime/vault/edge/metrics"
@@ -27,6 +28,9 @@ import (
 type target struct {
 	fn     string
 	paused bool
+	// stopped: the function is stopped (its routes answer 503 like a
+	// paused one's).
+	stopped bool
 	// choices share the route's traffic; upto is cumulative.
 	choices []choice
 	total   uint32
@@ -38,6 +42,7 @@ type choice struct {
 	program *isolate.Program
 	class   *sched.Class       // the version's observed duration, for the scheduler
 	handles *metrics.FnHandles // the version's series
+	up      *upstream          // a container version's, instead of a program
 	upto    uint32
 }
 
@@ -66,6 +71,8 @@ type Functions struct {
 	programs map[string]*isolate.Program // by programKey
 	classes  map[string]*versionClass    // by programKey, kept while the program is
 	calls    map[string]*inflight        // by function
+	// upstreams are the warmed container versions, by programKey.
+	upstreams map[string]*upstream
 }
 
 // Options are what every compiled version of this node shares.
@@ -80,10 +87,13 @@ type Options struct {
 	// Cache holds what functions put with the Cache API, each function in
 	// its own partition; nil makes a store with cache's default budget.
 	Cache *cache.Store
+	// Containers runs container versions; nil refuses them
+	// (ErrNoContainers).
+	Containers *container.Supervisor
 }
 
 // ErrNoContainers is why a container version does not serve: this node
-// runs functions only.
+// runs functions only (it has no runc, or does not run as root).
 var ErrNoContainers = errors.New("this node runs functions only; containers need the container runtime")
 
 // NewFunctions starts with no routes.
@@ -92,7 +102,7 @@ func NewFunctions(log *slog.Logger, opts Options) *Functions {
 		opts.Cache = cache.New(cache.Config{})
 	}
 	f := &Functions{log: log, opts: opts, programs: map[string]*isolate.Program{},
-		classes: map[string]*versionClass{}, calls: map[string]*inflight{}}
+		classes: map[string]*versionClass{}, calls: map[string]*inflight{}, upstreams: map[string]*upstream{}}
 	f.routes.Store(route.NewTable[*target]())
 	return f
 }
@@ -107,6 +117,9 @@ func (f *Functions) Warm(ctx context.Context, fn string, v fold.ServedVersion, b
 	key := programKey(fn, v)
 	f.mu.Lock()
 	_, done := f.programs[key]
+	if f.upstreams[key] != nil {
+		done = true
+	}
 	f.mu.Unlock()
 	if done {
 		return nil
@@ -120,9 +133,7 @@ func (f *Functions) Warm(ctx context.Context, fn string, v fold.ServedVersion, b
 		return fmt.Errorf("warm %s: %w", key, err)
 	}
 	if m.Kind == schemas.KindContainer {
-		// Recorded and kept in the ledger like any version; running it
-		// needs the container runtime, which this node does not have.
-		return fmt.Errorf("warm %s: a container (image %s, port %d): %w", key, m.Image, m.Port, ErrNoContainers)
+		return f.warmContainer(ctx, key, fn, v, m)
 	}
 	policy, err := egress.NewPolicy(m.Egress)
 	if err != nil {
@@ -171,13 +182,16 @@ func (f *Functions) Publish(snap *fold.Snapshot) {
 	})
 	router := route.NewTable[*target]()
 	live := map[string]*isolate.Program{}
+	liveUp := map[string]*upstream{}
+	paused := map[string]bool{}
 	calls := map[string]*inflight{}
 	f.mu.Lock()
 	for _, s := range served {
 		if calls[s.Function] = f.calls[s.Function]; calls[s.Function] == nil {
 			calls[s.Function] = &inflight{}
 		}
-		targets, order, err := f.targets(s, calls[s.Function], live)
+		paused[s.Function] = s.Paused
+		targets, order, err := f.targets(s, calls[s.Function], live, liveUp)
 		if err != nil {
 			f.log.Error("function not served", "fn", s.Function, "err", err)
 			continue
@@ -200,7 +214,9 @@ func (f *Functions) Publish(snap *fold.Snapshot) {
 	}
 	f.programs, f.calls = live, calls
 	f.mu.Unlock()
+	f.settleContainers(liveUp, paused, true)
 	f.routes.Store(router)
+	f.settleContainers(liveUp, paused, false)
 	f.log.Info("route table published", "seq", snap.State.Seq, "functions", len(served))
 }
 
@@ -211,12 +227,19 @@ type routed struct {
 
 // targets builds the route targets of one served function, adding its
 // programs to live; f.mu is held.
-func (f *Functions) targets(s fold.Served, calls *inflight, live map[string]*isolate.Program) (map[string]*routed, []string, error) {
+func (f *Functions) targets(s fold.Served, calls *inflight, live map[string]*isolate.Program, liveUp map[string]*upstream) (map[string]*routed, []string, error) {
 	targets := map[string]*routed{}
 	var order []string
 	for _, v := range s.Versions {
 		var prog *isolate.Program
-		if !s.Paused {
+		var up *upstream
+		if v.Image != "" && !s.Stopped {
+			// A paused container is frozen, not removed: it stays live.
+			var err error
+			if up, err = f.containerChoice(s, v, liveUp); err != nil {
+				return nil, nil, err
+			}
+		} else if !s.Paused && !s.Stopped {
 			if prog = f.programs[programKey(s.Function, v)]; prog == nil {
 				// Cannot happen: the projector publishes only warmed versions.
 				return nil, nil, fmt.Errorf("v%d was never warmed", v.Version)
@@ -231,14 +254,17 @@ func (f *Functions) targets(s fold.Served, calls *inflight, live map[string]*iso
 			}
 			r := targets[route.Shape()]
 			if r == nil {
-				r = &routed{route: route, target: &target{fn: s.Function, paused: s.Paused, calls: calls}}
+				r = &routed{route: route, target: &target{fn: s.Function, paused: s.Paused || s.Stopped, stopped: s.Stopped, calls: calls}}
 				targets[route.Shape()] = r
 				order = append(order, route.Shape())
 			}
 			t := r.target
 			if v.Percent > 0 || len(s.Versions) == 1 {
 				t.total += uint32(max(v.Percent, 1))
-				c := choice{version: v.Version, program: prog, upto: t.total}
+				c := choice{version: v.Version, program: prog, up: up, upto: t.total}
+				if up != nil {
+					c.handles = up.handles
+				}
 				if prog != nil {
 					c.class = f.classLocked(s.Function, v)
 					if c.class.Tag == nil {

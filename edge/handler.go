@@ -38,7 +38,11 @@ func (h *handler) Route(r *h2.Request) (int64, *h2.Response) {
 		return 0, textResponse(http.StatusNotFound, id, fmt.Sprintf("no route for %s%s", r.Authority, path))
 	}
 	if t.paused {
-		resp := textResponse(http.StatusServiceUnavailable, id, t.fn+" is paused")
+		what := " is paused"
+		if t.stopped {
+			what = " is stopped"
+		}
+		resp := textResponse(http.StatusServiceUnavailable, id, t.fn+what)
 		resp.Header.Set("Retry-After", strconv.Itoa(pausedRetryAfter))
 		return 0, resp
 	}
@@ -50,6 +54,14 @@ func (h *handler) Route(r *h2.Request) (int64, *h2.Response) {
 		return 0, resp
 	}
 	c := t.pick()
+	if c.up != nil {
+		limit := c.up.bodyLimit
+		if routeLimit, ok := s.shield.RuleBodyLimit(rule); ok {
+			limit = routeLimit
+		}
+		r.Value = &proxied{s: s, r: r, id: id, up: c.up, start: now}
+		return limit, nil
+	}
 	limit := c.program.Limits().RequestBodyBytes
 	if routeLimit, ok := s.shield.RuleBodyLimit(rule); ok {
 		limit = routeLimit
@@ -80,12 +92,16 @@ func normalize(r *h2.Request) error {
 }
 
 func (h *handler) Serve(r *h2.Request) {
-	call, _ := r.Value.(*call)
-	if call == nil { // cannot happen: Route set it
+	switch v := r.Value.(type) {
+	case *call:
+		h.s.sched.Submit(&v.task)
+	case *proxied:
+		// A container's request waits on its network, not on a core: it
+		// does not take a scheduler slot.
+		go v.run()
+	default: // cannot happen: Route set it
 		r.Respond(textResponse(http.StatusInternalServerError, newRequestID(), "request lost between route and serve"))
-		return
 	}
-	h.s.sched.Submit(&call.task)
 }
 
 // pausedRetryAfter is the Retry-After, in seconds, of a paused route.

@@ -54,6 +54,7 @@ var controlRoles = map[string][]Role{
 	"server.stop":  {RoleAdmin},
 	"server.start": {RoleAdmin},
 	"kill":         {RoleAdmin, RoleActivate},
+	"ps":           nil,
 	// Opens an upload session; the node is the artifact store's only
 	// writer.
 	"artifact.put": {RoleAdmin, RoleDeploy},

@@ -20,6 +20,10 @@ const (
 	TypePaused     Type = "function.paused"
 	TypeResumed    Type = "function.resumed"
 	TypeRetired    Type = "function.retired"
+	// Stopped ends a function's containers (its routes answer 503) until
+	// Started runs them again.
+	TypeStopped Type = "function.stopped"
+	TypeStarted Type = "function.started"
 
 	TypeKeyAdded    Type = "key.added"
 	TypeKeyRotated  Type = "key.rotated"

@@ -34,7 +34,7 @@ func RequiredRole(t Type) (Role, error) {
 	switch t {
 	case TypeDeployed, TypeImagePulled, TypeImageRemoved:
 		return RoleDeploy, nil
-	case TypeActivated, TypeRolledBack, TypePaused, TypeResumed, TypeRetired:
+	case TypeActivated, TypeRolledBack, TypePaused, TypeResumed, TypeRetired, TypeStopped, TypeStarted:
 		return RoleActivate, nil
 	case TypeKeyAdded, TypeKeyRotated, TypeKeyRevoked, TypeRoleGranted, TypeRoleRevoked:
 		return RoleAdmin, nil

@@ -37,7 +37,7 @@ import (
 // it is derived from the ledger, so the projector replays instead.
 const (
 	statePrefix = "projector/"
-	stateFormat = 4
+	stateFormat = 5
 )
 
 var (

@@ -226,7 +226,7 @@ func (p *Projector) apply(ctx context.Context, st *fold.State, batch []ledger.Re
 func (p *Projector) warm(ctx context.Context, st *fold.State, served map[string]fold.Served, failed map[string]string) (map[string]fold.Served, map[string]string) {
 	next := maps.Clone(served)
 	for name := range served {
-		if f := st.Functions[name]; f == nil || (f.State != fold.Active && f.State != fold.Paused) {
+		if f := st.Functions[name]; f == nil || (f.State != fold.Active && f.State != fold.Paused && f.State != fold.Stopped) {
 			delete(next, name)
 		}
 	}
@@ -238,7 +238,7 @@ func (p *Projector) warm(ctx context.Context, st *fold.State, served map[string]
 		if cur, ok := served[name]; ok && cur.Equal(want) {
 			continue
 		}
-		if !want.Paused && !p.warmAll(ctx, f, want, &failed) {
+		if !want.Paused && !want.Stopped && !p.warmAll(ctx, f, want, &failed) {
 			continue
 		}
 		next[name] = want

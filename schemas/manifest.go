@@ -6,6 +6,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -30,6 +31,12 @@ type Manifest struct {
 	Image string `json:"image,omitempty"`
 	// Port is the TCP port a container serves HTTP on.
 	Port int `json:"port,omitempty"`
+	// Health is a path a container answers 2xx or 3xx on once it is
+	// ready; without it, a TCP connection to Port is enough.
+	Health string `json:"health,omitempty"`
+	// StopGrace is how long a container's program has between SIGTERM
+	// and SIGKILL when it is stopped (0: the node's default, 10s).
+	StopGrace Duration `json:"stopGrace,omitempty"`
 	// Container is the rest of a container's manifest: security, limits.
 	Container *Container        `json:"container,omitempty"`
 	Routes    []string          `json:"routes"`
@@ -80,13 +87,13 @@ const (
 	KindContainer = "container"
 )
 
-var manifestKeys = []string{"name", "kind", "entry", "image", "port", "security", "routes", "limits", "vars", "egress"}
+var manifestKeys = []string{"name", "kind", "entry", "image", "port", "health", "stop_grace", "security", "routes", "limits", "vars", "egress"}
 
 // functionOnly are the keys a container's manifest may not have, and
 // containerOnly those a function's may not.
 var (
 	functionOnly  = []string{"entry", "vars"}
-	containerOnly = []string{"image", "port", "security"}
+	containerOnly = []string{"image", "port", "health", "stop_grace", "security"}
 )
 
 func (p manifestParser) manifest(root *yaml.Node) *Manifest {
@@ -123,6 +130,17 @@ func (p manifestParser) manifest(root *yaml.Node) *Manifest {
 				return
 			}
 			m.Port = int(v)
+		case "health":
+			m.Health = p.str(val, "health")
+			if !strings.HasPrefix(m.Health, "/") || len(m.Health) > 256 || strings.ContainsFunc(m.Health, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+				p.Failf(val, "health %q must be a path such as /healthz (at most 256 bytes, no spaces)", m.Health)
+			}
+		case "stop_grace":
+			d, err := time.ParseDuration(p.str(val, "stop_grace"))
+			if err != nil || d < 0 || d > MaxStopGrace {
+				p.Failf(val, "stop_grace must be a duration such as 500ms or 10s, at most %s", MaxStopGrace)
+			}
+			m.StopGrace = Duration(d)
 		case "entry":
 			m.Entry = p.str(val, "entry")
 			if m.Entry != "" && (path.IsAbs(m.Entry) || strings.HasPrefix(path.Clean(m.Entry), "..")) {
@@ -307,4 +325,18 @@ func (p manifestParser) egress(n *yaml.Node) []string {
 		out = append(out, e.String())
 	}
 	return out
+}
+
+// MaxStopGrace bounds a container's stop_grace.
+const MaxStopGrace = 5 * time.Minute
+
+// Duration is a time.Duration that reads and writes as JSON text ("10s").
+type Duration time.Duration
+
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	*d = Duration(v)
+	return err
 }

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -112,8 +113,8 @@ egress:
 			want: &Manifest{Name: "a", Entry: "dir/../a.ts"},
 		}, {
 			name: "Container",
-			yaml: "name: api\nkind: container\nimage: registry.example.com:5000/team/api:1.4\nport: 8080\nroutes: [/api/*]\negress: [db.internal]\n",
-			want: &Manifest{Name: "api", Kind: KindContainer, Image: "registry.example.com:5000/team/api:1.4", Port: 8080,
+			yaml: "name: api\nkind: container\nimage: registry.example.com:5000/team/api:1.4\nport: 8080\nhealth: /healthz\nstop_grace: 2s\nroutes: [/api/*]\negress: [db.internal]\n",
+			want: &Manifest{Name: "api", Kind: KindContainer, Image: "registry.example.com:5000/team/api:1.4", Port: 8080, Health: "/healthz", StopGrace: Duration(2 * time.Second),
 				Routes: []string{"/api/*"}, Egress: []string{"db.internal"}, Container: &Container{}},
 		},
 		{
@@ -152,9 +153,9 @@ func TestParseManifestErrors(t *testing.T) {
 	}{
 		{"EmptyFile", "", []string{`1:1: empty manifest: name and entry are required`}},
 		{"OnlyComments", "# nothing\n\n# here\n", []string{`1:1: empty manifest: name and entry are required`}},
-		{"NotAMapping", "- a\n- b\n", []string{`1:1: manifest must be a mapping of keys (name, kind, entry, image, port, security, routes, limits, vars, egress)`}},
-		{"UnknownKey", head + "colour: red\n", []string{`3:1: unknown key "colour" (known: name, kind, entry, image, port, security, routes, limits, vars, egress)`}},
-		{"UnknownKeyIndentedInFlow", "{name: h, entry: x.ts, bogus: 1}", []string{`1:24: unknown key "bogus" (known: name, kind, entry, image, port, security, routes, limits, vars, egress)`}},
+		{"NotAMapping", "- a\n- b\n", []string{`1:1: manifest must be a mapping of keys (name, kind, entry, image, port, health, stop_grace, security, routes, limits, vars, egress)`}},
+		{"UnknownKey", head + "colour: red\n", []string{`3:1: unknown key "colour" (known: name, kind, entry, image, port, health, stop_grace, security, routes, limits, vars, egress)`}},
+		{"UnknownKeyIndentedInFlow", "{name: h, entry: x.ts, bogus: 1}", []string{`1:24: unknown key "bogus" (known: name, kind, entry, image, port, health, stop_grace, security, routes, limits, vars, egress)`}},
 		{"MissingName", "entry: index.ts\n", []string{`1:1: missing required key "name"`}},
 		{"UnknownKind", "name: a\nkind: vm\nentry: a.ts\n", []string{`2:7: kind "vm": want function or container`}},
 		{"ContainerWithoutImageAndPort", "name: a\nkind: container\n", []string{
@@ -167,6 +168,8 @@ func TestParseManifestErrors(t *testing.T) {
 			`5:52: security.privileged must be true or false`, `5:79: capability "net admin" must be a name such as NET_ADMIN`}},
 		{"FunctionWithImage", head + "image: x:1\nport: 80\n", []string{
 			`3:1: image is a container's; add kind: container, or remove it`, `4:1: port is a container's; add kind: container, or remove it`}},
+		{"BadHealth", "name: a\nkind: container\nimage: x:1\nport: 80\nhealth: \"healthz now\"\n", []string{`5:9: health "healthz now" must be a path such as /healthz (at most 256 bytes, no spaces)`}},
+		{"BadStopGrace", "name: a\nkind: container\nimage: x:1\nport: 80\nstop_grace: 1h\n", []string{`5:13: stop_grace must be a duration such as 500ms or 10s, at most 5m0s`}},
 		{"BadPort", "name: a\nkind: container\nimage: x:1\nport: 70000\n", []string{`4:7: port must be a whole number from 1 to 65535`}},
 		{"ImageWithSpace", "name: a\nkind: container\nimage: \"x 1\"\nport: 1\n", []string{`3:8: image "x 1" must be a reference such as registry.example.com/team/api:1.4`}},
 		{"FractionalLimit", "name: a\nentry: b.ts\nlimits:\n  cpu_ms: 1.5\n", []string{`4:11: limit cpu_ms must be a positive whole number`}},
@@ -265,7 +268,7 @@ func TestParseManifestErrors(t *testing.T) {
 		{"VarNotString", head + "vars:\n  A: x\n  B: [1, 2]\n", []string{`5:6: var B must be a string`}},
 		{"VarNameEmpty", head + "vars:\n  \"\": x\n", []string{`4:3: var name must not be empty`}},
 		{"EveryProblemInFileOrder", "nme: hello\nentry: /abs.ts\nlimits:\n  cpu_ms: -1\n", []string{
-			`1:1: unknown key "nme" (known: name, kind, entry, image, port, security, routes, limits, vars, egress)`,
+			`1:1: unknown key "nme" (known: name, kind, entry, image, port, health, stop_grace, security, routes, limits, vars, egress)`,
 			`1:1: missing required key "name"`,
 			`2:8: entry "/abs.ts" must be a relative path inside the function directory`,
 			`4:11: limit cpu_ms must be a positive whole number`,

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vault-runtime/vault/edge/container"
 	"github.com/vault-runtime/vault/edge/rootfs"
 	"github.com/vault-runtime/vault/ledger"
 	"github.com/vault-runtime/vault/projector/fold"
@@ -72,6 +73,7 @@ const (
 const (
 	MethodStatus      = "status"
 	MethodKill        = "kill"
+	MethodPs          = "ps"
 	MethodServerStop  = "server.stop"
 	MethodServerStart = "server.start"
 	MethodArtifactPut = "artifact.put"
@@ -183,18 +185,42 @@ type Status struct {
 	// Images says, per image digest the ledger holds, whether this node
 	// has unpacked it.
 	Images map[string]rootfs.Status `json:"images,omitempty"`
+	// ContainerRuntime is "runc", or why this node runs no containers;
+	// Containers are the containers it runs.
+	ContainerRuntime string             `json:"containerRuntime"`
+	Containers       []container.Status `json:"containers,omitempty"`
 }
 
 // KillRequest is the body of kill: the function whose in-flight
 // invocations to abort.
 type KillRequest struct {
 	Function string `json:"function"`
+	// Signal, if set, is sent to the function's containers (a number).
+	Signal int `json:"signal,omitempty"`
 }
 
 // KillResult is what kill did on one node.
 type KillResult struct {
 	NodeID  string `json:"nodeId"`
 	Aborted int    `json:"aborted"`
+	// Signaled counts the containers the signal was sent to.
+	Signaled int `json:"signaled,omitempty"`
+}
+
+// PsResult is one node's containers, with what each uses.
+type PsResult struct {
+	NodeID string `json:"nodeId"`
+	// Runtime is "runc", or why the node runs no containers.
+	Runtime    string        `json:"runtime"`
+	Containers []PsContainer `json:"containers"`
+}
+
+// PsContainer is one container and its usage (zero when runc could not
+// say: UsageError).
+type PsContainer struct {
+	container.Status
+	container.Usage
+	UsageError string `json:"usageError,omitempty"`
 }
 
 // ServerRequest is the body of server.stop: how long in-flight requests

@@ -57,7 +57,12 @@ type KillAnswer struct {
 // Kill asks every node to abort fn's in-flight invocations and gathers
 // their answers until none came for quiet.
 func (c *Client) Kill(ctx context.Context, fn string, quiet time.Duration) ([]KillAnswer, error) {
-	replies, err := c.Broadcast(ctx, MethodKill, KillRequest{Function: fn}, quiet)
+	return c.KillWith(ctx, KillRequest{Function: fn}, quiet)
+}
+
+// KillWith is Kill with a signal for the function's containers.
+func (c *Client) KillWith(ctx context.Context, req KillRequest, quiet time.Duration) ([]KillAnswer, error) {
+	replies, err := c.Broadcast(ctx, MethodKill, req, quiet)
 	if err != nil {
 		return nil, err
 	}
@@ -188,4 +193,29 @@ func (c *Client) gather(ctx context.Context, subject string, data []byte, first,
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// PsAnswer is one node's answer to ps.
+type PsAnswer struct {
+	PsResult
+	Error string `json:"error,omitempty"`
+}
+
+// Ps asks every node for its containers.
+func (c *Client) Ps(ctx context.Context, quiet time.Duration) ([]PsAnswer, error) {
+	replies, err := c.Broadcast(ctx, MethodPs, struct{}{}, quiet)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PsAnswer, len(replies))
+	for i, r := range replies {
+		if r.Error != "" {
+			out[i].Error = r.Error
+			continue
+		}
+		if err := json.Unmarshal(r.Result, &out[i].PsResult); err != nil {
+			return nil, fmt.Errorf("ps: bad reply: %w", err)
+		}
+	}
+	return out, nil
 }

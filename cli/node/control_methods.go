@@ -55,6 +55,7 @@ func (n *Node) status(context.Context, json.RawMessage) (any, error) {
 	}
 	st.Alerts = n.alerts()
 	st.Images = n.images.Status()
+	st.ContainerRuntime, st.Containers = n.containerRuntime, n.fns.Containers()
 	st.Lock = filepath.Join(n.cfg.Data, LockFile)
 	if err := n.lock.check(); err != nil {
 		st.LockError = err.Error()
@@ -65,14 +66,25 @@ func (n *Node) status(context.Context, json.RawMessage) (any, error) {
 }
 
 // kill aborts the function's in-flight invocations on this node.
-func (n *Node) kill(_ context.Context, body json.RawMessage) (any, error) {
+func (n *Node) kill(ctx context.Context, body json.RawMessage) (any, error) {
 	var req KillRequest
 	if err := json.Unmarshal(body, &req); err != nil || req.Function == "" {
 		return nil, fmt.Errorf("want {\"function\": NAME}")
 	}
+	if req.Signal < 0 || req.Signal > 64 {
+		return nil, fmt.Errorf("signal %d: want 1 to 64", req.Signal)
+	}
 	aborted := n.fns.Kill(req.Function)
 	n.cfg.Log.Warn("in-flight invocations killed", "fn", req.Function, "aborted", aborted)
-	return KillResult{NodeID: n.id, Aborted: aborted}, nil
+	res := KillResult{NodeID: n.id, Aborted: aborted}
+	if req.Signal > 0 {
+		var err error
+		if res.Signaled, err = n.fns.Signal(ctx, req.Function, req.Signal); err != nil {
+			return nil, fmt.Errorf("signal %s's containers: %w", req.Function, err)
+		}
+		n.cfg.Log.Warn("containers signaled", "fn", req.Function, "signal", req.Signal, "containers", res.Signaled)
+	}
+	return res, nil
 }
 
 var errNodeStarting = errors.New("the node is still starting")

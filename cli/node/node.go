@@ -27,6 +27,7 @@ import (
 
 	"github.com/vault-runtime/vault/edge"
 	"github.com/vault-runtime/vault/edge/admin"
+	"github.com/vault-runtime/vault/edge/container"
 	"github.com/vault-runtime/vault/edge/fnlog"
 	"github.com/vault-runtime/vault/edge/metrics"
 	"github.com/vault-runtime/vault/edge/rootfs"
@@ -57,15 +58,19 @@ type Node struct {
 	proj        *projector.Projector
 	fns         *edge.Functions
 	// images unpacks the images the ledger holds (images.go).
-	images   *rootfs.Syncer
-	logs     *fnlog.Sink
-	id       string // the node key's ID
-	nodeKey  *events.Signer
-	started  time.Time
-	cancel   context.CancelFunc
-	projDone chan struct{} // closed when the projector stops
-	projErr  error
-	bg       sync.WaitGroup // loops that must end before pebble closes
+	images *rootfs.Syncer
+	// containers runs container versions (containers.go); nil when this
+	// node cannot, and containerRuntime says why.
+	containers       *container.Supervisor
+	containerRuntime string
+	logs             *fnlog.Sink
+	id               string // the node key's ID
+	nodeKey          *events.Signer
+	started          time.Time
+	cancel           context.CancelFunc
+	projDone         chan struct{} // closed when the projector stops
+	projErr          error
+	bg               sync.WaitGroup // loops that must end before pebble closes
 	// NATSURL is the client URL of the embedded server.
 	NATSURL string
 	// serverName names this node's NATS server in node-local API
@@ -142,10 +147,12 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	n.logs = fnlog.NewSink(n.nc, fnlog.Config{Node: nodeKey.ID, Logger: log.With("component", "fnlog")})
 	cfg.Edge.Scheduler = sched.AddHeavyProcs(cfg.Edge.Scheduler)
 	n.metrics = metrics.New()
-	fns := edge.NewFunctions(log.With("component", "edge"), edge.Options{Logs: n.logs, Max: cfg.MaxLimits, Metrics: n.metrics})
 	if n.images, err = openImages(cfg, arts, log.With("component", "images")); err != nil {
 		return nil, err
 	}
+	n.containers, n.containerRuntime = openContainers(ctx, cfg, nodeKey.ID, n.images, n.logs, log.With("component", "containers"))
+	fns := edge.NewFunctions(log.With("component", "edge"), edge.Options{Logs: n.logs, Max: cfg.MaxLimits, Metrics: n.metrics,
+		Containers: n.containers})
 	pub := &announcer{Publisher: fanOut{fns, n.images}, id: nodeKey.ID, nc: n.nc, log: log.With("component", "announce"),
 		role: cfg.Topology.Role(), head: store.Head, checkpoint: n.latestCheckpoint, alerts: n.splitViews}
 	if n.link != nil {
@@ -291,7 +298,7 @@ func (n *Node) serveAPI(store *ledger.Store, gate ledger.Gate, proj *projector.P
 		return err
 	}
 	n.subs = append(n.subs, sub)
-	subs, err = n.serveControl(proj, map[string]controlHandler{MethodStatus: n.status, MethodKill: n.kill,
+	subs, err = n.serveControl(proj, map[string]controlHandler{MethodStatus: n.status, MethodKill: n.kill, MethodPs: n.ps,
 		MethodServerStop: n.serverStop, MethodServerStart: n.serverStart, MethodArtifactPut: putArtifact}, log)
 	if err != nil {
 		return err
@@ -342,6 +349,10 @@ func (n *Node) Close(ctx context.Context) error {
 		<-n.projDone
 		errs = append(errs, n.projErr)
 		n.bg.Wait()
+	}
+	if n.containers != nil {
+		// They keep running; the next process of this node adopts them.
+		n.containers.Close()
 	}
 	if n.store != nil {
 		n.store.Close()

@@ -67,7 +67,7 @@ func TestNetworksConnectAndIsolate(t *testing.T) {
 		net  string
 		addr string
 	}{{"a", "10.91.1.10"}, {"a", "10.91.1.11"}, {"b", "10.91.2.10"}} {
-		id := ID(fmt.Sprintf("net%d", i), 1, fmt.Sprint(os.Getpid()))
+		id := ID("", fmt.Sprintf("net%d", i), 1, fmt.Sprint(os.Getpid()))
 		att, err := Attach(ctx, nets[c.net], id, netip.MustParseAddr(c.addr))
 		if err != nil {
 			t.Fatal(err)

@@ -46,11 +46,15 @@ func New(path, stateDir string, log *slog.Logger) (*Runtime, error) {
 	return &Runtime{runc: path, state: stateDir, log: log}, nil
 }
 
-// ID is the container ID of version v of function fn on this node: the
-// same every time, so a restarted node finds its containers.
-func ID(fn string, version int, image string) string {
+// ID is the container ID of version v of function fn on node (a short
+// tag; "" for none): the same every time, so a restarted node finds its
+// containers, and apart from other nodes' on the same host.
+func ID(node, fn string, version int, image string) string {
 	sum := sha256.Sum256([]byte(fmt.Sprintf("%s@v%d %s", fn, version, image)))
-	return fmt.Sprintf("vault-%s-v%d-%s", fn, version, hex.EncodeToString(sum[:4]))
+	if node != "" {
+		node += "-"
+	}
+	return fmt.Sprintf("vault-%s%s-v%d-%s", node, fn, version, hex.EncodeToString(sum[:4]))
 }
 
 // Bundle is where a container's config and output live.

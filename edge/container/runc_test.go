@@ -84,8 +84,8 @@ func TestRunsWhatTheGatekeeperAdmitted(t *testing.T) {
 		t.Fatalf("the gatekeeper refuses the default: %v", err)
 	}
 	ctx := context.Background()
-	id := ID("web", 1, "sha256:test")
-	if again := ID("web", 1, "sha256:test"); again != id || ID("web", 2, "sha256:test") == id {
+	id := ID("", "web", 1, "sha256:test")
+	if again := ID("", "web", 1, "sha256:test"); again != id || ID("", "web", 2, "sha256:test") == id {
 		t.Fatalf("IDs are not deterministic per version: %s %s", id, again)
 	}
 	b, err := rt.Create(ctx, id, filepath.Join(t.TempDir(), "bundle"), rootfs, "", spec)

@@ -171,9 +171,10 @@ func TestDataDriven(t *testing.T) {
 				}
 				a := events.Activated{Name: fn, Version: v, Artifact: artifact, Percent: percent}
 				return apply(l.Seal(ledgerID(), events.TypeActivated, fn, a, signers()...))
-			case "pause", "resume", "retire":
+			case "pause", "resume", "stop", "start", "retire":
 				fn := arg("fn", "")
-				typ := map[string]events.Type{"pause": events.TypePaused, "resume": events.TypeResumed, "retire": events.TypeRetired}[d.Cmd]
+				typ := map[string]events.Type{"pause": events.TypePaused, "resume": events.TypeResumed, "stop": events.TypeStopped,
+					"start": events.TypeStarted, "retire": events.TypeRetired}[d.Cmd]
 				return apply(l.Seal(ledgerID(), typ, fn, events.Lifecycle{Name: fn}, signers()...))
 			case "served":
 				return describeServed(st, blobs)
@@ -280,9 +281,12 @@ func describeServed(st *fold.State, blobs map[string]string) string {
 			fmt.Fprintf(&b, "%s: not served\n", name)
 			continue
 		}
-		if s.Paused {
+		switch {
+		case s.Paused:
 			fmt.Fprintf(&b, "%s: paused (503)\n", name)
-		} else {
+		case s.Stopped:
+			fmt.Fprintf(&b, "%s: stopped (503)\n", name)
+		default:
 			fmt.Fprintf(&b, "%s:\n", name)
 		}
 		for _, v := range s.Versions {

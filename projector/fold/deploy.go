@@ -89,6 +89,7 @@ func validateDeployed(s *State, c *change, admins func(threshold int) ([]string,
 		f.Versions = append(f.Versions, Version{
 			Number: len(f.Versions) + 1, Artifact: d.Artifact, Size: d.Size, Routes: d.Routes,
 			DeployedSeq: c.seq, DeployedBy: signers, EventID: c.id, Transferred: d.Transfer, Image: d.Image,
+			Runtime: d.Runtime, Network: d.Network,
 		})
 		s.touch(d.Name)
 		for _, rc := range claims {

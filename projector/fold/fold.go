@@ -135,7 +135,7 @@ func validate(s *State, seq uint64, id string, envelope []byte, sc SigChecker) (
 		err = validateActivated(s, c)
 	case events.TypeRolledBack:
 		err = validateRolledBack(s, c)
-	case events.TypePaused, events.TypeResumed, events.TypeRetired:
+	case events.TypePaused, events.TypeResumed, events.TypeRetired, events.TypeStopped, events.TypeStarted:
 		err = validateLifecycle(s, c)
 	case events.TypeImagePulled:
 		err = validateImagePulled(s, c)

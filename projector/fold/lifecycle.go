@@ -3,6 +3,7 @@ package fold
 import (
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/vault-runtime/vault/events"
 )
@@ -73,6 +74,8 @@ func validateActivated(s *State, c *change) error {
 		return fmt.Errorf("activate %s@v%d: percent %d is not within 1..100: %w", a.Name, a.Version, a.Percent, events.ErrInvalidEvent)
 	case f.State == Paused:
 		return refuse("resume it first")
+	case f.State == Stopped:
+		return refuse("start it first")
 	case split && f.State == Inactive:
 		return refuse("a split needs an active version to share traffic with")
 	case split && a.Version == f.Active:
@@ -130,16 +133,19 @@ func validateRolledBack(s *State, c *change) error {
 	return nil
 }
 
-// lifecycleMoves are the transitions pause, resume and retire make: from
-// which state (any but retired when empty) to which.
+// lifecycleMoves are the transitions pause, resume, stop, start and
+// retire make: from which states (any but retired when empty) to which.
 var lifecycleMoves = map[events.Type]struct {
-	verb     string
-	from, to Lifecycle
-	why      string // the refusal when the function is not in from
+	verb string
+	from []Lifecycle
+	to   Lifecycle
+	why  string // the refusal when the function is not in from
 }{
-	events.TypePaused:  {"pause", Active, Paused, "only an active function can be paused"},
-	events.TypeResumed: {"resume", Paused, Active, "only a paused function can be resumed"},
-	events.TypeRetired: {"retire", "", Retired, ""},
+	events.TypePaused:  {"pause", []Lifecycle{Active}, Paused, "only an active function can be paused"},
+	events.TypeResumed: {"resume", []Lifecycle{Paused}, Active, "only a paused function can be resumed"},
+	events.TypeStopped: {"stop", []Lifecycle{Active, Paused}, Stopped, "only an active or paused function can be stopped"},
+	events.TypeStarted: {"start", []Lifecycle{Stopped}, Active, "only a stopped function can be started"},
+	events.TypeRetired: {"retire", nil, Retired, ""},
 }
 
 // validateLifecycle judges pause, resume and retire.
@@ -154,7 +160,7 @@ func validateLifecycle(s *State, c *change) error {
 	if err != nil {
 		return err
 	}
-	if move.from != "" && f.State != move.from {
+	if move.from != nil && !slices.Contains(move.from, f.State) {
 		return fmt.Errorf("%s %s: %s: %s: %w", verb, l.Name, f.describe(), move.why, events.ErrConflict)
 	}
 	c.apply = func(s *State) {

@@ -49,6 +49,9 @@ const (
 	Active   Lifecycle = "active"
 	Paused   Lifecycle = "paused"
 	Retired  Lifecycle = "retired"
+	// Stopped: the function's containers are stopped and removed, its
+	// routes answer 503, until it is started.
+	Stopped Lifecycle = "stopped"
 )
 
 // Function is a deployed function and its history.
@@ -84,6 +87,10 @@ type Version struct {
 	Transferred []string `json:"transferred,omitempty"`
 	// Image is the digest of a container version's image.
 	Image string `json:"image,omitempty"`
+	// Runtime is a container version's OCI runtime config, as the
+	// gatekeeper admitted it, and Network its network mode.
+	Runtime json.RawMessage `json:"runtime,omitempty"`
+	Network string          `json:"network,omitempty"`
 }
 
 // Transition is one applied lifecycle event and what it left.

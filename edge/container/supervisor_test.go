@@ -1,0 +1,210 @@
+package container
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vault-runtime/vault/edge/testenv"
+	"github.com/vault-runtime/vault/schemas"
+	"github.com/vault-runtime/vault/schemas/oci"
+)
+
+// newSupervisor is a supervisor over real runc, tagged for this test
+// process, whose Output lines the returned func reads.
+func newSupervisor(t *testing.T, dir, rootfs string) (*Supervisor, func() []Line) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		testenv.Missing(t, "containers need root")
+	}
+	rt, err := New("", filepath.Join(dir, "runc"), slog.New(slog.DiscardHandler))
+	if errors.Is(err, ErrNoRunc) {
+		testenv.Missing(t, "%v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var lines []Line
+	s, err := NewSupervisor(context.Background(), Config{Runtime: rt, Dir: filepath.Join(dir, "bundles"), Volumes: filepath.Join(dir, "volumes"),
+		Node: fmt.Sprintf("t%d", os.Getpid()), Rootfs: func(context.Context, string) (string, error) { return rootfs, nil },
+		Output: func(l Line) { mu.Lock(); lines = append(lines, l); mu.Unlock() }, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, func() []Line { mu.Lock(); defer mu.Unlock(); return append([]Line(nil), lines...) }
+}
+
+// httpdSpec is busybox httpd in the restricted config, announcing itself
+// on stdout first.
+func httpdSpec(t *testing.T, fn string, version int) Spec {
+	t.Helper()
+	m := &schemas.Manifest{Name: fn, Kind: schemas.KindContainer, Image: "busybox", Port: 8080, Container: &schemas.Container{}}
+	spec, net, err := oci.Generate(m, oci.ImageConfig{User: "1000:1000",
+		Entrypoint: []string{"/bin/busybox", "sh", "-c", "echo listening; exec /bin/busybox httpd -f -p 8080 -h /www"},
+		Env:        []string{"PATH=/bin"}, WorkingDir: "/www"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Spec{Function: fn, Version: version, Image: "sha256:test", Runtime: raw, Network: string(net), Port: 8080, Health: "/index.html"}
+}
+
+// get fetches path from the container through the bridge namespace.
+func get(t *testing.T, in *Instance, path string) (string, error) {
+	t.Helper()
+	c := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return in.Dial(ctx) }}}
+	resp, err := c.Get("http://" + in.Addr.String() + path)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return string(b), err
+}
+
+// TestSupervisorRunsRestartsAndAdopts runs busybox httpd through the
+// supervisor with real runc: it is healthy when Start returns and answers
+// at its address; its output reaches Output; a SIGKILL of its process is
+// followed by a restart, counted; paused, it answers nothing until
+// resumed; a new supervisor (a restarted node) adopts it, same process,
+// still answering; Prune removes it with its namespace and bundle.
+func TestSupervisorRunsRestartsAndAdopts(t *testing.T) {
+	dir := t.TempDir()
+	s, lines := newSupervisor(t, dir, busyboxRootfs(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	t.Cleanup(func() {
+		s.Prune(context.Background(), nil, 0)
+		ip(context.Background(), "", "netns", "delete", s.Namespace())
+	})
+	sp := httpdSpec(t, "web", 1)
+	in, err := s.Start(ctx, sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page, err := get(t, in, "/"); err != nil || page != "hello from a container\n" {
+		t.Fatalf("GET / = %q, %v", page, err)
+	}
+	if !eventually(10*time.Second, func() bool {
+		for _, l := range lines() {
+			if l.Function == "web" && l.Version == 1 && l.Stream == "stdout" && l.Text == "listening" {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Errorf("the container's stdout line never reached Output: %+v", lines())
+	}
+
+	if u, err := in.Usage(ctx); err != nil || u.MemoryBytes == 0 || u.Pids == 0 {
+		t.Errorf("usage %+v, %v; want memory and processes counted", u, err)
+	}
+
+	first := in.Status()
+	if first.State != StateRunning || first.Pid == 0 || first.Restarts != 0 {
+		t.Fatalf("after start: %+v", first)
+	}
+	if err := syscall.Kill(first.Pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if !eventually(20*time.Second, func() bool {
+		st := in.Status()
+		return st.Restarts == 1 && st.State == StateRunning && st.Pid != first.Pid
+	}) {
+		t.Fatalf("not restarted after SIGKILL: %+v", in.Status())
+	}
+	if st := in.Status(); st.LastExit != "killed by SIGKILL" {
+		t.Errorf("last exit %q, want the SIGKILL named", st.LastExit)
+	}
+	if !eventually(10*time.Second, func() bool { page, err := get(t, in, "/"); return err == nil && page == "hello from a container\n" }) {
+		t.Fatal("the restarted container does not answer")
+	}
+
+	if err := in.Pause(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if page, err := get(t, in, "/"); err == nil {
+		t.Errorf("a paused container answered %q", page)
+	}
+	if err := in.Resume(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if page, err := get(t, in, "/"); err != nil || page != "hello from a container\n" {
+		t.Fatalf("after resume: %q, %v", page, err)
+	}
+
+	// A restarted node: supervision ends, the container runs on.
+	before := in.Status()
+	s.Close()
+	s2, _ := newSupervisor(t, dir, busyboxRootfs(t))
+	adopted, err := s2.Start(ctx, sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := adopted.Status(); st.Pid != before.Pid || adopted.Addr != in.Addr {
+		t.Fatalf("adopted %+v at %s, want pid %d at %s", st, adopted.Addr, before.Pid, in.Addr)
+	}
+	if page, err := get(t, adopted, "/"); err != nil || page != "hello from a container\n" {
+		t.Fatalf("the adopted container: %q, %v", page, err)
+	}
+
+	if err := s2.Prune(ctx, map[string]bool{}, 100*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := s2.cfg.Runtime.List(ctx); err != nil || len(list) != 0 {
+		t.Errorf("after prune runc lists %+v, %v", list, err)
+	}
+	if _, err := os.Stat(filepath.Join("/run/netns", adopted.ID)); !os.IsNotExist(err) {
+		t.Errorf("the container's namespace survived prune: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bundles", adopted.ID)); !os.IsNotExist(err) {
+		t.Errorf("the bundle survived prune: %v", err)
+	}
+}
+
+// TestSupervisorReportsAnUnhealthyContainer: a program that exits at once
+// never becomes healthy; Start's error says how it ended, and the crash
+// loop shows in its state.
+func TestSupervisorReportsAnUnhealthyContainer(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := newSupervisor(t, dir, busyboxRootfs(t))
+	t.Cleanup(func() {
+		s.Prune(context.Background(), nil, 0)
+		ip(context.Background(), "", "netns", "delete", s.Namespace())
+	})
+	sp := httpdSpec(t, "broken", 1)
+	var spec map[string]any
+	json.Unmarshal(sp.Runtime, &spec)
+	spec["process"].(map[string]any)["args"] = []string{"/bin/busybox", "sh", "-c", "echo no config >&2; exit 3"}
+	sp.Runtime, _ = json.Marshal(spec)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_, err := s.Start(ctx, sp)
+	if err == nil || !strings.Contains(err.Error(), "exit code 3") || !strings.Contains(err.Error(), "no config") {
+		t.Fatalf("Start of a container that exits: %v", err)
+	}
+	in := s.Instance(s.ID(sp))
+	if in == nil {
+		t.Fatal("the failing container is not supervised")
+	}
+	if !eventually(20*time.Second, func() bool { return in.Status().State == StateCrashLoop }) {
+		t.Errorf("state %+v, want %s", in.Status(), StateCrashLoop)
+	}
+}
