@@ -102,10 +102,11 @@ func eventInWords(r ledger.Record, l logLine) string {
 		if body(&b) {
 			return fmt.Sprintf("rolled %s back to v%d", b.Name, b.Version)
 		}
-	case events.TypePaused, events.TypeResumed, events.TypeRetired:
+	case events.TypePaused, events.TypeResumed, events.TypeRetired, events.TypeStopped, events.TypeStarted:
 		var b events.Lifecycle
 		if body(&b) {
-			verb := map[events.Type]string{events.TypePaused: "paused", events.TypeResumed: "resumed", events.TypeRetired: "retired"}[ev.Type]
+			verb := map[events.Type]string{events.TypePaused: "paused", events.TypeResumed: "resumed", events.TypeRetired: "retired",
+				events.TypeStopped: "stopped", events.TypeStarted: "started"}[ev.Type]
 			if b.Reason != "" {
 				return fmt.Sprintf("%s %s (reason: %s)", verb, b.Name, b.Reason)
 			}

@@ -36,7 +36,7 @@ const (
 	mcpLogsSince  = 10 * time.Minute
 	mcpLogsLimit  = 100
 	mcpLedgerRows = 100
-	mcpKillGather = 300 * time.Millisecond
+	mcpKillGather = 300 * time.Millisecond // and ps's
 	mcpNodesQuiet = 500 * time.Millisecond
 	mcpNodesWait  = 5 * time.Second
 )
@@ -111,11 +111,14 @@ func (o mcpOps) ops() mcp.Ops {
 		Rollback:     o.rollback,
 		Pause:        o.lifecycle("pause", events.TypePaused),
 		Resume:       o.lifecycle("resume", events.TypeResumed),
+		Stop:         o.lifecycle("stop", events.TypeStopped),
+		Start:        o.lifecycle("start", events.TypeStarted),
 		Retire:       o.retire,
 		Kill:         o.kill,
 		Logs:         o.logs,
 		Inspect:      o.inspect,
 		List:         o.list,
+		Ps:           o.ps,
 		ImagePull:    o.imagePull,
 		ImageList:    o.imageList,
 		ImageInspect: o.imageInspect,
@@ -200,8 +203,16 @@ func (o mcpOps) retire(ctx context.Context, in mcp.RetireInput) (mcp.Output, err
 	})
 }
 
-func (o mcpOps) kill(ctx context.Context, in mcp.NameInput) (mcp.Output, error) {
-	return o.run(func(iv invocation) error { return kill(ctx, iv, in.Name, "KILL", mcpKillGather) })
+func (o mcpOps) kill(ctx context.Context, in mcp.KillInput) (mcp.Output, error) {
+	signal := in.Signal
+	if signal == "" {
+		signal = "KILL"
+	}
+	return o.run(func(iv invocation) error { return kill(ctx, iv, in.Name, signal, mcpKillGather) })
+}
+
+func (o mcpOps) ps(ctx context.Context, in mcp.PsInput) (mcp.Output, error) {
+	return o.run(func(iv invocation) error { return ps(ctx, iv, mcpKillGather, in.All, false) })
 }
 
 // logs keeps the newest in.Limit entries of the window.

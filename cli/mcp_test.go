@@ -193,6 +193,21 @@ func TestMCPTools(t *testing.T) {
 		mustSucceed(t, cs, "resume", map[string]any{"name": "echo"}, "echo: active v1")
 		mustFail(t, cs, "resume", map[string]any{"name": "echo"}, "only a paused function can be resumed")
 	})
+	t.Run("stop", func(t *testing.T) {
+		mustFail(t, limited, "stop", map[string]any{"name": "echo"}, "stop echo: key "+deployOnly.ID+" has no activate role")
+		mustFail(t, cs, "stop", map[string]any{"name": "echo", "grace": 3}, "grace")
+		mustSucceed(t, cs, "stop", map[string]any{"name": "echo"}, "echo: stopped")
+	})
+	t.Run("start", func(t *testing.T) {
+		mustFail(t, limited, "start", map[string]any{"name": "echo"}, "start echo: key "+deployOnly.ID+" has no activate role")
+		mustFail(t, cs, "start", map[string]any{"name": 1}, "name")
+		mustSucceed(t, cs, "start", map[string]any{"name": "echo"}, "echo: active v1")
+		mustFail(t, cs, "start", map[string]any{"name": "echo"}, "start echo")
+	})
+	t.Run("ps", func(t *testing.T) {
+		mustSucceed(t, limited, "ps", map[string]any{"all": true}, "NODE")
+		mustFail(t, cs, "ps", map[string]any{"all": "yes"}, "all")
+	})
 	t.Run("rollback", func(t *testing.T) {
 		mustFail(t, cs, "rollback", map[string]any{"name": "echo"}, "no earlier active version")
 		mustFail(t, cs, "rollback", map[string]any{"name": "echo", "to": 0}, "to")
@@ -206,6 +221,7 @@ func TestMCPTools(t *testing.T) {
 	t.Run("kill", func(t *testing.T) {
 		mustFail(t, limited, "kill", map[string]any{"name": "echo"}, "holds none of the roles [admin activate]")
 		mustFail(t, cs, "kill", map[string]any{"name": "echo", "all": true}, "all")
+		mustFail(t, cs, "kill", map[string]any{"name": "echo", "signal": "BOGUS"}, `--signal "BOGUS"`)
 		mustSucceed(t, cs, "kill", map[string]any{"name": "echo"}, "aborted 0 invocation(s) of echo")
 	})
 	t.Run("inspect", func(t *testing.T) {
@@ -272,7 +288,7 @@ func TestMCPTools(t *testing.T) {
 	})
 	t.Run("explain", func(t *testing.T) {
 		r := mustSucceed(t, cs, "explain", map[string]any{"from": 1}, "created the ledger")
-		for _, want := range []string{"key " + deployOnly.ID + " deployed a new version of echo", "activated echo@v2 for 20% of requests", "paused echo (reason: mcp test)", "rolled echo back to v1"} {
+		for _, want := range []string{"key " + deployOnly.ID + " deployed a new version of echo", "activated echo@v2 for 20% of requests", "paused echo (reason: mcp test)", "stopped echo", "started echo", "rolled echo back to v1"} {
 			if !strings.Contains(r.text, want) {
 				t.Errorf("explain does not say %q:\n%s", want, r.text)
 			}

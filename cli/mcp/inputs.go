@@ -47,6 +47,17 @@ type RetireInput struct {
 	Reason  string `json:"reason,omitempty" jsonschema:"why, recorded in the ledger"`
 }
 
+// KillInput is vault kill NAME --signal SIGNAL.
+type KillInput struct {
+	Name   string `json:"name" jsonschema:"the function's name"`
+	Signal string `json:"signal,omitempty" jsonschema:"the signal for its containers: a name such as TERM, or a number (default KILL)"`
+}
+
+// PsInput is vault ps -a.
+type PsInput struct {
+	All bool `json:"all,omitempty" jsonschema:"also list nodes that run no containers, and why"`
+}
+
 // LogsInput is vault logs NAME --since SINCE, keeping the newest Limit
 // lines.
 type LogsInput struct {

@@ -23,11 +23,14 @@ type Ops struct {
 	Rollback Op[RollbackInput]
 	Pause    Op[LifecycleInput]
 	Resume   Op[LifecycleInput]
+	Stop     Op[LifecycleInput]
+	Start    Op[LifecycleInput]
 	Retire   Op[RetireInput]
-	Kill     Op[NameInput]
+	Kill     Op[KillInput]
 	Logs     Op[LogsInput]
 	Inspect  Op[NameInput]
 	List     Op[NoInput]
+	Ps       Op[PsInput]
 
 	// Images.
 	ImagePull    Op[ImageInput]

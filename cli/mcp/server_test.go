@@ -45,7 +45,10 @@ func fakeOps(ran *[]string) Ops {
 	ops.Pause = func(context.Context, LifecycleInput) (Output, error) { return rec("pause")() }
 	ops.Resume = func(context.Context, LifecycleInput) (Output, error) { return rec("resume")() }
 	ops.Retire = func(context.Context, RetireInput) (Output, error) { return rec("retire")() }
-	ops.Kill = func(context.Context, NameInput) (Output, error) { return rec("kill")() }
+	ops.Stop = func(context.Context, LifecycleInput) (Output, error) { return rec("stop")() }
+	ops.Start = func(context.Context, LifecycleInput) (Output, error) { return rec("start")() }
+	ops.Kill = func(context.Context, KillInput) (Output, error) { return rec("kill")() }
+	ops.Ps = func(context.Context, PsInput) (Output, error) { return rec("ps")() }
 	ops.Logs = func(context.Context, LogsInput) (Output, error) { return rec("logs")() }
 	ops.Inspect = func(context.Context, NameInput) (Output, error) { return rec("inspect")() }
 	ops.List = func(context.Context, NoInput) (Output, error) { return Output{Data: map[string]any{"seq": 3}}, nil }
