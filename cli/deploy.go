@@ -53,12 +53,13 @@ config made of the image and the manifest's security section, which the
 gatekeeper judges: a config that needs approval (privileged, host
 namespaces or mounts, capabilities beyond NET_BIND_SERVICE) is admitted
 when admins up to the ledger's threshold signed the record (deploy -o FILE,
-then vault sign and vault submit).`,
+then vault sign and vault submit). The record names the volumes the
+container mounts and the networks it joins; each must have been created
+(vault volume create, vault network create; "default" always exists).`,
 		Example: "  vault deploy ./myfn\n  vault deploy ./myfn --server nats://10.0.0.5:4222",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return deploy(cmd.Context(), commandInvocation(cmd, server), args[0], deployOptions{append: opts, take: take, skipCheck: skipCheck, out: out, maxSize: maxSize})
-
 		},
 	}
 	addServerFlag(cmd, &server)
@@ -153,6 +154,9 @@ func deploy(ctx context.Context, iv invocation, dir string, o deployOptions) err
 	}
 	body := events.Deployed{Name: m.Name, Artifact: digest, Size: int64(len(blob)), Routes: m.Routes, Transfer: o.take,
 		Image: image, Runtime: runtime, Network: string(network)}
+	if m.Container != nil {
+		body.Volumes, body.Networks = m.Container.VolumeNames(), m.Container.NetworkNames()
+	}
 	if o.out != "" {
 		// Approval: admins sign the proposal before it is submitted.
 		p, err := newProposal(snap.State.Ledger, events.TypeDeployed, m.Name, body, "deploy "+m.Name)

@@ -121,6 +121,12 @@ func printInspection(w io.Writer, in inspection) {
 		if v.Image != "" {
 			artifact += " (image " + v.Image + ")"
 		}
+		if len(v.Volumes) > 0 {
+			artifact += " volumes " + strings.Join(v.Volumes, ",")
+		}
+		if len(v.Networks) > 0 {
+			artifact += " networks " + strings.Join(v.Networks, ",")
+		}
 		fmt.Fprintf(tw, "v%d\t%s\tseq %d\t%s\t%s\t%d\t%s\n", v.Number, share, v.DeployedSeq, strings.Join(v.DeployedBy, ","), artifact, v.Size, routes)
 	}
 	tw.Flush()

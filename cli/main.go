@@ -36,7 +36,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(initCommand(), serveCommand(), imageCommand(), registryCommand(), deployCommand(), activateCommand(), lsCommand(), ledgerCommand(),
+	root.AddCommand(initCommand(), serveCommand(), imageCommand(), registryCommand(), networkCommand(), volumeCommand(), deployCommand(), activateCommand(), lsCommand(), ledgerCommand(),
 		keysCommand(), signCommand(), submitCommand(), statusCommand(), stateCommand(), nodesCommand(),
 		rollbackCommand(), pauseCommand(), resumeCommand(), stopCommand(), startCommand(), retireCommand(), killCommand(), psCommand(), inspectCommand(), logsCommand(),
 		daemonCommand(), serverCommand(), mcpCommand())

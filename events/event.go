@@ -92,6 +92,13 @@ type Deployed struct {
 	// gatekeeper judges and what runs. Network is its network mode.
 	Runtime json.RawMessage `json:"runtime,omitempty"`
 	Network string          `json:"network,omitempty"`
+	// Volumes, for a container, names the volumes its runtime config
+	// mounts (sources "volume:NAME"), and Networks the named networks it
+	// joins; each must have been created (volume.created,
+	// network.created; DefaultNetwork always exists). A volume stays
+	// while a live version names it.
+	Volumes  []string `json:"volumes,omitempty"`
+	Networks []string `json:"networks,omitempty"`
 }
 
 // Activated makes one deployed version the one that serves. It names the

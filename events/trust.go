@@ -38,6 +38,13 @@ func RequiredRole(t Type) (Role, error) {
 		return RoleActivate, nil
 	case TypeKeyAdded, TypeKeyRotated, TypeKeyRevoked, TypeRoleGranted, TypeRoleRevoked:
 		return RoleAdmin, nil
+	case TypeNetworkCreated, TypeVolumeCreated, TypeVolumeRemoved:
+		// Node infrastructure, not a version of one function: a network is
+		// a bridge and a subnet on every node (one that overlaps the
+		// nodes' own networks would capture their traffic), and removing
+		// a volume drops its data. One admin signature, as an operator's
+		// key holds; a deploy key (CI) only names them.
+		return RoleAdmin, nil
 	}
 	return "", fmt.Errorf("required role of %q: %w", t, ErrInvalidEvent)
 }

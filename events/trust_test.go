@@ -201,6 +201,10 @@ func TestRequiredRole(t *testing.T) {
 	}{
 		{TypeDeployed, RoleDeploy, nil},
 		{TypeActivated, RoleActivate, nil},
+		{TypeImagePulled, RoleDeploy, nil},
+		{TypeNetworkCreated, RoleAdmin, nil},
+		{TypeVolumeCreated, RoleAdmin, nil},
+		{TypeVolumeRemoved, RoleAdmin, nil},
 		{TypeGenesis, "", ErrInvalidEvent},
 		{"function.deleted", "", ErrInvalidEvent},
 	}

@@ -43,6 +43,8 @@ type ledgerModel struct {
 	fns map[string]*modelFn
 	// images are the names of the images pulled and not removed.
 	images []string
+	// networks and volumes are the names created (and not removed).
+	networks, volumes []string
 }
 
 type modelFn struct {
@@ -92,6 +94,9 @@ func (m *ledgerModel) next() ([]byte, bool) {
 	}
 	if rng.IntN(12) == 0 {
 		return m.image(), true
+	}
+	if rng.IntN(12) == 0 {
+		return m.netvol()
 	}
 	switch p := rng.IntN(100); {
 	case p < 40:
@@ -237,6 +242,33 @@ func (m *ledgerModel) image() []byte {
 	name := fmt.Sprintf("image%d", rng.Uint64())
 	m.images = append(m.images, name)
 	return l.PullImage(foldtest.Image(name, "registry.example.com/team/"+name, "1.0", name+"-layer"), l.Operator)
+}
+
+// netvol creates a network or a volume (refused if the name is taken)
+// or removes a volume (refused if there is none of that name); no
+// version of the model mounts one.
+func (m *ledgerModel) netvol() ([]byte, bool) {
+	l, rng := m.l, m.rng
+	name := fmt.Sprintf("nv%d", rng.IntN(6))
+	switch rng.IntN(3) {
+	case 0:
+		ok := !slices.Contains(m.networks, name)
+		if ok {
+			m.networks = append(m.networks, name)
+		}
+		return l.CreateNetwork(name, ""), ok
+	case 1:
+		ok := !slices.Contains(m.volumes, name)
+		if ok {
+			m.volumes = append(m.volumes, name)
+		}
+		return l.CreateVolume(name), ok
+	}
+	i := slices.Index(m.volumes, name)
+	if i >= 0 {
+		m.volumes = slices.Delete(m.volumes, i, i+1)
+	}
+	return l.RemoveVolume(name), i >= 0
 }
 
 func TestFoldDeterministic(t *testing.T) {

@@ -23,6 +23,8 @@ import (
 //	projector/keys                 the keyring
 //	projector/routes               route owners
 //	projector/images               the images pulled, by digest
+//	projector/networks             the named networks, by name
+//	projector/volumes              the named volumes, by name
 //	projector/fn/F                 the function without versions and history
 //	projector/fn/F/v/N             version N
 //	projector/fn/F/h/I             transition I
@@ -45,6 +47,8 @@ var (
 	keysKey     = []byte(statePrefix + "keys")
 	routesKey   = []byte(statePrefix + "routes")
 	imagesKey   = []byte(statePrefix + "images")
+	networksKey = []byte(statePrefix + "networks")
+	volumesKey  = []byte(statePrefix + "volumes")
 	fnPrefix    = statePrefix + "fn/"
 	rejPrefix   = statePrefix + "rejected/"
 	legacyState = []byte(statePrefix + "state") // format 1: one JSON value
@@ -100,6 +104,9 @@ func (p *Projector) saveState(st *fold.State) error {
 	}
 	if st.ImagesTouched() {
 		errs = append(errs, put(imagesKey, st.Images))
+	}
+	if st.NetVolTouched() {
+		errs = append(errs, put(networksKey, st.Networks), put(volumesKey, st.Volumes))
 	}
 	touched := st.Touched()
 	if len(touched) > 0 {
@@ -250,6 +257,10 @@ func pieceValue(key string) any {
 		return &map[string]fold.RouteOwner{}
 	case key == string(imagesKey):
 		return &map[string]*fold.Image{}
+	case key == string(networksKey):
+		return &map[string]*fold.Network{}
+	case key == string(volumesKey):
+		return &map[string]*fold.Volume{}
 	case strings.HasPrefix(key, rejPrefix):
 		return &fold.Rejection{}
 	case strings.HasPrefix(key, fnPrefix):
@@ -296,6 +307,10 @@ func assemble(pieces []piece) (*fold.State, map[string]uint64, error) {
 			st.Routes = *v
 		case *map[string]*fold.Image:
 			st.Images = *v
+		case *map[string]*fold.Network:
+			st.Networks = *v
+		case *map[string]*fold.Volume:
+			st.Volumes = *v
 		case *fold.Rejection:
 			st.Rejected = append(st.Rejected, *v)
 		case *fold.Function:

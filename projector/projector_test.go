@@ -463,6 +463,11 @@ func TestProjectorRestart(t *testing.T) {
 			l.append(l.PullImage(foldtest.Image("api", "registry.example.com/api", "1", "base", "app"), l.Operator))
 			l.append(l.PullImage(foldtest.Image("web", "registry.example.com/web", "", "base"), l.Deployer))
 			l.append(l.RemoveImage("web"))
+			// And networks and volumes.
+			l.append(l.CreateNetwork("backend", "10.89.3.0/24"))
+			l.append(l.CreateVolume("pgdata"))
+			l.append(l.CreateVolume("scratch"))
+			l.append(l.RemoveVolume("scratch"))
 			dir := t.TempDir()
 			db := openDB(t, dir)
 
@@ -473,7 +478,7 @@ func TestProjectorRestart(t *testing.T) {
 				Publisher: (&journal{}).publisher(),
 				DB:        db,
 			})
-			waitApplied(t, first, 10)
+			waitApplied(t, first, 14)
 			stop()
 			applied := first.Current()
 
@@ -507,8 +512,8 @@ func TestProjectorRestart(t *testing.T) {
 			})
 			select {
 			case from := <-froms:
-				if from != 11 {
-					t.Errorf("Follow from %d, want 11", from)
+				if from != 15 {
+					t.Errorf("Follow from %d, want 15", from)
 				}
 			case <-time.After(testTimeout):
 				t.Fatal("Follow was not called")
@@ -518,17 +523,23 @@ func TestProjectorRestart(t *testing.T) {
 				if len(restored.State.Images) != 1 || restored.State.Images[foldtest.OCIDigest("api")] == nil {
 					t.Errorf("restored images %v, want api only", restored.State.Images)
 				}
+				if n := restored.State.Networks["backend"]; len(restored.State.Networks) != 1 || n == nil || n.Subnet != "10.89.3.0/24" {
+					t.Errorf("restored networks %v, want backend 10.89.3.0/24", restored.State.Networks)
+				}
+				if len(restored.State.Volumes) != 1 || restored.State.Volumes["pgdata"] == nil {
+					t.Errorf("restored volumes %v, want pgdata only", restored.State.Volumes)
+				}
 				if restored.State.Hash() != applied.State.Hash() {
 					t.Errorf("restored state %+v\nwant %+v", restored.State, applied.State)
 				}
 				if !reflect.DeepEqual(restored.Served, applied.Served) {
 					t.Errorf("restored serving %+v, want %+v", restored.Served, applied.Served)
 				}
-				send(t, feed, l.records[10])
+				send(t, feed, l.records[14])
 			}
-			waitApplied(t, second, 11)
+			waitApplied(t, second, 15)
 			if got, want := second.Current().State.Hash(), foldRecords(t, l.records).Hash(); got != want {
-				t.Errorf("state after restart and record 11 = %+v\nwant the whole ledger folded", second.Current().State)
+				t.Errorf("state after restart and record 15 = %+v\nwant the whole ledger folded", second.Current().State)
 			}
 			if got := second.Current().Served["hello"].Weight(2); got != 100 {
 				t.Errorf("serving hello@v%d, want v2 (v3 is deployed, not active)", got)

@@ -12,6 +12,11 @@ import (
 type Container struct {
 	Security Security        `json:"security"`
 	Limits   ContainerLimits `json:"limits"`
+	// Volumes are the named volumes it mounts.
+	Volumes []VolumeMount `json:"volumes,omitempty"`
+	// Networks are the named networks it joins, as the manifest lists
+	// them; NetworkNames gives the default when it lists none.
+	Networks []string `json:"networks,omitempty"`
 }
 
 // Security is what a container asks for beyond the restricted default;

@@ -8,6 +8,8 @@ import (
 	"math"
 	"reflect"
 	"testing"
+
+	"github.com/vault-runtime/vault/events"
 )
 
 func FuzzDecodeArtifact(f *testing.F) {
@@ -60,6 +62,7 @@ func FuzzParseManifest(f *testing.F) {
 	f.Add([]byte("name: &a h\nentry: *a\n"))
 	f.Add([]byte("---\n"))
 	f.Add([]byte(""))
+	f.Add([]byte("name: db\nkind: container\nimage: x:1\nport: 80\nvolumes: [{name: pgdata, path: /data, read_only: true}]\nnetworks: [backend]\n"))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := ParseManifest("vault.yaml", data)
@@ -78,8 +81,20 @@ func FuzzParseManifest(f *testing.F) {
 			}
 			return
 		}
-		if m.Name == "" || m.Entry == "" {
+		if m.Name == "" || m.Entry == "" && m.Kind != KindContainer {
 			t.Errorf("parsed manifest without name or entry: %+v", m)
+		}
+		if m.Container != nil {
+			for _, v := range m.Container.Volumes {
+				if !events.ValidResourceName(v.Name) || CheckVolumePath(v.Path) != nil {
+					t.Errorf("accepted volume %+v", v)
+				}
+			}
+			for _, n := range m.Container.NetworkNames() {
+				if !events.ValidResourceName(n) {
+					t.Errorf("accepted network %q", n)
+				}
+			}
 		}
 		for _, r := range m.Routes {
 			if _, err := ParseRoute(r); err != nil {

@@ -87,13 +87,13 @@ const (
 	KindContainer = "container"
 )
 
-var manifestKeys = []string{"name", "kind", "entry", "image", "port", "health", "stop_grace", "security", "routes", "limits", "vars", "egress"}
+var manifestKeys = []string{"name", "kind", "entry", "image", "port", "health", "stop_grace", "security", "volumes", "networks", "routes", "limits", "vars", "egress"}
 
 // functionOnly are the keys a container's manifest may not have, and
 // containerOnly those a function's may not.
 var (
 	functionOnly  = []string{"entry", "vars"}
-	containerOnly = []string{"image", "port", "health", "stop_grace", "security"}
+	containerOnly = []string{"image", "port", "health", "stop_grace", "security", "volumes", "networks"}
 )
 
 func (p manifestParser) manifest(root *yaml.Node) *Manifest {
@@ -101,7 +101,7 @@ func (p manifestParser) manifest(root *yaml.Node) *Manifest {
 	seen := map[string]bool{}
 	// Limits and security are read once the kind is known, wherever it
 	// comes in the file.
-	var limits, security *yaml.Node
+	var limits, security, volumes, networks *yaml.Node
 	ok := p.Fields(root, Mapping{
 		Keys:       manifestKeys,
 		NotMapping: "manifest must be a mapping of keys (" + strings.Join(manifestKeys, ", ") + ")",
@@ -152,6 +152,10 @@ func (p manifestParser) manifest(root *yaml.Node) *Manifest {
 			limits = val
 		case "security":
 			security = val
+		case "volumes":
+			volumes = val
+		case "networks":
+			networks = val
 		case "vars":
 			m.Vars = p.vars(val)
 		case "egress":
@@ -184,6 +188,15 @@ func (p manifestParser) manifest(root *yaml.Node) *Manifest {
 	}
 	if limits != nil {
 		m.Container.Limits = p.containerLimits(limits)
+	}
+	if volumes != nil {
+		m.Container.Volumes = p.volumes(volumes)
+	}
+	if networks != nil {
+		m.Container.Networks = p.networks(networks)
+		if len(m.Container.Networks) > 0 && !hasBridge(m.Container.Security.Network) {
+			p.Failf(networks, "networks need network mode restricted or admin, not %s (security.network)", m.Container.Security.Network)
+		}
 	}
 	for _, key := range []string{"image", "port"} {
 		if !seen[key] {

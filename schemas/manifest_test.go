@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -126,6 +127,13 @@ egress:
 				Limits: ContainerLimits{MemoryMB: 512, Pids: 100}}},
 		},
 		{
+			name: "ContainerVolumesAndNetworks",
+			yaml: "name: db\nkind: container\nimage: x:1\nport: 5432\nvolumes:\n  - {name: pgdata, path: /var/lib/pg}\n  - name: conf\n    path: /etc/pg\n    read_only: true\nnetworks: [backend, default]\n",
+			want: &Manifest{Name: "db", Kind: KindContainer, Image: "x:1", Port: 5432, Container: &Container{
+				Volumes:  []VolumeMount{{Name: "pgdata", Path: "/var/lib/pg"}, {Name: "conf", Path: "/etc/pg", ReadOnly: true}},
+				Networks: []string{"backend", "default"}}},
+		},
+		{
 			name: "ExplicitFunction",
 			yaml: "name: a\nkind: function\nentry: a.ts\n",
 			want: &Manifest{Name: "a", Kind: KindFunction, Entry: "a.ts"},
@@ -153,9 +161,9 @@ func TestParseManifestErrors(t *testing.T) {
 	}{
 		{"EmptyFile", "", []string{`1:1: empty manifest: name and entry are required`}},
 		{"OnlyComments", "# nothing\n\n# here\n", []string{`1:1: empty manifest: name and entry are required`}},
-		{"NotAMapping", "- a\n- b\n", []string{`1:1: manifest must be a mapping of keys (name, kind, entry, image, port, health, stop_grace, security, routes, limits, vars, egress)`}},
-		{"UnknownKey", head + "colour: red\n", []string{`3:1: unknown key "colour" (known: name, kind, entry, image, port, health, stop_grace, security, routes, limits, vars, egress)`}},
-		{"UnknownKeyIndentedInFlow", "{name: h, entry: x.ts, bogus: 1}", []string{`1:24: unknown key "bogus" (known: name, kind, entry, image, port, health, stop_grace, security, routes, limits, vars, egress)`}},
+		{"NotAMapping", "- a\n- b\n", []string{`1:1: manifest must be a mapping of keys (name, kind, entry, image, port, health, stop_grace, security, volumes, networks, routes, limits, vars, egress)`}},
+		{"UnknownKey", head + "colour: red\n", []string{`3:1: unknown key "colour" (known: name, kind, entry, image, port, health, stop_grace, security, volumes, networks, routes, limits, vars, egress)`}},
+		{"UnknownKeyIndentedInFlow", "{name: h, entry: x.ts, bogus: 1}", []string{`1:24: unknown key "bogus" (known: name, kind, entry, image, port, health, stop_grace, security, volumes, networks, routes, limits, vars, egress)`}},
 		{"MissingName", "entry: index.ts\n", []string{`1:1: missing required key "name"`}},
 		{"UnknownKind", "name: a\nkind: vm\nentry: a.ts\n", []string{`2:7: kind "vm": want function or container`}},
 		{"ContainerWithoutImageAndPort", "name: a\nkind: container\n", []string{
@@ -172,6 +180,30 @@ func TestParseManifestErrors(t *testing.T) {
 		{"BadStopGrace", "name: a\nkind: container\nimage: x:1\nport: 80\nstop_grace: 1h\n", []string{`5:13: stop_grace must be a duration such as 500ms or 10s, at most 5m0s`}},
 		{"BadPort", "name: a\nkind: container\nimage: x:1\nport: 70000\n", []string{`4:7: port must be a whole number from 1 to 65535`}},
 		{"ImageWithSpace", "name: a\nkind: container\nimage: \"x 1\"\nport: 1\n", []string{`3:8: image "x 1" must be a reference such as registry.example.com/team/api:1.4`}},
+		{"VolumeBadPaths", "name: a\nkind: container\nimage: x:1\nport: 1\nvolumes:\n  - {name: a, path: /proc}\n  - {name: b, path: /}\n  - {name: c, path: /sys/fs/cgroup}\n  - {name: d, path: data}\n  - {name: e, path: /data/../dev}\n", []string{
+			`6:21: volume path /proc is in /proc, the kernel's and runtime's; choose another such as /data`,
+			`7:21: volume path / would hide the image's root filesystem`,
+			`8:21: volume path /sys/fs/cgroup is in /sys, the kernel's and runtime's; choose another such as /data`,
+			`9:21: volume path "data" must be absolute, such as /data`,
+			`10:21: volume path "/data/../dev" must be clean: write /dev`}},
+		{"VolumeProblems", "name: a\nkind: container\nimage: x:1\nport: 1\nvolumes:\n  - {name: PG, path: /a}\n  - {name: b}\n  - {name: c, path: /c, size: 5}\n  - {name: c, path: /d, read_only: yes}\n  - {name: e, path: /c}\n  - pgdata\n", []string{
+			`6:12: volume name "PG": want 1 to 32 of a-z, 0-9 and -, not starting or ending with -`,
+			`7:5: a volume needs path`,
+			`8:25: unknown key "size" in volume (known: name, path, read_only)`,
+			`9:5: volume c is mounted twice`,
+			`9:36: volume read_only must be true or false`,
+			`10:5: two volumes are mounted at /c`,
+			`11:5: a volume must be a mapping such as {name: pgdata, path: /data}`}},
+		{"VolumesNotAList", "name: a\nkind: container\nimage: x:1\nport: 1\nvolumes: {name: a, path: /a}\n", []string{
+			`5:10: volumes must be a list such as [{name: pgdata, path: /data}]`}},
+		{"NetworkProblems", "name: a\nkind: container\nimage: x:1\nport: 1\nnetworks: [back_end, b, b]\n", []string{
+			`5:12: network name "back_end": want 1 to 32 of a-z, 0-9 and -, not starting or ending with -`, `5:25: network b listed twice`}},
+		{"NetworksEmpty", "name: a\nkind: container\nimage: x:1\nport: 1\nnetworks: []\n", []string{
+			`5:11: networks must be a list of network names such as [backend]`}},
+		{"NetworksWithoutBridge", "name: a\nkind: container\nimage: x:1\nport: 1\nsecurity: {network: none}\nnetworks: [b]\n", []string{
+			`6:11: networks need network mode restricted or admin, not none (security.network)`}},
+		{"FunctionWithVolumes", head + "volumes: [{name: a, path: /a}]\nnetworks: [b]\n", []string{
+			`3:1: volumes is a container's; add kind: container, or remove it`, `4:1: networks is a container's; add kind: container, or remove it`}},
 		{"FractionalLimit", "name: a\nentry: b.ts\nlimits:\n  cpu_ms: 1.5\n", []string{`4:11: limit cpu_ms must be a positive whole number`}},
 		{"DuplicateLimit", "name: a\nentry: b.ts\nlimits:\n  cpu_ms: 1\n  cpu_ms: 2\n", []string{`5:3: duplicate limit "cpu_ms" (first at line 4)`}},
 		{"DuplicateVar", "name: a\nentry: b.ts\nvars:\n  A: x\n  A: y\n", []string{`5:3: duplicate var "A" (first at line 4)`}},
@@ -268,7 +300,7 @@ func TestParseManifestErrors(t *testing.T) {
 		{"VarNotString", head + "vars:\n  A: x\n  B: [1, 2]\n", []string{`5:6: var B must be a string`}},
 		{"VarNameEmpty", head + "vars:\n  \"\": x\n", []string{`4:3: var name must not be empty`}},
 		{"EveryProblemInFileOrder", "nme: hello\nentry: /abs.ts\nlimits:\n  cpu_ms: -1\n", []string{
-			`1:1: unknown key "nme" (known: name, kind, entry, image, port, health, stop_grace, security, routes, limits, vars, egress)`,
+			`1:1: unknown key "nme" (known: name, kind, entry, image, port, health, stop_grace, security, volumes, networks, routes, limits, vars, egress)`,
 			`1:1: missing required key "name"`,
 			`2:8: entry "/abs.ts" must be a relative path inside the function directory`,
 			`4:11: limit cpu_ms must be a positive whole number`,
@@ -427,5 +459,34 @@ func TestEgressPatternRoundTrip(t *testing.T) {
 				t.Errorf("ParseEgressPattern(%q) = %+v, %v; want %+v", got.String(), again, err, got)
 			}
 		})
+	}
+}
+
+func TestContainerNetworkNames(t *testing.T) {
+	for _, tt := range []struct {
+		c    Container
+		want []string
+	}{
+		{Container{}, []string{"default"}},
+		{Container{Security: Security{Network: "admin"}}, []string{"default"}},
+		{Container{Security: Security{Network: "none"}}, nil},
+		{Container{Security: Security{Network: "host"}}, nil},
+		{Container{Networks: []string{"backend"}}, []string{"backend"}},
+	} {
+		if got := tt.c.NetworkNames(); !slices.Equal(got, tt.want) {
+			t.Errorf("%+v: NetworkNames() = %v, want %v", tt.c, got, tt.want)
+		}
+	}
+}
+
+func TestCheckVolumePath(t *testing.T) {
+	for p, ok := range map[string]bool{
+		"/data": true, "/var/lib/pg": true, "/tmp/x": true, "/devices": true, "/process": true, "/system": true,
+		"/": false, "": false, "data": false, "/proc": false, "/proc/sys": false, "/sys": false, "/dev": false, "/dev/shm": false,
+		"/data/": false, "/a//b": false, "/a/../proc": false, "/a,b": false, "/a:b": false,
+	} {
+		if err := CheckVolumePath(p); (err == nil) != ok {
+			t.Errorf("CheckVolumePath(%q) = %v, want ok %v", p, err, ok)
+		}
 	}
 }

@@ -57,8 +57,8 @@ type Instance struct {
 	stopOnce  sync.Once
 	pipeOnce  sync.Once
 	closeOnce sync.Once
-	pipe     [2]int
-	pipeErr  error
+	pipe      [2]int
+	pipeErr   error
 
 	mu        sync.Mutex
 	state     string

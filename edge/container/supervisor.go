@@ -70,7 +70,7 @@ type Supervisor struct {
 	// Starting one again waits for it, rather than adopting a container
 	// about to be killed.
 	removing map[string]chan struct{}
-	closed    bool
+	closed   bool
 }
 
 // NewSupervisor prepares the node's bridge namespace and makes the node

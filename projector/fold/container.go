@@ -37,6 +37,9 @@ func judgeContainer(s *State, d *events.Deployed, admins func(threshold int) ([]
 	if spec.Version != oci.OCIVersion {
 		return fmt.Errorf("deploy %s: runtime config version %q, want %s: %w", d.Name, spec.Version, oci.OCIVersion, events.ErrInvalidEvent)
 	}
+	if err := checkResources(s, d, &spec); err != nil {
+		return err
+	}
 	p := oci.Abstract(&spec, oci.Network(d.Network))
 	approved := false
 	if oci.NeedsApproval(p) && s.Keys != nil {

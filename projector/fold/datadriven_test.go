@@ -23,7 +23,7 @@ import (
 // Commands:
 //
 //	ledger                                  a new ledger (genesis at seq 1)
-//	deploy fn=NAME blob=B [routes=/a,/b] [take=/a] [image=I [runtime=K] [network=N]] [signer=S] [foreign]
+//	deploy fn=NAME blob=B [routes=/a,/b] [take=/a] [image=I [runtime=K] [network=N] [volumes=V1,V2] [mounts=V1] [networks=N1,N2]] [signer=S] [foreign]
 //	activate fn=NAME version=N [percent=P] [blob=B] [signer=S] [foreign]
 //	rollback fn=NAME version=N [blob=B] [signer=S]
 //	pause|resume|retire fn=NAME [signer=S]
@@ -39,10 +39,15 @@ import (
 //	image-pull image=I repo=R [tag=T] [layers=L1,L2] [platform=P] [subject=X] [signer=S]
 //	image-rm image=I [subject=X] [signer=S]
 //	images                                  the images and their pulls
+//	network-create name=N [subnet=S] [subject=X] [signer=S]
+//	volume-create|volume-rm name=V [subject=X] [signer=S]
+//	netvol                                  the networks and volumes
 //
 // A container deploy (image=I) carries foldtest.Runtime(K) (K: restricted,
 // the default, root, sysadmin, netadmin, hostmount, noseccomp, nonnp,
-// unknownfield; none for no config) and network N (restricted).
+// unknownfield; none for no config) and network N (restricted). Its
+// record names volumes V and networks N, and its config mounts the volumes
+// named by mounts (default: volumes) at /vol/NAME.
 // Image, layer and config digests are those of their names (image I's
 // manifest is "I", its config "I-config"), printed as <name>.
 //
@@ -144,12 +149,21 @@ func TestDataDriven(t *testing.T) {
 				if r := arg("take", ""); r != "" {
 					d.Transfer = strings.Split(r, ",")
 				}
+				if v := arg("volumes", ""); v != "" {
+					d.Volumes = strings.Split(v, ",")
+				}
+				if n := arg("networks", ""); n != "" {
+					d.Networks = strings.Split(n, ",")
+				}
 				if img := arg("image", ""); img != "" {
 					d.Image = foldtest.OCIDigest(img)
 					if rt := arg("runtime", "restricted"); rt != "none" {
 						d.Runtime = foldtest.Runtime(t, rt)
 					}
 					d.Network = arg("network", "restricted")
+					if m := arg("mounts", arg("volumes", "")); m != "" && len(d.Runtime) > 0 {
+						d.Runtime = foldtest.WithVolumes(t, d.Runtime, strings.Split(m, ",")...)
+					}
 				}
 				return apply(l.Seal(ledgerID(), events.TypeDeployed, fn, d, signers()...))
 			case "activate", "rollback":
@@ -197,6 +211,18 @@ func TestDataDriven(t *testing.T) {
 				return apply(l.Seal(ledgerID(), events.TypeImageRemoved, arg("subject", digest), events.ImageRemoved{Digest: digest}, signers()...))
 			case "images":
 				return redact(describeImages(st))
+			case "network-create":
+				name := arg("name", "")
+				body := events.NetworkCreated{Name: name, Subnet: arg("subnet", "")}
+				return apply(l.Seal(ledgerID(), events.TypeNetworkCreated, arg("subject", name), body, signers()...))
+			case "volume-create":
+				name := arg("name", "")
+				return apply(l.Seal(ledgerID(), events.TypeVolumeCreated, arg("subject", name), events.VolumeCreated{Name: name}, signers()...))
+			case "volume-rm":
+				name := arg("name", "")
+				return apply(l.Seal(ledgerID(), events.TypeVolumeRemoved, arg("subject", name), events.VolumeRemoved{Name: name}, signers()...))
+			case "netvol":
+				return redact(describeNetVol(st))
 			case "replay":
 				n, _ := strconv.Atoi(arg("seq", "0"))
 				if n < 1 || n > len(records) {
@@ -257,6 +283,12 @@ func describeState(st *fold.State, blobs map[string]string) string {
 			}
 			if v.Image != "" {
 				fmt.Fprintf(&b, " image=%s", blobs[strings.TrimPrefix(v.Image, "sha256:")])
+			}
+			if len(v.Volumes) > 0 {
+				fmt.Fprintf(&b, " volumes=%s", strings.Join(v.Volumes, ","))
+			}
+			if len(v.Networks) > 0 {
+				fmt.Fprintf(&b, " networks=%s", strings.Join(v.Networks, ","))
 			}
 			b.WriteString("\n")
 		}
@@ -340,6 +372,21 @@ func describeImages(st *fold.State) string {
 		for _, p := range img.Pulls {
 			fmt.Fprintf(&b, "  pulled from %s tag=%q at seq %d by %s\n", p.Repository, p.Tag, p.Seq, strings.Join(p.By, ","))
 		}
+	}
+	return b.String()
+}
+
+// describeNetVol prints the networks, then the volumes, in name order,
+// with the record that made each.
+func describeNetVol(st *fold.State) string {
+	var b strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(st.Networks)) {
+		n := st.Networks[name]
+		fmt.Fprintf(&b, "network %s subnet=%q at seq %d by %s\n", n.Name, n.Subnet, n.CreatedSeq, strings.Join(n.By, ","))
+	}
+	for _, name := range slices.Sorted(maps.Keys(st.Volumes)) {
+		v := st.Volumes[name]
+		fmt.Fprintf(&b, "volume %s at seq %d by %s\n", v.Name, v.CreatedSeq, strings.Join(v.By, ","))
 	}
 	return b.String()
 }

@@ -36,8 +36,8 @@ func validateDeployed(s *State, c *change, admins func(threshold int) ([]string,
 		if err := judgeContainer(s, d, admins); err != nil {
 			return err
 		}
-	} else if len(d.Runtime) > 0 || d.Network != "" {
-		return fmt.Errorf("deploy %s: a runtime config without an image: %w", d.Name, events.ErrInvalidEvent)
+	} else if len(d.Runtime) > 0 || d.Network != "" || len(d.Volumes) > 0 || len(d.Networks) > 0 {
+		return fmt.Errorf("deploy %s: a runtime config, volumes or networks without an image: %w", d.Name, events.ErrInvalidEvent)
 	}
 	if f := s.Functions[d.Name]; f != nil && f.State == Retired {
 		return fmt.Errorf("deploy %s: the function is retired (since seq %d); choose another name: %w", d.Name, f.StateSeq, events.ErrConflict)
@@ -90,6 +90,7 @@ func validateDeployed(s *State, c *change, admins func(threshold int) ([]string,
 			Number: len(f.Versions) + 1, Artifact: d.Artifact, Size: d.Size, Routes: d.Routes,
 			DeployedSeq: c.seq, DeployedBy: signers, EventID: c.id, Transferred: d.Transfer, Image: d.Image,
 			Runtime: d.Runtime, Network: d.Network,
+			Volumes: d.Volumes, Networks: d.Networks,
 		})
 		s.touch(d.Name)
 		for _, rc := range claims {

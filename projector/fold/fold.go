@@ -141,6 +141,12 @@ func validate(s *State, seq uint64, id string, envelope []byte, sc SigChecker) (
 		err = validateImagePulled(s, c)
 	case events.TypeImageRemoved:
 		err = validateImageRemoved(s, c)
+	case events.TypeNetworkCreated:
+		err = validateNetworkCreated(s, c)
+	case events.TypeVolumeCreated:
+		err = validateVolumeCreated(s, c)
+	case events.TypeVolumeRemoved:
+		err = validateVolumeRemoved(s, c)
 	default:
 		err = fmt.Errorf("event type %q: %w", ev.Type, events.ErrInvalidEvent)
 	}

@@ -24,6 +24,11 @@ type State struct {
 	// Images are the OCI images pulled into the artifact store, by
 	// manifest digest. The map is replaced, never changed, by a fold.
 	Images map[string]*Image `json:"images,omitempty"`
+	// Networks are the named networks, and Volumes the named volumes,
+	// containers may use, by name (events.DefaultNetwork is implicit).
+	// The maps are replaced, never changed, by a fold.
+	Networks map[string]*Network `json:"networks,omitempty"`
+	Volumes  map[string]*Volume  `json:"volumes,omitempty"`
 	// Rejected lists records that reached the ledger but failed
 	// projection checks; they change nothing else.
 	Rejected []Rejection `json:"rejected,omitempty"`
@@ -34,6 +39,8 @@ type State struct {
 	// imagesTouched says Images changed since the projector last
 	// persisted the state.
 	imagesTouched bool
+	// netvolTouched says Networks or Volumes changed since then.
+	netvolTouched bool
 }
 
 // Lifecycle is where a function stands. Only events move it, one legal
@@ -91,6 +98,11 @@ type Version struct {
 	// gatekeeper admitted it, and Network its network mode.
 	Runtime json.RawMessage `json:"runtime,omitempty"`
 	Network string          `json:"network,omitempty"`
+	// Volumes and Networks are the named volumes a container version
+	// mounts and the networks it joins, as its deploy record names them
+	// (events.Deployed).
+	Volumes  []string `json:"volumes,omitempty"`
+	Networks []string `json:"networks,omitempty"`
 }
 
 // Transition is one applied lifecycle event and what it left.
@@ -223,10 +235,15 @@ func (s *State) Touched() []string {
 // ClearTouched.
 func (s *State) ImagesTouched() bool { return s.imagesTouched }
 
-// ClearTouched forgets which functions and images changed.
+// NetVolTouched reports whether Networks or Volumes changed since the
+// last ClearTouched.
+func (s *State) NetVolTouched() bool { return s.netvolTouched }
+
+// ClearTouched forgets which functions, images, networks and volumes
+// changed.
 func (s *State) ClearTouched() {
 	clear(s.touched)
-	s.imagesTouched = false
+	s.imagesTouched, s.netvolTouched = false, false
 }
 
 func (s *State) touch(name string) {
@@ -241,7 +258,7 @@ func (s *State) touch(name string) {
 // shares their backing arrays and sees only the elements it had.
 func (s *State) Clone() *State {
 	c := *s
-	c.touched, c.imagesTouched = nil, false
+	c.touched, c.imagesTouched, c.netvolTouched = nil, false, false
 	c.Functions = make(map[string]*Function, len(s.Functions))
 	for name, f := range s.Functions {
 		fc := *f

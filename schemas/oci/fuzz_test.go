@@ -2,6 +2,7 @@ package oci
 
 import (
 	"encoding/json"
+	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -76,12 +77,11 @@ func dangerousTraits(raw []byte) map[string]bool {
 	for _, mnt := range list(doc, "mounts") {
 		m, _ := mnt.(map[string]any)
 		typ, _ := m["type"].(string)
-		src, _ := m["source"].(string)
 		bind := typ == "bind"
 		for _, o := range list(m, "options") {
 			bind = bind || o == "bind" || o == "rbind"
 		}
-		if bind && !strings.HasPrefix(src, VolumeSource) {
+		if bind && !declaredVolume(m) {
 			out[TraitHostMounts] = true
 		}
 	}
@@ -154,4 +154,37 @@ func FuzzAbstract(f *testing.F) {
 			check(raw, &any, NetworkRestricted)
 		}
 	})
+}
+
+// declaredVolume is the independent statement of a volume's mount that
+// needs no approval: source "volume:" and a name of [a-z0-9-], over a
+// directory that is not /, nor in /proc, /sys or /dev, nosuid and nodev.
+func declaredVolume(m map[string]any) bool {
+	src, _ := m["source"].(string)
+	dest, _ := m["destination"].(string)
+	name, ok := strings.CutPrefix(src, "volume:")
+	if !ok || name == "" || len(name) > 32 || strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+		return false
+	}
+	if !strings.HasPrefix(dest, "/") || dest == "/" || path.Clean(dest) != dest {
+		return false
+	}
+	for _, top := range []string{"/proc", "/sys", "/dev"} {
+		if dest == top || strings.HasPrefix(dest, top+"/") {
+			return false
+		}
+	}
+	nosuid, nodev := false, false
+	options, _ := m["options"].([]any)
+	for _, o := range options {
+		switch o {
+		case "nosuid":
+			nosuid = true
+		case "nodev":
+			nodev = true
+		case "suid", "dev":
+			return false
+		}
+	}
+	return nosuid && nodev
 }

@@ -209,6 +209,12 @@ var mutations = []mutation{
 		s.Mounts = append(s.Mounts, specs.Mount{Destination: "/data", Type: "none", Source: "/", Options: []string{"bind"}})
 		return NetworkRestricted
 	}, TraitHostMounts, func(p Profile) bool { return p.HostMounts }},
+	{"a volume over /proc", volume("pgdata", "/proc", "rbind", "rw", "nosuid", "nodev"), TraitHostMounts, func(p Profile) bool { return p.HostMounts }},
+	{"a volume at /", volume("pgdata", "/", "rbind", "rw", "nosuid", "nodev"), TraitHostMounts, func(p Profile) bool { return p.HostMounts }},
+	{"a volume in /dev", volume("pgdata", "/dev/shm", "rbind", "rw", "nosuid", "nodev"), TraitHostMounts, func(p Profile) bool { return p.HostMounts }},
+	{"a volume named as a path", volume("../../etc", "/data", "rbind", "rw", "nosuid", "nodev"), TraitHostMounts, func(p Profile) bool { return p.HostMounts }},
+	{"a volume with devices", volume("pgdata", "/data", "rbind", "rw", "nosuid"), TraitHostMounts, func(p Profile) bool { return p.HostMounts }},
+	{"a volume with setuid", volume("pgdata", "/data", "rbind", "rw", "nosuid", "nodev", "suid"), TraitHostMounts, func(p Profile) bool { return p.HostMounts }},
 	{"a user namespace onto host root", func(s *specs.Spec) Network {
 		s.Process.User.UID = 0
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
@@ -217,10 +223,8 @@ var mutations = []mutation{
 		return NetworkRestricted
 	}, TraitRoot, func(p Profile) bool { return p.Root && !p.UserNS }},
 	// Harmless changes.
-	{"a volume", func(s *specs.Spec) Network {
-		s.Mounts = append(s.Mounts, specs.Mount{Destination: "/data", Type: "bind", Source: VolumeSource + "pgdata", Options: []string{"rbind", "rw"}})
-		return NetworkRestricted
-	}, "", nil},
+	{"a volume", volume("pgdata", "/data", "rbind", "rw", "nosuid", "nodev"), "", nil},
+	{"a read-only volume", volume("pgdata", "/etc/conf", "rbind", "ro", "nosuid", "nodev"), "", nil},
 	{"root in a proper user namespace", func(s *specs.Spec) Network {
 		s.Process.User.UID = 0
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
@@ -293,5 +297,13 @@ func TestRefusalIsDeterministic(t *testing.T) {
 				t.Fatalf("%s: %v, then %v", m.name, first, err)
 			}
 		}
+	}
+}
+
+// volume is a mutation that bind-mounts volume name at dest with options.
+func volume(name, dest string, options ...string) func(*specs.Spec) Network {
+	return func(s *specs.Spec) Network {
+		s.Mounts = append(s.Mounts, specs.Mount{Destination: dest, Type: "bind", Source: VolumeSource + name, Options: options})
+		return NetworkRestricted
 	}
 }

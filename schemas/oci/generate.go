@@ -130,5 +130,19 @@ func Generate(m *schemas.Manifest, img ImageConfig) (*specs.Spec, Network, error
 	if network == NetworkHost {
 		spec.Linux.Namespaces = slices.DeleteFunc(spec.Linux.Namespaces, func(ns specs.LinuxNamespace) bool { return ns.Type == specs.NetworkNamespace })
 	}
+	for _, v := range m.Container.Volumes {
+		spec.Mounts = append(spec.Mounts, VolumeMount(v))
+	}
 	return spec, network, nil
+}
+
+// VolumeMount is the mount of a named volume: a bind mount whose source
+// is VolumeSource+name, which the node replaces with the volume's
+// directory, never setuid and never a device node, read-only if asked.
+func VolumeMount(v schemas.VolumeMount) specs.Mount {
+	mode := "rw"
+	if v.ReadOnly {
+		mode = "ro"
+	}
+	return specs.Mount{Destination: v.Path, Type: "bind", Source: VolumeSource + v.Name, Options: []string{"rbind", mode, "nosuid", "nodev"}}
 }

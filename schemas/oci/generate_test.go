@@ -2,8 +2,12 @@ package oci
 
 import (
 	"errors"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/vault-runtime/vault/schemas"
 )
@@ -67,5 +71,52 @@ func TestGenerateMeetsTheGate(t *testing.T) {
 	spec, _, _ := Generate(&schemas.Manifest{Image: "x:1", Port: 80, Container: &schemas.Container{}}, img)
 	if got := spec.Process.Args; !slices.Equal(got, []string{"/bin/busybox", "httpd", "-f"}) || spec.Process.Cwd != "/www" || spec.Process.User.UID != 1000 {
 		t.Errorf("process %+v", spec.Process)
+	}
+}
+
+// TestGenerateVolumes: a manifest's volumes become "volume:NAME" bind
+// mounts the gatekeeper admits without approval; a volume over a kernel
+// path or the root, refused by the manifest, is a host mount to the
+// gatekeeper too when a config is made around the manifest.
+func TestGenerateVolumes(t *testing.T) {
+	img := ImageConfig{User: "1000", Entrypoint: []string{"/bin/busybox", "httpd"}}
+	yaml := "name: db\nkind: container\nimage: x:1\nport: 8080\nvolumes:\n  - {name: pgdata, path: /data}\n  - {name: conf, path: /etc/app, read_only: true}\n"
+	m, err := schemas.ParseManifest("vault.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, net, err := Generate(m, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []specs.Mount{
+		{Destination: "/data", Type: "bind", Source: "volume:pgdata", Options: []string{"rbind", "rw", "nosuid", "nodev"}},
+		{Destination: "/etc/app", Type: "bind", Source: "volume:conf", Options: []string{"rbind", "ro", "nosuid", "nodev"}},
+	}
+	if got := spec.Mounts[len(spec.Mounts)-2:]; !reflect.DeepEqual(got, want) {
+		t.Errorf("volume mounts %+v\nwant %+v", got, want)
+	}
+	p := Abstract(spec, net)
+	if p.HostMounts || NeedsApproval(p) || Judge(p, false) != nil {
+		t.Errorf("a config with volumes: profile %+v, judged %v", p, Judge(p, false))
+	}
+
+	for _, dest := range []string{"/proc", "/", "/sys/fs/cgroup", "/dev/shm"} {
+		t.Run("ErrHostMount"+dest, func(t *testing.T) {
+			bad := "name: db\nkind: container\nimage: x:1\nport: 8080\nvolumes: [{name: pgdata, path: " + dest + "}]\n"
+			if _, err := schemas.ParseManifest("vault.yaml", []byte(bad)); err == nil || !strings.Contains(err.Error(), "5:") {
+				t.Errorf("ParseManifest of a volume at %s = %v, want refused at its line", dest, err)
+			}
+			m := &schemas.Manifest{Name: "db", Kind: schemas.KindContainer, Image: "x:1", Port: 8080,
+				Container: &schemas.Container{Volumes: []schemas.VolumeMount{{Name: "pgdata", Path: dest}}}}
+			spec, net, err := Generate(m, img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var r *Refusal
+			if err := Judge(Abstract(spec, net), false); !errors.As(err, &r) || r.Rule != 5 || !strings.Contains(r.Field, "from volume:pgdata") {
+				t.Fatalf("Judge = %v, want rule 5 naming the volume's mount", err)
+			}
+		})
 	}
 }

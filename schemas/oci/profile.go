@@ -65,7 +65,8 @@ var DefaultCaps = []string{"CAP_NET_BIND_SERVICE"}
 
 // VolumeSource prefixes the source of a bind mount of a declared volume
 // ("volume:pgdata"); the node replaces it with the volume's directory. Any
-// other bind mount is a host mount.
+// other bind mount is a host mount, and so is a volume's that is not as
+// VolumeMount makes it (see volumeMountProblem).
 const VolumeSource = "volume:"
 
 // Abstract maps spec, run with network mode net, to its profile. Whatever
@@ -228,6 +229,9 @@ func abstractMounts(p *Profile, mounts []specs.Mount, why func(string, string, .
 		case bind && !strings.HasPrefix(m.Source, VolumeSource):
 			p.HostMounts = true
 			why(TraitHostMounts, "mounts[%d]: %s from %s", i, m.Destination, m.Source)
+		case bind && volumeMountProblem(m) != "":
+			p.HostMounts = true
+			why(TraitHostMounts, "mounts[%d]: %s from %s: %s", i, m.Destination, m.Source, volumeMountProblem(m))
 		case kernelFS[m.Type] && !slices.Contains(m.Options, "ro"):
 			p.Privileged = true
 			why(TraitPrivileged, "mounts[%d]: %s (%s) writable", i, m.Destination, m.Type)

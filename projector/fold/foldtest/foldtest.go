@@ -234,3 +234,41 @@ func Runtime(t testing.TB, kind string) json.RawMessage {
 	}
 	return raw
 }
+
+// CreateNetwork is a network.created record, subnet optional, signed by
+// the operator.
+func (l *Ledger) CreateNetwork(name, subnet string) []byte {
+	l.t.Helper()
+	return l.Seal(l.ID, events.TypeNetworkCreated, name, events.NetworkCreated{Name: name, Subnet: subnet}, l.Operator)
+}
+
+// CreateVolume is a volume.created record signed by the operator.
+func (l *Ledger) CreateVolume(name string) []byte {
+	l.t.Helper()
+	return l.Seal(l.ID, events.TypeVolumeCreated, name, events.VolumeCreated{Name: name}, l.Operator)
+}
+
+// RemoveVolume is a volume.removed record signed by the operator.
+func (l *Ledger) RemoveVolume(name string) []byte {
+	l.t.Helper()
+	return l.Seal(l.ID, events.TypeVolumeRemoved, name, events.VolumeRemoved{Name: name}, l.Operator)
+}
+
+// WithVolumes is runtime config raw with each named volume bind-mounted
+// (source "volume:NAME") at /vol/NAME, as oci.Generate mounts volumes.
+func WithVolumes(t testing.TB, raw json.RawMessage, names ...string) json.RawMessage {
+	t.Helper()
+	var spec specs.Spec
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		spec.Mounts = append(spec.Mounts, specs.Mount{Destination: "/vol/" + name, Type: "bind", Source: oci.VolumeSource + name,
+			Options: []string{"rbind", "rw", "nosuid", "nodev"}})
+	}
+	out, err := json.Marshal(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

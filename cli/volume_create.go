@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/ledger"
+)
+
+func volumeCreateCommand() *cobra.Command {
+	var server string
+	cmd := &cobra.Command{
+		Use:   "create NAME",
+		Short: "Declare a named volume (a volume.created record, signed by an admin key)",
+		Long: `Create appends a volume.created record signed with the operator key, which
+needs the admin role. NAME is 1 to 32 of a-z, 0-9 and -. Containers may
+then mount it; each node makes its directory when a container needs it.`,
+		Example: "  vault volume create pgdata",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			body := events.VolumeCreated{Name: args[0]}
+			if err := body.Check(); err != nil {
+				return &exitError{1, fmt.Sprintf("create volume %s: %v", args[0], err)}
+			}
+			ctx := cmd.Context()
+			c, snap, err := dialNode(ctx, server)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			if v := snap.State.Volumes[body.Name]; v != nil {
+				return &exitError{1, fmt.Sprintf("create volume %s: it exists (created at seq %d)", body.Name, v.CreatedSeq)}
+			}
+			ack, err := c.SignAndAppend(ctx, events.TypeVolumeCreated, body.Name, body, ledger.AppendOptions{})
+			if err != nil {
+				return opError("create volume "+body.Name, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "volume %s created at seq %d\n", body.Name, ack.Seq)
+			return nil
+		},
+	}
+	addServerFlag(cmd, &server)
+	return cmd
+}
