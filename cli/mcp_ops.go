@@ -123,6 +123,12 @@ func (o mcpOps) ops() mcp.Ops {
 		ImageList:    o.imageList,
 		ImageInspect: o.imageInspect,
 		Nodes:        o.nodes,
+		NetworkCreate: func(ctx context.Context, in mcp.NetworkCreateInput) (mcp.Output, error) {
+			return o.run(func(iv invocation) error { return networkCreate(ctx, iv, in.Name, in.Subnet) })
+		},
+		VolumeCreate: func(ctx context.Context, in mcp.VolumeCreateInput) (mcp.Output, error) {
+			return o.run(func(iv invocation) error { return volumeCreate(ctx, iv, in.Name) })
+		},
 		Status:       o.status,
 		LedgerLog:    o.ledgerLog,
 		LedgerVerify: o.ledgerVerify,

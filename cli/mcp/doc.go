@@ -12,7 +12,7 @@
 // admin threshold becomes a proposal file for the other admins.
 //
 // The tools are a table (tools.go). Adding one (the container tools still
-// to come: exec, run, network_create, volume_create) takes an input type
+// to come: exec and run) takes an input type
 // (inputs.go), an Ops field and a row; a row whose op is nil is not
 // registered, so the table can name tools before package cli provides them.
 package mcp

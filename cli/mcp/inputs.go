@@ -133,3 +133,14 @@ type KeysRoleInput struct {
 	Role      string `json:"role" jsonschema:"the role"`
 	Threshold int    `json:"threshold,omitempty" jsonschema:"also set the admin threshold to this from the change on"`
 }
+
+// NetworkCreateInput is vault network create NAME --subnet SUBNET.
+type NetworkCreateInput struct {
+	Name   string `json:"name" jsonschema:"the network's name: 1 to 32 of a-z, 0-9 and -"`
+	Subnet string `json:"subnet,omitempty" jsonschema:"its private IPv4 prefix, /16 to /28, such as 10.89.3.0/24 (default: each node chooses)"`
+}
+
+// VolumeCreateInput is vault volume create NAME.
+type VolumeCreateInput struct {
+	Name string `json:"name" jsonschema:"the volume's name: 1 to 32 of a-z, 0-9 and -"`
+}

@@ -37,6 +37,10 @@ type Ops struct {
 	ImageList    Op[NoInput]
 	ImageInspect Op[ImageInput]
 
+	// Networks and volumes.
+	NetworkCreate Op[NetworkCreateInput]
+	VolumeCreate  Op[VolumeCreateInput]
+
 	// Nodes.
 	Nodes  Op[NoInput]
 	Status Op[NoInput]

@@ -48,6 +48,8 @@ func fakeOps(ran *[]string) Ops {
 	ops.Stop = func(context.Context, LifecycleInput) (Output, error) { return rec("stop")() }
 	ops.Start = func(context.Context, LifecycleInput) (Output, error) { return rec("start")() }
 	ops.Kill = func(context.Context, KillInput) (Output, error) { return rec("kill")() }
+	ops.NetworkCreate = func(context.Context, NetworkCreateInput) (Output, error) { return rec("network_create")() }
+	ops.VolumeCreate = func(context.Context, VolumeCreateInput) (Output, error) { return rec("volume_create")() }
 	ops.Ps = func(context.Context, PsInput) (Output, error) { return rec("ps")() }
 	ops.Logs = func(context.Context, LogsInput) (Output, error) { return rec("logs")() }
 	ops.Inspect = func(context.Context, NameInput) (Output, error) { return rec("inspect")() }

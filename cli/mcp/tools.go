@@ -85,6 +85,14 @@ func tools(ops Ops) []tool {
 			"An image's pulls, platform, config and layers, read from the node's store.",
 			ops.ImageInspect, minLength("ref", 1)),
 
+		// Networks and volumes.
+		define("network_create", changes, "Create a network",
+			"Declare a named network for containers (network.created; needs the admin role): a bridge on every node, whose containers reach each other.",
+			ops.NetworkCreate, minLength("name", 1)),
+		define("volume_create", changes, "Create a volume",
+			"Declare a named volume containers may mount (volume.created; needs the admin role).",
+			ops.VolumeCreate, minLength("name", 1)),
+
 		// Nodes.
 		define("nodes", reads, "List nodes",
 			"Every node (hubs and edges): applied sequence, lag, state hash, checkpoint and whether it agrees with the hubs.",
