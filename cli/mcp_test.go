@@ -326,6 +326,8 @@ func TestMCPResources(t *testing.T) {
 		t.Fatal(err)
 	}
 	cs := mcpSession(t, n, admin, true)
+	// A proof makes the node sign a checkpoint of the ledger now.
+	mustRun(t, "ledger", "prove", "1", "--server", "nats://"+n.nats)
 	ctx := context.Background()
 	read := func(uri string) (string, error) {
 		res, err := cs.ReadResource(ctx, &sdk.ReadResourceParams{URI: uri})
