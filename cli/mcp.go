@@ -26,9 +26,10 @@ func mcpCommand() *cobra.Command {
 		Short: "Serve Vault's operations as tools to an AI assistant (Model Context Protocol, over stdio)",
 		Long: `Mcp runs a Model Context Protocol server on stdin/stdout for an AI assistant:
 deploy, activate, rollback, pause, resume, stop, start, retire, kill, logs,
-inspect, ls, ps, the image and node commands, network_create, volume_create, and the auditor's view (ledger_log, ledger_verify,
-ledger_prove, state_at, keys_ls, explain) and key changes (keys_add, keys_rotate,
-keys_revoke, keys_grant, keys_revoke_role) as tools, and ledger records
+inspect, ls, ps, the image and node commands, network_create, volume_create,
+the auditor's view (ledger_log, ledger_verify, ledger_prove, state_at, keys_ls,
+explain) and key changes (keys_add, keys_rotate, keys_revoke, keys_grant,
+keys_revoke_role) as tools, and ledger records
 (vault://ledger/SEQ), the functions (vault://functions) and the latest
 checkpoint (vault://checkpoint/latest) as resources.
 
