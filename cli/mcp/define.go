@@ -29,11 +29,11 @@ func define[In any](name string, e effect, title, description string, op Op[In],
 		}
 		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: out.text()}}}, out, nil
 	}
-	return tool{name: name, effect: e, op: op != nil, add: func(s *sdk.Server) { sdk.AddTool(s, t, handler) }}
+	return tool{name: name, def: t, effect: e, op: op != nil, add: func(s *sdk.Server) { sdk.AddTool(s, t, handler) }}
 }
 
-// annotations are the MCP hints of a tool with effect e. No tool is
-// open-world: each talks to the node it was configured with.
+// annotations are the MCP hints of a tool with effect e. A tool talks to
+// the node it was configured with, not an open world (but see openWorld).
 func annotations(e effect, title string) *sdk.ToolAnnotations {
 	closed := false
 	a := &sdk.ToolAnnotations{Title: title, OpenWorldHint: &closed}

@@ -103,8 +103,11 @@ func TestToolsListed(t *testing.T) {
 	if a := tools["activate"].Annotations; a.ReadOnlyHint || a.DestructiveHint == nil || *a.DestructiveHint {
 		t.Errorf("activate's annotations %+v: want changing, not destructive", a)
 	}
-	if a := tools["ls"].Annotations; !a.ReadOnlyHint {
-		t.Errorf("ls's annotations %+v: want read-only", a)
+	if a := tools["ls"].Annotations; !a.ReadOnlyHint || a.OpenWorldHint == nil || *a.OpenWorldHint {
+		t.Errorf("ls's annotations %+v: want read-only, closed world", a)
+	}
+	if a := tools["image_pull"].Annotations; a.OpenWorldHint == nil || !*a.OpenWorldHint {
+		t.Errorf("image_pull's annotations %+v: want open world (a registry)", a)
 	}
 }
 

@@ -23,6 +23,7 @@ const (
 // server.
 type tool struct {
 	name   string
+	def    *sdk.Tool
 	effect effect
 	// op reports whether the tool has an operation (a nil one is left out).
 	op  bool
@@ -75,9 +76,9 @@ func tools(ops Ops) []tool {
 			ops.Ps),
 
 		// Images.
-		define("image_pull", changes, "Pull an image",
+		openWorld(define("image_pull", changes, "Pull an image",
 			"Resolve an image in its registry, store the blobs the node lacks and record the pull (the digest, never the tag).",
-			ops.ImagePull, minLength("ref", 1)),
+			ops.ImagePull, minLength("ref", 1))),
 		define("image_ls", reads, "List images",
 			"The images the ledger holds, by digest, with each pull's repository, tag, sequence and signer.",
 			ops.ImageList),
@@ -148,3 +149,10 @@ var roles = func() []string {
 	}
 	return names
 }()
+
+// openWorld marks t as reaching beyond the node (a registry).
+func openWorld(t tool) tool {
+	open := true
+	t.def.Annotations.OpenWorldHint = &open
+	return t
+}
