@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,8 +76,8 @@ func (e *env) inspectorCall(t *testing.T, bin, srv, config, tool string, args ..
 
 // TestMCPInspector drives `vault mcp` with a real MCP client nobody here
 // wrote, the MCP Inspector's CLI, against a real node: it lists the tools,
-// deploys and activates a function, reads its logs and verifies the
-// ledger; a key with only the deploy role is refused an activation with
+// deploys and activates a function, reads its logs, verifies the ledger,
+// has it explained and reads a record as a resource; a key with only the deploy role is refused an activation with
 // the node's reason; --read-only lists no tool that changes anything.
 func TestMCPInspector(t *testing.T) {
 	bin := mcpInspector(t)
@@ -131,6 +132,15 @@ func TestMCPInspector(t *testing.T) {
 	text, isError = e.inspectorCall(t, bin, srv, e.config, "ledger_verify")
 	if isError || !strings.Contains(text, `"records"`) {
 		t.Errorf("ledger_verify: %q (error %v)", text, isError)
+	}
+
+	text, isError = e.inspectorCall(t, bin, srv, e.config, "explain", "from=1")
+	if isError || !strings.Contains(text, "activated chatty@v1 for all requests") {
+		t.Errorf("explain: %q (error %v)", text, isError)
+	}
+	record := e.inspector(t, bin, srv, e.config, nil, "--method", "resources/read", "--uri", "vault://ledger/1")
+	if contents, _ := record["contents"].([]any); len(contents) != 1 || !strings.Contains(fmt.Sprint(contents[0]), "ledger.genesis") {
+		t.Errorf("resources/read vault://ledger/1: %v", record)
 	}
 
 	// A key with only the deploy role: its activation reaches the node,
