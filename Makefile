@@ -114,11 +114,23 @@ peers-deps:
 DENO_VERSION ?= 2.9.6
 DIFF_APPS    := $(sort $(dir $(wildcard integration/testdata/diff/*/package-lock.json)))
 
-.PHONY: deno diff-deps diff-peers peers-deps
+.PHONY: deno diff-deps diff-peers peers-deps mcp-inspector
 
 deno:
 	@[ -x $(DENO) ] && [ "$$($(DENO) --version | head -1 | cut -d' ' -f2)" = "$(DENO_VERSION)" ] || \
 		npm install --no-audit --no-fund --prefix $(PEERS_CACHE) @deno/linux-x64-glibc@$(DENO_VERSION)
+
+# The MCP Inspector's CLI at a pinned version in $(MCP_CACHE): the real MCP
+# client integration/mcp_test.go drives vault mcp with. 1.0.3 runs on Node
+# 20 (newer versions need Node 22). Reinstalled only when the version there
+# is another.
+MCP_INSPECTOR_VERSION ?= 1.0.3
+MCP_CACHE             ?= $(HOME)/.cache/vault-mcp
+MCP_INSPECTOR_PKG     := $(MCP_CACHE)/node_modules/@modelcontextprotocol/inspector/package.json
+
+mcp-inspector:
+	@[ -f $(MCP_INSPECTOR_PKG) ] && [ "$$(node -p 'require("$(MCP_INSPECTOR_PKG)").version')" = "$(MCP_INSPECTOR_VERSION)" ] || \
+		npm install --no-audit --no-fund --prefix $(MCP_CACHE) @modelcontextprotocol/inspector@$(MCP_INSPECTOR_VERSION)
 
 # The npm packages of the differential suite's apps, exactly as each
 # app's committed package-lock.json pins them.

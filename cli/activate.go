@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -35,47 +37,7 @@ the event and prints each node's delay.`,
 		Example: "  vault activate myfn@v2\n  vault activate myfn@v3 --percent 10 --wait",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name, version, err := parseRef(args[0])
-			if err != nil {
-				return err
-			}
-			if percent < 1 || percent > 100 {
-				return fmt.Errorf("activate %s: --percent %d is not within 1..100", args[0], percent)
-			}
-			ctx := cmd.Context()
-			c, _, f, err := dialFunction(ctx, server, "activate", name)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			if version < 1 || version > len(f.Versions) {
-				return noSuchVersion("activate "+args[0], name, version, len(f.Versions))
-			}
-			if percent == 100 && f.State == fold.Active && f.Active == version && f.Canary == 0 {
-				// What the command asks for holds already: say so, and
-				// append nothing (the ledger would refuse a no-op).
-				return report.unchanged(cmd, f, fmt.Sprintf("%s@v%d serves already; nothing appended", name, version))
-			}
-			body := events.Activated{Name: name, Version: version, Artifact: f.Versions[version-1].Artifact}
-			if percent < 100 {
-				body.Percent = percent
-			}
-			w, err := wait.start(ctx, c)
-			if err != nil {
-				return err
-			}
-			defer w.stop()
-			res, after, err := signAndAppend(ctx, c, events.TypeActivated, name, body, opts)
-			if err != nil {
-				return opError(fmt.Sprintf("activate %s@v%d", name, version), err)
-			}
-			return report.applied(cmd, after, res, name, fmt.Sprintf("%s@v%d", name, version), w, func() error {
-				if served := after.Served[name]; served.Weight(version) != percent {
-					return fmt.Errorf("activate %s: recorded at seq %d, but the node could not serve it: %s",
-						args[0], res.Seq, after.Failed[fold.FailKey(name, version, res.Seq)])
-				}
-				return nil
-			})
+			return activate(cmd.Context(), commandInvocation(cmd, server), args[0], percent, opts, wait, report)
 		},
 	}
 	addServerFlag(cmd, &server)
@@ -86,9 +48,55 @@ the event and prints each node's delay.`,
 	return cmd
 }
 
+// activate makes version ref (NAME@VERSION) of a function take percent
+// of its traffic (100: all of it); report prints the outcome as text or
+// JSON.
+func activate(ctx context.Context, iv invocation, ref string, percent int, opts ledger.AppendOptions, wait waitFlags, report changeReport) error {
+	name, version, err := parseRef(ref)
+	if err != nil {
+		return err
+	}
+	if percent < 1 || percent > 100 {
+		return fmt.Errorf("activate %s: --percent %d is not within 1..100", ref, percent)
+	}
+	c, _, f, err := iv.dialFunction(ctx, "activate", name)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if version < 1 || version > len(f.Versions) {
+		return noSuchVersion("activate "+ref, name, version, len(f.Versions))
+	}
+	if percent == 100 && f.State == fold.Active && f.Active == version && f.Canary == 0 {
+		// What the command asks for holds already: say so, and
+		// append nothing (the ledger would refuse a no-op).
+		return report.unchanged(iv.out, f, fmt.Sprintf("%s@v%d serves already; nothing appended", name, version))
+	}
+	body := events.Activated{Name: name, Version: version, Artifact: f.Versions[version-1].Artifact}
+	if percent < 100 {
+		body.Percent = percent
+	}
+	w, err := wait.start(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer w.stop()
+	res, after, err := signAndAppend(ctx, c, events.TypeActivated, name, body, opts)
+	if err != nil {
+		return opError(fmt.Sprintf("activate %s@v%d", name, version), err)
+	}
+	return report.applied(ctx, iv.out, after, res, name, fmt.Sprintf("%s@v%d", name, version), w, func() error {
+		if served := after.Served[name]; served.Weight(version) != percent {
+			return fmt.Errorf("activate %s: recorded at seq %d, but the node could not serve it: %s",
+				ref, res.Seq, after.Failed[fold.FailKey(name, version, res.Seq)])
+		}
+		return nil
+	})
+}
+
 // reportApplied prints what fn looks like after record seq, or the reason
 // the node rejected it.
-func reportApplied(cmd *cobra.Command, after *fold.Snapshot, seq uint64, fn, what string) error {
+func reportApplied(out io.Writer, after *fold.Snapshot, seq uint64, fn, what string) error {
 	for _, r := range after.State.Rejected {
 		if r.Seq == seq {
 			return fmt.Errorf("%s: the node rejected record %d: %s", what, seq, r.Reason)
@@ -98,7 +106,7 @@ func reportApplied(cmd *cobra.Command, after *fold.Snapshot, seq uint64, fn, wha
 	if f == nil {
 		return fmt.Errorf("%s: the node has no function %s after seq %d", what, fn, seq)
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s (seq %d)\n", fn, f.Summary(), seq)
+	fmt.Fprintf(out, "%s: %s (seq %d)\n", fn, f.Summary(), seq)
 	return nil
 }
 

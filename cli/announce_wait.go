@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/cobra"
 	"github.com/vault-runtime/vault/cli/node"
 )
 
@@ -61,9 +60,8 @@ type nodeApplied struct {
 // report waits until every node applied res, and prints each node's
 // delay from the append's acknowledgement and what it serves of fn, then
 // a summary of the delays.
-func (nw *nodeWait) report(cmd *cobra.Command, res appended, fn string) error {
-	out := cmd.OutOrStdout()
-	applied, err := nw.wait(cmd.Context(), res, fn, func(a nodeApplied) {
+func (nw *nodeWait) report(ctx context.Context, out io.Writer, res appended, fn string) error {
+	applied, err := nw.wait(ctx, res, fn, func(a nodeApplied) {
 		if a.Before {
 			fmt.Fprintf(out, "node %s%s: applied before the append was acknowledged: %s\n", a.NodeID, roleWords(a.Role), a.Served)
 			return

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -30,7 +32,8 @@ func newChangeResult(f *fold.Function, seq uint64) changeResult {
 }
 
 // changeReport prints the outcome of a lifecycle command, as text or,
-// with --json, as one changeResult once --wait is over.
+// with --json, as one changeResult once --wait is over. The commands'
+// plain functions take it; the MCP tools pass the zero value (text).
 type changeReport struct {
 	asJSON bool
 }
@@ -41,9 +44,9 @@ func (r *changeReport) addFlag(cmd *cobra.Command) {
 
 // applied reports record res about fn, or the node's rejection of it;
 // check, when not nil, judges the state after it before anything waits.
-func (r *changeReport) applied(cmd *cobra.Command, after *fold.Snapshot, res appended, fn, what string, w *nodeWait, check func() error) error {
+func (r changeReport) applied(ctx context.Context, out io.Writer, after *fold.Snapshot, res appended, fn, what string, w *nodeWait, check func() error) error {
 	if !r.asJSON {
-		if err := reportApplied(cmd, after, res.Seq, fn, what); err != nil {
+		if err := reportApplied(out, after, res.Seq, fn, what); err != nil {
 			return err
 		}
 		if check != nil {
@@ -51,7 +54,7 @@ func (r *changeReport) applied(cmd *cobra.Command, after *fold.Snapshot, res app
 				return err
 			}
 		}
-		return w.report(cmd, res, fn)
+		return w.report(ctx, out, res, fn)
 	}
 	for _, rej := range after.State.Rejected {
 		if rej.Seq == res.Seq {
@@ -67,22 +70,22 @@ func (r *changeReport) applied(cmd *cobra.Command, after *fold.Snapshot, res app
 			return err
 		}
 	}
-	out := newChangeResult(f, res.Seq)
-	nodes, err := w.wait(cmd.Context(), res, fn, nil)
-	out.Nodes = nodes
-	if perr := printJSON(cmd.OutOrStdout(), out); perr != nil {
+	result := newChangeResult(f, res.Seq)
+	nodes, err := w.wait(ctx, res, fn, nil)
+	result.Nodes = nodes
+	if perr := printJSON(out, result); perr != nil {
 		return perr
 	}
 	return err
 }
 
 // unchanged reports that f is as asked already and nothing was appended.
-func (r *changeReport) unchanged(cmd *cobra.Command, f *fold.Function, text string) error {
+func (r changeReport) unchanged(out io.Writer, f *fold.Function, text string) error {
 	if r.asJSON {
-		out := newChangeResult(f, 0)
-		out.Unchanged = true
-		return printJSON(cmd.OutOrStdout(), out)
+		result := newChangeResult(f, 0)
+		result.Unchanged = true
+		return printJSON(out, result)
 	}
-	fmt.Fprintln(cmd.OutOrStdout(), text)
+	fmt.Fprintln(out, text)
 	return nil
 }

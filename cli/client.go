@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -13,41 +12,9 @@ import (
 	"github.com/vault-runtime/vault/projector/fold"
 )
 
-// dial connects to the node at server (node.Client): the operator key
-// signs in if the node demands it, and signs appends and control
-// requests; $VAULT_NATS_CA names the CA of a TLS listener.
-func dial(server string) (*node.Client, error) {
-	return node.Dial(server, node.ClientConfig{Key: loadOperatorKey, CA: os.Getenv("VAULT_NATS_CA")})
-}
-
-// dialNode connects to a node and reads its current snapshot; the caller
-// closes the client.
+// dialNode is invocation.dialNode with the operator key.
 func dialNode(ctx context.Context, server string) (*node.Client, *fold.Snapshot, error) {
-	c, err := dial(server)
-	if err != nil {
-		return nil, nil, err
-	}
-	snap, err := c.Snapshot(ctx, 0)
-	if err != nil {
-		c.Close()
-		return nil, nil, err
-	}
-	return c, snap, nil
-}
-
-// dialFunction is dialNode for a command about one function: it fails,
-// naming verb, if the node has no function called name.
-func dialFunction(ctx context.Context, server, verb, name string) (*node.Client, *fold.Snapshot, *fold.Function, error) {
-	c, snap, err := dialNode(ctx, server)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	f := snap.State.Functions[name]
-	if f == nil {
-		c.Close()
-		return nil, nil, nil, fmt.Errorf("%s %s: no function %q is deployed", verb, name, name)
-	}
-	return c, snap, f, nil
+	return invocation{server: server, key: loadOperatorKey}.dialNode(ctx)
 }
 
 // appended is an acknowledged append and when the acknowledgement came.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -60,106 +61,7 @@ container mounts and the networks it joins; each must have been created
 		Example: "  vault deploy ./myfn\n  vault deploy ./myfn --server nats://10.0.0.5:4222",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := args[0]
-			m, blob, err := schemas.BuildArtifact(dir)
-			var perrs schemas.PosErrors
-			if errors.As(err, &perrs) {
-				return &exitError{1, perrs.Error()}
-			}
-			if err != nil {
-				return err
-			}
-			if err := schemas.CheckArtifactSize(int64(len(blob)), maxSize); err != nil {
-				return &exitError{1, fmt.Sprintf("deploy %s: %v; shrink the bundle, or raise the limit with --max-artifact-size here and limits.max_artifact_size (vault serve --max-artifact-size) on every node", m.Name, err)}
-			}
-			if !skipCheck && m.Kind != schemas.KindContainer {
-				if err := checkRuns(m, blob); err != nil {
-					return &exitError{1, fmt.Sprintf("deploy %s: nothing was deployed: %s", m.Name, strings.TrimRight(err.Error(), "\n"))}
-				}
-			}
-			ctx := cmd.Context()
-			c, snap, err := dialNode(ctx, server)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			image := ""
-			var runtime []byte
-			var network oci.Network
-			if m.Kind == schemas.KindContainer {
-				var config string
-				if image, config, err = resolveImage(cmd, c, snap, m.Image); err != nil {
-					return fmt.Errorf("deploy %s: %w", m.Name, err)
-				}
-				if runtime, network, err = containerRuntime(ctx, c, m, config); err != nil {
-					return fmt.Errorf("deploy %s: %w", m.Name, err)
-				}
-			}
-			if f := snap.State.Functions[m.Name]; f != nil && f.State != fold.Retired && len(f.Versions) > 0 && len(take) == 0 {
-				if last := f.Versions[len(f.Versions)-1]; last.Artifact == events.Digest(blob) && last.Image == image {
-					if asJSON {
-						return printJSON(cmd.OutOrStdout(), deployResult{Function: m.Name, Version: last.Number, Artifact: last.Artifact, Image: image, Unchanged: true})
-					}
-					fmt.Fprintf(cmd.OutOrStdout(), "%s@v%d (unchanged: the latest version has this artifact; nothing appended)\n", m.Name, last.Number)
-					return nil
-				}
-			}
-			// The node stores the artifact (no client may write the
-			// object store); it skips one it already has.
-			digest, sent, err := c.Upload(ctx, blob)
-			if err != nil {
-				return fmt.Errorf("deploy %s: %w", m.Name, err)
-			}
-			if !sent {
-				fmt.Fprintf(cmd.ErrOrStderr(), "artifact %s is stored already; not uploaded again\n", digest)
-			}
-			body := events.Deployed{Name: m.Name, Artifact: digest, Size: int64(len(blob)), Routes: m.Routes, Transfer: take,
-				Image: image, Runtime: runtime, Network: string(network)}
-			if m.Container != nil {
-				body.Volumes, body.Networks = m.Container.VolumeNames(), m.Container.NetworkNames()
-			}
-			if out != "" {
-				// Approval: admins sign the proposal before it is submitted.
-				p, err := newProposal(snap.State.Ledger, events.TypeDeployed, m.Name, body, "deploy "+m.Name)
-				if err != nil {
-					return err
-				}
-				if err := p.write(out); err != nil {
-					return err
-				}
-				if asJSON {
-					return printJSON(cmd.OutOrStdout(), deployResult{Function: m.Name, Artifact: digest, Image: image, Proposal: out})
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "wrote unsigned proposal \"deploy %s\" to %s\nnext: 'vault sign %s' by a deploy key and the admins it needs, then 'vault submit %s'\n",
-					m.Name, out, out, out)
-				return nil
-			}
-			res, after, err := signAndAppend(ctx, c, events.TypeDeployed, m.Name, body, opts)
-			if err != nil {
-				return opError("deploy "+m.Name, err)
-			}
-			version := 0
-			if f := after.State.Functions[m.Name]; f != nil {
-				for _, v := range f.Versions {
-					if v.DeployedSeq == res.Seq {
-						version = v.Number
-					}
-				}
-			}
-			if version == 0 {
-				return fmt.Errorf("deploy %s: appended at seq %d but the node did not apply it (see its log)", m.Name, res.Seq)
-			}
-			urls := nodeURLs(ctx, c, m.Routes)
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), deployResult{Function: m.Name, Version: version, Seq: res.Seq, Artifact: digest, Image: image, URLs: urls})
-			}
-			if image != "" {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s@v%d (seq %d) runs image %s\n", m.Name, version, res.Seq, image)
-			} else {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s@v%d (seq %d)\n", m.Name, version, res.Seq)
-			}
-			printURLs(cmd.OutOrStdout(), urls, after.Served[m.Name].Weight(version) == 0, fmt.Sprintf("%s@v%d", m.Name, version))
-			return nil
+			return deploy(cmd.Context(), commandInvocation(cmd, server), args[0], deployOptions{append: opts, take: take, skipCheck: skipCheck, out: out, maxSize: maxSize, asJSON: asJSON})
 		},
 	}
 	addServerFlag(cmd, &server)
@@ -214,5 +116,121 @@ func checkRuns(m *schemas.Manifest, blob []byte) error {
 	case err != nil:
 		return fmt.Errorf("it cannot run: %w", err)
 	}
+	return nil
+}
+
+// deployOptions are deploy's flags.
+type deployOptions struct {
+	append    ledger.AppendOptions
+	take      []string
+	skipCheck bool
+	// out, if set, names the proposal file to write instead of appending.
+	out     string
+	maxSize int64
+	// asJSON prints the outcome as one deployResult (--json).
+	asJSON bool
+}
+
+// deploy bundles the function in dir (or pins its container's image),
+// uploads the artifact and appends the deploy, or writes it as a proposal
+// to o.out; it prints the new version and the URLs where it answers.
+func deploy(ctx context.Context, iv invocation, dir string, o deployOptions) error {
+	m, blob, err := schemas.BuildArtifact(dir)
+	var perrs schemas.PosErrors
+	if errors.As(err, &perrs) {
+		return &exitError{1, perrs.Error()}
+	}
+	if err != nil {
+		return err
+	}
+	if err := schemas.CheckArtifactSize(int64(len(blob)), o.maxSize); err != nil {
+		return &exitError{1, fmt.Sprintf("deploy %s: %v; shrink the bundle, or raise the limit with --max-artifact-size here and limits.max_artifact_size (vault serve --max-artifact-size) on every node", m.Name, err)}
+	}
+	if !o.skipCheck && m.Kind != schemas.KindContainer {
+		if err := checkRuns(m, blob); err != nil {
+			return &exitError{1, fmt.Sprintf("deploy %s: nothing was deployed: %s", m.Name, strings.TrimRight(err.Error(), "\n"))}
+		}
+	}
+	c, snap, err := iv.dialNode(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	image := ""
+	var runtime []byte
+	var network oci.Network
+	if m.Kind == schemas.KindContainer {
+		var config string
+		if image, config, err = resolveImage(ctx, iv.errOut, c, snap, m.Image); err != nil {
+			return fmt.Errorf("deploy %s: %w", m.Name, err)
+		}
+		if runtime, network, err = containerRuntime(ctx, c, m, config); err != nil {
+			return fmt.Errorf("deploy %s: %w", m.Name, err)
+		}
+	}
+	if f := snap.State.Functions[m.Name]; f != nil && f.State != fold.Retired && len(f.Versions) > 0 && len(o.take) == 0 {
+		if last := f.Versions[len(f.Versions)-1]; last.Artifact == events.Digest(blob) && last.Image == image {
+			if o.asJSON {
+				return printJSON(iv.out, deployResult{Function: m.Name, Version: last.Number, Artifact: last.Artifact, Image: image, Unchanged: true})
+			}
+			fmt.Fprintf(iv.out, "%s@v%d (unchanged: the latest version has this artifact; nothing appended)\n", m.Name, last.Number)
+			return nil
+		}
+	}
+	// The node stores the artifact (no client may write the
+	// object store); it skips one it already has.
+	digest, sent, err := c.Upload(ctx, blob)
+	if err != nil {
+		return fmt.Errorf("deploy %s: %w", m.Name, err)
+	}
+	if !sent {
+		fmt.Fprintf(iv.errOut, "artifact %s is stored already; not uploaded again\n", digest)
+	}
+	body := events.Deployed{Name: m.Name, Artifact: digest, Size: int64(len(blob)), Routes: m.Routes, Transfer: o.take,
+		Image: image, Runtime: runtime, Network: string(network)}
+	if m.Container != nil {
+		body.Volumes, body.Networks = m.Container.VolumeNames(), m.Container.NetworkNames()
+	}
+	if o.out != "" {
+		// Approval: admins sign the proposal before it is submitted.
+		p, err := newProposal(snap.State.Ledger, events.TypeDeployed, m.Name, body, "deploy "+m.Name)
+		if err != nil {
+			return err
+		}
+		if err := p.write(o.out); err != nil {
+			return err
+		}
+		if o.asJSON {
+			return printJSON(iv.out, deployResult{Function: m.Name, Artifact: digest, Image: image, Proposal: o.out})
+		}
+		fmt.Fprintf(iv.out, "wrote unsigned proposal \"deploy %s\" to %s\nnext: 'vault sign %s' by a deploy key and the admins it needs, then 'vault submit %s'\n",
+			m.Name, o.out, o.out, o.out)
+		return nil
+	}
+	res, after, err := signAndAppend(ctx, c, events.TypeDeployed, m.Name, body, o.append)
+	if err != nil {
+		return opError("deploy "+m.Name, err)
+	}
+	version := 0
+	if f := after.State.Functions[m.Name]; f != nil {
+		for _, v := range f.Versions {
+			if v.DeployedSeq == res.Seq {
+				version = v.Number
+			}
+		}
+	}
+	if version == 0 {
+		return fmt.Errorf("deploy %s: appended at seq %d but the node did not apply it (see its log)", m.Name, res.Seq)
+	}
+	urls := nodeURLs(ctx, c, m.Routes)
+	if o.asJSON {
+		return printJSON(iv.out, deployResult{Function: m.Name, Version: version, Seq: res.Seq, Artifact: digest, Image: image, URLs: urls})
+	}
+	if image != "" {
+		fmt.Fprintf(iv.out, "%s@v%d (seq %d) runs image %s\n", m.Name, version, res.Seq, image)
+	} else {
+		fmt.Fprintf(iv.out, "%s@v%d (seq %d)\n", m.Name, version, res.Seq)
+	}
+	printURLs(iv.out, urls, after.Served[m.Name].Weight(version) == 0, fmt.Sprintf("%s@v%d", m.Name, version))
 	return nil
 }

@@ -101,14 +101,14 @@ func (s *nodeStore) Open(ctx context.Context, digest string) (io.ReadCloser, err
 }
 
 // registryClient is a registry.Client with the saved logins and, on a
-// terminal, progress on stderr.
-func registryClient(cmd *cobra.Command) (*registry.Client, error) {
+// terminal, progress on progress (stderr).
+func registryClient(progress io.Writer) (*registry.Client, error) {
 	creds, err := loadCredentials()
 	if err != nil {
 		return nil, err
 	}
 	opts := registry.Options{Keychain: creds.Keychain()}
-	if f, ok := cmd.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if f, ok := progress.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		opts.Progress = func(p registry.Progress) {
 			if p.Total > 0 {
 				fmt.Fprintf(f, "\r%s of %s (%d%%)", size(p.Done), size(p.Total), p.Done*100/p.Total)
@@ -136,8 +136,8 @@ func size(n int64) string {
 
 // dialImage connects to the node and finds the image ref names in its
 // ledger (findImage); the caller closes the client.
-func dialImage(ctx context.Context, server, ref string) (*node.Client, *fold.Image, error) {
-	c, snap, err := dialNode(ctx, server)
+func dialImage(ctx context.Context, iv invocation, ref string) (*node.Client, *fold.Image, error) {
+	c, snap, err := iv.dialNode(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -25,11 +26,11 @@ func imagePullCommand() *cobra.Command {
 			"  vault image pull registry.example.com/team/api@sha256:…",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rc, err := registryClient(cmd)
+			rc, err := registryClient(cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			return storeAndRecord(cmd, server, func(store *nodeStore) (*registry.Pulled, error) {
+			return storeAndRecord(cmd.Context(), commandInvocation(cmd, server), func(store *nodeStore) (*registry.Pulled, error) {
 				return rc.Pull(cmd.Context(), args[0], store)
 			})
 		},
@@ -49,7 +50,7 @@ func imageLoadCommand() *cobra.Command {
 			if as == "" {
 				return fmt.Errorf("load %s: --as REPOSITORY:TAG is required", args[0])
 			}
-			return storeAndRecord(cmd, server, func(store *nodeStore) (*registry.Pulled, error) {
+			return storeAndRecord(cmd.Context(), commandInvocation(cmd, server), func(store *nodeStore) (*registry.Pulled, error) {
 				return registry.New(registry.Options{}).Load(cmd.Context(), args[0], as, store)
 			})
 		},
@@ -61,9 +62,8 @@ func imageLoadCommand() *cobra.Command {
 
 // storeAndRecord stores an image's blobs through the node with store, then
 // appends the image.pulled record, signed with the operator key.
-func storeAndRecord(cmd *cobra.Command, server string, store func(*nodeStore) (*registry.Pulled, error)) error {
-	ctx := cmd.Context()
-	c, err := dial(server)
+func storeAndRecord(ctx context.Context, iv invocation, store func(*nodeStore) (*registry.Pulled, error)) error {
+	c, err := iv.dial()
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func storeAndRecord(cmd *cobra.Command, server string, store func(*nodeStore) (*
 	if p.Tag != "" {
 		name += ":" + p.Tag
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s is %s (%s, %d layers, %s): %d blobs stored (%s), %d already there; recorded at seq %d\n",
+	fmt.Fprintf(iv.out, "%s is %s (%s, %d layers, %s): %d blobs stored (%s), %d already there; recorded at seq %d\n",
 		name, p.Digest, p.Platform, len(p.Layers), size(total), pulled.Stored, size(pulled.Bytes), pulled.Skipped, ack.Seq)
 	return nil
 }
@@ -97,16 +97,15 @@ func storeAndRecord(cmd *cobra.Command, server string, store func(*nodeStore) (*
 // resolveImage is the image ref names: the one the ledger holds under
 // that tag (its latest pull) or digest, else pulled now. It returns the
 // image's digest and its config blob's.
-func resolveImage(cmd *cobra.Command, c *node.Client, snap *fold.Snapshot, ref string) (image, config string, err error) {
+func resolveImage(ctx context.Context, errOut io.Writer, c *node.Client, snap *fold.Snapshot, ref string) (image, config string, err error) {
 	if img, err := findImage(snap.State, ref); err == nil {
-		fmt.Fprintf(cmd.ErrOrStderr(), "image %s is %s\n", ref, img.Digest)
+		fmt.Fprintf(errOut, "image %s is %s\n", ref, img.Digest)
 		return img.Digest, img.Config.Digest, nil
 	}
-	rc, err := registryClient(cmd)
+	rc, err := registryClient(errOut)
 	if err != nil {
 		return "", "", err
 	}
-	ctx := cmd.Context()
 	store, err := openNodeStore(ctx, c)
 	if err != nil {
 		return "", "", err
@@ -120,7 +119,7 @@ func resolveImage(cmd *cobra.Command, c *node.Client, snap *fold.Snapshot, ref s
 	if err != nil {
 		return "", "", opError("record "+p.Repository, err)
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "image %s is %s: pulled (%d blobs stored, %d already there), recorded at seq %d\n", ref, p.Digest, pulled.Stored, pulled.Skipped, ack.Seq)
+	fmt.Fprintf(errOut, "image %s is %s: pulled (%d blobs stored, %d already there), recorded at seq %d\n", ref, p.Digest, pulled.Stored, pulled.Skipped, ack.Seq)
 	return p.Digest, p.Config.Digest, nil
 }
 

@@ -15,11 +15,11 @@ func imagePushCommand() *cobra.Command {
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			rc, err := registryClient(cmd)
+			rc, err := registryClient(cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			c, img, err := dialImage(ctx, server, args[0])
+			c, img, err := dialImage(ctx, commandInvocation(cmd, server), args[0])
 			if err != nil {
 				return err
 			}

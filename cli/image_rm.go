@@ -19,7 +19,7 @@ func imageRmCommand() *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			c, img, err := dialImage(ctx, server, args[0])
+			c, img, err := dialImage(ctx, commandInvocation(cmd, server), args[0])
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -44,37 +45,9 @@ every node that answers serves of it, with versions a node failed to warm.`,
 		Example: "  vault inspect myfn\n  vault inspect myfn --json",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name := args[0]
-			ctx := cmd.Context()
-			c, snap, f, err := dialFunction(ctx, server, "inspect", name)
+			in, err := inspectFunction(cmd.Context(), commandInvocation(cmd, server), args[0])
 			if err != nil {
 				return err
-			}
-			defer c.Close()
-			nodes, err := c.Nodes(ctx, 150*time.Millisecond, 2*time.Second)
-			if err != nil {
-				return err
-			}
-			in := inspection{Function: f, Routes: map[string]fold.RouteOwner{}}
-			for shape, o := range snap.State.Routes {
-				if o.Function == name {
-					in.Routes[shape] = o
-				}
-			}
-			for _, a := range nodes {
-				v := nodeView{NodeID: a.NodeID, Applied: a.Applied}
-				if s, ok := a.Served[name]; ok {
-					v.Served = &s
-				}
-				for key, reason := range a.Failed {
-					if strings.HasPrefix(key, name+"@") {
-						if v.Failed == nil {
-							v.Failed = map[string]string{}
-						}
-						v.Failed[key] = reason
-					}
-				}
-				in.Nodes = append(in.Nodes, v)
 			}
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), in)
@@ -86,6 +59,42 @@ every node that answers serves of it, with versions a node failed to warm.`,
 	addServerFlag(cmd, &server)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	return cmd
+}
+
+// inspectFunction is function name as the ledger has it, with the routes
+// it owns and what every node that answers serves of it.
+func inspectFunction(ctx context.Context, iv invocation, name string) (inspection, error) {
+	c, snap, f, err := iv.dialFunction(ctx, "inspect", name)
+	if err != nil {
+		return inspection{}, err
+	}
+	defer c.Close()
+	nodes, err := c.Nodes(ctx, 150*time.Millisecond, 2*time.Second)
+	if err != nil {
+		return inspection{}, err
+	}
+	in := inspection{Function: f, Routes: map[string]fold.RouteOwner{}}
+	for shape, o := range snap.State.Routes {
+		if o.Function == name {
+			in.Routes[shape] = o
+		}
+	}
+	for _, a := range nodes {
+		v := nodeView{NodeID: a.NodeID, Applied: a.Applied}
+		if s, ok := a.Served[name]; ok {
+			v.Served = &s
+		}
+		for key, reason := range a.Failed {
+			if strings.HasPrefix(key, name+"@") {
+				if v.Failed == nil {
+					v.Failed = map[string]string{}
+				}
+				v.Failed[key] = reason
+			}
+		}
+		in.Nodes = append(in.Nodes, v)
+	}
+	return in, nil
 }
 
 func printInspection(w io.Writer, in inspection) {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"cmp"
+	"context"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -78,7 +79,7 @@ replaying the ledger up to SEQ, also from an export file with --file).`,
 		Example: "  vault keys ls\n  vault keys ls --at 12 --json\n  vault keys ls --file ledger.vexp",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := stateAt(cmd, &src, at)
+			st, err := stateAt(cmd.Context(), &src, at)
 			if err != nil {
 				return err
 			}
@@ -100,20 +101,20 @@ replaying the ledger up to SEQ, also from an export file with --file).`,
 
 // stateAt is the projected state after record at (0: the latest): the
 // node's own state, or a replay of the node's records or an export file.
-func stateAt(cmd *cobra.Command, src *ledgerSource, at uint64) (*fold.State, error) {
+func stateAt(ctx context.Context, src *ledgerSource, at uint64) (*fold.State, error) {
 	if err := src.open(); err != nil {
 		return nil, err
 	}
 	defer src.close()
 	if at == 0 && src.file == "" {
-		snap, err := src.client.Snapshot(cmd.Context(), 0)
+		snap, err := src.client.Snapshot(ctx, 0)
 		if err != nil {
 			return nil, err
 		}
 		return snap.State, nil
 	}
 	return projector.Replay(func(yield func(ledger.Record) error) error {
-		return src.records(cmd.Context(), 1, at, yield)
+		return src.records(ctx, 1, at, yield)
 	}, at)
 }
 

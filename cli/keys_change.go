@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -24,32 +25,50 @@ func (f *keyChangeFlags) add(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print the result as JSON (summary, and seq or proposal)")
 }
 
-// run builds the change for the node's ledger, then either writes it as a
-// proposal or signs it with the operator key and appends it.
-func (f *keyChangeFlags) run(cmd *cobra.Command, typ events.Type, subject string, body func() any, summary string) error {
-	ctx := cmd.Context()
-	c, snap, err := dialNode(ctx, f.server)
+// keyChange is one change of the keyring, as a command or a tool asks for it.
+type keyChange struct {
+	typ     events.Type
+	subject string
+	body    any
+	summary string
+}
+
+// run makes the change for the node's ledger, or writes it as a proposal
+// with -o.
+func (f *keyChangeFlags) run(cmd *cobra.Command, ch keyChange) error {
+	return changeKeyring(cmd.Context(), commandInvocation(cmd, f.server), ch, f.out, f.asJSON, func(_ *proposal, err error) error {
+		return fmt.Errorf("%s: %w\nwrite a proposal with -o FILE and collect signatures with 'vault sign'", ch.summary, err)
+	})
+}
+
+// changeKeyring builds ch for the node's ledger, then either writes it as
+// an unsigned proposal to out or signs it with the invocation's key and
+// appends it. When the signatures fall short of the threshold (err is a
+// *events.ThresholdError saying how many are missing) short decides what
+// happens to the signed proposal; nothing is appended. asJSON prints the
+// outcome as a submitResult.
+func changeKeyring(ctx context.Context, iv invocation, ch keyChange, out string, asJSON bool, short func(p *proposal, err error) error) error {
+	c, snap, err := iv.dialNode(ctx)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	p, err := newProposal(snap.State.Ledger, typ, subject, body(), summary)
+	p, err := newProposal(snap.State.Ledger, ch.typ, ch.subject, ch.body, ch.summary)
 	if err != nil {
 		return err
 	}
-	out := cmd.OutOrStdout()
-	if f.out != "" {
-		if err := p.write(f.out); err != nil {
+	if out != "" {
+		if err := p.write(out); err != nil {
 			return err
 		}
-		if f.asJSON {
-			return printJSON(out, submitResult{Summary: summary, Proposal: f.out})
+		if asJSON {
+			return printJSON(iv.out, submitResult{Summary: ch.summary, Proposal: out})
 		}
-		fmt.Fprintf(out, "wrote unsigned proposal %q to %s\nnext: 'vault sign %s' by enough admins, then 'vault submit %s'\n",
-			summary, f.out, f.out, f.out)
+		fmt.Fprintf(iv.out, "wrote unsigned proposal %q to %s\nnext: 'vault sign %s' by enough admins, then 'vault submit %s'\n",
+			ch.summary, out, out, out)
 		return nil
 	}
-	signer, err := loadOperatorKey()
+	signer, err := iv.key()
 	if err != nil {
 		return err
 	}
@@ -59,19 +78,46 @@ func (f *keyChangeFlags) run(cmd *cobra.Command, typ events.Type, subject string
 	res, err := submitEnvelope(ctx, c, snap, p.Envelope)
 	var te *events.ThresholdError
 	if errors.As(err, &te) {
-		return fmt.Errorf("%s: %w\nwrite a proposal with -o FILE and collect signatures with 'vault sign'", summary, err)
+		return short(p, err)
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", summary, err)
+		return fmt.Errorf("%s: %w", ch.summary, err)
 	}
 	if _, err := c.Snapshot(ctx, res.Seq); err != nil {
 		return err
 	}
-	if f.asJSON {
-		return printJSON(out, submitResult{Summary: summary, Seq: res.Seq})
+	if asJSON {
+		return printJSON(iv.out, submitResult{Summary: ch.summary, Seq: res.Seq})
 	}
-	fmt.Fprintf(out, "%s (seq %d)\n", summary, res.Seq)
+	fmt.Fprintf(iv.out, "%s (seq %d)\n", ch.summary, res.Seq)
 	return nil
+}
+
+// keysAdd is the change that trusts key pub with roles.
+func keysAdd(pub []byte, roles []events.Role, threshold int) keyChange {
+	id := events.KeyID(pub)
+	return keyChange{events.TypeKeyAdded, id, events.KeyAdded{ID: id, PublicKey: pub, Roles: roles, AdminThreshold: threshold},
+		fmt.Sprintf("add key %s with roles %v%s", id, roles, thresholdNote(threshold))}
+}
+
+// keysRotate is the change that replaces key id by pub.
+func keysRotate(id string, pub []byte, threshold int) keyChange {
+	newID := events.KeyID(pub)
+	return keyChange{events.TypeKeyRotated, id, events.KeyRotated{ID: id, NewID: newID, NewPublicKey: pub, AdminThreshold: threshold},
+		fmt.Sprintf("rotate key %s to %s%s", id, newID, thresholdNote(threshold))}
+}
+
+// keysRevoke is the change that stops trusting key id.
+func keysRevoke(id, reason string, threshold int) keyChange {
+	return keyChange{events.TypeKeyRevoked, id, events.KeyRevoked{ID: id, Reason: reason, AdminThreshold: threshold},
+		fmt.Sprintf("revoke key %s%s", id, thresholdNote(threshold))}
+}
+
+// roleChangeOf is the change that grants (typ role.granted) or takes away
+// (role.revoked; verb says which) role of key id.
+func roleChangeOf(typ events.Type, verb, id string, role events.Role, threshold int) keyChange {
+	return keyChange{typ, id, events.RoleChange{ID: id, Role: role, AdminThreshold: threshold},
+		fmt.Sprintf("%s role %s of key %s%s", verb, role, id, thresholdNote(threshold))}
 }
 
 func keysAddCommand() *cobra.Command {
@@ -94,10 +140,7 @@ func keysAddCommand() *cobra.Command {
 			if len(roles) == 0 {
 				return fmt.Errorf("keys add: name at least one --role")
 			}
-			id := events.KeyID(pub)
-			return f.run(cmd, events.TypeKeyAdded, id, func() any {
-				return events.KeyAdded{ID: id, PublicKey: pub, Roles: roles, AdminThreshold: f.threshold}
-			}, fmt.Sprintf("add key %s with roles %v%s", id, roles, thresholdNote(f.threshold)))
+			return f.run(cmd, keysAdd(pub, roles, f.threshold))
 		},
 	}
 	f.add(cmd)
@@ -117,10 +160,7 @@ func keysRotateCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			newID := events.KeyID(pub)
-			return f.run(cmd, events.TypeKeyRotated, args[0], func() any {
-				return events.KeyRotated{ID: args[0], NewID: newID, NewPublicKey: pub, AdminThreshold: f.threshold}
-			}, fmt.Sprintf("rotate key %s to %s%s", args[0], newID, thresholdNote(f.threshold)))
+			return f.run(cmd, keysRotate(args[0], pub, f.threshold))
 		},
 	}
 	f.add(cmd)
@@ -136,9 +176,7 @@ func keysRevokeCommand() *cobra.Command {
 		Example: "  vault keys revoke 1a2b3c4d5e6f7a8b --reason 'laptop stolen'",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.run(cmd, events.TypeKeyRevoked, args[0], func() any {
-				return events.KeyRevoked{ID: args[0], Reason: reason, AdminThreshold: f.threshold}
-			}, fmt.Sprintf("revoke key %s%s", args[0], thresholdNote(f.threshold)))
+			return f.run(cmd, keysRevoke(args[0], reason, f.threshold))
 		},
 	}
 	f.add(cmd)
@@ -177,9 +215,7 @@ func roleChange(cmd *cobra.Command, f *keyChangeFlags, typ events.Type, id, role
 	if len(roles) != 1 {
 		return fmt.Errorf("%s one role at a time", verb)
 	}
-	return f.run(cmd, typ, id, func() any {
-		return events.RoleChange{ID: id, Role: roles[0], AdminThreshold: f.threshold}
-	}, fmt.Sprintf("%s role %s of key %s%s", verb, roles[0], id, thresholdNote(f.threshold)))
+	return f.run(cmd, roleChangeOf(typ, verb, id, roles[0], f.threshold))
 }
 
 func thresholdNote(t int) string {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -33,56 +34,7 @@ default): a container whose process ends is restarted, and its restart counted
 		Example: "  vault kill myfn\n  vault kill api --signal TERM",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, _, _, err := dialFunction(ctx, server, "kill", args[0])
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			sig, err := parseSignal(signal)
-			if err != nil {
-				return err
-			}
-			replies, err := c.KillWith(ctx, node.KillRequest{Function: args[0], Signal: sig}, quiet)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			failed := 0
-			result := killResult{Function: args[0], Nodes: []killNode{}}
-			for _, r := range replies {
-				kn := killNode{NodeID: r.NodeID, Aborted: r.Aborted, Signaled: r.Signaled, Error: r.Error}
-				if r.Signaled > 0 {
-					kn.Signal = unix.SignalName(syscall.Signal(sig))
-				}
-				result.Nodes = append(result.Nodes, kn)
-				if r.Error != "" {
-					failed++
-				}
-				switch {
-				case asJSON:
-				case r.Error != "":
-					fmt.Fprintf(out, "node ?: %s\n", r.Error)
-				default:
-					fmt.Fprintf(out, "node %s: aborted %d invocation(s) of %s", r.NodeID, r.Aborted, args[0])
-					if r.Signaled > 0 {
-						fmt.Fprintf(out, ", sent %s to %d container(s)", unix.SignalName(syscall.Signal(sig)), r.Signaled)
-					}
-					fmt.Fprintln(out)
-				}
-			}
-			if asJSON {
-				if err := printJSON(out, result); err != nil {
-					return err
-				}
-			}
-			switch {
-			case len(replies) == 0:
-				return fmt.Errorf("kill %s: no node answered", args[0])
-			case failed > 0:
-				return fmt.Errorf("kill %s: %d of %d node(s) refused", args[0], failed, len(replies))
-			}
-			return nil
+			return kill(cmd.Context(), commandInvocation(cmd, server), args[0], signal, quiet, asJSON)
 		},
 	}
 	addServerFlag(cmd, &server)
@@ -90,6 +42,62 @@ default): a container whose process ends is restarted, and its restart counted
 	cmd.Flags().StringVar(&signal, "signal", "KILL", "the signal for the function's containers (a name such as TERM or a number)")
 	cmd.Flags().DurationVar(&quiet, "gather", 300*time.Millisecond, "how long to wait for more nodes after the last answer")
 	return cmd
+}
+
+// kill aborts function name's in-flight invocations on every node that
+// answers, and sends signal (a name or number) to its containers, waiting
+// quiet after the last answer for more; asJSON prints the answers as one
+// killResult.
+func kill(ctx context.Context, iv invocation, name, signal string, quiet time.Duration, asJSON bool) error {
+	c, _, _, err := iv.dialFunction(ctx, "kill", name)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	sig, err := parseSignal(signal)
+	if err != nil {
+		return err
+	}
+	replies, err := c.KillWith(ctx, node.KillRequest{Function: name, Signal: sig}, quiet)
+	if err != nil {
+		return err
+	}
+	out := iv.out
+	failed := 0
+	result := killResult{Function: name, Nodes: []killNode{}}
+	for _, r := range replies {
+		kn := killNode{NodeID: r.NodeID, Aborted: r.Aborted, Signaled: r.Signaled, Error: r.Error}
+		if r.Signaled > 0 {
+			kn.Signal = unix.SignalName(syscall.Signal(sig))
+		}
+		result.Nodes = append(result.Nodes, kn)
+		if r.Error != "" {
+			failed++
+		}
+		switch {
+		case asJSON:
+		case r.Error != "":
+			fmt.Fprintf(out, "node ?: %s\n", r.Error)
+		default:
+			fmt.Fprintf(out, "node %s: aborted %d invocation(s) of %s", r.NodeID, r.Aborted, name)
+			if r.Signaled > 0 {
+				fmt.Fprintf(out, ", sent %s to %d container(s)", unix.SignalName(syscall.Signal(sig)), r.Signaled)
+			}
+			fmt.Fprintln(out)
+		}
+	}
+	if asJSON {
+		if err := printJSON(out, result); err != nil {
+			return err
+		}
+	}
+	switch {
+	case len(replies) == 0:
+		return fmt.Errorf("kill %s: no node answered", name)
+	case failed > 0:
+		return fmt.Errorf("kill %s: %d of %d node(s) refused", name, failed, len(replies))
+	}
+	return nil
 }
 
 // killResult is what kill --json prints: each node's answer.

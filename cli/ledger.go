@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/vault-runtime/vault/cli/node"
+	"github.com/vault-runtime/vault/events"
 	"github.com/vault-runtime/vault/ledger"
 )
 
@@ -34,6 +35,8 @@ needs no node at all.`,
 type ledgerSource struct {
 	server string
 	file   string
+	// key signs in to the node; nil means the operator key.
+	key    func() (*events.Signer, error)
 	client *node.Client
 	js     jetstream.JetStream
 }
@@ -47,7 +50,11 @@ func (src *ledgerSource) open() error {
 	if src.file != "" {
 		return nil
 	}
-	c, err := dial(src.server)
+	key := src.key
+	if key == nil {
+		key = loadOperatorKey
+	}
+	c, err := invocation{server: src.server, key: key}.dial()
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -55,46 +56,7 @@ timestamp; authority is judged by sequence, never by time.`,
 		Example: "  vault ledger log --from 100 --limit 20\n  vault ledger log --file ledger.vexp --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := src.open(); err != nil {
-				return err
-			}
-			defer src.close()
-			out := cmd.OutOrStdout()
-			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			if !asJSON {
-				fmt.Fprintln(tw, "SEQ\tTIME\tTYPE\tSUBJECT\tSIGNED BY\tEVENT ID")
-			}
-			enc := json.NewEncoder(out)
-			var to uint64
-			if limit > 0 {
-				to = max(from, 1) + limit - 1
-			}
-			expect := max(from, 1)
-			err := src.records(cmd.Context(), from, to, func(r ledger.Record) error {
-				if r.Seq > expect { // the store lost these: say so rather than skip them
-					missing := logLine{Seq: expect, Problem: fmt.Sprintf("records %d..%d are missing from the stream", expect, r.Seq-1)}
-					if asJSON {
-						if err := enc.Encode(missing); err != nil {
-							return err
-						}
-					} else {
-						fmt.Fprintf(tw, "%d\t\t!%s\t\t\t\n", missing.Seq, missing.Problem)
-					}
-				}
-				expect = r.Seq + 1
-				l := describeRecord(r)
-				if asJSON {
-					return enc.Encode(l)
-				}
-				typ := l.Type
-				if l.Problem != "" {
-					typ = "!" + l.Problem
-				}
-				_, err := fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", l.Seq, l.Time.UTC().Format(time.RFC3339), typ, l.Subject, strings.Join(l.Signers, ","), l.ID)
-				return err
-			})
-			tw.Flush()
-			return err
+			return ledgerLog(cmd.Context(), commandInvocation(cmd, src.server), &src, from, limit, asJSON)
 		},
 	}
 	src.addFlags(cmd)
@@ -102,4 +64,48 @@ timestamp; authority is judged by sequence, never by time.`,
 	cmd.Flags().Uint64Var(&limit, "limit", 0, "list at most this many records (0: all)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per record")
 	return cmd
+}
+
+// ledgerLog prints limit records (0: all) from seq from on.
+func ledgerLog(ctx context.Context, iv invocation, src *ledgerSource, from, limit uint64, asJSON bool) error {
+	if err := src.open(); err != nil {
+		return err
+	}
+	defer src.close()
+	out := iv.out
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	if !asJSON {
+		fmt.Fprintln(tw, "SEQ\tTIME\tTYPE\tSUBJECT\tSIGNED BY\tEVENT ID")
+	}
+	enc := json.NewEncoder(out)
+	var to uint64
+	if limit > 0 {
+		to = max(from, 1) + limit - 1
+	}
+	expect := max(from, 1)
+	err := src.records(ctx, from, to, func(r ledger.Record) error {
+		if r.Seq > expect { // the store lost these: say so rather than skip them
+			missing := logLine{Seq: expect, Problem: fmt.Sprintf("records %d..%d are missing from the stream", expect, r.Seq-1)}
+			if asJSON {
+				if err := enc.Encode(missing); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(tw, "%d\t\t!%s\t\t\t\n", missing.Seq, missing.Problem)
+			}
+		}
+		expect = r.Seq + 1
+		l := describeRecord(r)
+		if asJSON {
+			return enc.Encode(l)
+		}
+		typ := l.Type
+		if l.Problem != "" {
+			typ = "!" + l.Problem
+		}
+		_, err := fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", l.Seq, l.Time.UTC().Format(time.RFC3339), typ, l.Subject, strings.Join(l.Signers, ","), l.ID)
+		return err
+	})
+	tw.Flush()
+	return err
 }

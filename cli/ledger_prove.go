@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"strconv"
@@ -29,49 +30,56 @@ A consistency proof is between the checkpoints of tree sizes OLD and NEW.`,
 			return cobra.ExactArgs(1)(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			nums := make([]uint64, len(args))
-			for i, a := range args {
-				n, err := strconv.ParseUint(a, 10, 64)
-				if err != nil || n == 0 {
-					return fmt.Errorf("prove: %q is not a positive number", a)
-				}
-				nums[i] = n
-			}
-			req := ledger.ProofRequest{}
-			if consistency {
-				req.Old, req.New = nums[0], nums[1]
-			} else {
-				req.Seq = nums[0]
-			}
-			c, err := dial(server)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			p, err := c.Prove(cmd.Context(), req)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				return printJSON(out, p)
-			}
-			if p.OldCheckpoint != "" {
-				fmt.Fprintf(out, "old checkpoint:\n%s\n", p.OldCheckpoint)
-			}
-			fmt.Fprintf(out, "checkpoint:\n%s\n", p.Checkpoint)
-			if p.LeafHash != nil {
-				fmt.Fprintf(out, "record %d, leaf index %d\nleaf hash: %s\n", p.Seq, p.Index, base64.StdEncoding.EncodeToString(p.LeafHash[:]))
-			}
-			fmt.Fprintf(out, "proof (%d hashes):\n", len(p.Hashes))
-			for _, h := range p.Hashes {
-				fmt.Fprintln(out, base64.StdEncoding.EncodeToString(h[:]))
-			}
-			return nil
+			return prove(cmd.Context(), commandInvocation(cmd, server), args, consistency, asJSON)
 		},
 	}
 	addServerFlag(cmd, &server)
 	cmd.Flags().BoolVar(&consistency, "consistency", false, "prove consistency between two checkpointed tree sizes")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the proof as JSON")
 	return cmd
+}
+
+// prove prints the inclusion proof of record args[0] or, with
+// consistency, the consistency proof between tree sizes args[0] and
+// args[1].
+func prove(ctx context.Context, iv invocation, args []string, consistency, asJSON bool) error {
+	nums := make([]uint64, len(args))
+	for i, a := range args {
+		n, err := strconv.ParseUint(a, 10, 64)
+		if err != nil || n == 0 {
+			return fmt.Errorf("prove: %q is not a positive number", a)
+		}
+		nums[i] = n
+	}
+	req := ledger.ProofRequest{}
+	if consistency {
+		req.Old, req.New = nums[0], nums[1]
+	} else {
+		req.Seq = nums[0]
+	}
+	c, err := iv.dial()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	p, err := c.Prove(ctx, req)
+	if err != nil {
+		return err
+	}
+	out := iv.out
+	if asJSON {
+		return printJSON(out, p)
+	}
+	if p.OldCheckpoint != "" {
+		fmt.Fprintf(out, "old checkpoint:\n%s\n", p.OldCheckpoint)
+	}
+	fmt.Fprintf(out, "checkpoint:\n%s\n", p.Checkpoint)
+	if p.LeafHash != nil {
+		fmt.Fprintf(out, "record %d, leaf index %d\nleaf hash: %s\n", p.Seq, p.Index, base64.StdEncoding.EncodeToString(p.LeafHash[:]))
+	}
+	fmt.Fprintf(out, "proof (%d hashes):\n", len(p.Hashes))
+	for _, h := range p.Hashes {
+		fmt.Fprintln(out, base64.StdEncoding.EncodeToString(h[:]))
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -30,27 +31,11 @@ func lifecycleCommand(verb string, typ events.Type, short, long string) *cobra.C
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
-			ctx := cmd.Context()
-			c, _, _, err := dialFunction(ctx, server, verb, name)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
+			confirm := func() error { return nil }
 			if typ == events.TypeRetired && !yes {
-				if err := confirmRetire(cmd, name); err != nil {
-					return err
-				}
+				confirm = func() error { return confirmRetire(cmd, name) }
 			}
-			w, err := wait.start(ctx, c)
-			if err != nil {
-				return err
-			}
-			defer w.stop()
-			res, after, err := signAndAppend(ctx, c, typ, name, events.Lifecycle{Name: name, Reason: reason}, opts)
-			if err != nil {
-				return opError(verb+" "+name, err)
-			}
-			return report.applied(cmd, after, res, name, verb+" "+name, w, nil)
+			return changeLifecycle(cmd.Context(), commandInvocation(cmd, server), verb, typ, name, reason, opts, wait, report, confirm)
 		},
 	}
 	addServerFlag(cmd, &server)
@@ -62,6 +47,31 @@ func lifecycleCommand(verb string, typ events.Type, short, long string) *cobra.C
 		cmd.Flags().BoolVarP(&yes, "yes", "y", false, "retire without asking (for scripts)")
 	}
 	return cmd
+}
+
+// changeLifecycle appends the lifecycle event typ (verb: pause, resume,
+// retire) for function name, once confirm agrees, and prints what the node
+// made of it, as text or JSON (report).
+func changeLifecycle(ctx context.Context, iv invocation, verb string, typ events.Type, name, reason string,
+	opts ledger.AppendOptions, wait waitFlags, report changeReport, confirm func() error) error {
+	c, _, _, err := iv.dialFunction(ctx, verb, name)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := confirm(); err != nil {
+		return err
+	}
+	w, err := wait.start(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer w.stop()
+	res, after, err := signAndAppend(ctx, c, typ, name, events.Lifecycle{Name: name, Reason: reason}, opts)
+	if err != nil {
+		return opError(verb+" "+name, err)
+	}
+	return report.applied(ctx, iv.out, after, res, name, verb+" "+name, w, nil)
 }
 
 // confirmRetire asks, on a terminal, for the function's name before a
@@ -140,34 +150,7 @@ back with the version: they are part of its artifact, which the event names.`,
 		Example: "  vault rollback myfn\n  vault rollback myfn --to 3 --wait",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name := args[0]
-			ctx := cmd.Context()
-			c, _, f, err := dialFunction(ctx, server, "rollback", name)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			target := int(to)
-			if target == 0 {
-				var ok bool
-				if target, ok = f.RollbackTarget(); !ok {
-					return fmt.Errorf("rollback %s: %s has no earlier active version (%s)", name, name, f.Summary())
-				}
-			}
-			if target < 1 || target > len(f.Versions) {
-				return noSuchVersion("rollback "+name, name, target, len(f.Versions))
-			}
-			w, err := wait.start(ctx, c)
-			if err != nil {
-				return err
-			}
-			defer w.stop()
-			body := events.RolledBack{Name: name, Version: target, Artifact: f.Versions[target-1].Artifact}
-			res, after, err := signAndAppend(ctx, c, events.TypeRolledBack, name, body, opts)
-			if err != nil {
-				return opError(fmt.Sprintf("rollback %s to v%d", name, target), err)
-			}
-			return report.applied(cmd, after, res, name, "rollback "+name, w, nil)
+			return rollback(cmd.Context(), commandInvocation(cmd, server), args[0], int(to), opts, wait, report)
 		},
 	}
 	addServerFlag(cmd, &server)
@@ -176,4 +159,36 @@ back with the version: they are part of its artifact, which the event names.`,
 	wait.addFlags(cmd)
 	report.addFlag(cmd)
 	return cmd
+}
+
+// rollback returns function name to version to, or with to zero to the
+// version active before the current one; report prints the outcome as
+// text or JSON.
+func rollback(ctx context.Context, iv invocation, name string, to int, opts ledger.AppendOptions, wait waitFlags, report changeReport) error {
+	c, _, f, err := iv.dialFunction(ctx, "rollback", name)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	target := to
+	if target == 0 {
+		var ok bool
+		if target, ok = f.RollbackTarget(); !ok {
+			return fmt.Errorf("rollback %s: %s has no earlier active version (%s)", name, name, f.Summary())
+		}
+	}
+	if target < 1 || target > len(f.Versions) {
+		return noSuchVersion("rollback "+name, name, target, len(f.Versions))
+	}
+	w, err := wait.start(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer w.stop()
+	body := events.RolledBack{Name: name, Version: target, Artifact: f.Versions[target-1].Artifact}
+	res, after, err := signAndAppend(ctx, c, events.TypeRolledBack, name, body, opts)
+	if err != nil {
+		return opError(fmt.Sprintf("rollback %s to v%d", name, target), err)
+	}
+	return report.applied(ctx, iv.out, after, res, name, "rollback "+name, w, nil)
 }

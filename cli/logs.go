@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,23 +45,6 @@ stay readable until they age out.`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
-			if since < 0 {
-				return fmt.Errorf("--since %v: want a duration of 0 or more", since)
-			}
-			ctx := cmd.Context()
-			c, _, _, err := dialFunction(ctx, server, "logs", name)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			js, err := c.JetStream()
-			if err != nil {
-				return fmt.Errorf("logs %s: %w", name, err)
-			}
-			opts := fnlog.ReadOptions{Follow: follow}
-			if since > 0 {
-				opts.Since = time.Now().Add(-since)
-			}
 			out := cmd.OutOrStdout()
 			lines := 0
 			write := func(e fnlog.Entry) error { printLogEntry(out, e); return nil }
@@ -70,7 +54,7 @@ stay readable until they age out.`,
 				write = func(e fnlog.Entry) error { return enc.Encode(e) }
 			}
 			emit := func(e fnlog.Entry) error { lines++; return write(e) }
-			err = fnlog.Read(ctx, js, name, opts, emit)
+			err := readLogs(cmd.Context(), commandInvocation(cmd, server), name, since, follow, emit)
 			if err == nil && lines == 0 && !follow && !asJSON {
 				// Say so on stderr, so that stdout stays the lines only.
 				window := "kept"
@@ -78,12 +62,6 @@ stay readable until they age out.`,
 					window = "in the last " + since.String()
 				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "no log lines of %s %s\n", name, window)
-			}
-			switch {
-			case errors.Is(err, fnlog.ErrNoStream):
-				return fmt.Errorf("logs %s: the node at %s keeps no function logs (it predates 'vault logs')", name, server)
-			case follow && ctx.Err() != nil:
-				return nil // interrupted: the normal end of -f
 			}
 			return err
 		},
@@ -94,6 +72,36 @@ stay readable until they age out.`,
 	f.DurationVar(&since, "since", 10*time.Minute, "start this long ago (e.g. 30s, 2h); 0 for all the node keeps")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object per line")
 	return cmd
+}
+
+// readLogs calls emit with function name's log entries from since ago (0:
+// the oldest kept), in order; with follow it then waits for new ones until
+// ctx ends.
+func readLogs(ctx context.Context, iv invocation, name string, since time.Duration, follow bool, emit func(fnlog.Entry) error) error {
+	if since < 0 {
+		return fmt.Errorf("--since %v: want a duration of 0 or more", since)
+	}
+	c, _, _, err := iv.dialFunction(ctx, "logs", name)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	js, err := c.JetStream()
+	if err != nil {
+		return fmt.Errorf("logs %s: %w", name, err)
+	}
+	opts := fnlog.ReadOptions{Follow: follow}
+	if since > 0 {
+		opts.Since = time.Now().Add(-since)
+	}
+	err = fnlog.Read(ctx, js, name, opts, emit)
+	switch {
+	case errors.Is(err, fnlog.ErrNoStream):
+		return fmt.Errorf("logs %s: the node at %s keeps no function logs (it predates 'vault logs')", name, iv.server)
+	case follow && ctx.Err() != nil:
+		return nil // interrupted: the normal end of -f
+	}
+	return err
 }
 
 func printLogEntry(w io.Writer, e fnlog.Entry) {

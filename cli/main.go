@@ -41,7 +41,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.AddCommand(initCommand(), serveCommand(), imageCommand(), registryCommand(), networkCommand(), volumeCommand(), deployCommand(), activateCommand(), lsCommand(), ledgerCommand(),
 		keysCommand(), signCommand(), submitCommand(), statusCommand(), stateCommand(), nodesCommand(),
 		rollbackCommand(), pauseCommand(), resumeCommand(), stopCommand(), startCommand(), retireCommand(), killCommand(), psCommand(), inspectCommand(), logsCommand(),
-		daemonCommand(), serverCommand(), newCommand(), devCommand(), secretCommand())
+		daemonCommand(), serverCommand(), newCommand(), devCommand(), secretCommand(), mcpCommand())
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		var coded *exitError

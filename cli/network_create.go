@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -21,28 +22,33 @@ network's IPv4 prefix on every node: a private one (10/8, 172.16/12,
 		Example: "  vault network create backend\n  vault network create backend --subnet 10.89.3.0/24",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			body := events.NetworkCreated{Name: args[0], Subnet: subnet}
-			if err := body.Check(); err != nil {
-				return &exitError{1, fmt.Sprintf("create network %s: %v", args[0], err)}
-			}
-			ctx := cmd.Context()
-			c, snap, err := dialNode(ctx, server)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			if n := snap.State.Networks[body.Name]; n != nil {
-				return &exitError{1, fmt.Sprintf("create network %s: it exists (created at seq %d)", body.Name, n.CreatedSeq)}
-			}
-			ack, err := c.SignAndAppend(ctx, events.TypeNetworkCreated, body.Name, body, ledger.AppendOptions{})
-			if err != nil {
-				return opError("create network "+body.Name, err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "network %s created at seq %d\n", body.Name, ack.Seq)
-			return nil
+			return networkCreate(cmd.Context(), commandInvocation(cmd, server), args[0], subnet)
 		},
 	}
 	cmd.Flags().StringVar(&subnet, "subnet", "", "the network's IPv4 prefix, such as 10.89.3.0/24 (default: each node chooses)")
 	addServerFlag(cmd, &server)
 	return cmd
+}
+
+// networkCreate appends the network.created record of network name
+// (subnet: its IPv4 prefix, or empty for each node to choose).
+func networkCreate(ctx context.Context, iv invocation, name, subnet string) error {
+	body := events.NetworkCreated{Name: name, Subnet: subnet}
+	if err := body.Check(); err != nil {
+		return &exitError{1, fmt.Sprintf("create network %s: %v", name, err)}
+	}
+	c, snap, err := iv.dialNode(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if n := snap.State.Networks[body.Name]; n != nil {
+		return &exitError{1, fmt.Sprintf("create network %s: it exists (created at seq %d)", body.Name, n.CreatedSeq)}
+	}
+	ack, err := c.SignAndAppend(ctx, events.TypeNetworkCreated, body.Name, body, ledger.AppendOptions{})
+	if err != nil {
+		return opError("create network "+body.Name, err)
+	}
+	fmt.Fprintf(iv.out, "network %s created at seq %d\n", body.Name, ack.Seq)
+	return nil
 }

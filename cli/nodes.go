@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strconv"
@@ -37,33 +38,7 @@ alert on it.`,
 		Example: "  vault nodes\n  vault nodes --json\n  vault nodes --quiet 2s   # edges far away answer late",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := dial(server)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			ctx := cmd.Context()
-			nodes, err := c.Nodes(ctx, quiet, timeout)
-			if err != nil {
-				return err
-			}
-			if len(nodes) == 0 {
-				return fmt.Errorf("nodes: no node answered within %s", quiet)
-			}
-			answers, err := c.Hashes(ctx, node.SeqsToVerify(nodes), quiet, timeout)
-			if err != nil {
-				return err
-			}
-			verdicts := node.JudgeNodes(nodes, answers)
-			out := cmd.OutOrStdout()
-			if asJSON {
-				if err := printJSON(out, nodesReport(nodes, verdicts, answers)); err != nil {
-					return err
-				}
-			} else {
-				printNodes(out, nodes, verdicts)
-			}
-			return nodesFailure(nodes, verdicts)
+			return listNodes(cmd.Context(), commandInvocation(cmd, server), quiet, timeout, asJSON)
 		},
 	}
 	addServerFlag(cmd, &server)
@@ -127,4 +102,35 @@ func nodesFailure(nodes []node.Announcement, verdicts []node.Verdict) error {
 		return nil
 	}
 	return &exitError{1, fmt.Sprintf("nodes: %d node(s) diverged or report a split view: %s", len(bad), strings.Join(bad, ", "))}
+}
+
+// listNodes prints every node that answers within quiet of the last
+// answer (timeout at most) and its verdict; it fails if one diverged.
+func listNodes(ctx context.Context, iv invocation, quiet, timeout time.Duration, asJSON bool) error {
+	c, err := iv.dial()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	nodes, err := c.Nodes(ctx, quiet, timeout)
+	if err != nil {
+		return err
+	}
+	if len(nodes) == 0 {
+		return fmt.Errorf("nodes: no node answered within %s", quiet)
+	}
+	answers, err := c.Hashes(ctx, node.SeqsToVerify(nodes), quiet, timeout)
+	if err != nil {
+		return err
+	}
+	verdicts := node.JudgeNodes(nodes, answers)
+	out := iv.out
+	if asJSON {
+		if err := printJSON(out, nodesReport(nodes, verdicts, answers)); err != nil {
+			return err
+		}
+	} else {
+		printNodes(out, nodes, verdicts)
+	}
+	return nodesFailure(nodes, verdicts)
 }

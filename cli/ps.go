@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -31,24 +32,7 @@ why a node runs no containers at all.`,
 		Example: "  vault ps\n  vault ps -a --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := dial(server)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			answers, err := c.Ps(cmd.Context(), quiet)
-			if err != nil {
-				return err
-			}
-			if len(answers) == 0 {
-				return fmt.Errorf("ps: no node answered within %s", quiet)
-			}
-			slices.SortFunc(answers, func(a, b node.PsAnswer) int { return strings.Compare(a.NodeID, b.NodeID) })
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), answers)
-			}
-			printPs(cmd.OutOrStdout(), answers, all, time.Now())
-			return nil
+			return ps(cmd.Context(), commandInvocation(cmd, server), quiet, all, asJSON)
 		},
 	}
 	addServerFlag(cmd, &server)
@@ -91,4 +75,27 @@ func printPs(out io.Writer, answers []node.PsAnswer, all bool, now time.Time) {
 		}
 	}
 	w.Flush()
+}
+
+// ps prints the containers every node that answers within quiet of the
+// last answer runs; all adds the nodes that run none.
+func ps(ctx context.Context, iv invocation, quiet time.Duration, all, asJSON bool) error {
+	c, err := iv.dial()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	answers, err := c.Ps(ctx, quiet)
+	if err != nil {
+		return err
+	}
+	if len(answers) == 0 {
+		return fmt.Errorf("ps: no node answered within %s", quiet)
+	}
+	slices.SortFunc(answers, func(a, b node.PsAnswer) int { return strings.Compare(a.NodeID, b.NodeID) })
+	if asJSON {
+		return printJSON(iv.out, answers)
+	}
+	printPs(iv.out, answers, all, time.Now())
+	return nil
 }

@@ -42,7 +42,7 @@ function until 'vault secret rekey NAME'. Nothing is decrypted.`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
-			c, snap, f, err := dialFunction(cmd.Context(), server, "secret ls", name)
+			c, snap, f, err := commandInvocation(cmd, server).dialFunction(cmd.Context(), "secret ls", name)
 			if err != nil {
 				return err
 			}

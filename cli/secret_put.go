@@ -41,7 +41,7 @@ vault.yaml: the node refuses the put, and a deploy that adds such a var.`,
 				return fmt.Errorf("%s: a key is a letter or _ then letters, digits or _ (at most 64), like an environment variable", op)
 			}
 			ctx := cmd.Context()
-			c, snap, _, err := dialFunction(ctx, server, "secret put", name)
+			c, snap, _, err := commandInvocation(cmd, server).dialFunction(ctx, "secret put", name)
 			if err != nil {
 				return err
 			}
@@ -63,7 +63,7 @@ vault.yaml: the node refuses the put, and a deploy that adds such a var.`,
 			if err != nil {
 				return opError(op, err)
 			}
-			if err := reportApplied(cmd, after, res.Seq, name, op); err != nil {
+			if err := reportApplied(cmd.OutOrStdout(), after, res.Seq, name, op); err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()

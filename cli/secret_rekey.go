@@ -66,7 +66,7 @@ encrypted to your key: those put (or last rekeyed) by you.`,
 					}
 					res, after, err := signAndAppend(ctx, c, events.TypeSecretPut, f.Name, put, ledger.AppendOptions{})
 					if err == nil {
-						err = reportApplied(cmd, after, res.Seq, f.Name, op)
+						err = reportApplied(cmd.OutOrStdout(), after, res.Seq, f.Name, op)
 					}
 					if err != nil {
 						errs = append(errs, opError(op, err))

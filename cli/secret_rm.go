@@ -25,7 +25,7 @@ have leaked.`,
 			name, key := args[0], args[1]
 			op := fmt.Sprintf("secret rm %s %s", name, key)
 			ctx := cmd.Context()
-			c, _, f, err := dialFunction(ctx, server, "secret rm", name)
+			c, _, f, err := commandInvocation(cmd, server).dialFunction(ctx, "secret rm", name)
 			if err != nil {
 				return err
 			}
@@ -37,7 +37,7 @@ have leaked.`,
 			if err != nil {
 				return opError(op, err)
 			}
-			if err := reportApplied(cmd, after, res.Seq, name, op); err != nil {
+			if err := reportApplied(cmd.OutOrStdout(), after, res.Seq, name, op); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "secret %s of %s removed at seq %d\n", key, name, res.Seq)

@@ -27,7 +27,7 @@ node and a replay of the same records print the same digest.`,
 		Example: "  vault state\n  vault state --at 42 --json\n  vault state --hash --file ledger.vexp",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := stateAt(cmd, &src, at)
+			st, err := stateAt(cmd.Context(), &src, at)
 			if err != nil {
 				return err
 			}

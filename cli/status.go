@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -24,44 +25,7 @@ whether the node still holds its data directory's lock.`,
 		Example: "  vault status\n  vault status --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, _, err := dialNode(cmd.Context(), server)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			st, err := c.Status(cmd.Context())
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				return printJSON(out, st)
-			}
-			fmt.Fprintf(out, "node      %s\nledger    %s\nhead      seq %d\napplied   seq %d\nuptime    %s (since %s)\n",
-				st.NodeID, st.Ledger, st.Head, st.Applied, time.Duration(st.UptimeSecs*float64(time.Second)).Round(time.Second),
-				st.Started.Format(time.RFC3339))
-			fmt.Fprintf(out, "pid       %d\n", st.PID)
-			printTopology(out, st)
-			if st.Server == "paused" {
-				fmt.Fprintln(out, "server    paused: not taking traffic, still applying the ledger (vault server start resumes)")
-			} else {
-				fmt.Fprintf(out, "server    %s\n", st.Server)
-			}
-			if st.LockHeld {
-				fmt.Fprintf(out, "lock      %s held by this node\n", st.Lock)
-			} else {
-				fmt.Fprintf(out, "lock      NOT HELD: %s\n", st.LockError)
-			}
-			for _, k := range slices.Sorted(maps.Keys(st.Listeners)) {
-				fmt.Fprintf(out, "listen    %-5s %s\n", k, st.Listeners[k])
-			}
-			for _, name := range slices.Sorted(maps.Keys(st.Functions)) {
-				fmt.Fprintf(out, "function  %s: %s\n", name, st.Functions[name])
-			}
-			for _, k := range slices.Sorted(maps.Keys(st.Failed)) {
-				fmt.Fprintf(out, "failed    %s: %s\n", k, st.Failed[k])
-			}
-			return nil
+			return status(cmd.Context(), commandInvocation(cmd, server), asJSON)
 		},
 	}
 	addServerFlag(cmd, &server)
@@ -91,4 +55,46 @@ func printTopology(out io.Writer, st node.Status) {
 	for _, a := range st.Alerts {
 		fmt.Fprintf(out, "ALERT     %s\n", a)
 	}
+}
+
+// status prints the status of the node the client reaches.
+func status(ctx context.Context, iv invocation, asJSON bool) error {
+	c, _, err := iv.dialNode(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	st, err := c.Status(ctx)
+	if err != nil {
+		return err
+	}
+	out := iv.out
+	if asJSON {
+		return printJSON(out, st)
+	}
+	fmt.Fprintf(out, "node      %s\nledger    %s\nhead      seq %d\napplied   seq %d\nuptime    %s (since %s)\n",
+		st.NodeID, st.Ledger, st.Head, st.Applied, time.Duration(st.UptimeSecs*float64(time.Second)).Round(time.Second),
+		st.Started.Format(time.RFC3339))
+	fmt.Fprintf(out, "pid       %d\n", st.PID)
+	printTopology(out, st)
+	if st.Server == "paused" {
+		fmt.Fprintln(out, "server    paused: not taking traffic, still applying the ledger (vault server start resumes)")
+	} else {
+		fmt.Fprintf(out, "server    %s\n", st.Server)
+	}
+	if st.LockHeld {
+		fmt.Fprintf(out, "lock      %s held by this node\n", st.Lock)
+	} else {
+		fmt.Fprintf(out, "lock      NOT HELD: %s\n", st.LockError)
+	}
+	for _, k := range slices.Sorted(maps.Keys(st.Listeners)) {
+		fmt.Fprintf(out, "listen    %-5s %s\n", k, st.Listeners[k])
+	}
+	for _, name := range slices.Sorted(maps.Keys(st.Functions)) {
+		fmt.Fprintf(out, "function  %s: %s\n", name, st.Functions[name])
+	}
+	for _, k := range slices.Sorted(maps.Keys(st.Failed)) {
+		fmt.Fprintf(out, "failed    %s: %s\n", k, st.Failed[k])
+	}
+	return nil
 }

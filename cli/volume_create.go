@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -20,27 +21,31 @@ then mount it; each node makes its directory when a container needs it.`,
 		Example: "  vault volume create pgdata",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			body := events.VolumeCreated{Name: args[0]}
-			if err := body.Check(); err != nil {
-				return &exitError{1, fmt.Sprintf("create volume %s: %v", args[0], err)}
-			}
-			ctx := cmd.Context()
-			c, snap, err := dialNode(ctx, server)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			if v := snap.State.Volumes[body.Name]; v != nil {
-				return &exitError{1, fmt.Sprintf("create volume %s: it exists (created at seq %d)", body.Name, v.CreatedSeq)}
-			}
-			ack, err := c.SignAndAppend(ctx, events.TypeVolumeCreated, body.Name, body, ledger.AppendOptions{})
-			if err != nil {
-				return opError("create volume "+body.Name, err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "volume %s created at seq %d\n", body.Name, ack.Seq)
-			return nil
+			return volumeCreate(cmd.Context(), commandInvocation(cmd, server), args[0])
 		},
 	}
 	addServerFlag(cmd, &server)
 	return cmd
+}
+
+// volumeCreate appends the volume.created record of volume name.
+func volumeCreate(ctx context.Context, iv invocation, name string) error {
+	body := events.VolumeCreated{Name: name}
+	if err := body.Check(); err != nil {
+		return &exitError{1, fmt.Sprintf("create volume %s: %v", name, err)}
+	}
+	c, snap, err := iv.dialNode(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if v := snap.State.Volumes[body.Name]; v != nil {
+		return &exitError{1, fmt.Sprintf("create volume %s: it exists (created at seq %d)", body.Name, v.CreatedSeq)}
+	}
+	ack, err := c.SignAndAppend(ctx, events.TypeVolumeCreated, body.Name, body, ledger.AppendOptions{})
+	if err != nil {
+		return opError("create volume "+body.Name, err)
+	}
+	fmt.Fprintf(iv.out, "volume %s created at seq %d\n", body.Name, ack.Seq)
+	return nil
 }

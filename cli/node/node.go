@@ -53,8 +53,9 @@ type Node struct {
 	// disabled.
 	metrics *metrics.Metrics
 	admin   *admin.Server
-	// checkpoints signs checkpoints with the node key (role log).
-	checkpoints *ledger.Checkpointer
+	// checkpoints signs checkpoints with the node key (role log), on a
+	// hub. Set after the projector began to announce, which reads it.
+	checkpoints atomic.Pointer[ledger.Checkpointer]
 	subs        []*nats.Subscription
 	appends     *ledger.Service
 	proj        *projector.Projector
@@ -85,7 +86,9 @@ type Node struct {
 	pub *announcer
 	// watcher verifies checkpoints, looks for split views and, if the
 	// node key holds the witness role, cosigns.
-	watcher *ledger.CheckpointWatcher
+	// It is set once Start has opened the COSIGNATURES stream, after the
+	// projector began to announce: atomic, for the announcer reads it.
+	watcher atomic.Pointer[ledger.CheckpointWatcher]
 
 	// sockets binds the edge listeners (a takeover binds them early).
 	sockets *edgeSockets
@@ -162,7 +165,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	fns := edge.NewFunctions(log.With("component", "edge"), edge.Options{Logs: n.logs, Max: cfg.MaxLimits, Metrics: n.metrics,
 		Containers: n.containers, Secrets: secrets})
 	pub := &announcer{Publisher: fanOut{fns, n.images}, id: nodeKey.ID, nc: n.nc, log: log.With("component", "announce"),
-		role: cfg.Topology.Role(), head: store.Head, checkpoint: n.latestCheckpoint, alerts: n.splitViews}
+		role: cfg.Topology.Role(), head: store.Head, checkpoint: n.latestCheckpoint, alerts: n.splitViews, observe: n.observeCheckpoint}
 	if n.link != nil {
 		pub.link = n.link.words
 	}
@@ -189,11 +192,11 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	}
 	origin := ledger.Origin(events.ID(genesis))
 	if store.Mirror() == "" {
-		n.checkpoints, err = ledger.NewCheckpointer(ctx, store, ledger.NoteSigner(origin, nodeKey), origin, log.With("component", "checkpoints"))
+		checkpoints, err := ledger.NewCheckpointer(ctx, store, ledger.NoteSigner(origin, nodeKey), origin, log.With("component", "checkpoints"))
 		if err != nil {
 			return nil, err
 		}
-		n.checkpoints.Allowed = func() bool {
+		checkpoints.Allowed = func() bool {
 			kr := proj.Current().State.Keys
 			if kr == nil {
 				return false
@@ -201,7 +204,8 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 			k := kr.Keys[nodeKey.ID]
 			return k != nil && k.Has(events.RoleLog)
 		}
-		n.bg.Go(func() { n.checkpoints.Run(runCtx) })
+		n.checkpoints.Store(checkpoints)
+		n.bg.Go(func() { checkpoints.Run(runCtx) })
 	} else if _, err := topo.OpenStream(ctx, js, ledger.CheckpointStreamConfig()); err != nil {
 		return nil, err
 	}
@@ -270,7 +274,7 @@ func (n *Node) serveAPI(store *ledger.Store, gate ledger.Gate, proj *projector.P
 		if n.appends, err = ledger.Serve(n.nc, store, gate, log); err != nil {
 			return err
 		}
-		sub, err := ledger.ServeProofs(n.nc, store, n.checkpoints, log)
+		sub, err := ledger.ServeProofs(n.nc, store, n.checkpoints.Load(), log)
 		if err != nil {
 			return err
 		}

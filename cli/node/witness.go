@@ -36,8 +36,7 @@ func (n *Node) watchCheckpoints(ctx, runCtx context.Context, js jetstream.JetStr
 	if err != nil {
 		return fmt.Errorf("checkpoint watcher: %w", err)
 	}
-	n.watcher = w
-	n.pub.observe = w.Observe
+	n.watcher.Store(w)
 	n.bg.Go(func() { w.Run(runCtx) })
 	return nil
 }
@@ -45,25 +44,34 @@ func (n *Node) watchCheckpoints(ctx, runCtx context.Context, js jetstream.JetStr
 // latestCheckpoint is the newest checkpoint this node signed (a hub) or
 // verified against its own ledger.
 func (n *Node) latestCheckpoint() []byte {
-	if n.checkpoints != nil {
-		note, _ := n.checkpoints.Latest()
+	if cp := n.checkpoints.Load(); cp != nil {
+		note, _ := cp.Latest()
 		return note
 	}
-	if n.watcher != nil {
-		note, _ := n.watcher.Latest()
+	if w := n.watcher.Load(); w != nil {
+		note, _ := w.Latest()
 		return note
 	}
 	return nil
 }
 
+// observeCheckpoint hands a checkpoint another node announced (note, its
+// node ID) to the watcher, once there is one.
+func (n *Node) observeCheckpoint(note []byte, source string) {
+	if w := n.watcher.Load(); w != nil {
+		w.Observe(note, source)
+	}
+}
+
 // splitViews describes the split views this node found, for status and
 // announcements.
 func (n *Node) splitViews() []string {
-	if n.watcher == nil {
+	w := n.watcher.Load()
+	if w == nil {
 		return nil
 	}
 	var out []string
-	for _, v := range n.watcher.SplitViews() {
+	for _, v := range w.SplitViews() {
 		out = append(out, fmt.Sprintf("SPLIT VIEW: the log signed size %d root %s (from %s) and size %d root %s (from %s), which are inconsistent",
 			v.A.Size, rootB64(v.A.Root), v.A.Source, v.B.Size, rootB64(v.B.Root), v.B.Source))
 	}
