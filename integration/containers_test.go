@@ -240,3 +240,79 @@ func getInNS(ns, addr string) (string, error) {
 	r := <-done
 	return r.out, r.err
 }
+
+// TestContainerRunExecStopStartVolumes: vault run deploys and activates an
+// image in one step; vault exec runs a command in the container after
+// recording it (the output and exit code come back; a deploy key is
+// refused; the ledger holds the record); a volume keeps what a version
+// wrote for the next version; stop ends the container (503 "is stopped")
+// and start runs it again.
+func TestContainerRunExecStopStartVolumes(t *testing.T) {
+	e, n, _ := containerEnv(t)
+	srv := n.server()
+	c := h2cClient()
+	e.mustVault(srv, "run", "--name", "web", "--route", "/*", "--port", "8080", "--health", "/index.html", "vault.test/busybox:1")
+	if r := get(t, c, "http://"+n.h2c+"/index.html"); r.status != 200 || r.body != "v1\n" {
+		t.Fatalf("after vault run: %d %q", r.status, r.body)
+	}
+	if out := e.mustVault(srv, "run", "--name", "web", "--route", "/*", "--port", "8080", "--health", "/index.html", "vault.test/busybox:1"); !strings.Contains(out, "web@v1 already serves") {
+		t.Errorf("vault run of what serves: %q", out)
+	}
+
+	out, errs, code := e.vault(srv, "exec", "web", "--", "cat", "/www/index.html")
+	if code != 0 || out != "v1\n" || !strings.Contains(errs, "exec recorded at seq") {
+		t.Fatalf("vault exec cat: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if _, errs, code := e.vault(srv, "exec", "web", "--", "sh", "-c", "echo oops >&2; exit 3"); code != 3 || !strings.Contains(errs, "oops") {
+		t.Fatalf("vault exec of a failing command: exit %d, stderr %q", code, errs)
+	}
+	if out, _, code := e.vault(srv, "exec", "web", "--", "id", "-u"); code != 0 || out != "1000\n" {
+		t.Errorf("exec runs as the container's user: exit %d, %q", code, out)
+	}
+	bob := e.colleague("bob")
+	_, bobKey := keyID(t, bob)
+	e.mustVault(srv, "keys", "add", bobKey, "--role", "deploy")
+	if _, errs, code := bob.vault(srv, "exec", "web", "--", "ls"); code == 0 || !strings.Contains(errs, "no admin role") {
+		t.Fatalf("exec by a deploy key: exit %d, %s", code, errs)
+	}
+	if log := e.mustVault(srv, "ledger", "log"); strings.Count(log, "container.exec") != 3 {
+		t.Errorf("the ledger holds %d container.exec records, want 3:\n%s", strings.Count(log, "container.exec"), log)
+	}
+
+	// A volume outlives the version that wrote to it.
+	e.mustVault(srv, "volume", "create", "data")
+	vol := func(image string) string {
+		return e.writeFunction("db-"+image[len(image)-1:], map[string]string{"vault.yaml": "name: db\nkind: container\nimage: " + image +
+			"\nport: 8080\nhealth: /index.html\nroutes: [/db/*]\nvolumes: [{name: data, path: /data}]\n"})
+	}
+	e.mustVault(srv, "deploy", vol("vault.test/busybox:1"))
+	e.mustVault(srv, "activate", "db@v1", "--wait")
+	if _, errs, code := e.vault(srv, "exec", "db", "--", "sh", "-c", "echo kept > /data/row"); code != 0 {
+		t.Fatalf("write to the volume: exit %d, %s", code, errs)
+	}
+	e.mustVault(srv, "deploy", vol("vault.test/busybox:2"))
+	e.mustVault(srv, "activate", "db@v2", "--wait")
+	if out, errs, code := e.vault(srv, "exec", "db", "--", "cat", "/data/row"); code != 0 || out != "kept\n" {
+		t.Fatalf("v2 reads the volume: exit %d, %q, %s", code, out, errs)
+	}
+	if _, errs, code := e.vault(srv, "volume", "rm", "data"); code == 0 || !strings.Contains(errs, "db@v") {
+		t.Errorf("volume rm while mounted: exit %d, %s", code, errs)
+	}
+
+	// Stop and start.
+	e.mustVault(srv, "stop", "web", "--wait")
+	if r := get(t, c, "http://"+n.h2c+"/index.html"); r.status != 503 || !strings.Contains(r.body, "web is stopped") {
+		t.Fatalf("a stopped function answered %d %q", r.status, r.body)
+	}
+	waitFor(t, 30*time.Second, "the stopped function's container removed", func() bool { return len(e.ps(srv, "web")) == 0 })
+	if _, errs, code := e.vault(srv, "pause", "web"); code == 0 || !strings.Contains(errs, "web is stopped") {
+		t.Errorf("pause of a stopped function: exit %d, %s", code, errs)
+	}
+	e.mustVault(srv, "start", "web", "--wait")
+	if r := get(t, c, "http://"+n.h2c+"/index.html"); r.status != 200 || r.body != "v1\n" {
+		t.Fatalf("after start: %d %q", r.status, r.body)
+	}
+	if ps := e.ps(srv, "web"); len(ps) != 1 || ps[0].State != "running" {
+		t.Errorf("ps after start: %+v", ps)
+	}
+}
