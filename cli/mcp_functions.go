@@ -84,6 +84,22 @@ func (o mcpOps) kill(ctx context.Context, in mcp.KillInput) (mcp.Output, error) 
 	return o.run(func(iv invocation) error { return kill(ctx, iv, in.Name, signal, mcpKillGather, false) })
 }
 
+func (o mcpOps) exec(ctx context.Context, in mcp.ExecInput) (mcp.Output, error) {
+	timeout := 10 * time.Minute
+	if in.TimeoutSeconds > 0 {
+		timeout = time.Duration(in.TimeoutSeconds) * time.Second
+	}
+	return o.run(func(iv invocation) error {
+		return execIn(ctx, iv, in.Name, in.Version, in.Command, timeout, ledger.AppendOptions{})
+	})
+}
+
+func (o mcpOps) runImage(ctx context.Context, in mcp.RunInput) (mcp.Output, error) {
+	return o.run(func(iv invocation) error {
+		return runImage(ctx, iv, in.Name, in.Image, in.Port, in.Routes, in.Health, waitFlags{})
+	})
+}
+
 func (o mcpOps) ps(ctx context.Context, in mcp.PsInput) (mcp.Output, error) {
 	return o.run(func(iv invocation) error { return ps(ctx, iv, mcpKillGather, in.All, false) })
 }

@@ -112,6 +112,8 @@ func (o mcpOps) ops() mcp.Ops {
 		Inspect:       o.inspect,
 		List:          o.list,
 		Ps:            o.ps,
+		Exec:          o.exec,
+		Run:           o.runImage,
 		ImagePull:     o.imagePull,
 		ImageList:     o.imageList,
 		ImageInspect:  o.imageInspect,

@@ -208,6 +208,21 @@ func TestMCPTools(t *testing.T) {
 		mustSucceed(t, limited, "ps", map[string]any{"all": true}, "NODE")
 		mustFail(t, cs, "ps", map[string]any{"all": "yes"}, "all")
 	})
+	// exec and run succeed in integration's container tests (the same
+	// functions as vault exec and vault run, with real runc); here, the
+	// gate's refusals and the schemas'.
+	t.Run("exec", func(t *testing.T) {
+		mustFail(t, limited, "exec", map[string]any{"name": "echo", "command": []string{"ls"}}, "has no admin role")
+		mustFail(t, cs, "exec", map[string]any{"name": "echo", "command": []string{"ls"}}, "a JavaScript function, not a container")
+		mustFail(t, cs, "exec", map[string]any{"name": "echo", "command": []string{}}, "command")
+		mustFail(t, cs, "exec", map[string]any{"name": "echo"}, "command")
+		mustFail(t, cs, "exec", map[string]any{"name": "echo", "command": []string{"ls"}, "timeoutSeconds": 0}, "timeoutSeconds")
+	})
+	t.Run("run", func(t *testing.T) {
+		mustFail(t, cs, "run", map[string]any{"name": "web", "image": "vault.test/absent:1", "port": 8080, "routes": []string{"/web/*"}}, "vault.test/absent")
+		mustFail(t, cs, "run", map[string]any{"name": "web", "image": "x:1", "port": 0, "routes": []string{"/web/*"}}, "port")
+		mustFail(t, cs, "run", map[string]any{"name": "web", "image": "x:1", "port": 80, "routes": []string{}}, "routes")
+	})
 	t.Run("rollback", func(t *testing.T) {
 		mustFail(t, cs, "rollback", map[string]any{"name": "echo"}, "no earlier active version")
 		mustFail(t, cs, "rollback", map[string]any{"name": "echo", "to": 0}, "to")

@@ -53,6 +53,24 @@ type KillInput struct {
 	Signal string `json:"signal,omitempty" jsonschema:"the signal for its containers: a name such as TERM, or a number (default KILL)"`
 }
 
+// ExecInput is vault exec NAME --version V -- COMMAND.
+type ExecInput struct {
+	Name    string   `json:"name" jsonschema:"the function's name"`
+	Version int      `json:"version,omitempty" jsonschema:"the version whose container runs it (default: the active one)"`
+	Command []string `json:"command" jsonschema:"the program and its arguments, run as the container's own process runs (no shell unless you name one)"`
+	// TimeoutSeconds bounds the command.
+	TimeoutSeconds int `json:"timeoutSeconds,omitempty" jsonschema:"stop the command after this many seconds, 1..3600 (default 600)"`
+}
+
+// RunInput is vault run --name NAME --route R --port P [--health H] IMAGE.
+type RunInput struct {
+	Name   string   `json:"name" jsonschema:"the function's name"`
+	Image  string   `json:"image" jsonschema:"an image the ledger holds (vault image pull), by tag or digest"`
+	Port   int      `json:"port" jsonschema:"the TCP port the container serves HTTP on"`
+	Routes []string `json:"routes" jsonschema:"the routes it answers, such as /web/*"`
+	Health string   `json:"health,omitempty" jsonschema:"a path that answers 2xx or 3xx once the container is ready"`
+}
+
 // PsInput is vault ps -a.
 type PsInput struct {
 	All bool `json:"all,omitempty" jsonschema:"also list nodes that run no containers, and why"`

@@ -31,6 +31,8 @@ type Ops struct {
 	Inspect  Op[NameInput]
 	List     Op[NoInput]
 	Ps       Op[PsInput]
+	Exec     Op[ExecInput]
+	Run      Op[RunInput]
 
 	// Images.
 	ImagePull    Op[ImageInput]

@@ -51,6 +51,8 @@ func fakeOps(ran *[]string) Ops {
 	ops.NetworkCreate = func(context.Context, NetworkCreateInput) (Output, error) { return rec("network_create")() }
 	ops.VolumeCreate = func(context.Context, VolumeCreateInput) (Output, error) { return rec("volume_create")() }
 	ops.Ps = func(context.Context, PsInput) (Output, error) { return rec("ps")() }
+	ops.Exec = func(context.Context, ExecInput) (Output, error) { return rec("exec")() }
+	ops.Run = func(context.Context, RunInput) (Output, error) { return rec("run")() }
 	ops.Logs = func(context.Context, LogsInput) (Output, error) { return rec("logs")() }
 	ops.Inspect = func(context.Context, NameInput) (Output, error) { return rec("inspect")() }
 	ops.List = func(context.Context, NoInput) (Output, error) { return Output{Data: map[string]any{"seq": 3}}, nil }

@@ -74,6 +74,12 @@ func tools(ops Ops) []tool {
 		define("ps", reads, "List containers",
 			"The containers every node runs: function, version, state, pid, uptime, CPU, memory, restarts, address, last exit.",
 			ops.Ps),
+		define("exec", destroys, "Run a command in a container",
+			"Record a container.exec (admins only: who, which node, the command) and run the command in the function's container on the node the server is connected to; returns its output. A non-zero exit is a tool error with the output.",
+			ops.Exec, append(name, minItems("command", 1), minimum("version", 0), minimum("timeoutSeconds", 1), maximum("timeoutSeconds", 3600))...),
+		define("run", changes, "Deploy and activate an image",
+			"Deploy an image the ledger holds as the next version of a container function (restricted security defaults) and activate it.",
+			ops.Run, append(name, minLength("image", 1), minimum("port", 1), maximum("port", 65535), minItems("routes", 1))...),
 
 		// Images.
 		openWorld(define("image_pull", changes, "Pull an image",
