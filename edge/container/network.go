@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // Network is a node-local network containers attach to: a bridge with a
@@ -56,23 +57,50 @@ func ip(ctx context.Context, ns string, args ...string) error {
 	return nil
 }
 
-// ensureBridge makes n's bridge, up, with the gateway address, unless it
-// exists.
-func (n Network) ensureBridge(ctx context.Context) error {
-	if ip(ctx, n.HostNS, "link", "show", n.Bridge) == nil {
-		return nil
+// ipBatch runs cmds with one ip process (ip -batch) in namespace ns.
+func ipBatch(ctx context.Context, ns string, cmds [][]string) error {
+	var script strings.Builder
+	for _, c := range cmds {
+		script.WriteString(strings.Join(c, " ") + "\n")
 	}
-	for _, args := range [][]string{
-		{"link", "add", n.Bridge, "type", "bridge"},
-		{"addr", "add", netip.PrefixFrom(n.Gateway(), n.Subnet.Bits()).String(), "dev", n.Bridge},
-		{"link", "set", n.Bridge, "up"},
-	} {
-		if err := ip(ctx, n.HostNS, args...); err != nil {
-			return fmt.Errorf("network %s: %w", n.Name, err)
-		}
+	args := []string{"-batch", "-"}
+	if ns != "" {
+		args = append([]string{"-n", ns}, args...)
+	}
+	cmd := exec.CommandContext(ctx, "ip", args...)
+	cmd.Stdin = strings.NewReader(script.String())
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("ip %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return nil
 }
+
+// ensureBridge makes n's bridge, up, with the gateway address, unless it
+// exists.
+func (n Network) ensureBridge(ctx context.Context) error {
+	key := n.HostNS + "/" + n.Bridge
+	if _, ok := bridges.Load(key); ok {
+		return nil
+	}
+	if ip(ctx, n.HostNS, "link", "show", n.Bridge) != nil {
+		if err := ipBatch(ctx, n.HostNS, [][]string{
+			{"link", "add", n.Bridge, "type", "bridge"},
+			{"addr", "add", netip.PrefixFrom(n.Gateway(), n.Subnet.Bits()).String(), "dev", n.Bridge},
+			{"link", "set", n.Bridge, "up"},
+		}); err != nil {
+			return fmt.Errorf("network %s: %w", n.Name, err)
+		}
+	}
+	bridges.Store(key, true)
+	return nil
+}
+
+// bridges are the bridges this process saw or made, by namespace and
+// name: Attach checks a bridge once. One that disappears (its namespace
+// was deleted) is forgotten when an attachment to it fails.
+var bridges sync.Map
 
 // Attach joins container id to n: it gives the container a network
 // namespace of its own (named id, under /run/netns) unless it has one,
@@ -88,28 +116,44 @@ func Attach(ctx context.Context, n Network, id, ifname string, addr netip.Addr, 
 	}
 	sum := sha256.Sum256([]byte(id + " " + n.Name))
 	host, peer := "vh"+hex.EncodeToString(sum[:5]), "vc"+hex.EncodeToString(sum[:5]) // ≤15 bytes
-	type step struct {
-		ns   string
-		args []string
-	}
-	var steps []step
+	// Three ip processes: the namespace, then one batch of commands in
+	// the bridge's namespace and one in the container's (each ip run
+	// costs a few milliseconds; an activation waits for them).
 	if _, err := os.Stat(filepath.Join("/run/netns", id)); err != nil {
-		steps = append(steps, step{"", []string{"netns", "add", id}}, step{id, []string{"link", "set", "lo", "up"}})
+		if err := ip(ctx, "", "netns", "add", id); err != nil {
+			return Attachment{}, fmt.Errorf("attach %s to %s: %w", id, n.Name, err)
+		}
 	}
-	steps = append(steps,
-		step{n.HostNS, []string{"link", "add", host, "type", "veth", "peer", "name", peer}},
-		step{n.HostNS, []string{"link", "set", host, "master", n.Bridge}},
-		step{n.HostNS, []string{"link", "set", host, "up"}},
-		step{n.HostNS, []string{"link", "set", peer, "netns", id}},
-		step{id, []string{"link", "set", peer, "name", ifname}},
-		step{id, []string{"addr", "add", netip.PrefixFrom(addr, n.Subnet.Bits()).String(), "dev", ifname}},
-		step{id, []string{"link", "set", ifname, "up"}},
-	)
+	bridgeSide := [][]string{
+		{"link", "add", host, "type", "veth", "peer", "name", peer},
+		{"link", "set", host, "master", n.Bridge},
+		{"link", "set", host, "up"},
+		{"link", "set", peer, "netns", id},
+	}
+	containerSide := [][]string{
+		{"link", "set", "lo", "up"},
+		{"link", "set", peer, "name", ifname},
+		{"addr", "add", netip.PrefixFrom(addr, n.Subnet.Bits()).String(), "dev", ifname},
+		{"link", "set", ifname, "up"},
+	}
 	if route {
-		steps = append(steps, step{id, []string{"route", "add", "default", "via", n.Gateway().String()}})
+		containerSide = append(containerSide, []string{"route", "add", "default", "via", n.Gateway().String()})
 	}
-	for _, s := range steps {
-		if err := ip(ctx, s.ns, s.args...); err != nil {
+	for _, b := range []struct {
+		ns   string
+		cmds [][]string
+	}{{n.HostNS, bridgeSide}, {id, containerSide}} {
+		err := ipBatch(ctx, b.ns, b.cmds)
+		if err != nil && b.ns == n.HostNS {
+			// The bridge this process knew may be gone with its
+			// namespace: check it again, once.
+			bridges.Delete(n.HostNS + "/" + n.Bridge)
+			if err = n.ensureBridge(ctx); err == nil {
+				_ = ip(ctx, n.HostNS, "link", "delete", host) // a half-made pair from the first try
+				err = ipBatch(ctx, b.ns, b.cmds)
+			}
+		}
+		if err != nil {
 			Detach(context.Background(), id)
 			return Attachment{}, fmt.Errorf("attach %s to %s: %w", id, n.Name, err)
 		}

@@ -17,7 +17,7 @@ import (
 
 // busyboxRootfs is a root filesystem with Debian's busybox-static, an
 // unprivileged user and a page.
-func busyboxRootfs(t *testing.T) string {
+func busyboxRootfs(t testing.TB) string {
 	t.Helper()
 	bin, err := os.ReadFile("/bin/busybox")
 	if err != nil {

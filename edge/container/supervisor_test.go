@@ -24,7 +24,7 @@ import (
 
 // newSupervisor is a supervisor over real runc, tagged for this test
 // process, whose Output lines the returned func reads.
-func newSupervisor(t *testing.T, dir, rootfs string) (*Supervisor, func() []Line) {
+func newSupervisor(t testing.TB, dir, rootfs string) (*Supervisor, func() []Line) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		testenv.Missing(t, "containers need root")
@@ -49,7 +49,7 @@ func newSupervisor(t *testing.T, dir, rootfs string) (*Supervisor, func() []Line
 
 // httpdSpec is busybox httpd in the restricted config, announcing itself
 // on stdout first.
-func httpdSpec(t *testing.T, fn string, version int) Spec {
+func httpdSpec(t testing.TB, fn string, version int) Spec {
 	t.Helper()
 	m := &schemas.Manifest{Name: fn, Kind: schemas.KindContainer, Image: "busybox", Port: 8080, Container: &schemas.Container{}}
 	spec, net, err := oci.Generate(m, oci.ImageConfig{User: "1000:1000",
