@@ -16,7 +16,10 @@ func BenchmarkStart(b *testing.B) {
 	dir := b.TempDir()
 	rootfs := busyboxRootfs(b)
 	s, _ := newSupervisor(b, dir, rootfs)
-	b.Cleanup(func() { s.Prune(context.Background(), nil, 0); ip(context.Background(), "", "netns", "delete", s.Namespace()) })
+	b.Cleanup(func() {
+		s.Prune(context.Background(), nil, 0)
+		ip(context.Background(), "", "netns", "delete", s.Namespace())
+	})
 	ctx := context.Background()
 	b.Run("supervisor", func(b *testing.B) {
 		for i := range b.N {
