@@ -134,3 +134,10 @@ func (c *Client) control(_, address string, _ syscall.RawConn) error {
 	}
 	return c.policy.checkAddr(ap.Addr().String(), ap.Addr(), ap.Port())
 }
+
+// Dial connects to addr ("host:port") as the client's fetches do: only to
+// addresses the Policy allows, checked again at connect time. The
+// containers' egress proxy dials with it.
+func (c *Client) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	return c.dial(ctx, network, addr)
+}
