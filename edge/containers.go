@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vault-runtime/vault/edge/container"
+	"github.com/vault-runtime/vault/edge/egress"
 	"github.com/vault-runtime/vault/edge/metrics"
 	"github.com/vault-runtime/vault/projector/fold"
 	"github.com/vault-runtime/vault/schemas"
@@ -46,6 +47,15 @@ func (f *Functions) warmContainer(ctx context.Context, key, fn string, v fold.Se
 		Port: m.Port, Health: m.Health, StopGrace: time.Duration(m.StopGrace)}
 	for _, n := range v.Networks {
 		sp.Networks = append(sp.Networks, container.NetworkRef{Name: n.Name, Subnet: n.Subnet})
+	}
+	if len(m.Egress) > 0 {
+		// The same allow-list syntax and rules as a function's fetch,
+		// through the node's egress proxy.
+		policy, err := egress.NewPolicy(m.Egress)
+		if err != nil {
+			return fmt.Errorf("warm %s: %w", key, err)
+		}
+		sp.Egress = egress.NewClient(policy, f.log.With("fn", fn, "version", v.Version, "component", "egress"))
 	}
 	in, err := f.opts.Containers.Start(ctx, sp)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -299,6 +300,20 @@ func TestContainerRunExecStopStartVolumes(t *testing.T) {
 		t.Errorf("volume rm while mounted: exit %d, %s", code, errs)
 	}
 
+	// Egress: a container whose manifest lists an address reaches it
+	// through the node's proxy; the others reach nothing.
+	if up := hostUpstream(t); up != "" {
+		e.mustVault(srv, "deploy", e.writeFunction("out", map[string]string{"vault.yaml": "name: out\nkind: container\nimage: vault.test/busybox:1" +
+			"\nport: 8080\nroutes: [/out/*]\negress: [\"" + strings.TrimPrefix(up, "http://") + "\"]\n"}))
+		e.mustVault(srv, "activate", "out@v1", "--wait")
+		if out, errs, code := e.vault(srv, "exec", "out", "--", "wget", "-q", "-O", "-", up+"/"); code != 0 || out != "outside\n" {
+			t.Errorf("a granted container's egress: exit %d, %q, %s", code, out, errs)
+		}
+		if _, _, code := e.vault(srv, "exec", "web", "--timeout", "3s", "--", "wget", "-q", "-O", "-", up+"/"); code == 0 {
+			t.Errorf("a container without egress reached %s", up)
+		}
+	}
+
 	// Stop and start.
 	e.mustVault(srv, "stop", "web", "--wait")
 	if r := get(t, c, "http://"+n.h2c+"/index.html"); r.status != 503 || !strings.Contains(r.body, "web is stopped") {
@@ -315,4 +330,26 @@ func TestContainerRunExecStopStartVolumes(t *testing.T) {
 	if ps := e.ps(srv, "web"); len(ps) != 1 || ps[0].State != "running" {
 		t.Errorf("ps after start: %+v", ps)
 	}
+}
+
+// hostUpstream serves "outside" on the host's own non-loopback address
+// (where a container with any route out could reach it) for the test,
+// and returns its URL; "" if the host has no such address.
+func hostUpstream(t *testing.T) string {
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		p, err := netip.ParsePrefix(a.String())
+		if err != nil || !p.Addr().Is4() || p.Addr().IsLoopback() {
+			continue
+		}
+		l, err := net.Listen("tcp", p.Addr().String()+":0")
+		if err != nil {
+			continue
+		}
+		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "outside\n") })}
+		go srv.Serve(l)
+		t.Cleanup(func() { srv.Close() })
+		return "http://" + l.Addr().String()
+	}
+	return ""
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 
 	"github.com/vault-runtime/vault/edge/container"
+	"github.com/vault-runtime/vault/edge/egress"
 	"github.com/vault-runtime/vault/edge/isolate"
 	"github.com/vault-runtime/vault/edge/metrics"
 	"github.com/vault-runtime/vault/edge/rootfs"
@@ -48,6 +49,7 @@ func openContainers(ctx context.Context, cfg Config, nodeID string, images *root
 	sup, err := container.NewSupervisor(ctx, container.Config{
 		Runtime: runc, Dir: filepath.Join(cfg.Data, ContainersDir, "bundles"), Volumes: filepath.Join(cfg.Data, VolumesDir),
 		Node: hex.EncodeToString(sum[:4]), Rootfs: images.Rootfs, Log: log,
+		Proxy: egress.NewProxy(log.With("component", "egress-proxy")),
 		Output: func(l container.Line) {
 			level := "info"
 			if l.Stream == "stderr" {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -118,6 +119,12 @@ func (in *Instance) launch(ctx context.Context) error {
 				in.Addr = addr
 				if addr.IsValid() && in.Spec.Network != "host" {
 					in.spec = withNetNS(in.spec, filepath.Join("/run/netns", in.ID))
+					if in.Spec.Egress != nil && s.cfg.Proxy != nil {
+						if err := s.ensureProxy(); err != nil {
+							return err
+						}
+						s.cfg.Proxy.Allow(addr.Addr(), in.Spec.Egress)
+					}
 				}
 				in.mu.Lock()
 				in.pid, in.started, in.state = st.Pid, time.Now(), StateRunning
@@ -137,6 +144,7 @@ func (in *Instance) launch(ctx context.Context) error {
 	}
 	_ = Detach(ctx, in.ID) // a namespace an earlier process left behind
 	netns := ""
+	var gateway netip.Addr
 	switch in.Spec.Network {
 	case "none":
 	case "host":
@@ -161,6 +169,7 @@ func (in *Instance) launch(ctx context.Context) error {
 			}
 			if i == 0 { // the edge reaches it on its first network
 				netns, in.Addr = att.NSPath, netip.AddrPortFrom(a, uint16(in.Spec.Port))
+				gateway = n.Gateway()
 			}
 		}
 		if err := os.WriteFile(filepath.Join(in.bundle, "addr"), []byte(in.Addr.String()), 0o600); err != nil {
@@ -169,6 +178,10 @@ func (in *Instance) launch(ctx context.Context) error {
 	}
 	if netns != "" {
 		in.spec = withNetNS(in.spec, netns)
+	}
+	if in.Spec.Egress != nil && s.cfg.Proxy != nil && gateway.IsValid() {
+		in.spec = withProxy(in.spec, fmt.Sprintf("http://%s:%d", gateway, ProxyPort))
+		s.cfg.Proxy.Allow(in.Addr.Addr(), in.Spec.Egress)
 	}
 	if err := in.create(ctx); err != nil {
 		return err
@@ -271,6 +284,17 @@ func mountOverlay(bundle, tree string) (string, error) {
 		return "", fmt.Errorf("writable root: mount overlay: %w", err)
 	}
 	return root, nil
+}
+
+// withProxy sets the proxy variables programs read (curl, wget, Go,
+// Python, Node's undici with them) to the egress proxy: a node-local
+// part, like the namespace; it grants nothing the policy does not.
+func withProxy(spec *specs.Spec, url string) *specs.Spec {
+	s := *spec
+	proc := *spec.Process
+	proc.Env = append(slices.Clone(proc.Env), "HTTP_PROXY="+url, "HTTPS_PROXY="+url, "http_proxy="+url, "https_proxy="+url)
+	s.Process = &proc
+	return &s
 }
 
 func withNetNS(spec *specs.Spec, path string) *specs.Spec {
@@ -489,6 +513,9 @@ func (in *Instance) remove(ctx context.Context, grace time.Duration) error {
 // release stops and deletes the container and its namespace, overlay and
 // bundle; nothing supervises it.
 func (in *Instance) release(ctx context.Context, grace time.Duration) error {
+	if in.s.cfg.Proxy != nil && in.Addr.IsValid() {
+		in.s.cfg.Proxy.Forget(in.Addr.Addr())
+	}
 	rt := in.s.cfg.Runtime
 	var errs []error
 	if st, err := rt.State(ctx, in.ID); err == nil {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -19,6 +20,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/vault-runtime/vault/edge/egress"
 )
 
 // Config is what a node's Supervisor works with.
@@ -36,7 +39,13 @@ type Config struct {
 	Rootfs func(ctx context.Context, image string) (string, error)
 	// Output receives each line a container writes; nil drops them.
 	Output func(Line)
-	Log    *slog.Logger
+	// Proxy, if set, is the containers' way out: it listens on ProxyPort
+	// in the bridge namespace (every network's gateway), and a container
+	// whose Spec has an Egress client is given its address as
+	// HTTP_PROXY and HTTPS_PROXY. Without it, containers reach nothing
+	// outside their networks.
+	Proxy *egress.Proxy
+	Log   *slog.Logger
 }
 
 // Line is one line of a container's stdout or stderr.
@@ -74,7 +83,12 @@ type Supervisor struct {
 	closed   bool
 	// stopReaper ends reap.
 	stopReaper chan struct{}
+	// proxy is the egress proxy's listener in the bridge namespace.
+	proxy net.Listener
 }
+
+// ProxyPort is where the egress proxy listens, on every gateway.
+const ProxyPort = 3128
 
 // NewSupervisor prepares the node's bridge namespace and makes the node
 // the subreaper of its containers, so it collects their exit codes.
@@ -128,6 +142,26 @@ func (s *Supervisor) ensureNamespace(ctx context.Context) error {
 	return nil
 }
 
+// ensureProxy starts the egress proxy in the bridge namespace, once.
+func (s *Supervisor) ensureProxy() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proxy != nil || s.cfg.Proxy == nil {
+		return nil
+	}
+	l, err := ListenIn(s.ns, fmt.Sprintf("0.0.0.0:%d", ProxyPort))
+	if err != nil {
+		return fmt.Errorf("egress proxy: %w", err)
+	}
+	s.proxy = l
+	go func() {
+		if err := s.cfg.Proxy.Serve(l); err != nil {
+			s.log.Error("egress proxy stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
 // Spec is one container version to run.
 type Spec struct {
 	Function string
@@ -144,6 +178,9 @@ type Spec struct {
 	// Health is an HTTP path that must answer 2xx or 3xx before the
 	// version serves; empty: a TCP connection to Port is enough.
 	Health string
+	// Egress, if set, grants the container what its client's policy
+	// allows, through Config.Proxy.
+	Egress *egress.Client
 	// StopGrace is how long the program has between SIGTERM and SIGKILL
 	// when its container is removed (zero: the caller's default).
 	StopGrace time.Duration
@@ -251,6 +288,9 @@ var autoSubnets = netip.MustParsePrefix("10.214.0.0/16")
 // same bridge with the same addresses.
 func (s *Supervisor) network(ctx context.Context, ref NetworkRef) (Network, error) {
 	if err := s.ensureNamespace(ctx); err != nil {
+		return Network{}, err
+	}
+	if err := s.ensureProxy(); err != nil {
 		return Network{}, err
 	}
 	if ref.Name == DefaultNetwork || ref.Name == "" {
@@ -422,6 +462,9 @@ func (s *Supervisor) Close() {
 	s.mu.Lock()
 	if !s.closed {
 		close(s.stopReaper)
+		if s.proxy != nil {
+			s.proxy.Close()
+		}
 	}
 	s.closed = true
 	ins := make([]*Instance, 0, len(s.instances))

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vault-runtime/vault/edge/egress"
 	"github.com/vault-runtime/vault/edge/testenv"
 	"github.com/vault-runtime/vault/schemas"
 	"github.com/vault-runtime/vault/schemas/oci"
@@ -40,7 +43,8 @@ func newSupervisor(t testing.TB, dir, rootfs string) (*Supervisor, func() []Line
 	var lines []Line
 	s, err := NewSupervisor(context.Background(), Config{Runtime: rt, Dir: filepath.Join(dir, "bundles"), Volumes: filepath.Join(dir, "volumes"),
 		Node: fmt.Sprintf("t%d", os.Getpid()), Rootfs: func(context.Context, string) (string, error) { return rootfs, nil },
-		Output: func(l Line) { mu.Lock(); lines = append(lines, l); mu.Unlock() }, Log: slog.New(slog.DiscardHandler)})
+		Output: func(l Line) { mu.Lock(); lines = append(lines, l); mu.Unlock() }, Log: slog.New(slog.DiscardHandler),
+		Proxy: egress.NewProxy(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,5 +272,65 @@ func TestSupervisorNetworksAndVolumes(t *testing.T) {
 	}
 	if fi, err := os.Stat(vol); err != nil || fi.Mode().Perm() != 0o700 || fi.Sys().(*syscall.Stat_t).Uid != 1000 {
 		t.Errorf("volume directory %v, %v; want 0700 owned by the container's user", fi, err)
+	}
+}
+
+// TestSupervisorEgress: a container has no route out; one whose spec
+// grants an address reaches it through the egress proxy (busybox wget
+// reads http_proxy), and one without a grant is refused by the proxy.
+func TestSupervisorEgress(t *testing.T) {
+	// The upstream listens on the host's own address, which a container
+	// could route to if it had any route out.
+	hostIP := ""
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if p, err := netip.ParsePrefix(a.String()); err == nil && p.Addr().Is4() && !p.Addr().IsLoopback() {
+			hostIP = p.Addr().String()
+			break
+		}
+	}
+	if hostIP == "" {
+		t.Skip("the host has no non-loopback IPv4 address to serve the upstream on")
+	}
+	l, err := net.Listen("tcp", hostIP+":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	upstream := &httptest.Server{Listener: l, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "outside\n") })}}
+	upstream.Start()
+	defer upstream.Close()
+	dir := t.TempDir()
+	s, _ := newSupervisor(t, dir, busyboxRootfs(t))
+	t.Cleanup(func() { s.Prune(context.Background(), nil, 0); ip(context.Background(), "", "netns", "delete", s.Namespace()) })
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	pol, err := egress.NewPolicy([]string{strings.TrimPrefix(upstream.URL, "http://")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	granted := httpdSpec(t, "granted", 1)
+	granted.Egress = egress.NewClient(pol, nil)
+	g, err := s.Start(ctx, granted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	none, err := s.Start(ctx, httpdSpec(t, "none", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fetch := func(in *Instance, env ...string) ([]byte, error) {
+		ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		return s.cfg.Runtime.Exec(ctx, in.ID, append(append([]string{"/bin/busybox", "env"}, env...), "/bin/busybox", "wget", "-q", "-O", "-", upstream.URL+"/")...)
+	}
+	if out, err := fetch(g); err != nil || string(out) != "outside\n" {
+		t.Errorf("the granted container through the proxy: %q, %v", out, err)
+	}
+	proxy := fmt.Sprintf("http_proxy=http://%s:%d", s.net.Gateway(), ProxyPort)
+	if out, err := fetch(none, proxy); err == nil {
+		t.Errorf("a container without a grant got out through the proxy: %q", out)
+	}
+	if out, err := fetch(g, "http_proxy="); err == nil {
+		t.Errorf("a container got out without the proxy: %q", out)
 	}
 }
