@@ -9,8 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -301,7 +301,10 @@ func TestSupervisorEgress(t *testing.T) {
 	defer upstream.Close()
 	dir := t.TempDir()
 	s, _ := newSupervisor(t, dir, busyboxRootfs(t))
-	t.Cleanup(func() { s.Prune(context.Background(), nil, 0); ip(context.Background(), "", "netns", "delete", s.Namespace()) })
+	t.Cleanup(func() {
+		s.Prune(context.Background(), nil, 0)
+		ip(context.Background(), "", "netns", "delete", s.Namespace())
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	pol, err := egress.NewPolicy([]string{strings.TrimPrefix(upstream.URL, "http://")})
