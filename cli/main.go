@@ -40,7 +40,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	root.AddCommand(initCommand(), serveCommand(), imageCommand(), registryCommand(), networkCommand(), volumeCommand(), deployCommand(), activateCommand(), lsCommand(), ledgerCommand(),
 		keysCommand(), signCommand(), submitCommand(), statusCommand(), stateCommand(), nodesCommand(),
-		rollbackCommand(), pauseCommand(), resumeCommand(), stopCommand(), startCommand(), retireCommand(), killCommand(), psCommand(), execCommand(), runCommand(), inspectCommand(), logsCommand(),
+		rollbackCommand(), pauseCommand(), resumeCommand(), stopCommand(), startCommand(), retireCommand(), killCommand(), psCommand(), execCommand(), runCommand(), infoCommand(), inspectCommand(), logsCommand(),
 		daemonCommand(), serverCommand(), newCommand(), devCommand(), secretCommand(), mcpCommand())
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {

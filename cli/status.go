@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/vault-runtime/vault/cli/node"
+	"github.com/vault-runtime/vault/edge/container"
 )
 
 func statusCommand() *cobra.Command {
@@ -95,6 +96,14 @@ func status(ctx context.Context, iv invocation, asJSON bool) error {
 	}
 	for _, k := range slices.Sorted(maps.Keys(st.Failed)) {
 		fmt.Fprintf(out, "failed    %s: %s\n", k, st.Failed[k])
+	}
+	fmt.Fprintf(out, "runtime   containers: %s\n", st.ContainerRuntime)
+	for _, c := range st.Containers {
+		line := fmt.Sprintf("container %s@v%d: %s, %d restart(s)", c.Function, c.Version, c.State, c.Restarts)
+		if c.State == container.StateCrashLoop {
+			line = fmt.Sprintf("container %s@v%d: CRASH LOOP, %d restart(s), last %s", c.Function, c.Version, c.Restarts, c.LastExit)
+		}
+		fmt.Fprintln(out, line)
 	}
 	return nil
 }

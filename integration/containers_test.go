@@ -314,6 +314,13 @@ func TestContainerRunExecStopStartVolumes(t *testing.T) {
 		}
 	}
 
+	info := e.mustVault(srv, "info")
+	for _, want := range []string{"containers  runc (runc version", "running", "volume      data: mounted by db@v1, db@v2", "network     default: chosen by each node"} {
+		if !strings.Contains(info, want) {
+			t.Errorf("vault info has no %q:\n%s", want, info)
+		}
+	}
+
 	// Stop and start.
 	e.mustVault(srv, "stop", "web", "--wait")
 	if r := get(t, c, "http://"+n.h2c+"/index.html"); r.status != 503 || !strings.Contains(r.body, "web is stopped") {

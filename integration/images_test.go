@@ -255,6 +255,12 @@ func TestImagesThroughARealRegistry(t *testing.T) {
 		if ps := e.ps(srv, "web"); len(ps) != 2 || ps[0].State != "running" || ps[1].State != "running" || ps[0].ID == ps[1].ID {
 			t.Fatalf("ps after activating the container: %+v; want it running on the hub and on the edge", ps)
 		}
+		// Through the edge node's own shield: busybox httpd answers for
+		// the path it has no file for, proxied with the edge's request ID.
+		r := get(t, h2cClient(), "http://"+edge.h2c+"/web/missing")
+		if r.status != 404 || !strings.Contains(r.body, "404 Not Found") || r.header.Get("X-Request-Id") == "" {
+			t.Fatalf("GET through the edge node: %d %q %v", r.status, r.body, r.header)
+		}
 	}
 
 	// The image records verify offline like every other record.

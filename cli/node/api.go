@@ -188,6 +188,7 @@ type Status struct {
 	// ContainerRuntime is "runc", or why this node runs no containers;
 	// Containers are the containers it runs.
 	ContainerRuntime string             `json:"containerRuntime"`
+	RuncVersion      string             `json:"runcVersion,omitempty"`
 	Containers       []container.Status `json:"containers,omitempty"`
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/vault-runtime/vault/edge/container"
 	"github.com/vault-runtime/vault/edge/egress"
@@ -63,6 +64,16 @@ func openContainers(ctx context.Context, cfg Config, nodeID string, images *root
 		return nil, fmt.Sprintf("unavailable: %v", err)
 	}
 	return sup, "runc"
+}
+
+// runcVersion is the first line of runc --version ("runc version 1.1.5").
+func runcVersion() string {
+	out, err := exec.Command("runc", "--version").Output()
+	if err != nil {
+		return ""
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	return line
 }
 
 // ps reports this node's containers and what each uses.

@@ -56,6 +56,9 @@ func (n *Node) status(context.Context, json.RawMessage) (any, error) {
 	st.Alerts = n.alerts()
 	st.Images = n.images.Status()
 	st.ContainerRuntime, st.Containers = n.containerRuntime, n.fns.Containers()
+	if n.containers != nil {
+		st.RuncVersion = runcVersion()
+	}
 	st.Lock = filepath.Join(n.cfg.Data, LockFile)
 	if err := n.lock.check(); err != nil {
 		st.LockError = err.Error()

@@ -527,7 +527,7 @@ func (in *Instance) release(ctx context.Context, grace time.Duration) error {
 			// node is the subreaper), collect it as it ends, or it stays a
 			// zombie that runc reports as running.
 			go unix.Wait4(st.Pid, nil, 0, nil)
-			if err := rt.Stop(ctx, in.ID, grace); err != nil {
+			if err := rt.StopOrHurry(ctx, in.ID, grace, in.s.hurryOf(in.ID)); err != nil {
 				errs = append(errs, err)
 			}
 		}

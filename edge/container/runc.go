@@ -130,23 +130,29 @@ func (r *Runtime) Kill(ctx context.Context, id string, sig syscall.Signal) error
 // namespace and installed no handler ignores SIGTERM (busybox httpd
 // does), so the kill is what usually ends it.
 func (r *Runtime) Stop(ctx context.Context, id string, grace time.Duration) error {
+	return r.StopOrHurry(ctx, id, grace, nil)
+}
+
+// StopOrHurry is Stop whose grace period ends early when hurry closes.
+func (r *Runtime) StopOrHurry(ctx context.Context, id string, grace time.Duration, hurry <-chan struct{}) error {
 	if err := r.Kill(ctx, id, syscall.SIGTERM); err != nil {
 		return err
 	}
-	if stopped, err := r.waitStopped(ctx, id, time.Now().Add(grace)); stopped || err != nil {
+	if stopped, err := r.waitStopped(ctx, id, time.Now().Add(grace), hurry); stopped || err != nil {
 		return err
 	}
 	r.log.Info("container ignored SIGTERM; killing it", "container", id, "grace", grace)
 	if err := r.Kill(ctx, id, syscall.SIGKILL); err != nil {
 		return err
 	}
-	_, err := r.waitStopped(ctx, id, time.Time{})
+	_, err := r.waitStopped(ctx, id, time.Time{}, nil)
 	return err
 }
 
 // waitStopped polls the container's state until it is stopped, until
-// deadline (zero: until ctx ends), or until its state cannot be read.
-func (r *Runtime) waitStopped(ctx context.Context, id string, deadline time.Time) (bool, error) {
+// deadline (zero: until ctx ends) or hurry, or until its state cannot be
+// read.
+func (r *Runtime) waitStopped(ctx context.Context, id string, deadline time.Time, hurry <-chan struct{}) (bool, error) {
 	for pause := 10 * time.Millisecond; deadline.IsZero() || time.Now().Before(deadline); pause = min(2*pause, 200*time.Millisecond) {
 		st, err := r.State(ctx, id)
 		if err != nil {
@@ -158,6 +164,8 @@ func (r *Runtime) waitStopped(ctx context.Context, id string, deadline time.Time
 		select {
 		case <-ctx.Done():
 			return false, ctx.Err()
+		case <-hurry:
+			return false, nil
 		case <-time.After(pause):
 		}
 	}

@@ -79,7 +79,7 @@ type Supervisor struct {
 	// removing are containers on their way out, by ID: closed when gone.
 	// Starting one again waits for it, rather than adopting a container
 	// about to be killed.
-	removing map[string]chan struct{}
+	removing map[string]*removal
 	closed   bool
 	// stopReaper ends reap.
 	stopReaper chan struct{}
@@ -108,7 +108,7 @@ func NewSupervisor(ctx context.Context, cfg Config) (*Supervisor, error) {
 		return nil, fmt.Errorf("container supervisor: become subreaper: %w", err)
 	}
 	s := &Supervisor{cfg: cfg, ns: "vault-" + cfg.Node, log: cfg.Log,
-		instances: map[string]*Instance{}, addrs: map[netip.Addr]string{}, removing: map[string]chan struct{}{}}
+		instances: map[string]*Instance{}, addrs: map[netip.Addr]string{}, removing: map[string]*removal{}}
 	s.net = Network{Name: DefaultNetwork, Bridge: "vault0", Subnet: cfg.Subnet, HostNS: s.ns}
 	s.stopReaper = make(chan struct{})
 	go s.reap(s.stopReaper)
@@ -210,8 +210,11 @@ func (s *Supervisor) Start(ctx context.Context, sp Spec) (*Instance, error) {
 	s.mu.Lock()
 	if gone := s.removing[id]; gone != nil {
 		s.mu.Unlock()
+		// Its program does not get the rest of its grace period: the
+		// version is wanted again, and a fresh container replaces it.
+		gone.hurryOnce.Do(func() { close(gone.hurry) })
 		select {
-		case <-gone:
+		case <-gone.done:
 		case <-ctx.Done():
 			return nil, fmt.Errorf("start %s@v%d: its previous container is still being removed: %w", sp.Function, sp.Version, ctx.Err())
 		}
@@ -387,12 +390,29 @@ func (s *Supervisor) Remove(ctx context.Context, id string, grace time.Duration)
 	return in.remove(ctx, grace)
 }
 
+// removal is a container on its way out.
+type removal struct {
+	done      chan struct{} // closed when it is gone
+	hurry     chan struct{} // closed to end its grace period at once
+	hurryOnce sync.Once
+}
+
+// hurryOf is id's removal's hurry channel (nil if none).
+func (s *Supervisor) hurryOf(id string) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.removing[id]; r != nil {
+		return r.hurry
+	}
+	return nil
+}
+
 // removed ends id's removal.
 func (s *Supervisor) removed(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ch := s.removing[id]; ch != nil {
-		close(ch)
+	if r := s.removing[id]; r != nil {
+		close(r.done)
 		delete(s.removing, id)
 	}
 }
@@ -400,7 +420,7 @@ func (s *Supervisor) removed(id string) {
 // removing marks id as on its way out; s.mu is held.
 func (s *Supervisor) markRemovingLocked(id string) {
 	if s.removing[id] == nil {
-		s.removing[id] = make(chan struct{})
+		s.removing[id] = &removal{done: make(chan struct{}), hurry: make(chan struct{})}
 	}
 }
 
