@@ -149,6 +149,9 @@ func TestMCPTools(t *testing.T) {
 	t.Run("deploy propose", func(t *testing.T) {
 		other := writeLoggingFunction(t, "proposed")
 		r := mustSucceed(t, cs, "deploy", map[string]any{"dir": other, "propose": true}, `wrote unsigned proposal "deploy proposed" to `)
+		if !strings.Contains(r.text, "needs 1 admin signature(s) in all, has 1: 0 missing") {
+			t.Errorf("the proposal's signatures: %s", r.text)
+		}
 		path := strings.Fields(r.text[strings.Index(r.text, " to ")+len(" to "):])[0]
 		if _, err := readProposal(path); err != nil {
 			t.Errorf("the proposal it wrote: %v", err)
