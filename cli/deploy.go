@@ -100,25 +100,6 @@ func printURLs(w io.Writer, urls []string, inactive bool, ref string) {
 	}
 }
 
-// checkRuns does with the artifact what activation does (isolate.Check),
-// so that a version that cannot serve is refused before it is uploaded
-// or appended, not found out when a node activates it.
-func checkRuns(m *schemas.Manifest, blob []byte) error {
-	a, err := schemas.DecodeArtifact(blob)
-	if err != nil {
-		return err
-	}
-	err = isolate.Check(isolate.Config{Function: m.Name, Code: a.Section(schemas.SectionCode),
-		SourceMap: a.Section(schemas.SectionSourceMap), Vars: m.Vars, Limits: m.Limits})
-	switch {
-	case errors.Is(err, isolate.ErrNoHandler):
-		return fmt.Errorf("%s has no default export with a fetch method (export default { fetch(request, env, ctx) { ... } })", m.Entry)
-	case err != nil:
-		return fmt.Errorf("it cannot run: %w", err)
-	}
-	return nil
-}
-
 // deployOptions are deploy's flags.
 type deployOptions struct {
 	append    ledger.AppendOptions
@@ -147,7 +128,7 @@ func deploy(ctx context.Context, iv invocation, dir string, o deployOptions) err
 		return &exitError{1, fmt.Sprintf("deploy %s: %v; shrink the bundle, or raise the limit with --max-artifact-size here and limits.max_artifact_size (vault serve --max-artifact-size) on every node", m.Name, err)}
 	}
 	if !o.skipCheck && m.Kind != schemas.KindContainer {
-		if err := checkRuns(m, blob); err != nil {
+		if err := isolate.CheckArtifact(m, blob); err != nil {
 			return &exitError{1, fmt.Sprintf("deploy %s: nothing was deployed: %s", m.Name, strings.TrimRight(err.Error(), "\n"))}
 		}
 	}

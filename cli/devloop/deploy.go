@@ -2,7 +2,6 @@ package devloop
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -77,7 +76,7 @@ func (d *deployer) ship(ctx context.Context) (name string, version int, what str
 	if err := schemas.CheckArtifactSize(int64(len(blob)), schemas.DefaultMaxArtifactBytes); err != nil {
 		return name, 0, "", err
 	}
-	if err := checkRuns(m, blob); err != nil {
+	if err := isolate.CheckArtifact(m, blob); err != nil {
 		return name, 0, "", err
 	}
 	snap, err := d.c.Snapshot(ctx, 0)
@@ -155,24 +154,6 @@ func (d *deployer) urls(ctx context.Context, name string) []string {
 		urls = append(urls, "http://"+d.front+strings.TrimSuffix(r, "*"))
 	}
 	return urls
-}
-
-// checkRuns runs the bundle as activation would (isolate.Check), as
-// vault deploy does: code that cannot start is never deployed.
-func checkRuns(m *schemas.Manifest, blob []byte) error {
-	a, err := schemas.DecodeArtifact(blob)
-	if err != nil {
-		return err
-	}
-	err = isolate.Check(isolate.Config{Function: m.Name, Code: a.Section(schemas.SectionCode),
-		SourceMap: a.Section(schemas.SectionSourceMap), Vars: m.Vars, Limits: m.Limits})
-	switch {
-	case errors.Is(err, isolate.ErrNoHandler):
-		return fmt.Errorf("%s has no default export with a fetch method (export default { fetch(request, env, ctx) { ... } })", m.Entry)
-	case err != nil:
-		return fmt.Errorf("it cannot run: %w", err)
-	}
-	return nil
 }
 
 // clock is how vault dev stamps its lines: local time to the ms.
