@@ -40,11 +40,7 @@ func operatorKeyPath() (string, error) {
 
 // addServerFlag registers --server with its environment default.
 func addServerFlag(cmd *cobra.Command, server *string) {
-	def := os.Getenv("VAULT_SERVER")
-	if def == "" {
-		def = defaultServer
-	}
-	cmd.Flags().StringVar(server, "server", def, "NATS URL of a Vault node ($VAULT_SERVER when set)")
+	cmd.Flags().StringVar(server, "server", serverDefault(), "NATS URL of a Vault node ($VAULT_SERVER, else server: in $VAULT_CONFIG/config.yaml)")
 }
 
 // openedOperatorKeys holds the operator keys this process has opened, by

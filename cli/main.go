@@ -42,6 +42,12 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		keysCommand(), signCommand(), submitCommand(), statusCommand(), stateCommand(), nodesCommand(),
 		rollbackCommand(), pauseCommand(), resumeCommand(), stopCommand(), startCommand(), retireCommand(), killCommand(), psCommand(), execCommand(), runCommand(), infoCommand(), inspectCommand(), logsCommand(),
 		daemonCommand(), serverCommand(), newCommand(), devCommand(), secretCommand(), mcpCommand())
+	addCompletions(root)
+	// A config file that does not read is said before anything runs.
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		_, err := loadCLIConfig()
+		return err
+	}
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		var coded *exitError
