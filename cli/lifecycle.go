@@ -125,13 +125,15 @@ pass their health check.`)
 }
 
 func retireCommand() *cobra.Command {
-	return lifecycleCommand("retire", events.TypeRetired,
-		"Retire a function for good: its routes are removed and released, its history stays",
-		`Retire appends a signed function.retired event. The function's routes stop
-answering on every node and become free for other functions; its versions and
-history stay in the ledger. A retired function cannot be activated, resumed or
-deployed again. On a terminal it asks for the function's name first; scripts
-pass --yes.`)
+	cmd := lifecycleCommand("retire", events.TypeRetired,
+		"Retire a function for good (alias rm): its routes are removed and released, its containers deleted, its history stays",
+		`Retire (or rm) appends a signed function.retired event. The function's routes
+stop answering on every node and become free for other functions; its
+containers are stopped and deleted; its versions and history stay in the
+ledger. A retired function cannot be activated, resumed or deployed again. On a
+terminal it asks for the function's name first; scripts pass --yes.`)
+	cmd.Aliases = []string{"rm"}
+	return cmd
 }
 
 func rollbackCommand() *cobra.Command {

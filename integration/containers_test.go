@@ -125,6 +125,12 @@ func TestContainersThroughTheEdge(t *testing.T) {
 	if r.status != 200 || r.body != "v1\n" || r.header.Get("X-Request-Id") == "" {
 		t.Fatalf("through the edge: %d %q %v", r.status, r.body, r.header)
 	}
+	// httpd -v writes a line for each request on its stderr: the
+	// function's logs have it, from this node, with its stream.
+	waitFor(t, 20*time.Second, "the container's output in vault logs", func() bool {
+		logs := e.mustVault(srv, "logs", "web", "--since", "0")
+		return strings.Contains(logs, "v1 stderr: ") && strings.Contains(logs, "response:200")
+	})
 	ps := e.ps(srv, "web")
 	if len(ps) != 1 || ps[0].Version != 1 || ps[0].State != "running" || ps[0].Pid == 0 || ps[0].MemoryBytes == 0 {
 		t.Fatalf("ps after activate: %+v", ps)
@@ -196,7 +202,7 @@ func TestContainersThroughTheEdge(t *testing.T) {
 		t.Errorf("the restarted node did not say it adopted the container")
 	}
 
-	e.mustVault(srv, "retire", "web", "--yes")
+	e.mustVault(srv, "rm", "web", "--yes") // retire's alias
 	waitFor(t, 30*time.Second, "the retired function's container removed", func() bool { return len(e.ps(srv, "web")) == 0 })
 	waitFor(t, 10*time.Second, "runc lists no container after retire", func() bool {
 		out, err := exec.Command("runc", "--root", filepath.Join(e.data, "containers", "runc"), "list", "-q").Output()

@@ -225,6 +225,9 @@ func (in *Instance) prepare(ctx context.Context) (*specs.Spec, error) {
 		return nil, err
 	}
 	tree, err := in.s.cfg.Rootfs(ctx, in.Spec.Image)
+	if err == nil {
+		tree, err = filepath.Abs(tree)
+	}
 	if err != nil {
 		return nil, err
 	}

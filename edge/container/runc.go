@@ -40,6 +40,10 @@ func New(path, stateDir string, log *slog.Logger) (*Runtime, error) {
 		}
 		path = p
 	}
+	stateDir, err := filepath.Abs(stateDir)
+	if err != nil {
+		return nil, fmt.Errorf("container: state directory: %w", err)
+	}
 	if err := os.MkdirAll(stateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("container: state directory: %w", err)
 	}

@@ -99,8 +99,15 @@ func NewSupervisor(ctx context.Context, cfg Config) (*Supervisor, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	for _, dir := range []string{cfg.Dir, cfg.Volumes} {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
+	// runc reads paths relative to the bundle: every path it is given is
+	// absolute (a node started with --data .vault).
+	for _, dir := range []*string{&cfg.Dir, &cfg.Volumes} {
+		abs, err := filepath.Abs(*dir)
+		if err != nil {
+			return nil, fmt.Errorf("container supervisor: %w", err)
+		}
+		*dir = abs
+		if err := os.MkdirAll(abs, 0o700); err != nil {
 			return nil, fmt.Errorf("container supervisor: %w", err)
 		}
 	}
