@@ -2,11 +2,15 @@ package schemas
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/evanw/esbuild/pkg/api"
+	"go.yaml.in/yaml/v3"
 )
 
 // BundleGlobal is the global the bundled script assigns the module's
@@ -109,6 +113,9 @@ func BuildArtifact(dir string) (*Manifest, []byte, error) {
 		blob, err := EncodeArtifact(Section{SectionManifest, mj})
 		return m, blob, err
 	}
+	if err := checkEntry(dir, m); err != nil {
+		return nil, nil, err
+	}
 	code, sm, err := Bundle(dir, m)
 	if err != nil {
 		return nil, nil, err
@@ -126,4 +133,28 @@ func BuildArtifact(dir string) (*Manifest, []byte, error) {
 		return nil, nil, err
 	}
 	return m, blob, nil
+}
+
+// checkEntry says, at the manifest's entry line, that the entry file is
+// not there, and where it was looked for: the bundler would only say it
+// could not resolve the name.
+func checkEntry(dir string, m *Manifest) error {
+	path := filepath.Join(dir, m.Entry)
+	if _, err := os.Stat(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	file := filepath.Join(dir, ManifestFile)
+	line, col := 1, 1
+	if data, err := os.ReadFile(file); err == nil {
+		var doc yaml.Node
+		if yaml.Unmarshal(data, &doc) == nil && len(doc.Content) == 1 {
+			top := doc.Content[0]
+			for i := 0; i+1 < len(top.Content); i += 2 {
+				if top.Content[i].Value == "entry" {
+					line, col = top.Content[i+1].Line, top.Content[i+1].Column
+				}
+			}
+		}
+	}
+	return PosErrors{{File: file, Line: line, Col: col, Msg: fmt.Sprintf("entry %q: no such file %s", m.Entry, path)}}
 }
