@@ -81,7 +81,14 @@ ask it: vault status.`,
 			if up, err := processUptime(pid); err == nil {
 				fmt.Fprintf(out, ", up %v", up.Round(time.Second))
 			}
-			fmt.Fprintf(out, "\n  log %s\n", filepath.Join(data, daemonLogFile))
+			fmt.Fprintln(out)
+			// A node started by hand (vault serve) writes no log file: name
+			// the file only where there is one.
+			if logPath := filepath.Join(data, daemonLogFile); fileExists(logPath) {
+				fmt.Fprintf(out, "  log %s\n", logPath)
+			} else {
+				fmt.Fprintln(out, "  no log file: the node was not started with vault daemon start (its output goes where its starter sent it)")
+			}
 			if other := node.ReadPIDFile(filepath.Join(data, daemonPIDFile)); other > 0 && other != pid {
 				fmt.Fprintf(out, "  (the pid file names %d: the node running now took over from it or was started by hand)\n", other)
 			}
@@ -175,4 +182,9 @@ func procStat(pid int) (state byte, startTicks uint64, err error) {
 		return 0, 0, fmt.Errorf("/proc/%d/stat: starttime: %w", pid, err)
 	}
 	return f[0][0], start, nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -57,7 +57,7 @@ func TestDaemon(t *testing.T) {
 	}
 
 	out, errs, code := e.vault("", "daemon", "status", "--data", e.data)
-	if code != 0 || !strings.Contains(out, fmt.Sprintf("running, pid %d", pid)) {
+	if code != 0 || !strings.Contains(out, fmt.Sprintf("running, pid %d", pid)) || !strings.Contains(out, "log "+filepath.Join(e.data, "vault.log")) {
 		t.Fatalf("daemon status: exit %d\n%s%s", code, out, errs)
 	}
 	t.Run("ErrAlreadyRunning", func(t *testing.T) {
@@ -97,4 +97,16 @@ func TestDaemon(t *testing.T) {
 		t.Fatalf("GET /hello after restart: %d %q", r.status, r.body)
 	}
 	n.stop()
+}
+
+// TestDaemonStatusOfANodeStartedByHand: daemon status of a node started
+// with vault serve names no log file, for there is none.
+func TestDaemonStatusOfANodeStartedByHand(t *testing.T) {
+	e := newEnv(t)
+	e.mustVault("", "init", "--data", e.data)
+	e.serve(nodeOptions{})
+	out, errs, code := e.vault("", "daemon", "status", "--data", e.data)
+	if code != 0 || strings.Contains(out, "vault.log") || !strings.Contains(out, "no log file") {
+		t.Fatalf("daemon status of a node started by hand: exit %d\n%s%s", code, out, errs)
+	}
 }
