@@ -199,3 +199,31 @@ func (f *Functions) Container(fn string, v int) (*container.Instance, error) {
 	}
 	return nil, fmt.Errorf("%s@v%d: %w", fn, v, ErrNoSuchContainer)
 }
+
+// dropVolumes deletes, on this node, the volumes the ledger had at the
+// previous publication and has no more (volume.removed). Volumes are only
+// ever dropped on such a change seen by this process, never because a
+// state lacks them: a node replaying its ledger from the start publishes
+// states from before a volume's creation, and must not lose its data.
+func (f *Functions) dropVolumes(snap *fold.Snapshot) {
+	sup := f.opts.Containers
+	if sup == nil {
+		return
+	}
+	f.mu.Lock()
+	prev := f.volumes
+	f.volumes = map[string]bool{}
+	for name := range snap.State.Volumes {
+		f.volumes[name] = true
+	}
+	f.mu.Unlock()
+	for name := range prev {
+		if !f.volumes[name] {
+			if err := sup.RemoveVolume(name); err != nil {
+				f.log.Error("volume not removed", "volume", name, "err", err)
+				continue
+			}
+			f.log.Info("volume removed: the ledger removed it", "volume", name, "seq", snap.State.Seq)
+		}
+	}
+}

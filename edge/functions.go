@@ -74,6 +74,9 @@ type Functions struct {
 	calls    map[string]*inflight        // by function
 	// upstreams are the warmed container versions, by programKey.
 	upstreams map[string]*upstream
+	// volumes are the ledger's volumes at the last publication (nil
+	// before the first).
+	volumes map[string]bool
 }
 
 // Options are what every compiled version of this node shares.
@@ -242,6 +245,7 @@ func (f *Functions) Publish(snap *fold.Snapshot) {
 	f.settleContainers(liveUp, paused, true)
 	f.routes.Store(router)
 	f.settleContainers(liveUp, paused, false)
+	f.dropVolumes(snap)
 	f.log.Info("route table published", "seq", snap.State.Seq, "functions", len(served))
 }
 

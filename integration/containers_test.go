@@ -343,6 +343,18 @@ func TestContainerRunExecStopStartVolumes(t *testing.T) {
 	if ps := e.ps(srv, "web"); len(ps) != 1 || ps[0].State != "running" {
 		t.Errorf("ps after start: %+v", ps)
 	}
+
+	// A volume the ledger removes goes from the node, data and all.
+	vdir := filepath.Join(e.data, "volumes", "data")
+	if _, err := os.Stat(filepath.Join(vdir, "row")); err != nil {
+		t.Fatalf("the volume's file before its removal: %v", err)
+	}
+	e.mustVault(srv, "rm", "db", "--yes")
+	e.mustVault(srv, "volume", "rm", "data")
+	waitFor(t, 30*time.Second, "the removed volume's directory gone", func() bool {
+		_, err := os.Stat(vdir)
+		return os.IsNotExist(err)
+	})
 }
 
 // hostUpstream serves "outside" on the host's own non-loopback address

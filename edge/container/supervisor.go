@@ -522,3 +522,16 @@ func (s *Supervisor) volumeDir(name string, user specs.User) (string, error) {
 	}
 	return dir, nil
 }
+
+// RemoveVolume deletes named volume name's directory and what it holds:
+// the ledger removed the volume (volume.removed is refused while a live
+// version mounts it).
+func (s *Supervisor) RemoveVolume(name string) error {
+	if name == "" || strings.ContainsAny(name, "/\\") || name == "." || name == ".." {
+		return fmt.Errorf("remove volume %q: not a volume name", name)
+	}
+	if err := os.RemoveAll(filepath.Join(s.cfg.Volumes, name)); err != nil {
+		return fmt.Errorf("remove volume %s: %w", name, err)
+	}
+	return nil
+}
