@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -88,10 +89,40 @@ func activate(ctx context.Context, iv invocation, ref string, percent int, opts 
 	return report.applied(ctx, iv.out, after, res, name, fmt.Sprintf("%s@v%d", name, version), w, func() error {
 		if served := after.Served[name]; served.Weight(version) != percent {
 			return fmt.Errorf("activate %s: recorded at seq %d, but the node could not serve it: %s",
-				ref, res.Seq, after.Failed[fold.FailKey(name, version, res.Seq)])
+				ref, res.Seq, servingFailure(after, name, version, res.Seq))
 		}
 		return nil
 	})
+}
+
+// servingFailure says why the node does not serve what activation seq of
+// fn asked for: the warm failures of that activation (of any of its
+// versions: a split serves only if both warm), else what it serves
+// instead. It is never empty.
+func servingFailure(after *fold.Snapshot, fn string, version int, seq uint64) string {
+	if why, ok := after.Failed[fold.FailKey(fn, version, seq)]; ok && why != "" {
+		return why
+	}
+	var whys []string
+	for key, why := range after.Failed {
+		if strings.HasPrefix(key, fn+"@v") && strings.HasSuffix(key, fmt.Sprintf("(activated at seq %d)", seq)) {
+			whys = append(whys, key+": "+why)
+		}
+	}
+	if len(whys) > 0 {
+		slices.Sort(whys)
+		return strings.Join(whys, "; ")
+	}
+	served, ok := after.Served[fn]
+	if !ok {
+		return "it serves nothing of " + fn + " yet, and recorded no failure (see the node's log)"
+	}
+	var parts []string
+	for _, v := range served.Versions {
+		parts = append(parts, fmt.Sprintf("v%d %d%%", v.Version, served.Weight(v.Version)))
+	}
+	return fmt.Sprintf("it still serves %s (activated at seq %d) and recorded no failure for seq %d (see the node's log)",
+		strings.Join(parts, " / "), served.ActivatedSeq, seq)
 }
 
 // reportApplied prints what fn looks like after record seq, or the reason
