@@ -120,9 +120,17 @@ func (in *Instance) launch(ctx context.Context) error {
 				if addr.IsValid() && in.Spec.Network != "host" {
 					in.spec = withNetNS(in.spec, filepath.Join("/run/netns", in.ID))
 					if in.Spec.Egress != nil && s.cfg.Proxy != nil {
-						if err := s.ensureProxy(); err != nil {
+						// As launched: the proxy on its first network's
+						// gateway, in the config a restart uses too.
+						first := NetworkRef{Name: DefaultNetwork}
+						if len(in.Spec.Networks) > 0 {
+							first = in.Spec.Networks[0]
+						}
+						n, err := s.network(ctx, first)
+						if err != nil {
 							return err
 						}
+						in.spec = withProxy(in.spec, fmt.Sprintf("http://%s:%d", n.Gateway(), ProxyPort))
 						s.cfg.Proxy.Allow(addr.Addr(), in.Spec.Egress)
 					}
 				}
@@ -145,6 +153,7 @@ func (in *Instance) launch(ctx context.Context) error {
 	_ = Detach(ctx, in.ID) // a namespace an earlier process left behind
 	netns := ""
 	var gateway netip.Addr
+	var others []string // addresses on networks after the first
 	switch in.Spec.Network {
 	case "none":
 	case "host":
@@ -170,9 +179,14 @@ func (in *Instance) launch(ctx context.Context) error {
 			if i == 0 { // the edge reaches it on its first network
 				netns, in.Addr = att.NSPath, netip.AddrPortFrom(a, uint16(in.Spec.Port))
 				gateway = n.Gateway()
+			} else {
+				others = append(others, a.String())
 			}
 		}
-		if err := os.WriteFile(filepath.Join(in.bundle, "addr"), []byte(in.Addr.String()), 0o600); err != nil {
+		// The first address, then the others: a node that adopts the
+		// container claims them all.
+		record := strings.Join(append([]string{in.Addr.String()}, others...), "\n")
+		if err := os.WriteFile(filepath.Join(in.bundle, "addr"), []byte(record), 0o600); err != nil {
 			return err
 		}
 	}
@@ -206,7 +220,16 @@ func (in *Instance) adoptable(st State) (netip.AddrPort, bool) {
 	if err != nil {
 		return netip.AddrPort{}, false
 	}
-	addr, err := netip.ParseAddrPort(strings.TrimSpace(string(b)))
+	lines := strings.Fields(string(b))
+	if len(lines) == 0 {
+		return netip.AddrPort{}, false
+	}
+	for _, l := range lines[1:] {
+		if a, err := netip.ParseAddr(l); err != nil || in.s.claim(in.ID, a) != nil {
+			return netip.AddrPort{}, false
+		}
+	}
+	addr, err := netip.ParseAddrPort(lines[0])
 	return addr, err == nil && addr.Port() == uint16(in.Spec.Port)
 }
 

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/netip"
 	"os"
@@ -257,9 +258,8 @@ func (s *Supervisor) forget(in *Instance) {
 	if s.instances[in.ID] == in {
 		delete(s.instances, in.ID)
 	}
-	if s.addrs[in.Addr.Addr()] == in.ID {
-		delete(s.addrs, in.Addr.Addr())
-	}
+	// Every address the container holds, on each of its networks.
+	maps.DeleteFunc(s.addrs, func(_ netip.Addr, id string) bool { return id == in.ID })
 }
 
 // allocate picks id's address on n: a hash of the ID in the subnet,

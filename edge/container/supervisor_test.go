@@ -273,6 +273,37 @@ func TestSupervisorNetworksAndVolumes(t *testing.T) {
 	if fi, err := os.Stat(vol); err != nil || fi.Mode().Perm() != 0o700 || fi.Sys().(*syscall.Stat_t).Uid != 1000 {
 		t.Errorf("volume directory %v, %v; want 0700 owned by the container's user", fi, err)
 	}
+
+	// A container on two networks holds an address on each, and gives
+	// both back when it goes.
+	sp := httpdSpec(t, "ab", 1)
+	sp.Networks = []NetworkRef{{Name: "a"}, {Name: "b", Subnet: "10.215.7.0/24"}}
+	ab, err := s.Start(ctx, sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := func() (n int) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, id := range s.addrs {
+			if id == ab.ID {
+				n++
+			}
+		}
+		return n
+	}
+	if n := held(); n != 2 {
+		t.Errorf("a container on two networks holds %d addresses", n)
+	}
+	if out, err := fetch(ab, b1); err != nil || string(out) != "hello from a container\n" {
+		t.Errorf("a container on networks a and b cannot reach b1: %q, %v", out, err)
+	}
+	if err := s.Remove(ctx, ab.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := held(); n != 0 {
+		t.Errorf("after removal it still holds %d addresses", n)
+	}
 }
 
 // TestSupervisorEgress: a container has no route out; one whose spec
@@ -336,4 +367,27 @@ func TestSupervisorEgress(t *testing.T) {
 	if out, err := fetch(g, "http_proxy="); err == nil {
 		t.Errorf("a container got out without the proxy: %q", out)
 	}
+
+	// Adopted by a new supervisor (a restarted node), then restarted
+	// after its process died: still granted, still told where the proxy is.
+	s.Close()
+	s2, _ := newSupervisor(t, dir, busyboxRootfs(t))
+	adopted, err := s2.Start(ctx, granted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := adopted.Status().Pid
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if !eventually(20*time.Second, func() bool { st := adopted.Status(); return st.Restarts == 1 && st.State == StateRunning }) {
+		t.Fatalf("not restarted: %+v", adopted.Status())
+	}
+	if !eventually(10*time.Second, func() bool {
+		out, err := s2.cfg.Runtime.Exec(ctx, adopted.ID, "/bin/busybox", "wget", "-q", "-O", "-", upstream.URL+"/")
+		return err == nil && string(out) == "outside\n"
+	}) {
+		t.Error("the adopted, restarted container lost its way out")
+	}
+	s2.Prune(context.Background(), nil, 0)
 }
