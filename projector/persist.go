@@ -41,7 +41,7 @@ const (
 	statePrefix = "projector/"
 	// Format 6: functions carry secrets; a state saved by an older
 	// node (which rejected secret events) is replayed.
-	stateFormat = 6
+	stateFormat = 7
 )
 
 var (

@@ -94,6 +94,12 @@ func validateDeployed(s *State, c *change, admins func(threshold int) ([]string,
 		})
 		s.touch(d.Name)
 		for _, rc := range claims {
+			if slices.Contains(taken, rc.shape) {
+				// A transfer takes effect when this version is
+				// activated (takeRoutes): until then the route's owner
+				// keeps serving it, and ls, state and inspect agree.
+				continue
+			}
 			o, owned := s.Routes[rc.shape]
 			if owned && o.Function != d.Name {
 				s.touch(o.Function)

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/vault-runtime/vault/events"
+	"github.com/vault-runtime/vault/schemas"
 )
 
 // describe names a function's current state for refusals, e.g.
@@ -93,6 +94,7 @@ func validateActivated(s *State, c *change) error {
 			f.Active, f.Canary, f.CanaryPercent = a.Version, 0, 0
 		}
 		f.State, f.ActivatedSeq = Active, c.seq
+		takeRoutes(s, f, a.Version, c.seq)
 		percent := a.Percent
 		if !split {
 			percent = 0
@@ -189,4 +191,25 @@ func (f *Function) transition(c *change, action string, version, percent int, re
 		Seq: c.seq, EventID: c.id, Action: action, Version: version, Percent: percent, Reason: reason, By: c.signers,
 		State: f.State, Active: f.Active, Canary: f.Canary, CanaryPercent: f.CanaryPercent,
 	})
+}
+
+// takeRoutes moves to f the routes version v's deploy took over from
+// other functions (--take-route, signed by an admin): the transfer takes
+// effect when the version is activated, not when it is deployed, so the
+// route keeps answering from its owner until then.
+func takeRoutes(s *State, f *Function, v int, seq uint64) {
+	for _, pattern := range f.Versions[v-1].Transferred {
+		r, err := schemas.ParseRoute(pattern)
+		if err != nil {
+			continue // the deploy parsed it
+		}
+		o, owned := s.Routes[r.Shape()]
+		if owned && o.Function == f.Name {
+			continue
+		}
+		if owned {
+			s.touch(o.Function)
+		}
+		s.Routes[r.Shape()] = RouteOwner{Function: f.Name, Route: pattern, Since: seq}
+	}
 }
