@@ -248,7 +248,32 @@ func (p *Projector) warm(ctx context.Context, st *fold.State, served map[string]
 		}
 		next[name] = want
 	}
-	return next, failed
+	return next, p.pruneFailed(st, failed)
+}
+
+// pruneFailed drops the failures of activations the ledger has moved on
+// from (a later activation, a rollback, a retirement): only the current
+// activation's failures say why a node does not serve what the ledger
+// asks, and old ones would be listed as "not served here" for ever.
+func (p *Projector) pruneFailed(st *fold.State, failed map[string]string) map[string]string {
+	current := map[string]bool{}
+	for name, f := range st.Functions {
+		for _, share := range f.Traffic() {
+			current[fold.FailKey(name, share.Version, f.ActivatedSeq)] = true
+		}
+	}
+	pruned := failed
+	for key := range failed {
+		if current[key] {
+			continue
+		}
+		if len(pruned) == len(failed) {
+			pruned = maps.Clone(failed) // published maps never change
+		}
+		delete(pruned, key)
+		delete(p.failedSecrets, key)
+	}
+	return pruned
 }
 
 // warmAll warms every version of want, unless one failed before; a new

@@ -334,7 +334,9 @@ func TestProjectorWarmFailure(t *testing.T) {
 		wantFailed string
 	}{
 		{"KeepsServingV1WhenV2Fails", "hello-2", map[string]int{"hello": 1, "other": 1}, "hello@v2"},
-		{"ServesV2WhenV1Failed", "hello-1", map[string]int{"hello": 2, "other": 1}, "hello@v1"},
+		// v1's failure was of an activation the ledger has since moved on
+		// from (v2 is active and served): it is no longer listed.
+		{"ServesV2WhenV1Failed", "hello-1", map[string]int{"hello": 2, "other": 1}, ""},
 		{"ServesNothingWhenOnlyVersionFails", "other-1", map[string]int{"hello": 2}, "other@v1"},
 	}
 	for _, tt := range tests {
@@ -361,7 +363,10 @@ func TestProjectorWarmFailure(t *testing.T) {
 				if !maps.Equal(served, wantServed) {
 					t.Errorf("serving %v, want %v", served, wantServed)
 				}
-				if len(cur.Failed) != 1 {
+				if tt.wantFailed == "" && len(cur.Failed) != 0 {
+					t.Fatalf("failed = %v, want none", cur.Failed)
+				}
+				if tt.wantFailed != "" && len(cur.Failed) != 1 {
 					t.Fatalf("failed = %v, want just %s", cur.Failed, tt.wantFailed)
 				}
 				for key, reason := range cur.Failed {
@@ -624,3 +629,35 @@ type quietPebble struct{}
 func (quietPebble) Infof(string, ...any)           {}
 func (quietPebble) Errorf(format string, a ...any) { fmt.Printf(format+"\n", a...) }
 func (quietPebble) Fatalf(format string, a ...any) { panic(fmt.Sprintf(format, a...)) }
+
+// TestProjectorForgetsFailuresOfPastActivations (issue 23, fix 5: ls kept
+// "not served here: s1@v2" after s1 served v4): a version that failed to
+// warm is listed while its activation is the current one, and no longer
+// once a later activation of the function is served.
+func TestProjectorForgetsFailuresOfPastActivations(t *testing.T) {
+	l := lifecycle(t)
+	var j journal
+	feed := make(chan ledger.Record)
+	p, _ := start(t, Config{
+		Source:    followRecords(l.records, feed, nil),
+		Artifacts: artifacts("hello-1", "hello-2", "other-1", "hello-3"),
+		Warmer:    j.warmer(t, foldtest.Digest("hello-2")),
+		Publisher: j.publisher(),
+		DB:        openDB(t, t.TempDir()),
+		BatchSize: 1,
+	})
+	waitApplied(t, p, 7)
+	if failed := p.Current().Failed; len(failed) != 1 {
+		t.Fatalf("failed = %v, want hello@v2's", failed)
+	}
+	send(t, feed, l.append(l.Deploy("hello", "hello-3")))
+	send(t, feed, l.append(l.Activate("hello", 3, "hello-3")))
+	waitApplied(t, p, 9)
+	cur := p.Current()
+	if s := cur.Served["hello"]; len(s.Versions) != 1 || s.Versions[0].Version != 3 {
+		t.Fatalf("serving %+v, want hello@v3", s)
+	}
+	if len(cur.Failed) != 0 {
+		t.Errorf("failed = %v after v3 serves, want none", cur.Failed)
+	}
+}
