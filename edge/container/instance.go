@@ -584,10 +584,7 @@ func (in *Instance) release(ctx context.Context, grace time.Duration) error {
 // stderr, and returns its exit code. ctx's end stops it (SIGTERM, which
 // runc passes on, then SIGKILL).
 func (in *Instance) Exec(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
-	rt := in.s.cfg.Runtime
-	cmd := exec.CommandContext(ctx, rt.runc, append([]string{"--root", rt.state, "exec", in.ID}, args...)...)
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = 5 * time.Second
+	cmd := in.s.cfg.Runtime.command(ctx, append([]string{"exec", in.ID}, args...)...)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	err := cmd.Run()
 	var exit *exec.ExitError

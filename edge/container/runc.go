@@ -234,12 +234,18 @@ func (r *Runtime) run(ctx context.Context, args ...string) error {
 	return err
 }
 
-func (r *Runtime) output(ctx context.Context, args ...string) ([]byte, error) {
+// command is runc with args on the node's state. Interrupted by ctx, runc
+// gets SIGTERM, which it passes on to what it runs (an exec'd program)
+// and waits for; SIGKILL only if that takes long.
+func (r *Runtime) command(ctx context.Context, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, r.runc, append([]string{"--root", r.state}, args...)...)
-	// Interrupted, runc passes SIGTERM on to what it runs (an exec'd
-	// program) and waits for it; SIGKILL only if that takes long.
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 5 * time.Second
+	return cmd
+}
+
+func (r *Runtime) output(ctx context.Context, args ...string) ([]byte, error) {
+	cmd := r.command(ctx, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
