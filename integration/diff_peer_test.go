@@ -23,6 +23,14 @@ import (
 // listens.
 func denoPeer(t testing.TB, deno, dir string) string {
 	t.Helper()
+	url, _ := denoPeerProcess(t, deno, dir)
+	return url
+}
+
+// denoPeerProcess is denoPeer that also returns Deno's process ID, for
+// the benchmarks that read its CPU time.
+func denoPeerProcess(t testing.TB, deno, dir string) (url string, pid int) {
+	t.Helper()
 	m, code, err := diffBundle(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +100,7 @@ func denoPeer(t testing.TB, deno, dir string) string {
 	case <-time.After(60 * time.Second):
 		t.Fatalf("deno not listening after 60s:\n%s", stderr)
 	}
-	return "http://" + addr
+	return "http://" + addr, cmd.Process.Pid
 }
 
 // diffBundles holds each app's manifest and code once built: bundling

@@ -79,13 +79,16 @@ func (p *peers) run(b *testing.B, c peerCase) {
 	}
 	e := newEnv(b)
 	e.mustVault("", "init", "--data", e.data)
-	n := e.serve(nodeOptions{})
+	// VAULT_BENCH_SERVE_ARGS adds vault serve flags (e.g. --config with a
+	// scheduler section), to compare node settings on the same suite.
+	n := e.serve(nodeOptions{args: strings.Fields(os.Getenv("VAULT_BENCH_SERVE_ARGS"))})
 	if err := vaultPeer(e, n, dir); err != nil {
 		b.Fatal(err)
 	}
-	vault := "http://" + n.h2c + c.path
-	deno := denoPeer(b, p.denoBin, dir) + c.path
-	answer := sameAnswer(b, c, deno, vault)
+	vault := peer{url: "http://" + n.h2c + c.path, pid: n.cmd.Process.Pid}
+	denoURL, denoPID := denoPeerProcess(b, p.denoBin, dir)
+	deno := peer{url: denoURL + c.path, pid: denoPID}
+	answer := sameAnswer(b, c, deno.url, vault.url)
 	b.Logf("%s check: deno and vault answer %s with the same status, headers %v and %d-byte body", c.name, c.path, c.headers, len(answer))
 	var args []string
 	if c.body != nil {
@@ -224,8 +227,8 @@ func newPeers(b *testing.B) *peers {
 // compare runs h2load, with args added, against both peers for p.rounds
 // rounds, Deno first in odd rounds and Vault first in even ones, then logs
 // and reports the medians and the ratio.
-func (p *peers) compare(b *testing.B, label string, requests int, vaultURL, denoURL string, args ...string) {
-	urls := map[string]string{"deno": denoURL, "vault": vaultURL}
+func (p *peers) compare(b *testing.B, label string, requests int, vault, deno peer, args ...string) {
+	procs := map[string]peer{"deno": deno, "vault": vault}
 	results := map[string][]h2loadRun{}
 	for round := range p.rounds {
 		order := []string{"deno", "vault"}
@@ -233,14 +236,19 @@ func (p *peers) compare(b *testing.B, label string, requests int, vaultURL, deno
 			slices.Reverse(order)
 		}
 		for _, name := range order {
-			r := runH2load(b, p.h2load, urls[name], requests, args...)
+			before := processCPU(b, procs[name].pid)
+			r := runH2load(b, p.h2load, procs[name].url, requests, args...)
+			r.cpu = (processCPU(b, procs[name].pid) - before).Seconds() * 1e6 / float64(requests)
 			results[name] = append(results[name], r)
-			b.Logf("%s round %d %-5s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  refused %5.1f%%", label, round+1, name, r.rps, r.p50, r.p99, 100*r.refused)
+			b.Logf("%s round %d %-5s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  refused %5.1f%%  CPU %6.1f µs/req", label, round+1, name, r.rps, r.p50, r.p99, 100*r.refused, r.cpu)
 		}
 	}
 	d, v := median(results["deno"]), median(results["vault"])
-	b.Logf("%s median over %d rounds (%d requests, -c 16 -m 16, %d cores): deno %.0f req/s p50 %.2f ms p99 %.2f ms refused %.1f%%; vault %.0f req/s p50 %.2f ms p99 %.2f ms refused %.1f%%; vault/deno = %.2fx",
-		label, p.rounds, requests, numCPU(), d.rps, d.p50, d.p99, 100*d.refused, v.rps, v.p50, v.p99, 100*v.refused, v.rps/d.rps)
+	b.Logf("%s median over %d rounds (%d requests, -c 16 -m 16, %d cores): deno %.0f req/s p50 %.2f ms p99 %.2f ms refused %.1f%% CPU %.1f µs/req; vault %.0f req/s p50 %.2f ms p99 %.2f ms refused %.1f%% CPU %.1f µs/req; vault/deno = %.2fx (CPU per request deno/vault = %.2fx)",
+		label, p.rounds, requests, numCPU(), d.rps, d.p50, d.p99, 100*d.refused, d.cpu, v.rps, v.p50, v.p99, 100*v.refused, v.cpu, v.rps/d.rps, d.cpu/v.cpu)
+	b.ReportMetric(d.cpu/v.cpu, "deno/vault-cpu")
+	b.ReportMetric(v.cpu, "vault-cpu-us/req")
+	b.ReportMetric(d.cpu, "deno-cpu-us/req")
 	b.ReportMetric(v.rps/d.rps, "vault/deno-rps")
 	b.ReportMetric(v.rps, "vault-req/s")
 	b.ReportMetric(d.rps, "deno-req/s")
@@ -256,7 +264,40 @@ func (p *peers) compare(b *testing.B, label string, requests int, vaultURL, deno
 // (Vault's heavy lane answers 503) is not faster for it: rps counts only
 // 2xx answers, the latencies are theirs, and refused is the share of the
 // rest.
-type h2loadRun struct{ rps, p50, p99, refused float64 }
+type h2loadRun struct{ rps, p50, p99, refused, cpu float64 }
+
+// peer is one side of a comparison: where it answers, and its process,
+// whose CPU time each run reads. CPU per request is the figure a shared,
+// noisy machine disturbs least: other tenants slow a peer down, but do not
+// make it do more work per request.
+type peer struct {
+	url string
+	pid int
+}
+
+// processCPU is the user and system CPU time process pid (all its
+// threads) has used, from /proc/PID/stat.
+func processCPU(b *testing.B, pid int) time.Duration {
+	b.Helper()
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The command name, field 2, is in parentheses and may hold spaces:
+	// count fields after its closing one. utime and stime are fields 14
+	// and 15, in clock ticks (USER_HZ, 100 on Linux).
+	rest := stat[bytes.LastIndexByte(stat, ')')+2:]
+	fields := strings.Fields(string(rest))
+	if len(fields) < 13 {
+		b.Fatalf("/proc/%d/stat: %q", pid, stat)
+	}
+	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
+	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		b.Fatalf("/proc/%d/stat: %q", pid, stat)
+	}
+	return time.Duration(utime+stime) * (time.Second / 100)
+}
 
 var (
 	finishedRE = regexp.MustCompile(`finished in ([0-9.]+[mun]?s),`)
@@ -326,6 +367,7 @@ func median(rs []h2loadRun) h2loadRun {
 		p50:     by(func(r h2loadRun) float64 { return r.p50 }),
 		p99:     by(func(r h2loadRun) float64 { return r.p99 }),
 		refused: by(func(r h2loadRun) float64 { return r.refused }),
+		cpu:     by(func(r h2loadRun) float64 { return r.cpu }),
 	}
 }
 
