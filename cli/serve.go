@@ -114,6 +114,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, cfg node.Config) error {
 		return err
 	}
 	start := time.Now()
+	applyGCPercent(cfg.GCPercent, cfg.Log)
 	genesis, err := os.ReadFile(filepath.Join(cfg.Data, genesisFile))
 	if err != nil {
 		return fmt.Errorf("%s is not an initialised data directory (run 'vault init --data %s'): %w", cfg.Data, cfg.Data, err)

@@ -37,6 +37,10 @@ type Config struct {
 	// AdminListen is the admin listener's address (Prometheus /metrics,
 	// /healthz, /readyz); empty disables it.
 	AdminListen string
+	// GCPercent is the Go garbage collector's target (as GOGC) that vault
+	// serve sets for the process; 0 means its default. The node itself
+	// does not set it: it is the process's, not one node's.
+	GCPercent int
 	// MaxLimits caps what any function's manifest may ask for.
 	MaxLimits schemas.Limits
 	// MaxArtifactBytes is the largest artifact the node admits in a
@@ -63,6 +67,9 @@ func (cfg Config) Validate() error {
 	}
 	if (cfg.NATSCert == "") != (cfg.NATSKey == "") {
 		return fmt.Errorf("--nats-cert and --nats-key go together")
+	}
+	if cfg.GCPercent < 0 {
+		return fmt.Errorf("--gc-percent %d: want 0 (the default) or more; GOGC=off is for the environment", cfg.GCPercent)
 	}
 	if cfg.LedgerSync != "" && cfg.LedgerSync != "always" && cfg.LedgerSync != "interval" {
 		return fmt.Errorf("--ledger-sync %q: want always or interval", cfg.LedgerSync)

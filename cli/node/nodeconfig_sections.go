@@ -35,6 +35,7 @@ func (p *configParser) root(doc *yaml.Node, t serveTarget) {
 		{"limits", "", p.limits(c)},
 		{"sockets", "", p.sockets(c)},
 		{"log_level", "", p.logLevel(t.logLevel)},
+		{"gc_percent", "", p.count(&c.GCPercent)},
 		{"ledger_sync", "", p.oneOf(&c.LedgerSync, "always", "interval")},
 		{"topology", "", p.topology(c)},
 	})

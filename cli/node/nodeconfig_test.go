@@ -26,8 +26,8 @@ func parseConfig(data string) (*parsed, error) {
 func TestNodeConfigErrors(t *testing.T) {
 	tests := []struct{ name, yaml, want string }{
 		{"SyntaxError", "listen: [\n", "node.yaml:1:1: did not find expected node content"},
-		{"NotAMapping", "- listen\n", `node.yaml:1:1: a node config is a mapping of keys (data, listen, tls_listen, cert, key, admin_listen, nats_listen, nats_cert, nats_key, nats_auth, http2, scheduler, shield, limits, sockets, log_level, ledger_sync, topology)`},
-		{"UnknownTopLevel", "listen: x\nlisen: y\n", `node.yaml:2:1: unknown key "lisen" (known: data, listen, tls_listen, cert, key, admin_listen, nats_listen, nats_cert, nats_key, nats_auth, http2, scheduler, shield, limits, sockets, log_level, ledger_sync, topology)`},
+		{"NotAMapping", "- listen\n", `node.yaml:1:1: a node config is a mapping of keys (data, listen, tls_listen, cert, key, admin_listen, nats_listen, nats_cert, nats_key, nats_auth, http2, scheduler, shield, limits, sockets, log_level, gc_percent, ledger_sync, topology)`},
+		{"UnknownTopLevel", "listen: x\nlisen: y\n", `node.yaml:2:1: unknown key "lisen" (known: data, listen, tls_listen, cert, key, admin_listen, nats_listen, nats_cert, nats_key, nats_auth, http2, scheduler, shield, limits, sockets, log_level, gc_percent, ledger_sync, topology)`},
 		{"UnknownInHTTP2", "http2:\n  max_concurrent_streams: 100\n  max_frame_sise: 1\n", `node.yaml:3:3: unknown key "max_frame_sise" in http2 (known: max_concurrent_streams, max_frame_size, max_header_list_size, max_header_count, initial_window_size, connection_window_size, read_header_timeout, idle_timeout, stall_timeout, max_resets_per_second, max_control_frames_per_second, body_read_timeout, max_connection_body_buffer, max_body_buffer)`},
 		{"UnknownInRate", "shield:\n  rate: {per_second: 1, bust: 2}\n", `node.yaml:2:25: unknown key "bust" in shield.rate (known: per_second, burst)`},
 		{"DuplicateKey", "listen: a\nlisten: b\n", `node.yaml:2:1: duplicate field "listen" (first at line 1)`},
@@ -57,7 +57,7 @@ func TestNodeConfigErrors(t *testing.T) {
 		{"ShieldRate", "shield:\n  rate: {per_second: 2000000000}\n", "node.yaml:2:9: shield: invalid config: default rate: per_second 2e+09: want 0 (unlimited) up to 1e+09"},
 		{"ShieldPrefix", "shield:\n  ipv6_prefix: 129\n", "node.yaml:2:16: shield: invalid config: ipv6_prefix 129: want 0 (default /64) up to 128"},
 		{"TwoDocuments", "listen: a\n---\nlisten: b\n", `node.yaml:2:1: a node config is one YAML document; remove everything from this "---" on`},
-		{"EveryProblemInOrder", "log_level: loud\nhttp2:\n  nope: 1\nlisen: x\n", "node.yaml:1:12: log level \"loud\": want debug, info, warn or error\nnode.yaml:3:3: unknown key \"nope\" in http2 (known: max_concurrent_streams, max_frame_size, max_header_list_size, max_header_count, initial_window_size, connection_window_size, read_header_timeout, idle_timeout, stall_timeout, max_resets_per_second, max_control_frames_per_second, body_read_timeout, max_connection_body_buffer, max_body_buffer)\nnode.yaml:4:1: unknown key \"lisen\" (known: data, listen, tls_listen, cert, key, admin_listen, nats_listen, nats_cert, nats_key, nats_auth, http2, scheduler, shield, limits, sockets, log_level, ledger_sync, topology)"},
+		{"EveryProblemInOrder", "log_level: loud\nhttp2:\n  nope: 1\nlisen: x\n", "node.yaml:1:12: log level \"loud\": want debug, info, warn or error\nnode.yaml:3:3: unknown key \"nope\" in http2 (known: max_concurrent_streams, max_frame_size, max_header_list_size, max_header_count, initial_window_size, connection_window_size, read_header_timeout, idle_timeout, stall_timeout, max_resets_per_second, max_control_frames_per_second, body_read_timeout, max_connection_body_buffer, max_body_buffer)\nnode.yaml:4:1: unknown key \"lisen\" (known: data, listen, tls_listen, cert, key, admin_listen, nats_listen, nats_cert, nats_key, nats_auth, http2, scheduler, shield, limits, sockets, log_level, gc_percent, ledger_sync, topology)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -155,6 +155,7 @@ shield:
 limits: {max_cpu_ms: 200, max_artifact_size: 5MiB}
 sockets: {reuse_port: false, fast_open_queue: 16}
 log_level: debug
+gc_percent: 300
 `)
 	if err != nil {
 		t.Fatal(err)
@@ -177,6 +178,9 @@ log_level: debug
 	}
 	if c.MaxArtifactBytes != 5<<20 {
 		t.Errorf("limits.max_artifact_size = %d, want 5 MiB", c.MaxArtifactBytes)
+	}
+	if c.GCPercent != 300 {
+		t.Errorf("gc_percent = %d, want 300", c.GCPercent)
 	}
 	if c.MaxLimits.CPUMillis != 200 || c.Edge.Sockets.ReusePort || c.Edge.Sockets.FastOpenQueue != 16 || p.logLevel != "debug" {
 		t.Errorf("limits %+v, sockets %+v, log %q", c.MaxLimits, c.Edge.Sockets, p.logLevel)
