@@ -14,8 +14,8 @@ import (
 // the node's long-lived heap (isolates, NATS, pebble) once per cycle:
 // halving the cycles cut the CPU time per request by about a fifth in make
 // bench-peers (hello with new URL(): 35.5 → 26.6 µs, the 4 KB JSON
-// transform: 584 → 472 µs) for ~25 MB more resident memory (VmHWM after 300,000 requests: 96 MB at 100,
-// 120 MB at 200, 184 MB at 400).
+// transform: 584 → 472 µs) for ~25 MB more resident memory (VmHWM after
+// 300,000 requests: 96 MB at 100, 120 MB at 200, 184 MB at 400).
 const DefaultGCPercent = 200
 
 // applyGCPercent sets the process's garbage collector target to
