@@ -1,0 +1,243 @@
+package node
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/vault-runtime/vault/events"
+)
+
+// How a hub admits the other hubs' routes.
+//
+// Each hub presents its cluster certificate, issued by the operator's CA
+// for its node key (routecert.go), as the server and as the client of a
+// route, and requires one from the other hub. The CA chain is checked
+// first, always. Then routeAuth reads the node key the peer proved (TLS
+// 1.3's CertificateVerify is its signature) and asks the ledger's keyring:
+//
+//   - no keyring projected yet (the cluster is forming: the ledger needs a
+//     quorum of routed hubs before it can exist): the CA admits it;
+//   - a node key the keyring trusts (witness or log, not revoked): admitted;
+//   - a key the keyring revoked, or holding no node role: refused, on
+//     whichever side of the route this hub is;
+//   - a key the keyring does not name: admitted by the CA, with a warning
+//     naming it. Refusing those would cut the hubs of a new cluster apart
+//     the moment its keyring is projected, before an admin could add their
+//     keys (which takes a quorum of them), and the cluster would never get
+//     a writable ledger again.
+//
+// Revocation: sweep closes the routes of a hub whose key the keyring
+// stops trusting. nats-server offers no call to close a route, and its
+// route list does not say which key a route proved; what it offers is
+// pinned certificates for the cluster, applied to every route (solicited
+// or accepted) by the key its TLS peer proved when the options are
+// reloaded. So sweep pins every admitted key but the distrusted ones,
+// which closes exactly their routes, and unpins at once; admit refuses
+// them from then on, so they cannot come back.
+
+// routeAuth admits route peers by their node keys, and remembers which
+// keys it admitted so that sweep can cut them.
+type routeAuth struct {
+	trust func() *events.Keyring // the projected keyring; nil while bootstrapping
+	log   *slog.Logger
+
+	mu    sync.Mutex
+	peers map[string]*routePeer // by key ID
+}
+
+// routePeer is a key some route proved.
+type routePeer struct {
+	spki   []byte // its SubjectPublicKeyInfo, what nats-server pins
+	logged string // the verdict last logged for it, to log each change once
+}
+
+func newRouteAuth(trust func() *events.Keyring, log *slog.Logger) *routeAuth {
+	return &routeAuth{trust: trust, log: log, peers: map[string]*routePeer{}}
+}
+
+// verdicts logged when a route is admitted.
+const (
+	admittedByCA      = "admitted by the cluster CA (the ledger's keyring is not projected yet)"
+	admittedUnknown   = "admitted by the cluster CA: the ledger's keyring does not name its node key yet (an admin adds it with 'vault keys add PUBLIC-KEY --role log')"
+	admittedByKeyring = "admitted: the ledger trusts its node key"
+)
+
+// admit is VerifyConnection on both sides of a route: the CA verified the
+// chain already; the peer's key must be a node key the keyring does not
+// distrust. remote names the peer for the log.
+func (a *routeAuth) admit(cs tls.ConnectionState, remote string) error {
+	if len(cs.PeerCertificates) == 0 {
+		a.log.Warn("hub route refused: no cluster certificate", "remote", remote)
+		return errors.New("a hub's route presents its cluster certificate")
+	}
+	cert := cs.PeerCertificates[0]
+	pub, ok := cert.PublicKey.(ed25519.PublicKey)
+	if !ok {
+		a.log.Warn("hub route refused: its cluster certificate's key is not an ed25519 node key", "remote", remote, "subject", cert.Subject.String())
+		return errors.New("a hub's cluster certificate is issued for its ed25519 node key")
+	}
+	id := events.KeyID(pub)
+	verdict := admittedByCA
+	if kr := a.trust(); kr != nil {
+		switch why := untrusted(kr, id); why {
+		case "":
+			verdict = admittedByKeyring
+		case notInKeyring:
+			verdict = admittedUnknown
+		default:
+			a.log.Warn("hub route refused: its node key is not trusted", "key", id, "reason", why, "remote", remote)
+			return fmt.Errorf("node key %s: %s", id, why)
+		}
+	}
+	a.mu.Lock()
+	p := a.peers[id]
+	if p == nil {
+		p = &routePeer{spki: cert.RawSubjectPublicKeyInfo}
+		a.peers[id] = p
+	}
+	changed := p.logged != verdict
+	p.logged = verdict
+	a.mu.Unlock()
+	if changed {
+		if verdict == admittedUnknown {
+			a.log.Warn("hub route "+verdict, "key", id, "remote", remote)
+		} else {
+			a.log.Info("hub route "+verdict, "key", id, "remote", remote)
+		}
+	}
+	return nil
+}
+
+// clusterTLS is a hub's route listener and dialer at once: it presents
+// the hub's cluster certificate (its node key) both ways, requires the
+// other hub's from the CA, and lets a admit the key it proves. As the
+// listener it makes a configuration per connection, to name the peer's
+// address in the log; as the dialer it is not told the address it
+// dialed, and names the peer by its certificate's (verified) names.
+func clusterTLS(certFile string, ca *x509.CertPool, nodeKey *events.Signer, a *routeAuth) (*tls.Config, error) {
+	cert, err := loadNodeCertificate(certFile, nodeKey)
+	if err != nil {
+		return nil, fmt.Errorf("--cluster-cert: %w", err)
+	}
+	cfg := &tls.Config{
+		MinVersion:   tls.VersionTLS13,
+		Certificates: []tls.Certificate{*cert},
+		RootCAs:      ca,
+		ClientCAs:    ca,
+		ClientAuth:   tls.RequireAndVerifyClientCert,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			return a.admit(cs, dialed(cs))
+		},
+	}
+	cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		remote := hello.Conn.RemoteAddr().String()
+		c := cfg.Clone()
+		c.GetConfigForClient = nil
+		c.VerifyConnection = func(cs tls.ConnectionState) error { return a.admit(cs, remote) }
+		return c, nil
+	}
+	return cfg, nil
+}
+
+// dialed names the peer of a route this hub dialed, for the log.
+func dialed(cs tls.ConnectionState) string {
+	var names []string
+	if len(cs.PeerCertificates) > 0 {
+		for _, ip := range cs.PeerCertificates[0].IPAddresses {
+			names = append(names, ip.String())
+		}
+		names = append(names, cs.PeerCertificates[0].DNSNames...)
+	}
+	return "dialed " + strings.Join(names, ",")
+}
+
+// pinRoutes applies a set of pinned cluster keys (nil: none) to the
+// running server; nats-server closes every route whose peer's key is not
+// in a non-nil set.
+type pinRoutes func(server.PinnedCertSet) error
+
+// sweep cuts the routes of every admitted key the keyring now distrusts
+// (revoked, or no longer a node), and forgets it: admit refuses it from
+// then on. While it pins, admit waits: a route admitted meanwhile would
+// be cut with the others.
+func (a *routeAuth) sweep(pin pinRoutes) {
+	kr := a.trust()
+	if kr == nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	keep := server.PinnedCertSet{} // never nil: nil would pin nothing
+	cut := map[string]string{}
+	for id, p := range a.peers {
+		switch why := untrusted(kr, id); why {
+		case "", notInKeyring:
+			sum := sha256.Sum256(p.spki)
+			keep[hex.EncodeToString(sum[:])] = struct{}{}
+		default:
+			cut[id] = why
+		}
+	}
+	if len(cut) == 0 {
+		return
+	}
+	err := pin(keep)
+	if err == nil {
+		err = pin(nil)
+	}
+	if err != nil {
+		a.log.Error("could not close the routes of hubs whose node keys are no longer trusted", "err", err)
+		return
+	}
+	for id, why := range cut {
+		delete(a.peers, id)
+		a.log.Warn("closed a hub's routes: its node key is no longer trusted", "key", id, "reason", why)
+	}
+}
+
+// clusterPins reloads the embedded server's options with a set of pinned
+// cluster keys: the one way nats-server closes routes by the key they
+// proved. opts are the options the server runs with now.
+type clusterPins struct {
+	ns   *server.Server
+	opts *server.Options
+}
+
+func (p *clusterPins) pin(set server.PinnedCertSet) error {
+	next := p.opts.Clone()
+	// Clone copies the TLS configurations, which nats-server would then
+	// see as changed (their functions never compare equal): keep them.
+	next.TLSConfig, next.Cluster.TLSConfig, next.LeafNode.TLSConfig = p.opts.TLSConfig, p.opts.Cluster.TLSConfig, p.opts.LeafNode.TLSConfig
+	next.Cluster.TLSPinnedCerts = set
+	if err := p.ns.ReloadOptions(next); err != nil {
+		return fmt.Errorf("pin cluster keys: %w", err)
+	}
+	p.opts = next
+	return nil
+}
+
+// watch sweeps every 200 ms until stop is closed, as leafAuth.watch does.
+func (a *routeAuth) watch(ns *server.Server, opts *server.Options, stop <-chan struct{}) {
+	pins := &clusterPins{ns: ns, opts: opts}
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			a.sweep(pins.pin)
+		}
+	}
+}

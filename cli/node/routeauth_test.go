@@ -1,0 +1,448 @@
+package node
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"log/slog"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/vault-runtime/vault/events"
+)
+
+// testCA is an operator's CA for hubs' cluster certificates.
+type testCA struct {
+	cert *x509.Certificate
+	key  *ecdsa.PrivateKey
+	file string // its certificate, PEM: --nats-ca
+	pool *x509.CertPool
+}
+
+func newTestCA(t *testing.T) *testCA {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test cluster CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	file := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return &testCA{cert: cert, key: key, file: file, pool: pool}
+}
+
+// issue writes a cluster certificate for pub at 127.0.0.1 (serverAuth
+// and clientAuth) and returns its file.
+func (ca *testCA) issue(t *testing.T, pub crypto.PublicKey, ips []net.IP, dns []string) string {
+	t.Helper()
+	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	tmpl := &x509.Certificate{
+		SerialNumber: serial, Subject: pkix.Name{CommonName: "hub"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: ips, DNSNames: dns, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, pub, ca.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "cluster.pem")
+	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// signCSR is what the operator's CA does with `vault keys csr`'s output.
+func (ca *testCA) signCSR(t *testing.T, csrPEM []byte) string {
+	t.Helper()
+	block, _ := pem.Decode(csrPEM)
+	if block == nil || block.Type != "CERTIFICATE REQUEST" {
+		t.Fatalf("not a PEM certificate request:\n%s", csrPEM)
+	}
+	csr, err := x509.ParseCertificateRequest(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := csr.CheckSignature(); err != nil {
+		t.Fatalf("the request's signature: %v", err)
+	}
+	return ca.issue(t, csr.PublicKey, csr.IPAddresses, csr.DNSNames)
+}
+
+var loopbackIPs = []net.IP{net.IPv4(127, 0, 0, 1)}
+
+// A hub's certificate request is signed by its node key and names its
+// addresses; the certificate the CA makes of it pairs with the node key,
+// and a certificate for another key is refused at start.
+func TestNodeCSRBecomesTheClusterCertificate(t *testing.T) {
+	node, _ := events.GenerateSigner()
+	csr, err := NodeCSR(node, []net.IP{net.ParseIP("10.0.0.1")}, []string{"hub1.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(csr)
+	req, err := x509.ParseCertificateRequest(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pub, ok := req.PublicKey.(ed25519.PublicKey); !ok || !pub.Equal(node.Public()) || req.CheckSignature() != nil {
+		t.Fatalf("the request is not for (or not signed by) the node key: %v", req.CheckSignature())
+	}
+	if len(req.IPAddresses) != 1 || !req.IPAddresses[0].Equal(net.ParseIP("10.0.0.1")) || len(req.DNSNames) != 1 || req.DNSNames[0] != "hub1.example" {
+		t.Fatalf("names: %v %v", req.IPAddresses, req.DNSNames)
+	}
+	ca := newTestCA(t)
+	cert, err := loadNodeCertificate(ca.signCSR(t, csr), node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pub := cert.Leaf.PublicKey.(ed25519.PublicKey); !pub.Equal(node.Public()) {
+		t.Fatal("the certificate is not for the node key")
+	}
+	other, _ := events.GenerateSigner()
+	if _, err := loadNodeCertificate(ca.issue(t, other.Public(), loopbackIPs, nil), node); err == nil || !strings.Contains(err.Error(), "not issued for this hub's node key "+node.ID) {
+		t.Fatalf("another key's certificate: %v", err)
+	}
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if _, err := loadNodeCertificate(ca.issue(t, &ecKey.PublicKey, loopbackIPs, nil), node); err == nil {
+		t.Fatal("an ECDSA cluster certificate was paired with the node key")
+	}
+}
+
+// Both sides of a route present their node keys' certificates and see
+// the other's node key; a certificate from another CA, or none, does not
+// get through.
+func TestClusterTLSProvesNodeKeysBothWays(t *testing.T) {
+	ca := newTestCA(t)
+	a, _ := events.GenerateSigner()
+	b, _ := events.GenerateSigner()
+	var logs syncBuffer
+	ra := newRouteAuth(func() *events.Keyring { return nil }, slog.New(slog.NewTextHandler(&logs, nil)))
+	srv, err := clusterTLS(ca.issue(t, a.Public(), loopbackIPs, nil), ca.pool, a, ra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb := newRouteAuth(func() *events.Keyring { return nil }, slog.New(slog.DiscardHandler))
+	cli, err := clusterTLS(ca.issue(t, b.Public(), loopbackIPs, nil), ca.pool, b, rb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, serr, cerr := handshake(t, srv, cli)
+	if serr != nil || cerr != nil {
+		t.Fatalf("handshake: server %v, client %v", serr, cerr)
+	}
+	if pub := st.PeerCertificates[0].PublicKey.(ed25519.PublicKey); !pub.Equal(b.Public()) || st.Version != tls.VersionTLS13 {
+		t.Fatalf("the listener saw %x over %x, want b's node key over TLS 1.3", pub, st.Version)
+	}
+	if ra.peers[b.ID] == nil || rb.peers[a.ID] == nil {
+		t.Fatalf("each side records the other's key: %v %v", ra.peers, rb.peers)
+	}
+	if !strings.Contains(logs.String(), "key="+b.ID) || !strings.Contains(logs.String(), "remote=127.0.0.1:") {
+		t.Fatalf("the listener's log names the key and the peer's address:\n%s", logs.String())
+	}
+
+	otherCA := newTestCA(t)
+	stranger, err := clusterTLS(otherCA.issue(t, b.Public(), loopbackIPs, nil), otherCA.pool, b, rb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, serr, cerr := handshake(t, srv, stranger); serr == nil || cerr == nil {
+		t.Fatalf("a hub from another CA got through: server %v, client %v", serr, cerr)
+	}
+	plain := &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: ca.pool}
+	if _, serr, _ := handshake(t, srv, plain); serr == nil {
+		t.Fatal("a route without a certificate got through")
+	}
+}
+
+// routeState is a TLS state whose peer presented cert.
+func routeState(t *testing.T, ca *testCA, pub crypto.PublicKey) tls.ConnectionState {
+	t.Helper()
+	file := ca.issue(t, pub, loopbackIPs, nil)
+	data, _ := os.ReadFile(file)
+	block, _ := pem.Decode(data)
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.ConnectionState{PeerCertificates: []*x509.Certificate{cert}}
+}
+
+func TestRouteAuthAdmitsNodeKeysTheLedgerTrusts(t *testing.T) {
+	ca := newTestCA(t)
+	hub, _ := events.GenerateSigner()
+	key := func(roles []events.Role, revoked uint64) *events.Key {
+		return &events.Key{ID: hub.ID, PublicKey: hub.Public(), Roles: roles, RevokedSeq: revoked}
+	}
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	for _, tc := range []struct {
+		name  string
+		kr    *events.Keyring
+		state tls.ConnectionState
+		admit bool
+		log   string
+	}{
+		{"Bootstrapping", nil, routeState(t, ca, hub.Public()), true, "hub route admitted by the cluster CA (the ledger's keyring is not projected yet)"},
+		{"Log", keyringWith(key([]events.Role{events.RoleLog}, 0)), routeState(t, ca, hub.Public()), true, "hub route admitted: the ledger trusts its node key"},
+		{"Witness", keyringWith(key([]events.Role{events.RoleWitness}, 0)), routeState(t, ca, hub.Public()), true, "hub route admitted: the ledger trusts its node key"},
+		{"NotNamedYet", keyringWith(), routeState(t, ca, hub.Public()), true, "level=WARN msg=\"hub route admitted by the cluster CA: the ledger's keyring does not name its node key yet"},
+		{"Revoked", keyringWith(key([]events.Role{events.RoleLog}, 9)), routeState(t, ca, hub.Public()), false, "hub route refused: its node key is not trusted\" key=" + hub.ID + " reason=revoked"},
+		{"OperatorRolesOnly", keyringWith(key([]events.Role{events.RoleDeploy, events.RoleAdmin}, 0)), routeState(t, ca, hub.Public()), false, "reason=\"holds no node role"},
+		{"NotANodeKey", nil, routeState(t, ca, &ecKey.PublicKey), false, "not an ed25519 node key"},
+		{"NoCertificate", nil, tls.ConnectionState{}, false, "no cluster certificate"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			a := newRouteAuth(func() *events.Keyring { return tc.kr }, slog.New(slog.NewTextHandler(&logs, nil)))
+			err := a.admit(tc.state, "10.99.0.2:40000")
+			if (err == nil) != tc.admit {
+				t.Fatalf("admit: %v, want admitted %v; log:\n%s", err, tc.admit, logs.String())
+			}
+			if !strings.Contains(logs.String(), tc.log) || !strings.Contains(logs.String(), "remote=10.99.0.2:40000") {
+				t.Fatalf("the log does not say %q:\n%s", tc.log, logs.String())
+			}
+			if _, held := a.peers[hub.ID]; held != (tc.admit && tc.name != "NotANodeKey") {
+				t.Fatalf("peer remembered = %v", held)
+			}
+		})
+	}
+}
+
+// sha256SPKI is the pinned-certificate ID nats-server compares.
+func sha256SPKI(t *testing.T, pub ed25519.PublicKey) string {
+	t.Helper()
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(der)
+	return hex.EncodeToString(sum[:])
+}
+
+// Revoking a key pins every other admitted key, which makes nats-server
+// close that key's routes, then unpins; a sweep with nothing to cut does
+// not touch the server.
+func TestRouteAuthSweepPinsAllButDistrustedKeys(t *testing.T) {
+	ca := newTestCA(t)
+	b, _ := events.GenerateSigner()
+	c, _ := events.GenerateSigner()
+	d, _ := events.GenerateSigner()
+	hub := func(s *events.Signer) *events.Key {
+		return &events.Key{ID: s.ID, PublicKey: s.Public(), Roles: []events.Role{events.RoleLog}}
+	}
+	var kr atomic.Pointer[events.Keyring]
+	var logs bytes.Buffer
+	a := newRouteAuth(kr.Load, slog.New(slog.NewTextHandler(&logs, nil)))
+	for _, s := range []*events.Signer{b, c, d} {
+		if err := a.admit(routeState(t, ca, s.Public()), "x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var pins []server.PinnedCertSet
+	pin := func(set server.PinnedCertSet) error { pins = append(pins, set); return nil }
+	a.sweep(pin) // no keyring yet
+	kr.Store(keyringWith(hub(b), hub(c)))
+	a.sweep(pin) // d is not named: admitted by the CA, not cut
+	if len(pins) != 0 {
+		t.Fatalf("pinned %v with nothing to cut", pins)
+	}
+	revoked := kr.Load().Clone()
+	revoked.Keys[c.ID].RevokedSeq = 4
+	kr.Store(revoked)
+	a.sweep(pin)
+	if len(pins) != 2 || pins[1] != nil {
+		t.Fatalf("pins %v, want the kept keys then none", pins)
+	}
+	want := server.PinnedCertSet{sha256SPKI(t, b.Public()): {}, sha256SPKI(t, d.Public()): {}}
+	if len(pins[0]) != 2 || pins[0] == nil {
+		t.Fatalf("pinned %v, want b's and d's keys", pins[0])
+	}
+	for k := range want {
+		if _, ok := pins[0][k]; !ok {
+			t.Fatalf("pinned %v, want b's and d's keys %v", pins[0], want)
+		}
+	}
+	if a.peers[c.ID] != nil || !strings.Contains(logs.String(), "closed a hub's routes: its node key is no longer trusted\" key="+c.ID+" reason=revoked") {
+		t.Fatalf("c is still remembered (%v) or not logged:\n%s", a.peers[c.ID] != nil, logs.String())
+	}
+	a.sweep(pin)
+	if len(pins) != 2 {
+		t.Fatal("a second sweep pinned again")
+	}
+
+	// Everyone distrusted: the pinned set is empty but not nil, which
+	// nats-server reads as "no key" rather than "no pinning".
+	gone := kr.Load().Clone()
+	gone.Keys[b.ID].RevokedSeq = 5
+	kr.Store(gone)
+	delete(a.peers, d.ID)
+	pins = nil
+	a.sweep(pin)
+	if len(pins) != 2 || pins[0] == nil || len(pins[0]) != 0 {
+		t.Fatalf("pins %v, want an empty set, then none", pins)
+	}
+
+	failing := func(server.PinnedCertSet) error { return errors.New("reload refused") }
+	e, _ := events.GenerateSigner()
+	a.admit(routeState(t, ca, e.Public()), "x")
+	gone = kr.Load().Clone()
+	gone.Keys[e.ID] = &events.Key{ID: e.ID, PublicKey: e.Public(), RevokedSeq: 6}
+	kr.Store(gone)
+	a.sweep(failing)
+	if a.peers[e.ID] == nil || !strings.Contains(logs.String(), "reload refused") {
+		t.Fatal("a failed cut must be retried at the next sweep, and logged")
+	}
+}
+
+// routeHub runs a hub's NATS with cluster TLS for key's certificate from
+// ca, routed to routes, admitting hubs against kr; its routeAuth sweeps.
+func routeHub(t *testing.T, ca *testCA, key *events.Signer, listen string, routes []string, kr *atomic.Pointer[events.Keyring], logs *syncBuffer) *server.Server {
+	t.Helper()
+	tp := Topology{ClusterListen: listen, ClusterName: "c", ClusterCert: ca.issue(t, key.Public(), loopbackIPs, nil), CA: ca.file}
+	for _, r := range routes {
+		tp.Routes = append(tp.Routes, "nats-route://"+r)
+	}
+	if err := tp.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	opts := &server.Options{}
+	if err := tp.apply(opts, key.ID); err != nil {
+		t.Fatal(err)
+	}
+	g, err := tp.applyTLS(opts, key, kr.Load, kr.Load, slog.New(slog.NewTextHandler(logs, nil)).With("hub", key.ID))
+	if err != nil || g.routes == nil {
+		t.Fatalf("applyTLS: %+v, %v", g, err)
+	}
+	ns := natsServer(t, opts)
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop) })
+	go g.routes.watch(ns, opts, stop)
+	return ns
+}
+
+// logHas says whether a line of logs holds every one of parts.
+func logHas(logs *syncBuffer, parts ...string) bool {
+	for _, line := range strings.Split(logs.String(), "\n") {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// routedTo says whether ns has a route to the hub with key s.
+func routedTo(t *testing.T, ns *server.Server, s *events.Signer) bool {
+	t.Helper()
+	rz, err := ns.Routez(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rz.Routes {
+		if r.RemoteName == "vault-"+s.ID {
+			return true
+		}
+	}
+	return false
+}
+
+// Through nats-server: three hubs route over TLS with their node keys,
+// admitted by the CA before there is a keyring. Hub a then sees c's key
+// revoked (c, and b, do not: c is compromised and b lags): a closes its
+// routes with c, whichever of them dialed, keeps b, and refuses c from
+// then on as listener and as dialer. A fourth hub whose key the keyring
+// names without a node role is refused.
+func TestRoutesProveNodeKeysThroughNATSServer(t *testing.T) {
+	ca := newTestCA(t)
+	a, _ := events.GenerateSigner()
+	b, _ := events.GenerateSigner()
+	c, _ := events.GenerateSigner()
+	var aTrust, others atomic.Pointer[events.Keyring] // nil: no keyring projected yet
+	var logs syncBuffer
+	addrs := []string{freePort(t), freePort(t), freePort(t)}
+	hubA := routeHub(t, ca, a, addrs[0], []string{addrs[1], addrs[2]}, &aTrust, &logs)
+	hubB := routeHub(t, ca, b, addrs[1], []string{addrs[0], addrs[2]}, &others, &logs)
+	hubC := routeHub(t, ca, c, addrs[2], []string{addrs[0], addrs[1]}, &others, &logs)
+	waitUntil(t, "the three hubs' routes", func() bool {
+		return routedTo(t, hubA, b) && routedTo(t, hubA, c) && routedTo(t, hubB, c)
+	})
+	if !logHas(&logs, "admitted by the cluster CA (the ledger's keyring is not projected yet)", "hub="+a.ID, "key="+b.ID) {
+		t.Fatalf("log:\n%s", logs.String())
+	}
+
+	node := func(s *events.Signer) *events.Key {
+		return &events.Key{ID: s.ID, PublicKey: s.Public(), Roles: []events.Role{events.RoleLog}}
+	}
+	kr := keyringWith(node(a), node(b), node(c))
+	others.Store(kr)
+	revoked := kr.Clone()
+	revoked.Keys[c.ID].RevokedSeq = 7
+	start := time.Now()
+	aTrust.Store(revoked)
+	waitUntil(t, "hub a to close its routes with c", func() bool { return !routedTo(t, hubA, c) && !routedTo(t, hubC, a) })
+	t.Logf("revocation to closed routes: %v (sweeps every 200 ms)", time.Since(start).Round(time.Millisecond))
+	if !logHas(&logs, "closed a hub's routes: its node key is no longer trusted", "hub="+a.ID, "key="+c.ID, "reason=revoked") {
+		t.Fatalf("log:\n%s", logs.String())
+	}
+	// c keeps dialing a, and a keeps dialing c (both are configured
+	// routes): a refuses it both ways.
+	refused := []string{"hub route refused: its node key is not trusted", "hub=" + a.ID, "key=" + c.ID, "reason=revoked"}
+	waitUntil(t, "hub a to refuse c as listener and as dialer", func() bool {
+		return logHas(&logs, append(refused, "remote=127.0.0.1:")...) && logHas(&logs, append(refused, "remote=\"dialed 127.0.0.1\"")...)
+	})
+	if routedTo(t, hubA, c) || routedTo(t, hubC, a) {
+		t.Fatal("c is routed to a again")
+	}
+	if !routedTo(t, hubA, b) || !routedTo(t, hubB, c) {
+		t.Fatal("a trusted route was cut with c's")
+	}
+
+	t.Run("NoNodeRole", func(t *testing.T) {
+		d, _ := events.GenerateSigner()
+		withD := aTrust.Load().Clone()
+		withD.Keys[d.ID] = &events.Key{ID: d.ID, PublicKey: d.Public(), Roles: []events.Role{events.RoleDeploy}}
+		aTrust.Store(withD)
+		routeHub(t, ca, d, freePort(t), []string{addrs[0]}, &others, &logs)
+		waitUntil(t, "hub a to refuse d", func() bool {
+			return logHas(&logs, "hub route refused: its node key is not trusted", "hub="+a.ID, "key="+d.ID, "reason=\"holds no node role")
+		})
+		if routedTo(t, hubA, d) {
+			t.Fatal("a routes to d")
+		}
+	})
+}
