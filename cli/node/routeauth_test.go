@@ -432,6 +432,24 @@ func TestRoutesProveNodeKeysThroughNATSServer(t *testing.T) {
 		t.Fatal("a trusted route was cut with c's")
 	}
 
+	t.Run("NoTLS", func(t *testing.T) {
+		var errs syncBuffer
+		hubA.SetLogger(errorLog{&errs}, false, false)
+		plain := &server.Options{ServerName: "plain", Cluster: server.ClusterOpts{Name: "c", Host: "127.0.0.1", Port: server.RANDOM_PORT}}
+		u, _ := parseNATSURL("nats-route://"+addrs[0], "nats-route")
+		plain.Routes = append(plain.Routes, u)
+		natsServer(t, plain)
+		waitUntil(t, "hub a to refuse a route without TLS", func() bool { return strings.Contains(errs.String(), "TLS") })
+		rz, err := hubA.Routez(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rz.Routes {
+			if r.RemoteName == "plain" {
+				t.Fatalf("hub a routes to the server without TLS: %+v", r)
+			}
+		}
+	})
 	t.Run("NoNodeRole", func(t *testing.T) {
 		d, _ := events.GenerateSigner()
 		withD := aTrust.Load().Clone()
