@@ -122,9 +122,12 @@ func startNATS(cfg Config, nodeKey *events.Signer, storeKey string, sec natsSecu
 	if err != nil {
 		return nil, "", fmt.Errorf("embedded NATS: %w", err)
 	}
-	if cfg.Topology.Edge {
+	switch {
+	case cfg.Topology.Edge:
 		ns.SetLogger(edgeNATSLogger{natsLogger{log}, nodeKey.ID}, false, false)
-	} else {
+	case guards.routes != nil:
+		ns.SetLogger(hubNATSLogger{natsLogger{log}, nodeKey.ID}, false, false)
+	default:
 		ns.SetLogger(natsLogger{log}, false, false)
 	}
 	ns.Start()

@@ -241,3 +241,18 @@ func (a *routeAuth) watch(ns *server.Server, opts *server.Options, stop <-chan s
 		}
 	}
 }
+
+// hubNATSLogger is the NATS log of a hub with cluster TLS: another hub's
+// refusal of its route, which NATS reports as a TLS alert, also says what
+// the operator can do about it.
+type hubNATSLogger struct {
+	natsLogger
+	nodeKey string
+}
+
+func (l hubNATSLogger) Errorf(format string, v ...any) {
+	l.natsLogger.Errorf(format, v...)
+	if msg := fmt.Sprintf(format, v...); strings.Contains(msg, "TLS route handshake error") && strings.Contains(msg, "remote error: tls: bad certificate") {
+		l.log.Error("another hub refused this hub's route: the ledger there does not trust this hub's node key (an admin adds it with 'vault keys add PUBLIC-KEY --role log'), or its cluster certificate is not from that hub's --nats-ca", "key", l.nodeKey)
+	}
+}

@@ -341,11 +341,13 @@ func routeHub(t *testing.T, ca *testCA, key *events.Signer, listen string, route
 	if err := tp.apply(opts, key.ID); err != nil {
 		t.Fatal(err)
 	}
-	g, err := tp.applyTLS(opts, key, kr.Load, kr.Load, slog.New(slog.NewTextHandler(logs, nil)).With("hub", key.ID))
+	log := slog.New(slog.NewTextHandler(logs, nil)).With("hub", key.ID)
+	g, err := tp.applyTLS(opts, key, kr.Load, kr.Load, log)
 	if err != nil || g.routes == nil {
 		t.Fatalf("applyTLS: %+v, %v", g, err)
 	}
 	ns := natsServer(t, opts)
+	ns.SetLogger(hubNATSLogger{natsLogger{log}, key.ID}, false, false)
 	stop := make(chan struct{})
 	t.Cleanup(func() { close(stop) })
 	go g.routes.watch(ns, opts, stop)
@@ -424,6 +426,9 @@ func TestRoutesProveNodeKeysThroughNATSServer(t *testing.T) {
 	refused := []string{"hub route refused: its node key is not trusted", "hub=" + a.ID, "key=" + c.ID, "reason=revoked"}
 	waitUntil(t, "hub a to refuse c as listener and as dialer", func() bool {
 		return logHas(&logs, append(refused, "remote=127.0.0.1:")...) && logHas(&logs, append(refused, "remote=\"dialed 127.0.0.1\"")...)
+	})
+	waitUntil(t, "hub c to log that a refused its node key", func() bool {
+		return logHas(&logs, "another hub refused this hub's route", "hub="+c.ID, "key="+c.ID)
 	})
 	if routedTo(t, hubA, c) || routedTo(t, hubC, a) {
 		t.Fatal("c is routed to a again")
