@@ -22,6 +22,13 @@ func (s *site) cluster(t *testing.T) ([]*node, []string) {
 	for _, name := range names[1:] {
 		s.join(name)
 	}
+	return s.clusterWith(t, names, nil)
+}
+
+// clusterWith runs hubs names (joined before) clustered, each with the
+// arguments more gives it besides (nil: none).
+func (s *site) clusterWith(t *testing.T, names []string, more func(name string) []string) ([]*node, []string) {
+	t.Helper()
 	routes, leafs := make([]string, 3), make([]string, 3)
 	for i := range names {
 		routes[i], leafs[i] = freeAddr(t), freeAddr(t)
@@ -35,8 +42,11 @@ func (s *site) cluster(t *testing.T) ([]*node, []string) {
 				others = append(others, "nats-route://"+routes[j])
 			}
 		}
-		starting = append(starting, s.launch(name, freeAddr(t), freeAddr(t), "--leaf-listen", leafs[i],
-			"--cluster-listen", routes[i], "--routes", strings.Join(others, ","), "--cluster-name", "vault"))
+		args := []string{"--leaf-listen", leafs[i], "--cluster-listen", routes[i], "--routes", strings.Join(others, ","), "--cluster-name", "vault"}
+		if more != nil {
+			args = append(args, more(name)...)
+		}
+		starting = append(starting, s.launch(name, freeAddr(t), freeAddr(t), args...))
 	}
 	t.Cleanup(func() {
 		if t.Failed() {

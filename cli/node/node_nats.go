@@ -126,7 +126,7 @@ func startNATS(cfg Config, nodeKey *events.Signer, storeKey string, sec natsSecu
 	case cfg.Topology.Edge:
 		ns.SetLogger(edgeNATSLogger{natsLogger{log}, nodeKey.ID}, false, false)
 	case guards.routes != nil:
-		ns.SetLogger(hubNATSLogger{natsLogger{log}, nodeKey.ID}, false, false)
+		ns.SetLogger(newHubNATSLogger(log, nodeKey.ID), false, false)
 	default:
 		ns.SetLogger(natsLogger{log}, false, false)
 	}

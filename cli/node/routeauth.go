@@ -49,8 +49,9 @@ import (
 // routeAuth admits route peers by their node keys, and remembers which
 // keys it admitted so that sweep can cut them.
 type routeAuth struct {
-	trust func() *events.Keyring // the projected keyring; nil while bootstrapping
-	log   *slog.Logger
+	trust   func() *events.Keyring // the projected keyring; nil while bootstrapping
+	log     *slog.Logger
+	refusal *logThrottle // a refused hub redials every second
 
 	mu    sync.Mutex
 	peers map[string]*routePeer // by key ID
@@ -63,8 +64,12 @@ type routePeer struct {
 }
 
 func newRouteAuth(trust func() *events.Keyring, log *slog.Logger) *routeAuth {
-	return &routeAuth{trust: trust, log: log, peers: map[string]*routePeer{}}
+	return &routeAuth{trust: trust, log: log, refusal: newLogThrottle(time.Minute), peers: map[string]*routePeer{}}
 }
+
+// refusedKey starts the error admit returns for a key it refuses, which
+// NATS logs again (hubNATSLogger drops that copy).
+const refusedKey = "node key "
 
 // verdicts logged when a route is admitted.
 const (
@@ -96,8 +101,11 @@ func (a *routeAuth) admit(cs tls.ConnectionState, remote string) error {
 		case notInKeyring:
 			verdict = admittedUnknown
 		default:
-			a.log.Warn("hub route refused: its node key is not trusted", "key", id, "reason", why, "remote", remote)
-			return fmt.Errorf("node key %s: %s", id, why)
+			// Once a minute as listener and once as dialer.
+			if a.refusal.due(id + why + fmt.Sprint(strings.HasPrefix(remote, "dialed "))) {
+				a.log.Warn("hub route refused: its node key is not trusted", "key", id, "reason", why, "remote", remote, "repeats", "at most once a minute")
+			}
+			return fmt.Errorf("%s%s: %s", refusedKey, id, why)
 		}
 	}
 	a.mu.Lock()
@@ -245,14 +253,32 @@ func (a *routeAuth) watch(ns *server.Server, opts *server.Options, stop <-chan s
 // hubNATSLogger is the NATS log of a hub with cluster TLS: another hub's
 // refusal of its route, which NATS reports as a TLS alert, also says what
 // the operator can do about it.
+// Both are once a minute at most: the hubs redial every second. NATS's
+// copy of a refusal routeAuth logged is dropped.
 type hubNATSLogger struct {
 	natsLogger
-	nodeKey string
+	nodeKey  string
+	throttle *logThrottle
+}
+
+func newHubNATSLogger(log *slog.Logger, nodeKey string) hubNATSLogger {
+	return hubNATSLogger{natsLogger{log}, nodeKey, newLogThrottle(time.Minute)}
 }
 
 func (l hubNATSLogger) Errorf(format string, v ...any) {
-	l.natsLogger.Errorf(format, v...)
-	if msg := fmt.Sprintf(format, v...); strings.Contains(msg, "TLS route handshake error") && strings.Contains(msg, "remote error: tls: bad certificate") {
-		l.log.Error("another hub refused this hub's route: the ledger there does not trust this hub's node key (an admin adds it with 'vault keys add PUBLIC-KEY --role log'), or its cluster certificate is not from that hub's --nats-ca", "key", l.nodeKey)
+	msg := fmt.Sprintf(format, v...)
+	if !strings.Contains(msg, "TLS route handshake error") {
+		l.natsLogger.Errorf(format, v...)
+		return
+	}
+	switch {
+	case strings.Contains(msg, "handshake error: "+refusedKey):
+		// routeAuth said it
+	case strings.Contains(msg, "remote error: tls: bad certificate"):
+		if l.throttle.due("refused") {
+			l.log.Error("another hub refused this hub's route: the ledger there does not trust this hub's node key (an admin adds it with 'vault keys add PUBLIC-KEY --role log'), or its cluster certificate is not from that hub's --nats-ca", "key", l.nodeKey, "nats", msg, "repeats", "at most once a minute")
+		}
+	case l.throttle.due(msg):
+		l.natsLogger.Errorf(format, v...)
 	}
 }
