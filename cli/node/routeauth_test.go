@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/big"
 	"net"
@@ -328,9 +329,13 @@ func TestRouteAuthSweepPinsAllButDistrustedKeys(t *testing.T) {
 
 // routeHub runs a hub's NATS with cluster TLS for key's certificate from
 // ca, routed to routes, admitting hubs against kr; its routeAuth sweeps.
-func routeHub(t *testing.T, ca *testCA, key *events.Signer, listen string, routes []string, kr *atomic.Pointer[events.Keyring], logs *syncBuffer) *server.Server {
+// leaf, if given, is a leaf listener for edges, its certificate and key.
+func routeHub(t *testing.T, ca *testCA, key *events.Signer, listen string, routes []string, kr *atomic.Pointer[events.Keyring], logs *syncBuffer, leaf ...string) *server.Server {
 	t.Helper()
 	tp := Topology{ClusterListen: listen, ClusterName: "c", ClusterCert: ca.issue(t, key.Public(), loopbackIPs, nil), CA: ca.file}
+	if len(leaf) == 3 {
+		tp.LeafListen, tp.LeafCert, tp.LeafKey = leaf[0], leaf[1], leaf[2]
+	}
 	for _, r := range routes {
 		tp.Routes = append(tp.Routes, "nats-route://"+r)
 	}
@@ -346,11 +351,17 @@ func routeHub(t *testing.T, ca *testCA, key *events.Signer, listen string, route
 	if err != nil || g.routes == nil {
 		t.Fatalf("applyTLS: %+v, %v", g, err)
 	}
+	if g.leaf != nil {
+		opts.CustomClientAuthentication = linkAuth{leaf: g.leaf}
+	}
 	ns := natsServer(t, opts)
 	ns.SetLogger(newHubNATSLogger(log, key.ID), false, false)
 	stop := make(chan struct{})
 	t.Cleanup(func() { close(stop) })
 	go g.routes.watch(ns, opts, stop)
+	if g.leaf != nil {
+		go g.leaf.watch(ns, stop)
+	}
 	return ns
 }
 
@@ -366,6 +377,20 @@ func logHas(logs *syncBuffer, parts ...string) bool {
 		}
 	}
 	return false
+}
+
+// leafIDs lists ns's leaf connections' IDs.
+func leafIDs(t *testing.T, ns *server.Server) string {
+	t.Helper()
+	lz, err := ns.Leafz(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, l := range lz.Leafs {
+		ids = append(ids, fmt.Sprint(l.ID))
+	}
+	return strings.Join(ids, ",")
 }
 
 // routedTo says whether ns has a route to the hub with key s.
@@ -397,7 +422,9 @@ func TestRoutesProveNodeKeysThroughNATSServer(t *testing.T) {
 	var aTrust, others atomic.Pointer[events.Keyring] // nil: no keyring projected yet
 	var logs syncBuffer
 	addrs := []string{freePort(t), freePort(t), freePort(t)}
-	hubA := routeHub(t, ca, a, addrs[0], []string{addrs[1], addrs[2]}, &aTrust, &logs)
+	leafAddr := freePort(t)
+	leafCert, leafKey, _ := testHubCert(t)
+	hubA := routeHub(t, ca, a, addrs[0], []string{addrs[1], addrs[2]}, &aTrust, &logs, leafAddr, leafCert, leafKey)
 	hubB := routeHub(t, ca, b, addrs[1], []string{addrs[0], addrs[2]}, &others, &logs)
 	hubC := routeHub(t, ca, c, addrs[2], []string{addrs[0], addrs[1]}, &others, &logs)
 	waitUntil(t, "the three hubs' routes", func() bool {
@@ -410,8 +437,24 @@ func TestRoutesProveNodeKeysThroughNATSServer(t *testing.T) {
 	node := func(s *events.Signer) *events.Key {
 		return &events.Key{ID: s.ID, PublicKey: s.Public(), Roles: []events.Role{events.RoleLog}}
 	}
-	kr := keyringWith(node(a), node(b), node(c))
+	edge, _ := events.GenerateSigner()
+	kr := keyringWith(node(a), node(b), node(c), &events.Key{ID: edge.ID, PublicKey: edge.Public(), Roles: []events.Role{events.RoleWitness}})
 	others.Store(kr)
+	aTrust.Store(kr)
+	// An edge on hub a: cutting c's routes reloads a's options, which
+	// must leave the edge's link alone.
+	edgeTopo := Topology{Edge: true, Hubs: []string{"nats-leaf://" + leafAddr}, CA: leafCert}
+	edgeOpts := &server.Options{}
+	if err := edgeTopo.apply(edgeOpts, edge.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := edgeTopo.applyTLS(edgeOpts, edge, nil, nil, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	natsServer(t, edgeOpts)
+	waitUntil(t, "the edge's link to hub a", func() bool { return hubA.NumLeafNodes() == 1 })
+	leafID := leafIDs(t, hubA)
+
 	revoked := kr.Clone()
 	revoked.Keys[c.ID].RevokedSeq = 7
 	start := time.Now()
@@ -435,6 +478,9 @@ func TestRoutesProveNodeKeysThroughNATSServer(t *testing.T) {
 	}
 	if !routedTo(t, hubA, b) || !routedTo(t, hubB, c) {
 		t.Fatal("a trusted route was cut with c's")
+	}
+	if got := leafIDs(t, hubA); got != leafID {
+		t.Fatalf("the edge's link changed from %q to %q when c's routes were cut", leafID, got)
 	}
 
 	t.Run("NoTLS", func(t *testing.T) {
