@@ -89,7 +89,8 @@ func (ca *clusterCA) sign(t *testing.T, name, csrPEM string) string {
 // Three hubs route over TLS with cluster certificates the operator's CA
 // issued from `vault keys csr`, so each route proves a hub's node key.
 // The CA admits them while the cluster forms; an admin then adds the
-// joined hubs' keys. Revoking hub3's key closes its routes on both other
+// joined hubs' keys, which registers the cluster: each hub refuses keys
+// the keyring does not name from then on. Revoking hub3's key closes its routes on both other
 // hubs, which refuse it from then on (hub3 says so too), and the two go
 // on serving deploys.
 func TestClusterRoutesProveNodeKeys(t *testing.T) {
@@ -116,6 +117,11 @@ func TestClusterRoutesProveNodeKeys(t *testing.T) {
 	vault := func(args ...string) string { return s.e.mustVault(hubs[0].server(), args...) }
 	vault("keys", "add", pub2, "--role", "log")
 	vault("keys", "add", pub3, "--role", "log")
+	for i, h := range hubs {
+		waitFor(t, 20*time.Second, names[i]+" to find the hubs registered", func() bool {
+			return logLines(h, "from now on a route whose node key it does not name is refused") == 1
+		})
+	}
 	vault("deploy", s.greeter("one"))
 	vault("activate", "greet@v1")
 	for _, h := range hubs {

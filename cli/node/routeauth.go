@@ -32,10 +32,16 @@ import (
 //   - a key the keyring revoked, or holding no node role: refused, on
 //     whichever side of the route this hub is;
 //   - a key the keyring does not name: admitted by the CA, with a warning
-//     naming it. Refusing those would cut the hubs of a new cluster apart
-//     the moment its keyring is projected, before an admin could add their
-//     keys (which takes a quorum of them), and the cluster would never get
-//     a writable ledger again.
+//     naming it, until the cluster is registered: until the keyring trusts
+//     this hub's key and the keys of as many hubs it routed with as it has
+//     --routes. From then on such a key is refused (and cut if it was
+//     admitted before). Refusing those from the start would cut the hubs
+//     of a new cluster apart the moment its keyring is projected, before
+//     an admin could add their keys (which takes a quorum of them), and
+//     the cluster would never get a writable ledger again. Counting only
+//     hubs this hub routed with, whose keys the keyring trusts, keeps
+//     edges' keys and unknown keys from ending the registration early: a
+//     registered hub keeps routes with a quorum of trusted hubs.
 //
 // Revocation: sweep closes the routes of a hub whose key the keyring
 // stops trusting. nats-server offers no call to close a route, and its
@@ -50,11 +56,14 @@ import (
 // keys it admitted so that sweep can cut them.
 type routeAuth struct {
 	trust   func() *events.Keyring // the projected keyring; nil while bootstrapping
+	self    string                 // this hub's key ID
+	hubs    int                    // the other hubs: its --routes
 	log     *slog.Logger
 	refusal *logThrottle // a refused hub redials every second
 
-	mu    sync.Mutex
-	peers map[string]*routePeer // by key ID
+	mu         sync.Mutex
+	peers      map[string]*routePeer // by key ID
+	registered bool                  // the keyring names the cluster's hubs: see above
 }
 
 // routePeer is a key some route proved.
@@ -63,8 +72,44 @@ type routePeer struct {
 	logged string // the verdict last logged for it, to log each change once
 }
 
-func newRouteAuth(trust func() *events.Keyring, log *slog.Logger) *routeAuth {
-	return &routeAuth{trust: trust, log: log, refusal: newLogThrottle(time.Minute), peers: map[string]*routePeer{}}
+// newRouteAuth admits routes for hub self, which has hubs other hubs in
+// its --routes, against trust.
+func newRouteAuth(trust func() *events.Keyring, self string, hubs int, log *slog.Logger) *routeAuth {
+	return &routeAuth{trust: trust, self: self, hubs: hubs, log: log, refusal: newLogThrottle(time.Minute), peers: map[string]*routePeer{}}
+}
+
+// refuses says why the keyring kr refuses key id a route, or "": a key
+// it does not name only once the cluster is registered. a.mu is held.
+func (a *routeAuth) refuses(kr *events.Keyring, id string) string {
+	why := untrusted(kr, id)
+	if why == notInKeyring && !a.registeredIn(kr) {
+		return ""
+	}
+	return why
+}
+
+// registeredIn says whether kr trusts this hub and as many of the hubs
+// it routed with as it has routes, and once it does, says so for good.
+// a.mu is held.
+func (a *routeAuth) registeredIn(kr *events.Keyring) bool {
+	if a.registered {
+		return true
+	}
+	if untrusted(kr, a.self) != "" {
+		return false
+	}
+	trusted := 0
+	for id := range a.peers {
+		if untrusted(kr, id) == "" {
+			trusted++
+		}
+	}
+	if trusted < a.hubs {
+		return false
+	}
+	a.registered = true
+	a.log.Info("the ledger's keyring trusts this hub and the hubs it routes with: from now on a route whose node key it does not name is refused", "trusted_hubs", trusted)
+	return true
 }
 
 // refusedKey starts the error admit returns for a key it refuses, which
@@ -93,31 +138,29 @@ func (a *routeAuth) admit(cs tls.ConnectionState, remote string) error {
 		return errors.New("a hub's cluster certificate is issued for its ed25519 node key")
 	}
 	id := events.KeyID(pub)
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	verdict := admittedByCA
 	if kr := a.trust(); kr != nil {
-		switch why := untrusted(kr, id); why {
-		case "":
-			verdict = admittedByKeyring
-		case notInKeyring:
-			verdict = admittedUnknown
-		default:
+		if why := a.refuses(kr, id); why != "" {
 			// Once a minute as listener and once as dialer.
 			if a.refusal.due(id + why + fmt.Sprint(strings.HasPrefix(remote, "dialed "))) {
 				a.log.Warn("hub route refused: its node key is not trusted", "key", id, "reason", why, "remote", remote, "repeats", "at most once a minute")
 			}
 			return fmt.Errorf("%s%s: %s", refusedKey, id, why)
 		}
+		verdict = admittedByKeyring
+		if untrusted(kr, id) == notInKeyring {
+			verdict = admittedUnknown
+		}
 	}
-	a.mu.Lock()
 	p := a.peers[id]
 	if p == nil {
 		p = &routePeer{spki: cert.RawSubjectPublicKeyInfo}
 		a.peers[id] = p
 	}
-	changed := p.logged != verdict
-	p.logged = verdict
-	a.mu.Unlock()
-	if changed {
+	if p.logged != verdict {
+		p.logged = verdict
 		if verdict == admittedUnknown {
 			a.log.Warn("hub route "+verdict, "key", id, "remote", remote)
 		} else {
@@ -175,9 +218,9 @@ func dialed(cs tls.ConnectionState) string {
 // in a non-nil set.
 type pinRoutes func(server.PinnedCertSet) error
 
-// sweep cuts the routes of every admitted key the keyring now distrusts
-// (revoked, or no longer a node), and forgets it: admit refuses it from
-// then on. While it pins, admit waits: a route admitted meanwhile would
+// sweep cuts the routes of every admitted key the keyring now refuses
+// (revoked, no longer a node, or not named once the cluster is
+// registered), and forgets it: admit refuses it from then on. While it pins, admit waits: a route admitted meanwhile would
 // be cut with the others.
 func (a *routeAuth) sweep(pin pinRoutes) {
 	kr := a.trust()
@@ -186,16 +229,16 @@ func (a *routeAuth) sweep(pin pinRoutes) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.registeredIn(kr) // says so as soon as it is
 	keep := server.PinnedCertSet{} // never nil: nil would pin nothing
 	cut := map[string]string{}
 	for id, p := range a.peers {
-		switch why := untrusted(kr, id); why {
-		case "", notInKeyring:
-			sum := sha256.Sum256(p.spki)
-			keep[hex.EncodeToString(sum[:])] = struct{}{}
-		default:
+		if why := a.refuses(kr, id); why != "" {
 			cut[id] = why
+			continue
 		}
+		sum := sha256.Sum256(p.spki)
+		keep[hex.EncodeToString(sum[:])] = struct{}{}
 	}
 	if len(cut) == 0 {
 		return

@@ -150,12 +150,12 @@ func TestClusterTLSProvesNodeKeysBothWays(t *testing.T) {
 	a, _ := events.GenerateSigner()
 	b, _ := events.GenerateSigner()
 	var logs syncBuffer
-	ra := newRouteAuth(func() *events.Keyring { return nil }, slog.New(slog.NewTextHandler(&logs, nil)))
+	ra := newRouteAuth(func() *events.Keyring { return nil }, a.ID, 1, slog.New(slog.NewTextHandler(&logs, nil)))
 	srv, err := clusterTLS(ca.issue(t, a.Public(), loopbackIPs, nil), ca.pool, a, ra)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rb := newRouteAuth(func() *events.Keyring { return nil }, slog.New(slog.DiscardHandler))
+	rb := newRouteAuth(func() *events.Keyring { return nil }, b.ID, 1, slog.New(slog.DiscardHandler))
 	cli, err := clusterTLS(ca.issue(t, b.Public(), loopbackIPs, nil), ca.pool, b, rb)
 	if err != nil {
 		t.Fatal(err)
@@ -226,7 +226,7 @@ func TestRouteAuthAdmitsNodeKeysTheLedgerTrusts(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs bytes.Buffer
-			a := newRouteAuth(func() *events.Keyring { return tc.kr }, slog.New(slog.NewTextHandler(&logs, nil)))
+			a := newRouteAuth(func() *events.Keyring { return tc.kr }, "self", 2, slog.New(slog.NewTextHandler(&logs, nil)))
 			err := a.admit(tc.state, "10.99.0.2:40000")
 			if (err == nil) != tc.admit {
 				t.Fatalf("admit: %v, want admitted %v; log:\n%s", err, tc.admit, logs.String())
@@ -265,7 +265,9 @@ func TestRouteAuthSweepPinsAllButDistrustedKeys(t *testing.T) {
 	}
 	var kr atomic.Pointer[events.Keyring]
 	var logs bytes.Buffer
-	a := newRouteAuth(kr.Load, slog.New(slog.NewTextHandler(&logs, nil)))
+	// Hub "self" is not in the keyring: the cluster is not registered,
+	// and d's unknown key is not cut.
+	a := newRouteAuth(kr.Load, "self", 2, slog.New(slog.NewTextHandler(&logs, nil)))
 	for _, s := range []*events.Signer{b, c, d} {
 		if err := a.admit(routeState(t, ca, s.Public()), "x"); err != nil {
 			t.Fatal(err)
@@ -324,6 +326,64 @@ func TestRouteAuthSweepPinsAllButDistrustedKeys(t *testing.T) {
 	a.sweep(failing)
 	if a.peers[e.ID] == nil || !strings.Contains(logs.String(), "reload refused") {
 		t.Fatal("a failed cut must be retried at the next sweep, and logged")
+	}
+}
+
+// A key the keyring does not name is admitted while the hubs register,
+// and refused, and cut, once the keyring trusts this hub and as many hubs
+// it routed with as it has routes. Edges' keys and unknown keys do not
+// count towards that.
+func TestRouteAuthRefusesUnknownKeysOnceTheHubsAreRegistered(t *testing.T) {
+	ca := newTestCA(t)
+	self, _ := events.GenerateSigner()
+	b, _ := events.GenerateSigner()
+	c, _ := events.GenerateSigner()
+	early, _ := events.GenerateSigner() // admitted while registering
+	late, _ := events.GenerateSigner()  // arrives once registered
+	edge, _ := events.GenerateSigner()
+	key := func(s *events.Signer, r events.Role) *events.Key {
+		return &events.Key{ID: s.ID, PublicKey: s.Public(), Roles: []events.Role{r}}
+	}
+	var kr atomic.Pointer[events.Keyring]
+	kr.Store(keyringWith(key(self, events.RoleLog), key(b, events.RoleLog), key(edge, events.RoleWitness)))
+	var logs bytes.Buffer
+	a := newRouteAuth(kr.Load, self.ID, 2, slog.New(slog.NewTextHandler(&logs, nil)))
+	for _, s := range []*events.Signer{b, early} {
+		if err := a.admit(routeState(t, ca, s.Public()), "x"); err != nil {
+			t.Fatalf("while registering: %v", err)
+		}
+	}
+	var pins []server.PinnedCertSet
+	pin := func(set server.PinnedCertSet) error { pins = append(pins, set); return nil }
+	a.sweep(pin)
+	if len(pins) != 0 || a.registered {
+		t.Fatalf("one trusted hub of two, and an edge's key in the keyring: registered %v, pins %v", a.registered, pins)
+	}
+	// The admin adds c's key, and c routes.
+	next := kr.Load().Clone()
+	next.Keys[c.ID] = key(c, events.RoleLog)
+	kr.Store(next)
+	if err := a.admit(routeState(t, ca, c.Public()), "x"); err != nil {
+		t.Fatal(err)
+	}
+	a.sweep(pin)
+	if !a.registered || !strings.Contains(logs.String(), "from now on a route whose node key it does not name is refused") {
+		t.Fatalf("registered %v:\n%s", a.registered, logs.String())
+	}
+	if len(pins) != 2 || len(pins[0]) != 2 || a.peers[early.ID] != nil {
+		t.Fatalf("the early unknown key is cut once registered: pins %v, remembered %v", pins, a.peers[early.ID] != nil)
+	}
+	if err := a.admit(routeState(t, ca, late.Public()), "10.0.0.9:1234"); err == nil ||
+		!strings.Contains(logs.String(), "key="+late.ID+" reason=\"not in the ledger's keyring\"") {
+		t.Fatalf("an unknown key once registered: %v\n%s", err, logs.String())
+	}
+	// Registered for good: b's revocation does not reopen the door.
+	next = kr.Load().Clone()
+	next.Keys[b.ID].RevokedSeq = 12
+	kr.Store(next)
+	a.sweep(pin)
+	if err := a.admit(routeState(t, ca, late.Public()), "x"); err == nil {
+		t.Fatal("an unknown key admitted after a revocation")
 	}
 }
 
@@ -412,8 +472,9 @@ func routedTo(t *testing.T, ns *server.Server, s *events.Signer) bool {
 // admitted by the CA before there is a keyring. Hub a then sees c's key
 // revoked (c, and b, do not: c is compromised and b lags): a closes its
 // routes with c, whichever of them dialed, keeps b, and refuses c from
-// then on as listener and as dialer. A fourth hub whose key the keyring
-// names without a node role is refused.
+// then on as listener and as dialer. Once a has found the keyring
+// trusting its hubs, a hub whose key the keyring does not name is
+// refused, as is one whose key it names without a node role.
 func TestRoutesProveNodeKeysThroughNATSServer(t *testing.T) {
 	ca := newTestCA(t)
 	a, _ := events.GenerateSigner()
@@ -454,6 +515,9 @@ func TestRoutesProveNodeKeysThroughNATSServer(t *testing.T) {
 	natsServer(t, edgeOpts)
 	waitUntil(t, "the edge's link to hub a", func() bool { return hubA.NumLeafNodes() == 1 })
 	leafID := leafIDs(t, hubA)
+	waitUntil(t, "hub a to find the cluster's hubs registered", func() bool {
+		return logHas(&logs, "from now on a route whose node key it does not name is refused", "hub="+a.ID)
+	})
 
 	revoked := kr.Clone()
 	revoked.Keys[c.ID].RevokedSeq = 7
@@ -499,6 +563,16 @@ func TestRoutesProveNodeKeysThroughNATSServer(t *testing.T) {
 			if r.RemoteName == "plain" {
 				t.Fatalf("hub a routes to the server without TLS: %+v", r)
 			}
+		}
+	})
+	t.Run("NotInKeyring", func(t *testing.T) {
+		e, _ := events.GenerateSigner()
+		routeHub(t, ca, e, freePort(t), []string{addrs[0]}, &others, &logs)
+		waitUntil(t, "hub a to refuse e", func() bool {
+			return logHas(&logs, "hub route refused: its node key is not trusted", "hub="+a.ID, "key="+e.ID, "reason=\"not in the ledger's keyring\"")
+		})
+		if routedTo(t, hubA, e) {
+			t.Fatal("a routes to e")
 		}
 	})
 	t.Run("NoNodeRole", func(t *testing.T) {

@@ -282,7 +282,10 @@ func (t Topology) applyTLS(opts *server.Options, nodeKey *events.Signer, trust, 
 		return g, errors.New("--leaf-cert and --cluster-cert: edges and hubs prove node keys against the ledger's keyring, which --nats-auth none turns off; use --nats-auth keyring")
 	}
 	if t.ClusterCert != "" {
-		g.routes = newRouteAuth(projected, log)
+		if nodeKey == nil {
+			return g, errors.New("--cluster-cert: no node key to present")
+		}
+		g.routes = newRouteAuth(projected, nodeKey.ID, len(t.Routes), log)
 		var err error
 		if opts.Cluster.TLSConfig, err = clusterTLS(t.ClusterCert, ca, nodeKey, g.routes); err != nil {
 			return g, err
