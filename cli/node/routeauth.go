@@ -229,7 +229,7 @@ func (a *routeAuth) sweep(pin pinRoutes) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.registeredIn(kr) // says so as soon as it is
+	a.registeredIn(kr)             // says so as soon as it is
 	keep := server.PinnedCertSet{} // never nil: nil would pin nothing
 	cut := map[string]string{}
 	for id, p := range a.peers {
