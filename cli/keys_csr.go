@@ -31,8 +31,9 @@ certificate's key, and signs the routes' TLS handshakes).
 
 The other hubs admit its routes by the CA while their ledger's keyring is
 not projected yet, and from then on by the keyring: trust the key with
-'vault keys add PUBLIC-KEY --role log' (printed on stderr); 'vault keys
-revoke ID' closes its routes and refuses them.`,
+'vault keys add PUBLIC-KEY --role log' (printed on stderr). A key the keyring
+does not name is admitted only until the keyring names the cluster's hubs;
+'vault keys revoke ID' closes its routes and refuses them.`,
 		Example: `  vault keys csr --data .vault --ip 10.0.0.1 > hub1.csr
   openssl x509 -req -in hub1.csr -CA ca.pem -CAkey ca-key.pem -days 365 \
     -copy_extensions copy -extfile <(echo extendedKeyUsage=serverAuth,clientAuth) -out hub1-cluster.pem`,

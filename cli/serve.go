@@ -52,8 +52,9 @@ made from it) and whose key the ledger trusts with the witness or log role
 Edges verify the hub with --nats-ca. Hubs clustered beyond loopback present
 --cluster-cert to each other, a certificate the --nats-ca CA issued for the
 hub's node key ('vault keys csr'); once the ledger's keyring is projected
-they admit a hub only if it does not revoke its key ('vault keys add KEY
---role log' trusts it), and revoking the key closes the hub's routes.
+they admit a hub by its key ('vault keys add KEY --role log'; until the
+keyring names the cluster's hubs, the CA admits a key it does not name),
+and revoking the key closes the hub's routes.
 
 The edge binds with SO_REUSEPORT, TCP_DEFER_ACCEPT and TCP_FASTOPEN, but
 refuses a port that anything else has bound. DIR is locked (DIR/LOCK holds the
