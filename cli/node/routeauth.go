@@ -2,18 +2,14 @@ package node
 
 import (
 	"crypto/ed25519"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/vault-runtime/vault/events"
 )
@@ -43,14 +39,8 @@ import (
 //     edges' keys and unknown keys from ending the registration early: a
 //     registered hub keeps routes with a quorum of trusted hubs.
 //
-// Revocation: sweep closes the routes of a hub whose key the keyring
-// stops trusting. nats-server offers no call to close a route, and its
-// route list does not say which key a route proved; what it offers is
-// pinned certificates for the cluster, applied to every route (solicited
-// or accepted) by the key its TLS peer proved when the options are
-// reloaded. So sweep pins every admitted key but the distrusted ones,
-// which closes exactly their routes, and unpins at once; admit refuses
-// them from then on, so they cannot come back.
+// sweep (routecut.go) closes the routes of a key the keyring stops
+// trusting.
 
 // routeAuth admits route peers by their node keys, and remembers which
 // keys it admitted so that sweep can cut them.
@@ -211,117 +201,4 @@ func dialed(cs tls.ConnectionState) string {
 		names = append(names, cs.PeerCertificates[0].DNSNames...)
 	}
 	return "dialed " + strings.Join(names, ",")
-}
-
-// pinRoutes applies a set of pinned cluster keys (nil: none) to the
-// running server; nats-server closes every route whose peer's key is not
-// in a non-nil set.
-type pinRoutes func(server.PinnedCertSet) error
-
-// sweep cuts the routes of every admitted key the keyring now refuses
-// (revoked, no longer a node, or not named once the cluster is
-// registered), and forgets it: admit refuses it from then on. While it pins, admit waits: a route admitted meanwhile would
-// be cut with the others.
-func (a *routeAuth) sweep(pin pinRoutes) {
-	kr := a.trust()
-	if kr == nil {
-		return
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.registeredIn(kr)             // says so as soon as it is
-	keep := server.PinnedCertSet{} // never nil: nil would pin nothing
-	cut := map[string]string{}
-	for id, p := range a.peers {
-		if why := a.refuses(kr, id); why != "" {
-			cut[id] = why
-			continue
-		}
-		sum := sha256.Sum256(p.spki)
-		keep[hex.EncodeToString(sum[:])] = struct{}{}
-	}
-	if len(cut) == 0 {
-		return
-	}
-	err := pin(keep)
-	if err == nil {
-		err = pin(nil)
-	}
-	if err != nil {
-		a.log.Error("could not close the routes of hubs whose node keys are no longer trusted", "err", err)
-		return
-	}
-	for id, why := range cut {
-		delete(a.peers, id)
-		a.log.Warn("closed a hub's routes: its node key is no longer trusted", "key", id, "reason", why)
-	}
-}
-
-// clusterPins reloads the embedded server's options with a set of pinned
-// cluster keys: the one way nats-server closes routes by the key they
-// proved. opts are the options the server runs with now.
-type clusterPins struct {
-	ns   *server.Server
-	opts *server.Options
-}
-
-func (p *clusterPins) pin(set server.PinnedCertSet) error {
-	next := p.opts.Clone()
-	// Clone copies the TLS configurations, which nats-server would then
-	// see as changed (their functions never compare equal): keep them.
-	next.TLSConfig, next.Cluster.TLSConfig, next.LeafNode.TLSConfig = p.opts.TLSConfig, p.opts.Cluster.TLSConfig, p.opts.LeafNode.TLSConfig
-	next.Cluster.TLSPinnedCerts = set
-	if err := p.ns.ReloadOptions(next); err != nil {
-		return fmt.Errorf("pin cluster keys: %w", err)
-	}
-	p.opts = next
-	return nil
-}
-
-// watch sweeps every 200 ms until stop is closed, as leafAuth.watch does.
-func (a *routeAuth) watch(ns *server.Server, opts *server.Options, stop <-chan struct{}) {
-	pins := &clusterPins{ns: ns, opts: opts}
-	t := time.NewTicker(200 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-			a.sweep(pins.pin)
-		}
-	}
-}
-
-// hubNATSLogger is the NATS log of a hub with cluster TLS: another hub's
-// refusal of its route, which NATS reports as a TLS alert, also says what
-// the operator can do about it.
-// Both are once a minute at most: the hubs redial every second. NATS's
-// copy of a refusal routeAuth logged is dropped.
-type hubNATSLogger struct {
-	natsLogger
-	nodeKey  string
-	throttle *logThrottle
-}
-
-func newHubNATSLogger(log *slog.Logger, nodeKey string) hubNATSLogger {
-	return hubNATSLogger{natsLogger{log}, nodeKey, newLogThrottle(time.Minute)}
-}
-
-func (l hubNATSLogger) Errorf(format string, v ...any) {
-	msg := fmt.Sprintf(format, v...)
-	if !strings.Contains(msg, "TLS route handshake error") {
-		l.natsLogger.Errorf(format, v...)
-		return
-	}
-	switch {
-	case strings.Contains(msg, "handshake error: "+refusedKey):
-		// routeAuth said it
-	case strings.Contains(msg, "remote error: tls: bad certificate"):
-		if l.throttle.due("refused") {
-			l.log.Error("another hub refused this hub's route: the ledger there does not trust this hub's node key (an admin adds it with 'vault keys add PUBLIC-KEY --role log'), or its cluster certificate is not from that hub's --nats-ca", "key", l.nodeKey, "nats", msg, "repeats", "at most once a minute")
-		}
-	case l.throttle.due(msg):
-		l.natsLogger.Errorf(format, v...)
-	}
 }
