@@ -501,6 +501,24 @@ func TestEdgeNATSLoggerExplainsARefusal(t *testing.T) {
 	}
 }
 
+// Leaf and cluster TLS check node keys against the keyring: without it
+// (--nats-auth none) a hub refuses to start, naming the flag.
+func TestLinkTLSNeedsTheKeyring(t *testing.T) {
+	certFile, keyFile, _ := testHubCert(t)
+	node, _ := events.GenerateSigner()
+	for _, tc := range []struct {
+		t    Topology
+		want string
+	}{
+		{Topology{LeafListen: "127.0.0.1:7422", LeafCert: certFile, LeafKey: keyFile}, "--leaf-cert: edges prove node keys"},
+		{Topology{ClusterListen: "127.0.0.1:6222", Routes: []string{"nats-route://127.0.0.1:6223"}, ClusterCert: certFile, CA: certFile}, "--cluster-cert: hubs prove node keys"},
+	} {
+		if _, err := tc.t.applyTLS(&server.Options{}, node, nil, nil, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v without a keyring: %v, want %q", tc.t, err, tc.want)
+		}
+	}
+}
+
 // $VAULT_NATS_CA is read only by a node that needs a CA: set for the CLI
 // to a file the node cannot read, it does not stop a plain loopback hub.
 func TestApplyTLSReadsTheCAOnlyWhenNeeded(t *testing.T) {

@@ -278,8 +278,13 @@ func (t Topology) applyTLS(opts *server.Options, nodeKey *events.Signer, trust, 
 			r.TLS, r.TLSConfig, r.TLSTimeout = true, cfg, 2
 		}
 	}
-	if (t.LeafCert != "" || t.ClusterCert != "") && (trust == nil || projected == nil) {
-		return g, errors.New("--leaf-cert and --cluster-cert: edges and hubs prove node keys against the ledger's keyring, which --nats-auth none turns off; use --nats-auth keyring")
+	if trust == nil || projected == nil {
+		switch {
+		case t.LeafCert != "":
+			return g, errors.New("--leaf-cert: edges prove node keys against the ledger's keyring, which --nats-auth none turns off; use --nats-auth keyring")
+		case t.ClusterCert != "":
+			return g, errors.New("--cluster-cert: hubs prove node keys against the ledger's keyring, which --nats-auth none turns off; use --nats-auth keyring")
+		}
 	}
 	if t.ClusterCert != "" {
 		if nodeKey == nil {
