@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/vault-runtime/vault/ledger"
@@ -160,6 +161,12 @@ func waitLeaders(t *testing.T, n *node, gone string, streams ...string) {
 	t.Helper()
 	nc := dial(t, n.server())
 	defer nc.Close()
+	waitLeadersOn(t, nc, gone, streams...)
+}
+
+// waitLeadersOn is waitLeaders through a connection of the caller's.
+func waitLeadersOn(t *testing.T, nc *nats.Conn, gone string, streams ...string) {
+	t.Helper()
 	js, err := jetstream.New(nc)
 	if err != nil {
 		t.Fatal(err)

@@ -1,17 +1,24 @@
 package integration
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
 	"math/big"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/vault-runtime/vault/ledger"
 )
@@ -150,4 +157,89 @@ func TestClusterRoutesProveNodeKeys(t *testing.T) {
 	for _, h := range hubs[:2] {
 		waitServes(t, h, "/greet", "greetings two", 10*time.Second)
 	}
+}
+
+// Hubs on two machines: the genesis hub in one network namespace, hub2
+// and hub3 in another, joined by a veth pair, so every route between the
+// genesis hub and the others crosses a real (virtual) link, over TLS,
+// with certificates for the hubs' veth addresses. Revoking hub3's key
+// cuts it off on both sides of the link; a deploy on the genesis hub is
+// served by hub2 across it.
+func TestHubsAcrossNetworkNamespaces(t *testing.T) {
+	s := newSite(t)
+	hubNS, otherNS := netnsPair(t)
+	s.netns = map[string]string{"hub": hubNS, "hub2": otherNS, "hub3": otherNS}
+	_, pub2 := s.join("hub2")
+	id3, pub3 := s.join("hub3")
+	ca := newClusterCA(t, s.e.root)
+	type hub struct{ name, ip, cluster, h2c, nats string }
+	hubs := []hub{
+		{"hub", netnsHubIP, netnsHubIP + ":6222", "127.0.0.1:8080", "127.0.0.1:4222"},
+		{"hub2", netnsEdgeIP, netnsEdgeIP + ":6222", "127.0.0.1:8082", "127.0.0.1:4223"},
+		{"hub3", netnsEdgeIP, netnsEdgeIP + ":6223", "127.0.0.1:8083", "127.0.0.1:4224"},
+	}
+	var starting []*launching
+	for _, h := range hubs {
+		cert := ca.sign(t, h.name, s.e.mustVault("", "keys", "csr", "--data", s.dir(h.name), "--ip", h.ip))
+		var routes []string
+		for _, o := range hubs {
+			if o.name != h.name {
+				routes = append(routes, "nats-route://"+o.cluster)
+			}
+		}
+		starting = append(starting, s.launch(h.name, h.h2c, h.nats, "--cluster-listen", h.cluster, "--routes", strings.Join(routes, ","),
+			"--cluster-name", "vault", "--cluster-cert", cert, "--nats-ca", ca.file))
+	}
+	var nodes []*node
+	for _, l := range starting {
+		nodes = append(nodes, l.wait(t, 90*time.Second))
+	}
+	hubVault := func(args ...string) string { return s.e.mustVaultIn(hubNS, nodes[0].server(), args...) }
+	hubVault("keys", "add", pub2, "--role", "log")
+	hubVault("keys", "add", pub3, "--role", "log")
+	waitFor(t, 20*time.Second, "the genesis hub to admit hub2 by its key from "+netnsEdgeIP, func() bool {
+		return logLines(nodes[0], "from now on a route whose node key it does not name is refused") == 1
+	})
+
+	hubVault("keys", "revoke", id3)
+	for i, n := range nodes[:2] {
+		waitFor(t, 20*time.Second, hubs[i].name+" to close hub3's routes", func() bool {
+			return logLines(n, "closed a hub's routes: its node key is no longer trusted", "key="+id3) > 0
+		})
+	}
+	waitFor(t, 20*time.Second, "the genesis hub to refuse hub3 from across the link", func() bool {
+		return logLines(nodes[0], "hub route refused: its node key is not trusted", "key="+id3, "remote="+netnsEdgeIP+":") > 0
+	})
+	nodes[2].waitLog(t, "another hub refused this hub's route")
+
+	nc, err := nats.Connect(nodes[0].server(), nats.Timeout(5*time.Second), nats.MaxReconnects(0), nats.SetCustomDialer(netnsDialer(hubNS)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	waitLeadersOn(t, nc, "vault-"+id3, ledger.StreamName, "OBJ_"+ledger.ArtifactBucket)
+	hubVault("deploy", s.greeter("one"))
+	hubVault("activate", "greet@v1")
+	c := netnsH2CClient(otherNS)
+	var last string
+	waitFor(t, 20*time.Second, "hub2 to serve greet@v1 deployed across the link", func() bool {
+		resp, err := c.Get("http://" + hubs[1].h2c + "/greet")
+		if err != nil {
+			last = err.Error()
+			return false
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		last = string(body)
+		return resp.StatusCode == http.StatusOK && last == "greetings one"
+	})
+}
+
+// netnsDialer dials NATS from inside network namespace ns.
+type netnsDialer string
+
+func (ns netnsDialer) Dial(network, addr string) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return netnsDial(ctx, string(ns), network, addr)
 }
