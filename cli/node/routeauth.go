@@ -124,7 +124,11 @@ func (a *routeAuth) admit(cs tls.ConnectionState, remote string) error {
 	cert := cs.PeerCertificates[0]
 	pub, ok := cert.PublicKey.(ed25519.PublicKey)
 	if !ok {
-		a.log.Warn("hub route refused: its cluster certificate's key is not an ed25519 node key", "remote", remote, "subject", cert.Subject.String())
+		// A hub still presenting a cluster certificate of its own key
+		// (before node keys) redials every second too.
+		if a.refusal.due("not ed25519 " + cert.Subject.String()) {
+			a.log.Warn("hub route refused: its cluster certificate's key is not an ed25519 node key (issue it from 'vault keys csr')", "remote", remote, "subject", cert.Subject.String(), "repeats", "at most once a minute")
+		}
 		return errors.New("a hub's cluster certificate is issued for its ed25519 node key")
 	}
 	id := events.KeyID(pub)
