@@ -7,19 +7,12 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/hex"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"log/slog"
-	"math/big"
-	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -29,118 +22,6 @@ import (
 
 	"github.com/vault-runtime/vault/events"
 )
-
-// testCA is an operator's CA for hubs' cluster certificates.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	file string // its certificate, PEM: --nats-ca
-	pool *x509.CertPool
-}
-
-func newTestCA(t *testing.T) *testCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test cluster CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	file := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &testCA{cert: cert, key: key, file: file, pool: pool}
-}
-
-// issue writes a cluster certificate for pub at 127.0.0.1 (serverAuth
-// and clientAuth) and returns its file.
-func (ca *testCA) issue(t *testing.T, pub crypto.PublicKey, ips []net.IP, dns []string) string {
-	t.Helper()
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	tmpl := &x509.Certificate{
-		SerialNumber: serial, Subject: pkix.Name{CommonName: "hub"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: ips, DNSNames: dns, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, pub, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "cluster.pem")
-	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return file
-}
-
-// signCSR is what the operator's CA does with `vault keys csr`'s output.
-func (ca *testCA) signCSR(t *testing.T, csrPEM []byte) string {
-	t.Helper()
-	block, _ := pem.Decode(csrPEM)
-	if block == nil || block.Type != "CERTIFICATE REQUEST" {
-		t.Fatalf("not a PEM certificate request:\n%s", csrPEM)
-	}
-	csr, err := x509.ParseCertificateRequest(block.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := csr.CheckSignature(); err != nil {
-		t.Fatalf("the request's signature: %v", err)
-	}
-	return ca.issue(t, csr.PublicKey, csr.IPAddresses, csr.DNSNames)
-}
-
-var loopbackIPs = []net.IP{net.IPv4(127, 0, 0, 1)}
-
-// A hub's certificate request is signed by its node key and names its
-// addresses; the certificate the CA makes of it pairs with the node key,
-// and a certificate for another key is refused at start.
-func TestNodeCSRBecomesTheClusterCertificate(t *testing.T) {
-	node, _ := events.GenerateSigner()
-	csr, err := NodeCSR(node, []net.IP{net.ParseIP("10.0.0.1")}, []string{"hub1.example"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, _ := pem.Decode(csr)
-	req, err := x509.ParseCertificateRequest(block.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pub, ok := req.PublicKey.(ed25519.PublicKey); !ok || !pub.Equal(node.Public()) || req.CheckSignature() != nil {
-		t.Fatalf("the request is not for (or not signed by) the node key: %v", req.CheckSignature())
-	}
-	if len(req.IPAddresses) != 1 || !req.IPAddresses[0].Equal(net.ParseIP("10.0.0.1")) || len(req.DNSNames) != 1 || req.DNSNames[0] != "hub1.example" {
-		t.Fatalf("names: %v %v", req.IPAddresses, req.DNSNames)
-	}
-	ca := newTestCA(t)
-	cert, err := loadNodeCertificate(ca.signCSR(t, csr), node)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pub := cert.Leaf.PublicKey.(ed25519.PublicKey); !pub.Equal(node.Public()) {
-		t.Fatal("the certificate is not for the node key")
-	}
-	other, _ := events.GenerateSigner()
-	if _, err := loadNodeCertificate(ca.issue(t, other.Public(), loopbackIPs, nil), node); err == nil || !strings.Contains(err.Error(), "not issued for this hub's node key "+node.ID) {
-		t.Fatalf("another key's certificate: %v", err)
-	}
-	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if _, err := loadNodeCertificate(ca.issue(t, &ecKey.PublicKey, loopbackIPs, nil), node); err == nil {
-		t.Fatal("an ECDSA cluster certificate was paired with the node key")
-	}
-}
 
 // Both sides of a route present their node keys' certificates and see
 // the other's node key; a certificate from another CA, or none, does not
@@ -238,94 +119,6 @@ func TestRouteAuthAdmitsNodeKeysTheLedgerTrusts(t *testing.T) {
 				t.Fatalf("peer remembered = %v", held)
 			}
 		})
-	}
-}
-
-// sha256SPKI is the pinned-certificate ID nats-server compares.
-func sha256SPKI(t *testing.T, pub ed25519.PublicKey) string {
-	t.Helper()
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(der)
-	return hex.EncodeToString(sum[:])
-}
-
-// Revoking a key pins every other admitted key, which makes nats-server
-// close that key's routes, then unpins; a sweep with nothing to cut does
-// not touch the server.
-func TestRouteAuthSweepPinsAllButDistrustedKeys(t *testing.T) {
-	ca := newTestCA(t)
-	b, _ := events.GenerateSigner()
-	c, _ := events.GenerateSigner()
-	d, _ := events.GenerateSigner()
-	hub := func(s *events.Signer) *events.Key {
-		return &events.Key{ID: s.ID, PublicKey: s.Public(), Roles: []events.Role{events.RoleLog}}
-	}
-	var kr atomic.Pointer[events.Keyring]
-	var logs bytes.Buffer
-	// Hub "self" is not in the keyring: the cluster is not registered,
-	// and d's unknown key is not cut.
-	a := newRouteAuth(kr.Load, "self", 2, slog.New(slog.NewTextHandler(&logs, nil)))
-	for _, s := range []*events.Signer{b, c, d} {
-		if err := a.admit(routeState(t, ca, s.Public()), "x"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var pins []server.PinnedCertSet
-	pin := func(set server.PinnedCertSet) error { pins = append(pins, set); return nil }
-	a.sweep(pin) // no keyring yet
-	kr.Store(keyringWith(hub(b), hub(c)))
-	a.sweep(pin) // d is not named: admitted by the CA, not cut
-	if len(pins) != 0 {
-		t.Fatalf("pinned %v with nothing to cut", pins)
-	}
-	revoked := kr.Load().Clone()
-	revoked.Keys[c.ID].RevokedSeq = 4
-	kr.Store(revoked)
-	a.sweep(pin)
-	if len(pins) != 2 || pins[1] != nil {
-		t.Fatalf("pins %v, want the kept keys then none", pins)
-	}
-	want := server.PinnedCertSet{sha256SPKI(t, b.Public()): {}, sha256SPKI(t, d.Public()): {}}
-	if len(pins[0]) != 2 || pins[0] == nil {
-		t.Fatalf("pinned %v, want b's and d's keys", pins[0])
-	}
-	for k := range want {
-		if _, ok := pins[0][k]; !ok {
-			t.Fatalf("pinned %v, want b's and d's keys %v", pins[0], want)
-		}
-	}
-	if a.peers[c.ID] != nil || !strings.Contains(logs.String(), "closed a hub's routes: its node key is no longer trusted\" key="+c.ID+" reason=revoked") {
-		t.Fatalf("c is still remembered (%v) or not logged:\n%s", a.peers[c.ID] != nil, logs.String())
-	}
-	a.sweep(pin)
-	if len(pins) != 2 {
-		t.Fatal("a second sweep pinned again")
-	}
-
-	// Everyone distrusted: the pinned set is empty but not nil, which
-	// nats-server reads as "no key" rather than "no pinning".
-	gone := kr.Load().Clone()
-	gone.Keys[b.ID].RevokedSeq = 5
-	kr.Store(gone)
-	delete(a.peers, d.ID)
-	pins = nil
-	a.sweep(pin)
-	if len(pins) != 2 || pins[0] == nil || len(pins[0]) != 0 {
-		t.Fatalf("pins %v, want an empty set, then none", pins)
-	}
-
-	failing := func(server.PinnedCertSet) error { return errors.New("reload refused") }
-	e, _ := events.GenerateSigner()
-	a.admit(routeState(t, ca, e.Public()), "x")
-	gone = kr.Load().Clone()
-	gone.Keys[e.ID] = &events.Key{ID: e.ID, PublicKey: e.Public(), RevokedSeq: 6}
-	kr.Store(gone)
-	a.sweep(failing)
-	if a.peers[e.ID] == nil || !strings.Contains(logs.String(), "reload refused") {
-		t.Fatal("a failed cut must be retried at the next sweep, and logged")
 	}
 }
 
@@ -588,27 +381,4 @@ func TestRoutesProveNodeKeysThroughNATSServer(t *testing.T) {
 			t.Fatal("a routes to d")
 		}
 	})
-}
-
-// A hub's NATS log explains another hub's refusal once a minute, drops
-// NATS's copy of a refusal routeAuth logged, and passes other errors.
-func TestHubNATSLoggerExplainsARefusalOnce(t *testing.T) {
-	var logs bytes.Buffer
-	l := newHubNATSLogger(slog.New(slog.NewTextHandler(&logs, nil)), "0123456789abcdef")
-	for range 3 {
-		l.Errorf("%s - rid:%d - TLS route handshake error: %v", "127.0.0.1:6222", 5, "remote error: tls: bad certificate")
-	}
-	if n := strings.Count(logs.String(), "another hub refused this hub's route"); n != 1 || !strings.Contains(logs.String(), "key=0123456789abcdef") {
-		t.Fatalf("%d explanations, want 1:\n%s", n, logs.String())
-	}
-	logs.Reset()
-	l.Errorf("%s - rid:%d - TLS route handshake error: %v", "127.0.0.1:6222", 6, refusedKey+"fedcba9876543210: revoked")
-	if logs.Len() != 0 {
-		t.Fatalf("routeAuth logged that refusal already:\n%s", logs.String())
-	}
-	l.Errorf("Error trying to connect to route: %v", "connection refused")
-	l.Errorf("Error trying to connect to route: %v", "connection refused")
-	if n := strings.Count(logs.String(), "connection refused"); n != 2 {
-		t.Fatalf("other errors pass as they are (%d):\n%s", n, logs.String())
-	}
 }
