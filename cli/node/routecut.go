@@ -54,7 +54,10 @@ func (a *routeAuth) sweep(pin pinRoutes) {
 		err = pin(nil)
 	}
 	if err != nil {
-		a.log.Error("could not close the routes of hubs whose node keys are no longer trusted", "err", err)
+		// Retried at every sweep; said once a minute.
+		if a.refusal.due("pin: " + err.Error()) {
+			a.log.Error("could not close the routes of hubs whose node keys are no longer trusted", "err", err, "repeats", "at most once a minute")
+		}
 		return
 	}
 	for id, why := range cut {
