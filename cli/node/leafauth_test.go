@@ -367,6 +367,10 @@ func TestTopologyTLSValidate(t *testing.T) {
 	if loopEdge.edgeTLS() || loopEdge.caFile() != "client-ca.pem" {
 		t.Errorf("$VAULT_NATS_CA supplies the CA (%q) but must not turn TLS on for a loopback hub (%v)", loopEdge.caFile(), loopEdge.edgeTLS())
 	}
+	shared := Topology{ClusterListen: "10.0.0.1:6222", Routes: []string{"nats-route://10.0.0.1:6222", "nats-route://10.0.0.2:6222", "nats-route://10.0.0.3:6222"}}
+	if n := shared.otherHubs(); n != 2 {
+		t.Errorf("routes shared by every hub, this one's included: %d other hubs, want 2", n)
+	}
 	clustered := Topology{ClusterListen: "10.0.0.1:6222", Routes: []string{"nats-route://10.0.0.2:6222"}, ClusterCert: "c"}
 	if err := clustered.Validate(); err != nil {
 		t.Errorf("cluster TLS with $VAULT_NATS_CA as its CA: %v", err)

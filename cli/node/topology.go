@@ -290,7 +290,7 @@ func (t Topology) applyTLS(opts *server.Options, nodeKey *events.Signer, trust, 
 		if nodeKey == nil {
 			return g, errors.New("--cluster-cert: no node key to present")
 		}
-		g.routes = newRouteAuth(projected, nodeKey.ID, len(t.Routes), log)
+		g.routes = newRouteAuth(projected, nodeKey.ID, t.otherHubs(), log)
 		var err error
 		if opts.Cluster.TLSConfig, err = clusterTLS(t.ClusterCert, ca, nodeKey, g.routes); err != nil {
 			return g, err
@@ -306,4 +306,16 @@ func (t Topology) applyTLS(opts *server.Options, nodeKey *events.Signer, trust, 
 		g.leaf = newLeafAuth(trust, log)
 	}
 	return g, nil
+}
+
+// otherHubs counts the --routes to other hubs: a list shared by every hub
+// of a cluster may name this one's --cluster-listen too.
+func (t Topology) otherHubs() int {
+	n := 0
+	for _, r := range t.Routes {
+		if u, err := parseNATSURL(r, "nats-route"); err != nil || u.Host != t.ClusterListen {
+			n++
+		}
+	}
+	return n
 }
