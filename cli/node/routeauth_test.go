@@ -358,6 +358,15 @@ func TestRoutesProveNodeKeysThroughNATSServer(t *testing.T) {
 			}
 		}
 	})
+	t.Run("TrustedHubRestarts", func(t *testing.T) {
+		hubB.Shutdown()
+		waitUntil(t, "b's routes to end", func() bool { return !routedTo(t, hubA, b) })
+		hubB = routeHub(t, ca, b, addrs[1], []string{addrs[0], addrs[2]}, &others, &logs)
+		waitUntil(t, "hub a to admit b back by its key", func() bool { return routedTo(t, hubA, b) && routedTo(t, hubB, a) })
+		if routedTo(t, hubA, c) {
+			t.Fatal("c came back with b")
+		}
+	})
 	t.Run("NotInKeyring", func(t *testing.T) {
 		e, _ := events.GenerateSigner()
 		routeHub(t, ca, e, freePort(t), []string{addrs[0]}, &others, &logs)
