@@ -32,7 +32,7 @@ written as an unsigned proposal instead, for 'vault sign' and 'vault submit'.`,
   vault keys ls --at 42`,
 	}
 	cmd.AddCommand(keysIDCommand(), keysLsCommand(), keysAddCommand(), keysRotateCommand(), keysRevokeCommand(),
-		keysGrantCommand(), keysRevokeRoleCommand())
+		keysGrantCommand(), keysRevokeRoleCommand(), keysCSRCommand())
 	return cmd
 }
 

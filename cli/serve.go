@@ -50,7 +50,11 @@ Beyond loopback, a hub's --leaf-listen needs --leaf-cert and --leaf-key (TLS
 made from it) and whose key the ledger trusts with the witness or log role
 ('vault keys add KEY --role witness'); revoking the key closes the edge's link.
 Edges verify the hub with --nats-ca. Hubs clustered beyond loopback present
---cluster-cert/--cluster-key to each other and verify them with --nats-ca.
+--cluster-cert to each other, a certificate the --nats-ca CA issued for the
+hub's node key ('vault keys csr'); once the ledger's keyring is projected
+they admit a hub by its key ('vault keys add KEY --role log'; until the
+keyring names the cluster's hubs, the CA admits a key it does not name),
+and revoking the key closes the hub's routes.
 
 The edge binds with SO_REUSEPORT, TCP_DEFER_ACCEPT and TCP_FASTOPEN, but
 refuses a port that anything else has bound. DIR is locked (DIR/LOCK holds the

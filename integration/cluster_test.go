@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/vault-runtime/vault/ledger"
@@ -22,6 +23,13 @@ func (s *site) cluster(t *testing.T) ([]*node, []string) {
 	for _, name := range names[1:] {
 		s.join(name)
 	}
+	return s.clusterWith(t, names, nil)
+}
+
+// clusterWith runs hubs names (joined before) clustered, each with the
+// arguments more gives it besides (nil: none).
+func (s *site) clusterWith(t *testing.T, names []string, more func(name string) []string) ([]*node, []string) {
+	t.Helper()
 	routes, leafs := make([]string, 3), make([]string, 3)
 	for i := range names {
 		routes[i], leafs[i] = freeAddr(t), freeAddr(t)
@@ -35,8 +43,11 @@ func (s *site) cluster(t *testing.T) ([]*node, []string) {
 				others = append(others, "nats-route://"+routes[j])
 			}
 		}
-		starting = append(starting, s.launch(name, freeAddr(t), freeAddr(t), "--leaf-listen", leafs[i],
-			"--cluster-listen", routes[i], "--routes", strings.Join(others, ","), "--cluster-name", "vault"))
+		args := []string{"--leaf-listen", leafs[i], "--cluster-listen", routes[i], "--routes", strings.Join(others, ","), "--cluster-name", "vault"}
+		if more != nil {
+			args = append(args, more(name)...)
+		}
+		starting = append(starting, s.launch(name, freeAddr(t), freeAddr(t), args...))
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -150,6 +161,12 @@ func waitLeaders(t *testing.T, n *node, gone string, streams ...string) {
 	t.Helper()
 	nc := dial(t, n.server())
 	defer nc.Close()
+	waitLeadersOn(t, nc, gone, streams...)
+}
+
+// waitLeadersOn is waitLeaders through a connection of the caller's.
+func waitLeadersOn(t *testing.T, nc *nats.Conn, gone string, streams ...string) {
+	t.Helper()
 	js, err := jetstream.New(nc)
 	if err != nil {
 		t.Fatal(err)

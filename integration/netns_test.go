@@ -196,35 +196,40 @@ func netnsPair(t *testing.T) (hub, edge string) {
 	return hub, edge
 }
 
+// netnsDial dials addr from inside network namespace ns: the socket is
+// made on a thread that joined ns (a thread locked and never unlocked
+// ends with its goroutine, so the namespace change goes with it).
+func netnsDial(ctx context.Context, ns, network, addr string) (net.Conn, error) {
+	type result struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread()
+		f, err := os.Open(filepath.Join("/run/netns", ns))
+		if err != nil {
+			ch <- result{nil, err}
+			return
+		}
+		err = unix.Setns(int(f.Fd()), unix.CLONE_NEWNET)
+		f.Close()
+		if err != nil {
+			ch <- result{nil, err}
+			return
+		}
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		ch <- result{c, err}
+	}()
+	r := <-ch
+	return r.c, r.err
+}
+
 // netnsH2CClient speaks HTTP/2 with prior knowledge from inside network
-// namespace ns: each connection's socket is made on a thread that joined
-// ns (a thread locked and never unlocked ends with its goroutine, so the
-// namespace change goes with it).
+// namespace ns.
 func netnsH2CClient(ns string) *http.Client {
 	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
-		type result struct {
-			c   net.Conn
-			err error
-		}
-		ch := make(chan result, 1)
-		go func() {
-			runtime.LockOSThread()
-			f, err := os.Open(filepath.Join("/run/netns", ns))
-			if err != nil {
-				ch <- result{nil, err}
-				return
-			}
-			err = unix.Setns(int(f.Fd()), unix.CLONE_NEWNET)
-			f.Close()
-			if err != nil {
-				ch <- result{nil, err}
-				return
-			}
-			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-			ch <- result{c, err}
-		}()
-		r := <-ch
-		return r.c, r.err
+		return netnsDial(ctx, ns, network, addr)
 	}
 	var p http.Protocols
 	p.SetUnencryptedHTTP2(true)

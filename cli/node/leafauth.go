@@ -32,7 +32,8 @@ import (
 // to the encrypted session (a nonce signature is a second exchange inside
 // it), TLS is required beyond loopback anyway, and a client without the
 // certificate is turned away before it sends a byte of NATS protocol.
-// (Routes carry no nkey at all: see clusterTLS.) The hub checks the key against
+// (Routes carry no nkey at all; hubs prove theirs the same way: see
+// routeauth.go.) The hub checks the key against
 // the ledger's keyring when the leaf's CONNECT arrives (nats-server routes
 // leaf connections through CustomClientAuthentication, so linkAuth sends
 // them here by kind), and leafAuth.watch closes an admitted leaf whose
@@ -143,22 +144,6 @@ func leafClientTLS(ca *x509.CertPool, nodeKey *events.Signer) (*tls.Config, erro
 	}, nil
 }
 
-// clusterTLS is a hub's route listener and dialer at once: each hub
-// presents its cluster certificate both ways and requires one issued by
-// the CA from the other (so the certificate needs both the serverAuth and
-// clientAuth usages). Routes cannot carry a node key: nats-server's route
-// CONNECT has no nkey, and the hubs of a new cluster form it before the
-// ledger, and with it the keyring, can exist (JetStream needs a quorum
-// of them first).
-func clusterTLS(certFile, keyFile string, ca *x509.CertPool) (*tls.Config, error) {
-	cfg, err := serverTLS(certFile, keyFile)
-	if err != nil {
-		return nil, fmt.Errorf("--cluster-cert/--cluster-key: %w", err)
-	}
-	cfg.RootCAs, cfg.ClientCAs, cfg.ClientAuth = ca, ca, tls.RequireAndVerifyClientCert
-	return cfg, nil
-}
-
 // linkAuth is the embedded server's one CustomClientAuthentication:
 // nats-server sends both clients and accepted leaf connections through
 // it. Leaf connections are the edges', which leafAuth checks; nil means
@@ -200,6 +185,9 @@ func newLeafAuth(trust func() *events.Keyring, log *slog.Logger) *leafAuth {
 	return &leafAuth{trust: trust, log: log, links: map[uint64]*leafLink{}}
 }
 
+// notInKeyring is untrusted's reason for a key the keyring does not name.
+const notInKeyring = "not in the ledger's keyring"
+
 // untrusted says why the keyring does not admit key id as a node, or "".
 func untrusted(kr *events.Keyring, id string) string {
 	if kr == nil {
@@ -208,7 +196,7 @@ func untrusted(kr *events.Keyring, id string) string {
 	k := kr.Keys[id]
 	switch {
 	case k == nil:
-		return "not in the ledger's keyring"
+		return notInKeyring
 	case k.Revoked():
 		return "revoked"
 	}

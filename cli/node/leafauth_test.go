@@ -165,25 +165,6 @@ func TestLeafTLSProvesTheNodeKey(t *testing.T) {
 	})
 }
 
-// Two hubs' cluster TLS: each presents its certificate both ways and
-// requires the other's from the CA.
-func TestClusterTLSIsMutual(t *testing.T) {
-	certFile, keyFile, pool := testHubCert(t)
-	cfg, err := clusterTLS(certFile, keyFile, pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, serr, cerr := handshake(t, cfg, cfg)
-	if serr != nil || cerr != nil || len(st.VerifiedChains) == 0 {
-		t.Fatalf("hub to hub: server %v, client %v, verified chains %d", serr, cerr, len(st.VerifiedChains))
-	}
-	node, _ := events.GenerateSigner()
-	stranger, _ := leafClientTLS(pool, node) // a node key, not a CA-issued cluster certificate
-	if _, serr, _ := handshake(t, cfg, stranger); serr == nil {
-		t.Fatal("a route without a certificate from the CA got through")
-	}
-}
-
 // fakeConn is what nats-server hands an authenticator.
 type fakeConn struct {
 	kind int
@@ -354,10 +335,12 @@ func TestTopologyTLSValidate(t *testing.T) {
 		{"LeafBeyondLoopbackTLS", Topology{LeafListen: "10.0.0.1:7422", LeafCert: "c", LeafKey: "k"}, ""},
 		{"LeafCertWithoutKey", Topology{LeafListen: "10.0.0.1:7422", LeafCert: "c"}, "--leaf-cert and --leaf-key go together"},
 		{"LeafCertWithoutListener", Topology{LeafCert: "c", LeafKey: "k"}, "are for a hub's --leaf-listen"},
-		{"ClusterBeyondLoopbackPlain", Topology{ClusterListen: "10.0.0.1:6222", Routes: []string{"nats-route://10.0.0.2:6222"}}, "--cluster-listen 10.0.0.1:6222 is beyond loopback: refusing to join hubs without mutual TLS (add --cluster-cert, --cluster-key and --nats-ca)"},
+		{"ClusterBeyondLoopbackPlain", Topology{ClusterListen: "10.0.0.1:6222", Routes: []string{"nats-route://10.0.0.2:6222"}}, "--cluster-listen 10.0.0.1:6222 is beyond loopback: refusing to join hubs without mutual TLS and node keys (add --cluster-cert and --nats-ca)"},
 		{"RouteBeyondLoopbackPlain", Topology{ClusterListen: "127.0.0.1:6222", Routes: []string{"nats-route://10.0.0.2:6222"}}, "--routes nats-route://10.0.0.2:6222 is beyond loopback"},
-		{"ClusterTLSWithoutCA", Topology{ClusterListen: "10.0.0.1:6222", Routes: []string{"nats-route://10.0.0.2:6222"}, ClusterCert: "c", ClusterKey: "k"}, "--cluster-cert needs --nats-ca"},
-		{"ClusterTLS", Topology{ClusterListen: "10.0.0.1:6222", Routes: []string{"nats-route://10.0.0.2:6222"}, ClusterCert: "c", ClusterKey: "k", CA: "ca"}, ""},
+		{"ClusterTLSWithoutCA", Topology{ClusterListen: "10.0.0.1:6222", Routes: []string{"nats-route://10.0.0.2:6222"}, ClusterCert: "c"}, "--cluster-cert needs --nats-ca"},
+		{"ClusterKeyRefused", Topology{ClusterListen: "10.0.0.1:6222", Routes: []string{"nats-route://10.0.0.2:6222"}, ClusterCert: "c", ClusterKey: "k", CA: "ca"}, "--cluster-key is not used any more"},
+		{"ClusterCertWithoutListener", Topology{ClusterCert: "c", CA: "ca"}, "--cluster-cert is for a hub's --cluster-listen"},
+		{"ClusterTLS", Topology{ClusterListen: "10.0.0.1:6222", Routes: []string{"nats-route://10.0.0.2:6222"}, ClusterCert: "c", CA: "ca"}, ""},
 		{"EdgeToRemoteHub", Topology{Edge: true, Hubs: []string{hub}}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -384,7 +367,11 @@ func TestTopologyTLSValidate(t *testing.T) {
 	if loopEdge.edgeTLS() || loopEdge.caFile() != "client-ca.pem" {
 		t.Errorf("$VAULT_NATS_CA supplies the CA (%q) but must not turn TLS on for a loopback hub (%v)", loopEdge.caFile(), loopEdge.edgeTLS())
 	}
-	clustered := Topology{ClusterListen: "10.0.0.1:6222", Routes: []string{"nats-route://10.0.0.2:6222"}, ClusterCert: "c", ClusterKey: "k"}
+	shared := Topology{ClusterListen: "10.0.0.1:6222", Routes: []string{"nats-route://10.0.0.1:6222", "nats-route://10.0.0.2:6222", "nats-route://10.0.0.3:6222"}}
+	if n := shared.otherHubs(); n != 2 {
+		t.Errorf("routes shared by every hub, this one's included: %d other hubs, want 2", n)
+	}
+	clustered := Topology{ClusterListen: "10.0.0.1:6222", Routes: []string{"nats-route://10.0.0.2:6222"}, ClusterCert: "c"}
 	if err := clustered.Validate(); err != nil {
 		t.Errorf("cluster TLS with $VAULT_NATS_CA as its CA: %v", err)
 	}
@@ -435,9 +422,10 @@ func TestLeafLinkThroughNATSServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	hubKey, _ := events.GenerateSigner()
-	la, err := hubTopo.applyTLS(hubOpts, hubKey, kr.Load, log)
-	if err != nil || la == nil {
-		t.Fatalf("applyTLS: %v, %v", la, err)
+	g, err := hubTopo.applyTLS(hubOpts, hubKey, kr.Load, kr.Load, log)
+	la := g.leaf
+	if err != nil || la == nil || g.routes != nil {
+		t.Fatalf("applyTLS: %+v, %v", g, err)
 	}
 	hubOpts.CustomClientAuthentication = linkAuth{leaf: la}
 	hub := natsServer(t, hubOpts)
@@ -450,7 +438,7 @@ func TestLeafLinkThroughNATSServer(t *testing.T) {
 	if err := edgeTopo.apply(edgeOpts, node.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := edgeTopo.applyTLS(edgeOpts, node, nil, log); err != nil {
+	if _, err := edgeTopo.applyTLS(edgeOpts, node, nil, nil, log); err != nil {
 		t.Fatal(err)
 	}
 	linking := time.Now()
@@ -472,47 +460,6 @@ func TestLeafLinkThroughNATSServer(t *testing.T) {
 	})
 	if hub.NumLeafNodes() != 0 {
 		t.Fatal("the revoked edge is linked again")
-	}
-}
-
-// Two hubs form a route over mutual TLS with their cluster certificates.
-func TestRoutesThroughNATSServerOverMutualTLS(t *testing.T) {
-	certFile, keyFile, _ := testHubCert(t)
-	a, b := freePort(t), freePort(t)
-	var servers []*server.Server
-	for i, pair := range [][2]string{{a, b}, {b, a}} {
-		tp := Topology{ClusterListen: pair[0], Routes: []string{"nats-route://" + pair[1]}, ClusterName: "c",
-			ClusterCert: certFile, ClusterKey: keyFile, CA: certFile}
-		if err := tp.Validate(); err != nil {
-			t.Fatal(err)
-		}
-		opts := &server.Options{}
-		if err := tp.apply(opts, fmt.Sprint("hub", i)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tp.applyTLS(opts, nil, nil, slog.New(slog.DiscardHandler)); err != nil {
-			t.Fatal(err)
-		}
-		servers = append(servers, natsServer(t, opts))
-	}
-	waitUntil(t, "the hubs' route", func() bool { return servers[0].NumRoutes() > 0 && servers[1].NumRoutes() > 0 })
-
-	// A server routing to a without a certificate does not join.
-	var errs syncBuffer
-	servers[0].SetLogger(errorLog{&errs}, false, false)
-	plain := &server.Options{ServerName: "plain", Cluster: server.ClusterOpts{Name: "c", Host: "127.0.0.1", Port: server.RANDOM_PORT}}
-	u, _ := parseNATSURL("nats-route://"+a, "nats-route")
-	plain.Routes = append(plain.Routes, u)
-	natsServer(t, plain)
-	waitUntil(t, "hub a to refuse a route without TLS", func() bool { return strings.Contains(errs.String(), "TLS") })
-	rz, err := servers[0].Routez(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rz.Routes {
-		if r.RemoteName == "plain" {
-			t.Fatalf("hub a routes to the server without a certificate: %+v", r)
-		}
 	}
 }
 
@@ -558,13 +505,31 @@ func TestEdgeNATSLoggerExplainsARefusal(t *testing.T) {
 	}
 }
 
+// Leaf and cluster TLS check node keys against the keyring: without it
+// (--nats-auth none) a hub refuses to start, naming the flag.
+func TestLinkTLSNeedsTheKeyring(t *testing.T) {
+	certFile, keyFile, _ := testHubCert(t)
+	node, _ := events.GenerateSigner()
+	for _, tc := range []struct {
+		t    Topology
+		want string
+	}{
+		{Topology{LeafListen: "127.0.0.1:7422", LeafCert: certFile, LeafKey: keyFile}, "--leaf-cert: edges prove node keys"},
+		{Topology{ClusterListen: "127.0.0.1:6222", Routes: []string{"nats-route://127.0.0.1:6223"}, ClusterCert: certFile, CA: certFile}, "--cluster-cert: hubs prove node keys"},
+	} {
+		if _, err := tc.t.applyTLS(&server.Options{}, node, nil, nil, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v without a keyring: %v, want %q", tc.t, err, tc.want)
+		}
+	}
+}
+
 // $VAULT_NATS_CA is read only by a node that needs a CA: set for the CLI
 // to a file the node cannot read, it does not stop a plain loopback hub.
 func TestApplyTLSReadsTheCAOnlyWhenNeeded(t *testing.T) {
 	t.Setenv("VAULT_NATS_CA", filepath.Join(t.TempDir(), "missing.pem"))
 	hub := Topology{LeafListen: "127.0.0.1:7422"}
-	if la, err := hub.applyTLS(&server.Options{}, nil, nil, slog.New(slog.DiscardHandler)); err != nil || la != nil {
-		t.Fatalf("plain loopback hub: %v, %v", la, err)
+	if g, err := hub.applyTLS(&server.Options{}, nil, nil, nil, slog.New(slog.DiscardHandler)); err != nil || g.leaf != nil || g.routes != nil {
+		t.Fatalf("plain loopback hub: %+v, %v", g, err)
 	}
 	node, _ := events.GenerateSigner()
 	edge := Topology{Edge: true, Hubs: []string{"nats-leaf://10.0.0.1:7422"}}
@@ -572,7 +537,7 @@ func TestApplyTLSReadsTheCAOnlyWhenNeeded(t *testing.T) {
 	if err := edge.apply(opts, node.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := edge.applyTLS(opts, node, nil, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "missing.pem") {
+	if _, err := edge.applyTLS(opts, node, nil, nil, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "missing.pem") {
 		t.Fatalf("an edge of a remote hub with an unreadable CA: %v", err)
 	}
 }

@@ -44,12 +44,22 @@ type keyringAuth struct {
 
 // keyring is the trust state now.
 func (a *keyringAuth) keyring() *events.Keyring {
+	if kr := a.projected(); kr != nil {
+		return kr
+	}
+	return a.genesis
+}
+
+// projected is the keyring the projector holds, nil until it has
+// projected one: a cluster's hubs route before their ledger exists, and
+// until then their CA, not the genesis, vouches for them (routeAuth).
+func (a *keyringAuth) projected() *events.Keyring {
 	if p := a.proj.Load(); p != nil {
 		if snap := p.Current(); snap != nil && snap.State != nil && snap.State.Keys != nil {
 			return snap.State.Keys
 		}
 	}
-	return a.genesis
+	return nil
 }
 
 // natsSecurityFor checks what cfg asks of the NATS client port: beyond

@@ -62,8 +62,9 @@ func (n *Node) connectNATS(cfg Config, nodeKey *events.Signer, jsKey string, sec
 // startNATS runs the embedded server with JetStream; with syncAlways every
 // write is fsynced before it is acknowledged. JetStream encrypts what it
 // stores with keys derived from storeKey. Its leaf and cluster
-// connections get TLS as the topology says, and a hub's leaf listener
-// with TLS admits edges by their node keys (leafAuth).
+// connections get TLS as the topology says; a hub's leaf listener with
+// TLS admits edges by their node keys (leafAuth), its routes with TLS
+// the other hubs by theirs (routeAuth).
 func startNATS(cfg Config, nodeKey *events.Signer, storeKey string, sec natsSecurity, log *slog.Logger) (*server.Server, string, error) {
 	listen := cfg.NATSListen
 	host, port, err := splitHostPort(listen)
@@ -99,14 +100,15 @@ func startNATS(cfg Config, nodeKey *events.Signer, storeKey string, sec natsSecu
 	if err := cfg.Topology.apply(opts, nodeKey.ID); err != nil {
 		return nil, "", err
 	}
-	var trust func() *events.Keyring
+	var trust, projected func() *events.Keyring
 	if ka, ok := sec.Auth.(*keyringAuth); ok {
-		trust = ka.keyring
+		trust, projected = ka.keyring, ka.projected
 	}
-	leaf, err := cfg.Topology.applyTLS(opts, nodeKey, trust, log)
+	guards, err := cfg.Topology.applyTLS(opts, nodeKey, trust, projected, log)
 	if err != nil {
 		return nil, "", err
 	}
+	leaf := guards.leaf
 	if sec.TLS != nil {
 		opts.TLS, opts.TLSConfig, opts.TLSTimeout = true, sec.TLS, 2
 	}
@@ -120,16 +122,24 @@ func startNATS(cfg Config, nodeKey *events.Signer, storeKey string, sec natsSecu
 	if err != nil {
 		return nil, "", fmt.Errorf("embedded NATS: %w", err)
 	}
-	if cfg.Topology.Edge {
+	switch {
+	case cfg.Topology.Edge:
 		ns.SetLogger(edgeNATSLogger{natsLogger{log}, nodeKey.ID}, false, false)
-	} else {
+	case guards.routes != nil:
+		ns.SetLogger(newHubNATSLogger(log, nodeKey.ID), false, false)
+	default:
 		ns.SetLogger(natsLogger{log}, false, false)
 	}
 	ns.Start()
-	if leaf != nil {
+	if leaf != nil || guards.routes != nil {
 		stop := make(chan struct{})
 		go func() { ns.WaitForShutdown(); close(stop) }()
-		go leaf.watch(ns, stop)
+		if leaf != nil {
+			go leaf.watch(ns, stop)
+		}
+		if guards.routes != nil {
+			go guards.routes.watch(ns, opts, stop)
+		}
 	}
 	if !ns.ReadyForConnections(15 * time.Second) {
 		ns.Shutdown()

@@ -43,9 +43,11 @@ type Topology struct {
 	// LeafCert and LeafKey put TLS 1.3 on a hub's leaf listener; edges
 	// then prove a node key the ledger trusts (see leafAuth).
 	LeafCert, LeafKey string
-	// ClusterCert and ClusterKey put mutual TLS 1.3 on the routes between
-	// hubs; CA is the PEM file of the CA that issued the hubs' leaf and
-	// cluster certificates, which edges and hubs verify them with.
+	// ClusterCert puts mutual TLS 1.3 on the routes between hubs: a
+	// certificate the CA issued for the hub's node key (routecert.go).
+	// ClusterKey is refused: the node key is the certificate's key. CA is
+	// the PEM file of the CA that issued the hubs' leaf and cluster
+	// certificates, which edges and hubs verify them with.
 	ClusterCert, ClusterKey string
 	CA                      string
 }
@@ -195,22 +197,22 @@ func (t Topology) validateTLS() error {
 	switch {
 	case (t.LeafCert == "") != (t.LeafKey == ""):
 		return errors.New("--leaf-cert and --leaf-key go together")
-	case (t.ClusterCert == "") != (t.ClusterKey == ""):
-		return errors.New("--cluster-cert and --cluster-key go together")
+	case t.ClusterKey != "":
+		return errors.New("--cluster-key is not used any more: a hub's cluster certificate is issued for its node key, which signs its routes' TLS (make the request with 'vault keys csr')")
 	case t.LeafCert != "" && t.LeafListen == "":
 		return errors.New("--leaf-cert and --leaf-key are for a hub's --leaf-listen")
 	case t.ClusterCert != "" && t.ClusterListen == "":
-		return errors.New("--cluster-cert and --cluster-key are for a hub's --cluster-listen")
+		return errors.New("--cluster-cert is for a hub's --cluster-listen")
 	case t.ClusterCert != "" && t.caFile() == "":
 		return errors.New("--cluster-cert needs --nats-ca: each hub verifies the other hubs' cluster certificates with it")
 	case t.LeafListen != "" && !loopbackAddr(t.LeafListen) && t.LeafCert == "":
 		return fmt.Errorf("--leaf-listen %s is beyond loopback: refusing to accept edges without TLS and node-key authentication (add --leaf-cert and --leaf-key)", t.LeafListen)
 	case t.ClusterListen != "" && !loopbackAddr(t.ClusterListen) && t.ClusterCert == "":
-		return fmt.Errorf("--cluster-listen %s is beyond loopback: refusing to join hubs without mutual TLS (add --cluster-cert, --cluster-key and --nats-ca)", t.ClusterListen)
+		return fmt.Errorf("--cluster-listen %s is beyond loopback: refusing to join hubs without mutual TLS and node keys (add --cluster-cert and --nats-ca)", t.ClusterListen)
 	}
 	for _, r := range t.Routes {
 		if u, err := parseNATSURL(r, "nats-route"); err == nil && !loopbackAddr(u.Host) && t.ClusterCert == "" {
-			return fmt.Errorf("--routes %s is beyond loopback: refusing to join hubs without mutual TLS (add --cluster-cert, --cluster-key and --nats-ca)", r)
+			return fmt.Errorf("--routes %s is beyond loopback: refusing to join hubs without mutual TLS and node keys (add --cluster-cert and --nats-ca)", r)
 		}
 	}
 	return nil
@@ -244,45 +246,76 @@ func (t Topology) edgeTLS() bool {
 	return false
 }
 
+// linkGuards are the checks a hub runs on its links: leaf checks the
+// edges' node keys, routes the other hubs'; nil where the link has no TLS.
+type linkGuards struct {
+	leaf   *leafAuth
+	routes *routeAuth
+}
+
 // applyTLS puts TLS on the leaf and cluster connections the topology
 // asks for. An edge presents its node key; a hub's leaf listener with TLS
-// admits only edges whose node key the keyring (trust) names, through the
-// leafAuth it returns (nil when the leaf listener has no TLS).
-func (t Topology) applyTLS(opts *server.Options, nodeKey *events.Signer, trust func() *events.Keyring, log *slog.Logger) (*leafAuth, error) {
+// admits only edges whose node key the keyring (trust) names, and its
+// routes with TLS present its node key and admit hubs by theirs (against
+// projected, the keyring from the ledger, nil until it is projected).
+func (t Topology) applyTLS(opts *server.Options, nodeKey *events.Signer, trust, projected func() *events.Keyring, log *slog.Logger) (linkGuards, error) {
+	var g linkGuards
 	var ca *x509.CertPool
 	if t.edgeTLS() || t.ClusterCert != "" {
 		// Only then: $VAULT_NATS_CA, set for the CLI, must not stop a
 		// node that has no use for it.
 		var err error
 		if ca, err = loadCA(t.caFile()); err != nil {
-			return nil, err
+			return g, err
 		}
 	}
-	var err error
 	if t.edgeTLS() {
 		cfg, err := leafClientTLS(ca, nodeKey)
 		if err != nil {
-			return nil, err
+			return g, err
 		}
 		for _, r := range opts.LeafNode.Remotes {
 			r.TLS, r.TLSConfig, r.TLSTimeout = true, cfg, 2
 		}
 	}
+	if trust == nil || projected == nil {
+		switch {
+		case t.LeafCert != "":
+			return g, errors.New("--leaf-cert: edges prove node keys against the ledger's keyring, which --nats-auth none turns off; use --nats-auth keyring")
+		case t.ClusterCert != "":
+			return g, errors.New("--cluster-cert: hubs prove node keys against the ledger's keyring, which --nats-auth none turns off; use --nats-auth keyring")
+		}
+	}
 	if t.ClusterCert != "" {
-		if opts.Cluster.TLSConfig, err = clusterTLS(t.ClusterCert, t.ClusterKey, ca); err != nil {
-			return nil, err
+		if nodeKey == nil {
+			return g, errors.New("--cluster-cert: no node key to present")
+		}
+		g.routes = newRouteAuth(projected, nodeKey.ID, t.otherHubs(), log)
+		var err error
+		if opts.Cluster.TLSConfig, err = clusterTLS(t.ClusterCert, ca, nodeKey, g.routes); err != nil {
+			return g, err
 		}
 		opts.Cluster.TLSTimeout = 2
 	}
-	if t.LeafCert == "" {
-		return nil, nil
+	if t.LeafCert != "" {
+		var err error
+		if opts.LeafNode.TLSConfig, err = leafServerTLS(t.LeafCert, t.LeafKey); err != nil {
+			return g, err
+		}
+		opts.LeafNode.TLSTimeout = 2
+		g.leaf = newLeafAuth(trust, log)
 	}
-	if trust == nil {
-		return nil, errors.New("--leaf-cert: edges prove node keys against the ledger's keyring, which --nats-auth none turns off; use --nats-auth keyring")
+	return g, nil
+}
+
+// otherHubs counts the --routes to other hubs: a list shared by every hub
+// of a cluster may name this one's --cluster-listen too.
+func (t Topology) otherHubs() int {
+	n := 0
+	for _, r := range t.Routes {
+		if u, err := parseNATSURL(r, "nats-route"); err != nil || u.Host != t.ClusterListen {
+			n++
+		}
 	}
-	if opts.LeafNode.TLSConfig, err = leafServerTLS(t.LeafCert, t.LeafKey); err != nil {
-		return nil, err
-	}
-	opts.LeafNode.TLSTimeout = 2
-	return newLeafAuth(trust, log), nil
+	return n
 }
