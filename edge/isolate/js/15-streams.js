@@ -103,9 +103,10 @@ function readable(host) {
   // promiseCall calls f and gives its result or throw as a promise.
   // User callbacks are called through Reflect.apply (call), never their
   // own call/apply properties.
-  const promiseCall = (f, self, ...args) => {
+  const promiseApply = (f, self, args) => {
     try { return resolved(f === undefined ? undefined : call(f, self, args)); } catch (e) { return rejected(e); }
   };
+  const promiseCall = (f, self, ...args) => promiseApply(f, self, args);
   // dictionary reads an argument as WebIDL converts it to a dictionary:
   // undefined and null are empty, another non-object throws, and members
   // are read in the order given (the IDL's, alphabetical); a member named
@@ -114,8 +115,8 @@ function readable(host) {
     const d = {};
     if (o === undefined || o === null) return d;
     if (typeof o !== "object" && typeof o !== "function") throw new TypeError(`${what} must be an object`);
-    for (const name of members) {
-      const v = o[name];
+    for (let i = 0; i < members.length; i++) { // no array iterator, which user code could replace
+      const name = members[i], v = o[name];
       if (v !== undefined && callbacks.indexOf(name) >= 0 && typeof v !== "function") {
         throw new TypeError(`${what}.${name} must be a function`);
       }
@@ -144,8 +145,9 @@ function readable(host) {
   // --- queuing strategies ---------------------------------------------------
   // strategyDict converts a QueuingStrategy argument, which WebIDL does
   // before a constructor's own steps: highWaterMark (to a number), size.
+  const STRATEGY_MEMBERS = ["highWaterMark", "size"], STRATEGY_CALLBACKS = ["size"];
   const strategyDict = (strategy, what) => {
-    const d = dictionary(strategy, what, ["highWaterMark", "size"], ["size"]);
+    const d = dictionary(strategy, what, STRATEGY_MEMBERS, STRATEGY_CALLBACKS);
     if (d.highWaterMark !== undefined) d.highWaterMark = +d.highWaterMark;
     return d;
   };
@@ -235,11 +237,11 @@ function readable(host) {
   // --- ReadableStream -----------------------------------------------------------
   const newStreamRec = () => ({ kind: "RS", pub: null, state: "readable", reader: null, storedError: undefined, disturbed: false, controller: null });
 
+  const SOURCE_MEMBERS = ["autoAllocateChunkSize", "cancel", "pull", "start", "type"], SOURCE_CALLBACKS = ["cancel", "pull", "start"];
   class ReadableStream {
     constructor(underlyingSource = undefined, strategy = undefined) {
       const st = strategyDict(strategy, "ReadableStream: strategy");
-      const src = dictionary(underlyingSource, "ReadableStream: underlyingSource",
-        ["autoAllocateChunkSize", "cancel", "pull", "start", "type"], ["cancel", "pull", "start"]);
+      const src = dictionary(underlyingSource, "ReadableStream: underlyingSource", SOURCE_MEMBERS, SOURCE_CALLBACKS);
       if (src.autoAllocateChunkSize !== undefined) src.autoAllocateChunkSize = enforceRange(src.autoAllocateChunkSize, "autoAllocateChunkSize");
       if (src.type !== undefined) {
         src.type = `${src.type}`;
@@ -631,9 +633,10 @@ function readable(host) {
     c.pub = create(ReadableStreamDefaultController.prototype);
     defineProperty(c.pub, K, { value: c });
     const { start, pull, cancel } = dict;
+    const pullArgs = [c.pub]; // one array for every pull's Reflect.apply
     setUpDefaultController(s, c,
       () => (start === undefined ? undefined : call(start, src, [c.pub])),
-      () => promiseCall(pull, src, c.pub),
+      () => promiseApply(pull, src, pullArgs),
       (reason) => promiseCall(cancel, src, reason),
       hwm, size);
   };
