@@ -35,6 +35,11 @@ import (
 // the next chunk only while less than this is unread.
 const aheadBytes = 64 << 10
 
+// aheadChunks bounds the chunks pumpAhead reads before Invoke returns, so
+// that the headers of a stream of many tiny chunks made at once are not
+// held back for long: the rest is pumped after them.
+const aheadChunks = 128
+
 // errConsumerGone ends a wait of the pump when the response's consumer has
 // gone.
 var errConsumerGone = errors.New("isolate: the response's consumer has gone")
@@ -217,10 +222,11 @@ func (p *Program) stream(inst *instance, stopWatching func() bool) {
 }
 
 // pumpAhead pumps the chunks the function's stream gives without waiting
-// for the event loop, as long as there is room. It reports whether the
-// stream goes on, or else the invocation's error (nil if it ended well).
+// for the event loop, as long as there is room, aheadChunks at most. It
+// reports whether the stream goes on, or else the invocation's error (nil
+// if it ended well).
 func (inst *instance) pumpAhead() (going bool, err error) {
-	for {
+	for range aheadChunks {
 		more, err := inst.pumpOne(false)
 		if err != nil {
 			return false, inst.endPump(err)
@@ -229,6 +235,7 @@ func (inst *instance) pumpAhead() (going bool, err error) {
 			return true, nil
 		}
 	}
+	return true, nil
 }
 
 // pump reads the function's stream into inst.out until the stream ends,

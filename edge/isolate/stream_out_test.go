@@ -398,3 +398,37 @@ func TestPumpPullsAsReadDoes(t *testing.T) {
 		t.Fatalf("the pump's pulls:\n%s\na reader's:\n%s", got, want)
 	}
 }
+
+// TestPumpAheadIsBounded: before Invoke returns, the pump reads at most
+// aheadChunks chunks of an endless stream made at once (the headers wait
+// for no more), and at most aheadBytes of one made of big chunks.
+func TestPumpAheadIsBounded(t *testing.T) {
+	tests := []struct {
+		name, size string
+		want       int
+	}{
+		{"TinyChunks", "1", aheadChunks},
+		{"BigChunks", "40000", 80000}, // the chunk that crosses aheadBytes is taken whole
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, _ := compileStreaming(t, `return {default:{fetch(r){
+				return new Response(new ReadableStream({ pull(c) { c.enqueue(new Uint8Array(`+tt.size+`)) } }));
+			}}}`, schemas.Limits{})
+			inst, err := p.get()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := inst.invoke(t.Context(), &Request{ID: "b", Method: "GET", URL: "http://x/"}); err != nil || inst.out == nil {
+				t.Fatalf("invoke: %v, stream %v", err, inst.out != nil)
+			}
+			inst.watch.resume()
+			going, err := inst.pumpAhead()
+			got := len(inst.out.buf)
+			p.release(inst, errors.New("test over"))
+			if !going || err != nil || got != tt.want {
+				t.Fatalf("pumpAhead: going %v, %v, %d bytes buffered, want %d", going, err, got, tt.want)
+			}
+		})
+	}
+}
