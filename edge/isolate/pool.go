@@ -10,9 +10,11 @@ import (
 // MaxIdle and at most maxPooled: when a burst of streamed responses, each
 // holding its instance for the stream's life, ends, the next burst finds
 // its instances warm instead of building all but MaxIdle again (~1 ms of
-// CPU each, and the lazy Web API groups on first use). The peak halves
-// every peakDecay, and the instances above it go, so a version that has
-// quietened down gives its memory back (an idle instance holds ~340 KB).
+// CPU each, and the lazy Web API groups on first use). While the pool
+// holds more than MaxIdle, a timer halves the peak every peakDecay and
+// lets the instances above it go, so a version that has quietened down,
+// or stopped serving, gives its memory back (an idle instance holds
+// ~340 KB).
 
 // maxPooled caps a version's idle instances whatever its peak.
 const maxPooled = 128
@@ -23,11 +25,13 @@ const peakDecay = 10 * time.Second
 // pool is a stack of idle instances (the most recently used first: its
 // memory is the likeliest to be in cache).
 type pool struct {
-	mu      sync.Mutex
-	idle    []*instance
-	min     int       // MaxIdle
-	peak    int       // most instances in use at once since the last decay
-	decayAt time.Time // when peak next halves
+	mu    sync.Mutex
+	idle  []*instance
+	min   int         // MaxIdle
+	peak  int         // most instances in use at once, halved every peakDecay
+	timer *time.Timer // the next decay, while idle holds more than min
+	// dropped is told how many instances a decay let go.
+	dropped func(n int)
 }
 
 // take pops an idle instance, or returns nil (the caller makes one). live
@@ -52,20 +56,36 @@ func (pl *pool) take(live int64) *instance {
 func (pl *pool) give(inst *instance) bool {
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
-	now := time.Now()
-	if now.After(pl.decayAt) {
-		pl.decayAt = now.Add(peakDecay)
-		pl.peak /= 2
-		for len(pl.idle) > pl.capacity() {
-			pl.idle[len(pl.idle)-1] = nil
-			pl.idle = pl.idle[:len(pl.idle)-1]
-		}
-	}
 	if len(pl.idle) >= pl.capacity() {
 		return false
 	}
 	pl.idle = append(pl.idle, inst)
+	if len(pl.idle) > pl.min && pl.timer == nil {
+		pl.timer = time.AfterFunc(peakDecay, pl.decay)
+	}
 	return true
+}
+
+// decay halves the peak and lets the idle instances above the pool's
+// capacity go; it comes again while more than MaxIdle are left.
+func (pl *pool) decay() {
+	pl.mu.Lock()
+	pl.peak /= 2
+	n := 0
+	for len(pl.idle) > pl.capacity() {
+		pl.idle[len(pl.idle)-1] = nil
+		pl.idle = pl.idle[:len(pl.idle)-1]
+		n++
+	}
+	if len(pl.idle) > pl.min {
+		pl.timer.Reset(peakDecay)
+	} else {
+		pl.timer = nil
+	}
+	pl.mu.Unlock()
+	if n > 0 && pl.dropped != nil {
+		pl.dropped(n)
+	}
 }
 
 // capacity is how many idle instances the pool keeps now; pl.mu must be

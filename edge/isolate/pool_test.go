@@ -49,33 +49,36 @@ func TestPoolKeepsPeakConcurrency(t *testing.T) {
 	}
 }
 
-// TestPoolPeakDecays: once a decay period has passed the remembered peak
-// halves and the instances above what the pool now keeps go, down to
-// MaxIdle; maxPooled bounds it whatever the peak.
+// TestPoolPeakDecays: each decay halves the remembered peak and lets the
+// idle instances above what the pool now keeps go, down to MaxIdle, and
+// says how many went; maxPooled bounds the pool whatever the peak.
 func TestPoolPeakDecays(t *testing.T) {
-	pl := &pool{min: 2, decayAt: time.Now().Add(time.Hour)}
+	var dropped int
+	pl := &pool{min: 2, dropped: func(n int) { dropped += n }}
 	insts := make([]*instance, 10)
-	for i := range insts {
-		insts[i] = &instance{}
-	}
 	for i := range insts {
 		if pl.take(int64(i)) != nil {
 			t.Fatal("an empty pool gave an instance")
 		}
+		insts[i] = &instance{}
 	}
 	for _, inst := range insts {
 		if !pl.give(inst) {
 			t.Fatal("the pool refused an instance below its peak of 10")
 		}
 	}
-	pl.decayAt = time.Time{} // the period is over
-	if pl.give(&instance{}) || pl.size() != 5 {
-		t.Fatalf("after a decay: %d kept, want 5 (half the peak)", pl.size())
+	if pl.timer == nil {
+		t.Fatal("no decay scheduled with more than MaxIdle idle")
 	}
-	pl.decayAt = time.Time{}
-	pl.give(&instance{})
-	if pl.size() != 2 {
-		t.Fatalf("after two decays: %d kept, want MaxIdle (2)", pl.size())
+	pl.timer.Stop() // the test runs the decays itself
+	pl.decay()
+	if pl.size() != 5 || dropped != 5 || pl.give(&instance{}) {
+		t.Fatalf("after a decay: %d kept, %d dropped, want 5 and 5 (half the peak), and no room", pl.size(), dropped)
+	}
+	pl.timer.Stop()
+	pl.decay()
+	if pl.size() != 2 || dropped != 8 || pl.timer != nil {
+		t.Fatalf("after two decays: %d kept, %d dropped, timer %v, want MaxIdle (2) kept and no more decays", pl.size(), dropped, pl.timer != nil)
 	}
 	pl.peak = 10 * maxPooled
 	if pl.capacity() != maxPooled {

@@ -122,6 +122,7 @@ func Compile(cfg Config) (*Program, error) {
 	boundRegexps(prog, time.Duration(cfg.Limits.WallMillis)*time.Millisecond)
 	p := &Program{cfg: cfg, prog: prog, idle: pool{min: cfg.MaxIdle},
 		log: cfg.Logger.With("fn", cfg.Function, "version", cfg.Version)}
+	p.idle.dropped = func(n int) { p.live.Add(-int64(n)) }
 	inst, err := p.startInstance()
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", name, err)
