@@ -233,6 +233,17 @@ func (b *streamed) Read(p []byte) (int, error) {
 	return n, err
 }
 
+var _ h2.Buffered = (*streamed)(nil)
+
+// Buffered hands the engine the whole body of a stream the function has
+// already finished (h2.Buffered), if it has.
+func (b *streamed) Buffered() ([]byte, bool) {
+	if w, ok := b.inner.(h2.Buffered); ok {
+		return w.Buffered()
+	}
+	return nil, false
+}
+
 // Close is called once by the engine.
 func (b *streamed) Close() error {
 	err := b.inner.Close() // cancels the function's stream if it is still going

@@ -53,7 +53,9 @@
 // goroutine per stream reads a chunk into st.pending and reads the next only once that one is
 // in conn.out, so a client that does not open its windows stalls the producer (and
 // StallTimeout resets it), and the engine closes the stream once, at EOF, error, reset or
-// connection end.
+// connection end. A stream that already holds its whole body when the handler responds
+// (Buffered: a short stream its producer finished at once) skips the pump: its body goes out
+// as Body does, without a content-length.
 //
 // Request bodies: Serve runs when a request's header block is complete, once the reader has
 // applied the frames already buffered behind it (the end of its batch), so a small body sent

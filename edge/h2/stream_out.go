@@ -54,11 +54,43 @@ func (o *outStream) stopLocked() {
 	}
 }
 
+// Buffered is implemented by a Response.Stream that may already hold its whole body when the
+// handler responds (a short stream its producer finished at once). If Buffered reports the
+// whole body, the engine owns it, sends it as it sends Body, the last DATA frame ending the
+// stream, but still without a content-length, and closes the stream at once: no pump goroutine,
+// no Read. Otherwise it must leave the stream as it was.
+type Buffered interface {
+	Buffered() (body []byte, whole bool)
+}
+
 // startStreamLocked begins sending resp.Stream on st, whose HEADERS are queued.
 func (c *conn) startStreamLocked(st *stream, r io.ReadCloser, declLen int64) {
+	if b, ok := r.(Buffered); ok {
+		if body, whole := b.Buffered(); whole {
+			go r.Close()
+			c.sendWholeLocked(st, body, declLen)
+			return
+		}
+	}
 	o := &outStream{r: r, wake: make(chan struct{}, 1), declLen: declLen}
 	st.out = o
 	go c.pump(st, o)
+}
+
+// sendWholeLocked sends the whole body of a Buffered stream, as pump would have sent it.
+func (c *conn) sendWholeLocked(st *stream, body []byte, declLen int64) {
+	switch {
+	case declLen >= 0 && int64(len(body)) != declLen:
+		c.log.Debug("h2: response stream failed", "remote", c.remote, "stream", st.id, "sent", len(body), "declared", declLen)
+		c.resetLocked(st, http2.ErrCodeInternal)
+	case len(body) == 0:
+		c.out = appendData(c.out, st.id, nil, true)
+		c.endSendLocked(st)
+	default:
+		st.pending = body // st.out is nil: its last frame ends the stream
+		c.enqueueLocked(st)
+		c.scheduleLocked()
+	}
 }
 
 // pump is the goroutine that reads a response stream.

@@ -425,3 +425,76 @@ func (chunkReader) Read(p []byte) (int, error) {
 	clear(p[:n])
 	return n, nil
 }
+
+// wholeSource is a Response.Stream that already holds its whole body (Buffered); Read fails
+// the test, since the engine must not need it.
+type wholeSource struct {
+	t      *testing.T
+	body   []byte
+	closed chan struct{}
+}
+
+func (w *wholeSource) Buffered() ([]byte, bool) { return w.body, true }
+func (w *wholeSource) Read([]byte) (int, error) {
+	w.t.Error("Read on a stream that gave its whole body")
+	return 0, io.EOF
+}
+func (w *wholeSource) Close() error { close(w.closed); return nil } // a second Close panics
+
+// TestStreamedResponseWhole: a stream that holds its whole body at Respond goes out as a body
+// does, in DATA frames the last of which ends the stream, but without a content-length; it is
+// closed once and never read. A declared content-length it does not match resets the stream.
+func TestStreamedResponseWhole(t *testing.T) {
+	tests := []struct {
+		name, length string
+		body         []byte
+	}{
+		{"Events", "", []byte("data: one\n\ndata: two\n\n")},
+		{"Empty", "", nil},
+		{"Large", "", makeBody(40000)},
+		{"LengthMatches", "5", []byte("whole")},
+		{"LengthBroken", "6", []byte("whole")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := &wholeSource{t: t, body: tt.body, closed: make(chan struct{})}
+			header := http.Header{}
+			if tt.length != "" {
+				header.Set("Content-Length", tt.length)
+			}
+			ts := startServer(t, Config{}, &funcHandler{serve: func(r *Request) {
+				r.Respond(&Response{Header: header, Stream: src})
+			}}, false)
+			rc := dialRaw(t, ts.addr)
+			rc.request(1, "GET", "/", true)
+			hf := rc.readUntil("HEADERS", func(f http2.Frame) bool { _, ok := f.(*http2.MetaHeadersFrame); return ok }).(*http2.MetaHeadersFrame)
+			for _, f := range hf.RegularFields() {
+				if f.Name == "content-length" && f.Value != tt.length {
+					t.Fatalf("content-length %s", f.Value)
+				}
+			}
+			if tt.name == "LengthBroken" {
+				if code := rc.readRST(1); code != http2.ErrCodeInternal {
+					t.Fatalf("reset %v, want INTERNAL_ERROR", code)
+				}
+			} else {
+				var got []byte
+				for {
+					d := rc.readData(1)
+					got = append(got, d.Data()...)
+					if d.StreamEnded() {
+						break
+					}
+				}
+				if !bytes.Equal(got, tt.body) {
+					t.Fatalf("body %q, want %q", got, tt.body)
+				}
+			}
+			select {
+			case <-src.closed:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the engine never closed the stream")
+			}
+		})
+	}
+}

@@ -27,6 +27,11 @@ type streamHooks struct {
 	takeBytes, unusable, disturbed  goja.Callable
 	consume, tee                    goja.Callable
 	parseForm, blobOf               goja.Callable
+	// readNow is js/15-streams.js's read for the response pump, which
+	// answers readDone or readEmpty, objects of the pump's own, when it
+	// has no chunk to give (stream_out.go).
+	readNow             goja.Callable
+	readDone, readEmpty goja.Value
 }
 
 func (inst *instance) bindStreams(fn func(string) goja.Callable) {
@@ -35,6 +40,7 @@ func (inst *instance) bindStreams(fn func(string) goja.Callable) {
 	h.takeBytes, h.unusable, h.disturbed = fn("takeBytes"), fn("unusable"), fn("disturbed")
 	h.consume, h.tee = fn("consume"), fn("tee")
 	h.parseForm, h.blobOf = fn("parseFormBody"), fn("blobOf")
+	h.readNow, h.readDone, h.readEmpty = fn("readNow"), inst.vm.NewObject(), inst.vm.NewObject()
 }
 
 // js calls a prelude helper, rethrowing what it threw.

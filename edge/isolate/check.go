@@ -50,7 +50,7 @@ func Check(cfg Config) error {
 		return err
 	}
 	boundRegexps(prog, startupWall)
-	p := &Program{cfg: cfg, prog: prog, idle: make(chan *instance, 1), log: cfg.Logger}
+	p := &Program{cfg: cfg, prog: prog, idle: pool{min: 1}, log: cfg.Logger}
 	_, err = p.startInstance()
 	return err
 }

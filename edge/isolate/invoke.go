@@ -25,11 +25,7 @@ func (p *Program) Invoke(ctx context.Context, req *Request) (*Response, error) {
 	}
 	resp, err := inst.invoke(ctx, req)
 	if err == nil && inst.out != nil {
-		// The body streams from here on: the pump, not the caller's
-		// context, decides when the client has gone (stream_out.go).
-		inst.watch.detach()
-		go p.stream(inst, watchConsumer(ctx, inst.out))
-		return resp, nil
+		return p.streamBody(ctx, inst, resp), nil // stream_out.go
 	}
 	if err == nil && len(inst.loop.waiting) > 0 {
 		// The caller is done with the request; only the limits bound

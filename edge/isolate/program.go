@@ -69,7 +69,9 @@ type Config struct {
 	SourceMap []byte
 	Vars      map[string]string
 	Limits    schemas.Limits
-	// MaxIdle caps pooled instances (default 8).
+	// MaxIdle is how many idle instances the version keeps at least
+	// (default 8); it keeps more, up to its recent peak of instances in
+	// use at once, bounded (pool.go).
 	MaxIdle int
 	Logger  *slog.Logger
 	// Logs, if set, receives console output and runtime errors.
@@ -97,7 +99,7 @@ type Program struct {
 	cfg  Config
 	prog *goja.Program
 	log  *slog.Logger
-	idle chan *instance
+	idle pool
 	live atomic.Int64 // instances made and not yet let go
 	// startup is set while startInstance makes the first instance.
 	startup *startup
@@ -118,8 +120,9 @@ func Compile(cfg Config) (*Program, error) {
 		return nil, err
 	}
 	boundRegexps(prog, time.Duration(cfg.Limits.WallMillis)*time.Millisecond)
-	p := &Program{cfg: cfg, prog: prog, idle: make(chan *instance, cfg.MaxIdle),
+	p := &Program{cfg: cfg, prog: prog, idle: pool{min: cfg.MaxIdle},
 		log: cfg.Logger.With("fn", cfg.Function, "version", cfg.Version)}
+	p.idle.dropped = func(n int) { p.live.Add(-int64(n)) }
 	inst, err := p.startInstance()
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", name, err)
@@ -132,23 +135,21 @@ func Compile(cfg Config) (*Program, error) {
 // Limits are the version's effective limits.
 func (p *Program) Limits() schemas.Limits { return p.cfg.Limits }
 
+// get takes an idle instance, or makes one.
 func (p *Program) get() (*instance, error) {
-	select {
-	case inst := <-p.idle:
+	if inst := p.idle.take(p.live.Load()); inst != nil {
 		return inst, nil
-	default:
-		inst, err := p.newInstance()
-		if err == nil {
-			p.live.Add(1)
-		}
-		return inst, err
 	}
+	inst, err := p.newInstance()
+	if err == nil {
+		p.live.Add(1)
+	}
+	return inst, err
 }
 
+// put pools a clean instance, or lets it go if the pool is full.
 func (p *Program) put(inst *instance) {
-	select {
-	case p.idle <- inst:
-	default: // pool full: let it go
+	if !p.idle.give(inst) {
 		p.live.Add(-1)
 	}
 }
@@ -156,7 +157,7 @@ func (p *Program) put(inst *instance) {
 // Isolates counts the version's instances: live ones (running or idle)
 // and idle ones in the pool.
 func (p *Program) Isolates() (live, idle int) {
-	return int(p.live.Load()), len(p.idle)
+	return int(p.live.Load()), p.idle.size()
 }
 
 // compileModule parses the bundle with its source map. The loader only

@@ -119,15 +119,15 @@ func TestStreamedEcho(t *testing.T) {
 }
 
 // TestClientGoneCancelsTheStream: Close runs the stream's cancel algorithm
-// and aborts the request's signal; the producer was held back meanwhile
-// (one chunk in flight, not an unbounded buffer).
+// and aborts the request's signal; the producer was held back meanwhile:
+// it ran ahead of what was read by aheadBytes at most, not without bound.
 func TestClientGoneCancelsTheStream(t *testing.T) {
 	p, logs := compileStreaming(t, `return {default:{fetch(r){
-		let pulls = 0;
+		let pulls = 0, bytes = 0;
 		r.signal.addEventListener("abort", () => console.log("signal aborted: " + r.signal.reason.name));
 		const body = new ReadableStream({
-			pull(c) { pulls++; c.enqueue(new TextEncoder().encode("chunk " + pulls + "\n")); },
-			cancel(reason) { console.log("canceled after " + pulls + " pulls: " + reason.name); },
+			pull(c) { pulls++; const b = new TextEncoder().encode("chunk " + pulls + "\n"); bytes += b.length; c.enqueue(b); },
+			cancel(reason) { console.log("canceled after " + bytes + " bytes: " + reason.name); },
 		});
 		return new Response(body);
 	}}}`, schemas.Limits{})
@@ -135,27 +135,31 @@ func TestClientGoneCancelsTheStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 1; i <= 5; i++ {
-		if got, want := readChunk(t, resp.Stream), "chunk "+string(rune('0'+i))+"\n"; got != want {
-			t.Fatalf("got %q, want %q", got, want)
-		}
+	var want strings.Builder
+	for i := 1; want.Len() < 5000; i++ {
+		fmt.Fprintf(&want, "chunk %d\n", i)
+	}
+	got := make([]byte, want.Len())
+	if _, err := io.ReadFull(resp.Stream, got); err != nil || string(got) != want.String() {
+		t.Fatalf("read %q, %v", got, err)
 	}
 	_ = resp.Stream.Close()
-	got := map[string]bool{<-logs.ch: true, <-logs.ch: true}
-	if !got["signal aborted: AbortError"] {
-		t.Errorf("the request's signal did not abort: %v", got)
+	lines := map[string]bool{<-logs.ch: true, <-logs.ch: true}
+	if !lines["signal aborted: AbortError"] {
+		t.Errorf("the request's signal did not abort: %v", lines)
 	}
-	for line := range got {
+	for line := range lines {
 		var n int
-		if _, err := fmt.Sscanf(line, "canceled after %d pulls: AbortError", &n); err == nil {
-			// Five read, one in flight, one in the queue (highWaterMark 1).
-			if n > 8 {
-				t.Errorf("the producer ran ahead: %d pulls for 5 chunks read", n)
+		if _, err := fmt.Sscanf(line, "canceled after %d bytes: AbortError", &n); err == nil {
+			// One chunk past the bound, one in the stream's queue
+			// (highWaterMark 1).
+			if max := len(got) + aheadBytes + 2*len("chunk 99999\n"); n > max {
+				t.Errorf("the producer ran ahead: %d bytes made for %d read (at most %d)", n, len(got), max)
 			}
 			return
 		}
 	}
-	t.Errorf("the cancel algorithm did not run: %v", got)
+	t.Errorf("the cancel algorithm did not run: %v", lines)
 }
 
 // TestStreamLimits: the response byte limit, a throwing stream and the
@@ -292,11 +296,139 @@ func TestTransformStreamResponse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Stream.Close()
-	if got := readChunk(t, resp.Stream); got != "data: 0\n\n" {
+	// A Read takes what is ready: one event or several.
+	all, err := io.ReadAll(resp.Stream)
+	if err != nil || string(all) != "data: 0\n\ndata: 1\n\ndata: 2\n\n" {
+		t.Fatalf("events %q, %v", all, err)
+	}
+}
+
+// TestShortStreamEndsWithinInvoke: a stream whose chunks all come from
+// promise jobs (make bench-peers' sse) is read whole before Invoke returns:
+// its instance is back in the pool and its body is there whole
+// (h2.Buffered). One that waits for Go work (the request body) goes on
+// after Invoke.
+func TestShortStreamEndsWithinInvoke(t *testing.T) {
+	p, _ := compileStreaming(t, `return {default:{fetch(r){
+		let n = 0;
+		const wait = new URL(r.url).pathname === "/wait";
+		return new Response(new ReadableStream({
+			async pull(c) {
+				await (wait && n === 1 ? r.text() : null);
+				n++;
+				c.enqueue(new TextEncoder().encode("data: " + n + "\n\n"));
+				if (n === 3) c.close();
+			},
+		}));
+	}}}`, schemas.Limits{})
+	type buffered interface{ Buffered() ([]byte, bool) }
+	resp, err := p.Invoke(t.Context(), &Request{ID: "short", Method: "GET", URL: "http://x/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if live, idle := p.Isolates(); live != 1 || idle != 1 {
+		t.Errorf("after Invoke: %d live, %d idle isolates, want the one back in the pool", live, idle)
+	}
+	body, whole := resp.Stream.(buffered).Buffered()
+	if !whole || string(body) != "data: 1\n\ndata: 2\n\ndata: 3\n\n" {
+		t.Fatalf("Buffered: %q, %v", body, whole)
+	}
+	_ = resp.Stream.Close()
+
+	pr, pw := io.Pipe()
+	resp, err = p.Invoke(t.Context(), &Request{ID: "wait", Method: "POST", URL: "http://x/wait", BodyStream: pr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Stream.Close()
+	if _, whole := resp.Stream.(buffered).Buffered(); whole {
+		t.Fatal("a stream waiting for the request body reported its whole body")
+	}
+	if got := readChunk(t, resp.Stream); got != "data: 1\n\n" {
 		t.Fatalf("first event %q", got)
 	}
+	_ = pw.Close()
 	rest, err := io.ReadAll(resp.Stream)
-	if err != nil || string(rest) != "data: 1\n\ndata: 2\n\n" {
-		t.Fatalf("rest %q, %v", rest, err)
+	if err != nil || string(rest) != "data: 2\n\ndata: 3\n\n" {
+		t.Fatalf("the rest %q, %v", rest, err)
+	}
+}
+
+// TestPumpPullsAsReadDoes: the pump takes queued chunks without read()'s
+// promise, but the stream's source sees the same calls as a JavaScript
+// reader that starts when the pump does and reads as fast as it can: the
+// same pulls, with the same desiredSize, in the same order.
+func TestPumpPullsAsReadDoes(t *testing.T) {
+	p, logs := compileStreaming(t, `return {default:{async fetch(r){
+		let n = 0;
+		const log = [];
+		const stream = new ReadableStream({
+			start(c) { c.enqueue(new Uint8Array([48])); log.push("start " + c.desiredSize); },
+			pull(c) {
+				n++;
+				log.push("pull " + n + " " + c.desiredSize);
+				c.enqueue(new Uint8Array([48 + n]));
+				if (n % 2 === 0) return null;
+				return Promise.resolve().then(() => { if (n === 5) { c.close(); console.log(log.join(", ")); } });
+			},
+		}, { highWaterMark: 2 });
+		if (new URL(r.url).pathname === "/js") {
+			// From where the pump starts: after the handler, its promise
+			// jobs run.
+			await new Promise((ok) => setTimeout(ok, 0));
+			const reader = stream.getReader();
+			while (!(await reader.read()).done) {}
+			return new Response("");
+		}
+		return new Response(stream);
+	}}}`, schemas.Limits{})
+	if _, err := p.Invoke(t.Context(), &Request{ID: "js", Method: "GET", URL: "http://x/js"}); err != nil {
+		t.Fatal(err)
+	}
+	want := <-logs.ch
+	resp, err := p.Invoke(t.Context(), &Request{ID: "pump", Method: "GET", URL: "http://x/pump"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Stream)
+	if err != nil || string(body) != "012345" {
+		t.Fatalf("body %q, %v", body, err)
+	}
+	if got := <-logs.ch; got != want {
+		t.Fatalf("the pump's pulls:\n%s\na reader's:\n%s", got, want)
+	}
+}
+
+// TestPumpAheadIsBounded: before Invoke returns, the pump reads at most
+// aheadChunks chunks of an endless stream made at once (the headers wait
+// for no more), and at most aheadBytes of one made of big chunks.
+func TestPumpAheadIsBounded(t *testing.T) {
+	tests := []struct {
+		name, size string
+		want       int
+	}{
+		{"TinyChunks", "1", aheadChunks},
+		{"BigChunks", "40000", 80000}, // the chunk that crosses aheadBytes is taken whole
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, _ := compileStreaming(t, `return {default:{fetch(r){
+				return new Response(new ReadableStream({ pull(c) { c.enqueue(new Uint8Array(`+tt.size+`)) } }));
+			}}}`, schemas.Limits{})
+			inst, err := p.get()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := inst.invoke(t.Context(), &Request{ID: "b", Method: "GET", URL: "http://x/"}); err != nil || inst.out == nil {
+				t.Fatalf("invoke: %v, stream %v", err, inst.out != nil)
+			}
+			inst.watch.resume()
+			going, err := inst.pumpAhead()
+			got := len(inst.out.buf)
+			p.release(inst, errors.New("test over"))
+			if !going || err != nil || got != tt.want {
+				t.Fatalf("pumpAhead: going %v, %v, %d bytes buffered, want %d", going, err, got, tt.want)
+			}
+		})
 	}
 }

@@ -42,6 +42,16 @@
   });
   host.streams = group;
   host.isReadableStream = (v) => group.made !== null && group.made.isReadableStream(v);
+  // host.readNow(reader, DONE, EMPTY) is the response pump's read
+  // (stream_out.go): the chunk a read() of the default reader would give
+  // at once, without the promise, the read request and the result object
+  // a read() makes, when the stream's default controller has one queued;
+  // DONE when the stream is closed; EMPTY when neither (the pump then
+  // calls read()). DONE and EMPTY are the pump's own objects, which user
+  // code never sees. It takes read()'s own steps: the stream is
+  // disturbed, the chunk dequeued, and the stream closed or pulled as
+  // after a read.
+  host.readNow = (reader, DONE, EMPTY) => (group.made === null ? EMPTY : group.made.readNow(reader, DONE, EMPTY));
   host.readAll = (stream) => host.load(group).readAll(stream);
 
   // goja has no Symbol.asyncIterator; esbuild's lowered for-await looks
@@ -93,9 +103,10 @@ function readable(host) {
   // promiseCall calls f and gives its result or throw as a promise.
   // User callbacks are called through Reflect.apply (call), never their
   // own call/apply properties.
-  const promiseCall = (f, self, ...args) => {
+  const promiseApply = (f, self, args) => {
     try { return resolved(f === undefined ? undefined : call(f, self, args)); } catch (e) { return rejected(e); }
   };
+  const promiseCall = (f, self, ...args) => promiseApply(f, self, args);
   // dictionary reads an argument as WebIDL converts it to a dictionary:
   // undefined and null are empty, another non-object throws, and members
   // are read in the order given (the IDL's, alphabetical); a member named
@@ -104,8 +115,8 @@ function readable(host) {
     const d = {};
     if (o === undefined || o === null) return d;
     if (typeof o !== "object" && typeof o !== "function") throw new TypeError(`${what} must be an object`);
-    for (const name of members) {
-      const v = o[name];
+    for (let i = 0; i < members.length; i++) { // no array iterator, which user code could replace
+      const name = members[i], v = o[name];
       if (v !== undefined && callbacks.indexOf(name) >= 0 && typeof v !== "function") {
         throw new TypeError(`${what}.${name} must be a function`);
       }
@@ -134,8 +145,9 @@ function readable(host) {
   // --- queuing strategies ---------------------------------------------------
   // strategyDict converts a QueuingStrategy argument, which WebIDL does
   // before a constructor's own steps: highWaterMark (to a number), size.
+  const STRATEGY_MEMBERS = ["highWaterMark", "size"], STRATEGY_CALLBACKS = ["size"];
   const strategyDict = (strategy, what) => {
-    const d = dictionary(strategy, what, ["highWaterMark", "size"], ["size"]);
+    const d = dictionary(strategy, what, STRATEGY_MEMBERS, STRATEGY_CALLBACKS);
     if (d.highWaterMark !== undefined) d.highWaterMark = +d.highWaterMark;
     return d;
   };
@@ -225,11 +237,11 @@ function readable(host) {
   // --- ReadableStream -----------------------------------------------------------
   const newStreamRec = () => ({ kind: "RS", pub: null, state: "readable", reader: null, storedError: undefined, disturbed: false, controller: null });
 
+  const SOURCE_MEMBERS = ["autoAllocateChunkSize", "cancel", "pull", "start", "type"], SOURCE_CALLBACKS = ["cancel", "pull", "start"];
   class ReadableStream {
     constructor(underlyingSource = undefined, strategy = undefined) {
       const st = strategyDict(strategy, "ReadableStream: strategy");
-      const src = dictionary(underlyingSource, "ReadableStream: underlyingSource",
-        ["autoAllocateChunkSize", "cancel", "pull", "start", "type"], ["cancel", "pull", "start"]);
+      const src = dictionary(underlyingSource, "ReadableStream: underlyingSource", SOURCE_MEMBERS, SOURCE_CALLBACKS);
       if (src.autoAllocateChunkSize !== undefined) src.autoAllocateChunkSize = enforceRange(src.autoAllocateChunkSize, "autoAllocateChunkSize");
       if (src.type !== undefined) {
         src.type = `${src.type}`;
@@ -522,7 +534,7 @@ function readable(host) {
   const newDefaultControllerRec = () => ({
     kind: "DC", pub: null, stream: null, queue: [], queueTotalSize: 0, started: false, closeRequested: false,
     pullAgain: false, pulling: false, size: null, hwm: 1, pull: null, cancel: null,
-    cancelSteps: null, pullSteps: null, releaseSteps: noop,
+    cancelSteps: null, pullSteps: null, releaseSteps: noop, pulled: null, pullFailed: null,
   });
   const dcShouldPull = (c) => {
     const s = c.stream;
@@ -534,10 +546,7 @@ function readable(host) {
     if (!dcShouldPull(c)) return;
     if (c.pulling) { c.pullAgain = true; return; }
     c.pulling = true;
-    upon(c.pull(), () => {
-      c.pulling = false;
-      if (c.pullAgain) { c.pullAgain = false; dcPullIfNeeded(c); }
-    }, (e) => dcError(c, e));
+    upon(c.pull(), c.pulled, c.pullFailed);
   };
   const dcClearAlgorithms = (c) => { c.pull = null; c.cancel = null; c.size = null; };
   const dcClose = (c) => {
@@ -569,6 +578,14 @@ function readable(host) {
     if (st === "closed") return 0;
     return c.hwm - c.queueTotalSize;
   };
+  // dcTake dequeues the chunk a read gets (the pull steps' first branch):
+  // then the stream closes if that emptied a closing queue, or is pulled
+  // if it should be.
+  const dcTake = (c) => {
+    const chunk = dequeueValue(c);
+    if (c.closeRequested && c.queue.length === 0) { dcClearAlgorithms(c); streamClose(c.stream); } else dcPullIfNeeded(c);
+    return chunk;
+  };
   const dcCanCloseOrEnqueue = (c) => !c.closeRequested && c.stream.state === "readable";
   const dcHasBackpressure = (c) => !dcShouldPull(c);
 
@@ -581,6 +598,13 @@ function readable(host) {
     c.size = size;
     c.pull = pull;
     c.cancel = cancel;
+    // What follows a pull's promise (dcPullIfNeeded): made once per
+    // controller rather than once per pull.
+    c.pulled = () => {
+      c.pulling = false;
+      if (c.pullAgain) { c.pullAgain = false; dcPullIfNeeded(c); }
+    };
+    c.pullFailed = (e) => dcError(c, e);
     c.cancelSteps = (reason) => {
       resetQueue(c);
       const p = c.cancel(reason);
@@ -589,9 +613,7 @@ function readable(host) {
     };
     c.pullSteps = (req) => {
       if (c.queue.length > 0) {
-        const chunk = dequeueValue(c);
-        if (c.closeRequested && c.queue.length === 0) { dcClearAlgorithms(c); streamClose(s); } else dcPullIfNeeded(c);
-        req.chunk(chunk);
+        req.chunk(dcTake(c));
       } else {
         s.reader.readRequests.push(req);
         dcPullIfNeeded(c);
@@ -611,9 +633,10 @@ function readable(host) {
     c.pub = create(ReadableStreamDefaultController.prototype);
     defineProperty(c.pub, K, { value: c });
     const { start, pull, cancel } = dict;
+    const pullArgs = [c.pub]; // one array for every pull's Reflect.apply
     setUpDefaultController(s, c,
       () => (start === undefined ? undefined : call(start, src, [c.pub])),
-      () => promiseCall(pull, src, c.pub),
+      () => promiseApply(pull, src, pullArgs),
       (reason) => promiseCall(cancel, src, reason),
       hwm, size);
   };
@@ -636,6 +659,18 @@ function readable(host) {
   defineProperty(ReadableStreamDefaultController.prototype, Symbol.toStringTag, { value: "ReadableStreamDefaultController", configurable: true });
 
   // --- helpers for the bodies code ----------------------------------------------------------
+  // readNow is host.readNow's work: read()'s steps for a default reader
+  // whose stream is closed or whose default controller holds a chunk
+  // (dcPullSteps without the read request).
+  const readNow = (reader, DONE, EMPTY) => {
+    const r = recOf(reader, "DR");
+    if (r === undefined || r.stream === undefined || r.readRequests.length > 0) return EMPTY;
+    const s = r.stream, c = s.controller;
+    if (s.state === "closed") { s.disturbed = true; return DONE; }
+    if (s.state !== "readable" || c.kind !== "DC" || c.queue.length === 0) return EMPTY;
+    s.disturbed = true;
+    return dcTake(c);
+  };
   const readAll = (stream) => {
     const s = recOf(stream, "RS");
     if (s === undefined) return rejected(new TypeError("readAll: not a ReadableStream"));
@@ -681,7 +716,7 @@ function readable(host) {
     CountQueuingStrategy, ByteLengthQueuingStrategy,
     isReadableStream: (v) => recOf(v, "RS") !== undefined,
     readableRec: (v) => recOf(v, "RS"),
-    readAll, createReadableStream, streamCancel, newDefaultReader, defaultReaderRead, readerRelease,
+    readAll, readNow, createReadableStream, streamCancel, newDefaultReader, defaultReaderRead, readerRelease,
     defaultReaderErrorRequests, dcClose, dcEnqueue, dcError, dcDesiredSize, dcCanCloseOrEnqueue, dcHasBackpressure,
     // For 15-streams-bytes.js and 15-streams-tee.js.
     ASYNC_ITERATOR, U8, AB, abLength, taBuffer, transfer, detached, copyBytes, iterResult, newStreamRec, streamClose,
