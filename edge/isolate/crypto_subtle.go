@@ -3,6 +3,7 @@ package isolate
 import (
 	"errors"
 	"runtime"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -78,10 +79,10 @@ func (s *subtleHooks) hooks() map[string]func(goja.FunctionCall) goja.Value {
 		},
 		"importKey": func(c goja.FunctionCall) goja.Value {
 			format, alg := c.Argument(0).String(), s.params(c.Argument(1))
-			usages := s.strings(c.Argument(4))
-			k, err := importKey(format, alg, c.Argument(2).Export(), c.Argument(3).ToBoolean(), usages)
+			usages, extractable := s.strings(c.Argument(4)), c.Argument(3).ToBoolean()
+			k, err := importKey(format, alg, c.Argument(2).Export(), extractable, usages)
 			s.check(err)
-			return s.record(k, usages)
+			return s.record(k, usages, extractable)
 		},
 		"exportKey": func(c goja.FunctionCall) goja.Value {
 			k := s.key(c.Argument(1))
@@ -126,15 +127,14 @@ func (s *subtleHooks) hooks() map[string]func(goja.FunctionCall) goja.Value {
 		},
 		"generateKey": func(c goja.FunctionCall) goja.Value {
 			alg, extractable, usages := s.params(c.Argument(0)), c.Argument(1).ToBoolean(), s.strings(c.Argument(2))
-			_ = extractable // kept on the JS side; a generated key is made the same either way
 			gen, err := generateKey(alg, usages)
 			s.check(err)
 			if rsaAlgs[alg.name()] {
-				return s.job(func() (any, error) { return gen() }, func(v any) goja.Value { return s.generated(v, usages) })
+				return s.job(func() (any, error) { return gen() }, func(v any) goja.Value { return s.generated(v, usages, extractable) })
 			}
 			v, err := gen()
 			s.check(err)
-			return s.generated(v, usages)
+			return s.generated(v, usages, extractable)
 		},
 		"deriveBits": func(c goja.FunctionCall) goja.Value {
 			alg, k := s.params(c.Argument(0)), s.key(c.Argument(1))
@@ -162,30 +162,34 @@ func (s *subtleHooks) hooks() map[string]func(goja.FunctionCall) goja.Value {
 	}
 }
 
-// generated is the record of a generated key, or of each key of a pair.
-func (s *subtleHooks) generated(v any, usages []string) goja.Value {
+// generated is the record of a generated key, or of each key of a pair
+// (whose public key is always extractable).
+func (s *subtleHooks) generated(v any, usages []string, extractable bool) goja.Value {
 	if k, ok := v.(*cryptoKey); ok {
-		return s.record(k, usages)
+		return s.record(k, usages, extractable)
 	}
 	pair := v.([2]*cryptoKey)
 	o := s.vm.NewObject()
-	_ = o.Set("publicKey", s.record(pair[0], intersect(usages, usagesFor(pair[0].alg, "public"))))
-	_ = o.Set("privateKey", s.record(pair[1], intersect(usages, usagesFor(pair[1].alg, "private"))))
+	_ = o.Set("publicKey", s.record(pair[0], intersect(usages, usagesFor(pair[0].alg, "public")), true))
+	_ = o.Set("privateKey", s.record(pair[1], intersect(usages, usagesFor(pair[1].alg, "private")), extractable))
 	return o
 }
 
-// record is what JS makes a CryptoKey of: the opaque handle, its type,
-// its algorithm dictionary and its usages.
-func (s *subtleHooks) record(k *cryptoKey, usages []string) goja.Value {
+// record is what JS makes a CryptoKey of, and then keeps as the key's
+// internal slots (adding the private copies of its name and usages): the
+// opaque handle, its type, extractability, algorithm dictionary and
+// usages. One object serves as both, so a key costs one object less.
+func (s *subtleHooks) record(k *cryptoKey, usages []string, extractable bool) goja.Value {
 	o := s.vm.NewObject()
 	_ = o.Set("handle", k)
 	_ = o.Set("type", k.kind)
+	_ = o.Set("extractable", extractable)
 	_ = o.Set("algorithm", k.algorithmObject(s.vm))
 	list := make([]any, len(usages))
 	for i, u := range usages {
 		list[i] = u
 	}
-	_ = o.Set("usages", s.vm.NewArray(list...))
+	_ = o.Set("usageList", s.vm.NewArray(list...))
 	return o
 }
 
@@ -274,13 +278,24 @@ func (s *subtleHooks) key(v goja.Value) *cryptoKey {
 	return k
 }
 
+// strings is a list of key usages: an Array of at most maxUsages strings,
+// read by index (ExportTo's reflection costs more than the list it reads).
 func (s *subtleHooks) strings(v goja.Value) []string {
-	var out []string
-	if o, ok := v.(*goja.Object); !ok || o.ClassName() != "Array" {
+	o, ok := v.(*goja.Object)
+	if !ok || o.ClassName() != "Array" {
 		panic(s.vm.NewTypeError("expected a list of key usages"))
 	}
-	if err := s.vm.ExportTo(v, &out); err != nil {
+	n := int(o.Get("length").ToInteger())
+	if n < 0 || n > maxUsages {
 		panic(s.vm.NewTypeError("expected a list of key usages"))
+	}
+	out := make([]string, n)
+	for i := range out {
+		e, ok := o.Get(strconv.Itoa(i)).(goja.String)
+		if !ok {
+			panic(s.vm.NewTypeError("expected a list of key usages"))
+		}
+		out[i] = e.String()
 	}
 	return out
 }
@@ -292,6 +307,10 @@ func (s *subtleHooks) params(v goja.Value) algParams {
 	}
 	return m
 }
+
+// maxUsages is how many usages a key can have: KeyUsage has 8 values,
+// and js/31-crypto.js passes each at most once.
+const maxUsages = 8
 
 // algParams is a normalised algorithm (the spec's "normalize an
 // algorithm"), as js/31-crypto.js makes it: the registered name,
