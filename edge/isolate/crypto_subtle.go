@@ -77,10 +77,19 @@ func (s *subtleHooks) hooks() map[string]func(goja.FunctionCall) goja.Value {
 			}
 			return s.buffer(sum)
 		},
+		"copy": func(c goja.FunctionCall) goja.Value {
+			return s.buffer(s.bytes(c.Argument(0)))
+		},
 		"importKey": func(c goja.FunctionCall) goja.Value {
 			format, alg := c.Argument(0).String(), s.params(c.Argument(1))
 			usages, extractable := s.strings(c.Argument(4)), c.Argument(3).ToBoolean()
-			k, err := importKey(format, alg, c.Argument(2).Export(), extractable, usages)
+			var data any
+			if format == "jwk" {
+				data = c.Argument(2).Export()
+			} else {
+				data = s.bytes(c.Argument(2))
+			}
+			k, err := importKey(format, alg, data, extractable, usages)
 			s.check(err)
 			return s.record(k, usages, extractable)
 		},

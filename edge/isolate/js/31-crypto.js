@@ -164,9 +164,11 @@
       return bit;
     };
     const usagesOf = (v) => {
-      if (v === null || typeof v !== "object" || typeof v[Symbol.iterator] !== "function") fail("keyUsages must be a sequence");
+      if (v === null || typeof v !== "object") fail("keyUsages must be a sequence");
+      const iterator = v[Symbol.iterator];
+      if (typeof iterator !== "function") fail("keyUsages must be a sequence");
       let mask = 0;
-      if (isArray(v) && v[Symbol.iterator] === ARRAY_VALUES && ARRAY_ITERATOR.next === ARRAY_NEXT) {
+      if (iterator === ARRAY_VALUES && ARRAY_ITERATOR.next === ARRAY_NEXT && isArray(v)) {
         for (let i = 0; i < v.length; i++) mask |= usageBit(v[i]);
       } else {
         from(v, (u) => { mask |= usageBit(u); });
@@ -175,7 +177,13 @@
     };
     const formatOf = (v) => (FORMATS.includes(str(v)) ? str(v) : fail(`'${str(v)}' is not a valid key format`));
     const keyOf = (v, what) => slotsOf(v) || fail(`${what} is not a CryptoKey`);
-    const dataOf = (v, what) => (bytes(v) === null ? fail(`${what} must be an ArrayBuffer or ArrayBufferView`) : copy(v));
+    // dataOf is a copy of a BufferSource argument, as an ArrayBuffer made in
+    // Go (a Uint8Array made here costs a typed array and the charging
+    // Proxy's construct trap, alloc.go).
+    const dataOf = (v, what) => {
+      const b = bytes(v);
+      return b === null ? fail(`${what} must be an ArrayBuffer or ArrayBufferView`) : hooks.copy(b);
+    };
     // check is a key's part of the spec's generic steps: the algorithm
     // must be the key's, and the key must allow the usage.
     const check = (key, alg, usage) => {
@@ -199,6 +207,9 @@
     };
     // When Go work returns a promise (slow work), then continues on it.
     const then = (v, f) => (v instanceof P ? v.then(f) : f(v));
+    // settle is a method's promise of what f returns or throws. The
+    // methods jose and Hono call on every request (digest, sign, verify,
+    // importKey) inline it instead, to make no closure per call.
     const settle = (f) => {
       try {
         return resolve(f());
@@ -281,27 +292,33 @@
         if (token !== TOKEN) fail("Illegal constructor");
       }
       digest(algorithm, data) {
-        return settle(() => {
-          const alg = normalize("digest", algorithm);
-          return hooks.digest(alg.name, dataOf(data, "data"));
-        });
+        try {
+          const d = dataOf(data, "data"), alg = normalize("digest", algorithm);
+          return resolve(hooks.digest(alg.name, d));
+        } catch (e) {
+          return reject(e);
+        }
       }
       encrypt(algorithm, key, data) { return settle(() => crypt("encrypt", algorithm, key, data)); }
       decrypt(algorithm, key, data) { return settle(() => crypt("decrypt", algorithm, key, data)); }
       sign(algorithm, key, data) {
-        return settle(() => {
+        try {
           const k = keyOf(key, "key"), d = dataOf(data, "data"), alg = normalize("sign", algorithm);
           check(k, alg, "sign");
-          return hooks.sign(alg, k.handle, d);
-        });
+          return resolve(hooks.sign(alg, k.handle, d));
+        } catch (e) {
+          return reject(e);
+        }
       }
       verify(algorithm, key, signature, data) {
-        return settle(() => {
+        try {
           const k = keyOf(key, "key"), sig = dataOf(signature, "signature"), d = dataOf(data, "data");
           const alg = normalize("verify", algorithm);
           check(k, alg, "verify");
-          return hooks.verify(alg, k.handle, sig, d);
-        });
+          return resolve(hooks.verify(alg, k.handle, sig, d));
+        } catch (e) {
+          return reject(e);
+        }
       }
       generateKey(algorithm, extractable, keyUsages) {
         return settle(() => {
@@ -332,14 +349,16 @@
         });
       }
       importKey(format, keyData, algorithm, extractable, keyUsages) {
-        return settle(() => {
+        try {
           format = formatOf(format);
           let data;
           if (format === "jwk") data = toJWK(keyData);
-          else data = bytes(keyData) === null ? fail("keyData must be an ArrayBuffer or ArrayBufferView") : copy(keyData);
+          else data = dataOf(keyData, "keyData");
           const usages = usagesOf(keyUsages), alg = normalize("importKey", algorithm);
-          return imported(format, data, alg, extractable, usages);
-        });
+          return resolve(imported(format, data, alg, extractable, usages));
+        } catch (e) {
+          return reject(e);
+        }
       }
       exportKey(format, key) {
         return settle(() => {
