@@ -56,13 +56,13 @@
       return new U8(taTag.call(b) === "Uint8Array" ? b : new U8(b)); // a copy, as the spec asks
     };
     const bigInteger = (v) => taTag.call(v) === "Uint8Array" ? new U8(v) : fail("publicExponent must be a Uint8Array");
-    const str = (v) => `${v}`;
+    const str = (v) => (typeof v === "string" ? v : `${v}`);
     const handleOf = (v) => {
       const s = slotsOf(v);
       if (s === undefined) fail("expected a CryptoKey");
       return s.handle;
     };
-    const hash = (v) => nameOf("digest", dictOf(v));
+    const hash = (v) => (typeof v === "string" ? registeredName("digest", v, v) : nameOf("digest", dictOf(v)));
     const U32 = enforce(0xffffffff), U16 = enforce(0xffff), U8R = enforce(0xff);
 
     // Dictionaries: [member, conversion, required], flattened below into
@@ -132,7 +132,12 @@
     const nameOf = (op, dict) => {
       const given = dict.name;
       if (given === undefined) fail(`${op}: the algorithm needs a name`);
-      const s = typeof given === "string" ? given : str(given);
+      return registeredName(op, typeof given === "string" ? given : str(given), given);
+    };
+    // registeredName is op's registered name for s, the string given
+    // converts to (a given object is converted again for the message, as
+    // the spec's steps would).
+    const registeredName = (op, s, given) => {
       const name = EXACT[op][s] ?? NAMES[op][asciiLower(s)];
       if (name === undefined) throw domException(`Unrecognized algorithm name: ${typeof given === "string" ? given : str(given)}`, "NotSupportedError");
       return name;
@@ -253,15 +258,17 @@
       rec.usages = mask;
       return new CryptoKey(TOKEN, rec);
     };
-    const needsUsages = (key) => {
-      const s = slotsOf(key);
-      if ((s.type === "secret" || s.type === "private") && s.usages === 0) {
-        throw domException(`a ${s.type} key needs at least one usage`, "SyntaxError");
+    // keyWithUsages is makeKey, failing as the spec asks for a secret or
+    // private key without usages.
+    const keyWithUsages = (rec) => {
+      const key = makeKey(rec);
+      if ((rec.type === "secret" || rec.type === "private") && rec.usages === 0) {
+        throw domException(`a ${rec.type} key needs at least one usage`, "SyntaxError");
       }
       return key;
     };
     const imported = (format, data, alg, extractable, usages) =>
-      needsUsages(makeKey(hooks.importKey(format, alg, data, !!extractable, usages)));
+      keyWithUsages(hooks.importKey(format, alg, data, !!extractable, usages));
     const exported = (format, key) => {
       if (key.name === "PBKDF2" || key.name === "HKDF") throw domException(`${key.name} keys cannot be exported`, "NotSupportedError");
       if (!key.extractable) throw domException("the key is not extractable", "InvalidAccessError");
@@ -324,10 +331,8 @@
         return settle(() => {
           const usages = usagesOf(keyUsages), alg = normalize("generateKey", algorithm);
           return then(hooks.generateKey(alg, !!extractable, usages), (rec) => {
-            if (rec.handle !== undefined) return needsUsages(makeKey(rec));
-            const pair = { publicKey: makeKey(rec.publicKey), privateKey: makeKey(rec.privateKey) };
-            needsUsages(pair.privateKey);
-            return pair;
+            if (rec.handle !== undefined) return keyWithUsages(rec);
+            return { publicKey: makeKey(rec.publicKey), privateKey: keyWithUsages(rec.privateKey) };
           });
         });
       }
