@@ -16,3 +16,17 @@ func TestTextDecoderBrand(t *testing.T) {
 			return [a.fatal, a.ignoreBOM, b.fatal, b.ignoreBOM].join()`, "true,false,false,true"},
 	})
 }
+
+// TestTextEncoderConvertsArguments: encode and encodeInto take strings as
+// they are and convert anything else as WebIDL's USVString does.
+func TestTextEncoderConvertsArguments(t *testing.T) {
+	webapiRun(t, []webapiCase{
+		{"Encode", `const e = new TextEncoder();
+			return [e.encode("hé"), e.encode(12), e.encode({toString() { return "a" }}), e.encode(null), e.encode(), e.encode(undefined)].map((u) => u.join(".")).join("|")`,
+			"104.195.169|49.50|97|110.117.108.108||"},
+		{"EncodeInto", `const e = new TextEncoder(), u = new Uint8Array(4);
+			const r = [e.encodeInto("hé", u), e.encodeInto(7, u.subarray(3)), e.encodeInto({toString() { return "zz" }}, u.subarray(0, 1))];
+			return r.map((x) => x.read + "/" + x.written).join() + " " + u.join(".")`, "2/3,1/1,1/1 122.195.169.55"},
+		{"EncodeSymbolThrows", `return threw(() => new TextEncoder().encode(Symbol()))`, "TypeError"},
+	})
+}
