@@ -71,7 +71,7 @@ type subtleHooks struct {
 func (s *subtleHooks) hooks() map[string]func(goja.FunctionCall) goja.Value {
 	return map[string]func(goja.FunctionCall) goja.Value{
 		"digest": func(c goja.FunctionCall) goja.Value {
-			sum := digest(c.Argument(0).String(), s.bytes(c.Argument(1)))
+			sum := digest(c.Argument(0).String(), s.view(c.Argument(1)))
 			if sum == nil {
 				s.check(errNotSupported("unsupported digest " + c.Argument(0).String()))
 			}
@@ -87,7 +87,7 @@ func (s *subtleHooks) hooks() map[string]func(goja.FunctionCall) goja.Value {
 			if format == "jwk" {
 				data = c.Argument(2).Export()
 			} else {
-				data = s.bytes(c.Argument(2))
+				data = s.view(c.Argument(2)) // importKey copies it
 			}
 			k, err := importKey(format, alg, data, extractable, usages)
 			s.check(err)
@@ -115,22 +115,22 @@ func (s *subtleHooks) hooks() map[string]func(goja.FunctionCall) goja.Value {
 			return s.buffer(b)
 		},
 		"sign": func(c goja.FunctionCall) goja.Value {
-			b, err := sign(s.params(c.Argument(0)), s.key(c.Argument(1)), s.bytes(c.Argument(2)))
+			b, err := sign(s.params(c.Argument(0)), s.key(c.Argument(1)), s.view(c.Argument(2)))
 			s.check(err)
 			return s.buffer(b)
 		},
 		"verify": func(c goja.FunctionCall) goja.Value {
-			ok, err := verify(s.params(c.Argument(0)), s.key(c.Argument(1)), s.bytes(c.Argument(2)), s.bytes(c.Argument(3)))
+			ok, err := verify(s.params(c.Argument(0)), s.key(c.Argument(1)), s.view(c.Argument(2)), s.view(c.Argument(3)))
 			s.check(err)
 			return s.vm.ToValue(ok)
 		},
 		"encrypt": func(c goja.FunctionCall) goja.Value {
-			b, err := encrypt(s.params(c.Argument(0)), s.key(c.Argument(1)), s.bytes(c.Argument(2)))
+			b, err := encrypt(s.params(c.Argument(0)), s.key(c.Argument(1)), s.view(c.Argument(2)))
 			s.check(err)
 			return s.buffer(b)
 		},
 		"decrypt": func(c goja.FunctionCall) goja.Value {
-			b, err := decrypt(s.params(c.Argument(0)), s.key(c.Argument(1)), s.bytes(c.Argument(2)))
+			b, err := decrypt(s.params(c.Argument(0)), s.key(c.Argument(1)), s.view(c.Argument(2)))
 			s.check(err)
 			return s.buffer(b)
 		},
@@ -269,14 +269,22 @@ func (s *subtleHooks) errorValue(err error) goja.Value {
 func (s *subtleHooks) buffer(b []byte) goja.Value { return s.vm.ToValue(s.vm.NewArrayBuffer(b)) }
 
 // bytes is a copy of a Uint8Array or ArrayBuffer argument, so that user
-// code changing the buffer later cannot change what was signed or
-// encrypted.
+// code changing the buffer later cannot change what is signed or
+// encrypted: js/31-crypto.js takes one (hooks.copy) of each BufferSource
+// as the spec's steps do.
 func (s *subtleHooks) bytes(v goja.Value) []byte {
+	return append([]byte(nil), s.view(v)...)
+}
+
+// view is the memory of a Uint8Array or ArrayBuffer argument, not copied:
+// for the hooks that are done with it before they return (no JS runs
+// meanwhile) and write only to buffers of their own.
+func (s *subtleHooks) view(v goja.Value) []byte {
 	b, ok := viewBytes(v)
 	if !ok {
 		panic(s.vm.NewTypeError("expected an ArrayBuffer or ArrayBufferView"))
 	}
-	return append([]byte(nil), b...)
+	return b
 }
 
 func (s *subtleHooks) key(v goja.Value) *cryptoKey {
