@@ -3,6 +3,7 @@ package isolate
 import (
 	"errors"
 	"runtime"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -70,18 +71,27 @@ type subtleHooks struct {
 func (s *subtleHooks) hooks() map[string]func(goja.FunctionCall) goja.Value {
 	return map[string]func(goja.FunctionCall) goja.Value{
 		"digest": func(c goja.FunctionCall) goja.Value {
-			sum := digest(c.Argument(0).String(), s.bytes(c.Argument(1)))
+			sum := digest(c.Argument(0).String(), s.view(c.Argument(1)))
 			if sum == nil {
 				s.check(errNotSupported("unsupported digest " + c.Argument(0).String()))
 			}
 			return s.buffer(sum)
 		},
+		"copy": func(c goja.FunctionCall) goja.Value {
+			return s.buffer(s.bytes(c.Argument(0)))
+		},
 		"importKey": func(c goja.FunctionCall) goja.Value {
 			format, alg := c.Argument(0).String(), s.params(c.Argument(1))
-			usages := s.strings(c.Argument(4))
-			k, err := importKey(format, alg, c.Argument(2).Export(), c.Argument(3).ToBoolean(), usages)
+			usages, extractable := s.strings(c.Argument(4)), c.Argument(3).ToBoolean()
+			var data any
+			if format == "jwk" {
+				data = c.Argument(2).Export()
+			} else {
+				data = s.view(c.Argument(2)) // importKey copies it
+			}
+			k, err := importKey(format, alg, data, extractable, usages)
 			s.check(err)
-			return s.record(k, usages)
+			return s.record(k, usages, extractable)
 		},
 		"exportKey": func(c goja.FunctionCall) goja.Value {
 			k := s.key(c.Argument(1))
@@ -105,36 +115,35 @@ func (s *subtleHooks) hooks() map[string]func(goja.FunctionCall) goja.Value {
 			return s.buffer(b)
 		},
 		"sign": func(c goja.FunctionCall) goja.Value {
-			b, err := sign(s.params(c.Argument(0)), s.key(c.Argument(1)), s.bytes(c.Argument(2)))
+			b, err := sign(s.params(c.Argument(0)), s.key(c.Argument(1)), s.view(c.Argument(2)))
 			s.check(err)
 			return s.buffer(b)
 		},
 		"verify": func(c goja.FunctionCall) goja.Value {
-			ok, err := verify(s.params(c.Argument(0)), s.key(c.Argument(1)), s.bytes(c.Argument(2)), s.bytes(c.Argument(3)))
+			ok, err := verify(s.params(c.Argument(0)), s.key(c.Argument(1)), s.view(c.Argument(2)), s.view(c.Argument(3)))
 			s.check(err)
 			return s.vm.ToValue(ok)
 		},
 		"encrypt": func(c goja.FunctionCall) goja.Value {
-			b, err := encrypt(s.params(c.Argument(0)), s.key(c.Argument(1)), s.bytes(c.Argument(2)))
+			b, err := encrypt(s.params(c.Argument(0)), s.key(c.Argument(1)), s.view(c.Argument(2)))
 			s.check(err)
 			return s.buffer(b)
 		},
 		"decrypt": func(c goja.FunctionCall) goja.Value {
-			b, err := decrypt(s.params(c.Argument(0)), s.key(c.Argument(1)), s.bytes(c.Argument(2)))
+			b, err := decrypt(s.params(c.Argument(0)), s.key(c.Argument(1)), s.view(c.Argument(2)))
 			s.check(err)
 			return s.buffer(b)
 		},
 		"generateKey": func(c goja.FunctionCall) goja.Value {
 			alg, extractable, usages := s.params(c.Argument(0)), c.Argument(1).ToBoolean(), s.strings(c.Argument(2))
-			_ = extractable // kept on the JS side; a generated key is made the same either way
 			gen, err := generateKey(alg, usages)
 			s.check(err)
 			if rsaAlgs[alg.name()] {
-				return s.job(func() (any, error) { return gen() }, func(v any) goja.Value { return s.generated(v, usages) })
+				return s.job(func() (any, error) { return gen() }, func(v any) goja.Value { return s.generated(v, usages, extractable) })
 			}
 			v, err := gen()
 			s.check(err)
-			return s.generated(v, usages)
+			return s.generated(v, usages, extractable)
 		},
 		"deriveBits": func(c goja.FunctionCall) goja.Value {
 			alg, k := s.params(c.Argument(0)), s.key(c.Argument(1))
@@ -162,30 +171,34 @@ func (s *subtleHooks) hooks() map[string]func(goja.FunctionCall) goja.Value {
 	}
 }
 
-// generated is the record of a generated key, or of each key of a pair.
-func (s *subtleHooks) generated(v any, usages []string) goja.Value {
+// generated is the record of a generated key, or of each key of a pair
+// (whose public key is always extractable).
+func (s *subtleHooks) generated(v any, usages []string, extractable bool) goja.Value {
 	if k, ok := v.(*cryptoKey); ok {
-		return s.record(k, usages)
+		return s.record(k, usages, extractable)
 	}
 	pair := v.([2]*cryptoKey)
 	o := s.vm.NewObject()
-	_ = o.Set("publicKey", s.record(pair[0], intersect(usages, usagesFor(pair[0].alg, "public"))))
-	_ = o.Set("privateKey", s.record(pair[1], intersect(usages, usagesFor(pair[1].alg, "private"))))
+	_ = o.Set("publicKey", s.record(pair[0], intersect(usages, usagesFor(pair[0].alg, "public")), true))
+	_ = o.Set("privateKey", s.record(pair[1], intersect(usages, usagesFor(pair[1].alg, "private")), extractable))
 	return o
 }
 
-// record is what JS makes a CryptoKey of: the opaque handle, its type,
-// its algorithm dictionary and its usages.
-func (s *subtleHooks) record(k *cryptoKey, usages []string) goja.Value {
+// record is what JS makes a CryptoKey of, and then keeps as the key's
+// internal slots (adding the private copies of its name and usages): the
+// opaque handle, its type, extractability, algorithm dictionary and
+// usages. One object serves as both, so a key costs one object less.
+func (s *subtleHooks) record(k *cryptoKey, usages []string, extractable bool) goja.Value {
 	o := s.vm.NewObject()
 	_ = o.Set("handle", k)
 	_ = o.Set("type", k.kind)
+	_ = o.Set("extractable", extractable)
 	_ = o.Set("algorithm", k.algorithmObject(s.vm))
 	list := make([]any, len(usages))
 	for i, u := range usages {
 		list[i] = u
 	}
-	_ = o.Set("usages", s.vm.NewArray(list...))
+	_ = o.Set("usageList", s.vm.NewArray(list...))
 	return o
 }
 
@@ -256,14 +269,22 @@ func (s *subtleHooks) errorValue(err error) goja.Value {
 func (s *subtleHooks) buffer(b []byte) goja.Value { return s.vm.ToValue(s.vm.NewArrayBuffer(b)) }
 
 // bytes is a copy of a Uint8Array or ArrayBuffer argument, so that user
-// code changing the buffer later cannot change what was signed or
-// encrypted.
+// code changing the buffer later cannot change what is signed or
+// encrypted: js/31-crypto.js takes one (hooks.copy) of each BufferSource
+// as the spec's steps do.
 func (s *subtleHooks) bytes(v goja.Value) []byte {
+	return append([]byte(nil), s.view(v)...)
+}
+
+// view is the memory of a Uint8Array or ArrayBuffer argument, not copied:
+// for the hooks that are done with it before they return (no JS runs
+// meanwhile) and write only to buffers of their own.
+func (s *subtleHooks) view(v goja.Value) []byte {
 	b, ok := viewBytes(v)
 	if !ok {
 		panic(s.vm.NewTypeError("expected an ArrayBuffer or ArrayBufferView"))
 	}
-	return append([]byte(nil), b...)
+	return b
 }
 
 func (s *subtleHooks) key(v goja.Value) *cryptoKey {
@@ -274,13 +295,24 @@ func (s *subtleHooks) key(v goja.Value) *cryptoKey {
 	return k
 }
 
+// strings is a list of key usages: an Array of at most maxUsages strings,
+// read by index (ExportTo's reflection costs more than the list it reads).
 func (s *subtleHooks) strings(v goja.Value) []string {
-	var out []string
-	if o, ok := v.(*goja.Object); !ok || o.ClassName() != "Array" {
+	o, ok := v.(*goja.Object)
+	if !ok || o.ClassName() != "Array" {
 		panic(s.vm.NewTypeError("expected a list of key usages"))
 	}
-	if err := s.vm.ExportTo(v, &out); err != nil {
+	n := int(o.Get("length").ToInteger())
+	if n < 0 || n > maxUsages {
 		panic(s.vm.NewTypeError("expected a list of key usages"))
+	}
+	out := make([]string, n)
+	for i := range out {
+		e, ok := o.Get(strconv.Itoa(i)).(goja.String)
+		if !ok {
+			panic(s.vm.NewTypeError("expected a list of key usages"))
+		}
+		out[i] = e.String()
 	}
 	return out
 }
@@ -292,6 +324,10 @@ func (s *subtleHooks) params(v goja.Value) algParams {
 	}
 	return m
 }
+
+// maxUsages is how many usages a key can have: KeyUsage has 8 values,
+// and js/31-crypto.js passes each at most once.
+const maxUsages = 8
 
 // algParams is a normalised algorithm (the spec's "normalize an
 // algorithm"), as js/31-crypto.js makes it: the registered name,

@@ -34,26 +34,33 @@
 
     class TextEncoder {
       get encoding() { return "utf-8"; }
+      // A string argument is passed as it is: a template literal would copy
+      // it (three allocations per call in goja).
       encode(input) {
-        return new U8(encode(input === undefined ? "" : `${input}`));
+        return new U8(encode(typeof input === "string" ? input : input === undefined ? "" : `${input}`));
       }
       encodeInto(source, destination) {
         if (taTag.call(destination) !== "Uint8Array") {
           throw new TypeError("TextEncoder.encodeInto: destination must be a Uint8Array");
         }
-        return encodeInto(`${source}`, destination);
+        return encodeInto(typeof source === "string" ? source : `${source}`, destination);
       }
     }
 
     // The labels the Encoding standard maps to UTF-8, which is decoded
     // here; the others go to Go (encoding_legacy.go).
     const LABELS = ["unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "utf-8", "utf8", "x-unicode20utf8"];
-    const FATAL = Symbol("fatal"), IGNORE_BOM = Symbol("ignoreBOM");
-    const NAME = Symbol("name"), LEGACY = Symbol("legacy");
-    const PENDING = Symbol("pending"), BOM_SEEN = Symbol("bomSeen");
     const EMPTY = new U8(0);
 
+    // A decoder's state is in private fields: a read of one costs a third
+    // of a symbol-keyed property's, and decode reads several per call.
     class TextDecoder {
+      #fatal;
+      #ignoreBOM;
+      #name;
+      #legacy;
+      #pending = null; // the bytes of an incomplete character, while streaming
+      #bomSeen = false;
       constructor(label, options) {
         label = label === undefined ? "utf-8" : `${label}`;
         const key = label.replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, "").toLowerCase();
@@ -62,49 +69,57 @@
         if (options != null && typeof options !== "object") {
           throw new TypeError("TextDecoder: options must be an object");
         }
-        this[FATAL] = !!(options && options.fatal);
-        this[IGNORE_BOM] = !!(options && options.ignoreBOM);
-        this[NAME] = name;
-        this[LEGACY] = name === "utf-8" ? null : host.legacyDecoder(name, this[FATAL], this[IGNORE_BOM]);
-        this[PENDING] = null; // the bytes of an incomplete character, while streaming
-        this[BOM_SEEN] = false;
+        this.#fatal = !!(options && options.fatal);
+        this.#ignoreBOM = !!(options && options.ignoreBOM);
+        this.#name = name;
+        this.#legacy = name === "utf-8" ? null : host.legacyDecoder(name, this.#fatal, this.#ignoreBOM);
       }
-      get encoding() { return this[NAME]; }
-      get fatal() { return this[FATAL]; }
-      get ignoreBOM() { return this[IGNORE_BOM]; }
+      get encoding() { return TextDecoder.#of(this).#name; }
+      get fatal() { return TextDecoder.#of(this).#fatal; }
+      get ignoreBOM() { return TextDecoder.#of(this).#ignoreBOM; }
+      // #of is d if it is a TextDecoder: methods called on anything else
+      // throw a TypeError, as WebIDL's do.
+      static #of(d) {
+        try {
+          d.#fatal; // eslint-disable-line no-unused-expressions
+        } catch (_) {
+          throw new TypeError("Illegal invocation");
+        }
+        return d;
+      }
       decode(input, options) {
-        if (typeof this[FATAL] !== "boolean") throw new TypeError("Illegal invocation");
+        TextDecoder.#of(this);
         const b = input === undefined ? EMPTY : bytes(input);
         if (b === null) throw new TypeError("TextDecoder.decode: input must be an ArrayBuffer or ArrayBufferView");
         const stream = options != null && !!options.stream;
-        if (this[LEGACY] !== null) return this[LEGACY].decode(taTag.call(b) === undefined ? new U8(b) : b, stream);
-        if (!stream && this[PENDING] === null && !this[BOM_SEEN]) {
-          return decode(b, this[FATAL], !this[IGNORE_BOM]);
+        if (this.#legacy !== null) return this.#legacy.decode(taTag.call(b) === undefined ? new U8(b) : b, stream);
+        if (!stream && this.#pending === null && !this.#bomSeen) {
+          return decode(b, this.#fatal, !this.#ignoreBOM);
         }
         // Streaming: an incomplete character at the end waits for the next
         // chunk, and a BOM is only looked for at the start of the stream.
         let u = taTag.call(b) === undefined ? new U8(b) : b;
-        const p = this[PENDING];
+        const p = this.#pending;
         if (p !== null) {
           const c = new U8(p.length + taLength.call(u));
           c.set(p);
           c.set(u, p.length);
           u = c;
-          this[PENDING] = null;
+          this.#pending = null;
         }
         if (stream) {
           const t = tail(u), n = taLength.call(u);
           if (t > 0) {
-            this[PENDING] = u.slice(n - t);
+            this.#pending = u.slice(n - t);
             u = u.subarray(0, n - t);
           }
         }
-        const strip = !this[IGNORE_BOM] && !this[BOM_SEEN];
-        if (taLength.call(u) > 0) this[BOM_SEEN] = true;
+        const strip = !this.#ignoreBOM && !this.#bomSeen;
+        if (taLength.call(u) > 0) this.#bomSeen = true;
         try {
-          return decode(u, this[FATAL], strip);
+          return decode(u, this.#fatal, strip);
         } finally {
-          if (!stream) this[BOM_SEEN] = false;
+          if (!stream) this.#bomSeen = false;
         }
       }
     }

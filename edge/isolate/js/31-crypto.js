@@ -4,7 +4,8 @@
 // members, and the checks of a key's algorithm, usages and
 // extractability. The per-algorithm steps and all cryptography are Go's
 // (crypto*.go); a CryptoKey holds only an opaque Go handle, kept in a
-// WeakMap user code cannot reach, so its secret never becomes a JS value.
+// private field user code cannot reach, so its secret never becomes a JS
+// value.
 // All three globals are one group, built on first use (see host.lazy in
 // 05-dom.js): one group costs an isolate less than two.
 (function (g, host) {
@@ -17,12 +18,27 @@
     const hooks = cryptoHooks(), randomFill = hooks.randomFill, randomUUID = hooks.randomUUID;
     // Taken now, so that user code replacing a global cannot change how
     // these steps run.
-    const U8 = Uint8Array, isArray = Array.isArray, freeze = Object.freeze, from = Array.from;
+    const U8 = Uint8Array, isArray = Array.isArray, from = Array.from;
     const P = Promise, resolve = P.resolve.bind(P), reject = P.reject.bind(P);
     const stringify = JSON.stringify, parse = JSON.parse, trunc = Math.trunc, toNumber = Number, finite = Number.isFinite;
-    const SLOTS = new WeakMap(), TOKEN = Symbol("CryptoKey");
+    const TOKEN = Symbol("CryptoKey");
+    // slotsOf is a CryptoKey's internal slots (see makeKey), or undefined
+    // for anything else: a private field of the class, which costs less
+    // than a WeakMap (goja registers a GC cleanup for every key set in one).
+    let slotsOf;
     const USAGES = ["encrypt", "decrypt", "sign", "verify", "deriveKey", "deriveBits", "wrapKey", "unwrapKey"];
     const FORMATS = ["raw", "spki", "pkcs8", "jwk"];
+    // A set of usages is also a mask of these bits (1 << index in USAGES):
+    // a key's private copy of its usages, which user code cannot change.
+    const USAGE_BIT = { __proto__: null };
+    USAGES.forEach((u, i) => { USAGE_BIT[u] = 1 << i; });
+    const usageList = (mask) => {
+      const out = [];
+      for (let i = 0; i < USAGES.length; i++) if (mask & (1 << i)) out.push(USAGES[i]);
+      return out;
+    };
+    const ARRAY_VALUES = Array.prototype[Symbol.iterator], ARRAY_ITERATOR = Object.getPrototypeOf([][Symbol.iterator]());
+    const ARRAY_NEXT = ARRAY_ITERATOR.next;
 
     // --- WebIDL conversions of dictionary members ---
     const fail = (msg) => { throw new TypeError(msg); };
@@ -40,16 +56,17 @@
       return new U8(taTag.call(b) === "Uint8Array" ? b : new U8(b)); // a copy, as the spec asks
     };
     const bigInteger = (v) => taTag.call(v) === "Uint8Array" ? new U8(v) : fail("publicExponent must be a Uint8Array");
-    const str = (v) => `${v}`;
+    const str = (v) => (typeof v === "string" ? v : `${v}`);
     const handleOf = (v) => {
-      const s = SLOTS.get(v);
+      const s = slotsOf(v);
       if (s === undefined) fail("expected a CryptoKey");
       return s.handle;
     };
-    const hash = (v) => normalize("digest", v).name;
+    const hash = (v) => (typeof v === "string" ? registeredName("digest", v, v) : nameOf("digest", dictOf(v)));
     const U32 = enforce(0xffffffff), U16 = enforce(0xffff), U8R = enforce(0xff);
 
-    // Dictionaries: [member, conversion, required].
+    // Dictionaries: [member, conversion, required], flattened below into
+    // triples so that normalize walks them with an index, not an iterator.
     const DICTS = {
       Algorithm: [],
       HmacImportParams: [["hash", hash, true], ["length", U32, false]],
@@ -67,6 +84,7 @@
       HkdfParams: [["hash", hash, true], ["info", copy, true], ["salt", copy, true]],
       Pbkdf2Params: [["hash", hash, true], ["iterations", U32, true], ["salt", copy, true]],
     };
+    for (const d in DICTS) DICTS[d] = DICTS[d].flat();
     const RSA = ["RSASSA-PKCS1-v1_5", "RSA-PSS", "RSA-OAEP"], AES = ["AES-CTR", "AES-CBC", "AES-GCM"];
     const each = (names, dict) => Object.fromEntries(names.map((n) => [n, dict]));
     // The registered algorithms of each operation, with their dictionary.
@@ -90,52 +108,92 @@
     // Names match ASCII case-insensitively: only A-Z fold, so no
     // non-ASCII letter (the Kelvin sign lower-cases to "k") matches.
     const asciiLower = (s) => s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
-    const NAMES = {};
+    // NAMES[op] maps each lower-cased name to the registered one; EXACT[op]
+    // each registered name to itself, so that a name given as registered
+    // (as nearly every caller gives it) is found without lower-casing.
+    const NAMES = {}, EXACT = {};
     for (const op in OPS) {
-      NAMES[op] = {};
-      for (const name in OPS[op]) NAMES[op][asciiLower(name)] = name;
+      NAMES[op] = { __proto__: null };
+      EXACT[op] = { __proto__: null };
+      for (const name in OPS[op]) {
+        NAMES[op][asciiLower(name)] = name;
+        EXACT[op][name] = name;
+      }
     }
+
+    // dictOf is an algorithm given as a string made the object the spec
+    // makes of it.
+    const dictOf = (alg) => {
+      if (typeof alg === "object" && alg !== null) return alg;
+      if (typeof alg === "function") fail("an algorithm must be an object or a string");
+      return { name: str(alg) };
+    };
+    // nameOf is the registered name of op's algorithm dict.
+    const nameOf = (op, dict) => {
+      const given = dict.name;
+      if (given === undefined) fail(`${op}: the algorithm needs a name`);
+      return registeredName(op, typeof given === "string" ? given : str(given), given);
+    };
+    // registeredName is op's registered name for s, the string given
+    // converts to (a given object is converted again for the message, as
+    // the spec's steps would).
+    const registeredName = (op, s, given) => {
+      const name = EXACT[op][s] ?? NAMES[op][asciiLower(s)];
+      if (name === undefined) throw domException(`Unrecognized algorithm name: ${typeof given === "string" ? given : str(given)}`, "NotSupportedError");
+      return name;
+    };
 
     // normalize is the spec's "normalize an algorithm": the registered
     // name and the converted members of its dictionary.
     function normalize(op, alg) {
-      if (typeof alg !== "object" || alg === null) {
-        if (typeof alg === "function") fail("an algorithm must be an object or a string");
-        alg = { name: str(alg) };
-      }
-      const given = alg.name;
-      if (given === undefined) fail(`${op}: the algorithm needs a name`);
-      const name = NAMES[op][asciiLower(str(given))];
-      if (name === undefined) throw domException(`Unrecognized algorithm name: ${str(given)}`, "NotSupportedError");
-      const out = { name };
-      for (const [member, convert, required] of DICTS[OPS[op][name]]) {
-        const v = alg[member];
+      const dict = dictOf(alg), name = nameOf(op, dict), members = DICTS[OPS[op][name]], out = { name };
+      for (let i = 0; i < members.length; i += 3) {
+        const member = members[i], v = dict[member];
         if (v === undefined) {
-          if (required) fail(`${op}: ${name} needs the ${member} member`);
+          if (members[i + 2]) fail(`${op}: ${name} needs the ${member} member`);
           continue;
         }
-        out[member] = convert(v);
+        out[member] = members[i + 1](v);
       }
       return out;
     }
 
+    // usagesOf converts keyUsages (a sequence<KeyUsage>) to the usages it
+    // names, each once, in USAGES' order. An array whose iteration user
+    // code has not replaced is read by index, which reads the same
+    // properties in the same order as iterating it, without an iterator.
+    const usageBit = (u) => {
+      u = str(u);
+      const bit = USAGE_BIT[u];
+      if (bit === undefined) fail(`'${u}' is not a valid key usage`);
+      return bit;
+    };
     const usagesOf = (v) => {
-      if (v === null || typeof v !== "object" || typeof v[Symbol.iterator] !== "function") fail("keyUsages must be a sequence");
-      const seen = from(v, (u) => {
-        u = str(u);
-        if (!USAGES.includes(u)) fail(`'${u}' is not a valid key usage`);
-        return u;
-      });
-      return USAGES.filter((u) => seen.includes(u));
+      if (v === null || typeof v !== "object") fail("keyUsages must be a sequence");
+      const iterator = v[Symbol.iterator];
+      if (typeof iterator !== "function") fail("keyUsages must be a sequence");
+      let mask = 0;
+      if (iterator === ARRAY_VALUES && ARRAY_ITERATOR.next === ARRAY_NEXT && isArray(v)) {
+        for (let i = 0; i < v.length; i++) mask |= usageBit(v[i]);
+      } else {
+        from(v, (u) => { mask |= usageBit(u); });
+      }
+      return usageList(mask);
     };
     const formatOf = (v) => (FORMATS.includes(str(v)) ? str(v) : fail(`'${str(v)}' is not a valid key format`));
-    const keyOf = (v, what) => SLOTS.get(v) || fail(`${what} is not a CryptoKey`);
-    const dataOf = (v, what) => (bytes(v) === null ? fail(`${what} must be an ArrayBuffer or ArrayBufferView`) : copy(v));
+    const keyOf = (v, what) => slotsOf(v) || fail(`${what} is not a CryptoKey`);
+    // dataOf is a copy of a BufferSource argument, as an ArrayBuffer made in
+    // Go (a Uint8Array made here costs a typed array and the charging
+    // Proxy's construct trap, alloc.go).
+    const dataOf = (v, what) => {
+      const b = bytes(v);
+      return b === null ? fail(`${what} must be an ArrayBuffer or ArrayBufferView`) : hooks.copy(b);
+    };
     // check is a key's part of the spec's generic steps: the algorithm
     // must be the key's, and the key must allow the usage.
     const check = (key, alg, usage) => {
       if (alg.name !== key.name) throw domException(`the key is a ${key.name} key, not ${alg.name}`, "InvalidAccessError");
-      if (!key.usages.includes(usage)) throw domException(`the key's usages do not include ${usage}`, "InvalidAccessError");
+      if (!(key.usages & USAGE_BIT[usage])) throw domException(`the key's usages do not include ${usage}`, "InvalidAccessError");
     };
     const toJWK = (v) => {
       if (v === undefined || v === null) v = {};
@@ -154,6 +212,9 @@
     };
     // When Go work returns a promise (slow work), then continues on it.
     const then = (v, f) => (v instanceof P ? v.then(f) : f(v));
+    // settle is a method's promise of what f returns or throws. The
+    // methods jose and Hono call on every request (digest, sign, verify,
+    // importKey) inline it instead, to make no closure per call.
     const settle = (f) => {
       try {
         return resolve(f());
@@ -163,8 +224,19 @@
     };
 
     class CryptoKey {
-      constructor(token) {
+      #slots;
+      constructor(token, slots) {
         if (token !== TOKEN) fail("Illegal constructor");
+        this.#slots = slots;
+      }
+      static {
+        slotsOf = (v) => {
+          try {
+            return v.#slots;
+          } catch (_) {
+            return undefined; // not a CryptoKey
+          }
+        };
       }
       get type() { return keyOf(this, "this").type; }
       get extractable() { return keyOf(this, "this").extractable; }
@@ -173,33 +245,36 @@
     }
     Object.defineProperty(CryptoKey.prototype, Symbol.toStringTag, { value: "CryptoKey", configurable: true });
 
-    // makeKey makes a CryptoKey of a Go record. The name and usages the
-    // checks read are private copies: user code may change the
-    // algorithm and usages objects it is given.
-    const makeKey = (rec, extractable) => {
-      const key = new CryptoKey(TOKEN), algorithm = rec.algorithm;
+    // makeKey makes a CryptoKey of a Go record, which becomes its slots
+    // with private copies of the name and usages (usages as a mask) that
+    // the checks read: user code may change the algorithm and usages
+    // objects it is given.
+    const makeKey = (rec) => {
+      const algorithm = rec.algorithm, list = rec.usageList;
       if (algorithm.publicExponent !== undefined) algorithm.publicExponent = new U8(algorithm.publicExponent);
-      SLOTS.set(key, {
-        handle: rec.handle, type: rec.type, extractable: !!extractable, name: algorithm.name, algorithm,
-        usages: freeze(rec.usages.slice()), usageList: rec.usages,
-      });
-      return key;
+      let mask = 0;
+      for (let i = 0; i < list.length; i++) mask |= USAGE_BIT[list[i]];
+      rec.name = algorithm.name;
+      rec.usages = mask;
+      return new CryptoKey(TOKEN, rec);
     };
-    const needsUsages = (key) => {
-      const s = SLOTS.get(key);
-      if ((s.type === "secret" || s.type === "private") && s.usages.length === 0) {
-        throw domException(`a ${s.type} key needs at least one usage`, "SyntaxError");
+    // keyWithUsages is makeKey, failing as the spec asks for a secret or
+    // private key without usages.
+    const keyWithUsages = (rec) => {
+      const key = makeKey(rec);
+      if ((rec.type === "secret" || rec.type === "private") && rec.usages === 0) {
+        throw domException(`a ${rec.type} key needs at least one usage`, "SyntaxError");
       }
       return key;
     };
     const imported = (format, data, alg, extractable, usages) =>
-      needsUsages(makeKey(hooks.importKey(format, alg, data, !!extractable, usages), extractable));
+      keyWithUsages(hooks.importKey(format, alg, data, !!extractable, usages));
     const exported = (format, key) => {
       if (key.name === "PBKDF2" || key.name === "HKDF") throw domException(`${key.name} keys cannot be exported`, "NotSupportedError");
       if (!key.extractable) throw domException("the key is not extractable", "InvalidAccessError");
       const out = hooks.exportKey(format, key.handle);
       if (format !== "jwk") return out;
-      out.key_ops = key.usages.slice();
+      out.key_ops = usageList(key.usages);
       out.ext = key.extractable;
       return out;
     };
@@ -224,36 +299,40 @@
         if (token !== TOKEN) fail("Illegal constructor");
       }
       digest(algorithm, data) {
-        return settle(() => {
-          const alg = normalize("digest", algorithm);
-          return hooks.digest(alg.name, dataOf(data, "data"));
-        });
+        try {
+          const d = dataOf(data, "data"), alg = normalize("digest", algorithm);
+          return resolve(hooks.digest(alg.name, d));
+        } catch (e) {
+          return reject(e);
+        }
       }
       encrypt(algorithm, key, data) { return settle(() => crypt("encrypt", algorithm, key, data)); }
       decrypt(algorithm, key, data) { return settle(() => crypt("decrypt", algorithm, key, data)); }
       sign(algorithm, key, data) {
-        return settle(() => {
+        try {
           const k = keyOf(key, "key"), d = dataOf(data, "data"), alg = normalize("sign", algorithm);
           check(k, alg, "sign");
-          return hooks.sign(alg, k.handle, d);
-        });
+          return resolve(hooks.sign(alg, k.handle, d));
+        } catch (e) {
+          return reject(e);
+        }
       }
       verify(algorithm, key, signature, data) {
-        return settle(() => {
+        try {
           const k = keyOf(key, "key"), sig = dataOf(signature, "signature"), d = dataOf(data, "data");
           const alg = normalize("verify", algorithm);
           check(k, alg, "verify");
-          return hooks.verify(alg, k.handle, sig, d);
-        });
+          return resolve(hooks.verify(alg, k.handle, sig, d));
+        } catch (e) {
+          return reject(e);
+        }
       }
       generateKey(algorithm, extractable, keyUsages) {
         return settle(() => {
           const usages = usagesOf(keyUsages), alg = normalize("generateKey", algorithm);
           return then(hooks.generateKey(alg, !!extractable, usages), (rec) => {
-            if (rec.handle !== undefined) return needsUsages(makeKey(rec, extractable));
-            const pair = { publicKey: makeKey(rec.publicKey, true), privateKey: makeKey(rec.privateKey, extractable) };
-            needsUsages(pair.privateKey);
-            return pair;
+            if (rec.handle !== undefined) return keyWithUsages(rec);
+            return { publicKey: makeKey(rec.publicKey), privateKey: keyWithUsages(rec.privateKey) };
           });
         });
       }
@@ -275,14 +354,16 @@
         });
       }
       importKey(format, keyData, algorithm, extractable, keyUsages) {
-        return settle(() => {
+        try {
           format = formatOf(format);
           let data;
           if (format === "jwk") data = toJWK(keyData);
-          else data = bytes(keyData) === null ? fail("keyData must be an ArrayBuffer or ArrayBufferView") : copy(keyData);
+          else data = dataOf(keyData, "keyData");
           const usages = usagesOf(keyUsages), alg = normalize("importKey", algorithm);
-          return imported(format, data, alg, extractable, usages);
-        });
+          return resolve(imported(format, data, alg, extractable, usages));
+        } catch (e) {
+          return reject(e);
+        }
       }
       exportKey(format, key) {
         return settle(() => {
