@@ -76,6 +76,7 @@ type instance struct {
 	arrayFrom       goja.Value        // Array.from, as the prelude found it
 	lowerNames      map[string]string // header names lower-cased (headers.go)
 	bodyInit        goja.Callable
+	peekBytes       goja.Callable // clone() of a byte-source stream (cloneBody)
 	uint8Ctor       goja.Constructor
 	streams         streamHooks
 	allSettled      goja.Callable
@@ -169,6 +170,7 @@ func (inst *instance) bindCore(host *goja.Object) error {
 		return f
 	}
 	inst.bodyInit = fn("bodyInit")
+	inst.peekBytes = fn("peekBytes")
 	inst.bindStreams(fn)
 	inst.allSettled = fn("allSettled")
 	inst.newSignalFn = fn("newSignal")

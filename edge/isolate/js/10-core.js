@@ -76,6 +76,16 @@
     s.cancel();
     return b;
   };
+  // peekBytes gives clone() the bytes of an untouched byte-source stream,
+  // so that no tee is built: the original and the clone each go back to
+  // holding the bytes, and make a new stream only if asked for .body (as
+  // the tee of such a stream did, the stream itself is left as it was).
+  // undefined for any other stream.
+  const peekBytes = (s) => {
+    const src = SOURCES.get(s);
+    if (!src || src.disturbed || s.locked) return undefined;
+    return src.bytes;
+  };
   const concat = (chunks, n) => {
     const out = new Uint8Array(n);
     let off = 0;
@@ -278,7 +288,11 @@
     clone() {
       if (usedBody(this)) throw new TypeError("cannot clone a Request whose body was used");
       let b = this[BODY];
-      if (b !== null && typeof b === "object" && isStream(b)) [this[BODY], b] = tee(b);
+      if (b !== null && typeof b === "object" && isStream(b)) {
+        const bytes = peekBytes(b);
+        if (bytes !== undefined) this[BODY] = b = bytes;
+        else [this[BODY], b] = tee(b);
+      }
       const r = Object.create(Request.prototype);
       r[URLS] = this[URLS];
       r[METHOD] = this[METHOD];
@@ -347,6 +361,7 @@
   host.bytesStream = bytesStream;
   host.goStream = goStream;
   host.takeBytes = takeBytes;
+  host.peekBytes = peekBytes;
   host.unusable = unusable;
   host.disturbed = disturbed;
   host.consume = consume;
