@@ -2,6 +2,7 @@ package isolate
 
 import (
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -147,15 +148,20 @@ func (h *goHeaders) pairs() []headerPair {
 }
 
 // toHTTP adds the list to an http.Header as the server sends it: one line
-// per name, values joined, but one line per Set-Cookie.
+// per name, values joined, but one line per Set-Cookie. The values are
+// shared, capped so that an append on either side copies.
 func (h *goHeaders) toHTTP(out http.Header) {
 	for _, f := range h.fields {
-		ck := http.CanonicalHeaderKey(f.name)
-		if f.name == "set-cookie" || len(f.values) == 1 {
-			out[ck] = append(out[ck], f.values...)
+		ck := h.inst.canonicalName(f.name)
+		vs := f.values
+		if f.name != "set-cookie" && len(vs) > 1 {
+			vs = []string{strings.Join(vs, ", ")}
+		}
+		if out[ck] == nil {
+			out[ck] = vs[:len(vs):len(vs)]
 			continue
 		}
-		out[ck] = append(out[ck], strings.Join(f.values, ", "))
+		out[ck] = append(out[ck], vs...)
 	}
 }
 
@@ -190,6 +196,22 @@ func (inst *instance) lowerName(k string) string {
 	return l
 }
 
+// canonicalName is http.CanonicalHeaderKey of a lower-case name,
+// remembered per instance as lowerName is.
+func (inst *instance) canonicalName(name string) string {
+	if c, ok := inst.canonicalNames[name]; ok {
+		return c
+	}
+	c := http.CanonicalHeaderKey(name)
+	if inst.canonicalNames == nil {
+		inst.canonicalNames = map[string]string{}
+	}
+	if len(inst.canonicalNames) < 256 {
+		inst.canonicalNames[name] = c
+	}
+	return c
+}
+
 // object is the Headers object over h, made on first need with
 // Headers.prototype.
 func (h *goHeaders) object() *goja.Object {
@@ -215,21 +237,28 @@ func (h *goHeaders) Has(key string) bool    { return h.props.has(key) }
 func (h *goHeaders) Delete(key string) bool { h.props.delete(key); return true }
 func (h *goHeaders) Keys() []string         { return h.props.list() }
 
+// goHeadersType is what a Headers object exports as.
+var goHeadersType = reflect.TypeOf((*goHeaders)(nil))
+
 // headerListOf is the goHeaders behind a Headers object (a subclass's
-// too), or nil.
+// too), or nil. The type is looked at first: exporting an ordinary
+// object copies all its properties into a map.
 func headerListOf(v goja.Value) *goHeaders {
 	o, ok := v.(*goja.Object)
-	if !ok {
+	if !ok || o.ExportType() != goHeadersType {
 		return nil
 	}
-	h, _ := o.Export().(*goHeaders)
-	return h
+	return o.Export().(*goHeaders)
 }
 
 // checkedName is a header name as a Headers method takes it: String(v),
 // refused with a TypeError unless a valid token, then lower-cased.
 func (inst *instance) checkedName(v goja.Value) string {
-	n := jsString(v)
+	return inst.checkedNameString(jsString(v))
+}
+
+// checkedNameString is checkedName of a string.
+func (inst *instance) checkedNameString(n string) string {
 	if !httpguts.ValidHeaderFieldName(n) {
 		panic(inst.vm.NewTypeError("invalid header name: " + jsonQuote(n)))
 	}
@@ -291,7 +320,7 @@ func (inst *instance) fillHeaders(h *goHeaders, init goja.Value) {
 	if _, isFunc := goja.AssertFunction(init); !ok || isFunc {
 		panic(vm.NewTypeError("Headers: init must be an object, a sequence of pairs or Headers"))
 	}
-	if src, ok := o.Export().(*goHeaders); ok {
+	if src := headerListOf(o); src != nil {
 		h.copyFrom(src)
 		return
 	}
@@ -305,9 +334,23 @@ func (inst *instance) fillHeaders(h *goHeaders, init goja.Value) {
 			return
 		}
 	}
-	for _, k := range o.Keys() {
-		h.add(inst.checkedName(vm.ToValue(k)), inst.headerValueOf(o.Get(k)))
+	// A record: one array holds a value per key, each name's values a
+	// capped slice of it, so that an append copies.
+	keys := o.Keys()
+	if h.fields == nil {
+		h.fields = make([]headerField, 0, len(keys))
 	}
+	vals := make([]string, len(keys))
+	for i, k := range keys {
+		name := inst.checkedNameString(k)
+		vals[i] = inst.headerValueOf(o.Get(k))
+		if j := h.index(name); j >= 0 {
+			h.fields[j].values = append(h.fields[j].values, vals[i])
+			continue
+		}
+		h.fields = append(h.fields, headerField{name: name, values: vals[i : i+1 : i+1]})
+	}
+	h.sorted = nil
 }
 
 // headerPairOf reads one item of a sequence of pairs: Array.from(item)

@@ -75,6 +75,7 @@ type instance struct {
 	headersProto    *goja.Object      // Headers.prototype (headers_class.go)
 	arrayFrom       goja.Value        // Array.from, as the prelude found it
 	lowerNames      map[string]string // header names lower-cased (headers.go)
+	canonicalNames  map[string]string // and canonical, as the server sends them
 	bodyInit        goja.Callable
 	peekBytes       goja.Callable // clone() of a byte-source stream (cloneBody)
 	uint8Ctor       goja.Constructor
