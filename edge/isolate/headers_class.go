@@ -70,8 +70,15 @@ func (inst *instance) installHeaders(host *goja.Object) {
 	_ = ctor.DefineDataProperty("name", vm.ToValue("Headers"), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 	proto := ctor.Get("prototype").(*goja.Object)
 	inst.headersProto = proto
+	// last is the Headers the last method was called on: middleware calls
+	// several in a row on one object, and goja's Export allocates.
+	var last *goHeaders
 	this := func(call goja.FunctionCall) *goHeaders {
+		if last != nil && call.This == goja.Value(last.obj) {
+			return last
+		}
 		if h := headerListOf(call.This); h != nil {
+			last = h
 			return h
 		}
 		panic(vm.NewTypeError("illegal invocation: not a Headers"))
