@@ -199,8 +199,13 @@ func (inst *instance) then(p goja.Value, f func(goja.Value) goja.Value) goja.Val
 	return v
 }
 
-// cloneBody splits b for clone(): a stream is teed (b keeps one branch),
-// a buffered body is shared, since reading it copies.
+// cloneBody splits b for clone(): a buffered body is shared, since
+// reading it copies. So are the bytes of a stream nothing has touched
+// over bytes we hold (a buffered body asked for as .body, as Hono's
+// context does before its etag middleware clones): b and the clone go
+// back to holding the bytes and make a new stream each only if asked,
+// where a tee made both streams at once. Another stream is teed, and b
+// keeps one branch.
 func (inst *instance) cloneBody(b *msgBody) msgBody {
 	if inst.unusable(b) {
 		panic(inst.vm.NewTypeError("cannot clone: body already used"))
@@ -210,6 +215,10 @@ func (inst *instance) cloneBody(b *msgBody) msgBody {
 	}
 	if b.stream == nil {
 		return msgBody{value: b.value, raw: b.raw}
+	}
+	if v := inst.js(inst.peekBytes, b.stream); !goja.IsUndefined(v) {
+		b.stream, b.value = nil, v
+		return msgBody{value: v}
 	}
 	pair := inst.js(inst.streams.tee, b.stream).ToObject(inst.vm)
 	b.stream = pair.Get("0").(*goja.Object)

@@ -102,9 +102,8 @@ func (inst *instance) domException(msg, name string) goja.Value {
 
 func (inst *instance) fetchedResponse(resp *egress.Response) goja.Value {
 	vm := inst.vm
-	h := inst.headersOf(resp.Header)
 	// The body is the bytes egress read; .body makes them a stream.
-	r := &jsResponse{inst: inst, status: resp.Status, statusText: resp.StatusText, headers: h,
+	r := &jsResponse{inst: inst, status: resp.Status, statusText: resp.StatusText, headers: inst.headersFromHTTP(resp.Header),
 		body: msgBody{raw: resp.Body}, more: &responseMore{url: resp.URL, redirected: resp.Redirected}}
 	o := vm.NewDynamicObject(r)
 	_ = o.SetPrototype(inst.respProto)

@@ -34,6 +34,8 @@ var commonMethods = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "O
 
 func (inst *instance) installCore(host *goja.Object) {
 	vm := inst.vm
+	inst.arrayFrom = vm.Get("Array").ToObject(vm).Get("from")
+	inst.installHeaders(host)
 	inst.installResponse(host)
 	inst.methods = make(map[string]goja.Value, len(commonMethods))
 	for _, m := range commonMethods {

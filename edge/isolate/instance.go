@@ -65,25 +65,26 @@ type instance struct {
 	fetch    goja.Callable
 	env, ctx goja.Value
 
-	methods          map[string]goja.Value
-	serverMethods    map[string]goja.Value
-	responseMethods  map[string]goja.Value
-	reqProto         *goja.Object
-	respProto        *goja.Object
-	objectProto      *goja.Object // Object.prototype, which user code cannot replace
-	newSignalFn      goja.Callable
-	headersFromFlat  goja.Callable
-	flatHeaders      goja.Callable
-	newHeaders       goja.Callable
-	setDefaultHeader goja.Callable
-	bodyInit         goja.Callable
-	uint8Ctor        goja.Constructor
-	streams          streamHooks
-	allSettled       goja.Callable
-	jsonParse        goja.Callable
-	promiseCtor      goja.Value
-	promiseResolve   goja.Callable
-	promiseReject    goja.Callable
+	methods         map[string]goja.Value
+	serverMethods   map[string]goja.Value
+	responseMethods map[string]goja.Value
+	reqProto        *goja.Object
+	respProto       *goja.Object
+	objectProto     *goja.Object // Object.prototype, which user code cannot replace
+	newSignalFn     goja.Callable
+	headersProto    *goja.Object      // Headers.prototype (headers_class.go)
+	arrayFrom       goja.Value        // Array.from, as the prelude found it
+	lowerNames      map[string]string // header names lower-cased (headers.go)
+	canonicalNames  map[string]string // and canonical, as the server sends them
+	bodyInit        goja.Callable
+	peekBytes       goja.Callable // clone() of a byte-source stream (cloneBody)
+	uint8Ctor       goja.Constructor
+	streams         streamHooks
+	allSettled      goja.Callable
+	jsonParse       goja.Callable
+	promiseCtor     goja.Value
+	promiseResolve  goja.Callable
+	promiseReject   goja.Callable
 
 	// The invocation in progress.
 	seq      uint64
@@ -169,11 +170,8 @@ func (inst *instance) bindCore(host *goja.Object) error {
 		}
 		return f
 	}
-	inst.headersFromFlat = fn("headersFromFlat")
-	inst.flatHeaders = fn("flatHeaders")
-	inst.newHeaders = fn("newHeaders")
-	inst.setDefaultHeader = fn("setDefaultHeader")
 	inst.bodyInit = fn("bodyInit")
+	inst.peekBytes = fn("peekBytes")
 	inst.bindStreams(fn)
 	inst.allSettled = fn("allSettled")
 	inst.newSignalFn = fn("newSignal")

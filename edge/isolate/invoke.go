@@ -101,28 +101,8 @@ func (inst *instance) unpack(v goja.Value) (*Response, error) {
 		return nil, fmt.Errorf("%w: fetch handler must return a Response, got %s", ErrBadResponse, typeOf(v))
 	}
 	resp := &Response{Status: r.status, Header: http.Header{}}
-	lit := r.literal()
-	for i := 0; i+1 < len(lit); i += 2 {
-		// As flatHeaders: one line per name, but one per Set-Cookie.
-		ck := http.CanonicalHeaderKey(lit[i])
-		if vs := resp.Header[ck]; vs != nil && ck != "Set-Cookie" {
-			vs[0] += ", " + lit[i+1]
-		} else {
-			resp.Header[ck] = append(vs, lit[i+1])
-		}
-	}
 	if r.headers != nil {
-		flat, err := inst.flatHeaders(goja.Undefined(), r.headers)
-		if err != nil {
-			return nil, err
-		}
-		pairs, _ := flat.Export().([]any)
-		for i := 0; i+1 < len(pairs); i += 2 {
-			k, _ := pairs[i].(string)
-			val, _ := pairs[i+1].(string)
-			ck := http.CanonicalHeaderKey(k)
-			resp.Header[ck] = append(resp.Header[ck], val)
-		}
+		r.headers.toHTTP(resp.Header)
 	}
 	if r.ctype != "" && resp.Header["Content-Type"] == nil {
 		resp.Header["Content-Type"] = []string{r.ctype}

@@ -1,9 +1,6 @@
 package isolate
 
 import (
-	"net/http"
-	"strings"
-
 	"github.com/dop251/goja"
 )
 
@@ -132,24 +129,12 @@ func (r *serverRequest) live() *Request {
 	return r.req
 }
 
+// requestHeaders is the platform Request's headers: immutable, as the
+// standard and Deno have them.
 func (inst *instance) requestHeaders(r *serverRequest) goja.Value {
-	return inst.headersOf(r.live().Header)
-}
-
-// headersOf makes a JS Headers object of Go headers.
-func (inst *instance) headersOf(header http.Header) goja.Value {
-	flat := make([]any, 0, 2*len(header))
-	for k, vs := range header {
-		lk := strings.ToLower(k)
-		for _, v := range vs {
-			flat = append(flat, lk, v)
-		}
-	}
-	h, err := inst.headersFromFlat(goja.Undefined(), inst.vm.NewArray(flat...))
-	if err != nil {
-		panic(err)
-	}
-	return h
+	h := inst.headersFromHTTP(r.live().Header)
+	h.immutable = true
+	return h.object()
 }
 
 // installServerRequest makes the body methods of server requests, once per

@@ -1,21 +1,19 @@
 package isolate
 
 import (
-	"slices"
-
 	"github.com/dop251/goja"
 )
 
 // jsResponse is a Response: a goja dynamic object over Go fields, with
 // Response.prototype (or a subclass's) as its prototype. `new
 // Response("hi")` costs a few allocations and no property writes, and the
-// server reads the fields directly. Headers become a JS Headers object
-// only when given or asked for.
+// server reads the fields directly. Headers are a Go list (headers.go),
+// made when given or asked for, and a JS object only when asked for.
 type jsResponse struct {
 	inst       *instance
 	status     int
 	statusText string
-	headers    goja.Value // a Headers object, or nil until needed (see more.literal)
+	headers    *goHeaders // nil until given or needed
 	ctype      string     // content type implied by the body, until headers exist
 	body       msgBody
 	more       *responseMore // nil for most responses
@@ -27,10 +25,7 @@ type responseMore struct {
 	url        string // a fetched response's
 	redirected bool
 	isError    bool // Response.error(): type "error"
-	// literal holds the headers an init's object literal gave, until a
-	// Headers object is made of them (headers_literal.go).
-	literal []string
-	props   expando
+	props      expando
 }
 
 // extra returns r.more, made on first need.
@@ -117,60 +112,31 @@ func (r *jsResponse) Keys() []string {
 
 func (r *jsResponse) isError() bool { return r.more != nil && r.more.isError }
 
-// literal is the headers an init's object literal gave, if no Headers
-// object has been made of them.
-func (r *jsResponse) literal() []string {
-	if r.more == nil {
-		return nil
-	}
-	return r.more.literal
-}
-
-func (r *jsResponse) headerObject() goja.Value {
-	if r.headers == nil && r.literal() != nil {
-		h, err := r.inst.headersFromFlat(goja.Undefined(), r.inst.vm.ToValue(r.more.literal))
-		if err != nil {
-			panic(err)
-		}
-		r.headers, r.more.literal = h, nil
-	}
+// headerList is the Response's header list, made on first need with the
+// body's implied content type.
+func (r *jsResponse) headerList() *goHeaders {
 	if r.headers == nil {
-		h, err := r.inst.newHeaders(goja.Undefined(), goja.Undefined())
-		if err != nil {
-			panic(err)
-		}
-		r.headers = h
+		r.headers = &goHeaders{inst: r.inst, immutable: r.isError()}
 	}
 	if r.ctype != "" {
-		r.inst.defaultContentType(r.headers, r.ctype)
+		r.headers.setDefault("content-type", r.ctype)
 		r.ctype = ""
 	}
 	return r.headers
 }
 
+// headerObject is response.headers.
+func (r *jsResponse) headerObject() goja.Value { return r.headerList().object() }
+
 // contentType is the Content-Type header's value, or "".
 func (r *jsResponse) contentType() string {
 	if r.headers == nil {
-		if v, ok := literalHeaderValue(r.literal(), "content-type"); ok {
-			return v
-		}
 		return r.ctype
 	}
-	return r.inst.headerValue(r.headers, "content-type")
-}
-
-// headerValue is headers.get(name), or "" when absent.
-func (inst *instance) headerValue(headers goja.Value, name string) string {
-	h := headers.ToObject(inst.vm)
-	get, _ := goja.AssertFunction(h.Get("get"))
-	v, err := get(h, inst.vm.ToValue(name))
-	if err != nil {
-		panic(err)
+	if v, ok := r.headers.value("content-type"); ok {
+		return v
 	}
-	if goja.IsNull(v) || goja.IsUndefined(v) {
-		return ""
-	}
-	return v.String()
+	return r.ctype
 }
 
 // newResponse is the Response constructor: new Response(body, init).
@@ -212,13 +178,8 @@ func (inst *instance) newResponse(call goja.ConstructorCall) *goja.Object {
 			r.statusText = t.String()
 		}
 		if h := io.Get("headers"); h != nil && !goja.IsUndefined(h) {
-			if flat, ok := inst.literalHeaders(h); ok {
-				r.extra().literal = flat
-			} else if hv, err := inst.newHeaders(goja.Undefined(), h); err != nil {
-				panic(err)
-			} else {
-				r.headers = hv
-			}
+			r.headers = &goHeaders{inst: inst}
+			inst.fillHeaders(r.headers, h)
 		}
 	}
 	// goja made call.This with the right prototype (a subclass's, under
@@ -269,15 +230,9 @@ func (inst *instance) installResponse(host *goja.Object) {
 			c.more = &responseMore{url: r.more.url, redirected: r.more.redirected}
 		}
 		c.body = inst.cloneBody(&r.body)
-		if lit := r.literal(); lit != nil {
-			c.extra().literal = slices.Clone(lit)
-		}
 		if r.headers != nil {
-			h, err := inst.newHeaders(goja.Undefined(), r.headers)
-			if err != nil {
-				panic(err)
-			}
-			c.headers = h
+			c.headers = r.headers.clone()
+			c.headers.immutable = r.headers.immutable
 		}
 		o := vm.NewDynamicObject(c)
 		_ = o.SetPrototype(call.This.(*goja.Object).Prototype())
@@ -290,9 +245,14 @@ func (inst *instance) installResponse(host *goja.Object) {
 		r := this(goja.FunctionCall{This: call.Argument(0)})
 		r.ctype = call.Argument(1).String()
 		if r.headers != nil {
-			inst.defaultContentType(r.headers, r.ctype)
-			r.ctype = ""
+			r.headerList()
 		}
+		return goja.Undefined()
+	})
+	// freezeResponseHeaders(response): Response.redirect()'s headers are
+	// immutable.
+	_ = host.Set("freezeResponseHeaders", func(call goja.FunctionCall) goja.Value {
+		this(goja.FunctionCall{This: call.Argument(0)}).headerList().immutable = true
 		return goja.Undefined()
 	})
 }
@@ -333,10 +293,4 @@ func (inst *instance) settled(f func() goja.Value) (p goja.Value) {
 		panic(err)
 	}
 	return v
-}
-
-func (inst *instance) defaultContentType(headers goja.Value, ctype string) {
-	if _, err := inst.setDefaultHeader(goja.Undefined(), headers, inst.vm.ToValue("content-type"), inst.vm.ToValue(ctype)); err != nil {
-		panic(err)
-	}
 }

@@ -10,86 +10,12 @@
   "use strict";
   const BODY = Symbol("body"), HDRS = Symbol("headers");
   const URLS = Symbol("url"), METHOD = Symbol("method");
-  const MAP = Symbol("map"), USED = Symbol("used");
+  const USED = Symbol("used");
   const INIT_HDRS = Symbol("initHeaders"), SIGNAL = Symbol("signal"), REDIRECT = Symbol("redirect");
-  const lower = (s) => String(s).toLowerCase();
-
-  const checkName = (n) => {
-    n = String(n);
-    if (!host.validName(n)) throw new TypeError("invalid header name: " + JSON.stringify(n));
-    return n.toLowerCase();
-  };
-  const checkValue = (v) => {
-    v = host.trimValue(String(v));
-    if (v === null) throw new TypeError("invalid header value");
-    return v;
-  };
-
-  class Headers {
-    constructor(init) {
-      this[MAP] = new Map();
-      if (init == null) return;
-      if (init instanceof Headers) {
-        for (const [k, v] of init[MAP]) this[MAP].set(k, v.slice());
-      } else if (typeof init === "object" && typeof init[Symbol.iterator] === "function") {
-        for (const pair of init) {
-          const p = Array.from(pair);
-          if (p.length !== 2) throw new TypeError("header pairs must have two items");
-          this.append(p[0], p[1]);
-        }
-      } else if (typeof init === "object") {
-        for (const k of Object.keys(init)) this.append(k, init[k]);
-      } else {
-        throw new TypeError("Headers: init must be an object, a sequence of pairs or Headers");
-      }
-    }
-    append(name, value) {
-      const k = checkName(name), v = checkValue(value);
-      const vs = this[MAP].get(k);
-      if (vs) vs.push(v); else this[MAP].set(k, [v]);
-    }
-    set(name, value) { this[MAP].set(checkName(name), [checkValue(value)]); }
-    get(name) {
-      const vs = this[MAP].get(lower(name));
-      return vs ? vs.join(", ") : null;
-    }
-    has(name) { return this[MAP].has(lower(name)); }
-    delete(name) { this[MAP].delete(lower(name)); }
-    getSetCookie() { return (this[MAP].get("set-cookie") || []).slice(); }
-    *entries() {
-      for (const k of [...this[MAP].keys()].sort()) {
-        const vs = this[MAP].get(k);
-        if (k === "set-cookie") { for (const v of vs) yield [k, v]; }
-        else yield [k, vs.join(", ")];
-      }
-    }
-    *keys() { for (const [k] of this.entries()) yield k; }
-    *values() { for (const [, v] of this.entries()) yield v; }
-    forEach(cb, thisArg) { for (const [k, v] of this.entries()) cb.call(thisArg, v, k, this); }
-    [Symbol.iterator]() { return this.entries(); }
-    get [Symbol.toStringTag]() { return "Headers"; }
-  }
-  const HeadersProto = Headers.prototype;
-  // From Go: flat [name, value, ...] pairs, names already lower case and
-  // valid.
-  const headersFromFlat = (flat) => {
-    const m = new Map();
-    for (let i = 0; i + 1 < flat.length; i += 2) {
-      const k = flat[i], vs = m.get(k);
-      if (vs) vs.push(flat[i + 1]); else m.set(k, [flat[i + 1]]);
-    }
-    const h = Object.create(HeadersProto);
-    h[MAP] = m;
-    return h;
-  };
-  const flatHeaders = (h) => {
-    const flat = [];
-    h[MAP].forEach((vs, k) => {
-      if (k === "set-cookie") { for (const v of vs) flat.push(k, v); }
-      else flat.push(k, vs.length === 1 ? vs[0] : vs.join(", "));
-    });
-    return flat;
-  };
+  // Headers is defined in Go (headers.go, headers_class.go): a header list
+  // the server and the Request and Response made in Go read directly.
+  const Headers = host.Headers;
+  const flatHeaders = host.flatHeaders;
 
   // Streams. ReadableStream comes from a later file (15-streams.js): it is
   // looked up when a body stream is first needed, so these work with any
@@ -117,7 +43,8 @@
   };
   const bytesStream = (b) => {
     const src = { bytes: b == null ? new Uint8Array(0) : toBytes(b), disturbed: false };
-    const s = newStream({
+    const S = host.streams ? host.load(host.streams) : null;
+    const s = S && S.createReadableStream ? madeBytesStream(S, src) : newStream({
       pull(c) {
         src.disturbed = true;
         if (src.bytes.byteLength > 0) c.enqueue(src.bytes);
@@ -128,6 +55,28 @@
     }, 0);
     SOURCES.set(s, src);
     return s;
+  };
+  // madeBytesStream is bytesStream's stream made with the streams file's
+  // own CreateReadableStream (js/15-streams.js): the same stream, without
+  // reading a source and a strategy as WebIDL dictionaries and calling a
+  // source through the public controller, which cost more than the stream
+  // itself (Hono's context asks for two per request).
+  const RESOLVED = Promise.resolve();
+  const startNothing = () => undefined, sizeOne = () => 1;
+  const madeBytesStream = (S, src) => {
+    const rec = S.createReadableStream(startNothing, () => {
+      src.disturbed = true;
+      const c = rec.controller;
+      if (src.bytes.byteLength > 0) S.dcEnqueue(c, src.bytes);
+      src.bytes = null;
+      S.dcClose(c);
+      return RESOLVED;
+    }, () => {
+      src.disturbed = true;
+      src.bytes = null;
+      return RESOLVED;
+    }, 0, sizeOne);
+    return rec.pub;
   };
   // disturbed: read from or canceled (the Fetch standard's test for a used
   // body), which the streams file keeps in its record of the stream
@@ -149,6 +98,16 @@
     const b = src.bytes;
     s.cancel();
     return b;
+  };
+  // peekBytes gives clone() the bytes of an untouched byte-source stream,
+  // so that no tee is built: the original and the clone each go back to
+  // holding the bytes, and make a new stream only if asked for .body (as
+  // the tee of such a stream did, the stream itself is left as it was).
+  // undefined for any other stream.
+  const peekBytes = (s) => {
+    const src = SOURCES.get(s);
+    if (!src || src.disturbed || s.locked) return undefined;
+    return src.bytes;
   };
   const concat = (chunks, n) => {
     const out = new Uint8Array(n);
@@ -326,7 +285,7 @@
         body = moveBody(src);
       }
       if (body != null && noBody(this[METHOD])) throw new TypeError("a GET or HEAD request cannot have a body");
-      if (ct && !this[HDRS].has("content-type")) this[HDRS][MAP].set("content-type", [ct]);
+      if (ct) host.setDefaultHeader(this[HDRS], "content-type", ct);
       this[BODY] = body;
     }
     get url() { return this[URLS]; }
@@ -352,7 +311,11 @@
     clone() {
       if (usedBody(this)) throw new TypeError("cannot clone a Request whose body was used");
       let b = this[BODY];
-      if (b !== null && typeof b === "object" && isStream(b)) [this[BODY], b] = tee(b);
+      if (b !== null && typeof b === "object" && isStream(b)) {
+        const bytes = peekBytes(b);
+        if (bytes !== undefined) this[BODY] = b = bytes;
+        else [this[BODY], b] = tee(b);
+      }
       const r = Object.create(Request.prototype);
       r[URLS] = this[URLS];
       r[METHOD] = this[METHOD];
@@ -378,7 +341,9 @@
     status = status === undefined ? 302 : status;
     if ([301, 302, 303, 307, 308].indexOf(status) < 0) throw new RangeError("invalid redirect status " + status);
     const href = g.URL ? new g.URL(String(url)).href : String(url);
-    return new Response(null, { status, headers: { location: href } });
+    const r = new Response(null, { status, headers: { location: href } });
+    host.freezeResponseHeaders(r);
+    return r;
   };
   Response.error = function () { return host.errorResponse(); };
   Object.defineProperty(Response.prototype, Symbol.toStringTag, { value: "Response", configurable: true });
@@ -413,16 +378,13 @@
   // Go reads and makes these directly; the rest goes through these hooks.
   host.requestProto = Request.prototype;
   host.responseProto = Response.prototype;
-  host.headersFromFlat = headersFromFlat;
-  host.flatHeaders = flatHeaders;
-  host.newHeaders = (init) => new Headers(init);
-  host.setDefaultHeader = (h, k, v) => { if (!h[MAP].has(k)) h[MAP].set(k, [v]); };
   host.bodyInit = bodyInit;
   // Body streams, for the Go-made Request and Response (body_stream.go).
   host.isStream = isStream;
   host.bytesStream = bytesStream;
   host.goStream = goStream;
   host.takeBytes = takeBytes;
+  host.peekBytes = peekBytes;
   host.unusable = unusable;
   host.disturbed = disturbed;
   host.consume = consume;
@@ -435,6 +397,7 @@
     r[URLS] = this.url;
     r[METHOD] = this.method;
     r[HDRS] = new Headers(this.headers);
+    host.freezeHeaders(r[HDRS]);
     r[REDIRECT] = "follow";
     r[SIGNAL] = this.signal;
     r[BODY] = host.serverBody(this, true);
