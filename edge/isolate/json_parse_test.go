@@ -204,6 +204,38 @@ r`)
 	}
 }
 
+// TestParseDefinesManyProperties: in a parse of many properties too,
+// where a faster way to create them would be tempting, keys that
+// Object.prototype has as an accessor, a read-only property or
+// __proto__ are own data properties, and a setter added between two
+// parses is not called either.
+func TestParseDefinesManyProperties(t *testing.T) {
+	inst, _ := jsonInstance(t)
+	many := `{"a0":0,"a1":1,"a2":2,"a3":3,"a4":4,"a5":5,"a6":6,"a7":7,"a8":8,"a9":9,"b0":0,"b1":1,"b2":2,"b3":3,"b4":4,"b5":5,"b6":6,"b7":7}`
+	v, err := inst.vm.RunString(`
+const many = '` + many + `';
+const text = '[' + many + ',{"x":1,"ro":2,"__proto__":3,"toString":4,"y":5},' + many + ',{"x":6,"z":7}]';
+Object.defineProperty(Object.prototype, "x", {set(v) { throw new Error("setter ran") }, configurable: true});
+Object.defineProperty(Object.prototype, "ro", {value: 0, writable: false, configurable: true});
+let r = [];
+try {
+	const a = JSON.parse(text);
+	r.push(__show(a[1]), Object.getPrototypeOf(a[1]) === Object.prototype, a[2].b7);
+	delete Object.prototype.x;
+	Object.defineProperty(Object.prototype, "z", {set(v) { throw new Error("setter z ran") }, configurable: true});
+	r.push(__show(JSON.parse(text)[3]));
+} catch (e) { r.push(e.message) }
+delete Object.prototype.ro; delete Object.prototype.z;
+r.join(" ")`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"x":number:1,"ro":number:2,"__proto__":number:3,"toString":number:4,"y":number:5} true 7 {"x":number:6,"z":number:7}`
+	if got := v.String(); got != want {
+		t.Fatalf("got %q\nwant %q", got, want)
+	}
+}
+
 // TestReviverMatchesV8: the reviver walk (InternalizeJSONProperty) in the
 // order the standard gives, deletions, a property the reviver made
 // non-configurable or froze (CreateDataProperty fails silently), a proxy

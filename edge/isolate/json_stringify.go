@@ -224,7 +224,7 @@ func (s *jsonStringify) bigInt() {
 }
 
 // number writes a finite number as Number::toString does, and the others
-// as null. Integers below 2^53 are formatted here, without goja's string.
+// as null, without a string of goja's.
 func (s *jsonStringify) number(v goja.Value) {
 	f := v.ToFloat()
 	switch {
@@ -233,8 +233,68 @@ func (s *jsonStringify) number(v goja.Value) {
 	case f == math.Trunc(f) && math.Abs(f) < 1<<53:
 		s.buf = strconv.AppendInt(s.buf, int64(f), 10) // -0 is "0"
 	default:
-		s.buf = append(s.buf, v.String()...)
+		s.buf = appendJSNumber(s.buf, f)
 	}
+}
+
+// appendJSNumber is Number::toString(f) of a finite, non-zero f (ECMA-262
+// 6.1.6.1.20): the shortest digits that round-trip (strconv's, which are
+// V8's and goja's: TestAppendJSNumber), laid out in the notation the
+// standard picks for their exponent.
+func appendJSNumber(b []byte, f float64) []byte {
+	var tmp [32]byte
+	e := strconv.AppendFloat(tmp[:0], f, 'e', -1, 64) // -d.ddde±dd
+	if e[0] == '-' {
+		b = append(b, '-')
+		e = e[1:]
+	}
+	var digits [20]byte
+	k := 0
+	i := 0
+	for ; e[i] != 'e'; i++ {
+		if e[i] != '.' {
+			digits[k] = e[i]
+			k++
+		}
+	}
+	x := 0
+	for _, c := range e[i+2:] { // after "e" and its sign
+		x = 10*x + int(c-'0')
+	}
+	if e[i+1] == '-' {
+		x = -x
+	}
+	n := x + 1 // the value is 0.digits × 10^n
+	d := digits[:k]
+	switch {
+	case k <= n && n <= 21:
+		b = append(b, d...)
+		for j := k; j < n; j++ {
+			b = append(b, '0')
+		}
+	case 0 < n && n <= 21:
+		b = append(b, d[:n]...)
+		b = append(b, '.')
+		b = append(b, d[n:]...)
+	case -6 < n && n <= 0:
+		b = append(b, '0', '.')
+		for j := n; j < 0; j++ {
+			b = append(b, '0')
+		}
+		b = append(b, d...)
+	default:
+		b = append(b, d[0])
+		if k > 1 {
+			b = append(b, '.')
+			b = append(b, d[1:]...)
+		}
+		b = append(b, 'e')
+		if n-1 >= 0 {
+			b = append(b, '+')
+		}
+		b = strconv.AppendInt(b, int64(n-1), 10)
+	}
+	return b
 }
 
 // enter pushes o on the stack of objects being serialized: a cycle is a

@@ -2,9 +2,13 @@ package isolate
 
 import (
 	"errors"
+	"math"
+	"math/rand/v2"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/dop251/goja"
 
 	"github.com/vault-runtime/vault/schemas"
 )
@@ -182,5 +186,32 @@ func TestStringifyStopsAtTheCPULimit(t *testing.T) {
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("stopped after %v", d)
+	}
+}
+
+// TestAppendJSNumber: Number::toString as goja writes it, for numbers of
+// every magnitude and digit count.
+func TestAppendJSNumber(t *testing.T) {
+	vm := goja.New()
+	rnd := rand.New(rand.NewPCG(1, 2))
+	check := func(f float64) {
+		if f == 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+			return
+		}
+		want := vm.ToValue(f).String()
+		if got := string(appendJSNumber(nil, f)); got != want {
+			t.Errorf("%v (%b): got %s, want %s", f, f, got, want)
+		}
+	}
+	for _, f := range []float64{1e21, 1e-7, 5e-7, 1e-6, 0.000001, 123456789012345680000, 0.1 + 0.2, 1.5e300, 1 << 63,
+		-1e-7, 1.0 / 3, 4.35, 0.5, 1e20, 1.2345e20, 1.2345e21, 1.2345e-6, 1.2345e-7, math.MaxFloat64, math.SmallestNonzeroFloat64,
+		5e-324, 1 << 53, 1<<53 + 2, 9007199254740993, 123.456, -0.001, 100.5} {
+		check(f)
+		check(-f)
+	}
+	for range 200000 {
+		check(math.Float64frombits(rnd.Uint64()))
+		check(float64(rnd.IntN(1e9)) / math.Pow10(rnd.IntN(30)))
+		check(rnd.NormFloat64() * math.Pow10(rnd.IntN(50)-25))
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/dop251/goja"
 )
@@ -15,7 +17,12 @@ import (
 // (invalid bytes read as U+FFFD), building JS values straight from the
 // bytes.
 func (inst *instance) parseJSON(data []byte) goja.Value {
-	return inst.parseJSONText(toValidUTF8(data))
+	if utf8.Valid(data) {
+		// Read in place: every string the parser keeps is a copy
+		// (jsonParser.keep, key), so no value holds on to data.
+		return inst.parseJSONText(unsafe.String(unsafe.SliceData(data), len(data)))
+	}
+	return inst.parseJSONText(strings.ToValidUTF8(string(data), "\uFFFD"))
 }
 
 // parseJSONText is ECMA-262's JSON.parse of text without a reviver, in
@@ -25,13 +32,9 @@ func (inst *instance) parseJSON(data []byte) goja.Value {
 // stream: it was 57% of a 4 KB JSON transform handler, refused 1e400
 // (Infinity) and recursed without a bound.
 func (inst *instance) parseJSONText(text string) goja.Value {
-	p := jsonParser{inst: inst, vm: inst.vm, data: text}
-	p.skipSpace()
-	v := p.value(0)
-	if p.skipSpace(); p.pos < len(p.data) {
-		p.fail(jsonAfterValue)
-	}
-	return v
+	p := newJSONParser(inst, text, false)
+	defer p.release()
+	return p.document()
 }
 
 // parseJSONValue is JSON.parse of a JS string. One that holds lone
@@ -47,13 +50,9 @@ func (inst *instance) parseJSONValue(text goja.Value) goja.Value {
 	if len(s) == js.Length() || !strings.ContainsRune(s, utf8.RuneError) {
 		return inst.parseJSONText(s)
 	}
-	p := jsonParser{inst: inst, vm: inst.vm, data: toWTF8(js), wtf8: true}
-	p.skipSpace()
-	v := p.value(0)
-	if p.skipSpace(); p.pos < len(p.data) {
-		p.fail(jsonAfterValue)
-	}
-	return v
+	p := newJSONParser(inst, toWTF8(js), true)
+	defer p.release()
+	return p.document()
 }
 
 // toWTF8 is a JS string in UTF-8, lone surrogates included.
@@ -114,10 +113,65 @@ type jsonParser struct {
 	vm    *goja.Runtime
 	data  string
 	pos   int
-	buf   []byte            // scratch for strings with escapes
-	keys  map[string]string // keys seen, so that each is allocated once
-	count int               // values read since the last look at the limits
-	wtf8  bool              // data holds lone surrogates, as WTF-8
+	count int  // values read since the last look at the limits
+	wtf8  bool // data holds lone surrogates, as WTF-8
+	*jsonScratch
+	chunk []byte // where short strings are copied (keep)
+}
+
+// jsonScratch is what a parse reuses from the last one: the elements of
+// the arrays being read (innermost last), the keys met (interned) and the
+// buffer for strings with escapes.
+type jsonScratch struct {
+	elems []any
+	keys  map[string]string
+	buf   []byte
+}
+
+var jsonScratchPool = sync.Pool{New: func() any { return &jsonScratch{keys: make(map[string]string)} }}
+
+// jsonMaxKeys bounds the keys a parse interns; jsonMaxKey, their length.
+const (
+	jsonMaxKeys = 1024
+	jsonMaxKey  = 64
+)
+
+// jsonChunk is the size of the blocks short strings are copied into: a
+// string kept by the program keeps at most this much memory alive.
+const jsonChunk = 1024
+
+func newJSONParser(inst *instance, text string, wtf8 bool) *jsonParser {
+	return &jsonParser{inst: inst, vm: inst.vm, data: text, wtf8: wtf8,
+		jsonScratch: jsonScratchPool.Get().(*jsonScratch)}
+}
+
+// release gives the scratch back for the next parse, without what it
+// refers to.
+func (p *jsonParser) release() {
+	sc := p.jsonScratch
+	p.jsonScratch = nil
+	clear(sc.elems) // what a failed parse left: array clears what it pops
+	sc.elems = sc.elems[:0]
+	if len(sc.keys) > 0 {
+		clear(sc.keys)
+	}
+	if cap(sc.buf) > 64<<10 {
+		sc.buf = nil
+	}
+	if cap(sc.elems) > 64<<10 {
+		sc.elems = nil
+	}
+	jsonScratchPool.Put(sc)
+}
+
+// document reads the whole text as one value.
+func (p *jsonParser) document() goja.Value {
+	p.skipSpace()
+	v := p.value(0)
+	if p.skipSpace(); p.pos < len(p.data) {
+		p.fail(jsonAfterValue)
+	}
+	return v
 }
 
 // A jsonFault is what went wrong; fail words it as V8 does.
@@ -342,10 +396,12 @@ func (p *jsonParser) array(depth int) goja.Value {
 		p.pos++
 		return p.vm.NewArray()
 	}
-	var items []any
+	// The elements go on the shared stack; NewArray copies them out.
+	start := len(p.elems)
 	for {
 		p.skipSpace()
-		items = append(items, p.value(depth))
+		v := p.value(depth)
+		p.elems = append(p.elems, v)
 		p.skipSpace()
 		if p.pos >= len(p.data) {
 			p.fail(jsonAfterArray)
@@ -355,7 +411,10 @@ func (p *jsonParser) array(depth int) goja.Value {
 			p.pos++
 		case ']':
 			p.pos++
-			return p.vm.NewArray(items...)
+			a := p.vm.NewArray(p.elems[start:]...)
+			clear(p.elems[start:])
+			p.elems = p.elems[:start]
+			return a
 		default:
 			p.fail(jsonAfterArray)
 		}
@@ -367,9 +426,14 @@ func (p *jsonParser) array(depth int) goja.Value {
 func (p *jsonParser) number() goja.Value {
 	start := p.pos
 	d := p.data
-	if d[p.pos] == '-' {
+	neg := d[p.pos] == '-'
+	if neg {
 		p.pos++
 	}
+	// The digits are summed as they are read: up to 15 significant ones
+	// (below 2^53) the value is exact.
+	var mant uint64
+	nd := 0 // digits in mant
 	switch {
 	case p.pos < len(d) && d[p.pos] == '0':
 		p.pos++
@@ -377,18 +441,28 @@ func (p *jsonParser) number() goja.Value {
 			p.fail(jsonLeadingZero)
 		}
 	case p.pos < len(d) && d[p.pos] >= '1' && d[p.pos] <= '9':
-		p.digits()
+		for ; p.pos < len(d) && d[p.pos] >= '0' && d[p.pos] <= '9'; p.pos++ {
+			mant = mant*10 + uint64(d[p.pos]-'0')
+			nd++
+		}
 	default:
 		p.fail(jsonNoDigit)
 	}
-	integer := true
+	frac := 0 // digits after the point
 	if p.pos < len(d) && d[p.pos] == '.' {
 		p.pos++
-		if !p.digits() {
+		for ; p.pos < len(d) && d[p.pos] >= '0' && d[p.pos] <= '9'; p.pos++ {
+			mant = mant*10 + uint64(d[p.pos]-'0')
+			if mant != 0 {
+				nd++
+			}
+			frac++
+		}
+		if frac == 0 {
 			p.fail(jsonFraction)
 		}
-		integer = false
 	}
+	exp := false
 	if p.pos < len(d) && (d[p.pos] == 'e' || d[p.pos] == 'E') {
 		p.pos++
 		if p.pos < len(d) && (d[p.pos] == '+' || d[p.pos] == '-') {
@@ -397,23 +471,39 @@ func (p *jsonParser) number() goja.Value {
 		if !p.digits() {
 			p.fail(jsonExponent)
 		}
-		integer = false
+		exp = true
 	}
-	lit := d[start:p.pos]
-	if integer && len(lit) < 16 && lit != "-0" {
-		if n, err := strconv.ParseInt(lit, 10, 64); err == nil {
-			return p.vm.ToValue(n)
+	var f float64
+	switch {
+	case exp || nd > 15 || frac > 22:
+		var err error
+		f, err = strconv.ParseFloat(d[start:p.pos], 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) { // 1e400 is Infinity
+			p.fail(jsonUnexpected)
 		}
-	}
-	f, err := strconv.ParseFloat(lit, 64)
-	if err != nil && !errors.Is(err, strconv.ErrRange) { // 1e400 is Infinity
-		p.fail(jsonUnexpected)
+	case frac == 0 && !(neg && mant == 0):
+		n := int64(mant)
+		if neg {
+			n = -n
+		}
+		return p.vm.ToValue(n)
+	default:
+		// Both exact, so the quotient is correctly rounded, as
+		// ParseFloat's would be.
+		f = float64(mant) / jsonPow10[frac]
+		if neg {
+			f = -f
+		}
 	}
 	if math.IsInf(f, 0) || f == 0 || f != math.Trunc(f) || math.Abs(f) >= 1<<53 {
 		return p.vm.ToValue(f)
 	}
 	return p.vm.ToValue(int64(f)) // 1.0 and 1e3 are integers too
 }
+
+// jsonPow10 are the powers of ten a float64 holds exactly.
+var jsonPow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
 func (p *jsonParser) digits() bool {
 	start := p.pos
@@ -429,7 +519,27 @@ func (p *jsonParser) str() goja.Value {
 	if u != nil {
 		return goja.StringFromUTF16(u)
 	}
-	return p.vm.ToValue(s)
+	return p.vm.ToValue(p.keep(s))
+}
+
+// keep copies a string out of the text (or the escape buffer): short ones
+// into a block shared with the strings that follow, so that a parse
+// allocates per jsonChunk bytes of text rather than per string, and a
+// string the program keeps keeps at most a block alive.
+func (p *jsonParser) keep(s string) string {
+	switch {
+	case len(s) == 0:
+		return ""
+	case len(s) > jsonChunk/8:
+		return strings.Clone(s)
+	}
+	if cap(p.chunk)-len(p.chunk) < len(s) {
+		// No larger than what is left of the text could need.
+		p.chunk = make([]byte, 0, max(len(s), min(jsonChunk, len(p.data)-p.pos+len(s))))
+	}
+	at := len(p.chunk)
+	p.chunk = append(p.chunk, s...)
+	return unsafe.String(&p.chunk[at], len(s))
 }
 
 // key reads a property name; names are interned, objects in an array
@@ -440,23 +550,19 @@ func (p *jsonParser) key() (string, goja.Value) {
 	if u != nil {
 		return "", goja.StringFromUTF16(u)
 	}
-	if len(s) > 64 {
-		return s, nil
-	}
 	if k, ok := p.keys[s]; ok {
 		return k, nil
 	}
-	if p.keys == nil {
-		p.keys = make(map[string]string)
+	k := p.keep(s)
+	if len(k) <= jsonMaxKey && len(p.keys) < jsonMaxKeys {
+		p.keys[k] = k
 	}
-	if len(p.keys) < 1024 {
-		p.keys[s] = s
-	}
-	return s, nil
+	return k, nil
 }
 
-// literalString reads a string literal. The result is a copy, so that a
-// value kept does not keep the whole text. A string with an escaped lone
+// literalString reads a string literal. The result is a view of the
+// text or of the escape buffer, valid until the next string is read:
+// whoever keeps it copies it (keep). A string with an escaped lone
 // surrogate, which UTF-8 cannot hold, comes back in UTF-16 instead.
 func (p *jsonParser) literalString() (string, []uint16) {
 	p.pos++ // "
@@ -470,7 +576,7 @@ func (p *jsonParser) literalString() (string, []uint16) {
 			if p.wtf8 && hasWTF8Surrogate(s) {
 				return "", wtf8ToUTF16(s)
 			}
-			return strings.Clone(s), nil
+			return s, nil
 		case c == '\\':
 			return p.escaped(start)
 		case c < 0x20:
@@ -494,7 +600,10 @@ func (p *jsonParser) escaped(start int) (string, []uint16) {
 			if units != nil || p.wtf8 && hasWTF8Surrogate(string(buf)) {
 				return "", append(units, wtf8ToUTF16(string(buf))...)
 			}
-			return string(buf), nil
+			if len(buf) == 0 {
+				return "", nil
+			}
+			return unsafe.String(&buf[0], len(buf)), nil // a view: see literalString
 		case c < 0x20:
 			p.fail(jsonControl)
 		case c != '\\':

@@ -2,6 +2,9 @@ package isolate
 
 import (
 	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -113,4 +116,40 @@ func FuzzParseJSON(f *testing.F) {
 			t.Fatalf("%q: ours %q (failed %v), goja's JSON.parse %q (failed %v)", shortText(string(data)), shortText(ours), oursErr, shortText(gojas), gojaErr)
 		}
 	})
+}
+
+// TestParseNumbers: the parser's own arithmetic for short decimals gives
+// the float64 strconv.ParseFloat gives (-0 included), and an integral
+// value below 2^53 is an integer value (goja's kind for them).
+func TestParseNumbers(t *testing.T) {
+	inst, _ := jsonInstance(t)
+	rnd := rand.New(rand.NewPCG(3, 4))
+	lits := []string{"0", "-0", "-0.0", "0.0", "1.0", "-1.5", "0.1", "0.30000000000000004", "123456789012345", "1234567890123456",
+		"9007199254740993", "0.0000000000000000000001", "0.00000000000000000000001", "1.7976931348623157e308", "1e400", "-1e-400",
+		"4.35", "99.99", "100.5e-1", "5e-324", "123456.789012345", "1234567.89012345678"}
+	for range 100000 {
+		var b strings.Builder
+		if rnd.IntN(2) == 0 {
+			b.WriteByte('-')
+		}
+		b.WriteString(strconv.FormatUint(rnd.Uint64N(1e18)>>rnd.IntN(60), 10))
+		if rnd.IntN(4) > 0 {
+			b.WriteByte('.')
+			b.WriteString(strings.Repeat("0", rnd.IntN(8)))
+			b.WriteString(strconv.FormatUint(rnd.Uint64N(1e17)>>rnd.IntN(57), 10))
+		}
+		lits = append(lits, b.String())
+	}
+	for _, lit := range lits {
+		want, _ := strconv.ParseFloat(lit, 64)
+		v := inst.parseJSON([]byte(lit))
+		got := v.ToFloat()
+		if math.Float64bits(got) != math.Float64bits(want) {
+			t.Errorf("%s: got %v, want %v", lit, got, want)
+		}
+		_, isInt := v.Export().(int64)
+		if want == math.Trunc(want) && math.Abs(want) < 1<<53 && !(want == 0 && math.Signbit(want)) && !isInt {
+			t.Errorf("%s: not an integer value", lit)
+		}
+	}
 }
