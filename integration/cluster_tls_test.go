@@ -32,7 +32,7 @@ type clusterCA struct {
 	dir  string
 }
 
-func newClusterCA(t *testing.T, dir string) *clusterCA {
+func newClusterCA(t testing.TB, dir string) *clusterCA {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -54,7 +54,7 @@ func newClusterCA(t *testing.T, dir string) *clusterCA {
 	return ca
 }
 
-func (ca *clusterCA) write(t *testing.T, file string, der []byte) {
+func (ca *clusterCA) write(t testing.TB, file string, der []byte) {
 	t.Helper()
 	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
 		t.Fatal(err)

@@ -255,43 +255,27 @@ func (e *env) mustVaultIn(ns, server string, args ...string) string {
 // for ip, and returns the CA's, the certificate's and its key's files.
 func (e *env) leafCertificates(ip string) (caFile, certFile, keyFile string) {
 	e.t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	now := time.Now()
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "vault test CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	caCert, _ := x509.ParseCertificate(caDER)
+	ca := newClusterCA(e.t, e.root)
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "vault test hub"},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
 		IPAddresses: []net.IP{net.ParseIP(ip)},
 		KeyUsage:    x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	certFile, keyFile = filepath.Join(e.root, "leaf.pem"), filepath.Join(e.root, "leaf-key.pem")
+	ca.write(e.t, certFile, der)
 	keyDER, _ := x509.MarshalECPrivateKey(key)
-	caFile, certFile, keyFile = filepath.Join(e.root, "ca.pem"), filepath.Join(e.root, "leaf.pem"), filepath.Join(e.root, "leaf-key.pem")
-	for file, block := range map[string]*pem.Block{
-		caFile: {Type: "CERTIFICATE", Bytes: caDER}, certFile: {Type: "CERTIFICATE", Bytes: der}, keyFile: {Type: "EC PRIVATE KEY", Bytes: keyDER},
-	} {
-		if err := os.WriteFile(file, pem.EncodeToMemory(block), 0o600); err != nil {
-			e.t.Fatal(err)
-		}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		e.t.Fatal(err)
 	}
-	return caFile, certFile, keyFile
+	return ca.file, certFile, keyFile
 }
