@@ -8,10 +8,8 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"io"
 	"math/big"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -220,19 +218,7 @@ func TestHubsAcrossNetworkNamespaces(t *testing.T) {
 	waitLeadersOn(t, nc, "vault-"+id3, ledger.StreamName, "OBJ_"+ledger.ArtifactBucket)
 	hubVault("deploy", s.greeter("one"))
 	hubVault("activate", "greet@v1")
-	c := netnsH2CClient(otherNS)
-	var last string
-	waitFor(t, 20*time.Second, "hub2 to serve greet@v1 deployed across the link", func() bool {
-		resp, err := c.Get("http://" + hubs[1].h2c + "/greet")
-		if err != nil {
-			last = err.Error()
-			return false
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		last = string(body)
-		return resp.StatusCode == http.StatusOK && last == "greetings one"
-	})
+	waitAnswer(t, netnsH2CClient(otherNS), "http://"+hubs[1].h2c+"/greet", "greetings one", "hub2 to serve greet@v1 deployed across the link")
 }
 
 // netnsDialer dials NATS from inside network namespace ns.

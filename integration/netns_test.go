@@ -69,18 +69,7 @@ func TestEdgeAcrossNetworkNamespaces(t *testing.T) {
 	// crosses the link, as the deploy did.
 	c := netnsH2CClient(hubNS)
 	url := "http://" + netnsEdgeIP + ":8081/greet"
-	var last string
-	waitFor(t, 20*time.Second, "the edge to serve greet@v1 over "+netnsEdgeIP, func() bool {
-		resp, err := c.Get(url)
-		if err != nil {
-			last = err.Error()
-			return false
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		last = string(body)
-		return resp.StatusCode == http.StatusOK && last == "greetings one"
-	})
+	waitAnswer(t, c, url, "greetings one", "the edge to serve greet@v1 over "+netnsEdgeIP)
 
 	t.Run("UntrustedEdgeRefused", func(t *testing.T) {
 		untrusted := s.launch("edge2", netnsEdgeIP+":8082", "127.0.0.1:4223", "--edge", "--hub", leafURL, "--nats-ca", ca)
@@ -249,6 +238,20 @@ func (e *env) mustVaultIn(ns, server string, args ...string) string {
 		e.t.Fatalf("vault %v in %s: %v\nstdout: %s\nstderr: %s", args, ns, err, out.String(), errb.String())
 	}
 	return out.String()
+}
+
+// waitAnswer waits up to 20 s for c's GET of url to answer 200 with want.
+func waitAnswer(t *testing.T, c *http.Client, url, want, what string) {
+	t.Helper()
+	waitFor(t, 20*time.Second, what, func() bool {
+		resp, err := c.Get(url)
+		if err != nil {
+			return false
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK && string(body) == want
+	})
 }
 
 // leafCertificates writes a CA and a leaf-listener certificate it issued
