@@ -57,7 +57,12 @@ func (s *site) launch(name, h2c, natsAddr string, more ...string) *launching {
 		}
 	}()
 	go func() { n.exitErr = n.cmd.Wait(); close(n.exited) }()
-	s.e.t.Cleanup(func() { n.kill() })
+	s.e.t.Cleanup(func() {
+		n.kill()
+		if s.e.t.Failed() {
+			s.e.t.Logf("log of vault serve %s (pid %d):\n%s", name, n.cmd.Process.Pid, n.stderr)
+		}
+	})
 	return l
 }
 
