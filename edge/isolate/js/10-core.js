@@ -35,7 +35,15 @@
   // (text(), the server sending it) takes the bytes without a read loop
   // as long as nothing has read from or locked the stream. The source pulls
   // only when asked (highWaterMark 0), so pulled means disturbed.
+  // A stream made with the streams file's own constructor keeps its source
+  // on the stream's record; SOURCES (a WeakMap, whose every set goja pays
+  // for with a GC cleanup) is only for streams made otherwise.
   const SOURCES = new WeakMap();
+  const sourceOf = (s) => {
+    const made = host.streams && host.streams.made;
+    const rec = made && made.readableRec ? made.readableRec(s) : undefined;
+    return rec !== undefined ? rec.bytesSource : SOURCES.get(s);
+  };
   const toBytes = (b) => {
     if (typeof b === "string") return new Uint8Array(host.utf8Buffer(b));
     if (b instanceof ArrayBuffer) return new Uint8Array(b);
@@ -44,7 +52,8 @@
   const bytesStream = (b) => {
     const src = { bytes: b == null ? new Uint8Array(0) : toBytes(b), disturbed: false };
     const S = host.streams ? host.load(host.streams) : null;
-    const s = S && S.createReadableStream ? madeBytesStream(S, src) : newStream({
+    if (S && S.createReadableStream) return madeBytesStream(S, src);
+    const s = newStream({
       pull(c) {
         src.disturbed = true;
         if (src.bytes.byteLength > 0) c.enqueue(src.bytes);
@@ -76,13 +85,14 @@
       src.bytes = null;
       return RESOLVED;
     }, 0, sizeOne);
+    rec.bytesSource = src;
     return rec.pub;
   };
   // disturbed: read from or canceled (the Fetch standard's test for a used
   // body), which the streams file keeps in its record of the stream
   // (readableRec). Without it, locked is the nearest public answer.
   const disturbed = (s) => {
-    const src = SOURCES.get(s);
+    const src = sourceOf(s);
     if (src) return src.disturbed;
     const made = host.streams && host.streams.made;
     const rec = made && made.readableRec ? made.readableRec(s) : undefined;
@@ -93,7 +103,7 @@
   // takeBytes gives the bytes of an untouched byte-source stream, which is
   // then closed as if read to the end, or undefined.
   const takeBytes = (s) => {
-    const src = SOURCES.get(s);
+    const src = sourceOf(s);
     if (!src || src.disturbed || s.locked) return undefined;
     const b = src.bytes;
     s.cancel();
@@ -105,7 +115,7 @@
   // the tee of such a stream did, the stream itself is left as it was).
   // undefined for any other stream.
   const peekBytes = (s) => {
-    const src = SOURCES.get(s);
+    const src = sourceOf(s);
     if (!src || src.disturbed || s.locked) return undefined;
     return src.bytes;
   };
@@ -143,7 +153,7 @@
   // bytes.
   const tee = (s) => {
     if (unusable(s)) throw new TypeError("cannot clone: body already used");
-    const src = SOURCES.get(s);
+    const src = sourceOf(s);
     if (src) { const b = src.bytes; return [bytesStream(b), bytesStream(b)]; }
     return s.tee();
   };
