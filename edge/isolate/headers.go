@@ -183,33 +183,29 @@ func (inst *instance) headersFromHTTP(header http.Header) *goHeaders {
 // lowerName is strings.ToLower of a header name, remembered per instance:
 // the same few names come with every request.
 func (inst *instance) lowerName(k string) string {
-	if l, ok := inst.lowerNames[k]; ok {
-		return l
-	}
-	l := strings.ToLower(k)
-	if inst.lowerNames == nil {
-		inst.lowerNames = map[string]string{}
-	}
-	if len(inst.lowerNames) < 256 {
-		inst.lowerNames[k] = l
-	}
-	return l
+	return remembered(&inst.lowerNames, k, strings.ToLower)
 }
 
 // canonicalName is http.CanonicalHeaderKey of a lower-case name,
 // remembered per instance as lowerName is.
 func (inst *instance) canonicalName(name string) string {
-	if c, ok := inst.canonicalNames[name]; ok {
-		return c
+	return remembered(&inst.canonicalNames, name, http.CanonicalHeaderKey)
+}
+
+// remembered is f(k), from *memo if it was asked before; memo keeps at
+// most 256 names, so that names made up per request cannot grow it.
+func remembered(memo *map[string]string, k string, f func(string) string) string {
+	if v, ok := (*memo)[k]; ok {
+		return v
 	}
-	c := http.CanonicalHeaderKey(name)
-	if inst.canonicalNames == nil {
-		inst.canonicalNames = map[string]string{}
+	v := f(k)
+	if *memo == nil {
+		*memo = map[string]string{}
 	}
-	if len(inst.canonicalNames) < 256 {
-		inst.canonicalNames[name] = c
+	if len(*memo) < 256 {
+		(*memo)[k] = v
 	}
-	return c
+	return v
 }
 
 // object is the Headers object over h, made on first need with
