@@ -25,7 +25,10 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	vaultBin = filepath.Join(dir, "vault")
-	build := exec.Command("go", "build", "-o", vaultBin, "..")
+	// VAULT_BUILD_TAGS builds the binary with extra tags: vaultpprof
+	// serves Go's profiler on VAULT_PPROF (cli/pprof.go), to profile a
+	// node under make bench-peers' load.
+	build := exec.Command("go", "build", "-tags", os.Getenv("VAULT_BUILD_TAGS"), "-o", vaultBin, "..")
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build vault:", err)
