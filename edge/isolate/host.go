@@ -15,7 +15,7 @@ func (inst *instance) installHost(host *goja.Object) {
 	inst.installCore(host)
 	inst.installLoop(host)
 	inst.installFetch(host)
-	installURL(inst.vm, host)
+	inst.installURL(host)
 	installEncoding(inst.vm, host)
 	installCrypto(inst.vm, host)
 	for _, install := range installers {

@@ -6,14 +6,15 @@ import (
 	"github.com/vault-runtime/vault/edge/weburl"
 )
 
-// The URL and URLSearchParams classes of js/20-url.js, parsed in Go by
-// edge/weburl. A JS URL holds only its href and the offsets of its
-// components in it (weburl.Offsets); a setter sends the href back with
-// the new value and gets a new record, which is sound because parsing a
-// serialized URL gives the same URL again.
+// URL parsing in Go by edge/weburl, for the native URL class
+// (url_class.go) and the URLSearchParams class of js/20-url.js. A URL
+// holds only its href and the offsets of its components in it
+// (weburl.Serialized); a setter parses the href, sets the component and
+// serializes again, which is sound because parsing a serialized URL gives
+// the same URL again.
 
-// urlFields are the setter codes of js/20-url.js (1 to 9), the
-// components of host.url's set operation.
+// urlFields are the setter codes (1 to 9) of the components with a
+// setter, in the order of URL.prototype's accessors.
 var urlFields = [...]weburl.Component{
 	1: weburl.Protocol,
 	2: weburl.Username,
@@ -25,6 +26,9 @@ var urlFields = [...]weburl.Component{
 	8: weburl.Search,
 	9: weburl.Hash,
 }
+
+// urlFieldSearch is the search setter's code.
+const urlFieldSearch = 8
 
 // parseURL is new URL(input, base); base is used only if hasBase.
 func parseURL(input, base string, hasBase bool) (*weburl.URL, bool) {
@@ -39,7 +43,7 @@ func parseURL(input, base string, hasBase bool) (*weburl.URL, bool) {
 	return u, err == nil
 }
 
-// setURL applies the setter for field (a code of js/20-url.js) to the
+// setURL applies the setter for field (a code of urlFields) to the
 // URL serialized as href. Setters ignore values they cannot use, as in
 // the standard, and so does an unknown field; only an href that does not
 // parse gives false.
@@ -56,44 +60,33 @@ func setURL(href string, field int64, value string) (weburl.Serialized, bool) {
 
 // Operations of host.url, shared with js/20-url.js.
 const (
-	urlOpParse         = iota // (input[, base]) → record, or null on failure
-	urlOpSet                  // (href, field, value) → record, or null if href does not parse
-	urlOpOrigin               // (href) → origin
-	urlOpFormParse            // (string) → [name0, value0, name1, value1, ...]
+	urlOpFormParse     = iota // (string) → [name0, value0, name1, value1, ...]
 	urlOpFormSerialize        // ([name0, value0, ...]) → string
 	urlOpUSV                  // (string) → string with lone surrogates replaced by U+FFFD
 )
 
 // installURL puts the Go side of the url Web APIs on the host object:
-// one native function, host.url(op, ...), since every native function
+// host.urlClass(newParams, resetParams), which makes the native URL class
+// (url_class.go) and the function URLSearchParams changes a URL's query
+// with; and host.url(op, ...), URLSearchParams' form parser and
+// serializer. Each is one native function, since every native function
 // costs each runtime about as much as a JS one, whether it is used or
-// not. A record is [href, offsets...]: ints make a cheaper array than
-// strings, and JS slices out only the components it reads. Every
-// operation takes strings that JS has already converted, so none of them
-// calls back into JS.
-func installURL(vm *goja.Runtime, host *goja.Object) {
-	record := func(s weburl.Serialized) goja.Value {
-		o := s.Offsets
-		return vm.NewArray(s.Href, o.ProtocolEnd, o.Username, o.UsernameEnd, o.Password, o.PasswordEnd,
-			o.Host, o.HostnameEnd, o.Port, o.PortEnd, o.Pathname, o.Search, o.Hash)
-	}
+// not. Every form operation takes strings that JS has already converted,
+// so none of them calls back into JS.
+func (inst *instance) installURL(host *goja.Object) {
+	vm := inst.vm
+	_ = host.Set("urlClass", func(call goja.FunctionCall) goja.Value {
+		newParams, ok := goja.AssertFunction(call.Argument(0))
+		resetParams, ok2 := goja.AssertFunction(call.Argument(1))
+		if !ok || !ok2 {
+			panic(vm.NewTypeError("urlClass: the searchParams hooks must be functions"))
+		}
+		ctor, setQuery := inst.urlClass(urlHooks{newParams: newParams, resetParams: resetParams})
+		return vm.NewArray(ctor, setQuery)
+	})
 	_ = host.Set("url", urlGuard(func(c goja.FunctionCall) goja.Value {
 		a := c.Argument(1)
 		switch c.Argument(0).ToInteger() {
-		case urlOpParse:
-			base := c.Argument(2)
-			if u, ok := parseURL(a.String(), base.String(), !goja.IsUndefined(base)); ok {
-				return record(u.Serialize())
-			}
-		case urlOpSet:
-			if s, ok := setURL(a.String(), c.Argument(2).ToInteger(), c.Argument(3).String()); ok {
-				return record(s)
-			}
-		case urlOpOrigin:
-			if u, err := weburl.Parse(a.String(), nil); err == nil {
-				return vm.ToValue(u.Origin())
-			}
-			return vm.ToValue("null")
 		case urlOpFormParse:
 			list := weburl.ParseForm(a.String())
 			vals := make([]any, len(list))

@@ -155,6 +155,18 @@ func TestURLBehaviour(t *testing.T) {
 		{"ErrNoArgument", `new URL()`, "throws TypeError"},
 		{"ErrIllegalInvocation", `Object.getOwnPropertyDescriptor(URL.prototype, "href").get.call({})`, "throws TypeError"},
 		{"EnumerableFields", `Object.keys(URL.prototype).includes("pathname")`, "true"},
+		{"Accessors", `d = Object.getOwnPropertyDescriptor(URL.prototype, "search"); [d.get.name, d.set.name, d.set.length, d.enumerable, d.configurable, URL.length, URL.name].join()`, "get search,set search,1,true,true,1,URL"},
+		{"NoSetterForOrigin", `Object.getOwnPropertyDescriptor(URL.prototype, "origin").set === undefined`, "true"},
+		{"ResolvedAgainstBase", `new URL("../c?x#y", "http://h/a/b/").href`, "http://h/a/c?x#y"},
+		{"CanonicalInput", `u = new URL("https://a.example:8443/p/q?x=1#f"); [u.origin, u.host, u.port, u.pathname, u.search, u.hash].join()`, "https://a.example:8443,a.example:8443,8443,/p/q,?x=1,#f"},
+		{"Normalized", `new URL("HTTP://A.example:80/./a/../b?c d").href`, "http://a.example/b?c%20d"},
+		{"Subclass", `class M extends URL { get p() { return this.pathname } }; m = new M("http://h/a"); [m.p, m instanceof URL, m instanceof M].join()`, "/a,true,true"},
+		{"StaticParse", `[URL.parse("http://h/x").pathname, URL.parse("nope") === null, URL.parse("a", "http://h/b/").href].join()`, "/x,true,http://h/b/a"},
+		{"StaticCanParse", `[URL.canParse("a", "http://h/"), URL.canParse("a"), URL.canParse("http://h/")].join()`, "true,false,true"},
+		{"OwnProperties", `u = new URL("http://h/"); u.foo = 1; Object.keys(u).join() + " " + u.foo + " " + JSON.stringify(u)`, `foo 1 "http://h/"`},
+		{"ErrSymbolInput", `new URL(Symbol("s"))`, "throws TypeError"},
+		{"ErrOtherThis", `URL.call({}, "http://h/")`, "throws TypeError"},
+		{"ErrInvalidMessage", `try { new URL("nope") } catch (e) { e.message }`, `Invalid URL: "nope"`},
 
 		// searchParams kept in sync both ways.
 		{"SearchParamsRead", `new URL("http://h/?a=1&b=x+y&a=2").searchParams.getAll("a").join()`, "1,2"},

@@ -1,96 +1,26 @@
-// URL and URLSearchParams (WHATWG URL Standard). Go parses (url.go, on
-// edge/weburl): a URL holds only the record host.url returns, [href,
-// offsets...], and its getters slice the href; a setter trades the href
-// and the new value for a new record. Built on first use (see host.lazy in 05-dom.js).
+// URL and URLSearchParams (WHATWG URL Standard). URL is native
+// (url_class.go: Go parses, on edge/weburl, and its getters slice the
+// href); URLSearchParams is this class, a flat list of names and values,
+// whose update steps hand the URL its new query. Built on first use (see
+// host.lazy in 05-dom.js).
 (function (g, host) {
   "use strict";
   const make = () => {
-    // host.url(op, ...) is the Go side, with the ops of url.go.
-    const go = host.url, PARSE = 0, SET = 1, ORIGIN = 2, FORM_PARSE = 3, FORM_SERIALIZE = 4, USV = 5;
-    const REC = Symbol("url"), PARAMS = Symbol("searchParams"), LIST = Symbol("list"), OWNER = Symbol("owner");
-    // Setter codes, as in url.go.
-    const PROTOCOL = 1, USERNAME = 2, PASSWORD = 3, HOST = 4, HOSTNAME = 5, PORT = 6,
-      PATHNAME = 7, SEARCH = 8, HASH = 9;
+    // host.url(op, ...) is the Go side of the form encoding, with the ops
+    // of url.go.
+    const go = host.url, FORM_PARSE = 0, FORM_SERIALIZE = 1, USV = 2;
+    const LIST = Symbol("list"), OWNER = Symbol("owner");
     const str = (v) => go(USV, `${v}`);
-    const parse = (url, base) => go(PARSE, `${url}`, base === undefined ? undefined : `${base}`);
-    const invalid = (url) => new TypeError("Invalid URL: " + JSON.stringify(`${url}`.slice(0, 200)));
-    const rec = (u) => {
-      const r = u[REC];
-      if (r === undefined) throw new TypeError("Illegal invocation: not a URL");
-      return r;
+    // The native URL calls newParams when searchParams is first read and
+    // resetParams when its query changes; setQuery gives it the list's.
+    const newParams = (u, query) => {
+      const p = Object.create(URLSearchParams.prototype);
+      p[LIST] = go(FORM_PARSE, query);
+      p[OWNER] = u;
+      return p;
     };
-    // A record is [href, offsets...]; the offsets are, in order: protocol
-    // end, username, its end, password, its end, host (= hostname),
-    // hostname end, port, port end (= host end), pathname, search (=
-    // pathname end), hash (= search end).
-    const search = (r) => (r[12] - r[11] > 1 ? r[0].slice(r[11], r[12]) : "");
-    // install gives u the record r and brings its searchParams, if any,
-    // up to date with the query.
-    const install = (u, r) => {
-      const old = u[REC];
-      u[REC] = r;
-      const p = u[PARAMS];
-      if (p !== undefined && search(old) !== search(r)) p[LIST] = go(FORM_PARSE, search(r).slice(1));
-    };
-    const set = (u, field, v) => {
-      const r = go(SET, rec(u)[0], field, `${v}`);
-      if (r !== null) install(u, r);
-    };
-
-    class URL {
-      constructor(url, base) {
-        const r = parse(url, base);
-        if (r === null) throw invalid(url);
-        this[REC] = r;
-      }
-      static canParse(url, base) { return parse(url, base) !== null; }
-      static parse(url, base) {
-        const r = parse(url, base);
-        if (r === null) return null;
-        const u = Object.create(URL.prototype);
-        u[REC] = r;
-        return u;
-      }
-      get href() { return rec(this)[0]; }
-      set href(v) {
-        rec(this);
-        const r = parse(v);
-        if (r === null) throw invalid(v);
-        install(this, r);
-      }
-      get origin() { return go(ORIGIN, rec(this)[0]); }
-      get protocol() { const r = rec(this); return r[0].slice(0, r[1]); }
-      set protocol(v) { set(this, PROTOCOL, v); }
-      get username() { const r = rec(this); return r[0].slice(r[2], r[3]); }
-      set username(v) { set(this, USERNAME, v); }
-      get password() { const r = rec(this); return r[0].slice(r[4], r[5]); }
-      set password(v) { set(this, PASSWORD, v); }
-      get host() { const r = rec(this); return r[0].slice(r[6], r[9]); }
-      set host(v) { set(this, HOST, v); }
-      get hostname() { const r = rec(this); return r[0].slice(r[6], r[7]); }
-      set hostname(v) { set(this, HOSTNAME, v); }
-      get port() { const r = rec(this); return r[0].slice(r[8], r[9]); }
-      set port(v) { set(this, PORT, v); }
-      get pathname() { const r = rec(this); return r[0].slice(r[10], r[11]); }
-      set pathname(v) { set(this, PATHNAME, v); }
-      get search() { return search(rec(this)); }
-      set search(v) { set(this, SEARCH, v); }
-      get hash() { const r = rec(this); return r[0].length - r[12] > 1 ? r[0].slice(r[12]) : ""; }
-      set hash(v) { set(this, HASH, v); }
-      get searchParams() {
-        rec(this);
-        let p = this[PARAMS];
-        if (p === undefined) {
-          p = Object.create(URLSearchParams.prototype);
-          p[LIST] = go(FORM_PARSE, search(this[REC]).slice(1));
-          p[OWNER] = this;
-          this[PARAMS] = p;
-        }
-        return p;
-      }
-      toString() { return rec(this)[0]; }
-      toJSON() { return rec(this)[0]; }
-    }
+    const resetParams = (p, query) => { p[LIST] = go(FORM_PARSE, query); };
+    const [URL, setQuery] = host.urlClass(newParams, resetParams);
 
     const list = (p) => {
       const l = p[LIST];
@@ -101,9 +31,7 @@
     // follows the list (through the search setter, leaving the list be).
     const update = (p) => {
       const u = p[OWNER];
-      if (u === undefined) return;
-      const r = go(SET, u[REC][0], SEARCH, go(FORM_SERIALIZE, p[LIST]));
-      if (r !== null) u[REC] = r;
+      if (u !== undefined) setQuery(u, go(FORM_SERIALIZE, p[LIST]));
     };
     const need = (n, have, what) => {
       if (have < n) throw new TypeError(`URLSearchParams.${what}: ${n} arguments required`);
@@ -206,14 +134,11 @@
       }
     }
     // Web IDL members are enumerable; class members are not.
-    for (const proto of [URL.prototype, URLSearchParams.prototype]) {
-      for (const name of Object.getOwnPropertyNames(proto)) {
-        if (name !== "constructor") Object.defineProperty(proto, name, { enumerable: true });
-      }
+    for (const name of Object.getOwnPropertyNames(URLSearchParams.prototype)) {
+      if (name !== "constructor") Object.defineProperty(URLSearchParams.prototype, name, { enumerable: true });
     }
     Object.defineProperty(URLSearchParams.prototype, Symbol.iterator,
       { value: URLSearchParams.prototype.entries, writable: true, configurable: true });
-    Object.defineProperty(URL.prototype, Symbol.toStringTag, { value: "URL", configurable: true });
     Object.defineProperty(URLSearchParams.prototype, Symbol.toStringTag, { value: "URLSearchParams", configurable: true });
     return { URL, URLSearchParams };
   };
