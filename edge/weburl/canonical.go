@@ -123,12 +123,21 @@ func canonicalHost(host string) bool {
 	// Four decimal parts of 0 to 255 without leading zeros serialize as
 	// they are; any other number form is rewritten or fails.
 	parts := 0
-	for p := range strings.SplitSeq(host, ".") {
+	for len(host) > 0 || parts == 0 {
+		part := host
+		if i := strings.IndexByte(host, '.'); i >= 0 {
+			part, host = host[:i], host[i+1:]
+			if host == "" {
+				return false // a trailing dot
+			}
+		} else {
+			host = ""
+		}
 		parts++
-		if p == "" || len(p) > 3 || len(p) > 1 && p[0] == '0' || strings.Trim(p, "0123456789") != "" {
+		if part == "" || len(part) > 3 || len(part) > 1 && part[0] == '0' || strings.Trim(part, "0123456789") != "" {
 			return false
 		}
-		if n, _ := parseIPv4Number(p); n > 255 {
+		if n, _ := parseIPv4Number(part); n > 255 {
 			return false
 		}
 	}
