@@ -80,7 +80,10 @@ func (inst *instance) urlClass(hooks urlHooks) (ctor, setQuery *goja.Object) {
 	// usv is a USVString argument: ToString, which throws on a Symbol;
 	// goja's String() decodes lone surrogates to U+FFFD.
 	usv := func(v goja.Value) string {
-		if _, ok := v.(*goja.Symbol); ok {
+		switch v.(type) {
+		case goja.String:
+			return v.String() // ToString would box it again
+		case *goja.Symbol:
 			panic(vm.NewTypeError("Cannot convert a Symbol value to a string"))
 		}
 		return v.ToString().String()
