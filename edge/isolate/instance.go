@@ -87,13 +87,17 @@ type instance struct {
 	promiseReject   goja.Callable
 
 	// The invocation in progress.
-	seq      uint64
-	req      *Request
-	current  *serverRequest // the handler's Request
-	out      *outStream     // the response body being streamed, if any
-	loop     loop
-	watch    watchdog
-	outbound fetches
+	seq     uint64
+	req     *Request
+	current *serverRequest // the handler's Request
+	out     *outStream     // the response body being streamed, if any
+	// The Response made last and its object: the handler usually returns
+	// it, and unpack then needs no Export (which allocates).
+	lastResp    *jsResponse
+	lastRespObj *goja.Object
+	loop        loop
+	watch       watchdog
+	outbound    fetches
 }
 
 func (p *Program) newInstance() (*instance, error) {

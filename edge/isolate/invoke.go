@@ -84,6 +84,8 @@ func (inst *instance) invoke(ctx context.Context, req *Request) (resp *Response,
 		resp, err = inst.unpack(res)
 		return err
 	})
+	// An idle instance must not keep the last Response's body alive.
+	inst.lastResp, inst.lastRespObj = nil, nil
 	if err == nil && (len(inst.loop.waiting) > 0 || inst.out != nil) {
 		inst.watch.suspend() // finish or stream resumes on its own goroutine
 	}
@@ -94,7 +96,10 @@ func (inst *instance) invoke(ctx context.Context, req *Request) (resp *Response,
 func (inst *instance) unpack(v goja.Value) (*Response, error) {
 	obj, ok := v.(*goja.Object)
 	var r *jsResponse
-	if ok {
+	switch {
+	case ok && obj == inst.lastRespObj:
+		r = inst.lastResp
+	case ok:
 		r, _ = obj.Export().(*jsResponse)
 	}
 	if r == nil {
@@ -162,6 +167,9 @@ func typeOf(v goja.Value) string {
 func bytesOf(v goja.Value) ([]byte, error) {
 	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
 		return nil, nil
+	}
+	if s, ok := v.(goja.String); ok {
+		return []byte(s.String()), nil // Export would box the string first
 	}
 	switch x := v.Export().(type) {
 	case string:

@@ -186,6 +186,7 @@ func (inst *instance) newResponse(call goja.ConstructorCall) *goja.Object {
 	// extends); the Response takes it over.
 	o := vm.NewDynamicObject(r)
 	_ = o.SetPrototype(call.This.Prototype())
+	inst.lastResp, inst.lastRespObj = r, o
 	return o
 }
 
