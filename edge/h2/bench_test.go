@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -145,8 +146,24 @@ func BenchmarkH2LoadVsNetHTTP(b *testing.B) {
 
 // BenchmarkServeHelloRaw measures the server alone: one connection, requests pipelined 16 at a
 // time from pre-encoded frames (as h2load does), responses counted without decoding them.
-func BenchmarkServeHelloRaw(b *testing.B) {
-	ts := startServer(b, Config{}, helloHandler{}, false)
+func BenchmarkServeHelloRaw(b *testing.B) { benchServeRaw(b, helloHandler{}) }
+
+// BenchmarkServeHeadersRaw is BenchmarkServeHelloRaw with an edge function's response header
+// set: a few literals of the function's, and a request ID unique to each response.
+func BenchmarkServeHeadersRaw(b *testing.B) {
+	var n atomic.Int64
+	benchServeRaw(b, &funcHandler{serve: func(r *Request) {
+		r.Respond(&Response{Status: 200, Body: helloBody, Header: http.Header{
+			"Content-Type":  {"text/plain;charset=UTF-8"},
+			"Cache-Control": {"no-store"},
+			"X-Bench":       {"hello-url"},
+			"X-Request-Id":  {"0123456789abcdef" + strconv.FormatInt(n.Add(1), 36)},
+		}})
+	}})
+}
+
+func benchServeRaw(b *testing.B, h Handler) {
+	ts := startServer(b, Config{}, h, false)
 	nc, err := net.Dial("tcp", ts.addr)
 	if err != nil {
 		b.Fatal(err)
