@@ -254,3 +254,29 @@ func BenchmarkBufferedResponse(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFollowStream compares two ways for a handler to make a cancelable context that
+// follows its stream: deriving it from Request.Context, and CancelOnReset.
+func BenchmarkFollowStream(b *testing.B) {
+	got := make(chan *Request, 1)
+	ts := startServer(b, Config{}, &funcHandler{serve: func(r *Request) { got <- r }}, false)
+	rc := dialRaw(b, ts.addr)
+	rc.request(1, "GET", "/", true)
+	req := <-got
+	b.Run("Derived", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			_, cancel := context.WithCancelCause(req.Context())
+			cancel(nil)
+		}
+	})
+	b.Run("CancelOnReset", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			_, cancel := context.WithCancelCause(context.Background())
+			req.CancelOnReset(cancel)
+			cancel(nil)
+		}
+	})
+	req.Respond(&Response{Status: 204})
+}

@@ -202,6 +202,7 @@ func (c *conn) closeStreamLocked(st *stream) {
 	}
 	st.gone = true
 	st.pending = nil
+	st.onCancel = nil
 	c.goneLocked(st)
 	delete(c.streams, st.id)
 	c.srv.stats.openStreams.Add(-1)
