@@ -154,7 +154,7 @@ func BenchmarkServeHeadersRaw(b *testing.B) {
 	var n atomic.Int64
 	benchServeRaw(b, &funcHandler{serve: func(r *Request) {
 		r.Respond(&Response{Status: 200, Body: helloBody, Header: http.Header{
-			"Content-Type":  {"text/plain;charset=UTF-8"},
+			"Content-Type":  {"text/plain; charset=utf-8"},
 			"Cache-Control": {"no-store"},
 			"X-Bench":       {"hello-url"},
 			"X-Request-Id":  {"0123456789abcdef" + strconv.FormatInt(n.Add(1), 36)},

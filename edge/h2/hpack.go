@@ -14,8 +14,12 @@ import "golang.org/x/net/http2/hpack"
 // indexing: indexing them would insert an entry per response, evicting the reusable ones and
 // renumbering the table every time.
 
-// memoSlots is the size of the direct-mapped memo: a few responses' distinct fields.
-const memoSlots = 32
+// memoSlots is the size of the memo (two-way set-associative): a few responses' distinct
+// fields.
+const (
+	memoBits  = 5
+	memoSlots = 1 << memoBits
+)
 
 type memoEntry struct {
 	name, value string
@@ -30,6 +34,7 @@ type fieldMemo struct {
 	// an older generation are stale. It starts at 1 so that zero entries are stale.
 	gen     uint64
 	entries [memoSlots]memoEntry
+	misses  int // fields the encoder was asked for (for tests)
 }
 
 // invalidate forgets every entry: the dynamic table changed, or will change at the next field
@@ -45,12 +50,21 @@ func (c *conn) setPeerTableSizeLocked(v uint32) {
 	c.memo.invalidate()
 }
 
-func memoSlot(name, value string) int {
-	h := len(name)*131 + len(value)*7
-	if len(value) > 0 {
-		h += int(value[0]) + int(value[len(value)/2])*3
+// memoSet picks the pair of slots (i, i^1) where name: value may be remembered: a hash of the
+// name (short, and usually a constant of the engine's), the value's length and three of its
+// bytes. Two ways, so that two fields of a response that share a set do not evict each other.
+func memoSet(name, value string) int {
+	h := uint32(len(value))
+	for i := 0; i < len(name); i++ {
+		h = h*31 + uint32(name[i])
 	}
-	return h % memoSlots
+	if n := len(value); n > 0 {
+		h = h*31 + uint32(value[0])
+		h = h*31 + uint32(value[n/2])
+		h = h*31 + uint32(value[n-1])
+	}
+	h *= 0x9e3779b1
+	return int(h>>(32-memoBits)) &^ 1
 }
 
 // writeFieldLocked appends the encoding of name: value to c.hsink.b.
@@ -59,11 +73,20 @@ func (c *conn) writeFieldLocked(name, value string) {
 	if m.gen == 0 {
 		m.gen = 1
 	}
-	e := &m.entries[memoSlot(name, value)]
-	if e.gen == m.gen && e.name == name && e.value == value {
-		c.hsink.b = append(c.hsink.b, e.b[:e.n]...)
-		return
+	set := memoSet(name, value)
+	for i := set; i < set+2; i++ {
+		if e := &m.entries[i]; e.gen == m.gen && e.name == name && e.value == value {
+			c.hsink.b = append(c.hsink.b, e.b[:e.n]...)
+			return
+		}
 	}
+	// The way to fill: a stale one, else the second (the first holds what came first, often
+	// the more common field).
+	e := &m.entries[set+1]
+	if m.entries[set].gen != m.gen {
+		e = &m.entries[set]
+	}
+	m.misses++
 	start := len(c.hsink.b)
 	c.henc.WriteField(hpack.HeaderField{Name: name, Value: value})
 	out := c.hsink.b[start:]

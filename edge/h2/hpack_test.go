@@ -143,3 +143,36 @@ func TestTableSizeUpdateOpensBlock(t *testing.T) {
 		t.Fatalf("block after shrinking the table: % x, want a size update (20) first", b)
 	}
 }
+
+// TestMemoAnswersRepeatedBlocks checks that a response header set sent again is answered from
+// the memo alone (fields of one response must not evict each other), for header sets of the
+// edge: a function's literal headers, and the edge's own text answers.
+func TestMemoAnswersRepeatedBlocks(t *testing.T) {
+	sets := map[string][][2]string{
+		"hello-url": {{":status", "200"}, {"content-type", "text/plain; charset=utf-8"},
+			{"cache-control", "no-store"}, {"x-bench", "hello-url"}, {"content-length", "18"},
+			{"date", "Mon, 07 Dec 2026 20:14:00 GMT"}},
+		"hello": {{":status", "200"}, {"content-type", "text/plain;charset=UTF-8"},
+			{"content-length", "12"}, {"date", "Mon, 07 Dec 2026 20:14:00 GMT"}},
+		"overloaded": {{":status", "503"}, {"content-type", "text/plain; charset=utf-8"},
+			{"retry-after", "1"}, {"content-length", "80"}, {"date", "Mon, 07 Dec 2026 20:14:00 GMT"}},
+	}
+	for name, fields := range sets {
+		t.Run(name, func(t *testing.T) {
+			c := &conn{}
+			c.henc = hpack.NewEncoder(&c.hsink)
+			block := func() []byte {
+				c.hsink.b = c.hsink.b[:0]
+				for _, f := range fields {
+					c.writeFieldLocked(f[0], f[1])
+				}
+				return append([]byte(nil), c.hsink.b...)
+			}
+			block()
+			first, misses := block(), c.memo.misses
+			if again := block(); c.memo.misses != misses || string(again) != string(first) {
+				t.Fatalf("third block: %d fields missed the memo, bytes % x then % x", c.memo.misses-misses, first, again)
+			}
+		})
+	}
+}
