@@ -280,3 +280,27 @@ func BenchmarkFollowStream(b *testing.B) {
 	})
 	req.Respond(&Response{Status: 204})
 }
+
+// BenchmarkWriteResponse measures the engine's encoding of one response (HPACK and framing)
+// with an edge function's header set, without the network: Respond's work under conn.mu.
+func BenchmarkWriteResponse(b *testing.B) {
+	srv := NewServer(Config{}, helloHandler{}, nil)
+	c := srv.newConn(&net.TCPConn{})
+	hdr := http.Header{
+		"Content-Type":  {"text/plain; charset=utf-8"},
+		"Cache-Control": {"no-store"},
+		"X-Bench":       {"hello-url"},
+		"X-Request-Id":  {"0123456789abcdef01234567"},
+	}
+	resp := &Response{Status: 200, Body: helloBody, Header: hdr}
+	b.ReportAllocs()
+	for i := range b.N {
+		st := &stream{c: c, id: uint32(2*i + 1), recvClosed: true, sendWindow: 1 << 20}
+		st.req.Method = "GET"
+		c.mu.Lock()
+		c.streams[st.id] = st
+		c.out, c.sendWindow = c.out[:0], 1<<30
+		c.writeResponseLocked(st, resp)
+		c.mu.Unlock()
+	}
+}

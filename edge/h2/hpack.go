@@ -22,10 +22,14 @@ const (
 )
 
 type memoEntry struct {
-	name, value string
+	name, value string // name as the caller keys it (see memoHitLocked)
 	gen         uint64 // the table generation the bytes are valid in
-	n           uint8
-	b           [4]byte // an Indexed representation: index < 2^21
+	// fromHeader marks fields of a Response.Header, keyed by the map's key: they never answer
+	// for the engine's own fields (:status, content-length, date), which must not be taken
+	// from a handler's header, nor the reverse.
+	fromHeader bool
+	n          uint8
+	b          [4]byte // an Indexed representation: index < 2^21
 }
 
 // fieldMemo is a connection's memo of encoded fields, guarded by conn.mu with the encoder.
@@ -69,17 +73,34 @@ func memoSet(name, value string) int {
 
 // writeFieldLocked appends the encoding of name: value to c.hsink.b.
 func (c *conn) writeFieldLocked(name, value string) {
+	if !c.memoHitLocked(name, value, false) {
+		c.encodeFieldLocked(name, name, value, false)
+	}
+}
+
+// memoHitLocked appends the remembered encoding of the field the memo knows as key: value, if
+// it has one. The key is the caller's spelling of the name (a response header's canonical
+// key), so that a hit needs neither the wire name nor the value's validation again.
+func (c *conn) memoHitLocked(key, value string, fromHeader bool) bool {
 	m := &c.memo
 	if m.gen == 0 {
 		m.gen = 1
 	}
-	set := memoSet(name, value)
+	set := memoSet(key, value)
 	for i := set; i < set+2; i++ {
-		if e := &m.entries[i]; e.gen == m.gen && e.name == name && e.value == value {
+		if e := &m.entries[i]; e.gen == m.gen && e.name == key && e.value == value && e.fromHeader == fromHeader {
 			c.hsink.b = append(c.hsink.b, e.b[:e.n]...)
-			return
+			return true
 		}
 	}
+	return false
+}
+
+// encodeFieldLocked encodes name: value with the encoder and remembers the result under key if
+// it is an index.
+func (c *conn) encodeFieldLocked(key, name, value string, fromHeader bool) {
+	m := &c.memo
+	set := memoSet(key, value)
 	// The way to fill: a stale one, else the second (the first holds what came first, often
 	// the more common field).
 	e := &m.entries[set+1]
@@ -93,7 +114,7 @@ func (c *conn) writeFieldLocked(name, value string) {
 	switch {
 	case out[0]&0x80 != 0: // Indexed: the table is unchanged
 		if len(out) <= len(e.b) {
-			e.name, e.value, e.gen = name, value, m.gen
+			e.name, e.value, e.gen, e.fromHeader = key, value, m.gen, fromHeader
 			e.n = uint8(copy(e.b[:], out))
 		}
 	case out[0]&0xc0 == 0x40, out[0]&0xe0 == 0x20: // inserted, or a table size update first

@@ -176,3 +176,28 @@ func TestMemoAnswersRepeatedBlocks(t *testing.T) {
 		})
 	}
 }
+
+// TestMemoKeepsEngineFieldsApart checks that a handler's header named like a field the engine
+// writes itself (content-length, here with the same value as the engine's) is still dropped
+// once the engine's field is memoized: one content-length, the engine's.
+func TestMemoKeepsEngineFieldsApart(t *testing.T) {
+	ts := startServer(t, Config{}, &funcHandler{serve: func(r *Request) {
+		r.Respond(&Response{Body: []byte("hi"), Header: http.Header{"content-length": {"2"}, ":status": {"200"}}})
+	}}, false)
+	rc := dialRaw(t, ts.addr)
+	for i := range 3 {
+		id := uint32(2*i + 1)
+		rc.request(id, "GET", "/", true)
+		f := rc.readUntil("response headers", func(f http2.Frame) bool {
+			_, ok := f.(*http2.MetaHeadersFrame)
+			return ok && f.Header().StreamID == id
+		}).(*http2.MetaHeadersFrame)
+		n := map[string]int{}
+		for _, hf := range f.Fields {
+			n[hf.Name]++
+		}
+		if n["content-length"] != 1 || n[":status"] != 1 {
+			t.Fatalf("response %d: fields %v", i, f.Fields)
+		}
+	}
+}

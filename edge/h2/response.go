@@ -86,11 +86,20 @@ func (c *conn) writeResponseLocked(st *stream, resp *Response) {
 	// :status first: if a table size update is due, the encoder puts it at the block's start.
 	c.writeFieldLocked(":status", statusText[status])
 	for k, vs := range hdr {
-		lk := c.lowerKey(k)
-		if lk == "" || lk == "content-length" || lk == "host" || lk == "te" || connSpecific(lk) {
-			continue
-		}
+		lk := ""
 		for _, v := range vs {
+			// A field sent before with this key and value passed the checks below.
+			if c.memoHitLocked(k, v, true) {
+				continue
+			}
+			if lk == "" {
+				if lk = c.lowerKey(k); lk == "" {
+					break
+				}
+			}
+			if lk == "content-length" || lk == "host" || lk == "te" || connSpecific(lk) {
+				break
+			}
 			if !httpguts.ValidHeaderFieldValue(v) {
 				continue
 			}
@@ -98,7 +107,7 @@ func (c *conn) writeResponseLocked(st *stream, resp *Response) {
 				c.writeLiteralLocked(lk, v)
 				continue
 			}
-			c.writeFieldLocked(lk, v)
+			c.encodeFieldLocked(k, lk, v, true)
 		}
 	}
 	declLen := int64(-1)
