@@ -90,7 +90,11 @@ func (c *call) run() {
 	if r.TLS {
 		scheme = "https"
 	}
-	ctx, cancel := context.WithCancelCause(r.Context())
+	// Not derived from r.Context(): following the stream that way costs
+	// allocations and locks of the connection's per request
+	// (CancelOnReset).
+	ctx, cancel := context.WithCancelCause(context.Background())
+	r.CancelOnReset(cancel)
 	done := c.target.calls.start(cancel)
 	req := &isolate.Request{
 		ID: c.id, Method: r.Method, URL: scheme + "://" + r.Authority + r.Path, Header: r.Header, Body: r.Body,

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -193,5 +194,52 @@ func TestClientResetCancelsTheFunctionsStream(t *testing.T) {
 	}
 	if !got["canceled: AbortError"] || !got["aborted"] {
 		t.Fatalf("got %v", got)
+	}
+}
+
+// allLines is a log sink handing every line of the function's log to the
+// test, with its source.
+type allLines chan isolate.LogEntry
+
+func (c allLines) Log(e isolate.LogEntry) { c <- e }
+
+// TestClientResetCancelsAWaitingInvocation: a client that resets its
+// stream while the function still awaits cancels the invocation: the
+// call's context follows the stream.
+func TestClientResetCancelsAWaitingInvocation(t *testing.T) {
+	lines := make(allLines, 16)
+	url, client := streamingServer(t, `{default:{fetch(r){
+		console.log("started");
+		return new Promise((ok) => setTimeout(() => ok(new Response("late")), 15000));
+	}}}`, lines)
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	errc := make(chan error, 1)
+	go func() {
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		errc <- err
+	}()
+	select {
+	case e := <-lines:
+		if e.Message != "started" {
+			t.Fatalf("function logged %+v first", e)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the function did not start")
+	}
+	cancel() // the client resets the stream
+	select {
+	case e := <-lines:
+		if e.Source != isolate.SourceRuntime || !strings.Contains(e.Message, "canceled") {
+			t.Fatalf("after the reset the function logged %+v, want its cancellation", e)
+		}
+	case <-time.After(10 * time.Second): // the wall limit is 20 s
+		t.Fatal("the invocation was not canceled")
+	}
+	if err := <-errc; err == nil {
+		t.Fatal("request succeeded after its cancellation")
 	}
 }

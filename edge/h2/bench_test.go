@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -145,8 +146,24 @@ func BenchmarkH2LoadVsNetHTTP(b *testing.B) {
 
 // BenchmarkServeHelloRaw measures the server alone: one connection, requests pipelined 16 at a
 // time from pre-encoded frames (as h2load does), responses counted without decoding them.
-func BenchmarkServeHelloRaw(b *testing.B) {
-	ts := startServer(b, Config{}, helloHandler{}, false)
+func BenchmarkServeHelloRaw(b *testing.B) { benchServeRaw(b, helloHandler{}) }
+
+// BenchmarkServeHeadersRaw is BenchmarkServeHelloRaw with an edge function's response header
+// set: a few literals of the function's, and a request ID unique to each response.
+func BenchmarkServeHeadersRaw(b *testing.B) {
+	var n atomic.Int64
+	benchServeRaw(b, &funcHandler{serve: func(r *Request) {
+		r.Respond(&Response{Status: 200, Body: helloBody, Header: http.Header{
+			"Content-Type":  {"text/plain; charset=utf-8"},
+			"Cache-Control": {"no-store"},
+			"X-Bench":       {"hello-url"},
+			"X-Request-Id":  {"0123456789abcdef" + strconv.FormatInt(n.Add(1), 36)},
+		}})
+	}})
+}
+
+func benchServeRaw(b *testing.B, h Handler) {
+	ts := startServer(b, Config{}, h, false)
 	nc, err := net.Dial("tcp", ts.addr)
 	if err != nil {
 		b.Fatal(err)
@@ -235,5 +252,55 @@ func BenchmarkBufferedResponse(b *testing.B) {
 		if n != size {
 			b.Fatalf("got %d bytes", n)
 		}
+	}
+}
+
+// BenchmarkFollowStream compares two ways for a handler to make a cancelable context that
+// follows its stream: deriving it from Request.Context, and CancelOnReset.
+func BenchmarkFollowStream(b *testing.B) {
+	got := make(chan *Request, 1)
+	ts := startServer(b, Config{}, &funcHandler{serve: func(r *Request) { got <- r }}, false)
+	rc := dialRaw(b, ts.addr)
+	rc.request(1, "GET", "/", true)
+	req := <-got
+	b.Run("Derived", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			_, cancel := context.WithCancelCause(req.Context())
+			cancel(nil)
+		}
+	})
+	b.Run("CancelOnReset", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			_, cancel := context.WithCancelCause(context.Background())
+			req.CancelOnReset(cancel)
+			cancel(nil)
+		}
+	})
+	req.Respond(&Response{Status: 204})
+}
+
+// BenchmarkWriteResponse measures the engine's encoding of one response (HPACK and framing)
+// with an edge function's header set, without the network: Respond's work under conn.mu.
+func BenchmarkWriteResponse(b *testing.B) {
+	srv := NewServer(Config{}, helloHandler{}, nil)
+	c := srv.newConn(&net.TCPConn{})
+	hdr := http.Header{
+		"Content-Type":  {"text/plain; charset=utf-8"},
+		"Cache-Control": {"no-store"},
+		"X-Bench":       {"hello-url"},
+		"X-Request-Id":  {"0123456789abcdef01234567"},
+	}
+	resp := &Response{Status: 200, Body: helloBody, Header: hdr}
+	b.ReportAllocs()
+	for i := range b.N {
+		st := &stream{c: c, id: uint32(2*i + 1), recvClosed: true, sendWindow: 1 << 20}
+		st.req.Method = "GET"
+		c.mu.Lock()
+		c.streams[st.id] = st
+		c.out, c.sendWindow = c.out[:0], 1<<30
+		c.writeResponseLocked(st, resp)
+		c.mu.Unlock()
 	}
 }

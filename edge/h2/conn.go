@@ -51,6 +51,7 @@ type conn struct {
 	readerBatch     bool // the reader will flush after its current batch of frames
 	henc            *hpack.Encoder
 	hsink           hpackSink
+	memo            fieldMemo // encoded fields the encoder would repeat (hpack.go)
 	lowerCache      map[string]string
 	sendWindow      int64 // peer's connection window
 	peerInitWindow  int64

@@ -117,7 +117,7 @@ func (c *conn) onSettings(f *http2.SettingsFrame) error {
 	err := f.ForeachSetting(func(s http2.Setting) error {
 		switch s.ID {
 		case http2.SettingHeaderTableSize:
-			c.henc.SetMaxDynamicTableSizeLimit(s.Val)
+			c.setPeerTableSizeLocked(s.Val)
 		case http2.SettingInitialWindowSize:
 			delta := int64(s.Val) - c.peerInitWindow
 			c.peerInitWindow = int64(s.Val)

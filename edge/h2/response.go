@@ -10,7 +10,6 @@ import (
 
 	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/http2"
-	"golang.org/x/net/http2/hpack"
 )
 
 // Response encoding, under c.mu: HPACK into c.hsink, framed into c.out.
@@ -84,18 +83,31 @@ func (c *conn) writeResponseLocked(st *stream, resp *Response) {
 	}
 
 	c.hsink.b = c.hsink.b[:0]
-	e := c.henc
-	e.WriteField(hpack.HeaderField{Name: ":status", Value: statusText[status]})
+	// :status first: if a table size update is due, the encoder puts it at the block's start.
+	c.writeFieldLocked(":status", statusText[status])
 	for k, vs := range hdr {
-		lk := c.lowerKey(k)
-		if lk == "" || lk == "content-length" || lk == "host" || lk == "te" || connSpecific(lk) {
-			continue
-		}
+		lk := ""
 		for _, v := range vs {
+			// A field sent before with this key and value passed the checks below.
+			if c.memoHitLocked(k, v, true) {
+				continue
+			}
+			if lk == "" {
+				if lk = c.lowerKey(k); lk == "" {
+					break
+				}
+			}
+			if lk == "content-length" || lk == "host" || lk == "te" || connSpecific(lk) {
+				break
+			}
 			if !httpguts.ValidHeaderFieldValue(v) {
 				continue
 			}
-			e.WriteField(hpack.HeaderField{Name: lk, Value: v})
+			if lk == "x-request-id" {
+				c.writeLiteralLocked(lk, v)
+				continue
+			}
+			c.encodeFieldLocked(k, lk, v, true)
 		}
 	}
 	declLen := int64(-1)
@@ -106,14 +118,14 @@ func (c *conn) writeResponseLocked(st *stream, resp *Response) {
 		if v := hdr["Content-Length"]; len(v) == 1 {
 			if n, ok := parseLength(v[0]); ok {
 				declLen = n
-				e.WriteField(hpack.HeaderField{Name: "content-length", Value: v[0]})
+				c.writeFieldLocked("content-length", v[0])
 			}
 		}
 	default:
-		e.WriteField(hpack.HeaderField{Name: "content-length", Value: lengthString(len(body))})
+		c.writeFieldLocked("content-length", lengthString(len(body)))
 	}
 	if _, ok := hdr["Date"]; !ok {
-		e.WriteField(hpack.HeaderField{Name: "date", Value: c.srv.date.get()})
+		c.writeFieldLocked("date", c.srv.date.get())
 	}
 
 	if stream != nil {
@@ -199,6 +211,7 @@ func (c *conn) closeStreamLocked(st *stream) {
 	}
 	st.gone = true
 	st.pending = nil
+	st.onCancel = nil
 	c.goneLocked(st)
 	delete(c.streams, st.id)
 	c.srv.stats.openStreams.Add(-1)

@@ -84,15 +84,16 @@ type stream struct {
 	blocked    int64 // unix nanos since the peer's window stopped pending data; 0 if not
 	done       chan struct{}
 	afters     []*afterFunc
-	pipe       *bodyPipe  // BodyStream, once Serve got it
-	out        *outStream // Response.Stream being sent
-	discard    bool       // answered early or body abandoned: further body is dropped
-	recvClosed bool       // the client sent END_STREAM
-	sendClosed bool       // our END_STREAM is queued
-	gone       bool       // closed, reset, or its connection ended; removed from c.streams
-	responded  bool       // Respond (or an engine answer) happened
-	served     bool       // Handler.Serve was called: a Respond is owed
-	queued     bool       // in c.sendq
+	onCancel   context.CancelCauseFunc // CancelOnReset's
+	pipe       *bodyPipe               // BodyStream, once Serve got it
+	out        *outStream              // Response.Stream being sent
+	discard    bool                    // answered early or body abandoned: further body is dropped
+	recvClosed bool                    // the client sent END_STREAM
+	sendClosed bool                    // our END_STREAM is queued
+	gone       bool                    // closed, reset, or its connection ended; removed from c.streams
+	responded  bool                    // Respond (or an engine answer) happened
+	served     bool                    // Handler.Serve was called: a Respond is owed
+	queued     bool                    // in c.sendq
 	canceled   bool
 }
 
@@ -148,6 +149,32 @@ func (st *stream) cancelLocked() {
 		go a.f()
 	}
 	st.afters = nil
+	if st.onCancel != nil {
+		st.onCancel(nil) // a context.CancelCauseFunc only takes the context's own lock
+		st.onCancel = nil
+	}
+}
+
+// CancelOnReset has cancel(nil) called when the request's context is canceled (the client
+// reset the stream, the connection ended), or at once if it already was. A handler's own
+// context.WithCancelCause(context.Background()) so follows the stream for the cost of one
+// lock, where deriving it from Context costs a Done channel, an AfterFunc entry and its stop
+// function, and three acquisitions of the connection's lock, shared with its reader and
+// writer. It replaces an earlier cancel; the stream drops it when it closes.
+func (r *Request) CancelOnReset(cancel context.CancelCauseFunc) {
+	st := r.st
+	if st == nil {
+		return
+	}
+	st.c.mu.Lock()
+	canceled := st.canceled
+	if !canceled && !st.gone {
+		st.onCancel = cancel
+	}
+	st.c.mu.Unlock()
+	if canceled {
+		cancel(nil)
+	}
 }
 
 // streamCtx is the context.Context view of a stream.

@@ -278,3 +278,42 @@ func waitConn(t *testing.T, s *Server) *conn {
 	}
 	return c
 }
+
+func TestCancelOnReset(t *testing.T) {
+	tests := []struct {
+		name  string
+		abort func(rc *rawClient)
+		late  bool // register only once the request's context is canceled
+	}{
+		{"ClientReset", func(rc *rawClient) { rc.fr.WriteRSTStream(1, http2.ErrCodeCancel) }, false},
+		{"ConnClosed", func(rc *rawClient) { rc.nc.Close() }, false},
+		{"AlreadyReset", func(rc *rawClient) { rc.fr.WriteRSTStream(1, http2.ErrCodeCancel) }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := make(chan *Request, 1)
+			ts := startServer(t, Config{}, &funcHandler{serve: func(r *Request) { got <- r }}, false)
+			rc := dialRaw(t, ts.addr)
+			rc.request(1, "GET", "/", true)
+			req := <-got
+			ctx, cancel := context.WithCancelCause(context.Background())
+			defer cancel(nil)
+			if !tt.late {
+				req.CancelOnReset(cancel)
+			}
+			tt.abort(rc)
+			if tt.late {
+				<-req.Context().Done()
+				req.CancelOnReset(cancel)
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(10 * time.Second):
+				t.Fatal("context not canceled")
+			}
+			if err := context.Cause(ctx); err != context.Canceled {
+				t.Fatalf("Cause = %v, want context.Canceled", err)
+			}
+		})
+	}
+}

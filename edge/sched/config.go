@@ -32,9 +32,9 @@ var ErrInvalidConfig = errors.New("sched: invalid config")
 // Config controls a Scheduler. The zero value of every field means "use the
 // default"; DefaultConfig spells the defaults out for this machine.
 type Config struct {
-	// Executors is the number of executor goroutines, each locked to its OS
-	// thread for life, and so the hard cap on concurrency and on the threads
-	// JS can occupy. Default 4×GOMAXPROCS: CPU-bound work saturates at
+	// Executors is the number of executor goroutines, and so the hard cap on
+	// concurrency and on the threads JS can occupy (an invocation locks its
+	// thread while it runs). Default 4×GOMAXPROCS: CPU-bound work saturates at
 	// GOMAXPROCS, but a function that awaits fetch holds its executor while
 	// it waits, so the adaptive limit needs headroom above the core count to
 	// find out whether more concurrency still pays.

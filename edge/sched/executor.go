@@ -1,14 +1,15 @@
 package sched
 
 import (
-	"runtime"
 	"runtime/debug"
 	"time"
 )
 
-// An executor is a long-lived goroutine locked to its OS thread for life:
-// the JS runtime locks the thread per invocation to measure its CPU time,
-// and nested locking makes that free and keeps the number of threads fixed.
+// An executor is a long-lived goroutine. It is not locked to an OS thread:
+// the JS runtime locks the thread only while an invocation runs, which
+// costs nothing while it does not block, whereas a goroutine locked for
+// life makes every park and wake-up a hand-off of the P between OS threads
+// (two futex calls and two context switches, see doc.go).
 type executor struct {
 	s    *Scheduler
 	next chan entry // the task to run; capacity 1, sent to only while idle
@@ -29,7 +30,6 @@ func (s *Scheduler) newExecutorLocked() *executor {
 }
 
 func (x *executor) loop() {
-	runtime.LockOSThread()
 	defer x.s.wg.Done()
 	e, ok := <-x.next
 	start := x.s.now()
@@ -43,7 +43,6 @@ func (x *executor) loop() {
 			start = x.s.now()
 		}
 	}
-	// The goroutine exits still locked, so its thread exits with it.
 }
 
 // run runs e, records it, and takes the next task without sleeping if one
