@@ -36,7 +36,7 @@ type goHeaders struct {
 	immutable bool         // the platform's Request, Response.error()/redirect()
 	sorted    []headerPair // sort and combine of fields; nil when stale
 	obj       *goja.Object // the Headers object, once made
-	props     *expando     // own properties a function adds
+	ownProps               // own properties a function adds
 }
 
 // errImmutable is what writing to an immutable Headers throws.
@@ -217,21 +217,6 @@ func (h *goHeaders) object() *goja.Object {
 	}
 	return h.obj
 }
-
-// Get, Set, Has, Delete and Keys make the object a goja DynamicObject: a
-// Headers has no own properties but those a function adds; the methods
-// are on the prototype.
-func (h *goHeaders) Get(key string) goja.Value { return h.props.get(key) }
-func (h *goHeaders) Set(key string, v goja.Value) bool {
-	if h.props == nil {
-		h.props = &expando{}
-	}
-	h.props.set(key, v)
-	return true
-}
-func (h *goHeaders) Has(key string) bool    { return h.props.has(key) }
-func (h *goHeaders) Delete(key string) bool { h.props.delete(key); return true }
-func (h *goHeaders) Keys() []string         { return h.props.list() }
 
 // goHeadersType is what a Headers object exports as.
 var goHeadersType = reflect.TypeOf((*goHeaders)(nil))

@@ -24,23 +24,11 @@ const (
 // headersIter is a Headers iterator: an index into the sorted, combined
 // list, which it reads anew at each step as the standard asks.
 type headersIter struct {
-	h     *goHeaders
-	kind  headersIterKind
-	i     int
-	props *expando
+	h    *goHeaders
+	kind headersIterKind
+	i    int
+	ownProps
 }
-
-func (it *headersIter) Get(key string) goja.Value { return it.props.get(key) }
-func (it *headersIter) Set(key string, v goja.Value) bool {
-	if it.props == nil {
-		it.props = &expando{}
-	}
-	it.props.set(key, v)
-	return true
-}
-func (it *headersIter) Has(key string) bool    { return it.props.has(key) }
-func (it *headersIter) Delete(key string) bool { it.props.delete(key); return true }
-func (it *headersIter) Keys() []string         { return it.props.list() }
 
 // named gives a native function the name and length a JS method of that
 // signature would have.

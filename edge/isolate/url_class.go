@@ -22,22 +22,10 @@ type jsURL struct {
 	s      weburl.Serialized
 	obj    *goja.Object
 	params *goja.Object
-	props  *expando
+	ownProps
 }
 
 var jsURLType = reflect.TypeOf((*jsURL)(nil))
-
-func (u *jsURL) Get(key string) goja.Value { return u.props.get(key) }
-func (u *jsURL) Set(key string, v goja.Value) bool {
-	if u.props == nil {
-		u.props = &expando{}
-	}
-	u.props.set(key, v)
-	return true
-}
-func (u *jsURL) Has(key string) bool    { return u.props.has(key) }
-func (u *jsURL) Delete(key string) bool { u.props.delete(key); return true }
-func (u *jsURL) Keys() []string         { return u.props.list() }
 
 // query is the URL's query without the '?', as URLSearchParams parses it.
 func (u *jsURL) query() string {

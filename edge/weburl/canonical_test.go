@@ -2,7 +2,6 @@ package weburl_test
 
 import (
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
@@ -84,16 +83,8 @@ func sameAsParse(t *testing.T, href string, s weburl.Serialized) {
 // urltestdata.json, and checks that it takes the plain http(s) hrefs
 // there.
 func TestCanonicalWPT(t *testing.T) {
-	data, err := os.ReadFile(wptData(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cases []json.RawMessage
-	if err := json.Unmarshal(data, &cases); err != nil {
-		t.Fatal(err)
-	}
 	took, plain := 0, 0
-	for _, raw := range cases {
+	for _, raw := range wptCases(t) {
 		var c struct {
 			Input, Href string
 		}

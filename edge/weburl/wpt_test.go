@@ -26,16 +26,7 @@ import (
 // followed as of the stored data: "^" is not percent-encoded in paths,
 // a space before "?" or "#" in an opaque path is kept as is).
 func TestWPT(t *testing.T) {
-	data, err := os.ReadFile(wptData(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Lone surrogates in the data decode to U+FFFD, as they do when goja
-	// hands a JS string to Go.
-	var cases []json.RawMessage
-	if err := json.Unmarshal(data, &cases); err != nil {
-		t.Fatal(err)
-	}
+	cases := wptCases(t)
 	fields := []struct {
 		name string
 		c    weburl.Component
@@ -104,6 +95,22 @@ func parseWithBase(input, base string, hasBase bool) (*weburl.URL, error) {
 		}
 	}
 	return weburl.Parse(input, b)
+}
+
+// wptCases are the entries of urltestdata.json, comments included. Lone
+// surrogates in the data decode to U+FFFD, as they do when goja hands a
+// JS string to Go.
+func wptCases(t *testing.T) []json.RawMessage {
+	t.Helper()
+	data, err := os.ReadFile(wptData(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []json.RawMessage
+	if err := json.Unmarshal(data, &cases); err != nil {
+		t.Fatal(err)
+	}
+	return cases
 }
 
 func wptData(t *testing.T) string {
