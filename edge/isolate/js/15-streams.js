@@ -103,8 +103,15 @@ function readable(host) {
   // promiseCall calls f and gives its result or throw as a promise.
   // User callbacks are called through Reflect.apply (call), never their
   // own call/apply properties.
+  // A result of undefined (no callback, or one that returned nothing)
+  // gives the one promise of undefined made above: these promises never
+  // reach user code, and a new one cost goja ~20 allocations.
   const promiseApply = (f, self, args) => {
-    try { return resolved(f === undefined ? undefined : call(f, self, args)); } catch (e) { return rejected(e); }
+    if (f === undefined) return resolvedUndefined;
+    try {
+      const r = call(f, self, args);
+      return r === undefined ? resolvedUndefined : resolved(r);
+    } catch (e) { return rejected(e); }
   };
   const promiseCall = (f, self, ...args) => promiseApply(f, self, args);
   // dictionary reads an argument as WebIDL converts it to a dictionary:
@@ -136,9 +143,18 @@ function readable(host) {
     if (r === undefined) throw new TypeError(`Illegal invocation: this is not a ${what}`);
     return r;
   };
+  // setSlot gives o its record under K (non-writable, non-enumerable,
+  // non-configurable) through one descriptor object kept for the purpose:
+  // an object literal per call cost goja six allocations.
+  const slot = create(null);
+  const setSlot = (o, rec) => {
+    slot.value = rec;
+    defineProperty(o, K, slot);
+    slot.value = undefined;
+  };
   const attach = (pub, rec) => {
     rec.pub = pub;
-    defineProperty(pub, K, { value: rec });
+    setSlot(pub, rec);
     return rec;
   };
 
@@ -157,9 +173,12 @@ function readable(host) {
     if (h !== h || h < 0) throw new RangeError("highWaterMark must be a non-negative number");
     return h;
   };
+  // sizeOne is the size of every chunk without a size function, one
+  // function shared by all streams.
+  const sizeOne = () => 1;
   const extractSize = (st) => {
     const size = st.size;
-    return size === undefined ? () => 1 : (chunk) => call(size, undefined, [chunk]);
+    return size === undefined ? sizeOne : (chunk) => call(size, undefined, [chunk]);
   };
   // enforceRange converts as WebIDL's [EnforceRange] unsigned long long.
   const enforceRange = (v, what) => {
@@ -322,7 +341,7 @@ function readable(host) {
 
   // createReadableStream makes a stream from JS algorithms, as other specs
   // (and TransformStream) do.
-  const createReadableStream = (start, pull, cancel, hwm = 1, size = () => 1) => {
+  const createReadableStream = (start, pull, cancel, hwm = 1, size = sizeOne) => {
     const pub = create(ReadableStream.prototype);
     const s = attach(pub, newStreamRec());
     const c = newDefaultControllerRec();
@@ -531,10 +550,15 @@ function readable(host) {
   defineProperty(ReadableStreamBYOBReader.prototype, Symbol.toStringTag, { value: "ReadableStreamBYOBReader", configurable: true });
 
   // --- default controller ------------------------------------------------------------
+  // A controller's steps and a source's algorithms are functions shared by
+  // every default controller, called as methods of its record (this), so
+  // that setting up a stream makes no closure but the one pair its
+  // promise reactions need (goja: ~10 allocations per closure).
   const newDefaultControllerRec = () => ({
     kind: "DC", pub: null, stream: null, queue: [], queueTotalSize: 0, started: false, closeRequested: false,
     pullAgain: false, pulling: false, size: null, hwm: 1, pull: null, cancel: null,
-    cancelSteps: null, pullSteps: null, releaseSteps: noop, pulled: null, pullFailed: null,
+    cancelSteps: dcCancelSteps, pullSteps: dcPullSteps, releaseSteps: noop, settled: null, failed: null,
+    src: undefined, srcPull: undefined, srcCancel: undefined, args: null,
   });
   const dcShouldPull = (c) => {
     const s = c.stream;
@@ -546,9 +570,12 @@ function readable(host) {
     if (!dcShouldPull(c)) return;
     if (c.pulling) { c.pullAgain = true; return; }
     c.pulling = true;
-    upon(c.pull(), c.pulled, c.pullFailed);
+    upon(c.pull(), c.settled, c.failed);
   };
-  const dcClearAlgorithms = (c) => { c.pull = null; c.cancel = null; c.size = null; };
+  const dcClearAlgorithms = (c) => {
+    c.pull = null; c.cancel = null; c.size = null;
+    c.src = undefined; c.srcPull = undefined; c.srcCancel = undefined;
+  };
   const dcClose = (c) => {
     if (!dcCanCloseOrEnqueue(c)) return;
     c.closeRequested = true;
@@ -589,56 +616,71 @@ function readable(host) {
   const dcCanCloseOrEnqueue = (c) => !c.closeRequested && c.stream.state === "readable";
   const dcHasBackpressure = (c) => !dcShouldPull(c);
 
-  const setUpDefaultController = (s, c, start, pull, cancel, hwm, size) => {
-    c.pub = c.pub || create(ReadableStreamDefaultController.prototype);
-    if (c.pub[K] === undefined) defineProperty(c.pub, K, { value: c });
-    c.stream = s;
+  function dcCancelSteps(reason) {
+    const c = this;
     resetQueue(c);
+    const p = c.cancel(reason);
+    dcClearAlgorithms(c);
+    return p;
+  }
+  function dcPullSteps(req) {
+    const c = this;
+    if (c.queue.length > 0) {
+      req.chunk(dcTake(c));
+    } else {
+      c.stream.reader.readRequests.push(req);
+      dcPullIfNeeded(c);
+    }
+  }
+  // A source's pull and cancel algorithms call its callbacks with the
+  // source object itself as this.
+  function sourcePull() { return promiseApply(this.srcPull, this.src, this.args); }
+  function sourceCancel(reason) { return promiseCall(this.srcCancel, this.src, reason); }
+  // setUpDefaultController calls start: an algorithm, or, for a
+  // controller with a source (c.args set), the source's start callback
+  // (or undefined), called with the source as this.
+  const setUpDefaultController = (s, c, start, pull, cancel, hwm, size) => {
+    if (c.pub === null) {
+      c.pub = create(ReadableStreamDefaultController.prototype);
+      setSlot(c.pub, c);
+    }
+    c.stream = s;
+    if (c.queue.length !== 0) resetQueue(c);
     c.hwm = hwm;
     c.size = size;
     c.pull = pull;
     c.cancel = cancel;
-    // What follows a pull's promise (dcPullIfNeeded): made once per
-    // controller rather than once per pull.
-    c.pulled = () => {
+    // What follows start's promise and then each pull's: one pair per
+    // controller, for both (no pull starts before start has settled, and
+    // either failing errors the stream).
+    c.settled = () => {
+      if (!c.started) {
+        c.started = true;
+        dcPullIfNeeded(c);
+        return;
+      }
       c.pulling = false;
       if (c.pullAgain) { c.pullAgain = false; dcPullIfNeeded(c); }
     };
-    c.pullFailed = (e) => dcError(c, e);
-    c.cancelSteps = (reason) => {
-      resetQueue(c);
-      const p = c.cancel(reason);
-      dcClearAlgorithms(c);
-      return p;
-    };
-    c.pullSteps = (req) => {
-      if (c.queue.length > 0) {
-        req.chunk(dcTake(c));
-      } else {
-        s.reader.readRequests.push(req);
-        dcPullIfNeeded(c);
-      }
-    };
+    c.failed = (e) => dcError(c, e);
     s.controller = c;
-    const startResult = start();
-    upon(resolved(startResult), () => {
-      c.started = true;
-      dcPullIfNeeded(c);
-    }, (e) => dcError(c, e));
+    let startResult;
+    if (c.args === null) startResult = start();
+    else if (start !== undefined) startResult = call(start, c.src, c.args);
+    // A start result that is not an object settles as the one promise of
+    // undefined does (the reaction ignores the value): no new promise.
+    const startObject = startResult !== null && (typeof startResult === "object" || typeof startResult === "function");
+    upon(startObject ? resolved(startResult) : resolvedUndefined, c.settled, c.failed);
   };
-  // The *FromSource set-ups call the dictionary's callbacks with the
-  // source object itself as this.
   const setUpDefaultControllerFromSource = (s, src, dict, hwm, size) => {
     const c = newDefaultControllerRec();
     c.pub = create(ReadableStreamDefaultController.prototype);
-    defineProperty(c.pub, K, { value: c });
-    const { start, pull, cancel } = dict;
-    const pullArgs = [c.pub]; // one array for every pull's Reflect.apply
-    setUpDefaultController(s, c,
-      () => (start === undefined ? undefined : call(start, src, [c.pub])),
-      () => promiseApply(pull, src, pullArgs),
-      (reason) => promiseCall(cancel, src, reason),
-      hwm, size);
+    setSlot(c.pub, c);
+    c.src = src;
+    c.srcPull = dict.pull;
+    c.srcCancel = dict.cancel;
+    c.args = [c.pub]; // one array for start's and every pull's Reflect.apply
+    setUpDefaultController(s, c, dict.start, sourcePull, sourceCancel, hwm, size);
   };
 
   class ReadableStreamDefaultController {
