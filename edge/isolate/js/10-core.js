@@ -52,7 +52,7 @@
   const bytesStream = (b) => {
     const src = { bytes: b == null ? new Uint8Array(0) : toBytes(b), disturbed: false };
     const S = host.streams ? host.load(host.streams) : null;
-    if (S && S.createReadableStream) return madeBytesStream(S, src);
+    if (S && S.bytesSourceStream) return S.bytesSourceStream(src);
     const s = newStream({
       pull(c) {
         src.disturbed = true;
@@ -65,29 +65,11 @@
     SOURCES.set(s, src);
     return s;
   };
-  // madeBytesStream is bytesStream's stream made with the streams file's
-  // own CreateReadableStream (js/15-streams.js): the same stream, without
-  // reading a source and a strategy as WebIDL dictionaries and calling a
-  // source through the public controller, which cost more than the stream
-  // itself (Hono's context asks for two per request).
-  const RESOLVED = Promise.resolve();
-  const startNothing = () => undefined, sizeOne = () => 1;
-  const madeBytesStream = (S, src) => {
-    const rec = S.createReadableStream(startNothing, () => {
-      src.disturbed = true;
-      const c = rec.controller;
-      if (src.bytes.byteLength > 0) S.dcEnqueue(c, src.bytes);
-      src.bytes = null;
-      S.dcClose(c);
-      return RESOLVED;
-    }, () => {
-      src.disturbed = true;
-      src.bytes = null;
-      return RESOLVED;
-    }, 0, sizeOne);
-    rec.bytesSource = src;
-    return rec.pub;
-  };
+  // S.bytesSourceStream (js/15-streams.js) makes the same stream with the
+  // streams file's own CreateReadableStream, without reading a source and
+  // a strategy as WebIDL dictionaries and calling a source through the
+  // public controller, which cost more than the stream itself (Hono's
+  // context asks for two per request).
   // disturbed: read from or canceled (the Fetch standard's test for a used
   // body), which the streams file keeps in its record of the stream
   // (readableRec). Without it, locked is the nearest public answer.
