@@ -595,7 +595,43 @@ function readable(host) {
     if (!dcShouldPull(c)) return;
     if (c.pulling) { c.pullAgain = true; return; }
     c.pulling = true;
-    upon(c.pull(), c.settled, c.failed);
+    dcUpon(c, c.pull());
+  };
+  // dcSettled is what follows start's promise and then each pull's (no
+  // pull starts before start has settled, and either failing errors the
+  // stream: dcError).
+  const dcSettled = (c) => {
+    if (!c.started) {
+      c.started = true;
+      dcPullIfNeeded(c);
+      return;
+    }
+    c.pulling = false;
+    if (c.pullAgain) { c.pullAgain = false; dcPullIfNeeded(c); }
+  };
+  // dcUpon runs dcSettled(c) upon p's fulfillment, dcError(c, e) upon its
+  // rejection. The one promise of undefined, which start and most pulls
+  // settle with, needs no closure: it is fulfilled, so each then() on it
+  // queues its job at once, and promise jobs run first in, first out; so
+  // the controllers waiting on it wait in a queue of the same order, and
+  // one shared handler takes the next. Any other promise gets the
+  // controller's own pair of closures, made on first need.
+  const waitingOnUndefined = [];
+  const settledNext = () => { dcSettled(waitingOnUndefined.shift()); };
+  const dcUpon = (c, p) => {
+    if (p === resolvedUndefined) {
+      waitingOnUndefined.push(c);
+      then.call(p, settledNext);
+      return;
+    }
+    if (c.settled === null) dcSettlers(c);
+    upon(p, c.settled, c.failed);
+  };
+  // (Apart from dcUpon: a function whose variables closures capture
+  // allocates them on every call.)
+  const dcSettlers = (c) => {
+    c.settled = () => dcSettled(c);
+    c.failed = (e) => dcError(c, e);
   };
   const dcClearAlgorithms = (c) => {
     c.pull = null; c.cancel = null; c.size = null;
@@ -664,30 +700,15 @@ function readable(host) {
   // setUpDefaultController calls start: an algorithm, or, for a
   // controller with a source (c.args set), the source's start callback
   // (or undefined), called with the source as this.
+  // A controller made here without a public object (CreateReadableStream's)
+  // keeps none: only a source's callbacks see one.
   const setUpDefaultController = (s, c, start, pull, cancel, hwm, size) => {
-    if (c.pub === null) {
-      c.pub = create(ReadableStreamDefaultController.prototype);
-      setSlot(c.pub, c);
-    }
     c.stream = s;
     if (c.queue.length !== 0) resetQueue(c);
     c.hwm = hwm;
     c.size = size;
     c.pull = pull;
     c.cancel = cancel;
-    // What follows start's promise and then each pull's: one pair per
-    // controller, for both (no pull starts before start has settled, and
-    // either failing errors the stream).
-    c.settled = () => {
-      if (!c.started) {
-        c.started = true;
-        dcPullIfNeeded(c);
-        return;
-      }
-      c.pulling = false;
-      if (c.pullAgain) { c.pullAgain = false; dcPullIfNeeded(c); }
-    };
-    c.failed = (e) => dcError(c, e);
     s.controller = c;
     let startResult;
     if (c.args === null) startResult = start();
@@ -695,7 +716,7 @@ function readable(host) {
     // A start result that is not an object settles as the one promise of
     // undefined does (the reaction ignores the value): no new promise.
     const startObject = startResult !== null && (typeof startResult === "object" || typeof startResult === "function");
-    upon(startObject ? resolved(startResult) : resolvedUndefined, c.settled, c.failed);
+    dcUpon(c, startObject ? resolved(startResult) : resolvedUndefined);
   };
   const setUpDefaultControllerFromSource = (s, src, dict, hwm, size) => {
     const c = newDefaultControllerRec();
