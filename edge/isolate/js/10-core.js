@@ -85,6 +85,11 @@
   // takeBytes gives the bytes of an untouched byte-source stream, which is
   // then closed as if read to the end, or undefined.
   const takeBytes = (s) => {
+    const made = host.streams && host.streams.made;
+    if (made && made.takeSourceBytes) {
+      const rec = made.readableRec(s);
+      if (rec !== undefined && rec.bytesSource !== undefined) return made.takeSourceBytes(s);
+    }
     const src = sourceOf(s);
     if (!src || src.disturbed || s.locked) return undefined;
     const b = src.bytes;
