@@ -504,7 +504,7 @@ function writable(S, g, host) {
       return false;
     };
 
-    upon(reader.closed.p, () => checkStates(), () => checkStates());
+    upon(S.closedPromise(reader), () => checkStates(), () => checkStates());
     upon(writer.closed.p, () => checkStates(), () => checkStates());
 
     const step = () => {
