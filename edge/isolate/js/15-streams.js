@@ -344,11 +344,11 @@ function readable(host) {
 
   // createReadableStream makes a stream from JS algorithms, as other specs
   // (and TransformStream) do.
-  const createReadableStream = (start, pull, cancel, hwm = 1, size = sizeOne) => {
-    const pub = create(ReadableStream.prototype);
-    const s = attach(pub, newStreamRec());
-    const c = newDefaultControllerRec();
-    setUpDefaultController(s, c, start, pull, cancel, hwm, size);
+  const createReadableStream = (start, pull, cancel, hwm = 1, size = sizeOne) =>
+    createWithAlgorithms(start, { pull, cancel, size, hwm });
+  const createWithAlgorithms = (start, alg) => {
+    const s = attach(create(ReadableStream.prototype), newStreamRec());
+    setUpDefaultController(s, newDefaultControllerRec(alg), start);
     return s;
   };
 
@@ -357,22 +357,23 @@ function readable(host) {
   // bytesSource: pulled only when read (highWaterMark 0), it enqueues the
   // bytes (unless empty) and closes. Its pull and cancel are functions
   // shared by every such stream, called on the controller's record.
-  function bytesSourcePull() {
-    const c = this, src = c.stream.bytesSource;
+  const bytesSourcePull = (c) => {
+    const src = c.stream.bytesSource;
     src.disturbed = true;
     if (src.bytes.byteLength > 0) dcEnqueue(c, src.bytes);
     src.bytes = null;
     dcClose(c);
     return resolvedUndefined;
-  }
-  function bytesSourceCancel() {
-    const src = this.stream.bytesSource;
+  };
+  const bytesSourceCancel = (reason, c) => {
+    const src = c.stream.bytesSource;
     src.disturbed = true;
     src.bytes = null;
     return resolvedUndefined;
-  }
+  };
+  const BYTES_SOURCE = { pull: bytesSourcePull, cancel: bytesSourceCancel, size: sizeOne, hwm: 0 };
   const bytesSourceStream = (src) => {
-    const s = createReadableStream(noop, bytesSourcePull, bytesSourceCancel, 0, sizeOne);
+    const s = createWithAlgorithms(noop, BYTES_SOURCE);
     s.bytesSource = src;
     return s.pub;
   };
@@ -614,15 +615,29 @@ function readable(host) {
 
   // --- default controller ------------------------------------------------------------
   // A controller's steps and a source's algorithms are functions shared by
-  // every default controller, called as methods of its record (this), so
-  // that setting up a stream makes no closure but the one pair its
-  // promise reactions need (goja: ~10 allocations per closure).
-  const newDefaultControllerRec = () => ({
-    kind: "DC", pub: null, stream: null, queue: [], queueTotalSize: 0, started: false, closeRequested: false,
-    pullAgain: false, pulling: false, size: null, hwm: 1, pull: null, cancel: null,
-    cancelSteps: dcCancelSteps, pullSteps: dcPullSteps, releaseSteps: noop, settled: null, failed: null,
-    src: undefined, srcPull: undefined, srcCancel: undefined, args: null,
-  });
+  // every default controller, so that setting up a stream makes no
+  // closure (goja: ~10 allocations each) but the one pair the reactions to
+  // a source's promises need.
+  //
+  // Its record has few own properties: goja keeps an object's properties
+  // in a Go map, and a record of 22 cost ~3.7 µs and 15 allocations to
+  // make, one of at most eight ~1 µs and 8. The kind, the steps and the
+  // defaults are on a shared prototype (written, a default becomes the
+  // record's own); the algorithms are one object, c.alg: {pull(c),
+  // cancel(reason, c), size(chunk), hwm} and, for a source, its callbacks
+  // (src, srcPull, srcCancel, args), shared by every body stream over held
+  // bytes. Clearing the algorithms points c.alg at CLEARED.
+  const DC = create(null);
+  DC.kind = "DC"; DC.pub = null; DC.stream = null; DC.queueTotalSize = 0; DC.started = false;
+  DC.closeRequested = false; DC.pullAgain = false; DC.pulling = false; DC.settled = null; DC.failed = null;
+  DC.cancelSteps = dcCancelSteps; DC.pullSteps = dcPullSteps; DC.releaseSteps = noop;
+  const CLEARED = { pull: null, cancel: null, size: null, hwm: 0, src: undefined, srcPull: undefined, srcCancel: undefined, args: undefined };
+  const newDefaultControllerRec = (alg) => {
+    const c = create(DC);
+    c.queue = [];
+    c.alg = alg;
+    return c;
+  };
   const dcShouldPull = (c) => {
     const s = c.stream;
     if (!dcCanCloseOrEnqueue(c) || !c.started) return false;
@@ -633,7 +648,7 @@ function readable(host) {
     if (!dcShouldPull(c)) return;
     if (c.pulling) { c.pullAgain = true; return; }
     c.pulling = true;
-    dcUpon(c, c.pull());
+    dcUpon(c, c.alg.pull(c));
   };
   // dcSettled is what follows start's promise and then each pull's (no
   // pull starts before start has settled, and either failing errors the
@@ -671,10 +686,7 @@ function readable(host) {
     c.settled = () => dcSettled(c);
     c.failed = (e) => dcError(c, e);
   };
-  const dcClearAlgorithms = (c) => {
-    c.pull = null; c.cancel = null; c.size = null;
-    c.src = undefined; c.srcPull = undefined; c.srcCancel = undefined;
-  };
+  const dcClearAlgorithms = (c) => { c.alg = CLEARED; };
   const dcClose = (c) => {
     if (!dcCanCloseOrEnqueue(c)) return;
     c.closeRequested = true;
@@ -687,7 +699,7 @@ function readable(host) {
       fulfillReadRequest(s, chunk, false);
     } else {
       let size;
-      try { size = c.size(chunk); } catch (e) { dcError(c, e); throw e; }
+      try { size = c.alg.size(chunk); } catch (e) { dcError(c, e); throw e; }
       try { enqueueValueWithSize(c, chunk, size); } catch (e) { dcError(c, e); throw e; }
     }
     dcPullIfNeeded(c);
@@ -702,7 +714,7 @@ function readable(host) {
     const st = c.stream.state;
     if (st === "errored") return null;
     if (st === "closed") return 0;
-    return c.hwm - c.queueTotalSize;
+    return c.alg.hwm - c.queueTotalSize;
   };
   // dcTake dequeues the chunk a read gets (the pull steps' first branch):
   // then the stream closes if that emptied a closing queue, or is pulled
@@ -718,7 +730,7 @@ function readable(host) {
   function dcCancelSteps(reason) {
     const c = this;
     resetQueue(c);
-    const p = c.cancel(reason);
+    const p = c.alg.cancel(reason, c);
     dcClearAlgorithms(c);
     return p;
   }
@@ -733,38 +745,33 @@ function readable(host) {
   }
   // A source's pull and cancel algorithms call its callbacks with the
   // source object itself as this.
-  function sourcePull() { return promiseApply(this.srcPull, this.src, this.args); }
-  function sourceCancel(reason) { return promiseCall(this.srcCancel, this.src, reason); }
+  const sourcePull = (c) => { const a = c.alg; return promiseApply(a.srcPull, a.src, a.args); };
+  const sourceCancel = (reason, c) => { const a = c.alg; return promiseCall(a.srcCancel, a.src, reason); };
   // setUpDefaultController calls start: an algorithm, or, for a
-  // controller with a source (c.args set), the source's start callback
-  // (or undefined), called with the source as this.
+  // controller with a source (c.alg.args set), the source's start
+  // callback (or undefined), called with the source as this.
   // A controller made here without a public object (CreateReadableStream's)
   // keeps none: only a source's callbacks see one.
-  const setUpDefaultController = (s, c, start, pull, cancel, hwm, size) => {
+  const setUpDefaultController = (s, c, start) => {
     c.stream = s;
-    if (c.queue.length !== 0) resetQueue(c);
-    c.hwm = hwm;
-    c.size = size;
-    c.pull = pull;
-    c.cancel = cancel;
     s.controller = c;
+    const a = c.alg;
     let startResult;
-    if (c.args === null) startResult = start();
-    else if (start !== undefined) startResult = call(start, c.src, c.args);
+    if (a.args === undefined) startResult = start();
+    else if (start !== undefined) startResult = call(start, a.src, a.args);
     // A start result that is not an object settles as the one promise of
     // undefined does (the reaction ignores the value): no new promise.
     const startObject = startResult !== null && (typeof startResult === "object" || typeof startResult === "function");
     dcUpon(c, startObject ? resolved(startResult) : resolvedUndefined);
   };
   const setUpDefaultControllerFromSource = (s, src, dict, hwm, size) => {
-    const c = newDefaultControllerRec();
-    c.pub = create(ReadableStreamDefaultController.prototype);
-    setSlot(c.pub, c);
-    c.src = src;
-    c.srcPull = dict.pull;
-    c.srcCancel = dict.cancel;
-    c.args = [c.pub]; // one array for start's and every pull's Reflect.apply
-    setUpDefaultController(s, c, dict.start, sourcePull, sourceCancel, hwm, size);
+    const pub = create(ReadableStreamDefaultController.prototype);
+    // args: one array for start's and every pull's Reflect.apply.
+    const c = newDefaultControllerRec({ pull: sourcePull, cancel: sourceCancel, size, hwm,
+      src, srcPull: dict.pull, srcCancel: dict.cancel, args: [pub] });
+    c.pub = pub;
+    setSlot(pub, c);
+    setUpDefaultController(s, c, dict.start);
   };
 
   class ReadableStreamDefaultController {
