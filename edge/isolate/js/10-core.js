@@ -81,7 +81,15 @@
     if (rec) return rec.disturbed === true;
     return s.locked;
   };
-  const unusable = (s) => s.locked || disturbed(s);
+  // For a stream of the streams file's, its record answers at once (a
+  // pull of a bytes source only follows a read, which disturbs the
+  // stream, so the source's flag adds nothing there).
+  const unusable = (s) => {
+    const made = host.streams && host.streams.made;
+    const rec = made && made.readableRec ? made.readableRec(s) : undefined;
+    if (rec !== undefined) return rec.reader !== null || rec.disturbed === true;
+    return s.locked || disturbed(s);
+  };
   // takeBytes gives the bytes of an untouched byte-source stream, which is
   // then closed as if read to the end, or undefined.
   const takeBytes = (s) => {

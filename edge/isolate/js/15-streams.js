@@ -413,7 +413,7 @@ function readable(host) {
     const r = s.reader;
     if (r === null) return;
     settleClosed(r.closed, true, undefined);
-    if (r.kind === "DR") {
+    if (r.kind === "DR" && r.readRequests.length > 0) {
       const reqs = r.readRequests;
       r.readRequests = [];
       for (const req of reqs) req.close();
@@ -729,7 +729,7 @@ function readable(host) {
 
   function dcCancelSteps(reason) {
     const c = this;
-    resetQueue(c);
+    if (c.queue.length > 0) resetQueue(c); else if (c.queueTotalSize !== 0) c.queueTotalSize = 0;
     const p = c.alg.cancel(reason, c);
     dcClearAlgorithms(c);
     return p;
