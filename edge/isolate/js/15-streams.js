@@ -648,7 +648,15 @@ function readable(host) {
     if (!dcShouldPull(c)) return;
     if (c.pulling) { c.pullAgain = true; return; }
     c.pulling = true;
-    dcUpon(c, c.alg.pull(c));
+    const p = c.alg.pull(c);
+    // A pull that closed or errored its stream (a body stream's pull
+    // enqueues its bytes and closes) and gave the one promise of
+    // undefined, which cannot reject, needs no reaction: once the stream
+    // cannot take chunks, dcShouldPull stays false, so what the reaction
+    // does (pulling = false, a pull again if asked for) changes nothing
+    // and runs no user code.
+    if (p === resolvedUndefined && !dcCanCloseOrEnqueue(c)) return;
+    dcUpon(c, p);
   };
   // dcSettled is what follows start's promise and then each pull's (no
   // pull starts before start has settled, and either failing errors the
