@@ -26,7 +26,7 @@
   // (the classes themselves are built later, on first use), so replacing
   // a global cannot change how streams work.
   const P = Promise, promiseAll = Promise.all, U8 = Uint8Array, AB = ArrayBuffer, DV = DataView;
-  const create = Object.create, trunc = Math.trunc, call = Reflect.apply;
+  const create = Object.create, freeze = Object.freeze, trunc = Math.trunc, call = Reflect.apply;
   // Parts from 15-streams-bytes.js and 15-streams-tee.js (which run
   // first) and from 16-writable.js and 17-transform.js.
   const parts = host.streamParts || (host.streamParts = []);
@@ -118,10 +118,13 @@ function readable(host) {
   // undefined and null are empty, another non-object throws, and members
   // are read in the order given (the IDL's, alphabetical); a member named
   // in callbacks must be undefined or callable.
+  // An absent dictionary is NO_MEMBERS, one frozen object without a
+  // prototype (callers write only members that are present).
+  const NO_MEMBERS = freeze(create(null));
   const dictionary = (o, what, members, callbacks) => {
-    const d = {};
-    if (o === undefined || o === null) return d;
+    if (o === undefined || o === null) return NO_MEMBERS;
     if (typeof o !== "object" && typeof o !== "function") throw new TypeError(`${what} must be an object`);
+    const d = {};
     for (let i = 0; i < members.length; i++) { // no array iterator, which user code could replace
       const name = members[i], v = o[name];
       if (v !== undefined && callbacks.indexOf(name) >= 0 && typeof v !== "function") {
