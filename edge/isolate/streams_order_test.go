@@ -14,7 +14,8 @@ import (
 // a reader's closed promise only when asked: each case below fails if
 // one of those gets the order or the outcome wrong (a queue served last
 // in, first out logs b before a; a reaction run for the wrong controller
-// starts the wrong stream).
+// starts the wrong stream, and one kept with Array.prototype's push and
+// shift breaks when user code replaces them).
 func TestStreamReactionOrder(t *testing.T) {
 	cases := []struct {
 		name, body, want string
@@ -28,6 +29,23 @@ func TestStreamReactionOrder(t *testing.T) {
 				new ReadableStream({ pull(c) { log.push("b"); c.enqueue(1); } });
 				Promise.resolve().then(() => log.push("m"));`,
 			want: "a c b m",
+		},
+		{
+			name: "StartsWithArrayMethodsReplaced",
+			body: `
+				const push = Array.prototype.push, shift = Array.prototype.shift;
+				Array.prototype.push = function () { return 0; };
+				Array.prototype.shift = function () { return undefined; };
+				try {
+					new ReadableStream({ pull() { log[log.length] = "a"; } });
+					new ReadableStream({ pull() { log[log.length] = "b"; } });
+					await null;
+					await null;
+				} finally {
+					Array.prototype.push = push;
+					Array.prototype.shift = shift;
+				}`,
+			want: "a b",
 		},
 		{
 			name: "SyncPullsSettleInOrder",

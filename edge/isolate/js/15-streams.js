@@ -680,12 +680,23 @@ function readable(host) {
   // the controllers waiting on it wait in a queue of the same order, and
   // one shared handler takes the next. Any other promise gets the
   // controller's own pair of closures, made on first need.
-  const waitingOnUndefined = [];
-  const settledNext = () => { dcSettled(waitingOnUndefined.shift()); };
+  // The queue is an array with a head and a tail, read and written by
+  // index, not through Array.prototype's push and shift, which user code
+  // can replace: out of step with the jobs, it would start and settle the
+  // wrong streams for the isolate's life. Once empty it is reused from
+  // the start.
+  const waiting = [];
+  let waitHead = 0, waitTail = 0;
+  const settledNext = () => {
+    const c = waiting[waitHead];
+    waiting[waitHead++] = undefined;
+    if (waitHead === waitTail) waitHead = waitTail = 0;
+    dcSettled(c);
+  };
   const dcUpon = (c, p) => {
     if (p === resolvedUndefined) {
-      waitingOnUndefined.push(c);
       then.call(p, settledNext);
+      waiting[waitTail++] = c;
       return;
     }
     if (c.settled === null) dcSettlers(c);
