@@ -52,7 +52,7 @@
   const bytesStream = (b) => {
     const src = { bytes: b == null ? new Uint8Array(0) : toBytes(b), disturbed: false };
     const S = host.streams ? host.load(host.streams) : null;
-    if (S && S.createReadableStream) return madeBytesStream(S, src);
+    if (S && S.bytesSourceStream) return S.bytesSourceStream(src);
     const s = newStream({
       pull(c) {
         src.disturbed = true;
@@ -65,29 +65,11 @@
     SOURCES.set(s, src);
     return s;
   };
-  // madeBytesStream is bytesStream's stream made with the streams file's
-  // own CreateReadableStream (js/15-streams.js): the same stream, without
-  // reading a source and a strategy as WebIDL dictionaries and calling a
-  // source through the public controller, which cost more than the stream
-  // itself (Hono's context asks for two per request).
-  const RESOLVED = Promise.resolve();
-  const startNothing = () => undefined, sizeOne = () => 1;
-  const madeBytesStream = (S, src) => {
-    const rec = S.createReadableStream(startNothing, () => {
-      src.disturbed = true;
-      const c = rec.controller;
-      if (src.bytes.byteLength > 0) S.dcEnqueue(c, src.bytes);
-      src.bytes = null;
-      S.dcClose(c);
-      return RESOLVED;
-    }, () => {
-      src.disturbed = true;
-      src.bytes = null;
-      return RESOLVED;
-    }, 0, sizeOne);
-    rec.bytesSource = src;
-    return rec.pub;
-  };
+  // S.bytesSourceStream (js/15-streams.js) makes the same stream with the
+  // streams file's own CreateReadableStream, without reading a source and
+  // a strategy as WebIDL dictionaries and calling a source through the
+  // public controller, which cost more than the stream itself (Hono's
+  // context asks for two per request).
   // disturbed: read from or canceled (the Fetch standard's test for a used
   // body), which the streams file keeps in its record of the stream
   // (readableRec). Without it, locked is the nearest public answer.
@@ -99,10 +81,23 @@
     if (rec) return rec.disturbed === true;
     return s.locked;
   };
-  const unusable = (s) => s.locked || disturbed(s);
+  // For a stream of the streams file's, its record answers at once (a
+  // pull of a bytes source only follows a read, which disturbs the
+  // stream, so the source's flag adds nothing there).
+  const unusable = (s) => {
+    const made = host.streams && host.streams.made;
+    const rec = made && made.readableRec ? made.readableRec(s) : undefined;
+    if (rec !== undefined) return rec.reader !== null || rec.disturbed === true;
+    return s.locked || disturbed(s);
+  };
   // takeBytes gives the bytes of an untouched byte-source stream, which is
   // then closed as if read to the end, or undefined.
   const takeBytes = (s) => {
+    const made = host.streams && host.streams.made;
+    if (made && made.takeSourceBytes) {
+      const rec = made.readableRec(s);
+      if (rec !== undefined && rec.bytesSource !== undefined) return made.takeSourceBytes(s);
+    }
     const src = sourceOf(s);
     if (!src || src.disturbed || s.locked) return undefined;
     const b = src.bytes;

@@ -12,7 +12,7 @@ function composites(S) {
   const { create, ASYNC_ITERATOR, K, U8, attach, microtask, byobReaderErrorRequests, byobReaderRead, call, createByteStream,
     createReadableStream, dcClose, dcEnqueue, dcError, defaultReaderErrorRequests, defaultReaderRead, deferred,
     iterResult, newBYOBReader, newDefaultReader, noop, readerCancel, readerRelease, recOf, rejected, resolved,
-    settle, streamCancel, upon, viewParts, bcClose, bcEnqueue, bcError, bcGetBYOBRequest, bcRespond,
+    settle, streamCancel, upon, viewParts, closedPromise, bcClose, bcEnqueue, bcError, bcGetBYOBRequest, bcRespond,
     bcRespondWithNewView } = S;
   const defineProperty = Object.defineProperty;
 
@@ -61,7 +61,7 @@ function composites(S) {
     };
     b1 = createReadableStream(noop, pull, cancel1);
     b2 = createReadableStream(noop, pull, cancel2);
-    upon(reader.closed.p, undefined, (e) => {
+    upon(closedPromise(reader), undefined, (e) => {
       dcError(b1.controller, e);
       dcError(b2.controller, e);
       if (!canceled1 || !canceled2) settle(cancelD, true, undefined);
@@ -74,7 +74,7 @@ function composites(S) {
     let reason1, reason2, b1, b2;
     const cancelD = deferred();
     const forwardReaderError = (thisReader) => {
-      upon(thisReader.closed.p, undefined, (e) => {
+      upon(closedPromise(thisReader), undefined, (e) => {
         if (thisReader !== reader) return;
         bcError(b1.controller, e);
         bcError(b2.controller, e);

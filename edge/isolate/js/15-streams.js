@@ -26,7 +26,7 @@
   // (the classes themselves are built later, on first use), so replacing
   // a global cannot change how streams work.
   const P = Promise, promiseAll = Promise.all, U8 = Uint8Array, AB = ArrayBuffer, DV = DataView;
-  const create = Object.create, trunc = Math.trunc, call = Reflect.apply;
+  const create = Object.create, freeze = Object.freeze, trunc = Math.trunc, call = Reflect.apply;
   // Parts from 15-streams-bytes.js and 15-streams-tee.js (which run
   // first) and from 16-writable.js and 17-transform.js.
   const parts = host.streamParts || (host.streamParts = []);
@@ -103,18 +103,28 @@ function readable(host) {
   // promiseCall calls f and gives its result or throw as a promise.
   // User callbacks are called through Reflect.apply (call), never their
   // own call/apply properties.
+  // A result of undefined (no callback, or one that returned nothing)
+  // gives the one promise of undefined made above: these promises never
+  // reach user code, and a new one cost goja ~20 allocations.
   const promiseApply = (f, self, args) => {
-    try { return resolved(f === undefined ? undefined : call(f, self, args)); } catch (e) { return rejected(e); }
+    if (f === undefined) return resolvedUndefined;
+    try {
+      const r = call(f, self, args);
+      return r === undefined ? resolvedUndefined : resolved(r);
+    } catch (e) { return rejected(e); }
   };
   const promiseCall = (f, self, ...args) => promiseApply(f, self, args);
   // dictionary reads an argument as WebIDL converts it to a dictionary:
   // undefined and null are empty, another non-object throws, and members
   // are read in the order given (the IDL's, alphabetical); a member named
   // in callbacks must be undefined or callable.
+  // An absent dictionary is NO_MEMBERS, one frozen object without a
+  // prototype (callers write only members that are present).
+  const NO_MEMBERS = freeze(create(null));
   const dictionary = (o, what, members, callbacks) => {
-    const d = {};
-    if (o === undefined || o === null) return d;
+    if (o === undefined || o === null) return NO_MEMBERS;
     if (typeof o !== "object" && typeof o !== "function") throw new TypeError(`${what} must be an object`);
+    const d = {};
     for (let i = 0; i < members.length; i++) { // no array iterator, which user code could replace
       const name = members[i], v = o[name];
       if (v !== undefined && callbacks.indexOf(name) >= 0 && typeof v !== "function") {
@@ -136,9 +146,18 @@ function readable(host) {
     if (r === undefined) throw new TypeError(`Illegal invocation: this is not a ${what}`);
     return r;
   };
+  // setSlot gives o its record under K (non-writable, non-enumerable,
+  // non-configurable) through one descriptor object kept for the purpose:
+  // an object literal per call cost goja six allocations.
+  const slot = create(null);
+  const setSlot = (o, rec) => {
+    slot.value = rec;
+    defineProperty(o, K, slot);
+    slot.value = undefined;
+  };
   const attach = (pub, rec) => {
     rec.pub = pub;
-    defineProperty(pub, K, { value: rec });
+    setSlot(pub, rec);
     return rec;
   };
 
@@ -157,9 +176,12 @@ function readable(host) {
     if (h !== h || h < 0) throw new RangeError("highWaterMark must be a non-negative number");
     return h;
   };
+  // sizeOne is the size of every chunk without a size function, one
+  // function shared by all streams.
+  const sizeOne = () => 1;
   const extractSize = (st) => {
     const size = st.size;
-    return size === undefined ? () => 1 : (chunk) => call(size, undefined, [chunk]);
+    return size === undefined ? sizeOne : (chunk) => call(size, undefined, [chunk]);
   };
   // enforceRange converts as WebIDL's [EnforceRange] unsigned long long.
   const enforceRange = (v, what) => {
@@ -191,17 +213,20 @@ function readable(host) {
   defineProperty(CountQueuingStrategy.prototype, Symbol.toStringTag, { value: "CountQueuingStrategy", configurable: true });
 
   // --- queue with sizes -------------------------------------------------------
+  // The queue is flat, value then size for each chunk ([v0, s0, v1, s1,
+  // ...]): a {value, size} pair per chunk cost goja six allocations. It is
+  // empty exactly when its length is 0; c.queue[0] is the first value.
   const enqueueValueWithSize = (c, value, size) => {
     size = Number(size);
     if (size !== size || size < 0 || size === Infinity) throw new RangeError("a chunk's size must be a finite, non-negative number");
-    c.queue.push({ value, size });
+    c.queue.push(value, size);
     c.queueTotalSize += size;
   };
   const dequeueValue = (c) => {
-    const pair = c.queue.shift();
-    c.queueTotalSize -= pair.size;
+    const value = c.queue.shift();
+    c.queueTotalSize -= c.queue.shift();
     if (c.queueTotalSize < 0) c.queueTotalSize = 0;
-    return pair.value;
+    return value;
   };
   const resetQueue = (c) => { c.queue = []; c.queueTotalSize = 0; };
 
@@ -322,12 +347,54 @@ function readable(host) {
 
   // createReadableStream makes a stream from JS algorithms, as other specs
   // (and TransformStream) do.
-  const createReadableStream = (start, pull, cancel, hwm = 1, size = () => 1) => {
-    const pub = create(ReadableStream.prototype);
-    const s = attach(pub, newStreamRec());
-    const c = newDefaultControllerRec();
-    setUpDefaultController(s, c, start, pull, cancel, hwm, size);
+  const createReadableStream = (start, pull, cancel, hwm = 1, size = sizeOne) =>
+    createWithAlgorithms(start, { pull, cancel, size, hwm });
+  const createWithAlgorithms = (start, alg) => {
+    const s = attach(create(ReadableStream.prototype), newStreamRec());
+    setUpDefaultController(s, newDefaultControllerRec(alg), start);
     return s;
+  };
+
+  // bytesSourceStream is js/10-core.js's stream of a body over bytes the
+  // isolate holds, src = {bytes, disturbed}, kept on the stream's record as
+  // bytesSource: pulled only when read (highWaterMark 0), it enqueues the
+  // bytes (unless empty) and closes. Its pull and cancel are functions
+  // shared by every such stream, called on the controller's record.
+  const bytesSourcePull = (c) => {
+    const src = c.stream.bytesSource;
+    src.disturbed = true;
+    if (src.bytes.byteLength > 0) dcEnqueue(c, src.bytes);
+    src.bytes = null;
+    dcClose(c);
+    return resolvedUndefined;
+  };
+  const bytesSourceCancel = (reason, c) => {
+    const src = c.stream.bytesSource;
+    src.disturbed = true;
+    src.bytes = null;
+    return resolvedUndefined;
+  };
+  const BYTES_SOURCE = { pull: bytesSourcePull, cancel: bytesSourceCancel, size: sizeOne, hwm: 0 };
+  const bytesSourceStream = (src) => {
+    const s = createWithAlgorithms(noop, BYTES_SOURCE);
+    s.bytesSource = src;
+    return s.pub;
+  };
+
+  // takeSourceBytes is 10-core.js's takeBytes for a stream of
+  // bytesSourceStream's: the bytes it holds while nothing has read from,
+  // locked or canceled it (else undefined), the stream then canceled as
+  // by ReadableStreamCancel, without the promise cancel() would return,
+  // which nobody sees (its then() cost goja ~30 allocations).
+  const takeSourceBytes = (pub) => {
+    const s = recOf(pub, "RS");
+    const src = s === undefined ? undefined : s.bytesSource;
+    if (src === undefined || src.disturbed || s.reader !== null || s.state !== "readable") return undefined;
+    const b = src.bytes;
+    s.disturbed = true;
+    streamClose(s);
+    s.controller.cancelSteps(undefined);
+    return b;
   };
 
   const streamCancel = (s, reason) => {
@@ -348,8 +415,8 @@ function readable(host) {
     s.state = "closed";
     const r = s.reader;
     if (r === null) return;
-    settle(r.closed, true, undefined);
-    if (r.kind === "DR") {
+    settleClosed(r.closed, true, undefined);
+    if (r.kind === "DR" && r.readRequests.length > 0) {
       const reqs = r.readRequests;
       r.readRequests = [];
       for (const req of reqs) req.close();
@@ -360,8 +427,7 @@ function readable(host) {
     s.storedError = e;
     const r = s.reader;
     if (r === null) return;
-    settle(r.closed, false, e);
-    handled(r.closed.p);
+    settleClosed(r.closed, false, e);
     if (r.kind === "DR") {
       const reqs = r.readRequests;
       r.readRequests = [];
@@ -381,21 +447,44 @@ function readable(host) {
   const hasBYOBReader = (s) => s.reader !== null && s.reader.kind === "BR";
 
   // --- readers ---------------------------------------------------------------------
+  // A reader's closed promise is made when first asked for (the closed
+  // getter, tee, pipeTo): a reader that is only read from, as the
+  // response pump's, makes none (a new Promise cost goja ~22
+  // allocations). Until then r.closed keeps how it settled. Every
+  // rejection of it is marked handled, as the spec's steps do each time.
+  const newClosed = () => ({ p: null, res: null, rej: null, settled: false, ok: false, value: undefined });
+  const settleClosed = (d, ok, v) => {
+    if (d.settled) return;
+    d.settled = true;
+    if (d.p === null) { d.ok = ok; d.value = v; return; }
+    if (ok) d.res(v); else { d.rej(v); handled(d.p); }
+  };
+  const closedPromise = (r) => {
+    const d = r.closed;
+    if (d.p === null) {
+      d.p = new P(executor);
+      d.res = nextRes;
+      d.rej = nextRej;
+      if (d.settled) {
+        if (d.ok) d.res(d.value); else { d.rej(d.value); handled(d.p); }
+      }
+    }
+    return d.p;
+  };
   const readerInit = (r, s) => {
     r.stream = s;
     s.reader = r;
-    r.closed = deferred();
+    r.closed = newClosed();
     if (s.state === "readable") return;
-    if (s.state === "closed") settle(r.closed, true, undefined);
-    else { settle(r.closed, false, s.storedError); handled(r.closed.p); }
+    if (s.state === "closed") settleClosed(r.closed, true, undefined);
+    else settleClosed(r.closed, false, s.storedError);
   };
   const readerCancel = (r, reason) => streamCancel(r.stream, reason);
   const readerRelease = (r) => {
     const s = r.stream;
     const e = new TypeError("the reader's lock was released");
-    if (s.state === "readable") settle(r.closed, false, e);
-    else { r.closed = deferred(); settle(r.closed, false, e); }
-    handled(r.closed.p);
+    if (s.state !== "readable") r.closed = newClosed();
+    settleClosed(r.closed, false, e);
     s.controller.releaseSteps();
     s.reader = null;
     r.stream = undefined;
@@ -418,14 +507,15 @@ function readable(host) {
     r.readRequests = [];
     for (const req of reqs) req.error(e);
   };
+  // A read request settles its promise through its own resolving
+  // functions, in steps shared by every request and called on it (three
+  // closures per read() cost goja ~30 allocations).
+  function readChunk(v) { this.res(iterResult(v, false)); }
+  function readClose(v) { this.res(iterResult(v, true)); }
+  function readError(e) { this.rej(e); }
   const promiseReadRequest = () => {
-    const d = deferred();
-    return {
-      p: d.p,
-      chunk: (v) => d.res(iterResult(v, false)),
-      close: () => d.res(iterResult(undefined, true)),
-      error: (e) => d.rej(e),
-    };
+    const p = new P(executor);
+    return { p, res: nextRes, rej: nextRej, chunk: readChunk, close: readClose, error: readError };
   };
 
   class ReadableStreamDefaultReader {
@@ -437,7 +527,7 @@ function readable(host) {
     get closed() {
       const r = recOf(this, "DR");
       if (r === undefined) return rejected(new TypeError("Illegal invocation: this is not a ReadableStreamDefaultReader"));
-      return r.closed.p;
+      return closedPromise(r);
     }
     cancel(reason) {
       const r = recOf(this, "DR");
@@ -490,7 +580,7 @@ function readable(host) {
     get closed() {
       const r = recOf(this, "BR");
       if (r === undefined) return rejected(new TypeError("Illegal invocation: this is not a ReadableStreamBYOBReader"));
-      return r.closed.p;
+      return closedPromise(r);
     }
     cancel(reason) {
       const r = recOf(this, "BR");
@@ -513,13 +603,9 @@ function readable(host) {
       const len = vp[4] === DV ? vp[2] : vp[2] / vp[3];
       if (min > len) return rejected(new RangeError("read: options.min is larger than the view"));
       if (r.stream === undefined) return rejected(new TypeError("read: the reader has no stream (its lock was released)"));
-      const d = deferred();
-      byobReaderRead(r, view, min, {
-        chunk: (v) => d.res(iterResult(v, false)),
-        close: (v) => d.res(iterResult(v, true)),
-        error: (e) => d.rej(e),
-      });
-      return d.p;
+      const req = promiseReadRequest();
+      byobReaderRead(r, view, min, req);
+      return req.p;
     }
     releaseLock() {
       const r = brand(this, "BR", "ReadableStreamBYOBReader");
@@ -531,11 +617,30 @@ function readable(host) {
   defineProperty(ReadableStreamBYOBReader.prototype, Symbol.toStringTag, { value: "ReadableStreamBYOBReader", configurable: true });
 
   // --- default controller ------------------------------------------------------------
-  const newDefaultControllerRec = () => ({
-    kind: "DC", pub: null, stream: null, queue: [], queueTotalSize: 0, started: false, closeRequested: false,
-    pullAgain: false, pulling: false, size: null, hwm: 1, pull: null, cancel: null,
-    cancelSteps: null, pullSteps: null, releaseSteps: noop, pulled: null, pullFailed: null,
-  });
+  // A controller's steps and a source's algorithms are functions shared by
+  // every default controller, so that setting up a stream makes no
+  // closure (goja: ~10 allocations each) but the one pair the reactions to
+  // a source's promises need.
+  //
+  // Its record has few own properties: goja keeps an object's properties
+  // in a Go map, and a record of 22 cost ~3.7 µs and 15 allocations to
+  // make, one of at most eight ~1 µs and 8. The kind, the steps and the
+  // defaults are on a shared prototype (written, a default becomes the
+  // record's own); the algorithms are one object, c.alg: {pull(c),
+  // cancel(reason, c), size(chunk), hwm} and, for a source, its callbacks
+  // (src, srcPull, srcCancel, args), shared by every body stream over held
+  // bytes. Clearing the algorithms points c.alg at CLEARED.
+  const DC = create(null);
+  DC.kind = "DC"; DC.pub = null; DC.stream = null; DC.queueTotalSize = 0; DC.started = false;
+  DC.closeRequested = false; DC.pullAgain = false; DC.pulling = false; DC.settled = null; DC.failed = null;
+  DC.cancelSteps = dcCancelSteps; DC.pullSteps = dcPullSteps; DC.releaseSteps = noop;
+  const CLEARED = { pull: null, cancel: null, size: null, hwm: 0, src: undefined, srcPull: undefined, srcCancel: undefined, args: undefined };
+  const newDefaultControllerRec = (alg) => {
+    const c = create(DC);
+    c.queue = [];
+    c.alg = alg;
+    return c;
+  };
   const dcShouldPull = (c) => {
     const s = c.stream;
     if (!dcCanCloseOrEnqueue(c) || !c.started) return false;
@@ -546,9 +651,64 @@ function readable(host) {
     if (!dcShouldPull(c)) return;
     if (c.pulling) { c.pullAgain = true; return; }
     c.pulling = true;
-    upon(c.pull(), c.pulled, c.pullFailed);
+    const p = c.alg.pull(c);
+    // A pull that closed or errored its stream (a body stream's pull
+    // enqueues its bytes and closes) and gave the one promise of
+    // undefined, which cannot reject, needs no reaction: once the stream
+    // cannot take chunks, dcShouldPull stays false, so what the reaction
+    // does (pulling = false, a pull again if asked for) changes nothing
+    // and runs no user code.
+    if (p === resolvedUndefined && !dcCanCloseOrEnqueue(c)) return;
+    dcUpon(c, p);
   };
-  const dcClearAlgorithms = (c) => { c.pull = null; c.cancel = null; c.size = null; };
+  // dcSettled is what follows start's promise and then each pull's (no
+  // pull starts before start has settled, and either failing errors the
+  // stream: dcError).
+  const dcSettled = (c) => {
+    if (!c.started) {
+      c.started = true;
+      dcPullIfNeeded(c);
+      return;
+    }
+    c.pulling = false;
+    if (c.pullAgain) { c.pullAgain = false; dcPullIfNeeded(c); }
+  };
+  // dcUpon runs dcSettled(c) upon p's fulfillment, dcError(c, e) upon its
+  // rejection. The one promise of undefined, which start and most pulls
+  // settle with, needs no closure: it is fulfilled, so each then() on it
+  // queues its job at once, and promise jobs run first in, first out; so
+  // the controllers waiting on it wait in a queue of the same order, and
+  // one shared handler takes the next. Any other promise gets the
+  // controller's own pair of closures, made on first need.
+  // The queue is an array with a head and a tail, read and written by
+  // index, not through Array.prototype's push and shift, which user code
+  // can replace: out of step with the jobs, it would start and settle the
+  // wrong streams for the isolate's life. Once empty it is reused from
+  // the start.
+  const waiting = [];
+  let waitHead = 0, waitTail = 0;
+  const settledNext = () => {
+    const c = waiting[waitHead];
+    waiting[waitHead++] = undefined;
+    if (waitHead === waitTail) waitHead = waitTail = 0;
+    dcSettled(c);
+  };
+  const dcUpon = (c, p) => {
+    if (p === resolvedUndefined) {
+      then.call(p, settledNext);
+      waiting[waitTail++] = c;
+      return;
+    }
+    if (c.settled === null) dcSettlers(c);
+    upon(p, c.settled, c.failed);
+  };
+  // (Apart from dcUpon: a function whose variables closures capture
+  // allocates them on every call.)
+  const dcSettlers = (c) => {
+    c.settled = () => dcSettled(c);
+    c.failed = (e) => dcError(c, e);
+  };
+  const dcClearAlgorithms = (c) => { c.alg = CLEARED; };
   const dcClose = (c) => {
     if (!dcCanCloseOrEnqueue(c)) return;
     c.closeRequested = true;
@@ -561,7 +721,7 @@ function readable(host) {
       fulfillReadRequest(s, chunk, false);
     } else {
       let size;
-      try { size = c.size(chunk); } catch (e) { dcError(c, e); throw e; }
+      try { size = c.alg.size(chunk); } catch (e) { dcError(c, e); throw e; }
       try { enqueueValueWithSize(c, chunk, size); } catch (e) { dcError(c, e); throw e; }
     }
     dcPullIfNeeded(c);
@@ -576,7 +736,7 @@ function readable(host) {
     const st = c.stream.state;
     if (st === "errored") return null;
     if (st === "closed") return 0;
-    return c.hwm - c.queueTotalSize;
+    return c.alg.hwm - c.queueTotalSize;
   };
   // dcTake dequeues the chunk a read gets (the pull steps' first branch):
   // then the stream closes if that emptied a closing queue, or is pulled
@@ -589,56 +749,51 @@ function readable(host) {
   const dcCanCloseOrEnqueue = (c) => !c.closeRequested && c.stream.state === "readable";
   const dcHasBackpressure = (c) => !dcShouldPull(c);
 
-  const setUpDefaultController = (s, c, start, pull, cancel, hwm, size) => {
-    c.pub = c.pub || create(ReadableStreamDefaultController.prototype);
-    if (c.pub[K] === undefined) defineProperty(c.pub, K, { value: c });
-    c.stream = s;
-    resetQueue(c);
-    c.hwm = hwm;
-    c.size = size;
-    c.pull = pull;
-    c.cancel = cancel;
-    // What follows a pull's promise (dcPullIfNeeded): made once per
-    // controller rather than once per pull.
-    c.pulled = () => {
-      c.pulling = false;
-      if (c.pullAgain) { c.pullAgain = false; dcPullIfNeeded(c); }
-    };
-    c.pullFailed = (e) => dcError(c, e);
-    c.cancelSteps = (reason) => {
-      resetQueue(c);
-      const p = c.cancel(reason);
-      dcClearAlgorithms(c);
-      return p;
-    };
-    c.pullSteps = (req) => {
-      if (c.queue.length > 0) {
-        req.chunk(dcTake(c));
-      } else {
-        s.reader.readRequests.push(req);
-        dcPullIfNeeded(c);
-      }
-    };
-    s.controller = c;
-    const startResult = start();
-    upon(resolved(startResult), () => {
-      c.started = true;
+  function dcCancelSteps(reason) {
+    const c = this;
+    if (c.queue.length > 0) resetQueue(c); else if (c.queueTotalSize !== 0) c.queueTotalSize = 0;
+    const p = c.alg.cancel(reason, c);
+    dcClearAlgorithms(c);
+    return p;
+  }
+  function dcPullSteps(req) {
+    const c = this;
+    if (c.queue.length > 0) {
+      req.chunk(dcTake(c));
+    } else {
+      c.stream.reader.readRequests.push(req);
       dcPullIfNeeded(c);
-    }, (e) => dcError(c, e));
-  };
-  // The *FromSource set-ups call the dictionary's callbacks with the
+    }
+  }
+  // A source's pull and cancel algorithms call its callbacks with the
   // source object itself as this.
+  const sourcePull = (c) => { const a = c.alg; return promiseApply(a.srcPull, a.src, a.args); };
+  const sourceCancel = (reason, c) => { const a = c.alg; return promiseCall(a.srcCancel, a.src, reason); };
+  // setUpDefaultController calls start: an algorithm, or, for a
+  // controller with a source (c.alg.args set), the source's start
+  // callback (or undefined), called with the source as this.
+  // A controller made here without a public object (CreateReadableStream's)
+  // keeps none: only a source's callbacks see one.
+  const setUpDefaultController = (s, c, start) => {
+    c.stream = s;
+    s.controller = c;
+    const a = c.alg;
+    let startResult;
+    if (a.args === undefined) startResult = start();
+    else if (start !== undefined) startResult = call(start, a.src, a.args);
+    // A start result that is not an object settles as the one promise of
+    // undefined does (the reaction ignores the value): no new promise.
+    const startObject = startResult !== null && (typeof startResult === "object" || typeof startResult === "function");
+    dcUpon(c, startObject ? resolved(startResult) : resolvedUndefined);
+  };
   const setUpDefaultControllerFromSource = (s, src, dict, hwm, size) => {
-    const c = newDefaultControllerRec();
-    c.pub = create(ReadableStreamDefaultController.prototype);
-    defineProperty(c.pub, K, { value: c });
-    const { start, pull, cancel } = dict;
-    const pullArgs = [c.pub]; // one array for every pull's Reflect.apply
-    setUpDefaultController(s, c,
-      () => (start === undefined ? undefined : call(start, src, [c.pub])),
-      () => promiseApply(pull, src, pullArgs),
-      (reason) => promiseCall(cancel, src, reason),
-      hwm, size);
+    const pub = create(ReadableStreamDefaultController.prototype);
+    // args: one array for start's and every pull's Reflect.apply.
+    const c = newDefaultControllerRec({ pull: sourcePull, cancel: sourceCancel, size, hwm,
+      src, srcPull: dict.pull, srcCancel: dict.cancel, args: [pub] });
+    c.pub = pub;
+    setSlot(pub, c);
+    setUpDefaultController(s, c, dict.start);
   };
 
   class ReadableStreamDefaultController {
@@ -716,12 +871,12 @@ function readable(host) {
     CountQueuingStrategy, ByteLengthQueuingStrategy,
     isReadableStream: (v) => recOf(v, "RS") !== undefined,
     readableRec: (v) => recOf(v, "RS"),
-    readAll, readNow, createReadableStream, streamCancel, newDefaultReader, defaultReaderRead, readerRelease,
+    readAll, readNow, createReadableStream, bytesSourceStream, takeSourceBytes, streamCancel, newDefaultReader, defaultReaderRead, readerRelease,
     defaultReaderErrorRequests, dcClose, dcEnqueue, dcError, dcDesiredSize, dcCanCloseOrEnqueue, dcHasBackpressure,
     // For 15-streams-bytes.js and 15-streams-tee.js.
     ASYNC_ITERATOR, U8, AB, abLength, taBuffer, transfer, detached, copyBytes, iterResult, newStreamRec, streamClose,
     streamError, fulfillReadRequest, numReadRequests, hasDefaultReader, hasBYOBReader, newBYOBReader, byobReaderRead,
-    byobReaderErrorRequests, readerCancel,
+    byobReaderErrorRequests, readerCancel, closedPromise,
     // Set by 16-writable.js.
     writableRec: () => undefined, pipe: null, isAbortSignal: () => false,
   };

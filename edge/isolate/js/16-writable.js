@@ -377,7 +377,7 @@ function writable(S, g, host) {
     const state = w.state;
     if (state === "erroring") { finishErroring(w); return; }
     if (c.queue.length === 0) return;
-    const value = c.queue[0].value;
+    const value = c.queue[0];
     if (value === CLOSE_SENTINEL) wcProcessClose(c); else wcProcessWrite(c, value);
   };
   const wcErrorIfNeeded = (c, e) => { if (c.stream.state === "writable") wcError(c, e); };
@@ -504,7 +504,7 @@ function writable(S, g, host) {
       return false;
     };
 
-    upon(reader.closed.p, () => checkStates(), () => checkStates());
+    upon(S.closedPromise(reader), () => checkStates(), () => checkStates());
     upon(writer.closed.p, () => checkStates(), () => checkStates());
 
     const step = () => {
