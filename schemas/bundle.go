@@ -36,8 +36,12 @@ func Bundle(dir string, m *Manifest) (code, sourceMap []byte, err error) {
 	}
 	code, sourceMap, err = build(dir, root, m.Entry, gojaLacks)
 	if err == nil && parsesInGoja(code) != nil {
-		// A goja parser gap that only lowering the classes avoids (see
-		// gojaLacksInClasses): pay for it in this bundle only.
+		// A goja parser gap (see gojaLacksInClasses): mended in place if
+		// it is only class fields named like keywords, else avoided by
+		// lowering the classes, in this bundle only.
+		if c, ok := quoteKeywordFields(code); ok {
+			return c, sourceMap, nil
+		}
 		if c, sm, err := build(dir, root, m.Entry, gojaLacksInClasses()); err == nil && parsesInGoja(c) == nil {
 			return c, sm, nil
 		}

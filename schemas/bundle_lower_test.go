@@ -212,7 +212,7 @@ export default { async run() {
 
 // TestClassFieldNamedLikeAnAccessor: goja's parser cannot read a class
 // field named get, set or async (Hono's Context has them); such a bundle
-// has its class fields lowered and runs, private fields included.
+// has those fields quoted, keeps its private fields native, and runs.
 func TestClassFieldNamedLikeAnAccessor(t *testing.T) {
 	src := `
 class Context {
@@ -227,7 +227,43 @@ export default { async run() {
   c.set("a", 1);
   return [c.get("a"), c.async, Context.get, Object.keys(c)];
 } };`
-	if got, want := runBundle(t, map[string]string{"index.js": src}, ""), `[1,true,"static",["get","set","async"]]`; got != want {
+	files := map[string]string{"index.js": src}
+	if got, want := runBundle(t, files, ""), `[1,true,"static",["get","set","async"]]`; got != want {
 		t.Errorf("run() = %s, want %s", got, want)
+	}
+	code := bundle(t, files)
+	for _, helper := range []string{"__privateGet", "__publicField", "WeakMap"} {
+		if strings.Contains(code, helper) {
+			t.Errorf("bundle has its classes lowered (%s):\n%s", helper, code)
+		}
+	}
+	for _, quoted := range []string{`"get"=(k)`, `"set"=(k, v)`, `"async"=true`, `static "get"="static"`} {
+		if !strings.Contains(code, quoted) {
+			t.Errorf("bundle lacks %s:\n%s", quoted, code)
+		}
+	}
+}
+
+// TestQuoteKeywordFields: a mended line keeps its length (the source map
+// holds), assignments to a variable named set stay as they are, and a
+// line quoting does not mend, or another parse error, is left for
+// lowering.
+func TestQuoteKeywordFields(t *testing.T) {
+	in := "class A {\n  set = (k) => k;\n  static async = 1;\n  x = 2;\n}\nlet set = 3;\nset = 4;\n"
+	out, ok := quoteKeywordFields([]byte(in))
+	if !ok {
+		t.Fatalf("quoteKeywordFields refused:\n%s", in)
+	}
+	want := "class A {\n  \"set\"=(k) => k;\n  static \"async\"=1;\n  x = 2;\n}\nlet set = 3;\nset = 4;\n"
+	if string(out) != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+	for _, bad := range []string{
+		"class A {\n  set = ;\n}\n", // quoting does not mend the line
+		"let x = ;\n",               // another error
+	} {
+		if out, ok := quoteKeywordFields([]byte(bad)); ok {
+			t.Errorf("quoteKeywordFields(%q) = %q, ok", bad, out)
+		}
 	}
 }
