@@ -77,7 +77,7 @@ func storeAndRecord(ctx context.Context, iv invocation, store func(*nodeStore) (
 		return err
 	}
 	p := pulled.Image
-	ack, err := c.SignAndAppend(ctx, events.TypeImagePulled, p.Digest, p, ledger.AppendOptions{})
+	ack, _, err := signAndAppend(ctx, c, events.TypeImagePulled, p.Digest, p, ledger.AppendOptions{})
 	if err != nil {
 		return opError("record "+p.Repository, err)
 	}
@@ -115,7 +115,7 @@ func resolveImage(ctx context.Context, errOut io.Writer, c *node.Client, snap *f
 		return "", "", err
 	}
 	p := pulled.Image
-	ack, err := c.SignAndAppend(ctx, events.TypeImagePulled, p.Digest, p, ledger.AppendOptions{})
+	ack, _, err := signAndAppend(ctx, c, events.TypeImagePulled, p.Digest, p, ledger.AppendOptions{})
 	if err != nil {
 		return "", "", opError("record "+p.Repository, err)
 	}

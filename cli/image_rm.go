@@ -24,7 +24,7 @@ func imageRmCommand() *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			ack, err := c.SignAndAppend(ctx, events.TypeImageRemoved, img.Digest, events.ImageRemoved{Digest: img.Digest}, ledger.AppendOptions{})
+			ack, _, err := signAndAppend(ctx, c, events.TypeImageRemoved, img.Digest, events.ImageRemoved{Digest: img.Digest}, ledger.AppendOptions{})
 			if err != nil {
 				return opError("remove image "+img.Digest, err)
 			}

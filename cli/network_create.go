@@ -45,7 +45,7 @@ func networkCreate(ctx context.Context, iv invocation, name, subnet string) erro
 	if n := snap.State.Networks[body.Name]; n != nil {
 		return &exitError{1, fmt.Sprintf("create network %s: it exists (created at seq %d)", body.Name, n.CreatedSeq)}
 	}
-	ack, err := c.SignAndAppend(ctx, events.TypeNetworkCreated, body.Name, body, ledger.AppendOptions{})
+	ack, _, err := signAndAppend(ctx, c, events.TypeNetworkCreated, body.Name, body, ledger.AppendOptions{})
 	if err != nil {
 		return opError("create network "+body.Name, err)
 	}

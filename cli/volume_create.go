@@ -42,7 +42,7 @@ func volumeCreate(ctx context.Context, iv invocation, name string) error {
 	if v := snap.State.Volumes[body.Name]; v != nil {
 		return &exitError{1, fmt.Sprintf("create volume %s: it exists (created at seq %d)", body.Name, v.CreatedSeq)}
 	}
-	ack, err := c.SignAndAppend(ctx, events.TypeVolumeCreated, body.Name, body, ledger.AppendOptions{})
+	ack, _, err := signAndAppend(ctx, c, events.TypeVolumeCreated, body.Name, body, ledger.AppendOptions{})
 	if err != nil {
 		return opError("create volume "+body.Name, err)
 	}

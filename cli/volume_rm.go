@@ -36,7 +36,7 @@ drop the volume's directory, and its data.`,
 				return &exitError{1, fmt.Sprintf("remove volume %s: mounted by %s; retire those functions first", name, strings.Join(users, ", "))}
 			}
 			// The node judges again: a deploy may have come in between.
-			ack, err := c.SignAndAppend(ctx, events.TypeVolumeRemoved, name, events.VolumeRemoved{Name: name}, ledger.AppendOptions{})
+			ack, _, err := signAndAppend(ctx, c, events.TypeVolumeRemoved, name, events.VolumeRemoved{Name: name}, ledger.AppendOptions{})
 			if err != nil {
 				return opError("remove volume "+name, err)
 			}
