@@ -91,7 +91,7 @@ func TestAdminListener(t *testing.T) {
 	}
 }
 
-func scrape(t *testing.T, url string) (int, string) {
+func scrape(t testing.TB, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {

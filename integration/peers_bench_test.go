@@ -85,7 +85,7 @@ func (p *peers) run(b *testing.B, c peerCase) {
 	if err := vaultPeer(e, n, dir); err != nil {
 		b.Fatal(err)
 	}
-	vault := peer{url: "http://" + n.h2c + c.path, pid: n.cmd.Process.Pid}
+	vault := peer{url: "http://" + n.h2c + c.path, pid: n.cmd.Process.Pid, metrics: "http://" + n.admin + "/metrics"}
 	denoURL, denoPID := denoPeerProcess(b, p.denoBin, dir)
 	deno := peer{url: denoURL + c.path, pid: denoPID}
 	answer := sameAnswer(b, c, deno.url, vault.url)
@@ -236,16 +236,25 @@ func (p *peers) compare(b *testing.B, label string, requests int, vault, deno pe
 			slices.Reverse(order)
 		}
 		for _, name := range order {
-			before := processCPU(b, procs[name].pid)
-			r := runH2load(b, p.h2load, procs[name].url, requests, args...)
-			r.cpu = (processCPU(b, procs[name].pid) - before).Seconds() * 1e6 / float64(requests)
+			// Reading /metrics costs the node CPU: outside the CPU reading.
+			pr := procs[name]
+			gcBefore := gcCycles(b, pr)
+			before := processCPU(b, pr.pid)
+			r := runH2load(b, p.h2load, pr.url, requests, args...)
+			r.cpu = (processCPU(b, pr.pid) - before).Seconds() * 1e6 / float64(requests)
+			r.gcs = gcCycles(b, pr) - gcBefore
 			results[name] = append(results[name], r)
-			b.Logf("%s round %d %-5s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  refused %5.1f%%  CPU %6.1f µs/req", label, round+1, name, r.rps, r.p50, r.p99, 100*r.refused, r.cpu)
+			gc := ""
+			if pr.metrics != "" {
+				gc = fmt.Sprintf("  GC %4.0f cycles", r.gcs)
+			}
+			b.Logf("%s round %d %-5s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  refused %5.1f%%  CPU %6.1f µs/req%s", label, round+1, name, r.rps, r.p50, r.p99, 100*r.refused, r.cpu, gc)
 		}
 	}
 	d, v := median(results["deno"]), median(results["vault"])
-	b.Logf("%s median over %d rounds (%d requests, -c 16 -m 16, %d cores): deno %.0f req/s p50 %.2f ms p99 %.2f ms refused %.1f%% CPU %.1f µs/req; vault %.0f req/s p50 %.2f ms p99 %.2f ms refused %.1f%% CPU %.1f µs/req; vault/deno = %.2fx (CPU per request deno/vault = %.2fx)",
-		label, p.rounds, requests, numCPU(), d.rps, d.p50, d.p99, 100*d.refused, d.cpu, v.rps, v.p50, v.p99, 100*v.refused, v.cpu, v.rps/d.rps, d.cpu/v.cpu)
+	b.Logf("%s median over %d rounds (%d requests, -c 16 -m 16, %d cores): deno %.0f req/s p50 %.2f ms p99 %.2f ms refused %.1f%% CPU %.1f µs/req; vault %.0f req/s p50 %.2f ms p99 %.2f ms refused %.1f%% CPU %.1f µs/req GC %.0f cycles; vault/deno = %.2fx (CPU per request deno/vault = %.2fx)",
+		label, p.rounds, requests, numCPU(), d.rps, d.p50, d.p99, 100*d.refused, d.cpu, v.rps, v.p50, v.p99, 100*v.refused, v.cpu, v.gcs, v.rps/d.rps, d.cpu/v.cpu)
+	b.ReportMetric(v.gcs, "vault-gc-cycles")
 	b.ReportMetric(d.cpu/v.cpu, "deno/vault-cpu")
 	b.ReportMetric(v.cpu, "vault-cpu-us/req")
 	b.ReportMetric(d.cpu, "deno-cpu-us/req")
@@ -264,15 +273,37 @@ func (p *peers) compare(b *testing.B, label string, requests int, vault, deno pe
 // (Vault's heavy lane answers 503) is not faster for it: rps counts only
 // 2xx answers, the latencies are theirs, and refused is the share of the
 // rest.
-type h2loadRun struct{ rps, p50, p99, refused, cpu float64 }
+type h2loadRun struct{ rps, p50, p99, refused, cpu, gcs float64 }
 
 // peer is one side of a comparison: where it answers, and its process,
 // whose CPU time each run reads. CPU per request is the figure a shared,
 // noisy machine disturbs least: other tenants slow a peer down, but do not
 // make it do more work per request.
+//
+// metrics is Vault's /metrics, where each run also reads how many
+// collections Go's garbage collector ran: the p99 of Vault's hello-url
+// is set by requests that meet a collection (with GOGC=off in a trial,
+// 3.3–3.7 ms against 6.2–7.2 ms), so the count tells a slow tail from a
+// slow path.
 type peer struct {
-	url string
-	pid int
+	url     string
+	pid     int
+	metrics string
+}
+
+// gcCycles is the number of collections the peer's Go runtime has run,
+// from go_gc_duration_seconds_count; 0 for a peer without metrics.
+func gcCycles(b *testing.B, p peer) float64 {
+	b.Helper()
+	if p.metrics == "" {
+		return 0
+	}
+	status, text := scrape(b, p.metrics)
+	n, ok := metricValue(text, "go_gc_duration_seconds_count")
+	if status != http.StatusOK || !ok {
+		b.Fatalf("%s: %d, no go_gc_duration_seconds_count", p.metrics, status)
+	}
+	return n
 }
 
 // processCPU is the user and system CPU time process pid (all its
@@ -368,6 +399,7 @@ func median(rs []h2loadRun) h2loadRun {
 		p99:     by(func(r h2loadRun) float64 { return r.p99 }),
 		refused: by(func(r h2loadRun) float64 { return r.refused }),
 		cpu:     by(func(r h2loadRun) float64 { return r.cpu }),
+		gcs:     by(func(r h2loadRun) float64 { return r.gcs }),
 	}
 }
 
