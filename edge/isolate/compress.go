@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/vault-runtime/vault/edge/osthread"
 )
 
 func init() { installers = append(installers, installCompress) }
@@ -200,7 +201,7 @@ func (f *inflate) run(format string) {
 	// thread is let go while it waits for input (feed.wait).
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	f.lastCPU = threadCPU()
+	f.lastCPU = osthread.Self()
 	src := &feed{f: f}
 	var r io.Reader
 	var err error
@@ -252,7 +253,7 @@ var (
 )
 
 func (f *inflate) send(p piece) bool {
-	now := threadCPU()
+	now := osthread.Self()
 	p.cpu, f.lastCPU = now-f.lastCPU, now
 	select {
 	case f.out <- p:
@@ -365,7 +366,7 @@ func (s *feed) wait() (b []byte, ok, quit bool) {
 	runtime.UnlockOSThread()
 	defer func() {
 		runtime.LockOSThread()
-		s.f.lastCPU = threadCPU()
+		s.f.lastCPU = osthread.Self()
 	}()
 	select {
 	case b, ok = <-s.f.in:

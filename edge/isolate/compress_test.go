@@ -16,6 +16,7 @@ import (
 
 	"github.com/dop251/goja"
 
+	"github.com/vault-runtime/vault/edge/osthread"
 	"github.com/vault-runtime/vault/schemas"
 )
 
@@ -287,7 +288,7 @@ func TestDecompressionCPUIsMetered(t *testing.T) {
 	}
 	var cpu time.Duration
 	m := meter{cpu: func(d time.Duration) { cpu += d }}
-	start := threadCPU()
+	start := osthread.Self()
 	for i := 0; i < len(gz); i += 4096 {
 		if _, err := h.push(gz[i:min(i+4096, len(gz))], m); err != nil {
 			t.Fatal(err)
@@ -296,7 +297,7 @@ func TestDecompressionCPUIsMetered(t *testing.T) {
 	if _, err := h.finish(m); err != nil {
 		t.Fatal(err)
 	}
-	own := threadCPU() - start
+	own := osthread.Self() - start
 	// 64 MiB of output takes tens of ms to make; the calling thread only
 	// waits and copies.
 	if cpu < 5*time.Millisecond {

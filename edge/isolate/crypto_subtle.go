@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/vault-runtime/vault/edge/osthread"
 )
 
 // Bounds on the SubtleCrypto work one call may ask for. Work that can take
@@ -241,9 +242,9 @@ func (s *subtleHooks) job(work func() (any, error), done func(any) goja.Value) g
 func metered(work func() (any, error)) (any, time.Duration, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	start := threadCPU()
+	start := osthread.Self()
 	v, err := work()
-	return v, threadCPU() - start, err
+	return v, osthread.Self() - start, err
 }
 
 // check throws err into JS.

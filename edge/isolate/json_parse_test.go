@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/vault-runtime/vault/edge/osthread"
 	"github.com/vault-runtime/vault/schemas"
 )
 
@@ -165,9 +166,9 @@ func invokeOnThisThread(t *testing.T, p *Program) (time.Duration, error) {
 	t.Helper()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	start := threadCPU()
+	start := osthread.Self()
 	_, err := invoke(t, p, "GET", "")
-	return threadCPU() - start, err
+	return osthread.Self() - start, err
 }
 
 // TestParseLoneSurrogatesInText: a text that holds lone surrogates itself

@@ -3,6 +3,8 @@ package isolate
 import (
 	"runtime/metrics"
 	"time"
+
+	"github.com/vault-runtime/vault/edge/osthread"
 )
 
 // memSample estimates how much an invocation grew the Go heap. goja has no
@@ -36,7 +38,7 @@ const heapMetric = "/memory/classes/heap/objects:bytes"
 func (m *memSample) sample(invoker time.Duration) int64 {
 	s := [1]metrics.Sample{{Name: heapMetric}}
 	metrics.Read(s[:])
-	heap, proc := s[0].Value.Uint64(), processCPU()
+	heap, proc := s[0].Value.Uint64(), osthread.Process()
 	if m.taken {
 		dProc, dInv := proc-m.proc, invoker-m.invoker
 		share := 1.0
