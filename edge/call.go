@@ -98,7 +98,7 @@ func (c *call) run() {
 	done := c.target.calls.start(cancel)
 	req := &isolate.Request{
 		ID: c.id, Method: r.Method, URL: scheme + "://" + r.Authority + r.Path, Header: r.Header, Body: r.Body,
-		Interrupted: c.interrupted,
+		Interrupted: c.interrupted, Thread: c.slot.Thread(),
 	}
 	if r.BodyStream != nil {
 		req.BodyStream = r.BodyStream

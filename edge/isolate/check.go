@@ -73,7 +73,7 @@ func armStartup(inst *instance, _ *goja.Object) {
 	}
 	s.inst = inst
 	inst.watch.cpuLimit, inst.watch.wallLimit = startupCPU, startupWall
-	inst.watch.begin(context.Background(), nil)
+	inst.watch.begin(context.Background(), nil, nil)
 }
 
 // startInstance makes an instance with its start bounded by startupCPU

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/dop251/goja"
+	"github.com/vault-runtime/vault/edge/osthread"
 )
 
 // Invocation failures. Callers branch on them with errors.Is; the limits'
@@ -40,6 +41,11 @@ type Request struct {
 	// the wall limit). It is called at most once, on another goroutine,
 	// and never after Invoke returned; it must not block.
 	Interrupted func()
+	// Thread, if set, is the OS thread the calling goroutine holds
+	// (osthread.Held): the watchdog then takes the thread's ID and a CPU
+	// baseline from it instead of asking the kernel (see cpuBaselineAge).
+	// The invocation releases it before it first blocks.
+	Thread *osthread.Held
 }
 
 // Response is what the handler returned.

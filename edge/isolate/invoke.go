@@ -72,7 +72,7 @@ func (p *Program) release(inst *instance, err error) {
 func (inst *instance) invoke(ctx context.Context, req *Request) (resp *Response, err error) {
 	inst.seq++
 	inst.req = req
-	inst.watch.begin(ctx, req.Interrupted)
+	inst.watch.begin(ctx, req.Interrupted, req.Thread)
 	err = inst.call(func() error {
 		res, err := inst.fetch(inst.module, inst.newRequest(req), inst.env, inst.ctx)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/dop251/goja"
+	"github.com/vault-runtime/vault/edge/osthread"
 )
 
 // BenchmarkStages splits a warm invocation into its parts, to show where
@@ -18,7 +19,17 @@ func BenchmarkStages(b *testing.B) {
 	b.Run("watchdog", func(b *testing.B) {
 		ctx := context.Background()
 		for b.Loop() {
-			inst.watch.begin(ctx, nil)
+			inst.watch.begin(ctx, nil, nil)
+			inst.watch.end()
+		}
+	})
+	b.Run("watchdog-held-thread", func(b *testing.B) {
+		ctx := context.Background()
+		var thread osthread.Held
+		thread.Hold()
+		defer thread.Release()
+		for b.Loop() {
+			inst.watch.begin(ctx, nil, &thread)
 			inst.watch.end()
 		}
 	})

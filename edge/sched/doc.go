@@ -28,16 +28,25 @@
 //
 // # Executors
 //
-// Executors are long-lived goroutines, not locked to OS threads. The JS
-// runtime locks the thread per invocation to read thread CPU time, which
-// costs nothing while the invocation does not block; at most Executors
-// goroutines are ever locked, so the thread count stays bounded. Executors
-// were once locked for life: then every park (an idle executor waiting for
-// work) and every wake-up (Submit handing it a task) had to pass the P
-// between the executor's own thread and another (runtime.stoplockedm,
-// startlockedm: futex sleep and wake, two context switches), about 2 µs of
-// CPU per task (BenchmarkSubmitRun: 2.1–3.5 µs per task locked, 0.4 µs
-// unlocked) and ~6–10% of a node's CPU under h2load.
+// Executors are long-lived goroutines. An executor holds its OS thread
+// (runtime.LockOSThread, osthread.Held) from the task it takes after a
+// park until it parks again, and offers the hold to its tasks
+// (Slot.Thread): the JS runtime, which measures an invocation's CPU on the
+// thread's own clock, then learns the thread's ID once per hold and reads
+// the clock about once a millisecond instead of twice per invocation. On a
+// VM where a system call costs ~1 µs those two calls were 10% of a node's
+// CPU under h2load (hello-url). An invocation that waits for its event
+// loop releases the hold before it blocks. Executors were once locked for
+// life: then every park (an idle executor waiting for work) and every
+// wake-up (Submit handing it a task) had to pass the P between the
+// executor's own thread and another (runtime.stoplockedm, startlockedm:
+// futex sleep and wake, two context switches), about 2 µs of CPU per task
+// (BenchmarkSubmitRun: 2.1–3.5 µs per task locked, 0.4 µs unlocked) and
+// ~6–10% of a node's CPU under h2load. A held executor that blocks on a
+// contended lock (the connection's, the scheduler's) still pays that
+// hand-off, which is why it lets go before it parks for want of work. At
+// most Executors goroutines hold a thread, so the thread count stays
+// bounded.
 // Default 4×GOMAXPROCS: CPU-bound work saturates at GOMAXPROCS, but a
 // function awaiting fetch holds its executor, so the limiter needs room
 // above the core count to learn whether more concurrency still helps.

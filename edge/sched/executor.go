@@ -3,17 +3,22 @@ package sched
 import (
 	"runtime/debug"
 	"time"
+
+	"github.com/vault-runtime/vault/edge/osthread"
 )
 
-// An executor is a long-lived goroutine. It is not locked to an OS thread:
-// the JS runtime locks the thread only while an invocation runs, which
-// costs nothing while it does not block, whereas a goroutine locked for
-// life makes every park and wake-up a hand-off of the P between OS threads
-// (two futex calls and two context switches, see doc.go).
+// An executor is a long-lived goroutine. It holds its OS thread while it
+// has work, from the first task it takes until it parks, and offers the
+// hold to its tasks (Slot.Thread), so that an invocation need not ask the
+// kernel which thread it runs on or read the thread's CPU clock each time
+// (osthread). It is not locked for life: then every park and wake-up is a
+// hand-off of the P between OS threads (two futex calls and two context
+// switches, see doc.go).
 type executor struct {
-	s    *Scheduler
-	next chan entry // the task to run; capacity 1, sent to only while idle
-	shed []entry    // expired tasks found while taking the next, reused
+	s      *Scheduler
+	next   chan entry // the task to run; capacity 1, sent to only while idle
+	shed   []entry    // expired tasks found while taking the next, reused
+	thread osthread.Held
 
 	gen     uint64    // runs started; owned by the executor's goroutine
 	state   slotState // see Slot
@@ -31,14 +36,17 @@ func (s *Scheduler) newExecutorLocked() *executor {
 
 func (x *executor) loop() {
 	defer x.s.wg.Done()
+	defer x.thread.Release()
 	e, ok := <-x.next
 	start := x.s.now()
 	for ok {
+		x.thread.Hold()
 		e, start, ok = x.run(e, start)
 		if x.retired {
 			break
 		}
 		if !ok {
+			x.thread.Release()
 			e, ok = <-x.next
 			start = x.s.now()
 		}

@@ -70,6 +70,9 @@ func TestHeavyLaneBoundsHeavyClasses(t *testing.T) {
 		if !slot.Heavy() {
 			t.Errorf("a heavy task ran with an executor's slot")
 		}
+		if slot.Thread() != nil {
+			t.Errorf("a heavy task's slot offers an executor's thread, where Do does not run")
+		}
 	}
 
 	// A quick class never enters the lane.

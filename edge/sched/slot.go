@@ -3,6 +3,8 @@ package sched
 import (
 	"context"
 	"sync/atomic"
+
+	"github.com/vault-runtime/vault/edge/osthread"
 )
 
 // A Slot is a running task's place: among the tasks the scheduler counts
@@ -17,6 +19,17 @@ type Slot struct {
 
 // Heavy reports whether the task is on the heavy lane (see Do).
 func (sl Slot) Heavy() bool { return sl.lane != nil }
+
+// Thread is the OS thread the executor running the task holds, for work
+// Do runs at once on the task's goroutine; nil for the zero Slot and on the
+// heavy lane. Work that blocks releases it first (it is the executor's to
+// take again).
+func (sl Slot) Thread() *osthread.Held {
+	if sl.x == nil || sl.lane != nil {
+		return nil
+	}
+	return &sl.x.thread
+}
 
 // Do runs f, the task's CPU work, where the scheduler placed the task: at
 // once on an executor (or for the zero Slot); on the heavy lane, on one of
