@@ -86,8 +86,8 @@ func (inst *instance) invoke(ctx context.Context, req *Request) (resp *Response,
 	})
 	// An idle instance must not keep the last Response's body alive.
 	inst.lastResp, inst.lastRespObj = nil, nil
-	if err == nil && (len(inst.loop.waiting) > 0 || inst.out != nil) {
-		inst.watch.suspend() // finish or stream resumes on its own goroutine
+	if err == nil && inst.out == nil && len(inst.loop.waiting) > 0 {
+		inst.watch.suspend() // finish resumes on its own goroutine
 	}
 	return resp, err
 }

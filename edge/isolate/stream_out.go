@@ -188,9 +188,9 @@ func (inst *instance) startStream(stream *goja.Object) (*outStream, error) {
 // streamBody ends Invoke for a Response whose body is a stream: it pumps
 // what the stream gives at once and then lets the instance go, or, when
 // the stream waits for its event loop, leaves the rest to a goroutine.
-// The watchdog is suspended on entry (invoke).
+// The watchdog still runs on entry: the pump goes on with the segment the
+// handler ran in, on the same goroutine.
 func (p *Program) streamBody(ctx context.Context, inst *instance, resp *Response) *Response {
-	inst.watch.resume()
 	going, err := inst.pumpAhead()
 	switch {
 	case going:
