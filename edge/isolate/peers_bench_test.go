@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dop251/goja"
 	"github.com/vault-runtime/vault/schemas"
 )
 
@@ -22,6 +23,10 @@ import (
 // request h2load sends, its answer read to the end. It leaves out the
 // HTTP/2 server and the scheduler, so its profile is the JavaScript side
 // alone. Apps with npm packages need make peers-deps first.
+//
+// With VAULT_JS_PROFILE=PREFIX each app's run also writes goja's own
+// profile, by JavaScript function and line (bundle or vault:js/ file), to
+// PREFIX-APP.prof: go tool pprof -top -lines PREFIX-sse.prof.
 func BenchmarkPeerApps(b *testing.B) {
 	secret := "bench-peers-jwt-secret-not-a-real-one"
 	cases := []struct {
@@ -48,6 +53,10 @@ func BenchmarkPeerApps(b *testing.B) {
 			req.Header.Set("User-Agent", "h2load nghttp2/1.52.0")
 			req.Header.Set("Accept", "*/*")
 			ctx := context.Background()
+			if prefix := os.Getenv("VAULT_JS_PROFILE"); prefix != "" {
+				stop := jsProfile(b, prefix+"-"+c.app+".prof")
+				defer stop()
+			}
 			b.ReportAllocs()
 			for b.Loop() {
 				resp, err := p.Invoke(ctx, req)
@@ -64,6 +73,24 @@ func BenchmarkPeerApps(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// jsProfile starts goja's sampling profiler of JavaScript, written to
+// path when the returned stop is called.
+func jsProfile(b *testing.B, path string) (stop func()) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := goja.StartProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		goja.StopProfile()
+		if err := f.Close(); err != nil {
+			b.Error(err)
+		}
 	}
 }
 
