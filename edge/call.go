@@ -36,6 +36,7 @@ type call struct {
 	// closure.
 	invokeFn func()
 	ctx      context.Context
+	cancel   context.CancelCauseFunc // ctx's, until run takes it
 	req      *isolate.Request
 	resp     *isolate.Response
 	err      error
@@ -57,10 +58,21 @@ func newCall(s *Server, r *h2.Request, id string, t *target, ch *choice, start t
 	c := calls.Get().(*call)
 	c.s, c.r, c.id, c.target, c.choice, c.start = s, r, id, t, ch, start
 	c.task.Class = ch.class
+	// Not derived from r.Context(): following the stream that way costs
+	// allocations and locks of the connection's per request. The engine
+	// arms OnReset under the lock it takes anyway to serve the request,
+	// on its own goroutine: an executor would take it again (CancelOnReset)
+	// and, holding its thread, pay a hand-off of its P when it waits.
+	c.ctx, c.cancel = context.WithCancelCause(context.Background())
+	r.OnReset = c.cancel
 	return c
 }
 
 func (c *call) release() {
+	if c.cancel != nil { // shed: run never took the context
+		c.cancel(nil)
+	}
+	c.ctx, c.cancel = nil, nil
 	c.s, c.r, c.target, c.choice = nil, nil, nil, nil
 	c.task.Class = nil
 	c.slot = sched.Slot{}
@@ -90,11 +102,8 @@ func (c *call) run() {
 	if r.TLS {
 		scheme = "https"
 	}
-	// Not derived from r.Context(): following the stream that way costs
-	// allocations and locks of the connection's per request
-	// (CancelOnReset).
-	ctx, cancel := context.WithCancelCause(context.Background())
-	r.CancelOnReset(cancel)
+	ctx, cancel := c.ctx, c.cancel
+	c.cancel = nil
 	done := c.target.calls.start(cancel)
 	req := &isolate.Request{
 		ID: c.id, Method: r.Method, URL: scheme + "://" + r.Authority + r.Path, Header: r.Header, Body: r.Body,
@@ -103,7 +112,7 @@ func (c *call) run() {
 	if r.BodyStream != nil {
 		req.BodyStream = r.BodyStream
 	}
-	c.ctx, c.req = ctx, req
+	c.req = req
 	if err := c.slot.Do(ctx, c.invokeFn); err != nil {
 		c.err = err // it waited for the heavy lane and gave up
 	}

@@ -1,6 +1,7 @@
 package h2
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -281,7 +282,14 @@ func (c *conn) serveWaiting() {
 			st.req.Body = nil
 			st.req.BodyStream = p
 		}
+		var canceled context.CancelCauseFunc
+		if serve {
+			canceled = st.armResetLocked()
+		}
 		c.mu.Unlock()
+		if canceled != nil {
+			canceled(nil)
+		}
 		if serve {
 			c.srv.h.Serve(&st.req)
 		}

@@ -316,7 +316,11 @@ func (c *conn) endOfBodyLocked(st *stream) {
 		c.bufferedLocked(-k)
 		c.creditConnLocked()
 	}
+	canceled := st.armResetLocked()
 	c.mu.Unlock()
+	if canceled != nil {
+		canceled(nil)
+	}
 	c.srv.h.Serve(&st.req)
 	c.mu.Lock()
 }

@@ -38,6 +38,12 @@ type Request struct {
 	// Value is the handler's: what Route found, for Serve.
 	Value any
 
+	// OnReset, if Route sets it, is called with nil when the request's context is canceled
+	// (the client reset the stream, the connection ended), as CancelOnReset would arrange,
+	// or at once if it already was when Serve is called. The engine arms it under the
+	// connection's lock it takes anyway to serve the request, so it costs no lock of its own.
+	OnReset context.CancelCauseFunc
+
 	st *stream
 }
 
@@ -153,6 +159,20 @@ func (st *stream) cancelLocked() {
 		st.onCancel(nil) // a context.CancelCauseFunc only takes the context's own lock
 		st.onCancel = nil
 	}
+}
+
+// armResetLocked arms the request's OnReset before Serve; c.mu is held. It returns the
+// function to call once the lock is let go when the stream was already canceled.
+func (st *stream) armResetLocked() (now context.CancelCauseFunc) {
+	cancel := st.req.OnReset
+	switch {
+	case cancel == nil:
+	case st.canceled:
+		return cancel
+	case !st.gone:
+		st.onCancel = cancel
+	}
+	return nil
 }
 
 // CancelOnReset has cancel(nil) called when the request's context is canceled (the client

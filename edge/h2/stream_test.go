@@ -317,3 +317,75 @@ func TestCancelOnReset(t *testing.T) {
 		})
 	}
 }
+
+// routeCancelHandler arms OnReset in Route with a context of its own per
+// request, as the edge does, and hands Serve's requests and contexts on.
+type routeCancelHandler struct {
+	served chan routeCancel
+}
+
+type routeCancel struct {
+	r   *Request
+	ctx context.Context
+}
+
+func (h *routeCancelHandler) Route(r *Request) (int64, *Response) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	r.OnReset = cancel
+	r.Value = ctx
+	return 1 << 20, nil
+}
+
+func (h *routeCancelHandler) Serve(r *Request) {
+	h.served <- routeCancel{r, r.Value.(context.Context)}
+}
+
+// A context armed by Route through OnReset follows its stream as one given
+// to CancelOnReset does, also for a request served before its body is
+// complete; a stream that ends with its response leaves it alone.
+func TestOnResetArmedByRoute(t *testing.T) {
+	tests := []struct {
+		name  string
+		end   bool // the request's headers end the stream
+		abort func(rc *rawClient)
+	}{
+		{"ClientReset", true, func(rc *rawClient) { rc.fr.WriteRSTStream(1, http2.ErrCodeCancel) }},
+		{"ConnClosed", true, func(rc *rawClient) { rc.nc.Close() }},
+		{"ClientResetWhileBodyStreams", false, func(rc *rawClient) { rc.fr.WriteRSTStream(1, http2.ErrCodeCancel) }},
+		{"Answered", true, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &routeCancelHandler{served: make(chan routeCancel, 1)}
+			ts := startServer(t, Config{}, h, false)
+			rc := dialRaw(t, ts.addr)
+			if err := rc.request(1, "POST", "/", tt.end); err != nil {
+				t.Fatal(err)
+			}
+			got := <-h.served
+			if tt.abort == nil {
+				got.r.Respond(&Response{Status: 204})
+				if st := rc.status(1); st != "204" {
+					t.Fatalf("status %s", st)
+				}
+				// The engine lets go of the stream once the response is out.
+				if !eventually(10*time.Second, func() bool { return ts.srv.Stats().OpenStreams == 0 }) {
+					t.Fatal("the stream never closed")
+				}
+				if err := got.ctx.Err(); err != nil {
+					t.Fatalf("an answered request's context ended: %v", err)
+				}
+				return
+			}
+			tt.abort(rc)
+			select {
+			case <-got.ctx.Done():
+			case <-time.After(10 * time.Second):
+				t.Fatal("context not canceled")
+			}
+			if err := context.Cause(got.ctx); err != context.Canceled {
+				t.Fatalf("Cause = %v, want context.Canceled", err)
+			}
+		})
+	}
+}
