@@ -104,3 +104,27 @@ func TestKillCancelsOnlyThatFunction(t *testing.T) {
 		t.Errorf("Kill(a) after the call ended = %d, want 0", n)
 	}
 }
+
+// Kill reaches every invocation in flight, whichever shard of the registry
+// it landed in, and none that ended.
+func TestKillReachesEveryShard(t *testing.T) {
+	var in inflight
+	const n = 3*inflightShards + 5
+	ctxs := make([]context.Context, n)
+	dones := make([]func(), n)
+	for i := range n {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		ctxs[i], dones[i] = ctx, in.start(cancel)
+	}
+	for i := 0; i < n; i += 2 { // every other one ends first
+		dones[i]()
+	}
+	if got, want := in.cancelAll(ErrKilled), n/2; got != want {
+		t.Fatalf("cancelAll = %d, want %d", got, want)
+	}
+	for i, ctx := range ctxs {
+		if ended := i%2 == 0; ended == (context.Cause(ctx) == ErrKilled) {
+			t.Errorf("invocation %d (ended %v): cause %v", i, ended, context.Cause(ctx))
+		}
+	}
+}
