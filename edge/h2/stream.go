@@ -164,7 +164,12 @@ func (st *stream) cancelLocked() {
 // armResetLocked arms the request's OnReset before Serve; c.mu is held. It returns the
 // function to call once the lock is let go when the stream was already canceled.
 func (st *stream) armResetLocked() (now context.CancelCauseFunc) {
-	cancel := st.req.OnReset
+	return st.armCancelLocked(st.req.OnReset)
+}
+
+// armCancelLocked has cancel called when the stream is canceled (cancelLocked), or returns
+// it, to be called once c.mu is let go, when the stream already was; c.mu is held.
+func (st *stream) armCancelLocked(cancel context.CancelCauseFunc) (now context.CancelCauseFunc) {
 	switch {
 	case cancel == nil:
 	case st.canceled:
@@ -187,13 +192,10 @@ func (r *Request) CancelOnReset(cancel context.CancelCauseFunc) {
 		return
 	}
 	st.c.mu.Lock()
-	canceled := st.canceled
-	if !canceled && !st.gone {
-		st.onCancel = cancel
-	}
+	now := st.armCancelLocked(cancel)
 	st.c.mu.Unlock()
-	if canceled {
-		cancel(nil)
+	if now != nil {
+		now(nil)
 	}
 }
 
