@@ -3,6 +3,7 @@ package h2
 import (
 	"encoding/binary"
 	"net"
+	"runtime"
 	"time"
 
 	"golang.org/x/net/http2"
@@ -134,6 +135,11 @@ func (c *conn) writeLoop() {
 		case <-c.done:
 			return
 		}
+		// Let the goroutines that are runnable now go first: under load they are the
+		// executors and readers about to queue more frames, which then share this write.
+		// The wake-up put the writer in the waker's runnext, ahead of them. With nothing
+		// else runnable this returns at once, so an idle connection's answer is not held.
+		runtime.Gosched()
 		for {
 			c.mu.Lock()
 			if len(c.out) == 0 {
