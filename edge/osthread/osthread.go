@@ -80,24 +80,17 @@ func (h *Held) Baseline(now time.Time, maxAge time.Duration) time.Duration {
 }
 
 // Self is the calling thread's CPU time.
-func Self() time.Duration {
-	var ts unix.Timespec
-	_ = unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts)
-	return time.Duration(ts.Nano())
-}
+func Self() time.Duration { return read(unix.CLOCK_THREAD_CPUTIME_ID) }
 
 // Of reads another thread's CPU clock: Linux names it by the thread ID
 // (MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED)).
-func Of(tid int) time.Duration {
-	var ts unix.Timespec
-	clock := int32(^uint32(tid)<<3 | 6)
-	_ = unix.ClockGettime(clock, &ts)
-	return time.Duration(ts.Nano())
-}
+func Of(tid int) time.Duration { return read(int32(^uint32(tid)<<3 | 6)) }
 
 // Process is the CPU time of the whole process.
-func Process() time.Duration {
+func Process() time.Duration { return read(unix.CLOCK_PROCESS_CPUTIME_ID) }
+
+func read(clock int32) time.Duration {
 	var ts unix.Timespec
-	_ = unix.ClockGettime(unix.CLOCK_PROCESS_CPUTIME_ID, &ts)
+	_ = unix.ClockGettime(clock, &ts)
 	return time.Duration(ts.Nano())
 }
